@@ -1,0 +1,53 @@
+# The two commands: `make run` and `make test`. Everything else is detail.
+JOBS ?= $(shell nproc)
+BUILD_DIR ?= build
+DEBUG_DIR ?= build-debug
+ASAN_DIR ?= build-asan
+FUZZ_DIR ?= build-fuzz
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build debug run test test-asan fuzz bench clean
+
+all: build
+
+deps:
+	@tools/install-deps.sh
+
+$(BUILD_DIR)/CMakeCache.txt:
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+
+build: $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+debug:
+	cmake -S . -B $(DEBUG_DIR) -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS)
+	cmake --build $(DEBUG_DIR) -j $(JOBS)
+
+run: deps build
+	mkdir -p data
+	$(BUILD_DIR)/bin/tierkv-server --dir ./data
+
+test: deps build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+# The whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer,
+# plus a short bounded libFuzzer run on the RESP parser.
+test-asan: deps
+	cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DTIERKV_SANITIZE=ON -DTIERKV_BENCH=OFF $(CMAKE_FLAGS)
+	cmake --build $(ASAN_DIR) -j $(JOBS)
+	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		ctest --output-on-failure -j $(JOBS)
+	$(MAKE) fuzz FUZZ_SECONDS=60
+
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=Debug -DTIERKV_FUZZ=ON -DTIERKV_TESTS=OFF -DTIERKV_BENCH=OFF -DTIERKV_SANITIZE=ON
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target resp_parser_fuzz
+	mkdir -p $(FUZZ_DIR)/corpus
+	$(FUZZ_DIR)/bin/resp_parser_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(FUZZ_DIR)/corpus tests/fuzz/seeds
+
+bench: deps build
+	bench/compare-redis.sh
+
+clean:
+	rm -rf $(BUILD_DIR) $(DEBUG_DIR) $(ASAN_DIR) $(FUZZ_DIR)

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Side-by-side throughput / latency / CPU-per-request comparison of
+# tierkv-server and redis-server with redis-benchmark.
+#
+# Both servers run at once on 127.0.0.1 with persistence off; each round runs
+# every test at every pipeline depth against both, the server that goes first
+# alternating from round to round. Per run we record redis-benchmark's --csv
+# line (rps, p50, p99) and the server's utime+stime delta from /proc/PID/stat.
+# The summary shows medians over rounds and tierkv/redis ratios.
+#
+# Usage: bench/compare-redis.sh [--quick] [options]   (see --help)
+set -euo pipefail
+
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
+usage() {
+  cat <<EOF
+Usage: $0 [--quick] [options]
+
+  --quick                 smoke test: tiny counts, 2 rounds (also QUICK=1)
+  --rounds N              rounds per test (ROUNDS, default 3)
+  -n, --requests N        requests per run at -P 1 (REQUESTS, default 200000)
+  --requests-pipelined N  requests per run at -P >1 (REQUESTS_PIPELINED, default 10x REQUESTS)
+  --tests LIST            redis-benchmark tests (TESTS, default set,get,incr,mset)
+  --pipelines LIST        pipeline depths (PIPELINES, default 1,16)
+  -c, --clients N         connections (CLIENTS, default 50)
+  --keyspace N            redis-benchmark -r (KEYSPACE, default 1000000)
+  --data-size N           redis-benchmark -d, value bytes (DATA_SIZE, default 3)
+  --out DIR               keep raw results + summary.md in DIR (OUT_DIR)
+  --run-timeout S         cap per redis-benchmark run (RUN_TIMEOUT, default 300)
+
+Environment: TIERKV_BIN (default <repo>/build/bin/tierkv-server), REDIS_BIN,
+REDIS_BENCHMARK, REDIS_CLI, TIERKV_ARGS / REDIS_ARGS (extra server args),
+PIN=0 (no taskset), SERVER_CPUS (default 0), CLIENT_CPUS (default 1),
+KEEP_TMP=1 (keep server dirs and logs).
+EOF
+}
+
+QUICK=${QUICK:-0}
+ROUNDS=${ROUNDS:-}
+REQUESTS=${REQUESTS:-}
+REQUESTS_PIPELINED=${REQUESTS_PIPELINED:-}
+TESTS=${TESTS:-set,get,incr,mset}
+PIPELINES=${PIPELINES:-1,16}
+CLIENTS=${CLIENTS:-50}
+KEYSPACE=${KEYSPACE:-}
+DATA_SIZE=${DATA_SIZE:-3}
+OUT_DIR=${OUT_DIR:-}
+RUN_TIMEOUT=${RUN_TIMEOUT:-300}
+
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --quick) QUICK=1 ;;
+    --rounds) ROUNDS=$2; shift ;;
+    -n|--requests) REQUESTS=$2; shift ;;
+    --requests-pipelined) REQUESTS_PIPELINED=$2; shift ;;
+    --tests) TESTS=$2; shift ;;
+    --pipelines) PIPELINES=$2; shift ;;
+    -c|--clients) CLIENTS=$2; shift ;;
+    --keyspace) KEYSPACE=$2; shift ;;
+    --data-size) DATA_SIZE=$2; shift ;;
+    --out) OUT_DIR=$2; shift ;;
+    --run-timeout) RUN_TIMEOUT=$2; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) usage >&2; die "unknown argument: $1" ;;
+  esac
+  shift
+done
+
+if [[ $QUICK == 1 ]]; then
+  ROUNDS=${ROUNDS:-2}; REQUESTS=${REQUESTS:-10000}
+  REQUESTS_PIPELINED=${REQUESTS_PIPELINED:-100000}; KEYSPACE=${KEYSPACE:-10000}
+  RUN_TIMEOUT=60
+else
+  ROUNDS=${ROUNDS:-3}; REQUESTS=${REQUESTS:-200000}
+  REQUESTS_PIPELINED=${REQUESTS_PIPELINED:-$((REQUESTS * 10))}
+  KEYSPACE=${KEYSPACE:-1000000}
+fi
+for v in ROUNDS REQUESTS REQUESTS_PIPELINED CLIENTS KEYSPACE DATA_SIZE RUN_TIMEOUT; do
+  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
+done
+IFS=, read -r -a TEST_LIST <<<"$TESTS"
+IFS=, read -r -a PIPE_LIST <<<"$PIPELINES"
+
+check_bins "$REDIS_BENCHMARK"
+command -v timeout >/dev/null || die "coreutils timeout is required"
+
+trap bench_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+bench_tmpdir
+RES=${OUT_DIR:-$BENCH_TMP/results}
+mkdir -p "$RES"
+RUNS=$RES/runs.tsv
+printf 'server\tround\ttest\tpipeline\trequests\tcpu_ticks\twall_s\tcsv\n' >"$RUNS"
+
+warn_if_busy
+declare -A PORT PID BIN
+BIN[tierkv]=$TIERKV_BIN
+BIN[redis]=$REDIS_BIN
+for s in tierkv redis; do
+  PORT[$s]=$(free_port)
+  start_server "$s" "${BIN[$s]}" "${PORT[$s]}"
+  PID[$s]=$SERVER_PID
+done
+for s in tierkv redis; do wait_ready "$s" "${PID[$s]}" "${PORT[$s]}"; done
+log "tierkv: ${BIN[tierkv]} pid ${PID[tierkv]} port ${PORT[tierkv]}"
+log "redis:  ${BIN[redis]} pid ${PID[redis]} port ${PORT[redis]}"
+if [[ $PIN == 1 ]]; then
+  log "pinning: servers on CPU $SERVER_CPUS, redis-benchmark on CPU $CLIENT_CPUS"
+else
+  log "pinning: off"
+fi
+log "rounds=$ROUNDS tests=$TESTS pipelines=$PIPELINES clients=$CLIENTS" \
+    "n(P1)=$REQUESTS n(P>1)=$REQUESTS_PIPELINED keyspace=$KEYSPACE data=$DATA_SIZE B"
+
+# run_one SERVER ROUND TEST PIPELINE
+run_one() {
+  local s=$1 r=$2 t=$3 p=$4 n csv t0 t1 w0 w1 rc=0
+  n=$REQUESTS; [[ $p -gt 1 ]] && n=$REQUESTS_PIPELINED
+  csv=$RES/$s.r$r.$t.P$p.csv
+  assert_alive "$s" "${PID[$s]}"
+  t0=$(proc_ticks "${PID[$s]}"); w0=$(date +%s.%N)
+  timeout -k 5 "$RUN_TIMEOUT" "${CLIENT_PIN[@]}" "$REDIS_BENCHMARK" \
+    -h 127.0.0.1 -p "${PORT[$s]}" -c "$CLIENTS" -n "$n" -P "$p" \
+    -r "$KEYSPACE" -d "$DATA_SIZE" -t "$t" --csv >"$csv" 2>"$csv.err" || rc=$?
+  t1=$(proc_ticks "${PID[$s]}"); w1=$(date +%s.%N)
+  if [[ $rc -ne 0 ]]; then
+    cat "$csv" "$csv.err" >&2
+    die "redis-benchmark against $s ($t -P $p) failed with status $rc"
+  fi
+  assert_alive "$s" "${PID[$s]}"
+  grep -q '^"test","rps"' "$csv" || { cat "$csv" "$csv.err" >&2; die "no CSV header from redis-benchmark ($s $t -P $p)"; }
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$s" "$r" "$t" "$p" "$n" \
+    $((t1 - t0)) "$(awk -v a="$w0" -v b="$w1" 'BEGIN{printf "%.3f", b-a}')" \
+    "$(basename "$csv")" >>"$RUNS"
+  log "  round $r $t -P $p $s: $(sed -n 2p "$csv")"
+}
+
+start=$(date +%s)
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+for ((r = 1; r <= ROUNDS; r++)); do
+  if ((r % 2)); then order=(tierkv redis); else order=(redis tierkv); fi
+  log "round $r/$ROUNDS (order: ${order[*]})"
+  for t in "${TEST_LIST[@]}"; do
+    for p in "${PIPE_LIST[@]}"; do
+      for s in "${order[@]}"; do run_one "$s" "$r" "$t" "$p"; done
+    done
+  done
+done
+log "benchmark runs took $(( $(date +%s) - start )) s"
+
+summary_args=("$RUNS" --clk-tck "$CLK_TCK" --clients "$CLIENTS"
+              --tierkv-bin "$TIERKV_BIN" --redis-bin "$REDIS_BIN"
+              --note "rounds=$ROUNDS keyspace=$KEYSPACE data=${DATA_SIZE}B pin=$PIN; load average at start $load_start, at end $(cut -d' ' -f1-3 /proc/loadavg)")
+[[ -n $OUT_DIR ]] && summary_args+=(--markdown "$RES/summary.md")
+"$PY" "$BENCH_DIR/lib/compare_summary.py" "${summary_args[@]}"
+[[ -n $OUT_DIR ]] && log "raw results and summary.md in $RES"
+exit 0

@@ -1,0 +1,143 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034  # variables here are used by the sourcing scripts
+# Shared helpers for the bench/*.sh comparison scripts: binary resolution,
+# starting/stopping servers on 127.0.0.1, readiness, CPU accounting.
+# Sourced, not executed. Callers must `trap bench_cleanup EXIT` (and INT/TERM).
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+REPO_ROOT=$(cd "$BENCH_DIR/.." && pwd)
+PY=/usr/bin/python3
+
+# The tierkv binary: $TIERKV_BIN, else <repo>/build/bin/tierkv-server.
+TIERKV_BIN=${TIERKV_BIN:-$REPO_ROOT/build/bin/tierkv-server}
+REDIS_BIN=${REDIS_BIN:-$(command -v redis-server || echo /usr/bin/redis-server)}
+REDIS_CLI=${REDIS_CLI:-$(command -v redis-cli || echo /usr/bin/redis-cli)}
+REDIS_BENCHMARK=${REDIS_BENCHMARK:-$(command -v redis-benchmark || echo /usr/bin/redis-benchmark)}
+CLK_TCK=$(getconf CLK_TCK)
+
+# CPU pinning: servers on SERVER_CPUS, load generators on CLIENT_CPUS, only
+# when taskset exists and at least two CPUs are usable. PIN=0 disables.
+PIN=${PIN:-1}
+SERVER_CPUS=${SERVER_CPUS:-0}
+CLIENT_CPUS=${CLIENT_CPUS:-1}
+if [[ $PIN == 1 ]] && command -v taskset >/dev/null 2>&1 \
+    && [[ $(nproc) -ge 2 ]]; then
+  SERVER_PIN=(taskset -c "$SERVER_CPUS")
+  CLIENT_PIN=(taskset -c "$CLIENT_CPUS")
+else
+  PIN=0
+  SERVER_PIN=()
+  CLIENT_PIN=()
+fi
+
+# setpriv --pdeathsig: a server gets SIGTERM if this script dies without
+# running its trap (e.g. SIGKILL).
+if command -v setpriv >/dev/null 2>&1 && setpriv --pdeathsig TERM true 2>/dev/null; then
+  DEATHSIG=(setpriv --pdeathsig TERM)
+else
+  DEATHSIG=()
+fi
+
+BENCH_TMP=""
+BENCH_PIDS=()
+
+die() { echo "error: $*" >&2; exit 1; }
+log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+
+bench_tmpdir() {
+  BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/tierkv-bench.XXXXXX")
+}
+
+check_bins() {
+  local b
+  for b in "$TIERKV_BIN" "$REDIS_BIN" "$REDIS_CLI" "$@"; do
+    [[ -x $b ]] || die "not executable: $b (set TIERKV_BIN / REDIS_BIN / REDIS_CLI / REDIS_BENCHMARK)"
+  done
+}
+
+# free_port: print a TCP port that is free on 127.0.0.1 right now.
+free_port() {
+  "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# start_server NAME BIN PORT -> sets SERVER_PID (no subshell: the server
+# must stay our child so cleanup can wait for it). Data dir and log go under
+# $BENCH_TMP/NAME. Extra args from TIERKV_ARGS / REDIS_ARGS (word-split).
+start_server() {
+  local name=$1 bin=$2 port=$3 extra=()
+  local dir=$BENCH_TMP/$name
+  mkdir -p "$dir"
+  if [[ $name == tierkv ]]; then read -r -a extra <<<"${TIERKV_ARGS:-}"
+  else read -r -a extra <<<"${REDIS_ARGS:-}"; fi
+  # taskset and setpriv exec the server, so $! is the server's own PID.
+  "${SERVER_PIN[@]}" "${DEATHSIG[@]}" "$bin" --port "$port" --bind 127.0.0.1 --save "" \
+    --appendonly no --dir "$dir" "${extra[@]}" \
+    </dev/null >"$dir/server.log" 2>&1 &
+  SERVER_PID=$!
+  BENCH_PIDS+=("$SERVER_PID")
+}
+
+# wait_ready NAME PID PORT: up to 10 s for PING -> PONG.
+wait_ready() {
+  local name=$1 pid=$2 port=$3 i
+  for ((i = 0; i < 100; i++)); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      tail -n 20 "$BENCH_TMP/$name/server.log" >&2 || true
+      die "$name (pid $pid) exited during startup"
+    fi
+    if [[ $("$REDIS_CLI" -h 127.0.0.1 -p "$port" ping 2>/dev/null) == PONG ]]; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  tail -n 20 "$BENCH_TMP/$name/server.log" >&2 || true
+  die "$name did not answer PING on port $port within 10 s"
+}
+
+# assert_alive NAME PID
+assert_alive() {
+  if ! kill -0 "$2" 2>/dev/null; then
+    tail -n 20 "$BENCH_TMP/$1/server.log" >&2 || true
+    die "$1 (pid $2) died"
+  fi
+}
+
+# proc_ticks PID: utime+stime of the whole process (all threads), clock ticks.
+proc_ticks() {
+  local s
+  s=$(<"/proc/$1/stat") || return 1
+  s=${s##*) }            # drop "pid (comm) "; comm may contain spaces
+  # shellcheck disable=SC2086
+  set -- $s               # now $1 = state (field 3), so utime=$12 stime=$13
+  echo $(( ${12} + ${13} ))
+}
+
+stop_pid() {
+  local pid=$1 i
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 100; i++)); do
+    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+bench_cleanup() {
+  local pid
+  for pid in "${BENCH_PIDS[@]}"; do stop_pid "$pid"; done
+  BENCH_PIDS=()
+  if [[ -n $BENCH_TMP && -d $BENCH_TMP && ${KEEP_TMP:-0} != 1 ]]; then
+    rm -rf "$BENCH_TMP"
+  fi
+}
+
+# warn_if_busy: the numbers are meaningless on a loaded machine; say so.
+warn_if_busy() {
+  local l1
+  l1=$(cut -d' ' -f1 /proc/loadavg)
+  if "$PY" -c "import sys; sys.exit(0 if float('$l1') > 0.5 else 1)"; then
+    log "warning: load average is $l1 before starting; results may be noisy"
+  fi
+}

@@ -1,0 +1,140 @@
+#!/usr/bin/python3
+"""Summarize bench/compare-redis.sh raw results.
+
+Input: runs.tsv (server, round, test, pipeline, requests, cpu_ticks, wall_s,
+csv) plus the redis-benchmark --csv files it names, in the same directory.
+redis-benchmark 7.x --csv prints a header line and one row per test:
+  "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms",
+  "p95_latency_ms","p99_latency_ms","max_latency_ms"
+Output: one table row per (test, pipeline) with the median over rounds of
+ops/s, p50, p99 and server CPU microseconds per request, for both servers,
+and the tierkv/redis ratios checked against the targets in docs/BENCHMARKS.md.
+"""
+import argparse
+import csv
+import os
+import statistics
+import sys
+
+SERVERS = ("tierkv", "redis")
+# Targets (docs/BENCHMARKS.md): throughput ratio >= 1.1, CPU/request <= 0.9x,
+# p99 no worse than Redis.
+TARGET_TPUT = 1.10
+TARGET_CPU = 0.90
+TARGET_P99 = 1.00
+
+
+def read_bench_csv(path):
+    # Skip anything before the header (e.g. "WARNING: Could not fetch server
+    # CONFIG", printed when the server rejects CONFIG GET).
+    with open(path, newline="") as f:
+        rows = [r for r in csv.reader(f) if r]
+    start = next((i for i, r in enumerate(rows) if r[:2] == ["test", "rps"]), None)
+    if start is None or start + 1 >= len(rows):
+        raise SystemExit(f"unexpected redis-benchmark output in {path}: {rows[:3]}")
+    hdr, row = rows[start], rows[start + 1]
+    rec = dict(zip(hdr, row))
+    return {
+        "name": rec["test"],
+        "rps": float(rec["rps"]),
+        "p50": float(rec["p50_latency_ms"]),
+        "p99": float(rec["p99_latency_ms"]),
+    }
+
+
+def ratio(a, b):
+    return a / b if b else float("nan")
+
+
+def fmt_ratio(x, ok):
+    return f"{x:5.2f}{' ' if ok else '!'}"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("runs")
+    ap.add_argument("--clk-tck", type=int, required=True)
+    ap.add_argument("--clients", default="?")
+    ap.add_argument("--tierkv-bin", default="")
+    ap.add_argument("--redis-bin", default="")
+    ap.add_argument("--markdown", help="also write a markdown table here")
+    ap.add_argument("--note", action="append", default=[], help="extra line for the header")
+    a = ap.parse_args()
+
+    base = os.path.dirname(os.path.abspath(a.runs))
+    data = {}  # (test, pipeline) -> server -> list of per-round dicts
+    order = []
+    with open(a.runs, newline="") as f:
+        for r in csv.DictReader(f, delimiter="\t"):
+            key = (r["test"], int(r["pipeline"]))
+            if key not in data:
+                data[key] = {s: [] for s in SERVERS}
+                order.append(key)
+            b = read_bench_csv(os.path.join(base, r["csv"]))
+            n = int(r["requests"])
+            b["cpu_us"] = int(r["cpu_ticks"]) / a.clk_tck * 1e6 / n
+            b["n"] = n
+            data[key][r["server"]].append(b)
+
+    med = lambda runs, k: statistics.median(x[k] for x in runs)
+    rows = []
+    for key in order:
+        t, p = key
+        d = data[key]
+        if not d["tierkv"] or not d["redis"]:
+            continue
+        m = {s: {k: med(d[s], k) for k in ("rps", "p50", "p99", "cpu_us")} for s in SERVERS}
+        for s in SERVERS:  # round-to-round spread of throughput, % of median
+            rps = [x["rps"] for x in d[s]]
+            m[s]["spread"] = (max(rps) - min(rps)) / m[s]["rps"] * 100 if m[s]["rps"] else 0.0
+        rows.append({
+            "test": d["redis"][0]["name"], "P": p, "rounds": len(d["redis"]),
+            "n": d["redis"][0]["n"], "m": m,
+            "tput": ratio(m["tierkv"]["rps"], m["redis"]["rps"]),
+            "cpu": ratio(m["tierkv"]["cpu_us"], m["redis"]["cpu_us"]),
+            "p99": ratio(m["tierkv"]["p99"], m["redis"]["p99"]),
+        })
+
+    print()
+    print(f"tierkv: {a.tierkv_bin}")
+    print(f"redis:  {a.redis_bin}")
+    for note in a.note:
+        print(note)
+    print(f"medians over rounds; -c {a.clients}; CPU = server utime+stime per request "
+          f"(CLK_TCK={a.clk_tck}); ratios are tierkv/redis, '!' = misses target "
+          f"(tput >= {TARGET_TPUT}, cpu <= {TARGET_CPU}, p99 <= {TARGET_P99})")
+    hdr = (f"{'test':<15}{'P':>3}{'n':>9} | {'tierkv ops/s':>12}{'spr%':>5}{'p50':>7}{'p99':>7}"
+           f"{'cpu us':>8} | {'redis ops/s':>12}{'spr%':>5}{'p50':>7}{'p99':>7}{'cpu us':>8}"
+           f" | {'tput':>6}{'cpu':>6}{'p99':>6}")
+    print(hdr)
+    print("-" * len(hdr))
+    for r in rows:
+        tk, rd = r["m"]["tierkv"], r["m"]["redis"]
+        print(f"{r['test']:<15}{r['P']:>3}{r['n']:>9} | {tk['rps']:>12,.0f}{tk['spread']:>5.0f}"
+              f"{tk['p50']:>7.3f}{tk['p99']:>7.3f}{tk['cpu_us']:>8.2f} | {rd['rps']:>12,.0f}"
+              f"{rd['spread']:>5.0f}{rd['p50']:>7.3f}"
+              f"{rd['p99']:>7.3f}{rd['cpu_us']:>8.2f} | "
+              f"{fmt_ratio(r['tput'], r['tput'] >= TARGET_TPUT)}"
+              f"{fmt_ratio(r['cpu'], r['cpu'] <= TARGET_CPU)}"
+              f"{fmt_ratio(r['p99'], r['p99'] <= TARGET_P99)}")
+    print("(latencies in ms, as reported by redis-benchmark; spr% = (max - min) / median "
+          "of ops/s over rounds)")
+
+    if a.markdown:
+        with open(a.markdown, "w") as f:
+            f.write("| test | -P | tierkv ops/s | tierkv p50/p99 ms | tierkv CPU µs/req "
+                    "| redis ops/s | redis p50/p99 ms | redis CPU µs/req "
+                    "| tput ratio | CPU ratio | p99 ratio |\n")
+            f.write("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+            for r in rows:
+                tk, rd = r["m"]["tierkv"], r["m"]["redis"]
+                f.write(f"| {r['test']} | {r['P']} | {tk['rps']:,.0f} | "
+                        f"{tk['p50']:.3f} / {tk['p99']:.3f} | {tk['cpu_us']:.2f} | "
+                        f"{rd['rps']:,.0f} | {rd['p50']:.3f} / {rd['p99']:.3f} | "
+                        f"{rd['cpu_us']:.2f} | {r['tput']:.2f} | {r['cpu']:.2f} | "
+                        f"{r['p99']:.2f} |\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

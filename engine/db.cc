@@ -1,0 +1,138 @@
+#include "engine/db.h"
+
+#include <utility>
+
+#include "engine/hash.h"
+#include "engine/shard.h"
+
+namespace tierkv {
+
+Db::~Db() { Clear(); }
+
+Entry* Db::Peek(std::string_view key) const { return dict_.Find(key, HashKey(key)); }
+
+Entry* Db::Find(std::string_view key, bool touch) {
+  Entry* entry = dict_.Find(key, HashKey(key));
+  if (entry == nullptr) return nullptr;
+  if (entry->has_expire() && entry->expire_at() <= shard_->now_ms() && shard_->expiry_enabled()) {
+    DeleteExpired(entry);
+    return nullptr;
+  }
+  if (touch) shard_->TouchAccess(entry);
+  return entry;
+}
+
+void Db::DeleteExpired(Entry* entry) {
+  std::string key(entry->key());
+  shard_->NoteExpired(index_, key);
+  Delete(key);
+}
+
+void Db::Set(Entry* fresh) {
+  const uint64_t hash = HashKey(fresh->key());
+  Entry** link = dict_.FindLink(fresh->key(), hash);
+  if (link == nullptr) {
+    if (fresh->has_expire()) TrackVolatile(fresh);
+    dict_.Insert(fresh, hash);
+    return;
+  }
+  ReplaceAt(link, fresh, false);
+}
+
+void Db::Relink(Entry* old, Entry* fresh, bool keep_object) {
+  ReplaceAt(dict_.FindLink(old->key(), HashKey(old->key())), fresh, keep_object);
+}
+
+void Db::ReplaceAt(Entry** link, Entry* fresh, bool keep_object) {
+  Entry* old = *link;
+  fresh->next = old->next;
+  *link = fresh;
+  if (old->has_expire() && fresh->has_expire()) {
+    const uint32_t index = old->expire_block()->volatile_index;
+    fresh->expire_block()->volatile_index = index;
+    volatile_[index] = fresh;
+  } else {
+    if (old->has_expire()) UntrackVolatile(old);
+    if (fresh->has_expire()) TrackVolatile(fresh);
+  }
+  Entry::Free(old, keep_object);
+}
+
+Entry* Db::Unlink(std::string_view key) {
+  Entry* entry = dict_.Remove(key, HashKey(key));
+  if (entry != nullptr && entry->has_expire()) UntrackVolatile(entry);
+  return entry;
+}
+
+bool Db::Delete(std::string_view key) {
+  Entry* entry = Unlink(key);
+  if (entry == nullptr) return false;
+  Entry::Free(entry);
+  return true;
+}
+
+Entry* Db::SetExpire(Entry* entry, int64_t expire_at_ms) {
+  if (expire_at_ms != kNoExpire && entry->has_expire()) {
+    entry->expire_block()->expire_at_ms = expire_at_ms;
+    return entry;
+  }
+  if (expire_at_ms == kNoExpire && !entry->has_expire()) return entry;
+  Entry* fresh = Entry::Reshape(entry, entry->key(), expire_at_ms, 0);
+  Relink(entry, fresh, /*keep_object=*/true);
+  return fresh;
+}
+
+Entry* Db::ReserveString(Entry* entry, size_t capacity) {
+  if (entry->value_capacity() >= capacity) return entry;
+  // Grow geometrically, as Redis's sdsMakeRoomFor, so repeated APPENDs are amortised.
+  constexpr size_t kMaxPrealloc = 1024 * 1024;
+  const size_t grown = capacity < kMaxPrealloc ? capacity * 2 : capacity + kMaxPrealloc;
+  Entry* fresh = Entry::Reshape(entry, entry->key(), entry->expire_at(), grown);
+  Relink(entry, fresh, /*keep_object=*/false);
+  return fresh;
+}
+
+Entry* Db::RandomVolatileEntry(std::mt19937_64& rng) const {
+  if (volatile_.empty()) return nullptr;
+  return volatile_[rng() % volatile_.size()];
+}
+
+void Db::Clear() {
+  dict_.Clear([](Entry* e) { Entry::Free(e); });
+  volatile_.clear();
+  volatile_.shrink_to_fit();
+}
+
+void Db::Swap(Db& other) {
+  std::swap(dict_, other.dict_);
+  std::swap(volatile_, other.volatile_);
+}
+
+std::pair<size_t, size_t> Db::ExpireSample(size_t max_checks, int64_t now_ms, std::mt19937_64& rng) {
+  size_t checked = 0;
+  size_t expired = 0;
+  while (checked < max_checks && !volatile_.empty()) {
+    Entry* entry = volatile_[rng() % volatile_.size()];
+    ++checked;
+    if (entry->expire_at() <= now_ms) {
+      DeleteExpired(entry);
+      ++expired;
+    }
+  }
+  return {checked, expired};
+}
+
+void Db::TrackVolatile(Entry* entry) {
+  entry->expire_block()->volatile_index = static_cast<uint32_t>(volatile_.size());
+  volatile_.push_back(entry);
+}
+
+void Db::UntrackVolatile(Entry* entry) {
+  const uint32_t index = entry->expire_block()->volatile_index;
+  Entry* last = volatile_.back();
+  volatile_[index] = last;
+  last->expire_block()->volatile_index = index;
+  volatile_.pop_back();
+}
+
+}  // namespace tierkv

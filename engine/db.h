@@ -1,0 +1,85 @@
+// Db: one of the numbered databases (SELECT 0..15): the key table plus an index
+// of the keys that carry a TTL (for active expiry and the volatile-* policies).
+//
+// Every Entry* handed out stays valid only until the next call that can
+// reallocate or delete entries (Set, Delete, SetExpire, Resize, Find of an
+// expired key...). Callers finish with one entry before touching another.
+// Thread-safety: engine thread only.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <random>
+#include <string_view>
+#include <vector>
+
+#include "engine/dict.h"
+#include "engine/entry.h"
+
+namespace tierkv {
+
+class Shard;
+
+class Db {
+ public:
+  Db(Shard* shard, int index) : shard_(shard), index_(index) {}
+  ~Db();
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+
+  int index() const { return index_; }
+  size_t size() const { return dict_.size(); }
+  size_t expires_count() const { return volatile_.size(); }
+
+  // Live entry for `key` or nullptr. An expired entry is deleted on the spot
+  // (lazy expiry). Unless `touch` is false the access statistics are updated.
+  Entry* Find(std::string_view key, bool touch = true);
+  // Like Find but never deletes or touches: for checks that must not have side effects.
+  Entry* Peek(std::string_view key) const;
+
+  // Stores `fresh` under its key, replacing and freeing any existing entry.
+  void Set(Entry* fresh);
+  // Replaces `old` (which must be in this Db) by `fresh` and frees `old`.
+  // When `keep_object` the value object moved into `fresh`.
+  void Relink(Entry* old, Entry* fresh, bool keep_object);
+  // Unlinks the entry for `key` without freeing it; nullptr if absent.
+  Entry* Unlink(std::string_view key);
+  // Removes and frees; false if absent.
+  bool Delete(std::string_view key);
+
+  // Sets or clears (kNoExpire) the expire time; returns the (possibly moved) entry.
+  Entry* SetExpire(Entry* entry, int64_t expire_at_ms);
+  // Makes room for a string value of `capacity` bytes; returns the (possibly moved) entry.
+  Entry* ReserveString(Entry* entry, size_t capacity);
+
+  uint64_t Scan(uint64_t cursor, const std::function<void(const Entry*)>& visit) const {
+    return dict_.Scan(cursor, visit);
+  }
+  Entry* RandomEntry(std::mt19937_64& rng) const { return dict_.Random(rng); }
+  Entry* RandomVolatileEntry(std::mt19937_64& rng) const;
+  void ForEach(const std::function<void(Entry*)>& fn) const { dict_.ForEach(fn); }
+  void Clear();
+  // Exchanges contents with `other` (SWAPDB); indexes stay with their slots.
+  void Swap(Db& other);
+
+  // Deletes up to about `max_checks` sampled volatile keys that have expired.
+  // Returns {checked, expired}.
+  std::pair<size_t, size_t> ExpireSample(size_t max_checks, int64_t now_ms, std::mt19937_64& rng);
+
+  void RehashStep(size_t buckets) { dict_.RehashStep(buckets); }
+  void ShrinkIfSparse() { dict_.ShrinkIfSparse(); }
+  size_t OverheadBytes() const { return dict_.MemoryUsage() + volatile_.capacity() * sizeof(Entry*); }
+
+ private:
+  void ReplaceAt(Entry** link, Entry* fresh, bool keep_object);
+  void TrackVolatile(Entry* entry);
+  void UntrackVolatile(Entry* entry);
+  void DeleteExpired(Entry* entry);
+
+  Shard* shard_;
+  int index_;
+  Dict dict_;
+  std::vector<Entry*> volatile_;  // entries with a TTL; Entry::ExpireBlock holds the index
+};
+
+}  // namespace tierkv

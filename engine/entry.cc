@@ -1,0 +1,118 @@
+#include "engine/entry.h"
+
+#include <malloc.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <new>
+
+#include "engine/number.h"
+
+namespace tierkv {
+
+std::string_view TypeName(ValueType type) {
+  switch (type) {
+    case ValueType::kString: return "string";
+    case ValueType::kList: return "list";
+    case ValueType::kSet: return "set";
+    case ValueType::kZSet: return "zset";
+    case ValueType::kHash: return "hash";
+    case ValueType::kStream: return "stream";
+  }
+  return "none";
+}
+
+std::string_view EncodingName(Encoding encoding) {
+  switch (encoding) {
+    case Encoding::kRaw: return "raw";
+    case Encoding::kInt: return "int";
+    case Encoding::kEmbStr: return "embstr";
+    case Encoding::kListpack: return "listpack";
+    case Encoding::kQuicklist: return "quicklist";
+    case Encoding::kIntset: return "intset";
+    case Encoding::kHashtable: return "hashtable";
+    case Encoding::kSkiplist: return "skiplist";
+    case Encoding::kStream: return "stream";
+  }
+  return "unknown";
+}
+
+Encoding StringEncodingFor(std::string_view value) {
+  constexpr size_t kEmbStrLimit = 44;  // Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT
+  int64_t unused;
+  if (value.size() <= 20 && ParseInt64(value, &unused)) return Encoding::kInt;
+  return value.size() <= kEmbStrLimit ? Encoding::kEmbStr : Encoding::kRaw;
+}
+
+namespace {
+
+Entry* Allocate(std::string_view key, int64_t expire_at, size_t value_bytes) {
+  const bool has_expire = expire_at != kNoExpire;
+  const size_t size = sizeof(Entry) + (has_expire ? sizeof(Entry::ExpireBlock) : 0) + key.size() + value_bytes;
+  void* memory = std::malloc(size);
+  if (memory == nullptr) throw std::bad_alloc();
+  Entry* entry = static_cast<Entry*>(memory);
+  entry->next = nullptr;
+  entry->lsn = 0;
+  entry->access = 0;
+  entry->type = ValueType::kString;
+  entry->encoding = Encoding::kRaw;
+  entry->flags = has_expire ? Entry::kHasExpire : 0;
+  entry->reserved = 0;
+  entry->key_len = static_cast<uint32_t>(key.size());
+  entry->value_len = 0;
+  if (has_expire) *entry->expire_block() = {expire_at, 0, 0};
+  if (!key.empty()) std::memcpy(entry->key_data(), key.data(), key.size());
+  return entry;
+}
+
+}  // namespace
+
+size_t Entry::value_capacity() const {
+  if (type != ValueType::kString) return value_len;
+  return malloc_usable_size(const_cast<Entry*>(this)) - key_offset() - key_len;
+}
+
+size_t Entry::MemoryUsage() const {
+  size_t bytes = malloc_usable_size(const_cast<Entry*>(this));
+  if (type != ValueType::kString) bytes += object()->MemoryUsage();
+  return bytes;
+}
+
+Entry* Entry::NewString(std::string_view key, std::string_view value, int64_t expire_at, size_t value_capacity) {
+  Entry* entry = Allocate(key, expire_at, std::max(value.size(), value_capacity));
+  entry->value_len = static_cast<uint32_t>(value.size());
+  entry->encoding = StringEncodingFor(value);
+  if (!value.empty()) std::memcpy(entry->value_data(), value.data(), value.size());
+  return entry;
+}
+
+Entry* Entry::NewObject(std::string_view key, ValueType type, Encoding encoding, ValueObject* object,
+                        int64_t expire_at) {
+  Entry* entry = Allocate(key, expire_at, sizeof(ValueObject*));
+  entry->type = type;
+  entry->encoding = encoding;
+  entry->value_len = sizeof(ValueObject*);
+  std::memcpy(entry->value_data(), &object, sizeof(object));
+  return entry;
+}
+
+Entry* Entry::Reshape(const Entry* src, std::string_view key, int64_t expire_at, size_t value_capacity) {
+  const size_t value_bytes = std::max<size_t>(src->value_len, value_capacity);
+  Entry* entry = Allocate(key, expire_at, value_bytes);
+  entry->lsn = src->lsn;
+  entry->access = src->access;
+  entry->type = src->type;
+  entry->encoding = src->encoding;
+  entry->value_len = src->value_len;
+  std::memcpy(entry->value_data(), src->value_data(), src->value_len);
+  return entry;
+}
+
+void Entry::Free(Entry* entry, bool keep_object) {
+  if (entry == nullptr) return;
+  if (entry->type != ValueType::kString && !keep_object) delete entry->object();
+  std::free(entry);
+}
+
+}  // namespace tierkv

@@ -1,0 +1,101 @@
+// Entry: one key of the keyspace and its value, in a single allocation.
+//
+// Layout:  [Entry header, 32 bytes][ExpireBlock, only if kHasExpire][key bytes][value]
+// For strings the value bytes follow the key inline (no second allocation, which is
+// what keeps a 16-byte key with a 100-byte value inside one 160-byte allocator
+// class). For the collection types of later issues the value slot holds a pointer
+// to a ValueObject. Adding or removing a TTL, or growing a string past its
+// capacity, reallocates the entry; Db relinks it (see Db::Relink) so nobody else
+// may hold an Entry* across a call that can reallocate.
+//
+// Thread-safety: owned by the engine thread; never touched elsewhere.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+namespace tierkv {
+
+// Redis's type ids (OBJ_STRING ...), so TYPE and the RDB code can share them.
+enum class ValueType : uint8_t { kString = 0, kList = 1, kSet = 2, kZSet = 3, kHash = 4, kStream = 6 };
+
+// Names OBJECT ENCODING reports.
+enum class Encoding : uint8_t { kRaw, kInt, kEmbStr, kListpack, kQuicklist, kIntset, kHashtable, kSkiplist, kStream };
+
+std::string_view TypeName(ValueType type);
+std::string_view EncodingName(Encoding encoding);
+
+// Base of every non-string value (hash, list, set, ...), owned by its Entry.
+class ValueObject {
+ public:
+  virtual ~ValueObject() = default;
+  virtual size_t MemoryUsage() const = 0;
+};
+
+constexpr int64_t kNoExpire = -1;
+
+struct Entry {
+  static constexpr uint8_t kHasExpire = 1;
+
+  Entry* next;        // hash chain inside Dict
+  uint64_t lsn;       // LSN of the last modification (journal; 0 until journaled)
+  uint32_t access;    // LRU clock or LFU counter+time, as Redis's robj.lru
+  ValueType type;
+  Encoding encoding;
+  uint8_t flags;
+  uint8_t reserved;
+  uint32_t key_len;
+  uint32_t value_len;  // string length; sizeof(ValueObject*) for other types
+
+  // Optional block present when flags & kHasExpire.
+  struct ExpireBlock {
+    int64_t expire_at_ms;
+    uint32_t volatile_index;  // position in Db's volatile-key index
+    uint32_t unused;
+  };
+
+  bool has_expire() const { return flags & kHasExpire; }
+  int64_t expire_at() const { return has_expire() ? expire_block()->expire_at_ms : kNoExpire; }
+  ExpireBlock* expire_block() { return reinterpret_cast<ExpireBlock*>(this + 1); }
+  const ExpireBlock* expire_block() const { return reinterpret_cast<const ExpireBlock*>(this + 1); }
+
+  size_t key_offset() const { return sizeof(Entry) + (has_expire() ? sizeof(ExpireBlock) : 0); }
+  char* key_data() { return reinterpret_cast<char*>(this) + key_offset(); }
+  const char* key_data() const { return reinterpret_cast<const char*>(this) + key_offset(); }
+  std::string_view key() const { return {key_data(), key_len}; }
+
+  char* value_data() { return key_data() + key_len; }
+  const char* value_data() const { return key_data() + key_len; }
+  std::string_view string_value() const { return {value_data(), value_len}; }
+  ValueObject* object() const {
+    ValueObject* obj;
+    std::memcpy(&obj, value_data(), sizeof(obj));
+    return obj;
+  }
+
+  // Bytes available for the string value without reallocating.
+  size_t value_capacity() const;
+  // Bytes this entry occupies in the allocator, value object included.
+  size_t MemoryUsage() const;
+
+  // Allocation. `expire_at` == kNoExpire means no expire block.
+  static Entry* NewString(std::string_view key, std::string_view value, int64_t expire_at,
+                          size_t value_capacity = 0);
+  static Entry* NewObject(std::string_view key, ValueType type, Encoding encoding, ValueObject* object,
+                          int64_t expire_at);
+  // A copy of `src` under a new key / expire / string capacity (metadata kept).
+  static Entry* Reshape(const Entry* src, std::string_view key, int64_t expire_at, size_t value_capacity);
+  // Frees the entry; the value object too unless `keep_object` (ownership moved).
+  static void Free(Entry* entry, bool keep_object = false);
+};
+
+static_assert(sizeof(Entry) == 32, "Entry header must stay 32 bytes");
+static_assert(sizeof(Entry::ExpireBlock) == 16);
+
+// Encoding a freshly written string gets, as Redis's tryObjectEncoding decides:
+// int for canonical integers that fit a long, embstr up to 44 bytes, raw above.
+Encoding StringEncodingFor(std::string_view value);
+
+}  // namespace tierkv

@@ -1,0 +1,215 @@
+#include "engine/shard.h"
+
+#include <chrono>
+#include <limits>
+
+#include "engine/memory.h"
+
+namespace tierkv {
+namespace {
+
+constexpr uint32_t kLruClockMax = (1u << 24) - 1;  // 24-bit, seconds, as Redis's LRU clock
+constexpr uint8_t kLfuInitialCounter = 5;          // Redis's LFU_INIT_VAL
+constexpr size_t kExpireKeysPerLoop = 20;          // Redis's ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP
+constexpr size_t kAcceptableStalePercent = 10;     // keep sampling while more are stale
+constexpr size_t kRehashBucketsPerHousekeeping = 1000;
+
+uint32_t LruClock(int64_t now_ms) { return static_cast<uint32_t>(now_ms / 1000) & kLruClockMax; }
+uint32_t LfuMinutes(int64_t now_ms) { return static_cast<uint32_t>(now_ms / 1000 / 60) & 0xFFFF; }
+
+}  // namespace
+
+Shard::Shard(EngineOptions options) : options_(options), rng_(std::random_device{}()) {
+  for (int i = 0; i < options_.databases; ++i) dbs_.push_back(std::make_unique<Db>(this, i));
+  now_ms_ = WallClockMs();
+}
+
+Shard::~Shard() = default;
+
+int64_t Shard::WallClockMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+void Shard::KeyModified(int db, std::string_view key) {
+  ++stats_.dirty;
+  if (observer_ != nullptr) observer_->OnKeyModified(db, key);
+}
+
+void Shard::DbChanged(int db) {
+  if (observer_ != nullptr) observer_->OnDbChanged(db);
+}
+
+void Shard::NoteExpired(int db, std::string_view key) {
+  ++stats_.expired_keys;
+  KeyModified(db, key);
+}
+
+bool Shard::lfu_mode() const {
+  return options_.policy == EvictionPolicy::kAllKeysLfu || options_.policy == EvictionPolicy::kVolatileLfu;
+}
+
+void Shard::InitAccess(Entry* entry) {
+  entry->access = lfu_mode() ? (LfuMinutes(now_ms_) << 8) | kLfuInitialCounter : LruClock(now_ms_);
+}
+
+uint8_t Shard::LfuCounter(const Entry* entry) const {
+  // Decay by one per lfu-decay-time minutes since the last access, as Redis does.
+  const uint32_t last = entry->access >> 8;
+  const uint32_t now = LfuMinutes(now_ms_);
+  const uint32_t elapsed = now >= last ? now - last : 65535 - last + now;
+  uint32_t counter = entry->access & 0xFF;
+  const uint32_t periods = options_.lfu_decay_time > 0 ? elapsed / static_cast<uint32_t>(options_.lfu_decay_time) : 0;
+  counter = periods > counter ? 0 : counter - periods;
+  return static_cast<uint8_t>(counter);
+}
+
+void Shard::TouchAccess(Entry* entry) {
+  if (!lfu_mode()) {
+    entry->access = LruClock(now_ms_);
+    return;
+  }
+  uint32_t counter = LfuCounter(entry);
+  // Logarithmic increment: the higher the counter, the less likely it grows.
+  if (counter < 255) {
+    const double base = counter > kLfuInitialCounter ? counter - kLfuInitialCounter : 0;
+    const double probability = 1.0 / (base * options_.lfu_log_factor + 1);
+    const double roll = static_cast<double>(rng_() >> 11) * 0x1.0p-53;
+    if (roll < probability) ++counter;
+  }
+  entry->access = (LfuMinutes(now_ms_) << 8) | counter;
+}
+
+uint32_t Shard::IdleSeconds(const Entry* entry) const {
+  const uint32_t now = LruClock(now_ms_);
+  const uint32_t last = entry->access & kLruClockMax;
+  return now >= last ? now - last : (kLruClockMax - last) + now;
+}
+
+void Shard::ActiveExpireCycle(int64_t budget_us) {
+  if (!active_expire_enabled_) return;
+  const auto start = std::chrono::steady_clock::now();
+  const size_t keys_per_loop = kExpireKeysPerLoop + kExpireKeysPerLoop / 4 * static_cast<size_t>(options_.active_expire_effort - 1);
+  size_t total_checked = 0;
+  size_t total_expired = 0;
+  for (int visited = 0; visited < db_count(); ++visited) {
+    Db& current = db(expire_db_cursor_);
+    expire_db_cursor_ = (expire_db_cursor_ + 1) % db_count();
+    while (current.expires_count() > 0) {
+      auto [checked, expired] = current.ExpireSample(keys_per_loop, now_ms_, rng_);
+      total_checked += checked;
+      total_expired += expired;
+      const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+      if (elapsed.count() > budget_us) {
+        stats_.expire_cycle_cpu_ms += static_cast<uint64_t>(elapsed.count() / 1000);
+        return;
+      }
+      if (checked == 0 || expired * 100 / checked <= kAcceptableStalePercent) break;
+    }
+  }
+  if (total_checked > 0) stats_.expired_stale_perc_x100 = total_expired * 10000 / total_checked;
+}
+
+void Shard::HousekeepingStep() {
+  for (auto& current : dbs_) {
+    current->ShrinkIfSparse();
+    current->RehashStep(kRehashBucketsPerHousekeeping);
+  }
+}
+
+bool Shard::OverMaxmemory() const { return options_.maxmemory > 0 && UsedMemory() > options_.maxmemory; }
+
+double Shard::EvictionScore(const Entry* entry) const {
+  switch (options_.policy) {
+    case EvictionPolicy::kAllKeysLru:
+    case EvictionPolicy::kVolatileLru:
+      return IdleSeconds(entry);
+    case EvictionPolicy::kAllKeysLfu:
+    case EvictionPolicy::kVolatileLfu:
+      return 255.0 - LfuCounter(entry);
+    case EvictionPolicy::kVolatileTtl:
+      return -static_cast<double>(entry->expire_at());
+    default:
+      return 0;
+  }
+}
+
+Entry* Shard::PickEvictionCandidate(int* db_index) {
+  const bool volatile_only = options_.policy == EvictionPolicy::kVolatileLru ||
+                             options_.policy == EvictionPolicy::kVolatileLfu ||
+                             options_.policy == EvictionPolicy::kVolatileRandom ||
+                             options_.policy == EvictionPolicy::kVolatileTtl;
+  const bool random = options_.policy == EvictionPolicy::kAllKeysRandom ||
+                      options_.policy == EvictionPolicy::kVolatileRandom;
+  Entry* best = nullptr;
+  double best_score = -std::numeric_limits<double>::infinity();
+  // Sample maxmemory-samples keys from every non-empty db and keep the best
+  // candidate, an approximation of the true LRU/LFU/TTL order as in Redis.
+  for (int i = 0; i < db_count(); ++i) {
+    Db& current = db(i);
+    if ((volatile_only ? current.expires_count() : current.size()) == 0) continue;
+    const int samples = random ? 1 : options_.maxmemory_samples;
+    for (int s = 0; s < samples; ++s) {
+      Entry* candidate = volatile_only ? current.RandomVolatileEntry(rng_) : current.RandomEntry(rng_);
+      if (candidate == nullptr) break;
+      const double score = random ? static_cast<double>(rng_() >> 11) : EvictionScore(candidate);
+      if (best == nullptr || score > best_score) {
+        best = candidate;
+        best_score = score;
+        *db_index = i;
+      }
+    }
+  }
+  return best;
+}
+
+Status Shard::EnforceMaxmemory() {
+  if (!OverMaxmemory()) return Status::Ok();
+  if (options_.policy == EvictionPolicy::kNoEviction) return Status::OutOfMemory();
+  // Bounded so one command never spends unbounded time evicting.
+  constexpr int kMaxEvictionsPerCall = 10000;
+  for (int i = 0; i < kMaxEvictionsPerCall && OverMaxmemory(); ++i) {
+    int db_index = 0;
+    Entry* victim = PickEvictionCandidate(&db_index);
+    if (victim == nullptr) return Status::OutOfMemory();
+    std::string key(victim->key());
+    db(db_index).Delete(key);
+    ++stats_.evicted_keys;
+    KeyModified(db_index, key);
+  }
+  return OverMaxmemory() ? Status::OutOfMemory() : Status::Ok();
+}
+
+void Shard::FlushDb(int index) {
+  DbChanged(index);
+  stats_.dirty += db(index).size();
+  db(index).Clear();
+}
+
+void Shard::FlushAll() {
+  DbChanged(-1);
+  for (int i = 0; i < db_count(); ++i) {
+    stats_.dirty += db(i).size();
+    db(i).Clear();
+  }
+}
+
+void Shard::SwapDb(int a, int b) {
+  if (observer_ != nullptr) observer_->OnDbsSwapped(a, b);
+  db(a).Swap(db(b));
+  ++stats_.dirty;
+}
+
+size_t Shard::KeyCount() const {
+  size_t keys = 0;
+  for (const auto& current : dbs_) keys += current->size();
+  return keys;
+}
+
+size_t Shard::OverheadBytes() const {
+  size_t bytes = 0;
+  for (const auto& current : dbs_) bytes += current->OverheadBytes();
+  return bytes;
+}
+
+}  // namespace tierkv

@@ -1,0 +1,135 @@
+// Shard: the whole keyspace that one engine thread owns (16 Dbs), its clock,
+// statistics, expiry and eviction. A later shared-nothing mode runs N of these.
+//
+// Thread-safety: engine thread only. Nothing here locks: a command runs to
+// completion before the next starts, which is what makes every command atomic.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/db.h"
+#include "engine/status.h"
+
+namespace tierkv {
+
+enum class EvictionPolicy {
+  kNoEviction,
+  kAllKeysLru,
+  kAllKeysLfu,
+  kAllKeysRandom,
+  kVolatileLru,
+  kVolatileLfu,
+  kVolatileRandom,
+  kVolatileTtl,
+};
+
+// Engine-level settings; the server's config table writes them.
+struct EngineOptions {
+  int databases = 16;                  // databases (start-up only)
+  size_t maxmemory = 0;                // maxmemory: 0 = unlimited (runtime)
+  EvictionPolicy policy = EvictionPolicy::kNoEviction;  // maxmemory-policy (runtime)
+  int maxmemory_samples = 5;           // maxmemory-samples (runtime)
+  int lfu_log_factor = 10;             // lfu-log-factor (runtime)
+  int lfu_decay_time = 1;              // lfu-decay-time, minutes (runtime)
+  int active_expire_effort = 1;        // active-expire-effort 1..10 (runtime)
+};
+
+// Told about every key change; the server uses it for WATCH (and later the
+// journal, keyspace notifications and client tracking).
+class KeyspaceObserver {
+ public:
+  virtual ~KeyspaceObserver() = default;
+  virtual void OnKeyModified(int db, std::string_view key) = 0;
+  // Called just before a whole database is emptied (FLUSHDB/FLUSHALL, db == -1 for all).
+  virtual void OnDbChanged(int db) = 0;
+  // Called just before SWAPDB exchanges two databases.
+  virtual void OnDbsSwapped(int a, int b) = 0;
+};
+
+struct KeyspaceStats {
+  uint64_t expired_keys = 0;
+  uint64_t evicted_keys = 0;
+  uint64_t keyspace_hits = 0;
+  uint64_t keyspace_misses = 0;
+  uint64_t expired_stale_perc_x100 = 0;  // last active cycle's stale estimate
+  uint64_t expire_cycle_cpu_ms = 0;
+  uint64_t dirty = 0;                   // changes since the last save
+};
+
+class Shard {
+ public:
+  explicit Shard(EngineOptions options);
+  ~Shard();
+
+  EngineOptions& options() { return options_; }
+  const EngineOptions& options() const { return options_; }
+  void set_observer(KeyspaceObserver* observer) { observer_ = observer; }
+
+  int db_count() const { return static_cast<int>(dbs_.size()); }
+  Db& db(int index) { return *dbs_[static_cast<size_t>(index)]; }
+
+  // The command clock: set once per command (as Redis caches mstime per
+  // command) so a command sees one consistent "now".
+  int64_t now_ms() const { return now_ms_; }
+  void set_now_ms(int64_t now) { now_ms_ = now; }
+  static int64_t WallClockMs();
+
+  // DEBUG SET-ACTIVE-EXPIRE toggles the active cycle only; lazy expiry always applies
+  // except while a command runs that must not expire (kept true here).
+  bool expiry_enabled() const { return true; }
+  bool active_expire_enabled() const { return active_expire_enabled_; }
+  void set_active_expire_enabled(bool enabled) { active_expire_enabled_ = enabled; }
+
+  // Key change notifications; every write op calls KeyModified for each key it changes.
+  void KeyModified(int db, std::string_view key);
+  void DbChanged(int db);
+  void NoteExpired(int db, std::string_view key);
+  void NoteHit(bool hit) { hit ? ++stats_.keyspace_hits : ++stats_.keyspace_misses; }
+
+  // Access statistics (LRU clock or LFU counter, depending on the policy).
+  void TouchAccess(Entry* entry);
+  void InitAccess(Entry* entry);
+  uint32_t IdleSeconds(const Entry* entry) const;
+  uint8_t LfuCounter(const Entry* entry) const;
+  bool lfu_mode() const;
+
+  // Expiry and housekeeping, driven by the server's cron. `budget_us` bounds the
+  // active expire work per call, as Redis's slow cycle does.
+  void ActiveExpireCycle(int64_t budget_us);
+  void HousekeepingStep();
+
+  // Evicts under the configured policy until used memory is under maxmemory.
+  // Returns OutOfMemory if that is impossible (noeviction or nothing evictable).
+  Status EnforceMaxmemory();
+  bool OverMaxmemory() const;
+
+  void FlushDb(int db);
+  void FlushAll();
+  void SwapDb(int a, int b);
+
+  size_t KeyCount() const;
+  size_t OverheadBytes() const;
+  KeyspaceStats& stats() { return stats_; }
+  std::mt19937_64& rng() { return rng_; }
+
+ private:
+  Entry* PickEvictionCandidate(int* db_index);
+  double EvictionScore(const Entry* entry) const;
+
+  EngineOptions options_;
+  std::vector<std::unique_ptr<Db>> dbs_;
+  KeyspaceObserver* observer_ = nullptr;
+  KeyspaceStats stats_;
+  int64_t now_ms_ = 0;
+  bool active_expire_enabled_ = true;
+  int expire_db_cursor_ = 0;
+  std::mt19937_64 rng_;
+};
+
+}  // namespace tierkv

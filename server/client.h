@@ -1,0 +1,55 @@
+// Client: the state Redis keeps per connection (selected db, protocol version,
+// name, MULTI queue, watched keys, flags) plus the reply buffer. The connection
+// owns the socket; the client owns what commands read and write.
+// Thread-safety: engine thread only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "server/reply_writer.h"
+
+namespace tierkv {
+
+class Connection;
+
+struct WatchedKey {
+  int db;
+  std::string key;
+  bool expired_when_watched;  // Redis ignores expiry of keys already expired at WATCH
+};
+
+struct Client {
+  explicit Client(uint64_t client_id) : id(client_id), reply(&output) {}
+
+  uint64_t id;
+  std::string name;
+  std::string lib_name;
+  std::string lib_version;
+  std::string address;        // "127.0.0.1:54321"
+  std::string local_address;  // "127.0.0.1:6379"
+  int db = 0;
+  int64_t created_ms = 0;
+  int64_t last_interaction_ms = 0;
+  std::string last_command = "NULL";
+
+  std::string output;   // replies not yet handed to the socket
+  ReplyWriter reply;
+
+  // MULTI/EXEC state.
+  bool in_multi = false;
+  bool multi_aborted = false;  // a queued command failed to queue: EXEC answers EXECABORT
+  bool watch_dirty = false;    // a watched key changed: EXEC answers nil
+  std::vector<std::vector<std::string>> queued;
+  std::vector<WatchedKey> watched;
+
+  bool no_evict = false;   // CLIENT NO-EVICT
+  bool no_touch = false;   // CLIENT NO-TOUCH
+  bool close_after_reply = false;
+  bool kill_requested = false;
+  uint64_t commands_processed = 0;
+  Connection* connection = nullptr;
+};
+
+}  // namespace tierkv

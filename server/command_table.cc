@@ -1,0 +1,96 @@
+#include "server/command_table.h"
+
+#include <cctype>
+
+namespace tierkv {
+
+std::string AsciiLower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  }
+  return true;
+}
+
+std::vector<int> CommandSpec::KeyPositions(std::span<const std::string_view> args) const {
+  if (key_finder != nullptr) return key_finder(args);
+  std::vector<int> keys;
+  if (first_key <= 0) return keys;
+  const int argc = static_cast<int>(args.size());
+  const int last = last_key < 0 ? argc + last_key : last_key;
+  for (int i = first_key; i <= last && i < argc; i += std::max(key_step, 1)) keys.push_back(i);
+  return keys;
+}
+
+Result<std::unique_ptr<CommandTable>> CommandTable::Build() {
+  auto table = std::make_unique<CommandTable>();
+  RegisterConnectionCommands(*table);
+  RegisterServerCommands(*table);
+  RegisterStringCommands(*table);
+  RegisterKeyCommands(*table);
+  RegisterTransactionCommands(*table);
+  Status status = table->Validate();
+  if (!status.ok()) return status;
+  return table;
+}
+
+void CommandTable::Add(CommandSpec spec) {
+  auto owned = std::make_unique<CommandSpec>(std::move(spec));
+  by_name_[owned->name] = owned.get();
+  commands_.push_back(std::move(owned));
+}
+
+namespace {
+
+Status ValidateSpec(const CommandSpec& spec, const std::string& full_name) {
+  auto bad = [&](const std::string& why) { return Status::Error("command table: '" + full_name + "' " + why); };
+  if (spec.name.empty() || spec.name != AsciiLower(spec.name)) return bad("needs a lowercase name");
+  if (spec.arity == 0) return bad("has arity 0");
+  if (spec.handler == nullptr && spec.subcommands.empty()) return bad("has no handler");
+  if (spec.first_key < 0 || (spec.first_key > 0 && spec.key_step <= 0)) return bad("has bad key positions");
+  if (spec.first_key > 0 && spec.last_key > 0 && spec.last_key < spec.first_key) return bad("has last key before first");
+  if (spec.summary.empty()) return bad("has no summary");
+  if (spec.group.empty()) return bad("has no group");
+  if ((spec.flags & kCmdWrite) && (spec.flags & kCmdReadOnly)) return bad("is both write and readonly");
+  for (const CommandSpec& sub : spec.subcommands) {
+    if (!sub.subcommands.empty()) return bad("nests subcommands twice");
+    Status status = ValidateSpec(sub, full_name + "|" + sub.name);
+    if (!status.ok()) return status;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status CommandTable::Validate() const {
+  for (const auto& spec : commands_) {
+    Status status = ValidateSpec(*spec, spec->name);
+    if (!status.ok()) return status;
+  }
+  if (by_name_.size() != commands_.size()) return Status::Error("command table: duplicate command name");
+  return Status::Ok();
+}
+
+const CommandSpec* CommandTable::Find(std::string_view name) const {
+  // Command names are short; a lowercase copy on the stack keeps this cheap.
+  char lower[32];
+  if (name.size() >= sizeof(lower)) return nullptr;
+  for (size_t i = 0; i < name.size(); ++i) lower[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
+  auto it = by_name_.find(std::string(lower, name.size()));
+  return it == by_name_.end() ? nullptr : it->second;
+}
+
+const CommandSpec* CommandTable::FindSubcommand(const CommandSpec& parent, std::string_view name) {
+  for (const CommandSpec& sub : parent.subcommands) {
+    if (EqualsIgnoreCase(sub.name, name)) return &sub;
+  }
+  return nullptr;
+}
+
+}  // namespace tierkv

@@ -1,0 +1,47 @@
+// CommandTable: lookup of CommandSpecs by case-insensitive name, built from the
+// per-family registration functions in server/commands/.
+// Thread-safety: immutable after Build().
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/status.h"
+#include "server/command.h"
+
+namespace tierkv {
+
+class CommandTable {
+ public:
+  // Every command tierkv implements, validated.
+  static Result<std::unique_ptr<CommandTable>> Build();
+
+  void Add(CommandSpec spec);
+  // Checks arities, key positions and subcommand shapes; names the first bad spec.
+  Status Validate() const;
+
+  const CommandSpec* Find(std::string_view name) const;
+  // The subcommand spec for args[1] of a container command, or nullptr.
+  static const CommandSpec* FindSubcommand(const CommandSpec& parent, std::string_view name);
+  const std::vector<std::unique_ptr<CommandSpec>>& all() const { return commands_; }
+
+ private:
+  std::vector<std::unique_ptr<CommandSpec>> commands_;
+  std::unordered_map<std::string, const CommandSpec*> by_name_;
+};
+
+// Registration functions, one per command family (server/commands/*.cc).
+void RegisterConnectionCommands(CommandTable& table);
+void RegisterServerCommands(CommandTable& table);
+void RegisterStringCommands(CommandTable& table);
+void RegisterKeyCommands(CommandTable& table);
+void RegisterTransactionCommands(CommandTable& table);
+
+// Lowercases ASCII into a new string (command names are ASCII).
+std::string AsciiLower(std::string_view text);
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
+}  // namespace tierkv

@@ -1,0 +1,388 @@
+#include "server/config.h"
+#include "server/config_param.h"
+
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "engine/glob.h"
+#include "engine/number.h"
+#include "server/command_table.h"
+#include "server/resp_parser.h"
+
+namespace tierkv {
+
+
+bool ParseMemory(std::string_view text, uint64_t* bytes) {
+  std::string lower = AsciiLower(text);
+  uint64_t multiplier = 1;
+  auto strip = [&](std::string_view suffix, uint64_t mul) {
+    if (lower.size() > suffix.size() && lower.ends_with(suffix)) {
+      lower.resize(lower.size() - suffix.size());
+      multiplier = mul;
+      return true;
+    }
+    return false;
+  };
+  strip("gb", 1ull << 30) || strip("mb", 1ull << 20) || strip("kb", 1ull << 10) || strip("g", 1000ull * 1000 * 1000) ||
+      strip("m", 1000ull * 1000) || strip("k", 1000) || strip("b", 1);
+  uint64_t value;
+  if (!ParseUint64(lower, &value)) return false;
+  if (multiplier != 1 && value > UINT64_MAX / multiplier) return false;
+  *bytes = value * multiplier;
+  return true;
+}
+
+namespace {
+
+struct PolicyName {
+  EvictionPolicy policy;
+  const char* name;
+};
+// Redis's order, which its CONFIG SET error lists.
+constexpr PolicyName kPolicies[] = {
+    {EvictionPolicy::kVolatileLru, "volatile-lru"},   {EvictionPolicy::kVolatileLfu, "volatile-lfu"},
+    {EvictionPolicy::kVolatileRandom, "volatile-random"}, {EvictionPolicy::kVolatileTtl, "volatile-ttl"},
+    {EvictionPolicy::kAllKeysLru, "allkeys-lru"},     {EvictionPolicy::kAllKeysLfu, "allkeys-lfu"},
+    {EvictionPolicy::kAllKeysRandom, "allkeys-random"}, {EvictionPolicy::kNoEviction, "noeviction"},
+};
+
+Status Invalid(std::string why) { return Status::Error(std::move(why)); }
+
+std::string JoinWords(const std::vector<std::string>& words) {
+  std::string out;
+  for (const std::string& w : words) {
+    if (!out.empty()) out += ' ';
+    out += w;
+  }
+  return out;
+}
+
+std::string FormatLimit(std::string_view klass, const OutputBufferLimit& l) {
+  return std::string(klass) + " " + std::to_string(l.hard_bytes) + " " + std::to_string(l.soft_bytes) + " " +
+         std::to_string(l.soft_seconds);
+}
+
+}  // namespace
+
+std::string EvictionPolicyName(EvictionPolicy policy) {
+  for (const PolicyName& p : kPolicies) {
+    if (p.policy == policy) return p.name;
+  }
+  return "noeviction";
+}
+
+Config::Config(ServerSettings* server, EngineOptions* engine) : server_(server), engine_(engine) { AddParams(); }
+Config::~Config() = default;
+
+void Config::AddParams() {
+  auto add = [&](Param p) { params_.push_back(std::make_unique<Param>(std::move(p))); };
+
+  auto bool_param = [&](std::string name, bool* target, bool runtime = true) {
+    add({name, "", runtime, true, false,
+         [target](const std::vector<std::string>& v) {
+           const std::string value = AsciiLower(v[0]);
+           if (value != "yes" && value != "no") return Invalid("argument must be 'yes' or 'no'");
+           *target = value == "yes";
+           return Status::Ok();
+         },
+         [target] { return std::string(*target ? "yes" : "no"); }});
+  };
+  auto int_param = [&](std::string name, int64_t min, int64_t max, auto* target, bool runtime = true) {
+    add({name, "", runtime, true, false,
+         [target, min, max](const std::vector<std::string>& v) {
+           int64_t value;
+           if (!ParseInt64(v[0], &value)) return Invalid("argument couldn't be parsed into an integer");
+           if (value < min || value > max) {
+             return Invalid("argument must be between " + std::to_string(min) + " and " + std::to_string(max) +
+                            " inclusive");
+           }
+           *target = static_cast<std::remove_reference_t<decltype(*target)>>(value);
+           return Status::Ok();
+         },
+         [target] { return std::to_string(*target); }});
+  };
+  auto memory_param = [&](std::string name, auto* target, bool runtime = true) {
+    add({name, "", runtime, true, false,
+         [target](const std::vector<std::string>& v) {
+           uint64_t bytes;
+           if (!ParseMemory(v[0], &bytes)) return Invalid("argument must be a memory value");
+           *target = static_cast<std::remove_reference_t<decltype(*target)>>(bytes);
+           return Status::Ok();
+         },
+         [target] { return std::to_string(*target); }});
+  };
+  auto string_param = [&](std::string name, std::string* target, bool runtime = true) {
+    add({name, "", runtime, true, false,
+         [target](const std::vector<std::string>& v) {
+           *target = v[0];
+           return Status::Ok();
+         },
+         [target] { return *target; }});
+  };
+
+  ServerSettings& s = *server_;
+  EngineOptions& e = *engine_;
+
+  add({"bind", "", false, true, true,
+       [&s](const std::vector<std::string>& v) {
+         s.bind = v;
+         return Status::Ok();
+       },
+       [&s] { return JoinWords(s.bind); }});
+  int_param("port", 0, 65535, &s.port, false);
+  string_param("dir", &s.dir);
+  int_param("tcp-backlog", 0, INT32_MAX, &s.tcp_backlog, false);
+  int_param("timeout", 0, INT32_MAX, &s.timeout_seconds);
+  int_param("maxclients", 1, INT32_MAX, &s.maxclients);
+  int_param("hz", 1, 500, &s.hz);
+  int_param("databases", 1, INT32_MAX, &e.databases, false);
+  memory_param("maxmemory", &e.maxmemory);
+  add({"maxmemory-policy", "", true, true, false,
+       [&e](const std::vector<std::string>& v) {
+         const std::string value = AsciiLower(v[0]);
+         for (const PolicyName& p : kPolicies) {
+           if (value == p.name) {
+             e.policy = p.policy;
+             return Status::Ok();
+           }
+         }
+         std::string names;
+         for (const PolicyName& p : kPolicies) names += std::string(names.empty() ? "" : ", ") + p.name;
+         return Invalid("argument(s) must be one of the following: " + names);
+       },
+       [&e] { return EvictionPolicyName(e.policy); }});
+  int_param("maxmemory-samples", 1, 64, &e.maxmemory_samples);
+  int_param("lfu-log-factor", 0, INT32_MAX, &e.lfu_log_factor);
+  int_param("lfu-decay-time", 0, INT32_MAX, &e.lfu_decay_time);
+  int_param("active-expire-effort", 1, 10, &e.active_expire_effort);
+  memory_param("proto-max-bulk-len", &s.proto_max_bulk_len);
+  memory_param("client-query-buffer-limit", &s.client_query_buffer_limit);
+  add({"client-output-buffer-limit", "", true, true, true,
+       [&s](const std::vector<std::string>& v) {
+         // One or more "<class> <hard> <soft> <soft-seconds>" groups.
+         if (v.empty() || v.size() % 4 != 0) return Invalid("Wrong number of arguments in buffer limit configuration.");
+         std::vector<std::pair<OutputBufferLimit*, OutputBufferLimit>> updates;
+         for (size_t i = 0; i < v.size(); i += 4) {
+           const std::string klass = AsciiLower(v[i]);
+           OutputBufferLimit* target = klass == "normal"                        ? &s.output_limit_normal
+                                       : (klass == "replica" || klass == "slave") ? &s.output_limit_replica
+                                       : klass == "pubsub"                        ? &s.output_limit_pubsub
+                                                                                  : nullptr;
+           if (target == nullptr) return Invalid("Invalid client class specified in buffer limit configuration.");
+           OutputBufferLimit limit;
+           int64_t seconds;
+           if (!ParseMemory(v[i + 1], &limit.hard_bytes) || !ParseMemory(v[i + 2], &limit.soft_bytes) ||
+               !ParseInt64(v[i + 3], &seconds) || seconds < 0) {
+             return Invalid("Error in hard, soft or soft_seconds setting in buffer limit configuration.");
+           }
+           limit.soft_seconds = seconds;
+           updates.emplace_back(target, limit);
+         }
+         for (auto& [target, limit] : updates) *target = limit;
+         return Status::Ok();
+       },
+       [&s] {
+         return FormatLimit("normal", s.output_limit_normal) + " " + FormatLimit("slave", s.output_limit_replica) + " " +
+                FormatLimit("pubsub", s.output_limit_pubsub);
+       }});
+  string_param("requirepass", &s.requirepass);
+  string_param("logfile", &s.logfile, false);
+  add({"loglevel", "", true, true, false,
+       [&s](const std::vector<std::string>& v) {
+         const std::string value = AsciiLower(v[0]);
+         if (value != "debug" && value != "verbose" && value != "notice" && value != "warning" && value != "nothing") {
+           return Invalid("argument(s) must be one of the following: debug, verbose, notice, warning, nothing");
+         }
+         s.loglevel = value;
+         return Status::Ok();
+       },
+       [&s] { return s.loglevel; }});
+  add({"save", "", true, true, true,
+       [&s](const std::vector<std::string>& v) {
+         // "" disables; otherwise pairs of <seconds> <changes>.
+         if (v.size() == 1 && v[0].empty()) {
+           s.save.clear();
+           return Status::Ok();
+         }
+         std::vector<std::string> words;
+         for (const std::string& item : v) {
+           std::istringstream in(item);
+           for (std::string w; in >> w;) words.push_back(w);
+         }
+         if (words.size() % 2 != 0) return Invalid("Invalid save parameters");
+         for (const std::string& w : words) {
+           int64_t n;
+           if (!ParseInt64(w, &n) || n < 0) return Invalid("Invalid save parameters");
+         }
+         s.save = JoinWords(words);
+         return Status::Ok();
+       },
+       [&s] { return s.save; }});
+  bool_param("appendonly", &s.appendonly);
+  add({"appendfsync", "", true, true, false,
+       [&s](const std::vector<std::string>& v) {
+         const std::string value = AsciiLower(v[0]);
+         if (value != "always" && value != "everysec" && value != "no") {
+           return Invalid("argument(s) must be one of the following: always, everysec, no");
+         }
+         s.appendfsync = value;
+         return Status::Ok();
+       },
+       [&s] { return s.appendfsync; }});
+  add({"daemonize", "", false, true, false,
+       [&s](const std::vector<std::string>& v) {
+         const std::string value = AsciiLower(v[0]);
+         if (value != "yes" && value != "no") return Invalid("argument must be 'yes' or 'no'");
+         if (value == "yes") return Invalid("daemonize yes is not supported; run under a supervisor");
+         s.daemonize = false;
+         return Status::Ok();
+       },
+       [] { return std::string("no"); }});
+  string_param("pidfile", &s.pidfile, false);
+
+  AddInertParams();
+}
+
+Config::Param* Config::Find(std::string_view name) const {
+  const std::string lower = AsciiLower(name);
+  for (const auto& p : params_) {
+    if (p->name == lower || (!p->alias.empty() && p->alias == lower)) return p.get();
+  }
+  return nullptr;
+}
+
+Status Config::SetOne(std::string_view name, const std::vector<std::string>& values) {
+  Param* param = Find(name);
+  if (param == nullptr) return Status::Error("unknown option '" + std::string(name) + "'");
+  if (!param->multi_word && values.size() != 1) return Status::Error("wrong number of arguments");
+  return param->set(values);
+}
+
+Status Config::ApplyConfigText(std::string_view text, std::string_view origin) {
+  std::istringstream in{std::string(text)};
+  std::string line;
+  int line_number = 0;
+  while (std::getline(in, line)) {
+    ++line_number;
+    std::vector<std::string> words;
+    size_t start = line.find_first_not_of(" \t\r");
+    if (start == std::string::npos || line[start] == '#') continue;
+    if (!SplitInlineArgs(line, &words)) {
+      return Status::Error(std::string(origin) + ":" + std::to_string(line_number) + ": unbalanced quotes in '" +
+                           line + "'");
+    }
+    if (words.empty()) continue;
+    const std::string name = AsciiLower(words[0]);
+    words.erase(words.begin());
+    if (name == "include") {
+      if (words.size() != 1) return Status::Error(std::string(origin) + ": include takes one file");
+      Status status = LoadFile(words[0]);
+      if (!status.ok()) return status;
+      continue;
+    }
+    if (words.empty()) words.emplace_back();
+    Status status = SetOne(name, words);
+    if (!status.ok()) {
+      return Status::Error(std::string(origin) + ":" + std::to_string(line_number) + ": option '" + name +
+                           "': " + status.message());
+    }
+  }
+  return Status::Ok();
+}
+
+Status Config::LoadFile(const std::string& path) {
+  std::ifstream file(path);
+  if (!file) return Status::Error("cannot open config file '" + path + "'");
+  std::stringstream content;
+  content << file.rdbuf();
+  return ApplyConfigText(content.str(), path);
+}
+
+Status Config::ApplyArguments(const std::vector<std::string>& args) {
+  // "--name v1 v2 --other v" as redis-server: each option becomes one config line.
+  std::string text;
+  for (const std::string& arg : args) {
+    if (arg.starts_with("--")) {
+      if (!text.empty()) text += '\n';
+      text += arg.substr(2);
+    } else {
+      text += " \"";
+      for (char c : arg) {
+        if (c == '"' || c == '\\') text += '\\';
+        text += c;
+      }
+      text += '"';
+    }
+  }
+  return ApplyConfigText(text, "command line");
+}
+
+Status Config::SetAtRuntime(const std::vector<std::pair<std::string, std::string>>& pairs) {
+  // Validate everything first (unknown names, immutables, duplicates), then apply
+  // in order; on a failed value, restore the earlier values: all or nothing.
+  std::vector<Param*> targets;
+  for (const auto& [name, value] : pairs) {
+    Param* param = Find(name);
+    if (param == nullptr) {
+      return Status::Error("ERR Unknown option or number of arguments for CONFIG SET - '" + name + "'");
+    }
+    if (!param->runtime) {
+      return Status::Error("ERR CONFIG SET failed (possibly related to argument '" + name +
+                           "') - can't set immutable config");
+    }
+    for (Param* seen : targets) {
+      if (seen == param) {
+        return Status::Error("ERR CONFIG SET failed (possibly related to argument '" + name +
+                             "') - duplicate parameter");
+      }
+    }
+    targets.push_back(param);
+  }
+  std::vector<std::string> previous;
+  for (Param* param : targets) previous.push_back(param->get());
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    std::vector<std::string> values;
+    if (targets[i]->multi_word) {
+      std::istringstream in(pairs[i].second);
+      for (std::string w; in >> w;) values.push_back(w);
+      if (values.empty()) values.emplace_back();
+    } else {
+      values.push_back(pairs[i].second);
+    }
+    Status status = targets[i]->set(values);
+    if (!status.ok()) {
+      for (size_t j = 0; j < i; ++j) {
+        std::vector<std::string> old;
+        std::istringstream in(previous[j]);
+        if (targets[j]->multi_word) {
+          for (std::string w; in >> w;) old.push_back(w);
+          if (old.empty()) old.emplace_back();
+        } else {
+          old.push_back(previous[j]);
+        }
+        (void)targets[j]->set(old);
+      }
+      return Status::Error("ERR CONFIG SET failed (possibly related to argument '" + pairs[i].first + "') - " +
+                           status.message());
+    }
+  }
+  if (on_change_) {
+    for (Param* param : targets) on_change_(param->name);
+  }
+  return Status::Ok();
+}
+
+std::vector<std::pair<std::string, std::string>> Config::Get(std::string_view pattern) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& p : params_) {
+    if (GlobMatch(pattern, p->name, /*nocase=*/true)) {
+      out.emplace_back(p->name, p->get());
+    } else if (!p->alias.empty() && GlobMatch(pattern, p->alias, true)) {
+      out.emplace_back(p->alias, p->get());
+    }
+  }
+  return out;
+}
+
+}  // namespace tierkv

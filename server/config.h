@@ -1,0 +1,92 @@
+// Config: every configuration parameter, in one table. Each parameter has its
+// redis.conf name, its default, whether CONFIG SET may change it at run time,
+// and whether tierkv honours it (all Redis 7.2 names are accepted so that
+// existing tooling keeps working; docs/CONFIG.md lists which have no effect).
+// The same table parses the config file, the command line, CONFIG GET and
+// CONFIG SET.
+//
+// Thread-safety: engine thread only (start-up happens before it runs).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "engine/shard.h"
+#include "engine/status.h"
+
+namespace tierkv {
+
+struct OutputBufferLimit {
+  uint64_t hard_bytes = 0;
+  uint64_t soft_bytes = 0;
+  int64_t soft_seconds = 0;
+};
+
+// Values the server reads directly. Defaults are the documented defaults.
+struct ServerSettings {
+  std::vector<std::string> bind = {"127.0.0.1"};  // bind (start-up)
+  int port = 6379;                                 // port (start-up)
+  std::string dir = "./data";                      // dir
+  int tcp_backlog = 511;                           // tcp-backlog (start-up)
+  int64_t timeout_seconds = 0;                     // timeout: idle clients closed after N s, 0 = never
+  int64_t maxclients = 10000;                      // maxclients
+  int hz = 10;                                     // hz: cron frequency
+  uint64_t proto_max_bulk_len = 512ull << 20;      // proto-max-bulk-len
+  uint64_t client_query_buffer_limit = 1ull << 30; // client-query-buffer-limit
+  OutputBufferLimit output_limit_normal;           // client-output-buffer-limit normal 0 0 0
+  OutputBufferLimit output_limit_replica = {256ull << 20, 64ull << 20, 60};
+  OutputBufferLimit output_limit_pubsub = {32ull << 20, 8ull << 20, 60};
+  std::string requirepass;                         // requirepass ("" = none)
+  std::string logfile;                             // logfile ("" = stderr)
+  std::string loglevel = "notice";                 // loglevel
+  std::string save = "3600 1 300 100 60 10000";    // save rules (used by persistence)
+  bool appendonly = true;                          // appendonly (journal)
+  std::string appendfsync = "everysec";            // appendfsync
+  bool daemonize = false;                          // daemonize (not supported: must be no)
+  std::string pidfile;                             // pidfile
+};
+
+class Config {
+ public:
+  Config(ServerSettings* server, EngineOptions* engine);
+  ~Config();
+
+  // Start-up: a redis.conf-syntax file, then "--name value ..." arguments.
+  Status LoadFile(const std::string& path);
+  Status ApplyArguments(const std::vector<std::string>& args);
+  Status ApplyConfigText(std::string_view text, std::string_view origin);
+
+  // CONFIG SET semantics: all-or-nothing over several pairs.
+  Status SetAtRuntime(const std::vector<std::pair<std::string, std::string>>& pairs);
+  // CONFIG GET semantics: glob patterns over names (and aliases), name/value pairs.
+  std::vector<std::pair<std::string, std::string>> Get(std::string_view pattern) const;
+
+  struct Param;
+  const std::vector<std::unique_ptr<Param>>& params() const { return params_; }
+  // Called after a runtime change so dependent state is refreshed.
+  void set_on_change(std::function<void(std::string_view)> hook) { on_change_ = std::move(hook); }
+
+ private:
+  Param* Find(std::string_view name) const;
+  Status SetOne(std::string_view name, const std::vector<std::string>& values);
+  void AddParams();
+  // Redis parameters tierkv accepts and stores without acting on them
+  // (server/config_inert_params.cc).
+  void AddInertParams();
+
+  ServerSettings* server_;
+  EngineOptions* engine_;
+  std::vector<std::unique_ptr<Param>> params_;
+  std::function<void(std::string_view)> on_change_;
+};
+
+// "1gb", "100mb", "512k", "1024" -> bytes, as Redis's memtoull.
+bool ParseMemory(std::string_view text, uint64_t* bytes);
+std::string EvictionPolicyName(EvictionPolicy policy);
+
+}  // namespace tierkv

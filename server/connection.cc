@@ -1,0 +1,204 @@
+#include "server/connection.h"
+
+#include <cstring>
+
+#include "engine/shard.h"
+#include "server/log.h"
+#include "server/server.h"
+
+namespace tierkv {
+namespace {
+
+constexpr size_t kInitialReadBuffer = 16 * 1024;
+constexpr size_t kMinReadSpace = 16 * 1024;
+// Past this much unsent output we stop reading from the client until the
+// socket drains: a client that never reads cannot make us buffer without bound.
+constexpr size_t kReadPauseOutputBytes = 64 * 1024 * 1024;
+
+std::string EndpointText(const asio::ip::tcp::endpoint& endpoint) {
+  return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+}
+
+}  // namespace
+
+Connection::Connection(Server& server, asio::ip::tcp::socket socket)
+    : server_(server),
+      socket_(std::move(socket)),
+      client_(server.NextClientId()),
+      parser_(&server.parser_limits()),
+      input_(kInitialReadBuffer) {
+  asio::error_code ec;
+  auto remote = socket_.remote_endpoint(ec);
+  if (!ec) client_.address = EndpointText(remote);
+  auto local = socket_.local_endpoint(ec);
+  if (!ec) client_.local_address = EndpointText(local);
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  socket_.non_blocking(true, ec);
+  client_.created_ms = Shard::WallClockMs();
+  client_.last_interaction_ms = client_.created_ms;
+  client_.connection = this;
+}
+
+Connection::~Connection() = default;
+
+void Connection::Start() {
+  server_.AddClient(this);
+  ReadMore();
+}
+
+void Connection::Close() {
+  if (closed_) return;
+  closed_ = true;
+  asio::error_code ec;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+  server_.RemoveClient(this);
+}
+
+void Connection::CloseAfterReply() {
+  client_.close_after_reply = true;
+  Flush();
+}
+
+void Connection::EnsureReadSpace() {
+  if (input_pos_ == input_len_) {
+    input_pos_ = input_len_ = 0;
+  }
+  if (input_.size() - input_len_ >= kMinReadSpace) return;
+  if (input_pos_ > 0) {
+    // Drop consumed bytes before growing.
+    std::memmove(input_.data(), input_.data() + input_pos_, input_len_ - input_pos_);
+    input_len_ -= input_pos_;
+    input_pos_ = 0;
+    if (input_.size() - input_len_ >= kMinReadSpace) return;
+  }
+  input_.resize(input_.size() * 2);
+}
+
+void Connection::ReadMore() {
+  if (closed_ || read_in_flight_ || client_.close_after_reply) return;
+  EnsureReadSpace();
+  read_in_flight_ = true;
+  auto self = shared_from_this();
+  socket_.async_read_some(asio::buffer(input_.data() + input_len_, input_.size() - input_len_),
+                          [self](const asio::error_code& error, size_t bytes) { self->OnRead(error, bytes); });
+}
+
+void Connection::OnRead(const asio::error_code& error, size_t bytes) {
+  read_in_flight_ = false;
+  if (closed_) return;
+  if (error) {
+    Close();
+    return;
+  }
+  input_len_ += bytes;
+  server_.stats().net_input_bytes += bytes;
+  client_.last_interaction_ms = Shard::WallClockMs();
+  ProcessInput();
+  if (closed_) return;
+  if (query_buffer_bytes() > server_.settings().client_query_buffer_limit) {
+    LogWarning("Closing client that reached max query buffer length: id=" + std::to_string(client_.id) +
+               " addr=" + client_.address);
+    ++server_.stats().client_query_buffer_limit_disconnections;
+    Close();
+    return;
+  }
+  Flush();
+  if (pending_output_bytes() < kReadPauseOutputBytes) ReadMore();
+}
+
+void Connection::ProcessInput() {
+  while (!closed_ && !client_.close_after_reply && input_pos_ < input_len_) {
+    std::string_view unparsed(input_.data() + input_pos_, input_len_ - input_pos_);
+    size_t consumed = 0;
+    const auto outcome = parser_.Parse(unparsed, &consumed, &args_);
+    if (outcome == RespParser::Outcome::kNeedMore) break;
+    if (outcome == RespParser::Outcome::kError) {
+      client_.reply.Error("ERR " + parser_.error());
+      ++server_.stats().total_error_replies;
+      LogVerbose("Protocol error (" + parser_.error() + ") from client: id=" + std::to_string(client_.id) +
+                 " addr=" + client_.address);
+      CloseAfterReply();
+      return;
+    }
+    if (!args_.empty()) server_.Execute(client_, args_);
+    input_pos_ += consumed;
+    if (client_.kill_requested) {
+      Close();
+      return;
+    }
+    if (OverOutputLimit()) return;
+  }
+}
+
+bool Connection::OverOutputLimit() {
+  const OutputBufferLimit& limit = server_.settings().output_limit_normal;
+  const size_t pending = pending_output_bytes();
+  bool over = limit.hard_bytes > 0 && pending > limit.hard_bytes;
+  if (!over && limit.soft_bytes > 0 && pending > limit.soft_bytes) {
+    const int64_t now = Shard::WallClockMs();
+    if (soft_limit_since_ms_ < 0) soft_limit_since_ms_ = now;
+    over = now - soft_limit_since_ms_ > limit.soft_seconds * 1000;
+  } else if (pending <= limit.soft_bytes) {
+    soft_limit_since_ms_ = -1;
+  }
+  if (!over) return false;
+  LogWarning("Client id=" + std::to_string(client_.id) + " addr=" + client_.address +
+             " scheduled to be closed ASAP for overcoming of output buffer limits.");
+  ++server_.stats().client_output_limit_disconnections;
+  Close();
+  return true;
+}
+
+void Connection::Flush() {
+  if (closed_ || write_in_flight_) return;
+  if (client_.output.empty()) {
+    if (client_.close_after_reply) Close();
+    return;
+  }
+  writing_.clear();
+  writing_.swap(client_.output);
+  written_ = 0;
+  // Try the socket at once: most replies fit in the kernel buffer, which saves
+  // a round through the reactor.
+  asio::error_code ec;
+  const size_t sent = socket_.write_some(asio::buffer(writing_), ec);
+  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+    Close();
+    return;
+  }
+  if (!ec) {
+    written_ = sent;
+    server_.stats().net_output_bytes += sent;
+  }
+  if (written_ == writing_.size()) {
+    writing_.clear();
+    written_ = 0;
+    if (client_.close_after_reply) {
+      if (client_.output.empty()) Close();
+      else Flush();
+    }
+    return;
+  }
+  write_in_flight_ = true;
+  auto self = shared_from_this();
+  asio::async_write(socket_, asio::buffer(writing_.data() + written_, writing_.size() - written_),
+                    [self](const asio::error_code& error, size_t bytes) { self->OnWrite(error, bytes); });
+}
+
+void Connection::OnWrite(const asio::error_code& error, size_t bytes) {
+  write_in_flight_ = false;
+  if (closed_) return;
+  if (error) {
+    Close();
+    return;
+  }
+  server_.stats().net_output_bytes += bytes;
+  writing_.clear();
+  written_ = 0;
+  if (!client_.output.empty() || client_.close_after_reply) Flush();
+  // Reading pauses while a big reply is stuck (see OnRead); resume it now.
+  ReadMore();
+}
+
+}  // namespace tierkv

@@ -1,0 +1,68 @@
+// Connection: one client socket. Reads into a growing buffer, feeds the
+// RespParser, hands each command to Server::Execute, and writes the replies
+// collected in the Client's output buffer. Enforces the query buffer and output
+// buffer limits, and closes after a protocol error once the error is written.
+//
+// Lifetime: owned by shared_ptr; pending asio handlers keep it alive, the
+// server's registry holds a raw pointer removed on close.
+// Thread-safety: engine thread only.
+#pragma once
+
+#include <asio.hpp>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "server/client.h"
+#include "server/resp_parser.h"
+
+namespace tierkv {
+
+class Server;
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(Server& server, asio::ip::tcp::socket socket);
+  ~Connection();
+
+  void Start();
+  // Closes at once, dropping unsent replies (CLIENT KILL, limits, shutdown).
+  void Close();
+  // Sends what is queued, then closes (QUIT, protocol errors).
+  void CloseAfterReply();
+
+  Client& client() { return client_; }
+  size_t query_buffer_bytes() const { return input_len_ - input_pos_; }
+  size_t query_buffer_capacity() const { return input_.size(); }
+  size_t pending_output_bytes() const { return client_.output.size() + writing_.size() - written_; }
+  bool closed() const { return closed_; }
+
+ private:
+  void ReadMore();
+  void OnRead(const asio::error_code& error, size_t bytes);
+  void ProcessInput();
+  void Flush();
+  void OnWrite(const asio::error_code& error, size_t bytes);
+  bool OverOutputLimit();
+  void EnsureReadSpace();
+
+  Server& server_;
+  asio::ip::tcp::socket socket_;
+  Client client_;
+  RespParser parser_;
+  std::vector<std::string_view> args_;
+
+  std::vector<char> input_;  // [input_pos_, input_len_) is unparsed
+  size_t input_pos_ = 0;
+  size_t input_len_ = 0;
+
+  std::string writing_;  // replies handed to the socket
+  size_t written_ = 0;
+  bool write_in_flight_ = false;
+  bool read_in_flight_ = false;
+  bool closed_ = false;
+  int64_t soft_limit_since_ms_ = -1;
+};
+
+}  // namespace tierkv

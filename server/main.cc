@@ -1,0 +1,70 @@
+// tierkv-server [config-file] [--option value ...]
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "server/command_table.h"
+#include "server/config.h"
+#include "server/log.h"
+#include "server/server.h"
+#include "server/version.h"
+
+namespace {
+
+void PrintUsage() {
+  std::fprintf(stderr,
+               "Usage: tierkv-server [/path/to/tierkv.conf] [--option value ...]\n"
+               "       tierkv-server --version\n"
+               "Examples:\n"
+               "       tierkv-server --port 7777 --dir ./data\n"
+               "       tierkv-server /etc/tierkv.conf --loglevel verbose\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace tierkv;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && (args[0] == "-v" || args[0] == "--version")) {
+    std::printf("tierkv server v=%s redis_compat=%s\n", kTierkvVersion, kRedisCompatVersion);
+    return 0;
+  }
+  if (!args.empty() && (args[0] == "-h" || args[0] == "--help")) {
+    PrintUsage();
+    return 0;
+  }
+
+  ServerSettings settings;
+  EngineOptions engine;
+  Config config(&settings, &engine);
+  if (!args.empty() && !args[0].starts_with("--")) {
+    Status status = config.LoadFile(args[0]);
+    if (!status.ok()) {
+      std::fprintf(stderr, "*** FATAL CONFIG FILE ERROR ***\n%s\n", status.message().c_str());
+      return 1;
+    }
+    args.erase(args.begin());
+  }
+  Status status = config.ApplyArguments(args);
+  if (!status.ok()) {
+    std::fprintf(stderr, "*** FATAL CONFIG ERROR ***\n%s\n", status.message().c_str());
+    return 1;
+  }
+  SetLogFile(settings.logfile);
+  SetLogLevel(settings.loglevel);
+
+  auto commands = CommandTable::Build();
+  if (!commands.ok()) {
+    std::fprintf(stderr, "%s\n", commands.status().message().c_str());
+    return 1;
+  }
+  Server server(std::move(settings), engine, std::move(commands.value()));
+  status = server.Listen();
+  if (!status.ok()) {
+    LogWarning(status.message());
+    return 1;
+  }
+  LogNotice(std::string("tierkv ") + kTierkvVersion + " started, port " + std::to_string(server.bound_port()));
+  server.Run();
+  return 0;
+}

@@ -1,0 +1,56 @@
+// ReplyWriter: the only code that writes protocol bytes. Handlers describe a
+// reply in RESP3 terms (map, set, double, null, boolean...) and the writer
+// downgrades to RESP2 when the client has not said HELLO 3, exactly as Redis
+// does (maps become flat arrays, doubles bulk strings, booleans integers...).
+//
+// Thread-safety: one writer per client, engine thread only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace tierkv {
+
+class ReplyWriter {
+ public:
+  explicit ReplyWriter(std::string* out) : out_(out) {}
+
+  void set_protocol(int protocol) { protocol_ = protocol; }
+  int protocol() const { return protocol_; }
+  bool resp3() const { return protocol_ == 3; }
+  std::string* buffer() { return out_; }
+
+  void SimpleString(std::string_view text);
+  void Ok() { out_->append("+OK\r\n"); }
+  // `text` is the whole error line without '-' (e.g. "ERR syntax error");
+  // newlines in it are replaced by spaces so the reply stays one line.
+  void Error(std::string_view text);
+  void Integer(int64_t value);
+  void Bulk(std::string_view data);
+  void Null();        // missing value: $-1 in RESP2, _ in RESP3
+  void NullArray();   // missing aggregate: *-1 in RESP2, _ in RESP3
+  void Array(size_t count);
+  void Map(size_t pairs);   // RESP2: array of 2*pairs
+  void Set(size_t count);   // RESP2: array
+  void Push(size_t count);  // RESP2: array
+  void Double(double value);       // RESP2: bulk string
+  void Boolean(bool value);        // RESP2: integer 1/0
+  void Verbatim(std::string_view text, std::string_view format = "txt");  // RESP2: bulk
+  void BigNumber(std::string_view digits);  // RESP2: bulk
+
+  // Every bulk of a string list, as an array.
+  template <typename Range>
+  void BulkArray(const Range& items) {
+    Array(items.size());
+    for (const auto& item : items) Bulk(item);
+  }
+
+ private:
+  void Header(char type, uint64_t count);
+
+  std::string* out_;
+  int protocol_ = 2;
+};
+
+}  // namespace tierkv

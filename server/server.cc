@@ -1,0 +1,154 @@
+#include "server/server.h"
+
+#include <csignal>
+#include <random>
+
+#include "engine/memory.h"
+#include "server/connection.h"
+#include "server/log.h"
+
+namespace tierkv {
+namespace {
+
+std::string RandomRunId() {
+  static const char kHex[] = "0123456789abcdef";
+  std::random_device device;
+  std::string id(40, '0');
+  for (char& c : id) c = kHex[device() % 16];
+  return id;
+}
+
+}  // namespace
+
+Server::Server(ServerSettings settings, EngineOptions engine_options, std::unique_ptr<CommandTable> commands)
+    : settings_(std::move(settings)),
+      shard_(engine_options),
+      config_(&settings_, &shard_.options()),
+      commands_(std::move(commands)),
+      watches_(&shard_),
+      cron_timer_(io_),
+      signals_(io_, SIGINT, SIGTERM) {
+  shard_.set_observer(&watches_);
+  parser_limits_.max_bulk_len = settings_.proto_max_bulk_len;
+  start_time_ms_ = Shard::WallClockMs();
+  run_id_ = RandomRunId();
+  config_.set_on_change([this](std::string_view name) { OnConfigChanged(name); });
+}
+
+Server::~Server() = default;
+
+Status Server::Listen() {
+  for (const std::string& host : settings_.bind) {
+    std::string address = host;
+    if (!address.empty() && address[0] == '-') address.erase(0, 1);  // "-::1": optional address
+    asio::error_code ec;
+    auto ip = asio::ip::make_address(address, ec);
+    if (ec) return Status::Error("invalid bind address '" + host + "'");
+    auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(io_);
+    asio::ip::tcp::endpoint endpoint(ip, static_cast<uint16_t>(settings_.port));
+    acceptor->open(endpoint.protocol(), ec);
+    if (!ec) acceptor->set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acceptor->bind(endpoint, ec);
+    if (!ec) acceptor->listen(settings_.tcp_backlog, ec);
+    if (ec) {
+      if (host[0] == '-') continue;
+      return Status::Error("Could not create server TCP listening socket " + address + ":" +
+                           std::to_string(settings_.port) + ": " + ec.message());
+    }
+    bound_port_ = acceptor->local_endpoint().port();
+    acceptors_.push_back(std::move(acceptor));
+  }
+  if (acceptors_.empty()) return Status::Error("no listening address");
+  return Status::Ok();
+}
+
+void Server::Run() {
+  for (auto& acceptor : acceptors_) Accept(*acceptor);
+  signals_.async_wait([this](const asio::error_code& error, int signal) {
+    if (error) return;
+    LogWarning(signal == SIGINT ? "Received SIGINT scheduling shutdown..." : "Received SIGTERM scheduling shutdown...");
+    Stop();
+  });
+  RefreshMemoryStats();
+  ScheduleCron();
+  LogNotice("Ready to accept connections tcp");
+  io_.run();
+  LogWarning("tierkv is now ready to exit, bye bye...");
+}
+
+void Server::Stop() {
+  if (stopping_) return;
+  stopping_ = true;
+  asio::error_code ec;
+  for (auto& acceptor : acceptors_) acceptor->close(ec);
+  cron_timer_.cancel();
+  signals_.cancel(ec);
+  // Close every client; the connections unregister themselves.
+  while (!clients_.empty()) clients_.begin()->second->Close();
+  io_.stop();
+}
+
+void Server::Accept(asio::ip::tcp::acceptor& acceptor) {
+  acceptor.async_accept([this, &acceptor](const asio::error_code& error, asio::ip::tcp::socket socket) {
+    if (error) {
+      if (error == asio::error::operation_aborted || stopping_) return;
+      LogWarning("Accepting client connection: " + error.message());
+    } else if (static_cast<int64_t>(clients_.size()) >= settings_.maxclients) {
+      ++stats_.rejected_connections;
+      asio::error_code ec;
+      asio::write(socket, asio::buffer(std::string_view("-ERR max number of clients reached\r\n")), ec);
+      socket.close(ec);
+    } else {
+      ++stats_.total_connections_received;
+      std::make_shared<Connection>(*this, std::move(socket))->Start();
+    }
+    Accept(acceptor);
+  });
+}
+
+void Server::AddClient(Connection* connection) { clients_[connection->client().id] = connection; }
+
+void Server::RemoveClient(Connection* connection) {
+  Client& client = connection->client();
+  watches_.UnwatchAll(client);
+  clients_.erase(client.id);
+}
+
+void Server::ScheduleCron() {
+  cron_timer_.expires_after(std::chrono::milliseconds(1000 / std::max(settings_.hz, 1)));
+  cron_timer_.async_wait([this](const asio::error_code& error) {
+    if (error || stopping_) return;
+    Cron();
+    ScheduleCron();
+  });
+}
+
+void Server::Cron() {
+  ++cron_loops_;
+  const int64_t now = Shard::WallClockMs();
+  shard_.set_now_ms(now);
+  // A quarter of each cron period at most for active expiry, as Redis's slow cycle.
+  const int64_t period_us = 1000000 / std::max(settings_.hz, 1);
+  shard_.ActiveExpireCycle(period_us / 4);
+  shard_.HousekeepingStep();
+  RefreshMemoryStats();
+  if (settings_.timeout_seconds > 0) {
+    std::vector<Connection*> idle;
+    for (auto& [id, connection] : clients_) {
+      const Client& client = connection->client();
+      if (!client.in_multi && now - client.last_interaction_ms > settings_.timeout_seconds * 1000) idle.push_back(connection);
+    }
+    for (Connection* connection : idle) connection->Close();
+  }
+  for (auto& [id, connection] : clients_) {
+    client_output_peak_ = std::max<uint64_t>(client_output_peak_, connection->pending_output_bytes());
+  }
+}
+
+void Server::OnConfigChanged(std::string_view name) {
+  if (name == "proto-max-bulk-len") parser_limits_.max_bulk_len = settings_.proto_max_bulk_len;
+  if (name == "loglevel") SetLogLevel(settings_.loglevel);
+  if (name == "maxmemory") (void)shard_.EnforceMaxmemory();
+}
+
+}  // namespace tierkv

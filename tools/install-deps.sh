@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the Debian packages tierkv needs to build, test and benchmark.
+# Does nothing when every package is already installed; runs `apt-get update`
+# only when something is missing.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake pkg-config make git
+  clang libclang-rt-14-dev          # libFuzzer target and its runtime
+  libasio-dev                       # networking (standalone asio)
+  libjemalloc-dev                   # allocator with exact statistics for INFO memory
+  libxxhash-dev                     # fast keyspace hashing
+  libgtest-dev libgmock-dev         # unit tests
+  libbenchmark-dev                  # micro-benchmarks
+  libhiredis-dev                    # C client for integration tests
+  python3 python3-redis python3-pytest   # redis-py integration suite
+  redis-server redis-tools          # reference implementation and load generator
+  procps                            # ps/pgrep for test harnesses
+)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
