@@ -29,6 +29,7 @@
 #include <thread>
 #include <vector>
 
+#include "harness/server_process.h"
 #include "tiering/dump_payload.h"
 
 extern char** environ;
@@ -40,132 +41,15 @@ using namespace std::string_literals;
 
 constexpr const char* kRedisServer = "/usr/bin/redis-server";
 
-struct ReplyDeleter {
-  void operator()(redisReply* r) const { freeReplyObject(r); }
-};
-using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
+using testing::Command;
+using testing::Context;
+using testing::Reply;
 
-struct ContextDeleter {
-  void operator()(redisContext* c) const { redisFree(c); }
-};
-using Context = std::unique_ptr<redisContext, ContextDeleter>;
-
-// Sends one command whose arguments may hold any bytes.
-Reply Command(redisContext* c, const std::vector<std::string>& args) {
-  std::vector<const char*> argv;
-  std::vector<size_t> lens;
-  for (const std::string& a : args) {
-    argv.push_back(a.data());
-    lens.push_back(a.size());
+// Debian's redis-server on a free loopback port, stopped on destruction.
+struct RedisServer {
+  static std::unique_ptr<testing::ServerProcess> Start() {
+    return testing::ServerProcess::Start(kRedisServer, {"--daemonize", "no"});
   }
-  return Reply(static_cast<redisReply*>(
-      redisCommandArgv(c, static_cast<int>(args.size()), argv.data(), lens.data())));
-}
-
-// A port that was free a moment ago (the kernel picks it; we release it for redis).
-int PickLoopbackPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  int port = -1;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  close(fd);
-  return port;
-}
-
-// A redis-server child process on 127.0.0.1, stopped and reaped on destruction.
-class RedisServer {
- public:
-  // Starts the server; on failure (e.g. someone took the port) tries a few other ports.
-  static std::unique_ptr<RedisServer> Start() {
-    for (int attempt = 0; attempt < 5; ++attempt) {
-      auto server = std::unique_ptr<RedisServer>(new RedisServer());
-      if (server->Launch(PickLoopbackPort())) return server;
-    }
-    return nullptr;
-  }
-
-  ~RedisServer() { Stop(); }
-  RedisServer(const RedisServer&) = delete;
-  RedisServer& operator=(const RedisServer&) = delete;
-
-  int port() const { return port_; }
-
-  Context Connect() const {
-    timeval timeout{5, 0};
-    Context c(redisConnectWithTimeout("127.0.0.1", port_, timeout));
-    if (c && c->err == 0) redisSetTimeout(c.get(), timeout);
-    return c;
-  }
-
- private:
-  RedisServer() = default;
-
-  bool Launch(int port) {
-    if (port <= 0) return false;
-    port_ = port;
-    const std::string port_text = std::to_string(port);
-    std::vector<std::string> args = {kRedisServer, "--port", port_text, "--bind", "127.0.0.1",
-                                     "--save", "", "--appendonly", "no", "--daemonize", "no",
-                                     "--dir", "/tmp", "--loglevel", "warning"};
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-    pid_t pid = -1;
-    int rc = posix_spawn(&pid, kRedisServer, &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) return false;
-    pid_ = pid;
-    return WaitForPing();
-  }
-
-  // Polls PING every 20 ms for up to 10 s; gives up early if the server exits.
-  bool WaitForPing() {
-    for (int attempt = 0; attempt < 500; ++attempt) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;  // exited (port taken?): nothing left to stop
-        return false;
-      }
-      Context c = Connect();
-      if (c && c->err == 0) {
-        Reply reply = Command(c.get(), {"PING"});
-        if (reply && reply->type == REDIS_REPLY_STATUS && std::string(reply->str) == "PONG") return true;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return false;
-  }
-
-  // SIGTERM, wait up to 5 s, then SIGKILL.
-  void Stop() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
-    for (int i = 0; i < 250; ++i) {
-      if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
-        pid_ = -1;
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-
-  pid_t pid_ = -1;
-  int port_ = -1;
 };
 
 std::string RandomBytes(size_t n, uint32_t seed) {
@@ -214,7 +98,7 @@ std::vector<Case> Cases() {
   return cases;
 }
 
-class DumpInteropTest : public testing::Test {
+class DumpInteropTest : public ::testing::Test {
  protected:
   void SetUp() override {
     struct stat st;
@@ -241,7 +125,7 @@ class DumpInteropTest : public testing::Test {
     return std::string(reply->str, reply->len);
   }
 
-  std::unique_ptr<RedisServer> server_;
+  std::unique_ptr<testing::ServerProcess> server_;
   Context conn_;
 };
 
@@ -337,7 +221,7 @@ TEST_F(DumpInteropTest, RejectionsUseRedisErrorTexts) {
     Result<RdbObject> ours = ParseDumpPayload(payload);
     ASSERT_FALSE(ours.ok());
     std::string theirs = Restore("rejected", payload);
-    EXPECT_EQ(theirs, ours.status().message()) << testing::PrintToString(payload);
+    EXPECT_EQ(theirs, ours.status().message()) << ::testing::PrintToString(payload);
   }
 }
 
