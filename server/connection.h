@@ -40,7 +40,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
  private:
   void ReadMore();
-  void OnRead(const asio::error_code& error, size_t bytes);
+  void OnReadable(const asio::error_code& error);
   void ProcessInput();
   void Flush();
   void OnWrite(const asio::error_code& error, size_t bytes);
@@ -61,6 +61,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   size_t written_ = 0;
   bool write_in_flight_ = false;
   bool read_in_flight_ = false;
+  bool read_paused_ = false;  // stopped reading until the output drains
   bool closed_ = false;
   int64_t soft_limit_since_ms_ = -1;
 };

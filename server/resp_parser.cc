@@ -22,6 +22,39 @@ int HexValue(char c) {
 }
 bool IsSpace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f'; }
 
+enum class LineStatus { kOk, kNeedMore, kInvalid, kTooLong };
+
+// Reads the integer of a "*<n>\r\n" or "$<n>\r\n" line whose type byte is at
+// `input[0]`; on kOk `*next` is the offset after the '\n'. Plain short digit
+// runs are decoded in one pass (the common case); anything else falls back
+// to Redis's exact rule: the text up to the first '\r' must be a strict integer.
+LineStatus ReadLengthLine(std::string_view input, int64_t* value, size_t* next) {
+  const size_t n = input.size();
+  size_t i = 1;
+  const bool negative = i < n && input[i] == '-';
+  if (negative) ++i;
+  const size_t digits_start = i;
+  uint64_t magnitude = 0;
+  while (i < n && i - digits_start < 18 && input[i] >= '0' && input[i] <= '9') {
+    magnitude = magnitude * 10 + static_cast<uint64_t>(input[i] - '0');
+    ++i;
+  }
+  const size_t digits = i - digits_start;
+  if (i < n && input[i] == '\r' && digits > 0 && !(digits > 1 && input[digits_start] == '0') &&
+      !(negative && magnitude == 0)) {
+    if (i + 1 >= n) return LineStatus::kNeedMore;  // wait for the '\n'
+    *value = negative ? -static_cast<int64_t>(magnitude) : static_cast<int64_t>(magnitude);
+    *next = i + 2;
+    return LineStatus::kOk;
+  }
+  const size_t cr = input.find('\r');
+  if (cr == std::string_view::npos) return n > kMaxInlineSize ? LineStatus::kTooLong : LineStatus::kNeedMore;
+  if (cr + 1 >= n) return LineStatus::kNeedMore;
+  if (!ParseInt64(input.substr(1, cr - 1), value)) return LineStatus::kInvalid;
+  *next = cr + 2;
+  return LineStatus::kOk;
+}
+
 }  // namespace
 
 bool SplitInlineArgs(std::string_view line, std::vector<std::string>* out) {
@@ -129,17 +162,16 @@ RespParser::Outcome RespParser::ParseInline(std::string_view input, size_t* cons
 RespParser::Outcome RespParser::ParseMultiBulk(std::string_view input, size_t* consumed,
                                                std::vector<std::string_view>* args) {
   if (!in_multibulk_) {
-    const size_t cr = input.find('\r');
-    if (cr == std::string_view::npos) {
-      if (input.size() > kMaxInlineSize) return Fail("too big mbulk count string");
-      return Outcome::kNeedMore;
+    int64_t count = 0;
+    size_t next = 0;
+    switch (ReadLengthLine(input, &count, &next)) {
+      case LineStatus::kNeedMore: return Outcome::kNeedMore;
+      case LineStatus::kTooLong: return Fail("too big mbulk count string");
+      case LineStatus::kInvalid: return Fail("invalid multibulk length");
+      case LineStatus::kOk: break;
     }
-    if (cr + 1 >= input.size()) return Outcome::kNeedMore;  // wait for the '\n'
-    int64_t count;
-    if (!ParseInt64(input.substr(1, cr - 1), &count) || count > kMaxMultiBulkCount) {
-      return Fail("invalid multibulk length");
-    }
-    scan_pos_ = cr + 2;
+    if (count > kMaxMultiBulkCount) return Fail("invalid multibulk length");
+    scan_pos_ = next;
     if (count <= 0) {
       *consumed = scan_pos_;
       ResetCommand();
@@ -156,20 +188,27 @@ RespParser::Outcome RespParser::ParseMultiBulk(std::string_view input, size_t* c
   while (static_cast<int64_t>(arg_spans_.size()) < args_expected_) {
     std::string_view rest = input.substr(scan_pos_);
     if (bulk_len_ < 0) {
-      const size_t cr = rest.find('\r');
-      if (cr == std::string_view::npos) {
-        if (rest.size() > kMaxInlineSize) return Fail("too big bulk count string");
-        return Outcome::kNeedMore;
+      if (rest.empty()) return Outcome::kNeedMore;
+      if (rest[0] != '$') {
+        // Redis looks at the byte only once the whole line has arrived.
+        const size_t cr = rest.find('\r');
+        if (cr == std::string_view::npos) {
+          return rest.size() > kMaxInlineSize ? Fail("too big bulk count string") : Outcome::kNeedMore;
+        }
+        if (cr + 1 >= rest.size()) return Outcome::kNeedMore;
+        return Fail(std::string("expected '$', got '") + rest[0] + "'");
       }
-      if (cr + 1 >= rest.size()) return Outcome::kNeedMore;
-      if (rest[0] != '$') return Fail(std::string("expected '$', got '") + rest[0] + "'");
-      int64_t length;
-      if (!ParseInt64(rest.substr(1, cr - 1), &length) || length < 0 ||
-          static_cast<uint64_t>(length) > limits_->max_bulk_len) {
-        return Fail("invalid bulk length");
+      int64_t length = 0;
+      size_t next = 0;
+      switch (ReadLengthLine(rest, &length, &next)) {
+        case LineStatus::kNeedMore: return Outcome::kNeedMore;
+        case LineStatus::kTooLong: return Fail("too big bulk count string");
+        case LineStatus::kInvalid: return Fail("invalid bulk length");
+        case LineStatus::kOk: break;
       }
+      if (length < 0 || static_cast<uint64_t>(length) > limits_->max_bulk_len) return Fail("invalid bulk length");
       bulk_len_ = length;
-      scan_pos_ += cr + 2;
+      scan_pos_ += next;
       rest = input.substr(scan_pos_);
     }
     // The bulk is followed by two terminator bytes which Redis skips unchecked.
