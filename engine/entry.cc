@@ -1,11 +1,10 @@
 #include "engine/entry.h"
 
-#include <malloc.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <new>
 
+#include "engine/entry_allocator.h"
 #include "engine/number.h"
 
 namespace tierkv {
@@ -49,16 +48,15 @@ namespace {
 Entry* Allocate(std::string_view key, int64_t expire_at, size_t value_bytes) {
   const bool has_expire = expire_at != kNoExpire;
   const size_t size = sizeof(Entry) + (has_expire ? sizeof(Entry::ExpireBlock) : 0) + key.size() + value_bytes;
-  void* memory = std::malloc(size);
-  if (memory == nullptr) throw std::bad_alloc();
-  Entry* entry = static_cast<Entry*>(memory);
+  uint8_t size_class = 0;
+  Entry* entry = static_cast<Entry*>(EntryAllocator::Allocate(size, &size_class));
   entry->next = nullptr;
   entry->lsn = 0;
   entry->access = 0;
   entry->type = ValueType::kString;
   entry->encoding = Encoding::kRaw;
   entry->flags = has_expire ? Entry::kHasExpire : 0;
-  entry->reserved = 0;
+  entry->size_class = size_class;
   entry->key_len = static_cast<uint32_t>(key.size());
   entry->value_len = 0;
   if (has_expire) *entry->expire_block() = {expire_at, 0, 0};
@@ -70,11 +68,11 @@ Entry* Allocate(std::string_view key, int64_t expire_at, size_t value_bytes) {
 
 size_t Entry::value_capacity() const {
   if (type != ValueType::kString) return value_len;
-  return malloc_usable_size(const_cast<Entry*>(this)) - key_offset() - key_len;
+  return EntryAllocator::Capacity(this, size_class) - key_offset() - key_len;
 }
 
 size_t Entry::MemoryUsage() const {
-  size_t bytes = malloc_usable_size(const_cast<Entry*>(this));
+  size_t bytes = EntryAllocator::Capacity(this, size_class);
   if (type != ValueType::kString) bytes += object()->MemoryUsage();
   return bytes;
 }
@@ -112,7 +110,7 @@ Entry* Entry::Reshape(const Entry* src, std::string_view key, int64_t expire_at,
 void Entry::Free(Entry* entry, bool keep_object) {
   if (entry == nullptr) return;
   if (entry->type != ValueType::kString && !keep_object) delete entry->object();
-  std::free(entry);
+  EntryAllocator::Free(entry, entry->size_class);
 }
 
 }  // namespace tierkv

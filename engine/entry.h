@@ -45,7 +45,7 @@ struct Entry {
   ValueType type;
   Encoding encoding;
   uint8_t flags;
-  uint8_t reserved;
+  uint8_t size_class;  // how EntryAllocator allocated it
   uint32_t key_len;
   uint32_t value_len;  // string length; sizeof(ValueObject*) for other types
 

@@ -39,7 +39,10 @@ Connection::Connection(Server& server, asio::ip::tcp::socket socket)
   client_.connection = this;
 }
 
-Connection::~Connection() = default;
+Connection::~Connection() {
+  // Normally Close() has unregistered us; never leave a dangling pointer behind.
+  if (!closed_) server_.RemoveClient(this);
+}
 
 void Connection::Start() {
   server_.AddClient(this);
@@ -127,6 +130,11 @@ void Connection::OnReadable(const asio::error_code& error) {
     if (bytes < space || client_.close_after_reply) break;
   }
   Flush();
+  if (read_paused_ && !write_in_flight_) {
+    read_paused_ = false;  // the socket took everything at once: keep going
+    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->OnReadable({}); });
+    return;
+  }
   if (!read_paused_) ReadMore();
 }
 
