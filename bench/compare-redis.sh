@@ -21,7 +21,7 @@ Usage: $0 [--quick] [options]
   --quick                 smoke test: tiny counts, 2 rounds (also QUICK=1)
   --rounds N              rounds per test (ROUNDS, default 3)
   -n, --requests N        requests per run at -P 1 (REQUESTS, default 200000)
-  --requests-pipelined N  requests per run at -P >1 (REQUESTS_PIPELINED, default 10x REQUESTS)
+  --requests-pipelined N  requests per run at -P >1 (REQUESTS_PIPELINED, default 5x REQUESTS)
   --tests LIST            redis-benchmark tests (TESTS, default set,get,incr,mset)
   --pipelines LIST        pipeline depths (PIPELINES, default 1,16)
   -c, --clients N         connections (CLIENTS, default 50)
@@ -29,6 +29,7 @@ Usage: $0 [--quick] [options]
   --data-size N           redis-benchmark -d, value bytes (DATA_SIZE, default 3)
   --out DIR               keep raw results + summary.md in DIR (OUT_DIR)
   --run-timeout S         cap per redis-benchmark run (RUN_TIMEOUT, default 300)
+  --no-prefill            skip writing the whole keyspace before round 1 (PREFILL=0)
 
 Environment: TIERKV_BIN (default <repo>/build/bin/tierkv-server), REDIS_BIN,
 REDIS_BENCHMARK, REDIS_CLI, TIERKV_ARGS / REDIS_ARGS (extra server args),
@@ -48,6 +49,7 @@ KEYSPACE=${KEYSPACE:-}
 DATA_SIZE=${DATA_SIZE:-3}
 OUT_DIR=${OUT_DIR:-}
 RUN_TIMEOUT=${RUN_TIMEOUT:-300}
+PREFILL=${PREFILL:-1}
 
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -62,6 +64,7 @@ while [[ $# -gt 0 ]]; do
     --data-size) DATA_SIZE=$2; shift ;;
     --out) OUT_DIR=$2; shift ;;
     --run-timeout) RUN_TIMEOUT=$2; shift ;;
+    --no-prefill) PREFILL=0 ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; die "unknown argument: $1" ;;
   esac
@@ -71,10 +74,10 @@ done
 if [[ $QUICK == 1 ]]; then
   ROUNDS=${ROUNDS:-2}; REQUESTS=${REQUESTS:-10000}
   REQUESTS_PIPELINED=${REQUESTS_PIPELINED:-100000}; KEYSPACE=${KEYSPACE:-10000}
-  RUN_TIMEOUT=60
+  ((RUN_TIMEOUT > 60)) && RUN_TIMEOUT=60
 else
   ROUNDS=${ROUNDS:-3}; REQUESTS=${REQUESTS:-200000}
-  REQUESTS_PIPELINED=${REQUESTS_PIPELINED:-$((REQUESTS * 10))}
+  REQUESTS_PIPELINED=${REQUESTS_PIPELINED:-$((REQUESTS * 5))}
   KEYSPACE=${KEYSPACE:-1000000}
 fi
 for v in ROUNDS REQUESTS REQUESTS_PIPELINED CLIENTS KEYSPACE DATA_SIZE RUN_TIMEOUT; do
@@ -93,7 +96,7 @@ bench_tmpdir
 RES=${OUT_DIR:-$BENCH_TMP/results}
 mkdir -p "$RES"
 RUNS=$RES/runs.tsv
-printf 'server\tround\ttest\tpipeline\trequests\tcpu_ticks\twall_s\tcsv\n' >"$RUNS"
+printf 'server\tround\ttest\tpipeline\trequests\tcpu_ticks\twall_s\tcsv\tclient_ticks\tother_ticks\tsteal_ticks\n' >"$RUNS"
 
 warn_if_busy
 declare -A PORT PID BIN
@@ -112,30 +115,49 @@ if [[ $PIN == 1 ]]; then
 else
   log "pinning: off"
 fi
+if [[ $PREFILL == 1 ]]; then
+  for s in tierkv redis; do
+    log "prefilling $s: key:* and counter:* for all $KEYSPACE keyspace entries"
+    run_bg_wait "${CLIENT_PIN[@]}" "$PY" "$BENCH_DIR/lib/prefill.py" "${PORT[$s]}" \
+      "$KEYSPACE" "$DATA_SIZE" </dev/null || die "prefill of $s failed"
+  done
+fi
 log "rounds=$ROUNDS tests=$TESTS pipelines=$PIPELINES clients=$CLIENTS" \
     "n(P1)=$REQUESTS n(P>1)=$REQUESTS_PIPELINED keyspace=$KEYSPACE data=$DATA_SIZE B"
 
 # run_one SERVER ROUND TEST PIPELINE
+# Besides the server's own CPU it records the client's (redis-benchmark, via
+# `times`) and "other": machine-wide busy ticks minus both servers and the
+# client, i.e. load from anything else on the machine (plus a little kernel
+# work we cannot attribute), and hypervisor steal. The summary shows these as
+# a noise indicator.
 run_one() {
-  local s=$1 r=$2 t=$3 p=$4 n csv t0 t1 w0 w1 rc=0
+  local s=$1 r=$2 t=$3 p=$4 n csv w0 w1 rc=0 o
+  local -A t0 t1
+  local c0 c1 sys0 sys1 steal0 steal1
   n=$REQUESTS; [[ $p -gt 1 ]] && n=$REQUESTS_PIPELINED
   csv=$RES/$s.r$r.$t.P$p.csv
   assert_alive "$s" "${PID[$s]}"
-  t0=$(proc_ticks "${PID[$s]}"); w0=$(date +%s.%N)
-  timeout -k 5 "$RUN_TIMEOUT" "${CLIENT_PIN[@]}" "$REDIS_BENCHMARK" \
+  for o in tierkv redis; do t0[$o]=$(proc_ticks "${PID[$o]}"); done
+  children_ticks; c0=$CHILD_TICKS; read -r sys0 steal0 < <(sys_ticks); w0=$(date +%s.%N)
+  run_bg_wait timeout -k 5 "$RUN_TIMEOUT" "${CLIENT_PIN[@]}" "$REDIS_BENCHMARK" \
     -h 127.0.0.1 -p "${PORT[$s]}" -c "$CLIENTS" -n "$n" -P "$p" \
-    -r "$KEYSPACE" -d "$DATA_SIZE" -t "$t" --csv >"$csv" 2>"$csv.err" || rc=$?
-  t1=$(proc_ticks "${PID[$s]}"); w1=$(date +%s.%N)
+    -r "$KEYSPACE" -d "$DATA_SIZE" -t "$t" --csv >"$csv" 2>"$csv.err" </dev/null || rc=$?
+  w1=$(date +%s.%N); read -r sys1 steal1 < <(sys_ticks); children_ticks; c1=$CHILD_TICKS
+  for o in tierkv redis; do t1[$o]=$(proc_ticks "${PID[$o]}"); done
   if [[ $rc -ne 0 ]]; then
     cat "$csv" "$csv.err" >&2
     die "redis-benchmark against $s ($t -P $p) failed with status $rc"
   fi
   assert_alive "$s" "${PID[$s]}"
   grep -q '^"test","rps"' "$csv" || { cat "$csv" "$csv.err" >&2; die "no CSV header from redis-benchmark ($s $t -P $p)"; }
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$s" "$r" "$t" "$p" "$n" \
-    $((t1 - t0)) "$(awk -v a="$w0" -v b="$w1" 'BEGIN{printf "%.3f", b-a}')" \
-    "$(basename "$csv")" >>"$RUNS"
-  log "  round $r $t -P $p $s: $(sed -n 2p "$csv")"
+  local own=$((t1[$s] - t0[$s])) client=$((c1 - c0))
+  local other=$((sys1 - sys0 - (t1[tierkv] - t0[tierkv]) - (t1[redis] - t0[redis]) - client))
+  ((other < 0)) && other=0
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$s" "$r" "$t" "$p" "$n" \
+    "$own" "$(awk -v a="$w0" -v b="$w1" 'BEGIN{printf "%.3f", b-a}')" \
+    "$(basename "$csv")" "$client" "$other" $((steal1 - steal0)) >>"$RUNS"
+  log "  round $r $t -P $p $s: $(sed -n 2p "$csv") other=$other steal=$((steal1 - steal0)) ticks"
 }
 
 start=$(date +%s)
@@ -153,7 +175,7 @@ log "benchmark runs took $(( $(date +%s) - start )) s"
 
 summary_args=("$RUNS" --clk-tck "$CLK_TCK" --clients "$CLIENTS"
               --tierkv-bin "$TIERKV_BIN" --redis-bin "$REDIS_BIN"
-              --note "rounds=$ROUNDS keyspace=$KEYSPACE data=${DATA_SIZE}B pin=$PIN; load average at start $load_start, at end $(cut -d' ' -f1-3 /proc/loadavg)")
+              --note "rounds=$ROUNDS keyspace=$KEYSPACE prefill=$PREFILL data=${DATA_SIZE}B pin=$PIN; load average at start $load_start, at end $(cut -d' ' -f1-3 /proc/loadavg)")
 [[ -n $OUT_DIR ]] && summary_args+=(--markdown "$RES/summary.md")
 "$PY" "$BENCH_DIR/lib/compare_summary.py" "${summary_args[@]}"
 [[ -n $OUT_DIR ]] && log "raw results and summary.md in $RES"

@@ -154,6 +154,8 @@ def run_server(name, binary, work, a, pin):
     tkbench.add_cleanup_hook(lambda: loader.is_alive() and loader.kill())
     lat = array.array("q")
     at_keys = array.array("q")
+    other = tkbench.OtherLoad([srv.pid])
+    other.start()
     t_start = time.monotonic()
     deadline = t_start + a.time_limit + 5
     loader.start()
@@ -169,6 +171,7 @@ def run_server(name, binary, work, a, pin):
             loader.kill()
             loader.join()
     load_s = time.monotonic() - t_start
+    other_pct = other.stop()
     probe.close()
     srv.assert_alive()
     if status.value != 0:
@@ -182,6 +185,7 @@ def run_server(name, binary, work, a, pin):
 
     top = sorted(range(len(lat)), key=lambda i: lat[i], reverse=True)[:a.top]
     return {"base": summarize(base), "load": summarize(lat), "load_s": load_s,
+            "other_pct": other_pct,
             "keys": a.keys, "stalls": [(lat[i] / 1e6, at_keys[i]) for i in sorted(top)]}
 
 
@@ -238,25 +242,29 @@ def main():
         res[name] = run_server(name, bins[name], work, a, pin)
         r = res[name]
         print(f"[{name}] {r['keys']:,} keys in {r['load_s']:.1f} s "
-              f"({r['keys'] / r['load_s']:,.0f} SET/s), {r['load']['n']:,} probes",
+              f"({r['keys'] / r['load_s']:,.0f} SET/s), {r['load']['n']:,} probes, "
+              f"other load {r['other_pct']:.0f}% of a CPU",
               file=sys.stderr)
 
     print()
     print(f"{a.keys:,} keys inserted ({a.value_size}-byte values, {a.batch} SETs per round trip); "
           f"probe: {a.probe.upper()} one at a time, {a.interval_us:g} us apart; latencies in ms")
     hdr = (f"{'server':<8}{'phase':<10}{'probes':>9}{'p50':>8}{'p99':>8}{'p99.9':>8}"
-           f"{'worst':>8}")
+           f"{'worst':>8}{'other%':>8}")
     print(hdr)
     print("-" * len(hdr))
     for name in names:
         for phase in ("base", "load"):
             s = res[name][phase]
+            oth = f"{res[name]['other_pct']:>8.0f}" if phase == "load" else ""
             print(f"{name:<8}{('idle' if phase == 'base' else 'loading'):<10}{s['n']:>9,}"
-                  f"{s['p50']:>8.3f}{s['p99']:>8.3f}{s['p999']:>8.3f}{s['max']:>8.3f}")
+                  f"{s['p50']:>8.3f}{s['p99']:>8.3f}{s['p999']:>8.3f}{s['max']:>8.3f}{oth}")
     print()
     for name in names:
         stalls = ", ".join(f"{ms:.2f} ms @ {k / 1e6:.2f}M" for ms, k in res[name]["stalls"])
         print(f"{name} largest stalls (latency @ keys loaded): {stalls}")
+    print("other% = CPU used during the load by anything but the server, loader and probe "
+          "(incl. steal), in % of one CPU; above ~10% the tail figures are suspect")
     if jitter:
         print("machine jitter (largest gap in a busy loop, no server involved): " +
               ", ".join(f"CPU {c}: {ms:.3f} ms" for c, ms in sorted(jitter.items())) +

@@ -65,6 +65,7 @@ uint8_t Shard::LfuCounter(const Entry* entry) const {
 }
 
 void Shard::TouchAccess(Entry* entry) {
+  if (!touch_enabled_) return;
   if (!lfu_mode()) {
     entry->access = LruClock(now_ms_);
     return;

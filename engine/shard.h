@@ -93,7 +93,12 @@ class Shard {
   void NoteHit(bool hit) { hit ? ++stats_.keyspace_hits : ++stats_.keyspace_misses; }
 
   // Access statistics (LRU clock or LFU counter, depending on the policy).
+  // TouchAccess does nothing while touches are disabled: the dispatcher
+  // disables them for the commands of a CLIENT NO-TOUCH client, so no lookup
+  // has to be told about that client.
   void TouchAccess(Entry* entry);
+  bool touch_enabled() const { return touch_enabled_; }
+  void set_touch_enabled(bool enabled) { touch_enabled_ = enabled; }
   void InitAccess(Entry* entry);
   uint32_t IdleSeconds(const Entry* entry) const;
   uint8_t LfuCounter(const Entry* entry) const;
@@ -128,6 +133,7 @@ class Shard {
   KeyspaceStats stats_;
   int64_t now_ms_ = 0;
   bool active_expire_enabled_ = true;
+  bool touch_enabled_ = true;
   int expire_db_cursor_ = 0;
   std::mt19937_64 rng_;
 };

@@ -13,6 +13,7 @@
 namespace tierkv {
 
 class Connection;
+struct CommandSpec;
 
 struct WatchedKey {
   int db;
@@ -32,7 +33,9 @@ struct Client {
   int db = 0;
   int64_t created_ms = 0;
   int64_t last_interaction_ms = 0;
-  std::string last_command = "NULL";
+  // The last command run, for CLIENT LIST's cmd= ("client|info" for subcommands).
+  const CommandSpec* last_command = nullptr;
+  const CommandSpec* last_command_parent = nullptr;
 
   std::string output;   // replies not yet handed to the socket
   ReplyWriter reply;
@@ -46,6 +49,14 @@ struct Client {
 
   bool no_evict = false;   // CLIENT NO-EVICT
   bool no_touch = false;   // CLIENT NO-TOUCH
+  // AUTH state. Server::Execute marks a client authenticated when it runs a
+  // command while no password is required, so clients already talking when
+  // requirepass is set keep working, as in Redis (which decides at connect time).
+  bool authenticated = false;
+  // CLIENT REPLY ON|OFF|SKIP. kSkipNext is the CLIENT REPLY SKIP command itself;
+  // it becomes kSkip for the next command, whose reply is dropped.
+  enum class ReplyMode : uint8_t { kOn, kOff, kSkipNext, kSkip };
+  ReplyMode reply_mode = ReplyMode::kOn;
   bool close_after_reply = false;
   bool kill_requested = false;
   uint64_t commands_processed = 0;

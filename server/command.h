@@ -40,6 +40,15 @@ using CommandHandler = void (*)(CommandContext&);
 // For commands whose keys are not described by first/last/step.
 using KeyFinder = std::vector<int> (*)(std::span<const std::string_view> args);
 
+// Redis's per-command counters (INFO commandstats), kept beside the spec so
+// counting a call costs no lookup.
+struct CommandStats {
+  uint64_t calls = 0;           // times the handler ran
+  uint64_t usec = 0;            // time spent in the handler
+  uint64_t rejected_calls = 0;  // refused before running (arity, OOM, auth...)
+  uint64_t failed_calls = 0;    // ran and answered an error
+};
+
 struct CommandSpec {
   std::string name;         // lowercase; "config|get" style full name is derived
   int arity = 0;            // Redis arity: N exact, -N at least N (name included)
@@ -54,6 +63,8 @@ struct CommandSpec {
   std::string complexity;
   KeyFinder key_finder = nullptr;
   std::vector<CommandSpec> subcommands;
+  // The only mutable part of the table: statistics, engine thread only.
+  mutable CommandStats stats;
 
   // Positions of the key arguments in `args` (args[0] is the command name).
   std::vector<int> KeyPositions(std::span<const std::string_view> args) const;

@@ -33,8 +33,15 @@ Result<std::unique_ptr<CommandTable>> CommandTable::Build() {
   RegisterConnectionCommands(*table);
   RegisterServerCommands(*table);
   RegisterStringCommands(*table);
+  RegisterBitCommands(*table);
   RegisterKeyCommands(*table);
+  RegisterExpireCommands(*table);
   RegisterTransactionCommands(*table);
+  RegisterInfoCommands(*table);
+  RegisterConfigCommands(*table);
+  RegisterClientCommands(*table);
+  RegisterCommandCommands(*table);
+  RegisterDebugCommands(*table);
   Status status = table->Validate();
   if (!status.ok()) return status;
   return table;

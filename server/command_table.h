@@ -37,8 +37,15 @@ class CommandTable {
 void RegisterConnectionCommands(CommandTable& table);
 void RegisterServerCommands(CommandTable& table);
 void RegisterStringCommands(CommandTable& table);
+void RegisterBitCommands(CommandTable& table);
 void RegisterKeyCommands(CommandTable& table);
+void RegisterExpireCommands(CommandTable& table);
 void RegisterTransactionCommands(CommandTable& table);
+void RegisterInfoCommands(CommandTable& table);
+void RegisterConfigCommands(CommandTable& table);
+void RegisterClientCommands(CommandTable& table);
+void RegisterCommandCommands(CommandTable& table);
+void RegisterDebugCommands(CommandTable& table);
 
 // Lowercases ASCII into a new string (command names are ASCII).
 std::string AsciiLower(std::string_view text);

@@ -1,6 +1,8 @@
 #include "server/config.h"
 #include "server/config_param.h"
 
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -9,6 +11,9 @@
 #include "engine/number.h"
 #include "server/command_table.h"
 #include "server/resp_parser.h"
+
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace tierkv {
 
@@ -132,6 +137,7 @@ void Config::AddParams() {
        [&s] { return JoinWords(s.bind); }});
   int_param("port", 0, 65535, &s.port, false);
   string_param("dir", &s.dir);
+  params_.back()->protected_config = true;
   int_param("tcp-backlog", 0, INT32_MAX, &s.tcp_backlog, false);
   int_param("timeout", 0, INT32_MAX, &s.timeout_seconds);
   int_param("maxclients", 1, INT32_MAX, &s.maxclients);
@@ -241,6 +247,28 @@ void Config::AddParams() {
        [] { return std::string("no"); }});
   string_param("pidfile", &s.pidfile, false);
 
+  // One of a fixed set of words (case-insensitive on input, stored lowercase).
+  auto enum_param = [&](std::string name, std::vector<std::string> choices, std::string* target, bool runtime) {
+    add({name, "", runtime, true, false,
+         [target, choices](const std::vector<std::string>& v) {
+           const std::string value = AsciiLower(v[0]);
+           for (const std::string& choice : choices) {
+             if (value == choice) {
+               *target = value;
+               return Status::Ok();
+             }
+           }
+           std::string names;
+           for (const std::string& choice : choices) names += (names.empty() ? "" : ", ") + choice;
+           return Invalid("argument(s) must be one of the following: " + names);
+         },
+         [target] { return *target; }});
+  };
+  enum_param("enable-debug-command", {"no", "yes", "local"}, &s.enable_debug_command, false);
+  enum_param("enable-module-command", {"no", "yes", "local"}, &s.enable_module_command, false);
+  enum_param("enable-protected-configs", {"no", "yes", "local"}, &s.enable_protected_configs, false);
+  enum_param("tier", {"none", "rocksdb"}, &s.tier, false);
+
   AddInertParams();
 }
 
@@ -294,6 +322,12 @@ Status Config::ApplyConfigText(std::string_view text, std::string_view origin) {
 Status Config::LoadFile(const std::string& path) {
   std::ifstream file(path);
   if (!file) return Status::Error("cannot open config file '" + path + "'");
+  // The first file loaded is the one CONFIG REWRITE rewrites (later ones are includes).
+  if (server_->config_file.empty()) {
+    std::error_code ec;
+    const auto absolute = std::filesystem::absolute(path, ec);
+    server_->config_file = ec ? path : absolute.string();
+  }
   std::stringstream content;
   content << file.rdbuf();
   return ApplyConfigText(content.str(), path);
@@ -318,7 +352,7 @@ Status Config::ApplyArguments(const std::vector<std::string>& args) {
   return ApplyConfigText(text, "command line");
 }
 
-Status Config::SetAtRuntime(const std::vector<std::pair<std::string, std::string>>& pairs) {
+Status Config::SetAtRuntime(const std::vector<std::pair<std::string, std::string>>& pairs, bool allow_protected) {
   // Validate everything first (unknown names, immutables, duplicates), then apply
   // in order; on a failed value, restore the earlier values: all or nothing.
   std::vector<Param*> targets;
@@ -330,6 +364,10 @@ Status Config::SetAtRuntime(const std::vector<std::pair<std::string, std::string
     if (!param->runtime) {
       return Status::Error("ERR CONFIG SET failed (possibly related to argument '" + name +
                            "') - can't set immutable config");
+    }
+    if (param->protected_config && !allow_protected) {
+      return Status::Error("ERR CONFIG SET failed (possibly related to argument '" + name +
+                           "') - can't set protected config");
     }
     for (Param* seen : targets) {
       if (seen == param) {
@@ -373,16 +411,151 @@ Status Config::SetAtRuntime(const std::vector<std::pair<std::string, std::string
   return Status::Ok();
 }
 
-std::vector<std::pair<std::string, std::string>> Config::Get(std::string_view pattern) const {
+std::vector<std::pair<std::string, std::string>> Config::Get(std::span<const std::string_view> patterns) const {
+  // As Redis: a name without glob characters is looked up directly (aliases
+  // too) and answered under the name as given; a pattern matches canonical
+  // names and aliases alike, each reported under the name it matched. A
+  // parameter already answered under that name is not repeated.
   std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& p : params_) {
-    if (GlobMatch(pattern, p->name, /*nocase=*/true)) {
-      out.emplace_back(p->name, p->get());
-    } else if (!p->alias.empty() && GlobMatch(pattern, p->alias, true)) {
-      out.emplace_back(p->alias, p->get());
+  auto seen = [&](std::string_view name) {
+    for (const auto& [answered, value] : out) {
+      if (EqualsIgnoreCase(answered, name)) return true;
+    }
+    return false;
+  };
+  for (std::string_view pattern : patterns) {
+    if (pattern.find_first_of("*?[") == std::string_view::npos) {
+      const Param* p = Find(pattern);
+      if (p != nullptr && !seen(pattern)) out.emplace_back(std::string(pattern), p->get());
+      continue;
+    }
+    for (const auto& p : params_) {
+      if (GlobMatch(pattern, p->name, /*nocase=*/true) && !seen(p->name)) out.emplace_back(p->name, p->get());
+      if (!p->alias.empty() && GlobMatch(pattern, p->alias, true) && !seen(p->alias)) {
+        out.emplace_back(p->alias, p->get());
+      }
     }
   }
   return out;
+}
+
+std::vector<std::pair<std::string, std::string>> Config::Get(std::string_view pattern) const {
+  return Get(std::span<const std::string_view>(&pattern, 1));
+}
+
+namespace {
+
+// A value as a config-file word: bare when it is one plain word, otherwise
+// double-quoted with escapes that SplitInlineArgs reads back.
+std::string QuoteConfigWord(const std::string& value) {
+  bool plain = !value.empty();
+  for (unsigned char c : value) {
+    if (c <= ' ' || c > '~' || c == '"' || c == '\'' || c == '\\') plain = false;
+  }
+  if (plain) return value;
+  std::string out = "\"";
+  for (unsigned char c : value) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < ' ' || c > '~') {
+      char hex[8];
+      std::snprintf(hex, sizeof(hex), "\\x%02x", c);
+      out += hex;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+Status WriteFileAtomically(const std::string& path, const std::string& content) {
+  const std::string temp = path + ".tmp-" + std::to_string(getpid());
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) return Status::IoError("cannot create '" + temp + "'");
+  size_t done = 0;
+  while (done < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n <= 0) {
+      ::close(fd);
+      ::unlink(temp.c_str());
+      return Status::IoError("cannot write '" + temp + "'");
+    }
+    done += static_cast<size_t>(n);
+  }
+  const bool synced = ::fsync(fd) == 0;
+  ::close(fd);
+  if (!synced || ::rename(temp.c_str(), path.c_str()) != 0) {
+    ::unlink(temp.c_str());
+    return Status::IoError("cannot replace '" + path + "'");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status Config::Rewrite() const {
+  const std::string& path = server_->config_file;
+  if (path.empty()) return Status::Error("no config file");
+  // Defaults come from a fresh table over default settings.
+  ServerSettings default_server;
+  EngineOptions default_engine;
+  const Config defaults(&default_server, &default_engine);
+
+  std::string original;
+  {
+    std::ifstream file(path);
+    if (file) {
+      std::stringstream content;
+      content << file.rdbuf();
+      original = content.str();
+    }
+  }
+  auto line_for = [](const Param& p) {
+    std::string value = p.get();
+    return p.name + " " + (p.multi_word && !value.empty() ? value : QuoteConfigWord(value));
+  };
+  // Keep comments, blank lines, includes and unknown lines; the first line of
+  // each known parameter becomes its current value, later ones are dropped.
+  std::vector<bool> written(params_.size(), false);
+  std::string out;
+  std::istringstream in(original);
+  for (std::string line; std::getline(in, line);) {
+    std::vector<std::string> words;
+    const size_t start = line.find_first_not_of(" \t\r");
+    const bool comment = start == std::string::npos || line[start] == '#';
+    if (comment || !SplitInlineArgs(line, &words) || words.empty()) {
+      if (line != "# Generated by CONFIG REWRITE") out += line + "\n";
+      continue;
+    }
+    const Param* param = Find(words[0]);
+    if (param == nullptr) {
+      out += line + "\n";
+      continue;
+    }
+    size_t position = 0;
+    while (params_[position].get() != param) ++position;
+    if (written[position]) continue;
+    written[position] = true;
+    out += line_for(*param) + "\n";
+  }
+  bool header = false;
+  for (size_t i = 0; i < params_.size(); ++i) {
+    if (written[i] || params_[i]->get() == defaults.params_[i]->get()) continue;
+    if (!header) {
+      if (!out.empty() && out.back() != '\n') out += '\n';
+      out += "# Generated by CONFIG REWRITE\n";
+      header = true;
+    }
+    out += line_for(*params_[i]) + "\n";
+  }
+  return WriteFileAtomically(path, out);
 }
 
 }  // namespace tierkv

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -49,6 +50,14 @@ struct ServerSettings {
   std::string appendfsync = "everysec";            // appendfsync
   bool daemonize = false;                          // daemonize (not supported: must be no)
   std::string pidfile;                             // pidfile
+  std::string config_file;  // not a parameter: the start-up config file, absolute ("" = none)
+  // Protected features, "no" | "yes" | "local" (local connections only), all
+  // start-up only as in Redis: DEBUG, MODULE, and CONFIG SET of protected
+  // parameters (dir, dbfilename).
+  std::string enable_debug_command = "no";          // enable-debug-command
+  std::string enable_module_command = "no";         // enable-module-command
+  std::string enable_protected_configs = "no";      // enable-protected-configs
+  std::string tier = "rocksdb";                    // tier: none | rocksdb (start-up; used by the tiering issue)
 };
 
 class Config {
@@ -61,10 +70,21 @@ class Config {
   Status ApplyArguments(const std::vector<std::string>& args);
   Status ApplyConfigText(std::string_view text, std::string_view origin);
 
-  // CONFIG SET semantics: all-or-nothing over several pairs.
-  Status SetAtRuntime(const std::vector<std::pair<std::string, std::string>>& pairs);
-  // CONFIG GET semantics: glob patterns over names (and aliases), name/value pairs.
+  // CONFIG SET semantics: all-or-nothing over several pairs. Protected
+  // parameters are refused unless `allow_protected` (see enable-protected-configs).
+  Status SetAtRuntime(const std::vector<std::pair<std::string, std::string>>& pairs, bool allow_protected = true);
+  // CONFIG GET semantics: glob patterns over names (and aliases), name/value
+  // pairs, each parameter once per name it was asked by.
+  std::vector<std::pair<std::string, std::string>> Get(std::span<const std::string_view> patterns) const;
   std::vector<std::pair<std::string, std::string>> Get(std::string_view pattern) const;
+
+  // The config file given at start-up ("" if none), absolute.
+  const std::string& config_file() const { return server_->config_file; }
+  // CONFIG REWRITE: updates the config file's lines of known parameters to the
+  // current values and appends parameters that differ from their defaults;
+  // comments, includes and unknown lines stay. Written to a temporary file and
+  // renamed over the original.
+  Status Rewrite() const;
 
   struct Param;
   const std::vector<std::unique_ptr<Param>>& params() const { return params_; }

@@ -1,43 +1,256 @@
-// Redis 7.2 parameters that tierkv accepts, stores and reports, but that have no
-// effect here (replication, cluster, RDB/AOF file details, listpack sizes of
-// types not built yet...). Accepting them keeps existing redis.conf files and
-// configuration tooling working; docs/CONFIG.md lists them.
-#include <map>
+// Redis 7.2 parameters that tierkv accepts, validates as Redis does (yes/no,
+// integer, memory value, one of a set of words), stores and reports, but that
+// have no effect here: replication, cluster, TLS, RDB/AOF file details, lazy
+// freeing, listpack sizes of types not built yet... Accepting them keeps
+// existing redis.conf files and configuration tooling working; docs/CONFIG.md
+// lists every parameter and says which ones tierkv honours. The parameters
+// tierkv acts on are in server/config.cc.
+//
+// Defaults are Redis 7.2's (CONFIG GET on a default redis-server). Memory
+// values are stored in bytes, so CONFIG SET repl-backlog-size 2mb reads back as
+// 2097152, as in Redis.
+#include <memory>
+#include <sstream>
 
+#include "engine/number.h"
+#include "server/command_table.h"
 #include "server/config.h"
 #include "server/config_param.h"
-#include "server/command_table.h"
 
 namespace tierkv {
 
 namespace {
 
+enum InertKind { kBool, kInt, kMemory, kEnum, kString, kWords };
+enum InertFlags : unsigned { kStartup = 0, kRuntime = 1, kProtected = 2 };
+
 struct InertDefault {
   const char* name;
-  const char* value;
-  bool runtime;
+  const char* alias;    // Redis's older name ("slave-read-only"), or ""
+  const char* value;    // default
+  InertKind kind;
+  unsigned flags;       // kRuntime: CONFIG SET may change it; kProtected: needs enable-protected-configs
+  const char* choices;  // kEnum: the accepted words, '|'-separated, in Redis's order
 };
 
 constexpr InertDefault kInertParams[] = {
-    {"protected-mode", "yes", true},
-    {"tcp-keepalive", "300", true},
-    {"supervised", "no", false},
-    {"databases-placeholder", "", false},
+    {"acl-pubsub-default", "", "resetchannels", kEnum, kRuntime, "allchannels|resetchannels"},
+    {"aclfile", "", "", kString, kStartup, ""},
+    {"acllog-max-len", "", "128", kInt, kRuntime, ""},
+    {"active-defrag-cycle-max", "", "25", kInt, kRuntime, ""},
+    {"active-defrag-cycle-min", "", "1", kInt, kRuntime, ""},
+    {"active-defrag-ignore-bytes", "", "104857600", kMemory, kRuntime, ""},
+    {"active-defrag-max-scan-fields", "", "1000", kInt, kRuntime, ""},
+    {"active-defrag-threshold-lower", "", "10", kInt, kRuntime, ""},
+    {"active-defrag-threshold-upper", "", "100", kInt, kRuntime, ""},
+    {"activedefrag", "", "no", kBool, kRuntime, ""},
+    {"activerehashing", "", "yes", kBool, kRuntime, ""},
+    {"always-show-logo", "", "no", kBool, kStartup, ""},
+    {"aof-disable-auto-gc", "", "no", kBool, kRuntime, ""},
+    {"aof-load-truncated", "", "yes", kBool, kRuntime, ""},
+    {"aof-rewrite-incremental-fsync", "", "yes", kBool, kRuntime, ""},
+    {"aof-timestamp-enabled", "", "no", kBool, kRuntime, ""},
+    {"aof-use-rdb-preamble", "", "yes", kBool, kRuntime, ""},
+    {"aof_rewrite_cpulist", "", "", kString, kStartup, ""},
+    {"appenddirname", "", "appendonlydir", kString, kStartup, ""},
+    {"appendfilename", "", "appendonly.aof", kString, kStartup, ""},
+    {"auto-aof-rewrite-min-size", "", "67108864", kMemory, kRuntime, ""},
+    {"auto-aof-rewrite-percentage", "", "100", kInt, kRuntime, ""},
+    {"bgsave_cpulist", "", "", kString, kStartup, ""},
+    {"bind-source-addr", "", "", kString, kRuntime, ""},
+    {"bio_cpulist", "", "", kString, kStartup, ""},
+    {"busy-reply-threshold", "lua-time-limit", "5000", kInt, kRuntime, ""},
+    {"cluster-allow-pubsubshard-when-down", "", "yes", kBool, kRuntime, ""},
+    {"cluster-allow-reads-when-down", "", "no", kBool, kRuntime, ""},
+    {"cluster-allow-replica-migration", "", "yes", kBool, kRuntime, ""},
+    {"cluster-announce-bus-port", "", "0", kInt, kRuntime, ""},
+    {"cluster-announce-hostname", "", "", kString, kRuntime, ""},
+    {"cluster-announce-human-nodename", "", "", kString, kRuntime, ""},
+    {"cluster-announce-ip", "", "", kString, kRuntime, ""},
+    {"cluster-announce-port", "", "0", kInt, kRuntime, ""},
+    {"cluster-announce-tls-port", "", "0", kInt, kRuntime, ""},
+    {"cluster-config-file", "", "nodes.conf", kString, kStartup, ""},
+    {"cluster-enabled", "", "no", kBool, kStartup, ""},
+    {"cluster-link-sendbuf-limit", "", "0", kMemory, kRuntime, ""},
+    {"cluster-migration-barrier", "", "1", kInt, kRuntime, ""},
+    {"cluster-node-timeout", "", "15000", kInt, kRuntime, ""},
+    {"cluster-port", "", "0", kInt, kStartup, ""},
+    {"cluster-preferred-endpoint-type", "", "ip", kEnum, kRuntime, "ip|hostname|unknown-endpoint"},
+    {"cluster-replica-no-failover", "cluster-slave-no-failover", "no", kBool, kRuntime, ""},
+    {"cluster-replica-validity-factor", "cluster-slave-validity-factor", "10", kInt, kRuntime, ""},
+    {"cluster-require-full-coverage", "", "yes", kBool, kRuntime, ""},
+    {"crash-log-enabled", "", "yes", kBool, kRuntime, ""},
+    {"crash-memcheck-enabled", "", "yes", kBool, kRuntime, ""},
+    {"dbfilename", "", "dump.rdb", kString, kRuntime | kProtected, ""},
+    {"disable-thp", "", "yes", kBool, kStartup, ""},
+    {"dynamic-hz", "", "yes", kBool, kRuntime, ""},
+    {"hash-max-listpack-entries", "hash-max-ziplist-entries", "512", kInt, kRuntime, ""},
+    {"hash-max-listpack-value", "hash-max-ziplist-value", "64", kMemory, kRuntime, ""},
+    {"hll-sparse-max-bytes", "", "3000", kMemory, kRuntime, ""},
+    {"ignore-warnings", "", "", kString, kRuntime, ""},
+    {"io-threads", "", "1", kInt, kStartup, ""},
+    {"io-threads-do-reads", "", "no", kBool, kStartup, ""},
+    {"jemalloc-bg-thread", "", "yes", kBool, kRuntime, ""},
+    {"latency-monitor-threshold", "", "0", kInt, kRuntime, ""},
+    {"latency-tracking", "", "yes", kBool, kRuntime, ""},
+    {"latency-tracking-info-percentiles", "", "50 99 99.9", kWords, kRuntime, ""},
+    {"lazyfree-lazy-eviction", "", "no", kBool, kRuntime, ""},
+    {"lazyfree-lazy-expire", "", "no", kBool, kRuntime, ""},
+    {"lazyfree-lazy-server-del", "", "no", kBool, kRuntime, ""},
+    {"lazyfree-lazy-user-del", "", "no", kBool, kRuntime, ""},
+    {"lazyfree-lazy-user-flush", "", "no", kBool, kRuntime, ""},
+    {"list-compress-depth", "", "0", kInt, kRuntime, ""},
+    {"list-max-listpack-size", "list-max-ziplist-size", "-2", kInt, kRuntime, ""},
+    {"locale-collate", "", "", kString, kRuntime, ""},
+    {"masterauth", "", "", kString, kRuntime, ""},
+    {"masteruser", "", "", kString, kRuntime, ""},
+    {"maxmemory-clients", "", "0", kString, kRuntime, ""},
+    {"maxmemory-eviction-tenacity", "", "10", kInt, kRuntime, ""},
+    {"min-replicas-max-lag", "min-slaves-max-lag", "10", kInt, kRuntime, ""},
+    {"min-replicas-to-write", "min-slaves-to-write", "0", kInt, kRuntime, ""},
+    {"no-appendfsync-on-rewrite", "", "no", kBool, kRuntime, ""},
+    {"notify-keyspace-events", "", "", kString, kRuntime, ""},
+    {"oom-score-adj", "", "no", kEnum, kRuntime, "no|yes|relative|absolute"},
+    {"oom-score-adj-values", "", "0 200 800", kWords, kRuntime, ""},
+    {"proc-title-template", "", "{title} {listen-addr} {server-mode}", kString, kRuntime, ""},
+    {"propagation-error-behavior", "", "ignore", kEnum, kRuntime, "ignore|panic|panic-on-replicas"},
+    {"protected-mode", "", "yes", kBool, kRuntime, ""},
+    {"rdb-del-sync-files", "", "no", kBool, kRuntime, ""},
+    {"rdb-save-incremental-fsync", "", "yes", kBool, kRuntime, ""},
+    {"rdbchecksum", "", "yes", kBool, kStartup, ""},
+    {"rdbcompression", "", "yes", kBool, kRuntime, ""},
+    {"repl-backlog-size", "", "1048576", kMemory, kRuntime, ""},
+    {"repl-backlog-ttl", "", "3600", kInt, kRuntime, ""},
+    {"repl-disable-tcp-nodelay", "", "no", kBool, kRuntime, ""},
+    {"repl-diskless-load", "", "disabled", kEnum, kRuntime, "disabled|on-empty-db|swapdb"},
+    {"repl-diskless-sync", "", "yes", kBool, kRuntime, ""},
+    {"repl-diskless-sync-delay", "", "5", kInt, kRuntime, ""},
+    {"repl-diskless-sync-max-replicas", "", "0", kInt, kRuntime, ""},
+    {"repl-ping-replica-period", "repl-ping-slave-period", "10", kInt, kRuntime, ""},
+    {"repl-timeout", "", "60", kInt, kRuntime, ""},
+    {"replica-announce-ip", "slave-announce-ip", "", kString, kRuntime, ""},
+    {"replica-announce-port", "slave-announce-port", "0", kInt, kRuntime, ""},
+    {"replica-announced", "", "yes", kBool, kRuntime, ""},
+    {"replica-ignore-disk-write-errors", "", "no", kBool, kRuntime, ""},
+    {"replica-ignore-maxmemory", "slave-ignore-maxmemory", "yes", kBool, kRuntime, ""},
+    {"replica-lazy-flush", "slave-lazy-flush", "no", kBool, kRuntime, ""},
+    {"replica-priority", "slave-priority", "100", kInt, kRuntime, ""},
+    {"replica-read-only", "slave-read-only", "yes", kBool, kRuntime, ""},
+    {"replica-serve-stale-data", "slave-serve-stale-data", "yes", kBool, kRuntime, ""},
+    {"replicaof", "slaveof", "", kWords, kStartup, ""},
+    {"sanitize-dump-payload", "", "no", kEnum, kRuntime, "no|yes|clients"},
+    {"server_cpulist", "", "", kString, kStartup, ""},
+    {"set-max-intset-entries", "", "512", kInt, kRuntime, ""},
+    {"set-max-listpack-entries", "", "128", kInt, kRuntime, ""},
+    {"set-max-listpack-value", "", "64", kMemory, kRuntime, ""},
+    {"set-proc-title", "", "yes", kBool, kStartup, ""},
+    {"shutdown-on-sigint", "", "default", kString, kRuntime, ""},
+    {"shutdown-on-sigterm", "", "default", kString, kRuntime, ""},
+    {"shutdown-timeout", "", "10", kInt, kRuntime, ""},
+    {"slowlog-log-slower-than", "", "10000", kInt, kRuntime, ""},
+    {"slowlog-max-len", "", "128", kInt, kRuntime, ""},
+    {"socket-mark-id", "", "0", kInt, kStartup, ""},
+    {"stop-writes-on-bgsave-error", "", "yes", kBool, kRuntime, ""},
+    {"stream-node-max-bytes", "", "4096", kMemory, kRuntime, ""},
+    {"stream-node-max-entries", "", "100", kInt, kRuntime, ""},
+    {"supervised", "", "no", kEnum, kStartup, "upstart|systemd|auto|no"},
+    {"syslog-enabled", "", "no", kBool, kStartup, ""},
+    {"syslog-facility", "", "local0", kEnum, kStartup, "user|local0|local1|local2|local3|local4|local5|local6|local7"},
+    {"syslog-ident", "", "redis", kString, kStartup, ""},
+    {"tcp-keepalive", "", "300", kInt, kRuntime, ""},
+    {"tls-auth-clients", "", "yes", kEnum, kRuntime, "no|yes|optional"},
+    {"tls-ca-cert-dir", "", "", kString, kRuntime, ""},
+    {"tls-ca-cert-file", "", "", kString, kRuntime, ""},
+    {"tls-cert-file", "", "", kString, kRuntime, ""},
+    {"tls-ciphers", "", "", kString, kRuntime, ""},
+    {"tls-ciphersuites", "", "", kString, kRuntime, ""},
+    {"tls-client-cert-file", "", "", kString, kRuntime, ""},
+    {"tls-client-key-file", "", "", kString, kRuntime, ""},
+    {"tls-client-key-file-pass", "", "", kString, kRuntime, ""},
+    {"tls-cluster", "", "no", kBool, kRuntime, ""},
+    {"tls-dh-params-file", "", "", kString, kRuntime, ""},
+    {"tls-key-file", "", "", kString, kRuntime, ""},
+    {"tls-key-file-pass", "", "", kString, kRuntime, ""},
+    {"tls-port", "", "0", kInt, kRuntime, ""},
+    {"tls-prefer-server-ciphers", "", "no", kBool, kRuntime, ""},
+    {"tls-protocols", "", "", kString, kRuntime, ""},
+    {"tls-replication", "", "no", kBool, kRuntime, ""},
+    {"tls-session-cache-size", "", "20480", kInt, kRuntime, ""},
+    {"tls-session-cache-timeout", "", "300", kInt, kRuntime, ""},
+    {"tls-session-caching", "", "yes", kBool, kRuntime, ""},
+    {"tracking-table-max-keys", "", "1000000", kInt, kRuntime, ""},
+    {"unixsocket", "", "", kString, kStartup, ""},
+    {"unixsocketperm", "", "0", kString, kStartup, ""},
+    {"zset-max-listpack-entries", "zset-max-ziplist-entries", "128", kInt, kRuntime, ""},
+    {"zset-max-listpack-value", "zset-max-ziplist-value", "64", kMemory, kRuntime, ""},
 };
+
+Status CheckInert(const InertDefault& d, const std::vector<std::string>& words, std::string* stored) {
+  const std::string& value = words[0];
+  switch (d.kind) {
+    case kBool: {
+      const std::string lower = AsciiLower(value);
+      if (lower != "yes" && lower != "no") return Status::Error("argument must be 'yes' or 'no'");
+      *stored = lower;
+      return Status::Ok();
+    }
+    case kInt: {
+      int64_t number;
+      if (!ParseInt64(value, &number)) return Status::Error("argument couldn't be parsed into an integer");
+      *stored = std::to_string(number);
+      return Status::Ok();
+    }
+    case kMemory: {
+      uint64_t bytes;
+      if (!ParseMemory(value, &bytes)) return Status::Error("argument must be a memory value");
+      *stored = std::to_string(bytes);
+      return Status::Ok();
+    }
+    case kEnum: {
+      const std::string lower = AsciiLower(value);
+      std::string list;
+      std::istringstream choices(std::string(d.choices));
+      for (std::string choice; std::getline(choices, choice, '|');) {
+        if (lower == choice) {
+          *stored = lower;
+          return Status::Ok();
+        }
+        list += (list.empty() ? "" : ", ") + choice;
+      }
+      return Status::Error("argument(s) must be one of the following: " + list);
+    }
+    case kString:
+      *stored = value;
+      return Status::Ok();
+    case kWords: {
+      std::string joined;
+      for (const std::string& word : words) {
+        if (!joined.empty() && !word.empty()) joined += ' ';
+        joined += word;
+      }
+      *stored = joined;
+      return Status::Ok();
+    }
+  }
+  return Status::Ok();
+}
 
 }  // namespace
 
 void Config::AddInertParams() {
   for (const InertDefault& d : kInertParams) {
-    if (std::string_view(d.name) == "databases-placeholder") continue;
     auto value = std::make_shared<std::string>(d.value);
-    params_.push_back(std::make_unique<Param>(Param{
-        d.name, "", d.runtime, false, false,
-        [value](const std::vector<std::string>& v) {
-          *value = v[0];
-          return Status::Ok();
+    auto param = std::make_unique<Param>(Param{
+        d.name, d.alias, (d.flags & kRuntime) != 0, /*effective=*/false, d.kind == kWords,
+        [value, &d](const std::vector<std::string>& words) {
+          std::string stored;
+          Status status = CheckInert(d, words, &stored);
+          if (status.ok()) *value = std::move(stored);
+          return status;
         },
-        [value] { return *value; }}));
+        [value] { return *value; }});
+    param->protected_config = (d.flags & kProtected) != 0;
+    params_.push_back(std::move(param));
   }
 }
 

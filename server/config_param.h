@@ -19,6 +19,7 @@ struct Config::Param {
   bool multi_word = false; // takes several words (save, bind, client-output-buffer-limit)
   std::function<Status(const std::vector<std::string>&)> set;
   std::function<std::string()> get;
+  bool protected_config = false;  // CONFIG SET needs enable-protected-configs (dir, dbfilename)
 };
 
 }  // namespace tierkv

@@ -37,6 +37,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   size_t query_buffer_capacity() const { return input_.size(); }
   size_t pending_output_bytes() const { return client_.output.size() + writing_.size() - written_; }
   bool closed() const { return closed_; }
+  int fd() { return static_cast<int>(socket_.native_handle()); }  // CLIENT LIST fd=
 
  private:
   void ReadMore();

@@ -1,5 +1,6 @@
 // Server::Execute: the path of every command from parsed arguments to handler.
 #include <algorithm>
+#include <chrono>
 
 #include "engine/memory.h"
 #include "server/command_context.h"
@@ -30,28 +31,75 @@ std::string UnknownCommandError(std::span<const std::string_view> args) {
 }  // namespace
 
 void Server::Execute(Client& client, std::span<const std::string_view> args) {
+  const size_t reply_start = client.output.size();
+  ++execute_depth_;
+  RunCommand(client, args);
+  --execute_depth_;
+  // CLIENT REPLY OFF|SKIP drops replies; only at the top level, so that the
+  // commands EXEC runs keep their place in EXEC's reply array.
+  if (execute_depth_ > 0 || client.reply_mode == Client::ReplyMode::kOn) return;
+  switch (client.reply_mode) {
+    case Client::ReplyMode::kOff:
+      client.output.resize(reply_start);
+      break;
+    case Client::ReplyMode::kSkip:
+      client.output.resize(reply_start);
+      client.reply_mode = Client::ReplyMode::kOn;
+      break;
+    case Client::ReplyMode::kSkipNext:  // this was CLIENT REPLY SKIP: skip the next one
+      client.reply_mode = Client::ReplyMode::kSkip;
+      break;
+    case Client::ReplyMode::kOn:
+      break;
+  }
+}
+
+void Server::RunCommand(Client& client, std::span<const std::string_view> args) {
   ReplyWriter& reply = client.reply;
   shard_.set_now_ms(Shard::WallClockMs());
   ++stats_.total_commands_processed;
   ++client.commands_processed;
 
+  const CommandSpec* spec = nullptr;
   // Every refusal before the command runs also dooms an open MULTI, as in Redis.
   auto reject = [&](const std::string& error) {
     reply.Error(error);
     ++stats_.total_error_replies;
+    info_.RecordError(error);
+    if (spec != nullptr) ++spec->stats.rejected_calls;
     if (client.in_multi) client.multi_aborted = true;
   };
 
-  const CommandSpec* spec = commands_->Find(args[0]);
+  spec = commands_->Find(args[0]);
   if (spec == nullptr) return reject(UnknownCommandError(args));
   if (!ArityMatches(spec->arity, args.size())) return reject(WrongArgCountError(spec->name));
-  if (!spec->subcommands.empty()) {
-    const CommandSpec* sub = CommandTable::FindSubcommand(*spec, args[1]);
-    if (sub == nullptr) return reject(UnknownSubcommandError(args[1], spec->name));
-    if (!ArityMatches(sub->arity, args.size())) return reject(WrongArgCountError(spec->name + "|" + sub->name));
+  const CommandSpec* parent = nullptr;
+  // A container runs its own handler when called alone (COMMAND); otherwise
+  // args[1] names the subcommand.
+  if (!spec->subcommands.empty() && (args.size() >= 2 || spec->handler == nullptr)) {
+    const CommandSpec* sub = args.size() >= 2 ? CommandTable::FindSubcommand(*spec, args[1]) : nullptr;
+    if (sub == nullptr) {
+      if (args.size() < 2) return reject(WrongArgCountError(spec->name));
+      return reject(UnknownSubcommandError(args[1], spec->name));
+    }
+    if (!ArityMatches(sub->arity, args.size())) {
+      const std::string full_name = spec->name + "|" + sub->name;
+      spec = sub;  // counted as a rejected call of the subcommand
+      return reject(WrongArgCountError(full_name));
+    }
+    parent = spec;
     spec = sub;
   }
-  client.last_command = spec->name;
+  client.last_command = spec;
+  client.last_command_parent = parent;
+
+  if (!client.authenticated) {
+    if (settings_.requirepass.empty()) {
+      client.authenticated = true;
+    } else if (!(spec->flags & kCmdNoAuth)) {
+      return reject("NOAUTH Authentication required.");
+    }
+  }
 
   const bool over_memory = shard_.options().maxmemory > 0 && !shard_.EnforceMaxmemory().ok();
   if (over_memory && (spec->flags & kCmdDenyOom)) return reject(ErrorText(Status::OutOfMemory()));
@@ -62,8 +110,25 @@ void Server::Execute(Client& client, std::span<const std::string_view> args) {
     return;
   }
 
+  // CLIENT NO-TOUCH: the client's lookups leave access times alone (except
+  // TOUCH, whose whole point is to touch).
+  shard_.set_touch_enabled(!client.no_touch || spec->name == "touch");
   CommandContext context{*this, client, shard_, *spec, args};
+  const size_t reply_start = client.output.size();
+  const auto started = std::chrono::steady_clock::now();
   spec->handler(context);
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  shard_.set_touch_enabled(true);
+
+  CommandStats& stats = spec->stats;
+  ++stats.calls;
+  stats.usec += static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count());
+  if (client.output.size() > reply_start && client.output[reply_start] == '-') {
+    ++stats.failed_calls;
+    ++stats_.total_error_replies;
+    const size_t line_end = client.output.find('\r', reply_start);
+    info_.RecordError(std::string_view(client.output).substr(reply_start + 1, line_end - reply_start - 1));
+  }
 }
 
 }  // namespace tierkv

@@ -54,6 +54,9 @@ void ReplyWriter::Array(size_t count) { Header('*', count); }
 void ReplyWriter::Map(size_t pairs) { resp3() ? Header('%', pairs) : Header('*', pairs * 2); }
 void ReplyWriter::Set(size_t count) { Header(resp3() ? '~' : '*', count); }
 void ReplyWriter::Push(size_t count) { Header(resp3() ? '>' : '*', count); }
+void ReplyWriter::Attribute(size_t pairs) {
+  if (resp3()) Header('|', pairs);
+}
 
 void ReplyWriter::Double(double value) {
   const std::string text = FormatDouble(value);

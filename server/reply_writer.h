@@ -34,6 +34,9 @@ class ReplyWriter {
   void Map(size_t pairs);   // RESP2: array of 2*pairs
   void Set(size_t count);   // RESP2: array
   void Push(size_t count);  // RESP2: array
+  // RESP3 attribute map, sent before the reply it describes. RESP2 has no
+  // equivalent: callers write none in RESP2 (nothing is written here then).
+  void Attribute(size_t pairs);
   void Double(double value);       // RESP2: bulk string
   void Boolean(bool value);        // RESP2: integer 1/0
   void Verbatim(std::string_view text, std::string_view format = "txt");  // RESP2: bulk

@@ -70,6 +70,7 @@ void Server::Run() {
     Stop();
   });
   RefreshMemoryStats();
+  info_.startup_memory = UsedMemory();
   ScheduleCron();
   LogNotice("Ready to accept connections tcp");
   io_.run();
@@ -132,6 +133,7 @@ void Server::Cron() {
   shard_.ActiveExpireCycle(period_us / 4);
   shard_.HousekeepingStep();
   RefreshMemoryStats();
+  SampleInstantaneousMetrics(*this, now);
   if (settings_.timeout_seconds > 0) {
     std::vector<Connection*> idle;
     for (auto& [id, connection] : clients_) {

@@ -18,6 +18,7 @@
 #include "server/client.h"
 #include "server/command_table.h"
 #include "server/config.h"
+#include "server/info.h"
 #include "server/resp_parser.h"
 #include "server/watch_registry.h"
 
@@ -71,11 +72,15 @@ class Server {
   std::string_view run_id() const { return run_id_; }
   uint64_t executable_cron_loops() const { return cron_loops_; }
   uint64_t client_output_peak() const { return client_output_peak_; }
+  // Per-command and per-error counters and sampled rates for INFO (server/info.h).
+  InfoCounters& info_counters() { return info_; }
 
   // Called by CONFIG SET after a parameter changes.
   void OnConfigChanged(std::string_view name);
 
  private:
+  // Execute without the CLIENT REPLY handling (dispatch.cc).
+  void RunCommand(Client& client, std::span<const std::string_view> args);
   void Accept(asio::ip::tcp::acceptor& acceptor);
   void ScheduleCron();
   void Cron();
@@ -98,6 +103,8 @@ class Server {
   std::string run_id_;
   uint64_t cron_loops_ = 0;
   uint64_t client_output_peak_ = 0;
+  InfoCounters info_;
+  int execute_depth_ = 0;  // > 1 while EXEC runs its queued commands
   bool stopping_ = false;
 };
 

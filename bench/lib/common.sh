@@ -112,6 +112,23 @@ proc_ticks() {
   echo $(( ${12} + ${13} ))
 }
 
+# sys_ticks: "busy steal" for the whole machine from /proc/stat, in ticks
+# (busy = user + nice + system; softirq, iowait and idle excluded).
+sys_ticks() {
+  awk '/^cpu /{print $2 + $3 + $4, $9; exit}' /proc/stat
+}
+
+# children_ticks: set CHILD_TICKS to user+sys of all reaped children of this
+# shell, in ticks. Call it directly, not in $(...): `times` in a subshell
+# reports the subshell's own (zero) counters.
+children_ticks() {
+  times >"$BENCH_TMP/.times"
+  CHILD_TICKS=$(awk -v hz="$CLK_TCK" 'NR == 2 {
+      t = 0
+      for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] }
+      printf "%d\n", t * hz + 0.5 }' "$BENCH_TMP/.times")
+}
+
 stop_pid() {
   local pid=$1 i
   kill -0 "$pid" 2>/dev/null || return 0
@@ -124,8 +141,22 @@ stop_pid() {
   wait "$pid" 2>/dev/null || true
 }
 
+# run_bg_wait CMD...: run CMD in the background and wait for it, so that a
+# trapped signal interrupts the wait at once (bash defers traps until a
+# foreground child exits); bench_cleanup kills it. Returns CMD's status.
+BENCH_CHILD=""
+run_bg_wait() {
+  local rc=0
+  "$@" &
+  BENCH_CHILD=$!
+  wait "$BENCH_CHILD" || rc=$?
+  BENCH_CHILD=""
+  return "$rc"
+}
+
 bench_cleanup() {
   local pid
+  if [[ -n $BENCH_CHILD ]]; then stop_pid "$BENCH_CHILD"; BENCH_CHILD=""; fi
   for pid in "${BENCH_PIDS[@]}"; do stop_pid "$pid"; done
   BENCH_PIDS=()
   if [[ -n $BENCH_TMP && -d $BENCH_TMP && ${KEEP_TMP:-0} != 1 ]]; then

@@ -74,6 +74,11 @@ def main():
             n = int(r["requests"])
             b["cpu_us"] = int(r["cpu_ticks"]) / a.clk_tck * 1e6 / n
             b["n"] = n
+            # Load from everything else on the machine during the run, in %
+            # of one CPU (older runs.tsv files lack the columns).
+            wall_ticks = float(r["wall_s"]) * a.clk_tck
+            other = int(r.get("other_ticks") or 0) + int(r.get("steal_ticks") or 0)
+            b["other_pct"] = other / wall_ticks * 100 if wall_ticks else 0.0
             data[key][r["server"]].append(b)
 
     med = lambda runs, k: statistics.median(x[k] for x in runs)
@@ -88,6 +93,7 @@ def main():
             rps = [x["rps"] for x in d[s]]
             m[s]["spread"] = (max(rps) - min(rps)) / m[s]["rps"] * 100 if m[s]["rps"] else 0.0
         rows.append({
+            "other": max(x["other_pct"] for sv in SERVERS for x in d[sv]),
             "test": d["redis"][0]["name"], "P": p, "rounds": len(d["redis"]),
             "n": d["redis"][0]["n"], "m": m,
             "tput": ratio(m["tierkv"]["rps"], m["redis"]["rps"]),
@@ -105,7 +111,7 @@ def main():
           f"(tput >= {TARGET_TPUT}, cpu <= {TARGET_CPU}, p99 <= {TARGET_P99})")
     hdr = (f"{'test':<15}{'P':>3}{'n':>9} | {'tierkv ops/s':>12}{'spr%':>5}{'p50':>7}{'p99':>7}"
            f"{'cpu us':>8} | {'redis ops/s':>12}{'spr%':>5}{'p50':>7}{'p99':>7}{'cpu us':>8}"
-           f" | {'tput':>6}{'cpu':>6}{'p99':>6}")
+           f" | {'tput':>6}{'cpu':>6}{'p99':>6}{'other%':>8}")
     print(hdr)
     print("-" * len(hdr))
     for r in rows:
@@ -116,23 +122,24 @@ def main():
               f"{rd['p99']:>7.3f}{rd['cpu_us']:>8.2f} | "
               f"{fmt_ratio(r['tput'], r['tput'] >= TARGET_TPUT)}"
               f"{fmt_ratio(r['cpu'], r['cpu'] <= TARGET_CPU)}"
-              f"{fmt_ratio(r['p99'], r['p99'] <= TARGET_P99)}")
+              f"{fmt_ratio(r['p99'], r['p99'] <= TARGET_P99)}{r['other']:>7.0f}")
     print("(latencies in ms, as reported by redis-benchmark; spr% = (max - min) / median "
-          "of ops/s over rounds)")
+          "of ops/s over rounds;\n other% = worst run's CPU use by anything but the two servers "
+          "and redis-benchmark, incl. steal, in % of one CPU: above ~10% the row is suspect)")
 
     if a.markdown:
         with open(a.markdown, "w") as f:
             f.write("| test | -P | tierkv ops/s | tierkv p50/p99 ms | tierkv CPU µs/req "
                     "| redis ops/s | redis p50/p99 ms | redis CPU µs/req "
-                    "| tput ratio | CPU ratio | p99 ratio |\n")
-            f.write("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+                    "| tput ratio | CPU ratio | p99 ratio | other load % |\n")
+            f.write("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
             for r in rows:
                 tk, rd = r["m"]["tierkv"], r["m"]["redis"]
                 f.write(f"| {r['test']} | {r['P']} | {tk['rps']:,.0f} | "
                         f"{tk['p50']:.3f} / {tk['p99']:.3f} | {tk['cpu_us']:.2f} | "
                         f"{rd['rps']:,.0f} | {rd['p50']:.3f} / {rd['p99']:.3f} | "
                         f"{rd['cpu_us']:.2f} | {r['tput']:.2f} | {r['cpu']:.2f} | "
-                        f"{r['p99']:.2f} |\n")
+                        f"{r['p99']:.2f} | {r['other']:.0f} |\n")
     return 0
 
 

@@ -313,6 +313,49 @@ def bulk_load(port, total, key_fmt, value_fn, batch=1000, deadline=None, progres
     return done
 
 
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def proc_cpu_seconds(pid):
+    """utime + stime of a whole process (all threads), seconds."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def machine_busy_seconds():
+    """user + nice + system + steal over all CPUs, seconds (from /proc/stat)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return (v[0] + v[1] + v[2] + v[7]) / CLK_TCK
+
+
+def own_cpu_seconds():
+    """This process plus its reaped children, seconds."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+class OtherLoad:
+    """CPU used by anything except the given server PIDs and this process
+    tree between start() and stop(), in % of one CPU: a noise indicator."""
+
+    def __init__(self, pids):
+        self.pids = list(pids)
+
+    def _sample(self):
+        return (time.monotonic(), machine_busy_seconds(), own_cpu_seconds(),
+                sum(proc_cpu_seconds(p) for p in self.pids))
+
+    def start(self):
+        self.a = self._sample()
+
+    def stop(self):
+        b = self._sample()
+        wall, busy, own, srv = (y - x for x, y in zip(self.a, b))
+        return max(0.0, busy - own - srv) / wall * 100 if wall > 0 else 0.0
+
+
 def fmt_bytes(n):
     for unit in ("B", "KiB", "MiB", "GiB"):
         if abs(n) < 1024 or unit == "GiB":

@@ -26,6 +26,9 @@ void CmdQuit(CommandContext& ctx) {
 void CmdSelect(CommandContext& ctx) {
   auto index = IntArg(ctx.arg(1));
   if (!index.ok()) return ctx.reply().Error("ERR value is not an integer or out of range");
+  if (*index < INT32_MIN || *index > INT32_MAX) {
+    return ctx.reply().Error("ERR value is out of range, value must between -2147483648 and 2147483647");
+  }
   if (*index < 0 || *index >= ctx.shard.db_count()) return ctx.reply().Error("ERR DB index is out of range");
   ctx.client.db = static_cast<int>(*index);
   ctx.reply().Ok();
@@ -77,6 +80,7 @@ void CmdHello(CommandContext& ctx) {
       if (ctx.arg(i + 1) != "default" || (!password.empty() && ctx.arg(i + 2) != password)) {
         return ctx.reply().Error("WRONGPASS invalid username-password pair or user is disabled.");
       }
+      ctx.client.authenticated = true;
       i += 2;
     } else if (IsOption(ctx.arg(i), "SETNAME") && has_more) {
       new_name = ctx.arg(i + 1);
@@ -105,6 +109,9 @@ void CmdReset(CommandContext& ctx) {
   client.no_evict = false;
   client.no_touch = false;
   client.reply.set_protocol(2);
+  client.reply_mode = Client::ReplyMode::kOn;
+  // As in Redis, a reset client must authenticate again when a password is set.
+  client.authenticated = ctx.server.settings().requirepass.empty();
   ctx.reply().SimpleString("RESET");
 }
 
@@ -112,7 +119,7 @@ void CmdReset(CommandContext& ctx) {
 
 void RegisterConnectionCommands(CommandTable& table) {
   const uint32_t kConn = kCmdFast | kCmdLoading | kCmdStale;
-  table.Add({.name = "ping", .arity = -1, .flags = kConn, .handler = CmdPing, .group = "connection",
+  table.Add({.name = "ping", .arity = -1, .flags = kCmdFast, .handler = CmdPing, .group = "connection",
              .summary = "Returns the server's liveliness response.", .since = "1.0.0", .complexity = "O(1)"});
   table.Add({.name = "echo", .arity = 2, .flags = kConn, .handler = CmdEcho, .group = "connection",
              .summary = "Returns the given string.", .since = "1.0.0", .complexity = "O(1)"});

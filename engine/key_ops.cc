@@ -1,0 +1,265 @@
+#include "engine/key_ops.h"
+
+#include <cctype>
+#include <climits>
+
+#include "engine/glob.h"
+#include "engine/number.h"
+
+namespace tierkv {
+namespace {
+
+// Redis shares the string objects of the integers 0..9999 (OBJ_SHARED_INTEGERS)
+// unless an LRU/LFU maxmemory policy needs per-object access data; OBJECT
+// REFCOUNT then reports OBJ_SHARED_REFCOUNT (INT_MAX).
+constexpr int64_t kSharedIntegers = 10000;
+constexpr int64_t kSharedRefcount = INT_MAX;
+// Redis's LRU_CLOCK_MAX: the access field of an entry under an LRU policy.
+constexpr int64_t kLruClockMax = (1 << 24) - 1;
+
+bool SharesIntegers(const EngineOptions& options) {
+  if (options.maxmemory == 0) return true;
+  switch (options.policy) {
+    case EvictionPolicy::kAllKeysLru:
+    case EvictionPolicy::kAllKeysLfu:
+    case EvictionPolicy::kVolatileLru:
+    case EvictionPolicy::kVolatileLfu:
+      return false;
+    default:
+      return true;
+  }
+}
+
+bool IsSharedInteger(const Shard& shard, const Entry* entry) {
+  if (entry->type != ValueType::kString || entry->encoding != Encoding::kInt) return false;
+  int64_t value;
+  return ParseInt64(entry->string_value(), &value) && value >= 0 && value < kSharedIntegers &&
+         SharesIntegers(shard.options());
+}
+
+bool TypeNameMatches(std::string_view wanted, ValueType type) {
+  const std::string_view name = TypeName(type);
+  if (wanted.size() != name.size()) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(wanted[i])) != name[i]) return false;
+  }
+  return true;
+}
+
+bool Expired(const Shard& shard, const Entry* entry) {
+  return entry->has_expire() && entry->expire_at() <= shard.now_ms();
+}
+
+// RESTORE's IDLETIME / FREQ, as Redis's objectSetLRUOrLFU: only the one the
+// current policy tracks is applied. `entry` was just stamped by InitAccess.
+void ApplyRestoredAccess(const Shard& shard, Entry* entry, const RestoreOptions& options) {
+  if (shard.lfu_mode()) {
+    // Keep the access-time half (minutes), replace the counter byte.
+    if (options.frequency >= 0) entry->access = (entry->access & ~0xFFu) | static_cast<uint32_t>(options.frequency);
+    return;
+  }
+  if (options.idle_seconds < 0) return;
+  const int64_t clock = entry->access;  // the current LRU clock
+  int64_t last_access = clock - options.idle_seconds;
+  // An idle time longer than the clock's history: Redis parks the access time
+  // half a clock cycle back, the oldest it can express.
+  if (last_access < 0) last_access = (clock + kLruClockMax / 2) % kLruClockMax;
+  entry->access = static_cast<uint32_t>(last_access);
+}
+
+}  // namespace
+
+Entry* OpLookupRead(Shard& shard, int db, std::string_view key, bool touch) {
+  Entry* entry = shard.db(db).Find(key, touch);
+  shard.NoteHit(entry != nullptr);
+  return entry;
+}
+
+Entry* OpLookupWrite(Shard& shard, int db, std::string_view key) { return shard.db(db).Find(key); }
+
+int64_t OpDel(Shard& shard, int db_index, std::span<const std::string_view> keys) {
+  Db& db = shard.db(db_index);
+  int64_t deleted = 0;
+  for (std::string_view key : keys) {
+    // Find first: an expired key is deleted as expired and does not count.
+    if (db.Find(key, /*touch=*/false) == nullptr) continue;
+    db.Delete(key);
+    shard.KeyModified(db_index, key);
+    ++deleted;
+  }
+  return deleted;
+}
+
+int64_t OpExists(Shard& shard, int db, std::span<const std::string_view> keys) {
+  int64_t found = 0;
+  for (std::string_view key : keys) {
+    if (OpLookupRead(shard, db, key, /*touch=*/false) != nullptr) ++found;
+  }
+  return found;
+}
+
+int64_t OpTouch(Shard& shard, int db, std::span<const std::string_view> keys) {
+  int64_t found = 0;
+  for (std::string_view key : keys) {
+    if (OpLookupRead(shard, db, key, /*touch=*/true) != nullptr) ++found;
+  }
+  return found;
+}
+
+std::string_view OpType(Shard& shard, int db, std::string_view key) {
+  const Entry* entry = OpLookupRead(shard, db, key, /*touch=*/false);
+  return entry == nullptr ? "none" : TypeName(entry->type);
+}
+
+Result<bool> OpRename(Shard& shard, int db_index, std::string_view src, std::string_view dst, bool nx) {
+  Db& db = shard.db(db_index);
+  if (db.Find(src) == nullptr) return Status::NoSuchKey();
+  if (src == dst) return !nx;
+  if (db.Find(dst) != nullptr && nx) return false;
+  // The value (and its TTL, access data and LSN) moves into an entry named
+  // `dst`; an existing `dst` is replaced and freed by Set.
+  Entry* old = db.Unlink(src);
+  Entry* renamed = Entry::Reshape(old, dst, old->expire_at(), 0);
+  Entry::Free(old, /*keep_object=*/true);
+  db.Set(renamed);
+  shard.KeyModified(db_index, src);
+  shard.KeyModified(db_index, dst);
+  return true;
+}
+
+Result<bool> OpCopy(Shard& shard, int src_db, std::string_view src, int dst_db, std::string_view dst, bool replace) {
+  if (OpLookupRead(shard, src_db, src) == nullptr) return false;
+  Db& target = shard.db(dst_db);
+  if (target.Find(dst) != nullptr && !replace) return false;
+  // Looked up again: the lookup of `dst` may have deleted an expired entry.
+  const Entry* source = shard.db(src_db).Peek(src);
+  if (source->type != ValueType::kString) {
+    // Collections need a deep copy of their ValueObject; each type adds it here.
+    return Status::Error("ERR unknown type object");
+  }
+  Entry* copy = Entry::Reshape(source, dst, source->expire_at(), 0);
+  shard.InitAccess(copy);  // a new object, as Redis's dup: fresh access data
+  target.Set(copy);
+  shard.KeyModified(dst_db, dst);
+  return true;
+}
+
+bool OpMove(Shard& shard, int src_db, int dst_db, std::string_view key) {
+  if (OpLookupWrite(shard, src_db, key) == nullptr) return false;
+  Db& target = shard.db(dst_db);
+  if (target.Find(key) != nullptr) return false;
+  // The same entry changes tables: no copy, TTL and access data intact.
+  target.Set(shard.db(src_db).Unlink(key));
+  shard.KeyModified(src_db, key);
+  shard.KeyModified(dst_db, key);
+  return true;
+}
+
+std::vector<std::string_view> OpKeys(Shard& shard, int db, std::string_view pattern) {
+  // Glob matching of "*" against the empty string fails (as Redis's
+  // stringmatchlen), so "*" is special-cased to really mean every key.
+  const bool all = pattern == "*";
+  std::vector<std::string_view> keys;
+  shard.db(db).ForEach([&](Entry* entry) {
+    if (Expired(shard, entry)) return;  // KEYS must not delete while iterating
+    if (all || GlobMatch(pattern, entry->key())) keys.push_back(entry->key());
+  });
+  return keys;
+}
+
+ScanPage OpScan(Shard& shard, int db_index, uint64_t cursor, const ScanOptions& options) {
+  Db& db = shard.db(db_index);
+  const bool use_pattern = options.pattern.has_value() && *options.pattern != "*";
+  ScanPage page;
+  std::vector<std::string> expired;
+  // COUNT counts keys visited before filtering (as Redis), so a selective
+  // MATCH returns few keys per call rather than scanning further.
+  uint64_t visited = 0;
+  auto visit = [&](const Entry* entry) {
+    ++visited;
+    if (use_pattern && !GlobMatch(*options.pattern, entry->key())) return;
+    if (Expired(shard, entry)) {
+      expired.emplace_back(entry->key());
+      return;
+    }
+    if (options.type_name && !TypeNameMatches(*options.type_name, entry->type)) return;
+    page.keys.emplace_back(entry->key());
+  };
+  // Bounded, as Redis: at most COUNT*10 bucket steps, so a sparse table cannot
+  // make one call walk the whole table.
+  uint64_t max_steps = options.count > UINT64_MAX / 10 ? UINT64_MAX : options.count * 10;
+  do {
+    cursor = db.Scan(cursor, visit);
+  } while (cursor != 0 && max_steps-- > 0 && visited < options.count);
+  // Deleting during the walk would disturb it: expired keys go afterwards.
+  for (const std::string& key : expired) (void)db.Find(key, /*touch=*/false);
+  page.cursor = cursor;
+  return page;
+}
+
+std::optional<std::string> OpRandomKey(Shard& shard, int db_index) {
+  Db& db = shard.db(db_index);
+  // Each expired key drawn is deleted, so this ends: with a live key or an empty db.
+  while (Entry* entry = db.RandomEntry(shard.rng())) {
+    std::string key(entry->key());
+    if (db.Find(key, /*touch=*/false) != nullptr) return key;
+  }
+  return std::nullopt;
+}
+
+std::optional<ObjectInfo> OpObject(Shard& shard, int db, std::string_view key) {
+  const Entry* entry = OpLookupRead(shard, db, key, /*touch=*/false);
+  if (entry == nullptr) return std::nullopt;
+  return ObjectInfo{
+      .encoding = entry->encoding,
+      .refcount = IsSharedInteger(shard, entry) ? kSharedRefcount : 1,
+      .idle_seconds = shard.IdleSeconds(entry),
+      .frequency = shard.LfuCounter(entry),
+  };
+}
+
+Status IdleTimeTracked(const Shard& shard) {
+  if (!shard.lfu_mode()) return Status::Ok();
+  return Status::Error(
+      "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between "
+      "policies at runtime LRU and LFU data will take some time to adjust.");
+}
+
+Status FrequencyTracked(const Shard& shard) {
+  if (shard.lfu_mode()) return Status::Ok();
+  return Status::Error(
+      "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching "
+      "between policies at runtime LRU and LFU data will take some time to adjust.");
+}
+
+Status OpRestoreString(Shard& shard, int db_index, std::string_view key, std::string_view value,
+                       const RestoreOptions& options) {
+  Db& db = shard.db(db_index);
+  const bool existed = db.Find(key) != nullptr;
+  if (existed && !options.replace) return Status::BusyKey();
+  int64_t expire_at = kNoExpire;
+  if (options.ttl_ms > 0) {
+    const int64_t now = shard.now_ms();
+    if (options.absolute_ttl) {
+      expire_at = options.ttl_ms;
+    } else {
+      expire_at = options.ttl_ms > INT64_MAX - now ? INT64_MAX : options.ttl_ms + now;
+    }
+    if (expire_at <= now) {
+      // Born expired: nothing is stored, but REPLACE has still deleted the old key.
+      if (existed) {
+        db.Delete(key);
+        shard.KeyModified(db_index, key);
+      }
+      return Status::Ok();
+    }
+  }
+  Entry* fresh = Entry::NewString(key, value, expire_at);
+  shard.InitAccess(fresh);
+  ApplyRestoredAccess(shard, fresh, options);
+  db.Set(fresh);
+  shard.KeyModified(db_index, key);
+  return Status::Ok();
+}
+
+}  // namespace tierkv

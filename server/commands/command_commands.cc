@@ -1,0 +1,409 @@
+// COMMAND, COMMAND COUNT|LIST|INFO|DOCS|GETKEYS|GETKEYSANDFLAGS|HELP: all
+// derived from the command table, in Redis 7's reply shapes. ACL categories
+// and key-spec flags are derived from each command's flags and group (tierkv
+// has no per-command ACL table), the way Redis sets its implicit categories.
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "engine/glob.h"
+#include "server/command_args.h"
+#include "server/command_context.h"
+#include "server/command_table.h"
+#include "server/commands/help.h"
+#include "server/error_reply.h"
+#include "server/server.h"
+
+namespace tierkv {
+namespace {
+
+// COMMAND INFO flag names, in Redis's order. kCmdNoQueue, kCmdRandom and
+// kCmdNoPropagate are tierkv-internal (Redis 7 shows nondeterminism as a tip).
+struct FlagName {
+  uint32_t flag;
+  const char* name;
+};
+constexpr FlagName kFlagNames[] = {
+    {kCmdWrite, "write"},       {kCmdReadOnly, "readonly"},   {kCmdDenyOom, "denyoom"},
+    {kCmdAdmin, "admin"},       {kCmdPubSub, "pubsub"},       {kCmdNoScript, "noscript"},
+    {kCmdBlocking, "blocking"}, {kCmdLoading, "loading"},     {kCmdStale, "stale"},
+    {kCmdSkipMonitor, "skip_monitor"}, {kCmdFast, "fast"},    {kCmdNoAuth, "no_auth"},
+    {kCmdAllowBusy, "allow_busy"},
+};
+
+std::vector<std::string> FlagNames(const CommandSpec& spec) {
+  std::vector<std::string> names;
+  for (const FlagName& f : kFlagNames) {
+    if (f.flag == kCmdAllowBusy) continue;
+    if (spec.flags & f.flag) names.push_back(f.name);
+  }
+  if (spec.key_finder != nullptr) names.push_back("movablekeys");
+  if (spec.flags & kCmdAllowBusy) names.push_back("allow_busy");
+  return names;
+}
+
+// The category a group implies ("" for groups without one, such as server).
+std::string_view GroupCategory(std::string_view group) {
+  struct GroupName {
+    std::string_view group;
+    std::string_view category;
+  };
+  static constexpr GroupName kGroups[] = {
+      {"generic", "keyspace"},       {"string", "string"},     {"list", "list"},
+      {"set", "set"},                {"sorted-set", "sortedset"}, {"sorted_set", "sortedset"},
+      {"hash", "hash"},              {"bitmap", "bitmap"},     {"hyperloglog", "hyperloglog"},
+      {"geo", "geo"},                {"stream", "stream"},     {"pubsub", "pubsub"},
+      {"connection", "connection"},  {"transactions", "transaction"}, {"scripting", "scripting"},
+  };
+  for (const GroupName& g : kGroups) {
+    if (g.group == group) return g.category;
+  }
+  return "";
+}
+
+// Redis's implicit categories (write, read, admin+dangerous, pubsub, fast,
+// blocking, slow when not fast) plus the group's, in ACLCommandCategories order.
+std::vector<std::string> AclCategories(const CommandSpec& spec, std::string_view group) {
+  const std::string_view from_group = GroupCategory(group);
+  auto has = [&](std::string_view category) { return from_group == category; };
+  const uint32_t f = spec.flags;
+  std::vector<std::string> out;
+  auto add_if = [&](bool condition, const char* category) {
+    if (condition) out.push_back(std::string("@") + category);
+  };
+  add_if(has("keyspace"), "keyspace");
+  add_if(f & kCmdReadOnly, "read");
+  add_if(f & kCmdWrite, "write");
+  add_if(has("set"), "set");
+  add_if(has("sortedset"), "sortedset");
+  add_if(has("list"), "list");
+  add_if(has("hash"), "hash");
+  add_if(has("string"), "string");
+  add_if(has("bitmap"), "bitmap");
+  add_if(has("hyperloglog"), "hyperloglog");
+  add_if(has("geo"), "geo");
+  add_if(has("stream"), "stream");
+  add_if((f & kCmdPubSub) || has("pubsub"), "pubsub");
+  add_if(f & kCmdAdmin, "admin");
+  add_if(f & kCmdFast, "fast");
+  add_if(!(f & kCmdFast), "slow");
+  add_if(f & kCmdBlocking, "blocking");
+  add_if(f & kCmdAdmin, "dangerous");
+  add_if(has("connection"), "connection");
+  add_if(has("transaction"), "transaction");
+  add_if(has("scripting"), "scripting");
+  return out;
+}
+
+std::vector<std::string> Tips(const CommandSpec& spec) {
+  if (spec.flags & kCmdRandom) return {"nondeterministic_output"};
+  return {};
+}
+
+// Key-spec flags from the command's flags: readers access, writers update.
+std::vector<std::string> KeySpecFlags(const CommandSpec& spec) {
+  if (spec.flags & kCmdReadOnly) return {"RO", "access"};
+  if (spec.flags & kCmdWrite) return {"RW", "update"};
+  return {"RW", "access"};
+}
+
+void StatusSet(ReplyWriter& reply, const std::vector<std::string>& items) {
+  reply.Set(items.size());
+  for (const std::string& item : items) reply.SimpleString(item);
+}
+
+void KeySpecs(ReplyWriter& reply, const CommandSpec& spec) {
+  // A set of key specs in Redis 7 (hence '~' in RESP3).
+  if (spec.first_key <= 0 && spec.key_finder == nullptr) return reply.Set(0);
+  reply.Set(1);
+  reply.Map(3);
+  reply.Bulk("flags");
+  StatusSet(reply, KeySpecFlags(spec));
+  if (spec.first_key <= 0) {
+    // Keys found by a function: Redis's "unknown" begin_search and find_keys.
+    reply.Bulk("begin_search");
+    reply.Map(2);
+    reply.Bulk("type");
+    reply.Bulk("unknown");
+    reply.Bulk("spec");
+    reply.Map(0);
+    reply.Bulk("find_keys");
+    reply.Map(2);
+    reply.Bulk("type");
+    reply.Bulk("unknown");
+    reply.Bulk("spec");
+    reply.Map(0);
+    return;
+  }
+  reply.Bulk("begin_search");
+  reply.Map(2);
+  reply.Bulk("type");
+  reply.Bulk("index");
+  reply.Bulk("spec");
+  reply.Map(1);
+  reply.Bulk("index");
+  reply.Integer(spec.first_key);
+  reply.Bulk("find_keys");
+  reply.Map(2);
+  reply.Bulk("type");
+  reply.Bulk("range");
+  reply.Bulk("spec");
+  reply.Map(3);
+  reply.Bulk("lastkey");
+  // Relative to the first key; negative values count from the end.
+  reply.Integer(spec.last_key < 0 ? spec.last_key : spec.last_key - spec.first_key);
+  reply.Bulk("keystep");
+  reply.Integer(spec.key_step);
+  reply.Bulk("limit");
+  reply.Integer(0);
+}
+
+// The 10-element COMMAND INFO array. `parent` is set for subcommands.
+void ReplyCommandInfo(ReplyWriter& reply, const CommandSpec& spec, const CommandSpec* parent) {
+  reply.Array(10);
+  reply.Bulk(parent ? parent->name + "|" + spec.name : spec.name);
+  reply.Integer(spec.arity);
+  StatusSet(reply, FlagNames(spec));
+  reply.Integer(spec.first_key);
+  reply.Integer(spec.last_key);
+  reply.Integer(spec.key_step);
+  StatusSet(reply, AclCategories(spec, spec.group.empty() && parent ? parent->group : spec.group));
+  StatusSet(reply, Tips(spec));
+  KeySpecs(reply, spec);
+  // Redis answers an empty set when there are no subcommands, an array otherwise.
+  if (spec.subcommands.empty()) return reply.Set(0);
+  reply.Array(spec.subcommands.size());
+  for (const CommandSpec& sub : spec.subcommands) ReplyCommandInfo(reply, sub, &spec);
+}
+
+void ReplyCommandDocs(ReplyWriter& reply, const CommandSpec& spec) {
+  const size_t fields = (spec.complexity.empty() ? 3 : 4) + (spec.subcommands.empty() ? 0 : 1);
+  reply.Map(fields);
+  reply.Bulk("summary");
+  reply.Bulk(spec.summary);
+  reply.Bulk("since");
+  reply.Bulk(spec.since);
+  reply.Bulk("group");
+  reply.Bulk(spec.group);
+  if (!spec.complexity.empty()) {
+    reply.Bulk("complexity");
+    reply.Bulk(spec.complexity);
+  }
+  if (!spec.subcommands.empty()) {
+    reply.Bulk("subcommands");
+    reply.Map(spec.subcommands.size());
+    for (const CommandSpec& sub : spec.subcommands) {
+      reply.Bulk(spec.name + "|" + sub.name);
+      ReplyCommandDocs(reply, sub);
+    }
+  }
+}
+
+// A command named as COMMAND INFO accepts it: "get", or "config|get" for a subcommand.
+struct Found {
+  const CommandSpec* spec = nullptr;
+  const CommandSpec* parent = nullptr;
+};
+
+Found LookupByFullName(const CommandTable& table, std::string_view name) {
+  const size_t bar = name.find('|');
+  if (bar == std::string_view::npos) return {table.Find(name), nullptr};
+  const CommandSpec* parent = table.Find(name.substr(0, bar));
+  if (parent == nullptr) return {};
+  const CommandSpec* sub = CommandTable::FindSubcommand(*parent, name.substr(bar + 1));
+  return sub ? Found{sub, parent} : Found{};
+}
+
+void CmdCommand(CommandContext& ctx) {
+  const auto& all = ctx.server.commands().all();
+  ctx.reply().Array(all.size());
+  for (const auto& spec : all) ReplyCommandInfo(ctx.reply(), *spec, nullptr);
+}
+
+void CmdCommandCount(CommandContext& ctx) {
+  ctx.reply().Integer(static_cast<int64_t>(ctx.server.commands().all().size()));
+}
+
+void CmdCommandInfo(CommandContext& ctx) {
+  if (ctx.argc() == 2) return CmdCommand(ctx);
+  ctx.reply().Array(ctx.argc() - 2);
+  for (size_t i = 2; i < ctx.argc(); ++i) {
+    const Found found = LookupByFullName(ctx.server.commands(), ctx.arg(i));
+    if (found.spec == nullptr) {
+      ctx.reply().Null();
+    } else {
+      ReplyCommandInfo(ctx.reply(), *found.spec, found.parent);
+    }
+  }
+}
+
+void CmdCommandDocs(CommandContext& ctx) {
+  std::vector<std::pair<std::string, const CommandSpec*>> specs;
+  if (ctx.argc() == 2) {
+    for (const auto& spec : ctx.server.commands().all()) specs.emplace_back(spec->name, spec.get());
+  } else {
+    for (size_t i = 2; i < ctx.argc(); ++i) {
+      const Found found = LookupByFullName(ctx.server.commands(), ctx.arg(i));
+      if (found.spec == nullptr) continue;  // unknown names are left out
+      specs.emplace_back(found.parent ? found.parent->name + "|" + found.spec->name : found.spec->name, found.spec);
+    }
+  }
+  ctx.reply().Map(specs.size());
+  for (const auto& [name, spec] : specs) {
+    ctx.reply().Bulk(name);
+    ReplyCommandDocs(ctx.reply(), *spec);
+  }
+}
+
+// COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]
+void CmdCommandList(CommandContext& ctx) {
+  enum class Filter { kNone, kModule, kAclCat, kPattern } filter = Filter::kNone;
+  std::string_view value;
+  if (ctx.argc() == 5 && IsOption(ctx.arg(2), "filterby")) {
+    value = ctx.arg(4);
+    if (IsOption(ctx.arg(3), "module")) {
+      filter = Filter::kModule;
+    } else if (IsOption(ctx.arg(3), "aclcat")) {
+      filter = Filter::kAclCat;
+    } else if (IsOption(ctx.arg(3), "pattern")) {
+      filter = Filter::kPattern;
+    } else {
+      return ReplyError(ctx.reply(), Status::Syntax());
+    }
+  } else if (ctx.argc() != 2) {
+    return ReplyError(ctx.reply(), Status::Syntax());
+  }
+  std::vector<std::string> names;
+  auto consider = [&](const CommandSpec& spec, const std::string& name, std::string_view group) {
+    switch (filter) {
+      case Filter::kNone:
+        break;
+      case Filter::kModule:
+        return;  // no modules
+      case Filter::kAclCat: {
+        bool member = false;
+        for (const std::string& category : AclCategories(spec, group)) {
+          member = member || EqualsIgnoreCase(std::string_view(category).substr(1), value);
+        }
+        if (!member) return;
+        break;
+      }
+      case Filter::kPattern:
+        if (!GlobMatch(value, name, /*nocase=*/true)) return;
+        break;
+    }
+    names.push_back(name);
+  };
+  for (const auto& spec : ctx.server.commands().all()) {
+    consider(*spec, spec->name, spec->group);
+    for (const CommandSpec& sub : spec->subcommands) consider(sub, spec->name + "|" + sub.name, spec->group);
+  }
+  ctx.reply().BulkArray(names);
+}
+
+// Shared by GETKEYS and GETKEYSANDFLAGS: the key positions of args[2..], or an
+// error reply (false).
+bool FindKeys(CommandContext& ctx, const CommandSpec** found, std::vector<int>* positions) {
+  const std::span<const std::string_view> command = ctx.args.subspan(2);
+  const CommandSpec* spec = ctx.server.commands().Find(command[0]);
+  if (spec != nullptr && !spec->subcommands.empty() && command.size() >= 2) {
+    spec = CommandTable::FindSubcommand(*spec, command[1]);
+  }
+  if (spec == nullptr) {
+    ctx.reply().Error("ERR Invalid command specified");
+    return false;
+  }
+  if (spec->first_key <= 0 && spec->key_finder == nullptr) {
+    ctx.reply().Error("ERR The command has no key arguments");
+    return false;
+  }
+  const int argc = static_cast<int>(command.size());
+  if ((spec->arity > 0 && spec->arity != argc) || argc < -spec->arity) {
+    ctx.reply().Error("ERR Invalid number of arguments specified for command");
+    return false;
+  }
+  *found = spec;
+  *positions = spec->KeyPositions(command);
+  if (positions->empty()) {
+    ctx.reply().Error("ERR Invalid arguments specified for command");
+    return false;
+  }
+  return true;
+}
+
+void CmdCommandGetKeys(CommandContext& ctx) {
+  const CommandSpec* spec;
+  std::vector<int> positions;
+  if (!FindKeys(ctx, &spec, &positions)) return;
+  ctx.reply().Array(positions.size());
+  for (int position : positions) ctx.reply().Bulk(ctx.arg(2 + static_cast<size_t>(position)));
+}
+
+void CmdCommandGetKeysAndFlags(CommandContext& ctx) {
+  const CommandSpec* spec;
+  std::vector<int> positions;
+  if (!FindKeys(ctx, &spec, &positions)) return;
+  const std::vector<std::string> flags = KeySpecFlags(*spec);
+  ctx.reply().Array(positions.size());
+  for (int position : positions) {
+    ctx.reply().Array(2);
+    ctx.reply().Bulk(ctx.arg(2 + static_cast<size_t>(position)));
+    StatusSet(ctx.reply(), flags);
+  }
+}
+
+void CmdCommandHelp(CommandContext& ctx) {
+  ReplyHelp(ctx.reply(), "command",
+            {"(no subcommand)",
+             "    Return details about all commands.",
+             "COUNT",
+             "    Return the total number of commands in this server.",
+             "LIST",
+             "    Return a list of all commands in this server.",
+             "INFO [<command-name> ...]",
+             "    Return details about multiple commands.",
+             "    If no command names are given, documentation details for all",
+             "    commands are returned.",
+             "DOCS [<command-name> ...]",
+             "    Return documentation details about multiple commands.",
+             "    If no command names are given, documentation details for all",
+             "    commands are returned.",
+             "GETKEYS <full-command>",
+             "    Return the keys from a full command.",
+             "GETKEYSANDFLAGS <full-command>",
+             "    Return the keys and the access flags from a full command."});
+}
+
+CommandSpec Sub(std::string name, int arity, uint32_t flags, CommandHandler handler, std::string summary,
+                std::string since, std::string complexity) {
+  return {.name = std::move(name), .arity = arity, .flags = flags, .handler = handler, .group = "server",
+          .summary = std::move(summary), .since = std::move(since), .complexity = std::move(complexity)};
+}
+
+}  // namespace
+
+void RegisterCommandCommands(CommandTable& table) {
+  const uint32_t kFlags = kCmdLoading | kCmdStale;
+  table.Add({.name = "command", .arity = -1, .flags = kFlags, .handler = CmdCommand, .group = "server",
+             .summary = "Returns detailed information about all commands.", .since = "2.8.13",
+             .complexity = "O(N) where N is the total number of Redis commands",
+             .subcommands = {
+                 Sub("count", 2, kFlags, CmdCommandCount, "Returns a count of commands.", "2.8.13", "O(1)"),
+                 Sub("list", -2, kFlags, CmdCommandList, "Returns a list of command names.", "7.0.0",
+                     "O(N) where N is the total number of Redis commands"),
+                 Sub("info", -2, kFlags, CmdCommandInfo, "Returns information about one, multiple or all commands.",
+                     "2.8.13", "O(N) where N is the number of commands to look up"),
+                 Sub("docs", -2, kFlags, CmdCommandDocs,
+                     "Returns documentary information about one, multiple or all commands.", "7.0.0",
+                     "O(N) where N is the number of commands to look up"),
+                 Sub("getkeys", -4, kFlags, CmdCommandGetKeys, "Extracts the key names from an arbitrary command.",
+                     "2.8.13", "O(N) where N is the number of arguments to the command"),
+                 Sub("getkeysandflags", -4, kFlags, CmdCommandGetKeysAndFlags,
+                     "Extracts the key names and access flags for an arbitrary command.", "7.0.0",
+                     "O(N) where N is the number of arguments to the command"),
+                 Sub("help", 2, kFlags, CmdCommandHelp, "Returns helpful text about the different subcommands.",
+                     "5.0.0", "O(1)"),
+             }});
+}
+
+}  // namespace tierkv

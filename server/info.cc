@@ -1,0 +1,495 @@
+#include "server/info.h"
+
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <random>
+
+#include "engine/memory.h"
+#include "server/command_table.h"
+#include "server/connection.h"
+#include "server/server.h"
+#include "server/version.h"
+
+namespace tierkv {
+namespace {
+
+// Appends "name:value\r\n".
+template <typename T>
+void Field(std::string& out, std::string_view name, const T& value) {
+  out.append(name);
+  out.push_back(':');
+  if constexpr (std::is_convertible_v<T, std::string_view>) {
+    out.append(std::string_view(value));
+  } else {
+    out.append(std::to_string(value));
+  }
+  out.append("\r\n");
+}
+
+std::string Fixed2(double value) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.2f", value);
+  return buf;
+}
+
+std::string Seconds(const timeval& tv) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%ld.%06ld", static_cast<long>(tv.tv_sec), static_cast<long>(tv.tv_usec));
+  return buf;
+}
+
+std::string OsName() {
+  utsname name;
+  if (uname(&name) != 0) return "Linux";
+  return std::string(name.sysname) + " " + name.release + " " + name.machine;
+}
+
+std::string ExecutablePath() {
+  char buf[4096];
+  const ssize_t len = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  return len > 0 ? std::string(buf, static_cast<size_t>(len)) : std::string();
+}
+
+uint64_t TotalSystemMemory() {
+  const long pages = sysconf(_SC_PHYS_PAGES);
+  const long page_size = sysconf(_SC_PAGESIZE);
+  return pages > 0 && page_size > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page_size) : 0;
+}
+
+std::string RandomHex40() {
+  static const char kHex[] = "0123456789abcdef";
+  std::random_device device;
+  std::string id(40, '0');
+  for (char& c : id) c = kHex[device() % 16];
+  return id;
+}
+
+// ---------------------------------------------------------------------------
+// Sections. Each appends its fields (not its header).
+
+void ServerSection(Server& server, std::string& out) {
+  const int64_t now_ms = Shard::WallClockMs();
+  const int64_t uptime = (now_ms - server.start_time_ms()) / 1000;
+  Field(out, "redis_version", kRedisCompatVersion);
+  Field(out, "tierkv_version", kTierkvVersion);
+  Field(out, "redis_git_sha1", "00000000");
+  Field(out, "redis_git_dirty", "0");
+  Field(out, "redis_build_id", "0");
+  Field(out, "redis_mode", "standalone");
+  Field(out, "os", OsName());
+  Field(out, "arch_bits", sizeof(void*) * 8);
+  Field(out, "monotonic_clock", "POSIX clock_gettime");
+  Field(out, "multiplexing_api", "epoll");
+  Field(out, "atomicvar_api", "c11-builtin");
+#if defined(__GNUC__) && !defined(__clang__)
+  Field(out, "gcc_version", std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) + "." +
+                                std::to_string(__GNUC_PATCHLEVEL__));
+#else
+  Field(out, "gcc_version", "0.0.0");
+#endif
+  Field(out, "process_id", static_cast<int64_t>(getpid()));
+  Field(out, "process_supervised", "no");
+  Field(out, "run_id", server.run_id());
+  Field(out, "tcp_port", static_cast<int>(server.bound_port()));
+  Field(out, "server_time_usec", now_ms * 1000);
+  Field(out, "uptime_in_seconds", uptime);
+  Field(out, "uptime_in_days", uptime / 86400);
+  Field(out, "hz", server.settings().hz);
+  Field(out, "configured_hz", server.settings().hz);
+  Field(out, "lru_clock", (now_ms / 1000) & ((1 << 24) - 1));
+  Field(out, "executable", ExecutablePath());
+  Field(out, "config_file", server.config().config_file());
+  Field(out, "io_threads_active", "0");
+  int index = 0;
+  for (const std::string& bind : server.settings().bind) {
+    Field(out, "listener" + std::to_string(index++),
+          "name=tcp,bind=" + bind + ",port=" + std::to_string(server.bound_port()));
+  }
+}
+
+void ClientsSection(Server& server, std::string& out) {
+  size_t max_input = 0;
+  size_t max_output = 0;
+  for (const auto& [id, connection] : server.clients()) {
+    max_input = std::max(max_input, connection->query_buffer_bytes());
+    max_output = std::max(max_output, connection->pending_output_bytes());
+  }
+  Field(out, "connected_clients", server.clients().size());
+  Field(out, "cluster_connections", "0");
+  Field(out, "maxclients", server.settings().maxclients);
+  Field(out, "client_recent_max_input_buffer", max_input);
+  Field(out, "client_recent_max_output_buffer", max_output);
+  Field(out, "blocked_clients", "0");
+  Field(out, "tracking_clients", "0");
+  Field(out, "clients_in_timeout_table", "0");
+  Field(out, "total_blocking_keys", "0");
+  Field(out, "total_blocking_keys_on_nokey", "0");
+}
+
+void MemorySection(Server& server, std::string& out) {
+  // used_memory is the figure maxmemory is enforced against, read before the
+  // allocator statistics are refreshed: jemalloc's stats.allocated also counts
+  // freed objects parked in thread caches.
+  const uint64_t used = UsedMemory();
+  const MemoryStats mem = GetMemoryStats();
+  const uint64_t rss = ProcessRss();
+  const uint64_t peak = std::max<uint64_t>(mem.peak, used);
+  const uint64_t startup = std::min<uint64_t>(server.info_counters().startup_memory, used);
+  uint64_t clients_memory = 0;
+  for (const auto& [id, connection] : server.clients()) {
+    clients_memory += connection->query_buffer_capacity() + connection->pending_output_bytes();
+  }
+  const uint64_t overhead = std::min<uint64_t>(used, startup + server.shard().OverheadBytes() + clients_memory);
+  const uint64_t dataset = used - overhead;
+  const uint64_t net_used = used > startup ? used - startup : 0;
+  const uint64_t maxmemory = server.shard().options().maxmemory;
+  const uint64_t system_memory = TotalSystemMemory();
+  auto ratio = [](uint64_t a, uint64_t b) { return b == 0 ? 0.0 : static_cast<double>(a) / static_cast<double>(b); };
+
+  Field(out, "used_memory", used);
+  Field(out, "used_memory_human", BytesToHuman(used));
+  Field(out, "used_memory_rss", rss);
+  Field(out, "used_memory_rss_human", BytesToHuman(rss));
+  Field(out, "used_memory_peak", peak);
+  Field(out, "used_memory_peak_human", BytesToHuman(peak));
+  Field(out, "used_memory_peak_perc", Fixed2(ratio(used, peak) * 100) + "%");
+  Field(out, "used_memory_overhead", overhead);
+  Field(out, "used_memory_startup", startup);
+  Field(out, "used_memory_dataset", dataset);
+  Field(out, "used_memory_dataset_perc", Fixed2(ratio(dataset, net_used) * 100) + "%");
+  Field(out, "allocator_allocated", mem.allocated);
+  Field(out, "allocator_active", mem.active);
+  Field(out, "allocator_resident", mem.resident);
+  Field(out, "total_system_memory", system_memory);
+  Field(out, "total_system_memory_human", BytesToHuman(system_memory));
+  // No scripting engine yet: every script and function figure is zero.
+  Field(out, "used_memory_lua", "0");
+  Field(out, "used_memory_vm_eval", "0");
+  Field(out, "used_memory_lua_human", "0B");
+  Field(out, "used_memory_scripts_eval", "0");
+  Field(out, "number_of_cached_scripts", "0");
+  Field(out, "number_of_functions", "0");
+  Field(out, "number_of_libraries", "0");
+  Field(out, "used_memory_vm_functions", "0");
+  Field(out, "used_memory_vm_total", "0");
+  Field(out, "used_memory_vm_total_human", "0B");
+  Field(out, "used_memory_functions", "0");
+  Field(out, "used_memory_scripts", "0");
+  Field(out, "used_memory_scripts_human", "0B");
+  Field(out, "maxmemory", maxmemory);
+  Field(out, "maxmemory_human", BytesToHuman(maxmemory));
+  Field(out, "maxmemory_policy", EvictionPolicyName(server.shard().options().policy));
+  Field(out, "allocator_frag_ratio", Fixed2(ratio(mem.active, mem.allocated)));
+  Field(out, "allocator_frag_bytes", mem.active > mem.allocated ? mem.active - mem.allocated : 0);
+  Field(out, "allocator_rss_ratio", Fixed2(ratio(mem.resident, mem.active)));
+  Field(out, "allocator_rss_bytes", mem.resident > mem.active ? mem.resident - mem.active : 0);
+  Field(out, "rss_overhead_ratio", Fixed2(ratio(rss, mem.resident)));
+  Field(out, "rss_overhead_bytes", static_cast<int64_t>(rss) - static_cast<int64_t>(mem.resident));
+  Field(out, "mem_fragmentation_ratio", Fixed2(ratio(rss, used)));
+  Field(out, "mem_fragmentation_bytes", static_cast<int64_t>(rss) - static_cast<int64_t>(used));
+  Field(out, "mem_not_counted_for_evict", "0");
+  Field(out, "mem_replication_backlog", "0");
+  Field(out, "mem_total_replication_buffers", "0");
+  Field(out, "mem_clients_slaves", "0");
+  Field(out, "mem_clients_normal", clients_memory);
+  Field(out, "mem_cluster_links", "0");
+  Field(out, "mem_aof_buffer", "0");
+  Field(out, "mem_allocator", AllocatorName());
+  Field(out, "active_defrag_running", "0");
+  Field(out, "lazyfree_pending_objects", "0");
+  Field(out, "lazyfreed_objects", "0");
+}
+
+// No persistence yet: Redis's fields with the values of a server that has never
+// saved and is not saving. The journal and checkpoints will fill these in.
+void PersistenceSection(Server& server, std::string& out) {
+  Field(out, "loading", "0");
+  Field(out, "async_loading", "0");
+  Field(out, "current_cow_peak", "0");
+  Field(out, "current_cow_size", "0");
+  Field(out, "current_cow_size_age", "0");
+  Field(out, "current_fork_perc", "0.00");
+  Field(out, "current_save_keys_processed", "0");
+  Field(out, "current_save_keys_total", "0");
+  Field(out, "rdb_changes_since_last_save", server.shard().stats().dirty);
+  Field(out, "rdb_bgsave_in_progress", "0");
+  Field(out, "rdb_last_save_time", server.start_time_ms() / 1000);
+  Field(out, "rdb_last_bgsave_status", "ok");
+  Field(out, "rdb_last_bgsave_time_sec", "-1");
+  Field(out, "rdb_current_bgsave_time_sec", "-1");
+  Field(out, "rdb_saves", "0");
+  Field(out, "rdb_last_cow_size", "0");
+  Field(out, "rdb_last_load_keys_expired", "0");
+  Field(out, "rdb_last_load_keys_loaded", "0");
+  Field(out, "aof_enabled", server.settings().appendonly ? "1" : "0");
+  Field(out, "aof_rewrite_in_progress", "0");
+  Field(out, "aof_rewrite_scheduled", "0");
+  Field(out, "aof_last_rewrite_time_sec", "-1");
+  Field(out, "aof_current_rewrite_time_sec", "-1");
+  Field(out, "aof_last_bgrewrite_status", "ok");
+  Field(out, "aof_rewrites", "0");
+  Field(out, "aof_rewrites_consecutive_failures", "0");
+  Field(out, "aof_last_write_status", "ok");
+  Field(out, "aof_last_cow_size", "0");
+  Field(out, "module_fork_in_progress", "0");
+  Field(out, "module_fork_last_cow_size", "0");
+}
+
+void StatsSection(Server& server, std::string& out) {
+  const ServerStats& s = server.stats();
+  const KeyspaceStats& k = server.shard().stats();
+  const InfoCounters& counters = server.info_counters();
+  Field(out, "total_connections_received", s.total_connections_received);
+  Field(out, "total_commands_processed", s.total_commands_processed);
+  Field(out, "instantaneous_ops_per_sec", static_cast<uint64_t>(counters.ops.PerSecond()));
+  Field(out, "total_net_input_bytes", s.net_input_bytes);
+  Field(out, "total_net_output_bytes", s.net_output_bytes);
+  Field(out, "total_net_repl_input_bytes", "0");
+  Field(out, "total_net_repl_output_bytes", "0");
+  Field(out, "instantaneous_input_kbps", Fixed2(counters.net_input.PerSecond() / 1024));
+  Field(out, "instantaneous_output_kbps", Fixed2(counters.net_output.PerSecond() / 1024));
+  Field(out, "instantaneous_input_repl_kbps", "0.00");
+  Field(out, "instantaneous_output_repl_kbps", "0.00");
+  Field(out, "rejected_connections", s.rejected_connections);
+  Field(out, "sync_full", "0");
+  Field(out, "sync_partial_ok", "0");
+  Field(out, "sync_partial_err", "0");
+  Field(out, "expired_keys", k.expired_keys);
+  Field(out, "expired_stale_perc", Fixed2(static_cast<double>(k.expired_stale_perc_x100) / 100));
+  Field(out, "expired_time_cap_reached_count", "0");
+  Field(out, "expire_cycle_cpu_milliseconds", k.expire_cycle_cpu_ms);
+  Field(out, "evicted_keys", k.evicted_keys);
+  Field(out, "evicted_clients", "0");
+  Field(out, "total_eviction_exceeded_time", "0");
+  Field(out, "current_eviction_exceeded_time", "0");
+  Field(out, "keyspace_hits", k.keyspace_hits);
+  Field(out, "keyspace_misses", k.keyspace_misses);
+  Field(out, "pubsub_channels", "0");
+  Field(out, "pubsub_patterns", "0");
+  Field(out, "pubsubshard_channels", "0");
+  Field(out, "latest_fork_usec", "0");
+  Field(out, "total_forks", "0");
+  Field(out, "migrate_cached_sockets", "0");
+  Field(out, "slave_expires_tracked_keys", "0");
+  Field(out, "active_defrag_hits", "0");
+  Field(out, "active_defrag_misses", "0");
+  Field(out, "active_defrag_key_hits", "0");
+  Field(out, "active_defrag_key_misses", "0");
+  Field(out, "total_active_defrag_time", "0");
+  Field(out, "current_active_defrag_time", "0");
+  Field(out, "tracking_total_keys", "0");
+  Field(out, "tracking_total_items", "0");
+  Field(out, "tracking_total_prefixes", "0");
+  Field(out, "unexpected_error_replies", "0");
+  Field(out, "total_error_replies", s.total_error_replies);
+  Field(out, "dump_payload_sanitizations", "0");
+  Field(out, "io_threaded_reads_processed", "0");
+  Field(out, "io_threaded_writes_processed", "0");
+  Field(out, "client_query_buffer_limit_disconnections", s.client_query_buffer_limit_disconnections);
+  Field(out, "client_output_buffer_limit_disconnections", s.client_output_limit_disconnections);
+  Field(out, "acl_access_denied_auth", "0");
+  Field(out, "acl_access_denied_cmd", "0");
+  Field(out, "acl_access_denied_key", "0");
+  Field(out, "acl_access_denied_channel", "0");
+}
+
+// tierkv has no replication yet: a master without replicas and an empty backlog.
+void ReplicationSection(Server& server, std::string& out) {
+  Field(out, "role", "master");
+  Field(out, "connected_slaves", "0");
+  Field(out, "master_failover_state", "no-failover");
+  Field(out, "master_replid", server.info_counters().replid);
+  Field(out, "master_replid2", std::string(40, '0'));
+  Field(out, "master_repl_offset", "0");
+  Field(out, "second_repl_offset", "-1");
+  Field(out, "repl_backlog_active", "0");
+  Field(out, "repl_backlog_size", "1048576");
+  Field(out, "repl_backlog_first_byte_offset", "0");
+  Field(out, "repl_backlog_histlen", "0");
+}
+
+void CpuSection(Server&, std::string& out) {
+  rusage self{}, children{}, thread{};
+  getrusage(RUSAGE_SELF, &self);
+  getrusage(RUSAGE_CHILDREN, &children);
+  getrusage(RUSAGE_THREAD, &thread);  // INFO runs on the engine thread
+  Field(out, "used_cpu_sys", Seconds(self.ru_stime));
+  Field(out, "used_cpu_user", Seconds(self.ru_utime));
+  Field(out, "used_cpu_sys_children", Seconds(children.ru_stime));
+  Field(out, "used_cpu_user_children", Seconds(children.ru_utime));
+  Field(out, "used_cpu_sys_main_thread", Seconds(thread.ru_stime));
+  Field(out, "used_cpu_user_main_thread", Seconds(thread.ru_utime));
+}
+
+void ModulesSection(Server&, std::string&) {}
+
+void CommandStatsLine(std::string& out, const std::string& name, const CommandStats& stats) {
+  char buf[256];
+  const double per_call = stats.calls == 0 ? 0.0 : static_cast<double>(stats.usec) / static_cast<double>(stats.calls);
+  std::snprintf(buf, sizeof(buf), "calls=%llu,usec=%llu,usec_per_call=%.2f,rejected_calls=%llu,failed_calls=%llu",
+                static_cast<unsigned long long>(stats.calls), static_cast<unsigned long long>(stats.usec), per_call,
+                static_cast<unsigned long long>(stats.rejected_calls),
+                static_cast<unsigned long long>(stats.failed_calls));
+  Field(out, "cmdstat_" + name, buf);
+}
+
+void CommandStatsSection(Server& server, std::string& out) {
+  auto emit = [&](const CommandSpec& spec, const std::string& name) {
+    const CommandStats& stats = spec.stats;
+    if (stats.calls == 0 && stats.rejected_calls == 0 && stats.failed_calls == 0) return;
+    CommandStatsLine(out, name, stats);
+  };
+  for (const auto& spec : server.commands().all()) {
+    emit(*spec, spec->name);
+    for (const CommandSpec& sub : spec->subcommands) emit(sub, spec->name + "|" + sub.name);
+  }
+}
+
+void ErrorStatsSection(Server& server, std::string& out) {
+  for (const auto& [code, count] : server.info_counters().errors) {
+    Field(out, "errorstat_" + code, "count=" + std::to_string(count));
+  }
+}
+
+void LatencyStatsSection(Server&, std::string&) {}
+
+void ClusterSection(Server&, std::string& out) { Field(out, "cluster_enabled", "0"); }
+
+void KeyspaceSection(Server& server, std::string& out) {
+  Shard& shard = server.shard();
+  for (int index = 0; index < shard.db_count(); ++index) {
+    const Db& db = shard.db(index);
+    if (db.size() == 0) continue;
+    Field(out, "db" + std::to_string(index),
+          "keys=" + std::to_string(db.size()) + ",expires=" + std::to_string(db.expires_count()) + ",avg_ttl=0");
+  }
+}
+
+struct Section {
+  const char* name;   // as requested: INFO <name>
+  const char* title;  // as printed: "# <title>"
+  bool in_default;
+  void (*build)(Server&, std::string&);
+};
+
+// Redis's order.
+constexpr Section kSections[] = {
+    {"server", "Server", true, ServerSection},
+    {"clients", "Clients", true, ClientsSection},
+    {"memory", "Memory", true, MemorySection},
+    {"persistence", "Persistence", true, PersistenceSection},
+    {"stats", "Stats", true, StatsSection},
+    {"replication", "Replication", true, ReplicationSection},
+    {"cpu", "CPU", true, CpuSection},
+    {"modules", "Modules", true, ModulesSection},
+    {"commandstats", "Commandstats", false, CommandStatsSection},
+    {"errorstats", "Errorstats", true, ErrorStatsSection},
+    {"latencystats", "Latencystats", false, LatencyStatsSection},
+    {"cluster", "Cluster", true, ClusterSection},
+    {"keyspace", "Keyspace", true, KeyspaceSection},
+};
+constexpr size_t kSectionCount = sizeof(kSections) / sizeof(kSections[0]);
+
+}  // namespace
+
+void RateSampler::Sample(int64_t now_ms, uint64_t total) {
+  if (last_ms_ != 0 && now_ms > last_ms_) {
+    const double delta = total >= last_total_ ? static_cast<double>(total - last_total_) : 0.0;
+    samples_[next_] = delta * 1000.0 / static_cast<double>(now_ms - last_ms_);
+    next_ = (next_ + 1) % kSamples;
+  }
+  last_ms_ = now_ms;
+  last_total_ = total;
+}
+
+double RateSampler::PerSecond() const {
+  double sum = 0;
+  for (double sample : samples_) sum += sample;
+  return sum / kSamples;
+}
+
+void RateSampler::Reset() { *this = RateSampler(); }
+
+InfoCounters::InfoCounters() : replid(RandomHex40()) {}
+
+void InfoCounters::RecordError(std::string_view error_line) {
+  const std::string_view code = error_line.substr(0, error_line.find(' '));
+  auto it = errors.find(code);
+  if (it == errors.end()) {
+    errors.emplace(std::string(code), 1);
+  } else {
+    ++it->second;
+  }
+}
+
+std::string BytesToHuman(uint64_t bytes) {
+  static const char kUnits[] = "KMGTP";
+  if (bytes < 1024) return std::to_string(bytes) + "B";
+  double value = static_cast<double>(bytes) / 1024;
+  size_t unit = 0;
+  while (value >= 1024 && unit + 1 < sizeof(kUnits) - 1) {
+    value /= 1024;
+    ++unit;
+  }
+  return Fixed2(value) + kUnits[unit];
+}
+
+std::string BuildInfo(Server& server, std::span<const std::string_view> sections) {
+  bool wanted[kSectionCount] = {};
+  auto want_default = [&] {
+    for (size_t i = 0; i < kSectionCount; ++i) wanted[i] = wanted[i] || kSections[i].in_default;
+  };
+  if (sections.empty()) want_default();
+  for (std::string_view requested : sections) {
+    if (EqualsIgnoreCase(requested, "all") || EqualsIgnoreCase(requested, "everything")) {
+      for (bool& w : wanted) w = true;
+    } else if (EqualsIgnoreCase(requested, "default")) {
+      want_default();
+    } else {
+      const std::string_view name = EqualsIgnoreCase(requested, "module_list") ? "modules" : requested;
+      for (size_t i = 0; i < kSectionCount; ++i) {
+        if (EqualsIgnoreCase(name, kSections[i].name)) wanted[i] = true;
+      }
+    }
+  }
+  std::string out;
+  for (size_t i = 0; i < kSectionCount; ++i) {
+    if (!wanted[i]) continue;
+    if (!out.empty()) out.append("\r\n");  // a blank line between sections
+    out.append("# ").append(kSections[i].title).append("\r\n");
+    kSections[i].build(server, out);
+  }
+  return out;
+}
+
+void ResetStats(Server& server) {
+  ServerStats& s = server.stats();
+  s = ServerStats();
+  KeyspaceStats& k = server.shard().stats();
+  const uint64_t dirty = k.dirty;  // changes since the last save are not a statistic
+  k = KeyspaceStats();
+  k.dirty = dirty;
+  InfoCounters& counters = server.info_counters();
+  for (const auto& spec : server.commands().all()) {
+    spec->stats = CommandStats();
+    for (const CommandSpec& sub : spec->subcommands) sub.stats = CommandStats();
+  }
+  counters.errors.clear();
+  counters.ops.Reset();
+  counters.net_input.Reset();
+  counters.net_output.Reset();
+}
+
+void SampleInstantaneousMetrics(Server& server, int64_t now_ms) {
+  InfoCounters& counters = server.info_counters();
+  const ServerStats& s = server.stats();
+  counters.ops.Sample(now_ms, s.total_commands_processed);
+  counters.net_input.Sample(now_ms, s.net_input_bytes);
+  counters.net_output.Sample(now_ms, s.net_output_bytes);
+}
+
+}  // namespace tierkv
