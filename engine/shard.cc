@@ -135,33 +135,44 @@ double Shard::EvictionScore(const Entry* entry) const {
   }
 }
 
-Entry* Shard::PickEvictionCandidate(int* db_index) {
-  const bool volatile_only = options_.policy == EvictionPolicy::kVolatileLru ||
-                             options_.policy == EvictionPolicy::kVolatileLfu ||
-                             options_.policy == EvictionPolicy::kVolatileRandom ||
-                             options_.policy == EvictionPolicy::kVolatileTtl;
-  const bool random = options_.policy == EvictionPolicy::kAllKeysRandom ||
-                      options_.policy == EvictionPolicy::kVolatileRandom;
-  Entry* best = nullptr;
-  double best_score = -std::numeric_limits<double>::infinity();
-  // Sample maxmemory-samples keys from every non-empty db and keep the best
-  // candidate, an approximation of the true LRU/LFU/TTL order as in Redis.
-  for (int i = 0; i < db_count(); ++i) {
-    Db& current = db(i);
-    if ((volatile_only ? current.expires_count() : current.size()) == 0) continue;
-    const int samples = random ? 1 : options_.maxmemory_samples;
-    for (int s = 0; s < samples; ++s) {
-      Entry* candidate = volatile_only ? current.RandomVolatileEntry(rng_) : current.RandomEntry(rng_);
-      if (candidate == nullptr) break;
-      const double score = random ? static_cast<double>(rng_() >> 11) : EvictionScore(candidate);
-      if (best == nullptr || score > best_score) {
-        best = candidate;
-        best_score = score;
-        *db_index = i;
+bool Shard::volatile_policy() const {
+  return options_.policy == EvictionPolicy::kVolatileLru || options_.policy == EvictionPolicy::kVolatileLfu ||
+         options_.policy == EvictionPolicy::kVolatileRandom || options_.policy == EvictionPolicy::kVolatileTtl;
+}
+
+bool Shard::PickEvictionVictim(int* db_index, std::string* key) {
+  const bool only_volatile = volatile_policy();
+  auto sample = [&](Db& current) -> Entry* {
+    return only_volatile ? current.RandomVolatileEntry(rng_) : current.RandomEntry(rng_);
+  };
+  if (options_.policy == EvictionPolicy::kAllKeysRandom || options_.policy == EvictionPolicy::kVolatileRandom) {
+    // Random policies: any key of the next non-empty database, round robin.
+    for (int visited = 0; visited < db_count(); ++visited) {
+      const int index = (eviction_db_cursor_ + visited) % db_count();
+      if (Entry* victim = sample(db(index))) {
+        eviction_db_cursor_ = (index + 1) % db_count();
+        *db_index = index;
+        *key = std::string(victim->key());
+        return true;
       }
     }
+    return false;
   }
-  return best;
+  // LRU/LFU/TTL: offer maxmemory-samples keys of every database to the pool,
+  // then take the best candidate that still exists (and still has a TTL when
+  // the policy is volatile-*).
+  for (int index = 0; index < db_count(); ++index) {
+    Db& current = db(index);
+    if ((only_volatile ? current.expires_count() : current.size()) == 0) continue;
+    for (int s = 0; s < options_.maxmemory_samples; ++s) {
+      if (Entry* candidate = sample(current)) eviction_pool_.Offer(index, candidate->key(), EvictionScore(candidate));
+    }
+  }
+  while (eviction_pool_.PopBest(db_index, key)) {
+    const Entry* entry = db(*db_index).Peek(*key);
+    if (entry != nullptr && (!only_volatile || entry->has_expire())) return true;
+  }
+  return false;
 }
 
 Status Shard::EnforceMaxmemory() {
@@ -169,11 +180,10 @@ Status Shard::EnforceMaxmemory() {
   if (options_.policy == EvictionPolicy::kNoEviction) return Status::OutOfMemory();
   // Bounded so one command never spends unbounded time evicting.
   constexpr int kMaxEvictionsPerCall = 10000;
+  std::string key;
   for (int i = 0; i < kMaxEvictionsPerCall && OverMaxmemory(); ++i) {
     int db_index = 0;
-    Entry* victim = PickEvictionCandidate(&db_index);
-    if (victim == nullptr) return Status::OutOfMemory();
-    std::string key(victim->key());
+    if (!PickEvictionVictim(&db_index, &key)) return Status::OutOfMemory();
     db(db_index).Delete(key);
     ++stats_.evicted_keys;
     KeyModified(db_index, key);
@@ -183,12 +193,14 @@ Status Shard::EnforceMaxmemory() {
 
 void Shard::FlushDb(int index) {
   DbChanged(index);
+  eviction_pool_.Clear();
   stats_.dirty += db(index).size();
   db(index).Clear();
 }
 
 void Shard::FlushAll() {
   DbChanged(-1);
+  eviction_pool_.Clear();
   for (int i = 0; i < db_count(); ++i) {
     stats_.dirty += db(i).size();
     db(i).Clear();
@@ -197,6 +209,7 @@ void Shard::FlushAll() {
 
 void Shard::SwapDb(int a, int b) {
   if (observer_ != nullptr) observer_->OnDbsSwapped(a, b);
+  eviction_pool_.Clear();
   db(a).Swap(db(b));
   ++stats_.dirty;
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/db.h"
+#include "engine/eviction_pool.h"
 #include "engine/status.h"
 
 namespace tierkv {
@@ -124,8 +125,10 @@ class Shard {
   std::mt19937_64& rng() { return rng_; }
 
  private:
-  Entry* PickEvictionCandidate(int* db_index);
+  // Chooses the next key to evict; false when nothing is evictable.
+  bool PickEvictionVictim(int* db_index, std::string* key);
   double EvictionScore(const Entry* entry) const;
+  bool volatile_policy() const;
 
   EngineOptions options_;
   std::vector<std::unique_ptr<Db>> dbs_;
@@ -135,7 +138,9 @@ class Shard {
   bool active_expire_enabled_ = true;
   bool touch_enabled_ = true;
   int expire_db_cursor_ = 0;
+  int eviction_db_cursor_ = 0;
   std::mt19937_64 rng_;
+  EvictionPool eviction_pool_;
 };
 
 }  // namespace tierkv
