@@ -49,8 +49,8 @@ Result<std::unique_ptr<CommandTable>> CommandTable::Build() {
 
 void CommandTable::Add(CommandSpec spec) {
   auto owned = std::make_unique<CommandSpec>(std::move(spec));
-  by_name_[owned->name] = owned.get();
   commands_.push_back(std::move(owned));
+  BuildIndex();
 }
 
 namespace {
@@ -80,17 +80,45 @@ Status CommandTable::Validate() const {
     Status status = ValidateSpec(*spec, spec->name);
     if (!status.ok()) return status;
   }
-  if (by_name_.size() != commands_.size()) return Status::Error("command table: duplicate command name");
+  for (const auto& spec : commands_) {
+    if (Find(spec->name) != spec.get()) return Status::Error("command table: duplicate command name '" + spec->name + "'");
+  }
   return Status::Ok();
 }
 
+namespace {
+
+// FNV-1a over the lowercased name: computed while folding case, so a lookup
+// allocates nothing and hashes each byte once.
+uint64_t HashCommandName(std::string_view name) {
+  uint64_t hash = 1469598103934665603ULL;
+  for (char c : name) {
+    hash ^= static_cast<unsigned char>(std::tolower(static_cast<unsigned char>(c)));
+    hash *= 1099511628211ULL;
+  }
+  return hash;
+}
+
+}  // namespace
+
+void CommandTable::BuildIndex() {
+  size_t slots = 64;
+  while (slots < commands_.size() * 4) slots *= 2;
+  slots_.assign(slots, nullptr);
+  for (const auto& spec : commands_) {
+    size_t i = HashCommandName(spec->name) & (slots - 1);
+    while (slots_[i] != nullptr) i = (i + 1) & (slots - 1);
+    slots_[i] = spec.get();
+  }
+}
+
 const CommandSpec* CommandTable::Find(std::string_view name) const {
-  // Command names are short; a lowercase copy on the stack keeps this cheap.
-  char lower[32];
-  if (name.size() >= sizeof(lower)) return nullptr;
-  for (size_t i = 0; i < name.size(); ++i) lower[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
-  auto it = by_name_.find(std::string(lower, name.size()));
-  return it == by_name_.end() ? nullptr : it->second;
+  if (slots_.empty()) return nullptr;
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = HashCommandName(name) & mask; slots_[i] != nullptr; i = (i + 1) & mask) {
+    if (EqualsIgnoreCase(slots_[i]->name, name)) return slots_[i];
+  }
+  return nullptr;
 }
 
 const CommandSpec* CommandTable::FindSubcommand(const CommandSpec& parent, std::string_view name) {

@@ -6,7 +6,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "engine/status.h"
@@ -30,7 +29,9 @@ class CommandTable {
 
  private:
   std::vector<std::unique_ptr<CommandSpec>> commands_;
-  std::unordered_map<std::string, const CommandSpec*> by_name_;
+  void BuildIndex();
+  // Open-addressed index by case-insensitive name (4x oversized, linear probing).
+  std::vector<const CommandSpec*> slots_;
 };
 
 // Registration functions, one per command family (server/commands/*.cc).
