@@ -313,6 +313,8 @@ def test_client_kill_by_id(raw):
 
 def test_client_kill_by_addr_filter_and_old_form(raw):
     killer, v1, v2 = raw(), raw(), raw()
+    # A round trip each, so the server has accepted both victims before the kill.
+    assert v1.call("PING") == "PONG" and v2.call("PING") == "PONG"
     addr1 = "127.0.0.1:%d" % v1.sock.getsockname()[1]
     addr2 = "127.0.0.1:%d" % v2.sock.getsockname()[1]
     assert killer.call("CLIENT", "KILL", "ADDR", addr1) == 1
