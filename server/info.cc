@@ -60,14 +60,6 @@ uint64_t TotalSystemMemory() {
   return pages > 0 && page_size > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page_size) : 0;
 }
 
-std::string RandomHex40() {
-  static const char kHex[] = "0123456789abcdef";
-  std::random_device device;
-  std::string id(40, '0');
-  for (char& c : id) c = kHex[device() % 16];
-  return id;
-}
-
 // ---------------------------------------------------------------------------
 // Sections. Each appends its fields (not its header).
 
@@ -413,6 +405,14 @@ double RateSampler::PerSecond() const {
 }
 
 void RateSampler::Reset() { *this = RateSampler(); }
+
+std::string RandomHex40() {
+  static const char kHex[] = "0123456789abcdef";
+  std::random_device device;
+  std::string id(40, '0');
+  for (char& c : id) c = kHex[device() % 16];
+  return id;
+}
 
 InfoCounters::InfoCounters() : replid(RandomHex40()) {}
 

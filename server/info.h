@@ -40,6 +40,9 @@ class RateSampler {
   int next_ = 0;
 };
 
+// 40 random hex digits: run_id and master_replid, as Redis draws them.
+std::string RandomHex40();
+
 struct InfoCounters {
   InfoCounters();  // draws the replication id
 

@@ -5,20 +5,10 @@
 
 #include "engine/memory.h"
 #include "server/connection.h"
+#include "server/info.h"
 #include "server/log.h"
 
 namespace tierkv {
-namespace {
-
-std::string RandomRunId() {
-  static const char kHex[] = "0123456789abcdef";
-  std::random_device device;
-  std::string id(40, '0');
-  for (char& c : id) c = kHex[device() % 16];
-  return id;
-}
-
-}  // namespace
 
 Server::Server(ServerSettings settings, EngineOptions engine_options, std::unique_ptr<CommandTable> commands)
     : settings_(std::move(settings)),
@@ -31,7 +21,7 @@ Server::Server(ServerSettings settings, EngineOptions engine_options, std::uniqu
   shard_.set_observer(&watches_);
   parser_limits_.max_bulk_len = settings_.proto_max_bulk_len;
   start_time_ms_ = Shard::WallClockMs();
-  run_id_ = RandomRunId();
+  run_id_ = RandomHex40();
   config_.set_on_change([this](std::string_view name) { OnConfigChanged(name); });
 }
 

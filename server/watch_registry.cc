@@ -72,4 +72,11 @@ void WatchRegistry::OnDbsSwapped(int a, int b) {
   }
 }
 
+void EndTransaction(Client& client, WatchRegistry& watches) {
+  client.in_multi = false;
+  client.multi_aborted = false;
+  client.queued.clear();
+  watches.UnwatchAll(client);
+}
+
 }  // namespace tierkv

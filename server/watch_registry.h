@@ -33,4 +33,8 @@ class WatchRegistry : public KeyspaceObserver {
   std::unordered_map<std::string, std::vector<Client*>> watchers_;  // "db:key" -> clients
 };
 
+// Leaves MULTI (queue and error state dropped) and forgets every watched key:
+// what EXEC, DISCARD and RESET all end with.
+void EndTransaction(Client& client, WatchRegistry& watches);
+
 }  // namespace tierkv

@@ -100,10 +100,7 @@ void CmdHello(CommandContext& ctx) {
 
 void CmdReset(CommandContext& ctx) {
   Client& client = ctx.client;
-  client.in_multi = false;
-  client.multi_aborted = false;
-  client.queued.clear();
-  ctx.server.watches().UnwatchAll(client);
+  EndTransaction(client, ctx.server.watches());
   client.db = 0;
   client.name.clear();
   client.no_evict = false;

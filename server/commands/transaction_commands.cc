@@ -11,13 +11,7 @@
 namespace tierkv {
 namespace {
 
-void EndTransaction(CommandContext& ctx) {
-  Client& client = ctx.client;
-  client.in_multi = false;
-  client.multi_aborted = false;
-  client.queued.clear();
-  ctx.server.watches().UnwatchAll(client);
-}
+void EndTransaction(CommandContext& ctx) { EndTransaction(ctx.client, ctx.server.watches()); }
 
 void CmdMulti(CommandContext& ctx) {
   if (ctx.client.in_multi) return ctx.reply().Error("ERR MULTI calls can not be nested");

@@ -8,13 +8,11 @@
 
 #include "engine/bit_ops.h"
 #include "harness/command_harness.h"
+#include "harness/resp_literals.h"
 
 namespace tierkv::testing {
 namespace {
 
-std::string Bulk(std::string_view s) { return "$" + std::to_string(s.size()) + "\r\n" + std::string(s) + "\r\n"; }
-std::string Int(int64_t v) { return ":" + std::to_string(v) + "\r\n"; }
-std::string Err(std::string_view text) { return "-" + std::string(text) + "\r\n"; }
 
 constexpr BitfieldType I(uint8_t bits) { return {true, bits}; }
 constexpr BitfieldType U(uint8_t bits) { return {false, bits}; }

@@ -8,16 +8,12 @@
 
 #include "engine/expire_ops.h"
 #include "harness/command_harness.h"
+#include "harness/resp_literals.h"
 
 namespace tierkv::testing {
 namespace {
 
-std::string Bulk(std::string_view s) { return "$" + std::to_string(s.size()) + "\r\n" + std::string(s) + "\r\n"; }
-std::string Int(int64_t v) { return ":" + std::to_string(v) + "\r\n"; }
-std::string Err(std::string_view text) { return "-" + std::string(text) + "\r\n"; }
 
-constexpr std::string_view kOk = "+OK\r\n";
-constexpr std::string_view kNil = "$-1\r\n";
 constexpr int64_t kYear2100Ms = 4102444800000;
 
 // Moves `key`'s expire time into the past without waiting.

@@ -9,17 +9,13 @@
 
 #include "engine/key_ops.h"
 #include "harness/command_harness.h"
+#include "harness/resp_literals.h"
 #include "tiering/dump_payload.h"
 
 namespace tierkv::testing {
 namespace {
 
-std::string Bulk(std::string_view s) { return "$" + std::to_string(s.size()) + "\r\n" + std::string(s) + "\r\n"; }
-std::string Int(int64_t v) { return ":" + std::to_string(v) + "\r\n"; }
-std::string Err(std::string_view text) { return "-" + std::string(text) + "\r\n"; }
 
-constexpr std::string_view kOk = "+OK\r\n";
-constexpr std::string_view kNil = "$-1\r\n";
 constexpr std::string_view kSyntax = "ERR syntax error";
 constexpr std::string_view kNotInt = "ERR value is not an integer or out of range";
 constexpr std::string_view kSameObject = "ERR source and destination objects are the same";
