@@ -8,9 +8,12 @@
 
 #ifndef TIERKV_NO_JEMALLOC
 #include <jemalloc/jemalloc.h>
-#elif __has_include(<sanitizer/allocator_interface.h>)
-#include <sanitizer/allocator_interface.h>
-#define TIERKV_HAVE_SANITIZER_ALLOCATOR 1
+#else
+// Only the sanitizer build goes without jemalloc. Its runtime (GCC's and
+// clang's libasan) counts the bytes its allocator hands out; GCC does not ship
+// the header that declares these, so they are declared here.
+extern "C" size_t __sanitizer_get_current_allocated_bytes();
+extern "C" size_t __sanitizer_get_heap_size();
 #endif
 
 namespace tierkv {
@@ -68,31 +71,25 @@ void RefreshMemoryStats() {
   ThreadCounters& counters = Counters();
   snap.thread_allocated = counters.allocated ? *counters.allocated : 0;
   snap.thread_deallocated = counters.deallocated ? *counters.deallocated : 0;
-#elif defined(TIERKV_HAVE_SANITIZER_ALLOCATOR)
+#else
   snap.stats.allocated = __sanitizer_get_current_allocated_bytes();
   snap.stats.active = __sanitizer_get_heap_size();
   snap.stats.resident = ProcessRss();
-#else
-  snap.stats.resident = ProcessRss();
-  snap.stats.allocated = snap.stats.resident;
-  snap.stats.active = snap.stats.resident;
 #endif
   snap.stats.peak = std::max(snap.stats.peak, snap.stats.allocated);
 }
 
 size_t UsedMemory() {
-  const Snapshot& snap = CurrentSnapshot();
 #ifndef TIERKV_NO_JEMALLOC
+  const Snapshot& snap = CurrentSnapshot();
   ThreadCounters& counters = Counters();
   if (counters.allocated == nullptr) return snap.stats.allocated;
   const int64_t delta = static_cast<int64_t>(*counters.allocated - snap.thread_allocated) -
                         static_cast<int64_t>(*counters.deallocated - snap.thread_deallocated);
   const int64_t used = static_cast<int64_t>(snap.stats.allocated) + delta;
   return used > 0 ? static_cast<size_t>(used) : 0;
-#elif defined(TIERKV_HAVE_SANITIZER_ALLOCATOR)
-  return __sanitizer_get_current_allocated_bytes();
 #else
-  return snap.stats.allocated;
+  return __sanitizer_get_current_allocated_bytes();
 #endif
 }
 
