@@ -33,8 +33,9 @@ Usage: $0 [--quick] [options]
 
 Environment: TIERKV_BIN (default <repo>/build/bin/tierkv-server), REDIS_BIN,
 REDIS_BENCHMARK, REDIS_CLI, TIERKV_ARGS / REDIS_ARGS (extra server args),
+REDIS_BENCHMARK_ARGS (extra redis-benchmark args, e.g. "--threads 3"),
 PIN=0 (no taskset), SERVER_CPUS (default 0), CLIENT_CPUS (default 1),
-KEEP_TMP=1 (keep server dirs and logs).
+KEEP_TMP=1 (keep server dirs and logs), LABEL (first column of summary.md rows).
 EOF
 }
 
@@ -85,6 +86,7 @@ for v in ROUNDS REQUESTS REQUESTS_PIPELINED CLIENTS KEYSPACE DATA_SIZE RUN_TIMEO
 done
 IFS=, read -r -a TEST_LIST <<<"$TESTS"
 IFS=, read -r -a PIPE_LIST <<<"$PIPELINES"
+read -r -a RB_EXTRA <<<"${REDIS_BENCHMARK_ARGS:-}"
 
 check_bins "$REDIS_BENCHMARK"
 command -v timeout >/dev/null || die "coreutils timeout is required"
@@ -142,7 +144,7 @@ run_one() {
   children_ticks; c0=$CHILD_TICKS; read -r sys0 steal0 < <(sys_ticks); w0=$(date +%s.%N)
   run_bg_wait timeout -k 5 "$RUN_TIMEOUT" "${CLIENT_PIN[@]}" "$REDIS_BENCHMARK" \
     -h 127.0.0.1 -p "${PORT[$s]}" -c "$CLIENTS" -n "$n" -P "$p" \
-    -r "$KEYSPACE" -d "$DATA_SIZE" -t "$t" --csv >"$csv" 2>"$csv.err" </dev/null || rc=$?
+    -r "$KEYSPACE" -d "$DATA_SIZE" -t "$t" "${RB_EXTRA[@]}" --csv >"$csv" 2>"$csv.err" </dev/null || rc=$?
   w1=$(date +%s.%N); read -r sys1 steal1 < <(sys_ticks); children_ticks; c1=$CHILD_TICKS
   for o in tierkv redis; do t1[$o]=$(proc_ticks "${PID[$o]}"); done
   if [[ $rc -ne 0 ]]; then
@@ -176,7 +178,7 @@ log "benchmark runs took $(( $(date +%s) - start )) s"
 summary_args=("$RUNS" --clk-tck "$CLK_TCK" --clients "$CLIENTS"
               --tierkv-bin "$TIERKV_BIN" --redis-bin "$REDIS_BIN"
               --note "rounds=$ROUNDS keyspace=$KEYSPACE prefill=$PREFILL data=${DATA_SIZE}B pin=$PIN; load average at start $load_start, at end $(cut -d' ' -f1-3 /proc/loadavg)")
-[[ -n $OUT_DIR ]] && summary_args+=(--markdown "$RES/summary.md")
+[[ -n $OUT_DIR ]] && summary_args+=(--markdown "$RES/summary.md" --label "${LABEL:-tierkv}")
 "$PY" "$BENCH_DIR/lib/compare_summary.py" "${summary_args[@]}"
 [[ -n $OUT_DIR ]] && log "raw results and summary.md in $RES"
 exit 0

@@ -22,6 +22,7 @@ SERVERS = ("tierkv", "redis")
 TARGET_TPUT = 1.10
 TARGET_CPU = 0.90
 TARGET_P99 = 1.00
+CLIENT_BOUND = 90  # % of one CPU used by redis-benchmark (single-threaded)
 
 
 def read_bench_csv(path):
@@ -59,6 +60,7 @@ def main():
     ap.add_argument("--redis-bin", default="")
     ap.add_argument("--markdown", help="also write a markdown table here")
     ap.add_argument("--note", action="append", default=[], help="extra line for the header")
+    ap.add_argument("--label", default="tierkv", help="first column of the markdown rows")
     a = ap.parse_args()
 
     base = os.path.dirname(os.path.abspath(a.runs))
@@ -79,6 +81,9 @@ def main():
             wall_ticks = float(r["wall_s"]) * a.clk_tck
             other = int(r.get("other_ticks") or 0) + int(r.get("steal_ticks") or 0)
             b["other_pct"] = other / wall_ticks * 100 if wall_ticks else 0.0
+            b["busy"] = int(r["cpu_ticks"]) / wall_ticks * 100 if wall_ticks else 0.0
+            b["client_pct"] = (int(r.get("client_ticks") or 0) / wall_ticks * 100
+                               if wall_ticks else 0.0)
             data[key][r["server"]].append(b)
 
     med = lambda runs, k: statistics.median(x[k] for x in runs)
@@ -88,12 +93,14 @@ def main():
         d = data[key]
         if not d["tierkv"] or not d["redis"]:
             continue
-        m = {s: {k: med(d[s], k) for k in ("rps", "p50", "p99", "cpu_us")} for s in SERVERS}
+        m = {s: {k: med(d[s], k) for k in ("rps", "p50", "p99", "cpu_us", "busy")}
+             for s in SERVERS}
         for s in SERVERS:  # round-to-round spread of throughput, % of median
             rps = [x["rps"] for x in d[s]]
             m[s]["spread"] = (max(rps) - min(rps)) / m[s]["rps"] * 100 if m[s]["rps"] else 0.0
         rows.append({
             "other": max(x["other_pct"] for sv in SERVERS for x in d[sv]),
+            "client": max(x["client_pct"] for sv in SERVERS for x in d[sv]),
             "test": d["redis"][0]["name"], "P": p, "rounds": len(d["redis"]),
             "n": d["redis"][0]["n"], "m": m,
             "tput": ratio(m["tierkv"]["rps"], m["redis"]["rps"]),
@@ -110,36 +117,41 @@ def main():
           f"(CLK_TCK={a.clk_tck}); ratios are tierkv/redis, '!' = misses target "
           f"(tput >= {TARGET_TPUT}, cpu <= {TARGET_CPU}, p99 <= {TARGET_P99})")
     hdr = (f"{'test':<15}{'P':>3}{'n':>9} | {'tierkv ops/s':>12}{'spr%':>5}{'p50':>7}{'p99':>7}"
-           f"{'cpu us':>8} | {'redis ops/s':>12}{'spr%':>5}{'p50':>7}{'p99':>7}{'cpu us':>8}"
-           f" | {'tput':>6}{'cpu':>6}{'p99':>6}{'other%':>8}")
+           f"{'cpu us':>8}{'busy%':>6} | {'redis ops/s':>12}{'spr%':>5}{'p50':>7}{'p99':>7}"
+           f"{'cpu us':>8}{'busy%':>6} | {'tput':>6}{'cpu':>6}{'p99':>6}{'cli%':>5}{'other%':>7}")
     print(hdr)
     print("-" * len(hdr))
     for r in rows:
         tk, rd = r["m"]["tierkv"], r["m"]["redis"]
         print(f"{r['test']:<15}{r['P']:>3}{r['n']:>9} | {tk['rps']:>12,.0f}{tk['spread']:>5.0f}"
-              f"{tk['p50']:>7.3f}{tk['p99']:>7.3f}{tk['cpu_us']:>8.2f} | {rd['rps']:>12,.0f}"
-              f"{rd['spread']:>5.0f}{rd['p50']:>7.3f}"
-              f"{rd['p99']:>7.3f}{rd['cpu_us']:>8.2f} | "
+              f"{tk['p50']:>7.3f}{tk['p99']:>7.3f}{tk['cpu_us']:>8.2f}{tk['busy']:>6.0f} | "
+              f"{rd['rps']:>12,.0f}{rd['spread']:>5.0f}{rd['p50']:>7.3f}"
+              f"{rd['p99']:>7.3f}{rd['cpu_us']:>8.2f}{rd['busy']:>6.0f} | "
               f"{fmt_ratio(r['tput'], r['tput'] >= TARGET_TPUT)}"
               f"{fmt_ratio(r['cpu'], r['cpu'] <= TARGET_CPU)}"
-              f"{fmt_ratio(r['p99'], r['p99'] <= TARGET_P99)}{r['other']:>7.0f}")
-    print("(latencies in ms, as reported by redis-benchmark; spr% = (max - min) / median "
-          "of ops/s over rounds;\n other% = worst run's CPU use by anything but the two servers "
-          "and redis-benchmark, incl. steal, in % of one CPU: above ~10% the row is suspect)")
+              f"{fmt_ratio(r['p99'], r['p99'] <= TARGET_P99)}{r['client']:>4.0f}"
+              f"{'C' if r['client'] >= CLIENT_BOUND else ' '}{r['other']:>6.0f}")
+    print("latencies in ms, as reported by redis-benchmark; spr% = (max - min) / median of "
+          "ops/s over rounds;\nbusy% = server CPU use during its runs (% of one CPU); "
+          "cli% = redis-benchmark's CPU use, worst run;\n"
+          f"  C = client-bound (cli% >= {CLIENT_BOUND}): the load generator, not the server, "
+          "limits ops/s, so the\n  throughput ratio says little; compare CPU/request;\n"
+          "other% = worst run's CPU use by anything but the two servers and redis-benchmark, "
+          "incl. steal,\n  in % of one CPU: above ~10% the row is suspect")
 
     if a.markdown:
         with open(a.markdown, "w") as f:
-            f.write("| test | -P | tierkv ops/s | tierkv p50/p99 ms | tierkv CPU µs/req "
+            f.write("| run | test | -P | tierkv ops/s | tierkv p50/p99 ms | tierkv CPU µs/req "
                     "| redis ops/s | redis p50/p99 ms | redis CPU µs/req "
-                    "| tput ratio | CPU ratio | p99 ratio | other load % |\n")
-            f.write("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+                    "| tput ratio | CPU ratio | p99 ratio | client CPU % | other load % |\n")
+            f.write("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
             for r in rows:
                 tk, rd = r["m"]["tierkv"], r["m"]["redis"]
-                f.write(f"| {r['test']} | {r['P']} | {tk['rps']:,.0f} | "
+                f.write(f"| {a.label} | {r['test']} | {r['P']} | {tk['rps']:,.0f} | "
                         f"{tk['p50']:.3f} / {tk['p99']:.3f} | {tk['cpu_us']:.2f} | "
                         f"{rd['rps']:,.0f} | {rd['p50']:.3f} / {rd['p99']:.3f} | "
                         f"{rd['cpu_us']:.2f} | {r['tput']:.2f} | {r['cpu']:.2f} | "
-                        f"{r['p99']:.2f} | {r['other']:.0f} |\n")
+                        f"{r['p99']:.2f} | {r['client']:.0f} | {r['other']:.0f} |\n")
     return 0
 
 
