@@ -59,6 +59,13 @@ ThreadCounters& Counters() {
 
 }  // namespace
 
+void EnableAllocatorBackgroundPurging() {
+#ifndef TIERKV_NO_JEMALLOC
+  bool enable = true;
+  mallctl("background_thread", nullptr, nullptr, &enable, sizeof(enable));
+#endif
+}
+
 void RefreshMemoryStats() {
   Snapshot& snap = CurrentSnapshot();
 #ifndef TIERKV_NO_JEMALLOC

@@ -22,6 +22,11 @@ struct MemoryStats {
   size_t peak = 0;       // highest allocated seen
 };
 
+// Moves the allocator's page purging (madvise of freed memory) to its own
+// background threads, as Redis's jemalloc-bg-thread does, so the engine
+// thread never stalls returning memory to the OS. Called once at start-up.
+void EnableAllocatorBackgroundPurging();
+
 void RefreshMemoryStats();
 size_t UsedMemory();
 MemoryStats GetMemoryStats();

@@ -46,8 +46,7 @@ Connection::~Connection() {
 
 void Connection::Start() {
   server_.AddClient(this);
-  // Bytes may already be waiting (the client wrote before we accepted).
-  OnReadable({});
+  ReadMore();
 }
 
 void Connection::Close() {
@@ -80,62 +79,44 @@ void Connection::EnsureReadSpace() {
 }
 
 void Connection::ReadMore() {
-  if (closed_ || read_in_flight_ || client_.close_after_reply) return;
+  if (closed_ || read_in_flight_ || read_paused_ || client_.close_after_reply) return;
+  EnsureReadSpace();
   read_in_flight_ = true;
-  // Wait for readability and then read ourselves: async_read_some would first
-  // try a speculative read() that fails with EAGAIN after every request,
-  // one wasted system call per unpipelined command.
+  // async_read_some costs one read() per request: asio performs the read when
+  // epoll reports the socket, and after a read that drained the socket it
+  // queues the next one without trying (and failing) a speculative read.
   auto self = shared_from_this();
-  socket_.async_wait(asio::ip::tcp::socket::wait_read,
-                     [self](const asio::error_code& error) { self->OnReadable(error); });
+  socket_.async_read_some(asio::buffer(input_.data() + input_len_, input_.size() - input_len_),
+                          [self](const asio::error_code& error, size_t bytes) { self->OnRead(error, bytes); });
 }
 
-void Connection::OnReadable(const asio::error_code& error) {
+void Connection::OnRead(const asio::error_code& error, size_t bytes) {
   read_in_flight_ = false;
   if (closed_) return;
   if (error) {
     Close();
     return;
   }
-  // Epoll is edge-triggered: keep reading while the buffer came back full,
-  // since only then can bytes be left in the socket without a new edge.
-  while (true) {
-    EnsureReadSpace();
-    const size_t space = input_.size() - input_len_;
-    asio::error_code ec;
-    const size_t bytes = socket_.read_some(asio::buffer(input_.data() + input_len_, space), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) break;
-    if (ec) {
-      Close();
-      return;
-    }
-    input_len_ += bytes;
-    server_.stats().net_input_bytes += bytes;
-    client_.last_interaction_ms = Shard::WallClockMs();
-    ProcessInput();
-    if (closed_) return;
-    if (query_buffer_bytes() > server_.settings().client_query_buffer_limit) {
-      LogWarning("Closing client that reached max query buffer length: id=" + std::to_string(client_.id) +
-                 " addr=" + client_.address);
-      ++server_.stats().client_query_buffer_limit_disconnections;
-      Close();
-      return;
-    }
-    if (pending_output_bytes() >= kReadPauseOutputBytes) {
-      // Bytes may remain unread with no new edge to come: OnWrite resumes
-      // with a direct read rather than a wait.
-      read_paused_ = true;
-      break;
-    }
-    if (bytes < space || client_.close_after_reply) break;
-  }
-  Flush();
-  if (read_paused_ && !write_in_flight_) {
-    read_paused_ = false;  // the socket took everything at once: keep going
-    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->OnReadable({}); });
+  input_len_ += bytes;
+  server_.stats().net_input_bytes += bytes;
+  client_.last_interaction_ms = Shard::WallClockMs();
+  ProcessInput();
+  if (closed_) return;
+  if (query_buffer_bytes() > server_.settings().client_query_buffer_limit) {
+    LogWarning("Closing client that reached max query buffer length: id=" + std::to_string(client_.id) +
+               " addr=" + client_.address);
+    ++server_.stats().client_query_buffer_limit_disconnections;
+    Close();
     return;
   }
-  if (!read_paused_) ReadMore();
+  Flush();
+  // A client that does not read its replies stops being read from: its unsent
+  // output, not our memory, is what grows. OnWrite resumes reading.
+  if (pending_output_bytes() >= kReadPauseOutputBytes && write_in_flight_) {
+    read_paused_ = true;
+    return;
+  }
+  ReadMore();
 }
 
 void Connection::ProcessInput() {
@@ -228,10 +209,10 @@ void Connection::OnWrite(const asio::error_code& error, size_t bytes) {
   writing_.clear();
   written_ = 0;
   if (!client_.output.empty() || client_.close_after_reply) Flush();
-  // Reading pauses while a big reply is stuck (see OnReadable); resume it now.
+  // Reading pauses while a big reply is stuck (see OnRead); resume it now.
   if (read_paused_ && pending_output_bytes() < kReadPauseOutputBytes) {
     read_paused_ = false;
-    OnReadable({});
+    ReadMore();
   }
 }
 

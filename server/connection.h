@@ -41,7 +41,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
  private:
   void ReadMore();
-  void OnReadable(const asio::error_code& error);
+  void OnRead(const asio::error_code& error, size_t bytes);
   void ProcessInput();
   void Flush();
   void OnWrite(const asio::error_code& error, size_t bytes);

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/memory.h"
 #include "server/command_table.h"
 #include "server/config.h"
 #include "server/log.h"
@@ -50,6 +51,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "*** FATAL CONFIG ERROR ***\n%s\n", status.message().c_str());
     return 1;
   }
+  EnableAllocatorBackgroundPurging();
   SetLogFile(settings.logfile);
   SetLogLevel(settings.loglevel);
 
