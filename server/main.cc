@@ -1,5 +1,6 @@
 // tierkv-server [config-file] [--option value ...]
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,17 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "*** FATAL CONFIG ERROR ***\n%s\n", status.message().c_str());
     return 1;
   }
+  // The data directory is created if missing and reported as an absolute path,
+  // as Redis reports its working directory.
+  std::error_code dir_error;
+  std::filesystem::create_directories(settings.dir, dir_error);
+  auto absolute_dir = std::filesystem::canonical(settings.dir, dir_error);
+  if (dir_error) {
+    std::fprintf(stderr, "Can't use dir '%s': %s\n", settings.dir.c_str(), dir_error.message().c_str());
+    return 1;
+  }
+  settings.dir = absolute_dir.string();
+
   EnableAllocatorBackgroundPurging();
   SetLogFile(settings.logfile);
   SetLogLevel(settings.loglevel);
