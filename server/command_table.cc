@@ -1,19 +1,28 @@
 #include "server/command_table.h"
 
-#include <cctype>
 
 namespace tierkv {
+namespace {
+
+// ASCII-only case folding, inline: libc's tolower is a locale-aware call per
+// byte, and command lookup runs for every request.
+inline unsigned char FoldAscii(char c) {
+  const auto byte = static_cast<unsigned char>(c);
+  return (byte >= 'A' && byte <= 'Z') ? static_cast<unsigned char>(byte | 0x20) : byte;
+}
+
+}  // namespace
 
 std::string AsciiLower(std::string_view text) {
   std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out) c = static_cast<char>(FoldAscii(c));
   return out;
 }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+    if (FoldAscii(a[i]) != FoldAscii(b[i])) return false;
   }
   return true;
 }
@@ -93,7 +102,7 @@ namespace {
 uint64_t HashCommandName(std::string_view name) {
   uint64_t hash = 1469598103934665603ULL;
   for (char c : name) {
-    hash ^= static_cast<unsigned char>(std::tolower(static_cast<unsigned char>(c)));
+    hash ^= FoldAscii(c);
     hash *= 1099511628211ULL;
   }
   return hash;
