@@ -1,4 +1,7 @@
 // tierkv-server [config-file] [--option value ...]
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -12,6 +15,17 @@
 #include "server/version.h"
 
 namespace {
+
+void RaiseOpenFileLimit(rlim_t wanted) {
+  rlimit limit;
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= wanted) return;
+  const rlim_t target = std::min(wanted, limit.rlim_max);
+  limit.rlim_cur = target;
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0 || target < wanted) {
+    tierkv::LogWarning("You requested maxclients of " + std::to_string(wanted - 32) +
+                       " but the open files limit allows " + std::to_string(target > 32 ? target - 32 : 0));
+  }
+}
 
 void PrintUsage() {
   std::fprintf(stderr,
@@ -63,6 +77,8 @@ int main(int argc, char** argv) {
   }
   settings.dir = absolute_dir.string();
 
+  // As Redis: room for maxclients connections plus our own files.
+  RaiseOpenFileLimit(static_cast<rlim_t>(settings.maxclients) + 32);
   EnableAllocatorBackgroundPurging();
   SetLogFile(settings.logfile);
   SetLogLevel(settings.loglevel);

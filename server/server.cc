@@ -17,6 +17,7 @@ Server::Server(ServerSettings settings, EngineOptions engine_options, std::uniqu
       commands_(std::move(commands)),
       watches_(&shard_),
       cron_timer_(io_),
+      accept_retry_timer_(io_),
       signals_(io_, SIGINT, SIGTERM) {
   shard_.set_observer(&watches_);
   parser_limits_.max_bulk_len = settings_.proto_max_bulk_len;
@@ -73,6 +74,7 @@ void Server::Stop() {
   asio::error_code ec;
   for (auto& acceptor : acceptors_) acceptor->close(ec);
   cron_timer_.cancel();
+  accept_retry_timer_.cancel();
   signals_.cancel(ec);
   // Close every client; the connections unregister themselves.
   while (!clients_.empty()) clients_.begin()->second->Close();
@@ -84,6 +86,13 @@ void Server::Accept(asio::ip::tcp::acceptor& acceptor) {
     if (error) {
       if (error == asio::error::operation_aborted || stopping_) return;
       LogWarning("Accepting client connection: " + error.message());
+      // Out of file descriptors (or similar): retrying at once would spin on the
+      // same error; pause briefly while existing clients keep being served.
+      accept_retry_timer_.expires_after(std::chrono::milliseconds(100));
+      accept_retry_timer_.async_wait([this, &acceptor](const asio::error_code& wait_error) {
+        if (!wait_error && !stopping_) Accept(acceptor);
+      });
+      return;
     } else if (static_cast<int64_t>(clients_.size()) >= settings_.maxclients) {
       ++stats_.rejected_connections;
       asio::error_code ec;

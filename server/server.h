@@ -94,6 +94,7 @@ class Server {
   ParserLimits parser_limits_;
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
   asio::steady_timer cron_timer_;
+  asio::steady_timer accept_retry_timer_;
   asio::signal_set signals_;
   std::map<uint64_t, Connection*> clients_;
   uint64_t last_client_id_ = 0;
