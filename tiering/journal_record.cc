@@ -1,7 +1,9 @@
 // Encoding and decoding of journal records. See journal_record.h for the format.
 #include "tiering/journal_record.h"
 
-#include <cassert>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
 #include <utility>
 
 #include "tiering/crc32c.h"
@@ -85,7 +87,7 @@ DecodeResult Fail(DecodeResult result, std::string* why, const char* text) {
 
 }  // namespace
 
-void AppendRecord(const JournalRecord& record, std::string* out) {
+Status EncodeRecord(const JournalRecord& record, std::string* out) {
   const size_t header_at = out->size();
   out->append(kJournalRecordHeaderSize, '\0');
   const size_t payload_at = out->size();
@@ -100,10 +102,24 @@ void AppendRecord(const JournalRecord& record, std::string* out) {
     }
   }
   const size_t payload_size = out->size() - payload_at;
-  assert(payload_size <= kMaxJournalPayloadSize);
+  if (payload_size > kMaxJournalPayloadSize) {
+    out->resize(header_at);
+    return Status::Error("ERR journal record for LSN " + std::to_string(record.lsn) + " has a " +
+                         std::to_string(payload_size) + "-byte payload, above the limit of " +
+                         std::to_string(kMaxJournalPayloadSize));
+  }
   const uint32_t crc = Crc32c(0, out->data() + payload_at, payload_size);
   StoreLittleEndian32(static_cast<uint32_t>(payload_size), out->data() + header_at);
   StoreLittleEndian32(crc, out->data() + header_at + 4);
+  return Status::Ok();
+}
+
+void AppendRecord(const JournalRecord& record, std::string* out) {
+  if (Status status = EncodeRecord(record, out); !status.ok()) {
+    std::fprintf(stderr, "tierkv: refusing to encode a journal record: %s\n",
+                 status.message().c_str());
+    std::abort();
+  }
 }
 
 DecodeResult DecodeRecord(std::string_view in, JournalRecord* out, size_t* consumed,

@@ -23,6 +23,8 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/status.h"
+
 namespace tierkv {
 
 // One per-key effect: a Redis command's argument vector, binary-safe.
@@ -45,9 +47,13 @@ inline constexpr uint32_t kMaxJournalPayloadSize = 1u << 30;
 // lsn, db and effect count take at least one byte each.
 inline constexpr uint32_t kMinJournalPayloadSize = 3;
 
-// Appends the encoded record (header and payload) to *out. The record's payload must not
-// exceed kMaxJournalPayloadSize (the engine never produces one that large; checked by
-// assert in debug builds).
+// Appends the encoded record (header and payload) to *out. A record whose payload would
+// exceed kMaxJournalPayloadSize is refused: Status::Error, and *out is left as it was.
+Status EncodeRecord(const JournalRecord& record, std::string* out);
+
+// EncodeRecord for callers that know the record is within the limit (tests, tools). A
+// refused record is a programming error: it terminates the process with a message, in
+// every build type, rather than writing a record the decoder would call corrupt.
 void AppendRecord(const JournalRecord& record, std::string* out);
 
 enum class DecodeResult {

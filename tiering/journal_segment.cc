@@ -47,6 +47,15 @@ Status SyncDirectory(const std::string& dir) {
   return Status::Ok();
 }
 
+// The directory that holds `path`'s name: "a/b" -> "a", "/b" -> "/", "b" -> ".".
+std::string ParentDirectory(std::string path) {
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  const size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
 Status WriteAll(int fd, const std::string& path, std::string_view bytes) {
   while (!bytes.empty()) {
     const ssize_t written = ::write(fd, bytes.data(), bytes.size());
@@ -143,7 +152,11 @@ Result<std::vector<JournalSegmentFile>> ListJournalSegments(const std::string& d
 // SegmentWriter
 
 Result<std::unique_ptr<SegmentWriter>> SegmentWriter::Open(SegmentWriterOptions options) {
-  if (::mkdir(options.dir.c_str(), 0755) != 0 && errno != EEXIST) {
+  if (::mkdir(options.dir.c_str(), 0755) == 0) {
+    // The new directory's name lives in its parent: sync that too, or a crash can lose
+    // the whole journal directory along with every segment synced inside it.
+    if (Status status = SyncDirectory(ParentDirectory(options.dir)); !status.ok()) return status;
+  } else if (errno != EEXIST) {
     return OsError(options.dir, "mkdir", errno);
   }
   Result<std::vector<JournalSegmentFile>> segments = ListJournalSegments(options.dir);

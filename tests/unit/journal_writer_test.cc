@@ -1,0 +1,393 @@
+// Tests for tiering/journal_writer: ordered progress, group commit (proved with a sync
+// held open by a test hook, not with timing), everysec timing, Flush(), read-back through
+// JournalScanner, and failure injection followed by Retry().
+#include "tiering/journal_writer.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace tierkv {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = "/tmp/tierkv-journal-writer-test-XXXXXX";
+    const char* made = ::mkdtemp(pattern.data());
+    EXPECT_NE(made, nullptr);
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  const std::string& path() const { return path_; }
+  std::string journal() const { return path_ + "/journal"; }
+
+ private:
+  std::string path_;
+};
+
+JournalRecord MakeRecord(uint64_t lsn) {
+  return {lsn, static_cast<uint32_t>(lsn % 16),
+          {{"SET", "key:" + std::to_string(lsn), std::string(lsn % 5, 'x') + "v"}}};
+}
+
+// Collects the writer's callbacks; tests wait on conditions over what was collected.
+class Recorder {
+ public:
+  struct Call {
+    JournalProgress progress;
+    Status status;
+  };
+
+  JournalProgressCallback Callback() {
+    return [this](JournalProgress progress, const Status& status) {
+      {
+        std::lock_guard lock(mu_);
+        calls_.push_back({progress, status});
+      }
+      cv_.notify_all();
+    };
+  }
+
+  // Waits (bounded, so a bug fails the test instead of hanging it) until `done` holds.
+  bool WaitFor(const std::function<bool(const std::vector<Call>&)>& done) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, 30s, [&] { return done(calls_); });
+  }
+  bool WaitForSynced(uint64_t lsn) {
+    return WaitFor([lsn](const std::vector<Call>& calls) {
+      return !calls.empty() && calls.back().status.ok() && calls.back().progress.synced_lsn >= lsn;
+    });
+  }
+  size_t ErrorCount() const {
+    std::lock_guard lock(mu_);
+    size_t errors = 0;
+    for (const Call& call : calls_) errors += call.status.ok() ? 0 : 1;
+    return errors;
+  }
+  bool WaitForErrors(size_t count) {
+    return WaitFor([count](const std::vector<Call>& calls) {
+      size_t errors = 0;
+      for (const Call& call : calls) errors += call.status.ok() ? 0 : 1;
+      return errors >= count;
+    });
+  }
+  std::vector<Call> calls() const {
+    std::lock_guard lock(mu_);
+    return calls_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Call> calls_;
+};
+
+// A gate a hook can block on until the test opens it.
+class Gate {
+ public:
+  void Enter() {
+    std::unique_lock lock(mu_);
+    ++entered_;
+    cv_.notify_all();
+    cv_.wait(lock, [&] { return open_; });
+  }
+  bool WaitEntered(int count) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, 30s, [&] { return entered_ >= count; });
+  }
+  void Open() {
+    {
+      std::lock_guard lock(mu_);
+      open_ = true;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int entered_ = 0;
+  bool open_ = false;
+};
+
+std::vector<JournalRecord> ScanAll(const std::string& dir) {
+  std::vector<JournalRecord> records;
+  Result<JournalScanner> scanner = JournalScanner::Open(dir);
+  EXPECT_TRUE(scanner.ok()) << scanner.status().message();
+  if (!scanner.ok()) return records;
+  for (;;) {
+    JournalRecord record;
+    Result<bool> more = scanner->Next(&record);
+    EXPECT_TRUE(more.ok()) << more.status().message();
+    if (!more.ok() || !*more) break;
+    records.push_back(std::move(record));
+  }
+  EXPECT_FALSE(scanner->damage().has_value());
+  return records;
+}
+
+void ExpectRecords(const std::string& dir, uint64_t first, uint64_t last) {
+  const std::vector<JournalRecord> records = ScanAll(dir);
+  ASSERT_EQ(records.size(), last - first + 1);
+  for (uint64_t lsn = first; lsn <= last; ++lsn) EXPECT_EQ(records[lsn - first], MakeRecord(lsn));
+}
+
+std::unique_ptr<JournalWriter> OpenWriter(JournalWriterOptions options) {
+  Result<std::unique_ptr<JournalWriter>> writer = JournalWriter::Open(std::move(options));
+  EXPECT_TRUE(writer.ok()) << writer.status().message();
+  return writer.ok() ? std::move(writer).value() : nullptr;
+}
+
+void SubmitRange(JournalWriter& writer, uint64_t first, uint64_t last) {
+  for (uint64_t lsn = first; lsn <= last; ++lsn) {
+    ASSERT_TRUE(writer.Submit(MakeRecord(lsn)).ok()) << lsn;
+  }
+}
+
+TEST(JournalWriterTest, AlwaysReportsOrderedDurableLsnsAndRecordsReadBack) {
+  TempDir dir;
+  Recorder recorder;
+  auto writer = OpenWriter({.dir = dir.journal(),
+                            .rotate_size = 500,  // several segments
+                            .fsync = FsyncPolicy::kAlways,
+                            .on_progress = recorder.Callback()});
+  ASSERT_NE(writer, nullptr);
+  for (uint64_t first = 1; first <= 300; first += 10) {  // at least 30 batches
+    SubmitRange(*writer, first, first + 9);
+    ASSERT_TRUE(writer->Flush().ok());
+    EXPECT_GE(writer->stats().synced_lsn, first + 9);
+  }
+  ASSERT_TRUE(recorder.WaitForSynced(300));
+  uint64_t previous = 0;
+  for (const Recorder::Call& call : recorder.calls()) {
+    EXPECT_TRUE(call.status.ok());
+    EXPECT_EQ(call.progress.synced_lsn, call.progress.written_lsn);  // always: one report per batch
+    EXPECT_GT(call.progress.synced_lsn, previous);
+    previous = call.progress.synced_lsn;
+  }
+  writer->Close();
+  EXPECT_GT(ListJournalSegments(dir.journal())->size(), 1u);
+  ExpectRecords(dir.journal(), 1, 300);
+}
+
+TEST(JournalWriterTest, RefusesLsnsThatDoNotIncrease) {
+  TempDir dir;
+  auto writer = OpenWriter({.dir = dir.journal(), .last_lsn = 10});
+  ASSERT_NE(writer, nullptr);
+  EXPECT_FALSE(writer->Submit(MakeRecord(10)).ok());
+  EXPECT_TRUE(writer->Submit(MakeRecord(11)).ok());
+  EXPECT_FALSE(writer->Submit(MakeRecord(11)).ok());
+  EXPECT_FALSE(writer->Submit(MakeRecord(5)).ok());
+  EXPECT_TRUE(writer->Submit(MakeRecord(20)).ok());
+  EXPECT_EQ(writer->stats().submitted_lsn, 20u);
+}
+
+// Record 1's sync is held open by the hook while 2..50 are submitted: they must all be
+// written as one batch and share the next sync.
+TEST(JournalWriterTest, SubmitsDuringAnFsyncShareTheNextOne) {
+  TempDir dir;
+  Recorder recorder;
+  Gate gate;
+  auto writer = OpenWriter({.dir = dir.journal(),
+                            .fsync = FsyncPolicy::kAlways,
+                            .on_progress = recorder.Callback(),
+                            .hooks = {.before_sync = [&] {
+                              gate.Enter();
+                              return Status::Ok();
+                            }}});
+  ASSERT_NE(writer, nullptr);
+  SubmitRange(*writer, 1, 1);
+  ASSERT_TRUE(gate.WaitEntered(1));  // the first sync is in progress
+  SubmitRange(*writer, 2, 50);
+  EXPECT_EQ(writer->stats().synced_lsn, 0u);
+  gate.Open();
+  ASSERT_TRUE(recorder.WaitForSynced(50));
+  const JournalWriterStats stats = writer->stats();
+  EXPECT_EQ(stats.syncs, 2u);
+  EXPECT_EQ(stats.batches, 2u);
+  const std::vector<Recorder::Call> calls = recorder.calls();
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[0].progress.synced_lsn, 1u);
+  EXPECT_EQ(calls[1].progress.synced_lsn, 50u);
+  writer->Close();
+  ExpectRecords(dir.journal(), 1, 50);
+}
+
+TEST(JournalWriterTest, EverySecSyncsWithinTheIntervalAndAtMostOncePerInterval) {
+  TempDir dir;
+  Recorder recorder;
+  constexpr auto kInterval = 50ms;
+  std::mutex times_mu;
+  std::vector<std::chrono::steady_clock::time_point> sync_times;
+  auto writer = OpenWriter({.dir = dir.journal(),
+                            .fsync = FsyncPolicy::kEverySec,
+                            .sync_interval = kInterval,
+                            .on_progress = recorder.Callback(),
+                            .hooks = {.before_sync = [&] {
+                              std::lock_guard lock(times_mu);
+                              sync_times.push_back(std::chrono::steady_clock::now());
+                              return Status::Ok();
+                            }}});
+  ASSERT_NE(writer, nullptr);
+  // One record, no Flush(): the timer alone must sync it.
+  const auto submitted = std::chrono::steady_clock::now();
+  SubmitRange(*writer, 1, 1);
+  ASSERT_TRUE(recorder.WaitForSynced(1));
+  EXPECT_LT(std::chrono::steady_clock::now() - submitted, kInterval + 5s);  // generous for ASan
+
+  // A steady stream of writes: syncs keep at least one interval apart.
+  uint64_t lsn = 1;
+  while (writer->stats().syncs < 4) {
+    ++lsn;
+    ASSERT_TRUE(writer->Submit(MakeRecord(lsn)).ok());
+    const uint64_t target = lsn;
+    ASSERT_TRUE(recorder.WaitFor([target](const std::vector<Recorder::Call>& calls) {
+      return !calls.empty() && calls.back().progress.written_lsn >= target;
+    }));
+  }
+  {
+    std::lock_guard lock(times_mu);
+    for (size_t i = 1; i < sync_times.size(); ++i) {
+      EXPECT_GE(sync_times[i] - sync_times[i - 1], kInterval) << i;
+    }
+  }
+  writer->Close();
+  ExpectRecords(dir.journal(), 1, lsn);
+}
+
+TEST(JournalWriterTest, FlushWaitsForDurabilityWhateverThePolicy) {
+  for (FsyncPolicy policy : {FsyncPolicy::kNo, FsyncPolicy::kEverySec}) {
+    TempDir dir;
+    auto writer = OpenWriter({.dir = dir.journal(), .fsync = policy, .sync_interval = 1h});
+    ASSERT_NE(writer, nullptr);
+    SubmitRange(*writer, 1, 20);
+    ASSERT_TRUE(writer->Flush().ok());
+    const JournalWriterStats stats = writer->stats();
+    EXPECT_EQ(stats.synced_lsn, 20u);
+    EXPECT_GE(stats.syncs, 1u);
+    ASSERT_TRUE(writer->Flush().ok());  // nothing new: returns at once
+    writer->Close();
+    ExpectRecords(dir.journal(), 1, 20);
+  }
+}
+
+TEST(JournalWriterTest, CloseDrainsTheQueueAndRefusesLaterSubmits) {
+  TempDir dir;
+  auto writer = OpenWriter({.dir = dir.journal(), .fsync = FsyncPolicy::kNo});
+  ASSERT_NE(writer, nullptr);
+  SubmitRange(*writer, 1, 40);
+  writer->Close();
+  EXPECT_EQ(writer->stats().synced_lsn, 40u);
+  EXPECT_FALSE(writer->Submit(MakeRecord(41)).ok());
+  writer->Close();  // idempotent
+  ExpectRecords(dir.journal(), 1, 40);
+}
+
+TEST(JournalWriterTest, ReopenAppendsAfterTheExistingJournal) {
+  TempDir dir;
+  {
+    auto writer = OpenWriter({.dir = dir.journal(), .fsync = FsyncPolicy::kAlways});
+    ASSERT_NE(writer, nullptr);
+    SubmitRange(*writer, 1, 10);
+  }  // the destructor closes
+  auto writer = OpenWriter({.dir = dir.journal(), .fsync = FsyncPolicy::kAlways, .last_lsn = 10});
+  ASSERT_NE(writer, nullptr);
+  SubmitRange(*writer, 11, 15);
+  ASSERT_TRUE(writer->Flush().ok());
+  writer->Close();
+  ExpectRecords(dir.journal(), 1, 15);
+}
+
+TEST(JournalWriterTest, InjectedWriteFailureIsReportedAndRetryResumes) {
+  TempDir dir;
+  Recorder recorder;
+  std::atomic<bool> fail_writes{false};
+  auto writer = OpenWriter({.dir = dir.journal(),
+                            .fsync = FsyncPolicy::kAlways,
+                            .on_progress = recorder.Callback(),
+                            .hooks = {.before_write = [&](uint64_t) {
+                              return fail_writes ? Status::IoError("injected: No space left on device")
+                                                 : Status::Ok();
+                            }}});
+  ASSERT_NE(writer, nullptr);
+  SubmitRange(*writer, 1, 5);
+  ASSERT_TRUE(writer->Flush().ok());
+
+  fail_writes = true;
+  SubmitRange(*writer, 6, 6);
+  ASSERT_TRUE(recorder.WaitForErrors(1));
+  EXPECT_EQ(writer->status().code(), Code::kIoError);
+  EXPECT_TRUE(writer->stats().failed);
+  EXPECT_FALSE(writer->Flush().ok());
+  SubmitRange(*writer, 7, 9);  // queued while failed
+  EXPECT_EQ(writer->stats().synced_lsn, 5u);
+
+  writer->Retry();  // the disk is still full: stays failed
+  ASSERT_TRUE(recorder.WaitForErrors(2));
+  EXPECT_TRUE(writer->stats().failed);
+
+  fail_writes = false;
+  writer->Retry();
+  ASSERT_TRUE(recorder.WaitForSynced(9));
+  EXPECT_TRUE(writer->status().ok());
+  SubmitRange(*writer, 10, 12);
+  ASSERT_TRUE(writer->Flush().ok());
+  writer->Close();
+  ExpectRecords(dir.journal(), 1, 12);
+}
+
+// A failed sync leaves the batch written but not durable; Retry() must cut it off and
+// write it again, so that every record is in the journal exactly once.
+class JournalWriterSyncFailureTest : public testing::TestWithParam<uint64_t> {};
+
+TEST_P(JournalWriterSyncFailureTest, RetryRewritesUnsyncedRecordsExactlyOnce) {
+  TempDir dir;
+  Recorder recorder;
+  std::atomic<bool> fail_syncs{false};
+  auto writer = OpenWriter({.dir = dir.journal(),
+                            .rotate_size = GetParam(),
+                            .fsync = FsyncPolicy::kAlways,
+                            .on_progress = recorder.Callback(),
+                            .hooks = {.before_sync = [&] {
+                              return fail_syncs ? Status::IoError("injected: Input/output error")
+                                                : Status::Ok();
+                            }}});
+  ASSERT_NE(writer, nullptr);
+  SubmitRange(*writer, 1, 3);
+  ASSERT_TRUE(writer->Flush().ok());
+
+  fail_syncs = true;
+  SubmitRange(*writer, 4, 5);
+  ASSERT_TRUE(recorder.WaitForErrors(1));
+  EXPECT_GE(writer->stats().written_lsn, 4u);  // on disk, not durable
+  EXPECT_EQ(writer->stats().synced_lsn, 3u);
+  SubmitRange(*writer, 6, 7);
+
+  fail_syncs = false;
+  writer->Retry();
+  ASSERT_TRUE(recorder.WaitForSynced(7));
+  writer->Close();
+  ExpectRecords(dir.journal(), 1, 7);
+}
+
+INSTANTIATE_TEST_SUITE_P(RotateSizes, JournalWriterSyncFailureTest,
+                         testing::Values(uint64_t{64} << 20, uint64_t{40}));
+
+}  // namespace
+}  // namespace tierkv

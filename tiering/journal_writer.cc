@@ -1,0 +1,369 @@
+// The journal writer thread: batching, group commit, everysec timing, failure and Retry().
+// See journal_writer.h for the contract.
+#include "tiering/journal_writer.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+namespace tierkv {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+Status OsError(const std::string& path, const char* operation, int error) {
+  return Status::IoError(path + ": " + operation + ": " + std::strerror(error));
+}
+
+Status SyncDir(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return OsError(dir, "open", errno);
+  const int rc = ::fsync(fd);
+  const int error = errno;
+  ::close(fd);
+  if (rc != 0) return OsError(dir, "fsync", error);
+  return Status::Ok();
+}
+
+// An upper bound of the record's encoded payload (each varint counted at its 10-byte
+// maximum), so Submit() can refuse an oversized record without encoding it.
+uint64_t PayloadSizeBound(const JournalRecord& record) {
+  constexpr uint64_t kVarint = 10;
+  uint64_t bound = 3 * kVarint;
+  for (const JournalEffect& effect : record.effects) {
+    bound += kVarint;
+    for (const std::string& arg : effect) bound += kVarint + arg.size();
+  }
+  return bound;
+}
+
+// The first LSN in a segment path's file name, 0 if it is not one.
+uint64_t SegmentFirstLsn(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  uint64_t first_lsn = 0;
+  if (!ParseJournalSegmentFileName(slash == std::string::npos ? path : path.substr(slash + 1),
+                                   &first_lsn)) {
+    return 0;
+  }
+  return first_lsn;
+}
+
+}  // namespace
+
+JournalWriter::JournalWriter(JournalWriterOptions options) : options_(std::move(options)) {}
+
+Result<std::unique_ptr<JournalWriter>> JournalWriter::Open(JournalWriterOptions options) {
+  std::unique_ptr<JournalWriter> writer(new JournalWriter(std::move(options)));
+  Result<std::unique_ptr<SegmentWriter>> segments =
+      SegmentWriter::Open({writer->options_.dir, writer->options_.rotate_size});
+  if (!segments.ok()) return segments.status();
+  writer->segments_ = std::move(segments).value();
+  if (!writer->segments_->current_path().empty()) {
+    // What recovery left on disk becomes the durable base that Retry() returns to.
+    if (Status status = writer->segments_->Sync(); !status.ok()) return status;
+    writer->MarkSynced(writer->segments_->size());
+  }
+  writer->submitted_lsn_ = writer->options_.last_lsn;
+  writer->written_lsn_ = writer->options_.last_lsn;
+  writer->synced_lsn_ = writer->options_.last_lsn;
+  writer->last_sync_ = Clock::now();
+  writer->thread_ = std::thread(&JournalWriter::Run, writer.get());
+  return writer;
+}
+
+JournalWriter::~JournalWriter() { Close(); }
+
+Status JournalWriter::Submit(JournalRecord record) {
+  if (PayloadSizeBound(record) > kMaxJournalPayloadSize) {
+    return Status::Error("ERR journal record for LSN " + std::to_string(record.lsn) +
+                         " may exceed the payload limit of " +
+                         std::to_string(kMaxJournalPayloadSize) + " bytes");
+  }
+  {
+    std::lock_guard lock(mu_);
+    if (closing_) return Status::Error("ERR journal writer is closed");
+    if (record.lsn <= submitted_lsn_) {
+      return Status::Error("ERR journal LSN " + std::to_string(record.lsn) +
+                           " does not exceed the last submitted LSN " +
+                           std::to_string(submitted_lsn_));
+    }
+    submitted_lsn_ = record.lsn;
+    queue_.push_back(std::move(record));
+  }
+  work_cv_.notify_one();
+  return Status::Ok();
+}
+
+Status JournalWriter::Flush() {
+  std::unique_lock lock(mu_);
+  const uint64_t target = submitted_lsn_;
+  if (synced_lsn_ >= target) return Status::Ok();
+  if (!failure_.ok()) return failure_;
+  if (closed_) return Status::Error("ERR journal writer is closed");
+  flush_target_ = std::max(flush_target_, target);
+  work_cv_.notify_one();
+  done_cv_.wait(lock, [&] { return synced_lsn_ >= target || !failure_.ok() || closed_; });
+  if (synced_lsn_ >= target) return Status::Ok();
+  if (!failure_.ok()) return failure_;
+  return Status::Error("ERR journal writer is closed");
+}
+
+void JournalWriter::Retry() {
+  {
+    std::lock_guard lock(mu_);
+    if (failure_.ok() || closed_) return;
+    retry_requested_ = true;
+  }
+  work_cv_.notify_one();
+}
+
+void JournalWriter::Close() {
+  std::lock_guard close_lock(close_mu_);
+  {
+    std::lock_guard lock(mu_);
+    if (closed_) return;
+    closing_ = true;
+  }
+  work_cv_.notify_one();
+  if (thread_.joinable()) thread_.join();
+  {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+  }
+  done_cv_.notify_all();
+}
+
+JournalWriterStats JournalWriter::stats() const {
+  std::lock_guard lock(mu_);
+  return {submitted_lsn_, written_lsn_, synced_lsn_, batches_, syncs_, !failure_.ok()};
+}
+
+Status JournalWriter::status() const {
+  std::lock_guard lock(mu_);
+  return failure_;
+}
+
+// ---------------------------------------------------------------------------------------
+// The writer thread. Everything below runs on it; mu_ guards only the shared fields.
+
+// True when written records should be synced now, short of appendfsync always (which
+// syncs inside WriteBatch). Called with mu_ held.
+bool JournalWriter::WakeCondition(Clock::time_point now) const {
+  if (retry_requested_) return true;
+  if (!failure_.ok()) return closing_;
+  if (!queue_.empty() || closing_) return true;
+  if (written_lsn_ <= synced_lsn_) return false;
+  return flush_target_ > synced_lsn_ ||
+         (options_.fsync == FsyncPolicy::kEverySec && now >= last_sync_ + options_.sync_interval);
+}
+
+void JournalWriter::Run() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    while (!WakeCondition(Clock::now())) {
+      const bool timer = options_.fsync == FsyncPolicy::kEverySec && failure_.ok() &&
+                         written_lsn_ > synced_lsn_;
+      if (timer) {
+        work_cv_.wait_until(lock, last_sync_ + options_.sync_interval);
+      } else {
+        work_cv_.wait(lock);
+      }
+    }
+    if (retry_requested_) {
+      retry_requested_ = false;
+      lock.unlock();
+      DoRetry();
+      lock.lock();
+      continue;
+    }
+    if (!failure_.ok()) break;  // closing while failed: what is queued stays unwritten
+    if (!queue_.empty()) {
+      std::vector<JournalRecord> batch;
+      batch.swap(queue_);
+      lock.unlock();
+      WriteBatch(std::move(batch));
+      lock.lock();
+      continue;
+    }
+    if (written_lsn_ > synced_lsn_) {  // everysec timer, Flush() or Close()
+      lock.unlock();
+      SyncWritten();
+      lock.lock();
+      continue;
+    }
+    if (closing_) break;
+  }
+}
+
+void JournalWriter::WriteBatch(std::vector<JournalRecord> batch) {
+  std::string bytes;
+  for (const JournalRecord& record : batch) {
+    if (Status status = EncodeRecord(record, &bytes); !status.ok()) {
+      // Unreachable: Submit() refused anything that could exceed the limit.
+      Fail(status);
+      return;
+    }
+  }
+  const uint64_t first_lsn = batch.front().lsn;
+  const uint64_t last_lsn = batch.back().lsn;
+  const std::string path_before = segments_->current_path();
+
+  Status status;
+  if (options_.hooks.before_write) status = options_.hooks.before_write(first_lsn);
+  if (status.ok()) status = segments_->Append(first_lsn, bytes);
+
+  const bool rotated = status.ok() && segments_->current_path() != path_before;
+  if (rotated) {
+    // Append synced and closed the previous segment: all before this batch is durable.
+    MarkSynced(0);
+    unsynced_bytes_.clear();
+  }
+  // Kept until synced, also when the write failed, so that Retry() can write it again.
+  if (unsynced_bytes_.empty()) unsynced_first_lsn_ = first_lsn;
+  unsynced_bytes_ += bytes;
+  unsynced_last_lsn_ = last_lsn;
+  if (!status.ok()) {
+    Fail(status);
+    return;
+  }
+
+  bool sync_now = false;
+  {
+    std::lock_guard lock(mu_);
+    ++batches_;
+    written_lsn_ = last_lsn;
+    if (rotated) synced_lsn_ = std::max(synced_lsn_, first_lsn - 1);
+    sync_now = options_.fsync == FsyncPolicy::kAlways || flush_target_ > synced_lsn_ ||
+               (options_.fsync == FsyncPolicy::kEverySec &&
+                Clock::now() >= last_sync_ + options_.sync_interval);
+  }
+  if (rotated) done_cv_.notify_all();
+  if (sync_now) {
+    SyncWritten();  // reports
+  } else {
+    Report(Status::Ok());
+  }
+}
+
+void JournalWriter::SyncWritten() {
+  uint64_t target = 0;
+  {
+    std::lock_guard lock(mu_);
+    target = written_lsn_;  // only this thread changes it
+  }
+  Status status;
+  if (options_.hooks.before_sync) status = options_.hooks.before_sync();
+  if (status.ok()) status = segments_->Sync();
+  if (!status.ok()) {
+    Fail(status);
+    return;
+  }
+  MarkSynced(segments_->size());
+  unsynced_bytes_.clear();
+  {
+    std::lock_guard lock(mu_);
+    ++syncs_;
+    synced_lsn_ = std::max(synced_lsn_, target);
+    last_sync_ = Clock::now();
+  }
+  done_cv_.notify_all();
+  Report(Status::Ok());
+}
+
+void JournalWriter::DoRetry() {
+  Status status = RestoreDurableState();
+  if (!status.ok()) {
+    {
+      std::lock_guard lock(mu_);
+      failure_ = status;
+    }
+    done_cv_.notify_all();
+    Report(status);
+    return;
+  }
+  const bool rewrote = !unsynced_bytes_.empty();
+  {
+    std::lock_guard lock(mu_);
+    if (rewrote) {
+      written_lsn_ = std::max(written_lsn_, unsynced_last_lsn_);
+      ++syncs_;
+    }
+    synced_lsn_ = written_lsn_;
+    last_sync_ = Clock::now();
+    failure_ = Status::Ok();
+  }
+  unsynced_bytes_.clear();
+  done_cv_.notify_all();
+  Report(Status::Ok());
+}
+
+// Back to the last durable state on a fresh file descriptor, then the unsynced records
+// written again and synced. See the header comment for why and what it guarantees.
+Status JournalWriter::RestoreDurableState() {
+  segments_.reset();  // never fsync the failed descriptor again
+  Result<std::vector<JournalSegmentFile>> listed = ListJournalSegments(options_.dir);
+  if (!listed.ok()) return listed.status();
+  bool removed = false;
+  for (const JournalSegmentFile& segment : *listed) {
+    // Segments begun after the last sync hold only unsynced records, which we still have.
+    const bool newer = !synced_segment_first_lsn_.has_value() ||
+                       segment.first_lsn > *synced_segment_first_lsn_;
+    if (!newer) continue;
+    if (::unlink(segment.path.c_str()) != 0) return OsError(segment.path, "unlink", errno);
+    removed = true;
+  }
+  if (removed) {
+    if (Status status = SyncDir(options_.dir); !status.ok()) return status;
+  }
+  if (synced_segment_first_lsn_.has_value()) {
+    if (Status status = JournalScanner::TruncateAt(synced_segment_path_, synced_size_);
+        !status.ok()) {
+      return status;
+    }
+  }
+  Result<std::unique_ptr<SegmentWriter>> reopened =
+      SegmentWriter::Open({options_.dir, options_.rotate_size});
+  if (!reopened.ok()) return reopened.status();
+  segments_ = std::move(reopened).value();
+  if (unsynced_bytes_.empty()) return Status::Ok();
+
+  Status status;
+  if (options_.hooks.before_write) status = options_.hooks.before_write(unsynced_first_lsn_);
+  if (status.ok()) status = segments_->Append(unsynced_first_lsn_, unsynced_bytes_);
+  if (status.ok() && options_.hooks.before_sync) status = options_.hooks.before_sync();
+  if (status.ok()) status = segments_->Sync();
+  if (!status.ok()) return status;
+  MarkSynced(segments_->size());
+  return Status::Ok();
+}
+
+void JournalWriter::MarkSynced(uint64_t size) {
+  synced_segment_path_ = segments_->current_path();
+  synced_segment_first_lsn_ = SegmentFirstLsn(synced_segment_path_);
+  synced_size_ = size;
+}
+
+void JournalWriter::Fail(Status status) {
+  {
+    std::lock_guard lock(mu_);
+    failure_ = status;
+  }
+  done_cv_.notify_all();
+  Report(status);
+}
+
+void JournalWriter::Report(const Status& status) {
+  if (!options_.on_progress) return;
+  JournalProgress progress;
+  {
+    std::lock_guard lock(mu_);
+    progress = {written_lsn_, synced_lsn_};
+  }
+  options_.on_progress(progress, status);
+}
+
+}  // namespace tierkv

@@ -1,0 +1,179 @@
+// JournalWriter: the journal writer thread. The engine thread hands it records; it writes
+// them to segment files in batches and fsyncs per `appendfsync`, with group commit.
+//
+// Why a thread: the engine thread must never wait for the disk (design brief,
+// "Threading"). Submit() only moves the record into an in-memory queue under a mutex.
+// The thread takes everything queued at once (a batch), encodes it, appends it with one
+// write, and for appendfsync always syncs once for the whole batch: every record
+// submitted while the previous fsync ran shares the next one (group commit).
+//
+// Progress is reported through a callback, called FROM THE WRITER THREAD, with two LSNs:
+//   written_lsn  every record up to it has been written to the OS (page cache);
+//   synced_lsn   every record up to it has been fdatasync'ed: it survives a power loss.
+// With appendfsync always, a reply to a write is released once synced_lsn covers its LSN.
+// With everysec, synced_lsn trails by at most about `sync_interval`; with no, it moves
+// only at rotation, Flush() and Close().
+//
+// Errors: a failed write or fsync is reported through the callback with a non-OK Status
+// and the writer stays failed: it does not retry fsync on the same file (after a failed
+// fsync the kernel may have dropped the dirty pages and a second fsync can succeed
+// without them). Submit() keeps queueing records in memory meanwhile. Retry() makes the
+// writer thread start from what is known durable:
+//   - segments created after the last successful sync are deleted, the last synced
+//     segment is cut back to its synced size (and synced), and the segment writer is
+//     reopened on a fresh file descriptor;
+//   - every record not yet synced (kept in memory since the last sync, which is at most
+//     one segment plus one batch, because rotation syncs) is written again, then synced,
+//     then the queue resumes.
+// Guaranteed after a successful Retry: the journal holds every submitted record exactly
+// once, in LSN order, and synced_lsn covers all records written so far. Not guaranteed:
+// if the process dies while the writer is failed, records above synced_lsn may be lost
+// (they may also be present; recovery cuts a torn tail).
+//
+// Thread-safety: every public method may be called from any thread, but the callback
+// runs on the writer thread without the writer's lock held, so it must be cheap (post
+// to an io_context and return) and thread-safe; it may call Submit() and Retry(), never
+// Flush() or Close() (they wait for the writer thread, which is running the callback).
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/status.h"
+#include "tiering/journal_record.h"
+#include "tiering/journal_segment.h"
+
+namespace tierkv {
+
+enum class FsyncPolicy {
+  kAlways,    // fdatasync after every batch (group commit)
+  kEverySec,  // fdatasync at most once per sync_interval
+  kNo,        // never on its own (only at rotation, Flush() and Close())
+};
+
+struct JournalProgress {
+  uint64_t written_lsn = 0;  // records up to here are written to the OS
+  uint64_t synced_lsn = 0;   // records up to here are durable (synced_lsn <= written_lsn)
+};
+
+// Called on the writer thread after a batch is written, after a sync, when a write or
+// sync fails (status non-OK, progress unchanged) and when Retry() ends (OK or not).
+using JournalProgressCallback = std::function<void(JournalProgress progress, const Status& status)>;
+
+// Test hooks, called on the writer thread. A non-OK Status from a hook becomes the result
+// of the operation, which is then not performed (fault injection). A hook may also block
+// until the test releases it (to hold a sync in progress).
+struct JournalWriterHooks {
+  std::function<Status(uint64_t first_lsn)> before_write;  // before each batch's Append
+  std::function<Status()> before_sync;                     // before each fdatasync
+};
+
+struct JournalWriterOptions {
+  // Directory of the segments; created if missing. Recovery must have scanned it and cut
+  // any torn tail before the writer opens it. Fixed at Open().
+  std::string dir;
+  // Start a new segment once the current one holds this many bytes. Default 64 MiB.
+  uint64_t rotate_size = 64u << 20;
+  // appendfsync. Default everysec, as Redis. Fixed at Open().
+  FsyncPolicy fsync = FsyncPolicy::kEverySec;
+  // The everysec period. Default 1 s (tests shorten it).
+  std::chrono::milliseconds sync_interval{1000};
+  // The LSN of the last record already in the journal (0 for none): Submit() accepts only
+  // LSNs above it.
+  uint64_t last_lsn = 0;
+  // Progress and error reports; may be empty.
+  JournalProgressCallback on_progress;
+  JournalWriterHooks hooks;
+};
+
+// Counters for INFO and tests, read under the writer's lock.
+struct JournalWriterStats {
+  uint64_t submitted_lsn = 0;  // the last LSN accepted by Submit()
+  uint64_t written_lsn = 0;
+  uint64_t synced_lsn = 0;
+  uint64_t batches = 0;        // batches written
+  uint64_t syncs = 0;          // fdatasync calls made by the writer (not rotation's)
+  bool failed = false;
+};
+
+class JournalWriter {
+ public:
+  // Opens the segment writer in options.dir, syncs the newest existing segment (so that
+  // what is on disk counts as durable) and starts the thread.
+  static Result<std::unique_ptr<JournalWriter>> Open(JournalWriterOptions options);
+
+  ~JournalWriter();  // Close()
+  JournalWriter(const JournalWriter&) = delete;
+  JournalWriter& operator=(const JournalWriter&) = delete;
+
+  // Queues `record` for writing; never waits for I/O. Refuses (and does not queue) a record
+  // whose LSN does not exceed the previous one, one that may exceed the payload limit, and
+  // any record after Close(). Accepted while the writer is failed: it waits for Retry().
+  Status Submit(JournalRecord record);
+
+  // Waits until every record submitted before the call is synced, syncing now whatever
+  // the policy (for SAVE and shutdown). Returns the writer's error if it is failed.
+  Status Flush();
+
+  // Asks the writer thread to recover from a failure (see the header comment); the
+  // outcome arrives through the callback. Does nothing if the writer is not failed.
+  void Retry();
+
+  // Writes what is queued (unless failed), syncs it, and joins the thread. Idempotent.
+  void Close();
+
+  JournalWriterStats stats() const;
+  // OK, or the error that made the writer fail.
+  Status status() const;
+
+ private:
+  explicit JournalWriter(JournalWriterOptions options);
+  void Run();
+  bool WakeCondition(std::chrono::steady_clock::time_point now) const;
+  void WriteBatch(std::vector<JournalRecord> batch);
+  void SyncWritten();
+  void DoRetry();
+  Status RestoreDurableState();
+  void Fail(Status status);
+  void Report(const Status& status);
+  void MarkSynced(uint64_t size);
+
+  const JournalWriterOptions options_;
+
+  // Owned by the writer thread (and by Open before it starts).
+  std::unique_ptr<SegmentWriter> segments_;
+  std::optional<uint64_t> synced_segment_first_lsn_;  // the segment holding synced_size_
+  std::string synced_segment_path_;
+  uint64_t synced_size_ = 0;        // bytes of that segment known durable
+  std::string unsynced_bytes_;      // what follows it on disk, kept for Retry()
+  uint64_t unsynced_first_lsn_ = 0;
+  uint64_t unsynced_last_lsn_ = 0;
+  std::chrono::steady_clock::time_point last_sync_;
+
+  mutable std::mutex mu_;
+  std::condition_variable work_cv_;  // wakes the writer thread
+  std::condition_variable done_cv_;  // wakes Flush() waiters
+  std::vector<JournalRecord> queue_;
+  uint64_t submitted_lsn_ = 0;
+  uint64_t written_lsn_ = 0;
+  uint64_t synced_lsn_ = 0;
+  uint64_t flush_target_ = 0;  // sync at least up to here as soon as it is written
+  uint64_t batches_ = 0;
+  uint64_t syncs_ = 0;
+  Status failure_;
+  bool retry_requested_ = false;
+  bool closing_ = false;
+  bool closed_ = false;
+  std::mutex close_mu_;  // serialises Close() calls
+  std::thread thread_;
+};
+
+}  // namespace tierkv
