@@ -34,3 +34,10 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 echo "install-deps: installing ${missing[*]}"
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+
+# Debian starts the redis-server service it just installed on 127.0.0.1:6379, the
+# port `make run` wants. We install it only as a test reference, so when this run
+# installed it, stop the service and keep it from starting at boot.
+if [[ " ${missing[*]} " == *" redis-server "* ]] && command -v systemctl >/dev/null 2>&1; then
+  $SUDO systemctl disable --now redis-server.service >/dev/null 2>&1 || true
+fi
