@@ -5,6 +5,7 @@ DEBUG_DIR ?= build-debug
 ASAN_DIR ?= build-asan
 FUZZ_DIR ?= build-fuzz
 CMAKE_FLAGS ?=
+RUN_ARGS ?=
 
 .PHONY: all deps build debug run test test-asan fuzz bench clean
 
@@ -25,7 +26,7 @@ debug:
 
 run: deps build
 	mkdir -p data
-	$(BUILD_DIR)/bin/tierkv-server --dir ./data
+	$(BUILD_DIR)/bin/tierkv-server --dir ./data $(RUN_ARGS)
 
 test: deps build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
