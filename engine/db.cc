@@ -11,10 +11,14 @@ Db::~Db() { Clear(); }
 
 Entry* Db::Peek(std::string_view key) const { return dict_.Find(key, HashKey(key)); }
 
+bool Db::IsExpired(const Entry* entry) const {
+  return entry->has_expire() && entry->expire_at() <= shard_->now_ms() && shard_->expiry_enabled();
+}
+
 Entry* Db::Find(std::string_view key, bool touch) {
   Entry* entry = dict_.Find(key, HashKey(key));
   if (entry == nullptr) return nullptr;
-  if (entry->has_expire() && entry->expire_at() <= shard_->now_ms() && shard_->expiry_enabled()) {
+  if (IsExpired(entry)) {
     DeleteExpired(entry);
     return nullptr;
   }

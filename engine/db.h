@@ -34,6 +34,8 @@ class Db {
   // Live entry for `key` or nullptr. An expired entry is deleted on the spot
   // (lazy expiry). Unless `touch` is false the access statistics are updated.
   Entry* Find(std::string_view key, bool touch = true);
+  // True when `entry` carries a TTL that has passed (the one expiry test).
+  bool IsExpired(const Entry* entry) const;
   // Like Find but never deletes or touches: for checks that must not have side effects.
   Entry* Peek(std::string_view key) const;
 

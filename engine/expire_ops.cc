@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "engine/key_ops.h"
+
 namespace tierkv {
 
 Status CheckExpireFlags(unsigned flags) {
@@ -46,8 +48,7 @@ bool OpExpire(Shard& shard, int db_index, std::string_view key, int64_t when_ms,
 }
 
 int64_t OpTtl(Shard& shard, int db, std::string_view key, TtlUnit unit, bool absolute) {
-  const Entry* entry = shard.db(db).Find(key, /*touch=*/false);
-  shard.NoteHit(entry != nullptr);
+  const Entry* entry = OpLookupRead(shard, db, key, /*touch=*/false);
   if (entry == nullptr) return -2;
   if (!entry->has_expire()) return -1;
   int64_t ms = absolute ? entry->expire_at() : entry->expire_at() - shard.now_ms();

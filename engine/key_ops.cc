@@ -46,10 +46,6 @@ bool TypeNameMatches(std::string_view wanted, ValueType type) {
   return true;
 }
 
-bool Expired(const Shard& shard, const Entry* entry) {
-  return entry->has_expire() && entry->expire_at() <= shard.now_ms();
-}
-
 // RESTORE's IDLETIME / FREQ, as Redis's objectSetLRUOrLFU: only the one the
 // current policy tracks is applied. `entry` was just stamped by InitAccess.
 void ApplyRestoredAccess(const Shard& shard, Entry* entry, const RestoreOptions& options) {
@@ -161,7 +157,7 @@ std::vector<std::string_view> OpKeys(Shard& shard, int db, std::string_view patt
   const bool all = pattern == "*";
   std::vector<std::string_view> keys;
   shard.db(db).ForEach([&](Entry* entry) {
-    if (Expired(shard, entry)) return;  // KEYS must not delete while iterating
+    if (shard.db(db).IsExpired(entry)) return;  // KEYS must not delete while iterating
     if (all || GlobMatch(pattern, entry->key())) keys.push_back(entry->key());
   });
   return keys;
@@ -178,7 +174,7 @@ ScanPage OpScan(Shard& shard, int db_index, uint64_t cursor, const ScanOptions& 
   auto visit = [&](const Entry* entry) {
     ++visited;
     if (use_pattern && !GlobMatch(*options.pattern, entry->key())) return;
-    if (Expired(shard, entry)) {
+    if (db.IsExpired(entry)) {
       expired.emplace_back(entry->key());
       return;
     }

@@ -247,24 +247,16 @@ Result<std::string_view> OpGetRange(Shard& shard, int db, std::string_view key, 
 
 Result<int64_t> OpSetRange(Shard& shard, int db_index, std::string_view key, uint64_t offset, std::string_view value,
                            uint64_t max_len) {
-  Db& db = shard.db(db_index);
-  auto found = FindStringForWrite(db, key);
+  // As Redis: the type is checked before the value or the size.
+  auto existing = FindStringForWrite(shard.db(db_index), key);
+  if (!existing.ok()) return existing.status();
+  // Writing nothing creates nothing and changes nothing.
+  if (value.empty()) return *existing == nullptr ? int64_t{0} : static_cast<int64_t>((*existing)->value_len);
+  if (offset > max_len || value.size() > max_len - offset) return StringTooLong();
+  size_t old_len = 0;
+  auto found = LookupStringForWrite(shard, db_index, key, static_cast<size_t>(offset) + value.size(), &old_len);
   if (!found.ok()) return found.status();
   Entry* entry = *found;
-  // Writing nothing creates nothing and changes nothing.
-  if (value.empty()) return entry == nullptr ? int64_t{0} : static_cast<int64_t>(entry->value_len);
-  if (offset > max_len || value.size() > max_len - offset) return StringTooLong();
-  const size_t needed = static_cast<size_t>(offset) + value.size();
-  if (entry == nullptr) {
-    entry = Entry::NewString(key, {}, kNoExpire, needed);
-    std::memset(entry->value_data(), 0, needed);
-    entry->value_len = static_cast<uint32_t>(needed);
-    shard.InitAccess(entry);
-    db.Set(entry);
-  } else {
-    entry = GrowZeroed(db, entry, needed);
-  }
-  entry->encoding = Encoding::kRaw;
   std::memcpy(entry->value_data() + offset, value.data(), value.size());
   shard.KeyModified(db_index, key);
   return static_cast<int64_t>(entry->value_len);

@@ -22,6 +22,28 @@ inline Result<double> FloatArg(std::string_view text) {
   return value;
 }
 
+// A database index argument, as Redis's getIntFromObjectOrReply + selectDb:
+// not an integer, not an int, outside 0..databases-1: three distinct errors.
+inline Result<int> DbIndexArg(std::string_view text, int db_count) {
+  auto index = IntArg(text);
+  if (!index.ok()) return index.status();
+  if (*index < INT32_MIN || *index > INT32_MAX) {
+    return Status::Error("ERR value is out of range, value must between -2147483648 and 2147483647");
+  }
+  if (*index < 0 || *index >= db_count) return Status::Error("ERR DB index is out of range");
+  return static_cast<int>(*index);
+}
+
+// Client names and library attributes: printable ASCII without spaces.
+inline bool ValidClientName(std::string_view name) {
+  for (char c : name) {
+    if (c < '!' || c > '~') return false;
+  }
+  return true;
+}
+inline constexpr const char* kInvalidClientNameError =
+    "ERR Client names cannot contain spaces, newlines or special characters.";
+
 // Case-insensitive option keyword comparison ("EX", "nx", ...).
 inline bool IsOption(std::string_view arg, std::string_view option) { return EqualsIgnoreCase(arg, option); }
 

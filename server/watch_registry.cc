@@ -16,7 +16,7 @@ void WatchRegistry::Watch(Client& client, int db, std::string_view key) {
     if (w.db == db && w.key == key) return;
   }
   const Entry* entry = shard_->db(db).Peek(key);
-  const bool expired = entry != nullptr && entry->has_expire() && entry->expire_at() <= shard_->now_ms();
+  const bool expired = entry != nullptr && shard_->db(db).IsExpired(entry);
   client.watched.push_back({db, std::string(key), expired});
   watchers_[Slot(db, key)].push_back(&client);
 }
@@ -37,7 +37,7 @@ bool WatchRegistry::AnyWatchedKeyExpired(const Client& client) const {
   for (const WatchedKey& w : client.watched) {
     if (w.expired_when_watched) continue;
     const Entry* entry = shard_->db(w.db).Peek(w.key);
-    if (entry != nullptr && entry->has_expire() && entry->expire_at() <= shard_->now_ms()) return true;
+    if (entry != nullptr && shard_->db(w.db).IsExpired(entry)) return true;
   }
   return false;
 }

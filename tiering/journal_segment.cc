@@ -21,11 +21,6 @@ constexpr std::string_view kSegmentPrefix = "journal-";
 constexpr std::string_view kSegmentSuffix = ".log";
 constexpr size_t kLsnDigits = 20;  // UINT64_MAX has 20 decimal digits
 
-// The one place an errno becomes a Status.
-Status OsError(const std::string& path, const char* operation, int error) {
-  return Status::IoError(path + ": " + operation + ": " + std::strerror(error));
-}
-
 class FileDescriptor {
  public:
   explicit FileDescriptor(int fd) : fd_(fd) {}
@@ -40,12 +35,6 @@ class FileDescriptor {
   int fd_;
 };
 
-Status SyncDirectory(const std::string& dir) {
-  FileDescriptor fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd.get() < 0) return OsError(dir, "open", errno);
-  if (::fsync(fd.get()) != 0) return OsError(dir, "fsync", errno);
-  return Status::Ok();
-}
 
 // The directory that holds `path`'s name: "a/b" -> "a", "/b" -> "/", "b" -> ".".
 std::string ParentDirectory(std::string path) {
@@ -102,6 +91,17 @@ bool ValidRecordFollows(std::string_view bytes, size_t from) {
 }
 
 }  // namespace
+
+Status OsError(const std::string& path, const char* operation, int error) {
+  return Status::IoError(path + ": " + operation + ": " + std::strerror(error));
+}
+
+Status SyncDirectory(const std::string& dir) {
+  FileDescriptor fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0) return OsError(dir, "open", errno);
+  if (::fsync(fd.get()) != 0) return OsError(dir, "fsync", errno);
+  return Status::Ok();
+}
 
 std::string JournalSegmentFileName(uint64_t first_lsn) {
   char digits[kLsnDigits + 1];

@@ -161,4 +161,9 @@ class JournalScanner {
   std::optional<Status> final_status_;  // set once the scan has ended (ok = clean end)
 };
 
+// The one place in tiering/ where an errno becomes a Status: "<path>: <op>: <strerror>".
+Status OsError(const std::string& path, const char* operation, int error);
+// fsyncs a directory so that files created or removed in it survive a crash.
+Status SyncDirectory(const std::string& dir);
+
 }  // namespace tierkv

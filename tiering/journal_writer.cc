@@ -15,20 +15,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-Status OsError(const std::string& path, const char* operation, int error) {
-  return Status::IoError(path + ": " + operation + ": " + std::strerror(error));
-}
-
-Status SyncDir(const std::string& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return OsError(dir, "open", errno);
-  const int rc = ::fsync(fd);
-  const int error = errno;
-  ::close(fd);
-  if (rc != 0) return OsError(dir, "fsync", error);
-  return Status::Ok();
-}
-
 // An upper bound of the record's encoded payload (each varint counted at its 10-byte
 // maximum), so Submit() can refuse an oversized record without encoding it.
 uint64_t PayloadSizeBound(const JournalRecord& record) {
@@ -317,7 +303,7 @@ Status JournalWriter::RestoreDurableState() {
     removed = true;
   }
   if (removed) {
-    if (Status status = SyncDir(options_.dir); !status.ok()) return status;
+    if (Status status = SyncDirectory(options_.dir); !status.ok()) return status;
   }
   if (synced_segment_first_lsn_.has_value()) {
     if (Status status = JournalScanner::TruncateAt(synced_segment_path_, synced_size_);

@@ -18,12 +18,6 @@ namespace {
 
 // Names and CLIENT SETINFO values: printable ASCII without spaces, so that a
 // CLIENT LIST line stays parseable.
-bool ValidClientAttribute(std::string_view value) {
-  for (char c : value) {
-    if (c < '!' || c > '~') return false;
-  }
-  return true;
-}
 
 // Redis's client types; every tierkv client is "normal" (no replicas or pub/sub yet).
 enum class ClientType { kNormal, kReplica, kPubSub, kMaster, kUnknown };
@@ -56,8 +50,8 @@ bool ParseOnOff(CommandContext& ctx, bool* value) {
 void CmdClientId(CommandContext& ctx) { ctx.reply().Integer(static_cast<int64_t>(ctx.client.id)); }
 
 void CmdClientSetName(CommandContext& ctx) {
-  if (!ValidClientAttribute(ctx.arg(2))) {
-    return ctx.reply().Error("ERR Client names cannot contain spaces, newlines or special characters.");
+  if (!ValidClientName(ctx.arg(2))) {
+    return ctx.reply().Error(kInvalidClientNameError);
   }
   ctx.client.name = std::string(ctx.arg(2));
   ctx.reply().Ok();
@@ -192,7 +186,7 @@ void CmdClientSetInfo(CommandContext& ctx) {
                         : IsOption(attribute, "lib-ver") ? &ctx.client.lib_version
                                                          : nullptr;
   if (target == nullptr) return ctx.reply().Error("ERR Unrecognized option '" + std::string(attribute) + "'");
-  if (!ValidClientAttribute(ctx.arg(3))) {
+  if (!ValidClientName(ctx.arg(3))) {
     return ctx.reply().Error("ERR " + std::string(attribute) +
                              " cannot contain spaces, newlines or special characters.");
   }

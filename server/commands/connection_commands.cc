@@ -24,13 +24,9 @@ void CmdQuit(CommandContext& ctx) {
 }
 
 void CmdSelect(CommandContext& ctx) {
-  auto index = IntArg(ctx.arg(1));
-  if (!index.ok()) return ctx.reply().Error("ERR value is not an integer or out of range");
-  if (*index < INT32_MIN || *index > INT32_MAX) {
-    return ctx.reply().Error("ERR value is out of range, value must between -2147483648 and 2147483647");
-  }
-  if (*index < 0 || *index >= ctx.shard.db_count()) return ctx.reply().Error("ERR DB index is out of range");
-  ctx.client.db = static_cast<int>(*index);
+  auto index = DbIndexArg(ctx.arg(1), ctx.shard.db_count());
+  if (!index.ok()) return ReplyError(ctx.reply(), index.status());
+  ctx.client.db = *index;
   ctx.reply().Ok();
 }
 
@@ -53,12 +49,6 @@ void ReplyHelloMap(CommandContext& ctx) {
   r.Array(0);
 }
 
-bool ValidClientName(std::string_view name) {
-  for (char c : name) {
-    if (c < '!' || c > '~') return false;  // no spaces, newlines or special characters
-  }
-  return true;
-}
 
 void CmdHello(CommandContext& ctx) {
   int64_t protocol = ctx.reply().protocol();
@@ -85,7 +75,7 @@ void CmdHello(CommandContext& ctx) {
     } else if (IsOption(ctx.arg(i), "SETNAME") && has_more) {
       new_name = ctx.arg(i + 1);
       if (!ValidClientName(new_name)) {
-        return ctx.reply().Error("ERR Client names cannot contain spaces, newlines or special characters.");
+        return ctx.reply().Error(kInvalidClientNameError);
       }
       set_name = true;
       ++i;

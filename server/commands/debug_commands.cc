@@ -172,7 +172,7 @@ void CmdDebug(CommandContext& ctx) {
     return ctx.reply().Ok();
   }
   if (IsOption(sub, "change-repl-id") && argc == 2) {
-    ctx.server.info_counters().replid = InfoCounters().replid;
+    ctx.server.info_counters().replid = RandomHex40();
     return ctx.reply().Ok();
   }
   if (IsOption(sub, "log") && argc == 3) {

@@ -20,18 +20,6 @@ namespace {
 
 std::span<const std::string_view> KeyArgs(const CommandContext& ctx) { return ctx.args.subspan(1); }
 
-// A database index argument, as Redis's getIntFromObjectOrReply + selectDb:
-// not an integer, not an int, outside 0..databases-1: three distinct errors.
-Result<int> DbIndexArg(const CommandContext& ctx, std::string_view text) {
-  auto index = IntArg(text);
-  if (!index.ok()) return index.status();
-  if (*index < INT_MIN || *index > INT_MAX) {
-    return Status::Error("ERR value is out of range, value must between -2147483648 and 2147483647");
-  }
-  if (*index < 0 || *index >= ctx.shard.db_count()) return Status::Error("ERR DB index is out of range");
-  return static_cast<int>(*index);
-}
-
 // A SCAN cursor, parsed as Redis does with strtoul: a leading '+' or '-' is
 // accepted (a negative cursor wraps), the empty string is 0, leading spaces,
 // trailing garbage and overflow are "invalid cursor".
@@ -73,7 +61,7 @@ void CmdCopy(CommandContext& ctx) {
     if (IsOption(ctx.arg(i), "REPLACE")) {
       replace = true;
     } else if (IsOption(ctx.arg(i), "DB") && has_value) {
-      auto index = DbIndexArg(ctx, ctx.arg(++i));
+      auto index = DbIndexArg(ctx.arg(++i), ctx.shard.db_count());
       if (!index.ok()) return ReplyError(ctx.reply(), index.status());
       dst_db = *index;
     } else {
@@ -89,7 +77,7 @@ void CmdCopy(CommandContext& ctx) {
 }
 
 void CmdMove(CommandContext& ctx) {
-  auto dst_db = DbIndexArg(ctx, ctx.arg(2));
+  auto dst_db = DbIndexArg(ctx.arg(2), ctx.shard.db_count());
   if (!dst_db.ok()) return ReplyError(ctx.reply(), dst_db.status());
   if (*dst_db == ctx.client.db) return ctx.reply().Error("ERR source and destination objects are the same");
   ctx.reply().Integer(OpMove(ctx.shard, ctx.client.db, *dst_db, ctx.arg(1)) ? 1 : 0);

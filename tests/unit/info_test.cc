@@ -64,6 +64,28 @@ TEST(Info, KeyspaceAndCounters) {
   EXPECT_EQ(reset.find("cmdstat_get"), std::string::npos);
 }
 
+TEST(Info, HandlerErrorsCountAsFailedCalls) {
+  CommandHarness h;
+  h.Run({"SET", "text", "abc"});
+  EXPECT_EQ(h.Run({"INCR", "text"}), "-ERR value is not an integer or out of range\r\n");
+  EXPECT_EQ(h.Run({"INCR", "n"}), ":1\r\n");
+  const std::string all = BulkBody(h.Run({"INFO", "commandstats", "errorstats", "stats"}));
+  EXPECT_TRUE(std::regex_search(all, std::regex("cmdstat_incr:calls=2,usec=\\d+,usec_per_call=[\\d.]+,"
+                                                "rejected_calls=0,failed_calls=1\r\n")))
+      << all;
+  EXPECT_NE(all.find("errorstat_ERR:count=1\r\n"), std::string::npos);
+  EXPECT_NE(all.find("\r\ntotal_error_replies:1\r\n"), std::string::npos);
+}
+
+TEST(Info, ResetstatKeepsChangesSinceLastSave) {
+  CommandHarness h;
+  h.Run({"SET", "a", "1"});
+  h.Run({"SET", "b", "2"});
+  EXPECT_EQ(h.Run({"CONFIG", "RESETSTAT"}), "+OK\r\n");
+  const std::string persistence = BulkBody(h.Run({"INFO", "persistence"}));
+  EXPECT_NE(persistence.find("\r\nrdb_changes_since_last_save:2\r\n"), std::string::npos) << persistence;
+}
+
 TEST(Info, MemoryFollowsConfig) {
   CommandHarness h;
   h.Run({"CONFIG", "SET", "maxmemory", "100mb"});

@@ -1,5 +1,6 @@
 // Tests for tiering/journal_segment: writing segments with rotation, scanning them back,
 // and telling a torn tail (truncatable) from damage to acknowledged records (fatal).
+#include "harness/temp_dir.h"
 #include "tiering/journal_segment.h"
 
 #include <gtest/gtest.h>
@@ -16,26 +17,9 @@
 namespace tierkv {
 namespace {
 
+using testing::TempDir;
+
 namespace fs = std::filesystem;
-
-// A fresh directory under /tmp, removed with everything in it when the test ends.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = "/tmp/tierkv-journal-test-XXXXXX";
-    const char* made = ::mkdtemp(pattern.data());
-    EXPECT_NE(made, nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 JournalRecord MakeRecord(uint64_t lsn) {
   return {lsn, static_cast<uint32_t>(lsn % 16),
@@ -207,7 +191,7 @@ TEST(JournalSegmentTest, RotationRefusesAnLsnThatWouldNotSortAfter) {
 // Parametrised over the rotation size: with 300 the last segment holds earlier records
 // before the torn one; with 1 every record has its own segment, so the torn record is
 // the whole last segment and the repair leaves it empty.
-class TornTailTest : public testing::TestWithParam<uint64_t> {};
+class TornTailTest : public ::testing::TestWithParam<uint64_t> {};
 
 TEST_P(TornTailTest, TornAtEveryByteIsTruncatable) {
   const uint64_t rotate_size = GetParam();
@@ -246,7 +230,7 @@ TEST_P(TornTailTest, TornAtEveryByteIsTruncatable) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(RotationSizes, TornTailTest, testing::Values(300, 1));
+INSTANTIATE_TEST_SUITE_P(RotationSizes, TornTailTest, ::testing::Values(300, 1));
 
 TEST(JournalSegmentTest, DamagedLastRecordIsTruncatable) {
   TempDir dir;

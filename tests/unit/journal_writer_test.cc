@@ -1,6 +1,7 @@
 // Tests for tiering/journal_writer: ordered progress, group commit (proved with a sync
 // held open by a test hook, not with timing), everysec timing, Flush(), read-back through
 // JournalScanner, and failure injection followed by Retry().
+#include "harness/temp_dir.h"
 #include "tiering/journal_writer.h"
 
 #include <gtest/gtest.h>
@@ -19,27 +20,13 @@
 namespace tierkv {
 namespace {
 
+using testing::TempDir;
+
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = "/tmp/tierkv-journal-writer-test-XXXXXX";
-    const char* made = ::mkdtemp(pattern.data());
-    EXPECT_NE(made, nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const std::string& path() const { return path_; }
-  std::string journal() const { return path_ + "/journal"; }
-
- private:
-  std::string path_;
-};
+// Where each test puts its journal: a subdirectory, so Open must create it.
+std::string JournalDir(const TempDir& dir) { return dir.path() + "/journal"; }
 
 JournalRecord MakeRecord(uint64_t lsn) {
   return {lsn, static_cast<uint32_t>(lsn % 16),
@@ -163,7 +150,7 @@ void SubmitRange(JournalWriter& writer, uint64_t first, uint64_t last) {
 TEST(JournalWriterTest, AlwaysReportsOrderedDurableLsnsAndRecordsReadBack) {
   TempDir dir;
   Recorder recorder;
-  auto writer = OpenWriter({.dir = dir.journal(),
+  auto writer = OpenWriter({.dir = JournalDir(dir),
                             .rotate_size = 500,  // several segments
                             .fsync = FsyncPolicy::kAlways,
                             .on_progress = recorder.Callback()});
@@ -182,13 +169,13 @@ TEST(JournalWriterTest, AlwaysReportsOrderedDurableLsnsAndRecordsReadBack) {
     previous = call.progress.synced_lsn;
   }
   writer->Close();
-  EXPECT_GT(ListJournalSegments(dir.journal())->size(), 1u);
-  ExpectRecords(dir.journal(), 1, 300);
+  EXPECT_GT(ListJournalSegments(JournalDir(dir))->size(), 1u);
+  ExpectRecords(JournalDir(dir), 1, 300);
 }
 
 TEST(JournalWriterTest, RefusesLsnsThatDoNotIncrease) {
   TempDir dir;
-  auto writer = OpenWriter({.dir = dir.journal(), .last_lsn = 10});
+  auto writer = OpenWriter({.dir = JournalDir(dir), .last_lsn = 10});
   ASSERT_NE(writer, nullptr);
   EXPECT_FALSE(writer->Submit(MakeRecord(10)).ok());
   EXPECT_TRUE(writer->Submit(MakeRecord(11)).ok());
@@ -204,7 +191,7 @@ TEST(JournalWriterTest, SubmitsDuringAnFsyncShareTheNextOne) {
   TempDir dir;
   Recorder recorder;
   Gate gate;
-  auto writer = OpenWriter({.dir = dir.journal(),
+  auto writer = OpenWriter({.dir = JournalDir(dir),
                             .fsync = FsyncPolicy::kAlways,
                             .on_progress = recorder.Callback(),
                             .hooks = {.before_sync = [&] {
@@ -226,7 +213,7 @@ TEST(JournalWriterTest, SubmitsDuringAnFsyncShareTheNextOne) {
   EXPECT_EQ(calls[0].progress.synced_lsn, 1u);
   EXPECT_EQ(calls[1].progress.synced_lsn, 50u);
   writer->Close();
-  ExpectRecords(dir.journal(), 1, 50);
+  ExpectRecords(JournalDir(dir), 1, 50);
 }
 
 TEST(JournalWriterTest, EverySecSyncsWithinTheIntervalAndAtMostOncePerInterval) {
@@ -235,7 +222,7 @@ TEST(JournalWriterTest, EverySecSyncsWithinTheIntervalAndAtMostOncePerInterval) 
   constexpr auto kInterval = 50ms;
   std::mutex times_mu;
   std::vector<std::chrono::steady_clock::time_point> sync_times;
-  auto writer = OpenWriter({.dir = dir.journal(),
+  auto writer = OpenWriter({.dir = JournalDir(dir),
                             .fsync = FsyncPolicy::kEverySec,
                             .sync_interval = kInterval,
                             .on_progress = recorder.Callback(),
@@ -268,13 +255,13 @@ TEST(JournalWriterTest, EverySecSyncsWithinTheIntervalAndAtMostOncePerInterval) 
     }
   }
   writer->Close();
-  ExpectRecords(dir.journal(), 1, lsn);
+  ExpectRecords(JournalDir(dir), 1, lsn);
 }
 
 TEST(JournalWriterTest, FlushWaitsForDurabilityWhateverThePolicy) {
   for (FsyncPolicy policy : {FsyncPolicy::kNo, FsyncPolicy::kEverySec}) {
     TempDir dir;
-    auto writer = OpenWriter({.dir = dir.journal(), .fsync = policy, .sync_interval = 1h});
+    auto writer = OpenWriter({.dir = JournalDir(dir), .fsync = policy, .sync_interval = 1h});
     ASSERT_NE(writer, nullptr);
     SubmitRange(*writer, 1, 20);
     ASSERT_TRUE(writer->Flush().ok());
@@ -283,42 +270,42 @@ TEST(JournalWriterTest, FlushWaitsForDurabilityWhateverThePolicy) {
     EXPECT_GE(stats.syncs, 1u);
     ASSERT_TRUE(writer->Flush().ok());  // nothing new: returns at once
     writer->Close();
-    ExpectRecords(dir.journal(), 1, 20);
+    ExpectRecords(JournalDir(dir), 1, 20);
   }
 }
 
 TEST(JournalWriterTest, CloseDrainsTheQueueAndRefusesLaterSubmits) {
   TempDir dir;
-  auto writer = OpenWriter({.dir = dir.journal(), .fsync = FsyncPolicy::kNo});
+  auto writer = OpenWriter({.dir = JournalDir(dir), .fsync = FsyncPolicy::kNo});
   ASSERT_NE(writer, nullptr);
   SubmitRange(*writer, 1, 40);
   writer->Close();
   EXPECT_EQ(writer->stats().synced_lsn, 40u);
   EXPECT_FALSE(writer->Submit(MakeRecord(41)).ok());
   writer->Close();  // idempotent
-  ExpectRecords(dir.journal(), 1, 40);
+  ExpectRecords(JournalDir(dir), 1, 40);
 }
 
 TEST(JournalWriterTest, ReopenAppendsAfterTheExistingJournal) {
   TempDir dir;
   {
-    auto writer = OpenWriter({.dir = dir.journal(), .fsync = FsyncPolicy::kAlways});
+    auto writer = OpenWriter({.dir = JournalDir(dir), .fsync = FsyncPolicy::kAlways});
     ASSERT_NE(writer, nullptr);
     SubmitRange(*writer, 1, 10);
   }  // the destructor closes
-  auto writer = OpenWriter({.dir = dir.journal(), .fsync = FsyncPolicy::kAlways, .last_lsn = 10});
+  auto writer = OpenWriter({.dir = JournalDir(dir), .fsync = FsyncPolicy::kAlways, .last_lsn = 10});
   ASSERT_NE(writer, nullptr);
   SubmitRange(*writer, 11, 15);
   ASSERT_TRUE(writer->Flush().ok());
   writer->Close();
-  ExpectRecords(dir.journal(), 1, 15);
+  ExpectRecords(JournalDir(dir), 1, 15);
 }
 
 TEST(JournalWriterTest, InjectedWriteFailureIsReportedAndRetryResumes) {
   TempDir dir;
   Recorder recorder;
   std::atomic<bool> fail_writes{false};
-  auto writer = OpenWriter({.dir = dir.journal(),
+  auto writer = OpenWriter({.dir = JournalDir(dir),
                             .fsync = FsyncPolicy::kAlways,
                             .on_progress = recorder.Callback(),
                             .hooks = {.before_write = [&](uint64_t) {
@@ -349,18 +336,18 @@ TEST(JournalWriterTest, InjectedWriteFailureIsReportedAndRetryResumes) {
   SubmitRange(*writer, 10, 12);
   ASSERT_TRUE(writer->Flush().ok());
   writer->Close();
-  ExpectRecords(dir.journal(), 1, 12);
+  ExpectRecords(JournalDir(dir), 1, 12);
 }
 
 // A failed sync leaves the batch written but not durable; Retry() must cut it off and
 // write it again, so that every record is in the journal exactly once.
-class JournalWriterSyncFailureTest : public testing::TestWithParam<uint64_t> {};
+class JournalWriterSyncFailureTest : public ::testing::TestWithParam<uint64_t> {};
 
 TEST_P(JournalWriterSyncFailureTest, RetryRewritesUnsyncedRecordsExactlyOnce) {
   TempDir dir;
   Recorder recorder;
   std::atomic<bool> fail_syncs{false};
-  auto writer = OpenWriter({.dir = dir.journal(),
+  auto writer = OpenWriter({.dir = JournalDir(dir),
                             .rotate_size = GetParam(),
                             .fsync = FsyncPolicy::kAlways,
                             .on_progress = recorder.Callback(),
@@ -383,11 +370,11 @@ TEST_P(JournalWriterSyncFailureTest, RetryRewritesUnsyncedRecordsExactlyOnce) {
   writer->Retry();
   ASSERT_TRUE(recorder.WaitForSynced(7));
   writer->Close();
-  ExpectRecords(dir.journal(), 1, 7);
+  ExpectRecords(JournalDir(dir), 1, 7);
 }
 
 INSTANTIATE_TEST_SUITE_P(RotateSizes, JournalWriterSyncFailureTest,
-                         testing::Values(uint64_t{64} << 20, uint64_t{40}));
+                         ::testing::Values(uint64_t{64} << 20, uint64_t{40}));
 
 }  // namespace
 }  // namespace tierkv

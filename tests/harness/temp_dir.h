@@ -1,0 +1,35 @@
+// TempDir: a fresh directory under /tmp, removed with everything in it when the
+// test ends.
+#pragma once
+
+#include <stdlib.h>
+
+#include <filesystem>
+#include <string>
+
+#include <gtest/gtest.h>
+
+namespace tierkv::testing {
+
+class TempDir {
+ public:
+  explicit TempDir(const std::string& prefix = "tierkv-test") {
+    std::string pattern = "/tmp/" + prefix + "-XXXXXX";
+    const char* made = ::mkdtemp(pattern.data());
+    EXPECT_NE(made, nullptr);
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace tierkv::testing
