@@ -37,7 +37,6 @@ std::string_view EncodingName(Encoding encoding) {
 }
 
 Encoding StringEncodingFor(std::string_view value) {
-  constexpr size_t kEmbStrLimit = 44;  // Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT
   int64_t unused;
   if (value.size() <= 20 && ParseInt64(value, &unused)) return Encoding::kInt;
   return value.size() <= kEmbStrLimit ? Encoding::kEmbStr : Encoding::kRaw;

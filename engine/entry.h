@@ -94,6 +94,8 @@ struct Entry {
 static_assert(sizeof(Entry) == 32, "Entry header must stay 32 bytes");
 static_assert(sizeof(Entry::ExpireBlock) == 16);
 
+constexpr size_t kEmbStrLimit = 44;  // Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT
+
 // Encoding a freshly written string gets, as Redis's tryObjectEncoding decides:
 // int for canonical integers that fit a long, embstr up to 44 bytes, raw above.
 Encoding StringEncodingFor(std::string_view value);

@@ -15,7 +15,6 @@ namespace {
 constexpr int64_t kSharedIntegers = 10000;
 constexpr int64_t kSharedRefcount = INT_MAX;
 // Redis's LRU_CLOCK_MAX: the access field of an entry under an LRU policy.
-constexpr int64_t kLruClockMax = (1 << 24) - 1;
 
 bool SharesIntegers(const EngineOptions& options) {
   if (options.maxmemory == 0) return true;
@@ -44,23 +43,6 @@ bool TypeNameMatches(std::string_view wanted, ValueType type) {
     if (std::tolower(static_cast<unsigned char>(wanted[i])) != name[i]) return false;
   }
   return true;
-}
-
-// RESTORE's IDLETIME / FREQ, as Redis's objectSetLRUOrLFU: only the one the
-// current policy tracks is applied. `entry` was just stamped by InitAccess.
-void ApplyRestoredAccess(const Shard& shard, Entry* entry, const RestoreOptions& options) {
-  if (shard.lfu_mode()) {
-    // Keep the access-time half (minutes), replace the counter byte.
-    if (options.frequency >= 0) entry->access = (entry->access & ~0xFFu) | static_cast<uint32_t>(options.frequency);
-    return;
-  }
-  if (options.idle_seconds < 0) return;
-  const int64_t clock = entry->access;  // the current LRU clock
-  int64_t last_access = clock - options.idle_seconds;
-  // An idle time longer than the clock's history: Redis parks the access time
-  // half a clock cycle back, the oldest it can express.
-  if (last_access < 0) last_access = (clock + kLruClockMax / 2) % kLruClockMax;
-  entry->access = static_cast<uint32_t>(last_access);
 }
 
 }  // namespace
@@ -252,7 +234,7 @@ Status OpRestoreString(Shard& shard, int db_index, std::string_view key, std::st
   }
   Entry* fresh = Entry::NewString(key, value, expire_at);
   shard.InitAccess(fresh);
-  ApplyRestoredAccess(shard, fresh, options);
+  shard.RestoreAccess(fresh, options.idle_seconds, options.frequency);
   db.Set(fresh);
   shard.KeyModified(db_index, key);
   return Status::Ok();

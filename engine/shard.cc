@@ -81,6 +81,21 @@ void Shard::TouchAccess(Entry* entry) {
   entry->access = (LfuMinutes(now_ms_) << 8) | counter;
 }
 
+void Shard::RestoreAccess(Entry* entry, int64_t idle_seconds, int64_t frequency) const {
+  if (lfu_mode()) {
+    // Keep the access-time half (minutes), replace the counter byte.
+    if (frequency >= 0) entry->access = (LfuMinutes(now_ms_) << 8) | static_cast<uint32_t>(frequency & 0xFF);
+    return;
+  }
+  if (idle_seconds < 0) return;
+  const int64_t clock = LruClock(now_ms_);
+  int64_t last_access = clock - idle_seconds;
+  // An idle time longer than the clock's history: Redis parks the access time
+  // half a clock cycle back, the oldest it can express.
+  if (last_access < 0) last_access = (clock + kLruClockMax / 2) % kLruClockMax;
+  entry->access = static_cast<uint32_t>(last_access);
+}
+
 uint32_t Shard::IdleSeconds(const Entry* entry) const {
   const uint32_t now = LruClock(now_ms_);
   const uint32_t last = entry->access & kLruClockMax;

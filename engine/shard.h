@@ -103,6 +103,9 @@ class Shard {
   void InitAccess(Entry* entry);
   uint32_t IdleSeconds(const Entry* entry) const;
   uint8_t LfuCounter(const Entry* entry) const;
+  // RESTORE's IDLETIME / FREQ: only the figure the current policy tracks is set
+  // (Redis's objectSetLRUOrLFU); a negative argument leaves it alone.
+  void RestoreAccess(Entry* entry, int64_t idle_seconds, int64_t frequency) const;
   bool lfu_mode() const;
 
   // Expiry and housekeeping, driven by the server's cron. `budget_us` bounds the

@@ -12,7 +12,6 @@ namespace {
 
 // Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT: values built whole (not edited in
 // place) up to this size are embstr.
-constexpr size_t kEmbStrLimit = 44;
 
 // The entry at `key` for a write (no hit/miss counting, as Redis's
 // lookupKeyWrite); nullptr if missing, WrongType for another type.

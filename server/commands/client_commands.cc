@@ -280,9 +280,7 @@ void CmdAuth(CommandContext& ctx) {
   }
   const std::string_view user = ctx.argc() == 3 ? ctx.arg(1) : std::string_view("default");
   const std::string_view given = ctx.arg(ctx.argc() - 1);
-  if (user != "default" || (!password.empty() && given != password)) {
-    return ctx.reply().Error("WRONGPASS invalid username-password pair or user is disabled.");
-  }
+  if (!DefaultUserAccepts(password, user, given)) return ctx.reply().Error(kWrongPassError);
   ctx.client.authenticated = true;
   ctx.reply().Ok();
 }

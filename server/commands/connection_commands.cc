@@ -65,10 +65,8 @@ void CmdHello(CommandContext& ctx) {
   for (; i < ctx.argc(); ++i) {
     const bool has_more = i + 1 < ctx.argc();
     if (IsOption(ctx.arg(i), "AUTH") && i + 2 < ctx.argc()) {
-      // The default user is "nopass" unless requirepass is set, as in Redis.
-      const std::string& password = ctx.server.settings().requirepass;
-      if (ctx.arg(i + 1) != "default" || (!password.empty() && ctx.arg(i + 2) != password)) {
-        return ctx.reply().Error("WRONGPASS invalid username-password pair or user is disabled.");
+      if (!DefaultUserAccepts(ctx.server.settings().requirepass, ctx.arg(i + 1), ctx.arg(i + 2))) {
+        return ctx.reply().Error(kWrongPassError);
       }
       ctx.client.authenticated = true;
       i += 2;
