@@ -38,6 +38,10 @@ constexpr int64_t kNoExpire = -1;
 
 struct Entry {
   static constexpr uint8_t kHasExpire = 1;
+  // Changed since a checkpoint round last wrote it, and queued in the ChangeLog's dirty
+  // list. Follows the entry when it is reallocated under the same key; cleared when the
+  // entry leaves its key (Db::Unlink), so that its new key gets queued.
+  static constexpr uint8_t kDirty = 2;
 
   Entry* next;        // hash chain inside Dict
   uint64_t lsn;       // LSN of the last modification (journal; 0 until journaled)

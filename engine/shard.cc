@@ -33,6 +33,7 @@ int64_t Shard::WallClockMs() {
 
 void Shard::KeyModified(int db, std::string_view key) {
   ++stats_.dirty;
+  changes_.NoteKey(db, key);
   if (observer_ != nullptr) observer_->OnKeyModified(db, key);
 }
 
@@ -211,6 +212,7 @@ void Shard::FlushDb(int index) {
   eviction_pool_.Clear();
   stats_.dirty += db(index).size();
   db(index).Clear();
+  changes_.NoteEmptied(index);
 }
 
 void Shard::FlushAll() {
@@ -220,6 +222,7 @@ void Shard::FlushAll() {
     stats_.dirty += db(i).size();
     db(i).Clear();
   }
+  changes_.NoteEmptied(-1);
 }
 
 void Shard::SwapDb(int a, int b) {
@@ -227,6 +230,16 @@ void Shard::SwapDb(int a, int b) {
   eviction_pool_.Clear();
   db(a).Swap(db(b));
   ++stats_.dirty;
+  // The tier holds keys by db, so a swap is journaled and checkpointed as both dbs
+  // emptied and every key of both written again under its new db.
+  if (!changes_.enabled()) return;
+  for (int index : {a, b}) {
+    changes_.NoteEmptied(index);
+    db(index).ForEach([&](Entry* entry) {
+      entry->flags &= static_cast<uint8_t>(~Entry::kDirty);
+      changes_.NoteKey(index, entry->key());
+    });
+  }
 }
 
 size_t Shard::KeyCount() const {

@@ -8,11 +8,13 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "engine/change_log.h"
 #include "engine/db.h"
 #include "engine/eviction_pool.h"
 #include "engine/status.h"
@@ -122,6 +124,22 @@ class Shard {
   void FlushAll();
   void SwapDb(int a, int b);
 
+  // Journal and checkpoint bookkeeping (engine/change_log.h). The server commits after
+  // every top-level command and housekeeping step; a record, if any, gets the next LSN.
+  ChangeLog& changes() { return changes_; }
+  std::optional<EffectRecord> CommitChanges() {
+    if (!changes_.has_pending()) return std::nullopt;
+    return changes_.Commit(*this, ++last_lsn_);
+  }
+  // Replay of a journal record: stamps what it changed with the record's own LSN.
+  void CommitReplayed(uint64_t lsn) {
+    changes_.CommitReplayed(*this, lsn);
+    if (lsn > last_lsn_) last_lsn_ = lsn;
+  }
+  // The LSN of the last committed change (recovery sets where numbering resumes).
+  uint64_t last_lsn() const { return last_lsn_; }
+  void set_last_lsn(uint64_t lsn) { last_lsn_ = lsn; }
+
   size_t KeyCount() const;
   size_t OverheadBytes() const;
   KeyspaceStats& stats() { return stats_; }
@@ -136,6 +154,8 @@ class Shard {
   EngineOptions options_;
   std::vector<std::unique_ptr<Db>> dbs_;
   KeyspaceObserver* observer_ = nullptr;
+  ChangeLog changes_;
+  uint64_t last_lsn_ = 0;
   KeyspaceStats stats_;
   int64_t now_ms_ = 0;
   bool active_expire_enabled_ = true;

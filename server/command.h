@@ -34,6 +34,7 @@ enum CommandFlag : uint32_t {
   kCmdRandom = 1u << 13,     // output depends on chance or time (affects replay)
   kCmdSkipMonitor = 1u << 14,
   kCmdNoPropagate = 1u << 15,
+  kCmdNoMulti = 1u << 16,    // refused inside MULTI (SAVE)
 };
 
 using CommandHandler = void (*)(CommandContext&);

@@ -41,6 +41,7 @@ Result<std::unique_ptr<CommandTable>> CommandTable::Build() {
   auto table = std::make_unique<CommandTable>();
   RegisterConnectionCommands(*table);
   RegisterServerCommands(*table);
+  RegisterPersistenceCommands(*table);
   RegisterStringCommands(*table);
   RegisterBitCommands(*table);
   RegisterKeyCommands(*table);

@@ -37,6 +37,7 @@ class CommandTable {
 // Registration functions, one per command family (server/commands/*.cc).
 void RegisterConnectionCommands(CommandTable& table);
 void RegisterServerCommands(CommandTable& table);
+void RegisterPersistenceCommands(CommandTable& table);
 void RegisterStringCommands(CommandTable& table);
 void RegisterBitCommands(CommandTable& table);
 void RegisterKeyCommands(CommandTable& table);

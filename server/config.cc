@@ -9,6 +9,7 @@
 
 #include "engine/glob.h"
 #include "engine/number.h"
+#include "tiering/save_rules.h"
 #include "server/command_table.h"
 #include "server/resp_parser.h"
 
@@ -163,6 +164,7 @@ void Config::AddParams() {
   int_param("lfu-decay-time", 0, INT32_MAX, &e.lfu_decay_time);
   int_param("active-expire-effort", 1, 10, &e.active_expire_effort);
   memory_param("proto-max-bulk-len", &s.proto_max_bulk_len);
+  memory_param("journal-max-size", &s.journal_max_size);
   memory_param("client-query-buffer-limit", &s.client_query_buffer_limit);
   add({"client-output-buffer-limit", "", true, true, true,
        [&s](const std::vector<std::string>& v) {
@@ -216,12 +218,9 @@ void Config::AddParams() {
            std::istringstream in(item);
            for (std::string w; in >> w;) words.push_back(w);
          }
-         if (words.size() % 2 != 0) return Invalid("Invalid save parameters");
-         for (const std::string& w : words) {
-           int64_t n;
-           if (!ParseInt64(w, &n) || n < 0) return Invalid("Invalid save parameters");
-         }
-         s.save = JoinWords(words);
+         const std::string joined = JoinWords(words);
+         if (!ParseSaveRules(joined).ok()) return Invalid("Invalid save parameters");
+         s.save = joined;
          return Status::Ok();
        },
        [&s] { return s.save; }});

@@ -47,7 +47,8 @@ struct ServerSettings {
   std::string loglevel = "notice";                 // loglevel
   std::string save = "3600 1 300 100 60 10000";    // save rules (used by persistence)
   bool appendonly = true;                          // appendonly (journal)
-  std::string appendfsync = "everysec";            // appendfsync
+  std::string appendfsync = "everysec";            // appendfsync: always | everysec | no
+  uint64_t journal_max_size = 64ull << 20;         // journal-max-size: a checkpoint round past this
   bool daemonize = false;                          // daemonize (not supported: must be no)
   std::string pidfile;                             // pidfile
   std::string config_file;  // not a parameter: the start-up config file, absolute ("" = none)

@@ -56,6 +56,8 @@ void Connection::Close() {
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
   server_.RemoveClient(this);
+  // Let go of a parked self-reference later, not in the middle of this call.
+  if (parked_self_ != nullptr) asio::post(socket_.get_executor(), [parked = std::move(parked_self_)] {});
 }
 
 void Connection::CloseAfterReply() {
@@ -78,8 +80,23 @@ void Connection::EnsureReadSpace() {
   input_.resize(input_.size() * 2);
 }
 
+void Connection::Resume() {
+  auto self = std::move(parked_self_);  // alive until this returns; re-parks if needed
+  if (closed_) return;
+  if (!client_.suspended) ProcessInput();
+  if (closed_) return;
+  Flush();
+  ReadMore();
+}
+
 void Connection::ReadMore() {
   if (closed_ || read_in_flight_ || read_paused_ || client_.close_after_reply) return;
+  // A held or suspended client is read again by Resume(): with appendfsync always,
+  // what one read brought in shares one fsync.
+  if (client_.suspended || server_.RepliesHeld(client_)) {
+    parked_self_ = shared_from_this();
+    return;
+  }
   EnsureReadSpace();
   read_in_flight_ = true;
   // async_read_some costs one read() per request: asio performs the read when
@@ -120,7 +137,7 @@ void Connection::OnRead(const asio::error_code& error, size_t bytes) {
 }
 
 void Connection::ProcessInput() {
-  while (!closed_ && !client_.close_after_reply && input_pos_ < input_len_) {
+  while (!closed_ && !client_.close_after_reply && !client_.suspended && input_pos_ < input_len_) {
     std::string_view unparsed(input_.data() + input_pos_, input_len_ - input_pos_);
     size_t consumed = 0;
     const auto outcome = parser_.Parse(unparsed, &consumed, &args_);
@@ -164,6 +181,10 @@ bool Connection::OverOutputLimit() {
 
 void Connection::Flush() {
   if (closed_ || write_in_flight_) return;
+  if (server_.RepliesHeld(client_)) {
+    server_.HoldUntilDurable(client_);
+    return;
+  }
   if (client_.output.empty()) {
     if (client_.close_after_reply) Close();
     return;

@@ -31,6 +31,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Close();
   // Sends what is queued, then closes (QUIT, protocol errors).
   void CloseAfterReply();
+  // Goes on after the server held this client (replies waiting for the journal, or a
+  // suspended command): runs buffered commands, sends what may go, reads again.
+  void Resume();
 
   Client& client() { return client_; }
   size_t query_buffer_bytes() const { return input_len_ - input_pos_; }
@@ -65,6 +68,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool read_paused_ = false;  // stopped reading until the output drains
   bool closed_ = false;
   int64_t soft_limit_since_ms_ = -1;
+  // Pending asio handlers keep a connection alive; a held or suspended one has none, so
+  // it keeps itself alive here until Resume() or Close().
+  std::shared_ptr<Connection> parked_self_;
 };
 
 }  // namespace tierkv

@@ -28,6 +28,16 @@ std::string UnknownCommandError(std::span<const std::string_view> args) {
   return text;
 }
 
+// A write, or an EXEC whose queue holds one (Redis judges EXEC by what it will run).
+bool IsWrite(const CommandSpec& spec, const Client& client, const CommandTable& commands) {
+  if (spec.flags & kCmdWrite) return true;
+  if (spec.name != "exec") return false;
+  return std::any_of(client.queued.begin(), client.queued.end(), [&](const std::vector<std::string>& queued) {
+    const CommandSpec* command = commands.Find(queued[0]);
+    return command != nullptr && (command->flags & kCmdWrite);
+  });
+}
+
 }  // namespace
 
 void Server::Execute(Client& client, std::span<const std::string_view> args) {
@@ -35,6 +45,8 @@ void Server::Execute(Client& client, std::span<const std::string_view> args) {
   ++execute_depth_;
   RunCommand(client, args);
   --execute_depth_;
+  // One journal record per top-level command: EXEC's queued commands share one.
+  if (execute_depth_ == 0) CommitChanges(&client);
   // CLIENT REPLY OFF|SKIP drops replies; only at the top level, so that the
   // commands EXEC runs keep their place in EXEC's reply array.
   if (execute_depth_ > 0 || client.reply_mode == Client::ReplyMode::kOn) return;
@@ -103,6 +115,13 @@ void Server::RunCommand(Client& client, std::span<const std::string_view> args) 
 
   const bool over_memory = shard_.options().maxmemory > 0 && !shard_.EnforceMaxmemory().ok();
   if (over_memory && (spec->flags & kCmdDenyOom)) return reject(ErrorText(Status::OutOfMemory()));
+
+  if (client.in_multi && (spec->flags & kCmdNoMulti)) return reject("ERR Command not allowed inside a transaction");
+
+  // While the journal cannot be written, writes are refused and reads go on.
+  if (durability_ != nullptr && !durability_->write_error().empty() && !client.in_multi && IsWrite(*spec, client, *commands_)) {
+    return reject("MISCONF " + durability_->write_error());
+  }
 
   if (client.in_multi && !(spec->flags & kCmdNoQueue)) {
     client.queued.emplace_back(args.begin(), args.end());

@@ -89,6 +89,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   Server server(std::move(settings), engine, std::move(commands.value()));
+  // Recovery runs before the listeners open: a client never sees a half-loaded keyspace.
+  status = server.OpenDurability();
+  if (!status.ok()) {
+    LogWarning("Fatal error loading the data directory: " + status.message());
+    return 1;
+  }
   status = server.Listen();
   if (!status.ok()) {
     LogWarning(status.message());

@@ -58,7 +58,7 @@ void Server::Run() {
   signals_.async_wait([this](const asio::error_code& error, int signal) {
     if (error) return;
     LogWarning(signal == SIGINT ? "Received SIGINT scheduling shutdown..." : "Received SIGTERM scheduling shutdown...");
-    Stop();
+    Shutdown(true, 0);
   });
   RefreshMemoryStats();
   info_.startup_memory = UsedMemory();
@@ -131,6 +131,8 @@ void Server::Cron() {
   const int64_t period_us = 1000000 / std::max(settings_.hz, 1);
   shard_.ActiveExpireCycle(period_us / 4);
   shard_.HousekeepingStep();
+  CommitChanges(nullptr);  // keys expired or evicted above
+  if (durability_ != nullptr && !shutting_down_) durability_->Cron(now);
   RefreshMemoryStats();
   SampleInstantaneousMetrics(*this, now);
   if (settings_.timeout_seconds > 0) {

@@ -21,6 +21,7 @@
 #include "server/info.h"
 #include "server/resp_parser.h"
 #include "server/watch_registry.h"
+#include "tiering/durability.h"
 
 namespace tierkv {
 
@@ -78,12 +79,41 @@ class Server {
   // Called by CONFIG SET after a parameter changes.
   void OnConfigChanged(std::string_view name);
 
+  // Durability (server/persistence.cc). Null with `tier none`, a pure cache.
+  // OpenDurability recovers the keyspace from `dir` and opens the journal; call it
+  // before Listen().
+  Status OpenDurability();
+  Durability* durability() { return durability_.get(); }
+  // Journals what the command just run changed; with appendfsync always, `client`'s
+  // replies are held until the journal has synced that record.
+  void CommitChanges(Client* client);
+  // True while `client` has replies that must wait for the journal; the connection is
+  // resumed (Connection::Resume) once they may go.
+  bool RepliesHeld(const Client& client) const;
+  void HoldUntilDurable(const Client& client);
+  // A suspended client runs no further commands until ResumeClient (SAVE waiting for its
+  // round, SHUTDOWN waiting for the final one).
+  void SuspendClient(Client& client) { client.suspended = true; }
+  void ResumeClient(uint64_t client_id);
+  // Replies +OK (or the error) to a suspended client and lets it go on.
+  void FinishSuspended(uint64_t client_id, const Status& status);
+  // SHUTDOWN and SIGTERM: a final checkpoint round unless `save` is false, then Stop().
+  // `requester` (may be 0) gets the error reply if the round fails and nothing else
+  // keeps the data.
+  void Shutdown(bool save, uint64_t requester);
+  // DEBUG RELOAD: a round, then the keyspace is dropped and recovered from `dir`.
+  // `requester` gets +OK or the error.
+  void ReloadFromDisk(uint64_t requester);
+
  private:
   // Execute without the CLIENT REPLY handling (dispatch.cc).
   void RunCommand(Client& client, std::span<const std::string_view> args);
   void Accept(asio::ip::tcp::acceptor& acceptor);
   void ScheduleCron();
   void Cron();
+  Status ApplyEffect(int db, const Effect& effect);
+  void ReleaseDurableReplies(uint64_t durable_lsn);
+  Connection* FindConnection(uint64_t client_id);
 
   asio::io_context io_{1};
   ServerSettings settings_;
@@ -106,6 +136,9 @@ class Server {
   uint64_t client_output_peak_ = 0;
   InfoCounters info_;
   int execute_depth_ = 0;  // > 1 while EXEC runs its queued commands
+  std::unique_ptr<Durability> durability_;
+  std::vector<uint64_t> held_clients_;  // ids of clients whose replies wait for the journal
+  bool shutting_down_ = false;
   bool stopping_ = false;
 };
 

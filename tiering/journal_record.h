@@ -23,20 +23,14 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/effect_record.h"
 #include "engine/status.h"
 
 namespace tierkv {
 
-// One per-key effect: a Redis command's argument vector, binary-safe.
-using JournalEffect = std::vector<std::string>;
-
-struct JournalRecord {
-  uint64_t lsn = 0;  // monotonic across the whole journal; the scanner checks it
-  uint32_t db = 0;
-  std::vector<JournalEffect> effects;
-
-  bool operator==(const JournalRecord&) const = default;
-};
+// The journal stores the engine's effect records as they are (engine/effect_record.h).
+using JournalEffect = Effect;
+using JournalRecord = EffectRecord;
 
 // u32 payload length + u32 CRC-32C of the payload.
 inline constexpr size_t kJournalRecordHeaderSize = 8;

@@ -178,6 +178,37 @@ Result<std::string> RdbReader::ReadString() {
   return std::string(*bytes);
 }
 
+Status RdbReader::SkipString() {
+  Result<RdbLength> len = ReadLengthOrEncoding();
+  if (!len.ok()) return len.status();
+  uint64_t skip = len->value;
+  if (len->encoded) {
+    switch (len->value) {
+      case kRdbEncInt8:
+        skip = 1;
+        break;
+      case kRdbEncInt16:
+        skip = 2;
+        break;
+      case kRdbEncInt32:
+        skip = 4;
+        break;
+      case kRdbEncLzf: {
+        Result<uint64_t> compressed_len = ReadLength();
+        if (!compressed_len.ok()) return compressed_len.status();
+        Result<uint64_t> original_len = ReadLength();
+        if (!original_len.ok()) return original_len.status();
+        skip = *compressed_len;
+        break;
+      }
+      default:
+        return Status::Corruption("rdb: unknown string encoding");
+    }
+  }
+  Result<std::string_view> bytes = ReadBytes(skip);
+  return bytes.ok() ? Status::Ok() : bytes.status();
+}
+
 Result<std::string> RdbReader::ReadEncodedString(uint64_t encoding) {
   int64_t value = 0;
   switch (encoding) {

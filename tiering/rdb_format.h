@@ -80,6 +80,20 @@ inline constexpr uint8_t kRdbOpcodeExpireTime = 253;
 inline constexpr uint8_t kRdbOpcodeSelectDb = 254;
 inline constexpr uint8_t kRdbOpcodeEof = 255;
 
+// Module data (module values of type kRdbTypeModule2 and MODULE_AUX records) is a
+// sequence of <opcode: length> <operand> ended by kRdbModuleOpcodeEof, which lets a
+// reader without the module skip it (Redis's RDB_MODULE_OPCODE_*).
+inline constexpr uint64_t kRdbModuleOpcodeEof = 0;
+inline constexpr uint64_t kRdbModuleOpcodeSint = 1;    // a length
+inline constexpr uint64_t kRdbModuleOpcodeUint = 2;    // a length
+inline constexpr uint64_t kRdbModuleOpcodeFloat = 3;   // 4 bytes
+inline constexpr uint64_t kRdbModuleOpcodeDouble = 4;  // 8 bytes
+inline constexpr uint64_t kRdbModuleOpcodeString = 5;  // a string
+
+// Node containers in kRdbTypeListQuicklist2 (Redis's QUICKLIST_NODE_CONTAINER_*).
+inline constexpr uint64_t kRdbQuicklistNodePlain = 1;   // one element, stored as is
+inline constexpr uint64_t kRdbQuicklistNodePacked = 2;  // a listpack of elements
+
 // Special string encodings (the E in 11EEEEEE).
 inline constexpr uint8_t kRdbEncInt8 = 0;
 inline constexpr uint8_t kRdbEncInt16 = 1;
@@ -141,6 +155,9 @@ class RdbReader {
   Result<uint64_t> ReadLength();
   // A string in any encoding, decoded (integers back to their decimal text, LZF inflated).
   Result<std::string> ReadString();
+  // Moves past a string in any encoding without decoding it (LZF data is not inflated,
+  // so damage inside compressed bytes goes unnoticed here).
+  Status SkipString();
   Result<uint16_t> ReadUint16LE();
   Result<uint64_t> ReadUint64LE();
 

@@ -27,4 +27,254 @@ Result<RdbObject> ReadRdbObject(RdbReader& reader) {
   }
 }
 
+// ---- Skipping values ----
+//
+// The layouts below follow Redis's rdbSaveObject / rdbLoadObject (7.0, plus 7.2's
+// additions). Every loop iteration consumes at least one byte, so damaged counts end in
+// a truncation error instead of a long spin.
+
+namespace {
+
+Status SkipLength(RdbReader& reader) {
+  Result<uint64_t> len = reader.ReadLength();
+  return len.ok() ? Status::Ok() : len.status();
+}
+
+Status SkipBytes(RdbReader& reader, size_t n) {
+  Result<std::string_view> bytes = reader.ReadBytes(n);
+  return bytes.ok() ? Status::Ok() : bytes.status();
+}
+
+// A count, then that many items of `strings_per_item` strings each (hash: field, value).
+Status SkipCountedStrings(RdbReader& reader, int strings_per_item) {
+  Result<uint64_t> count = reader.ReadLength();
+  if (!count.ok()) return count.status();
+  for (uint64_t i = 0; i < *count; ++i) {
+    for (int s = 0; s < strings_per_item; ++s) {
+      if (Status st = reader.SkipString(); !st.ok()) return st;
+    }
+  }
+  return Status::Ok();
+}
+
+// A score as text (kRdbTypeZSet): a length byte, then that many characters; the lengths
+// 253, 254 and 255 stand for nan, +inf and -inf and have no characters.
+Status SkipTextDouble(RdbReader& reader) {
+  Result<uint8_t> len = reader.ReadByte();
+  if (!len.ok()) return len.status();
+  if (*len >= 253) return Status::Ok();
+  return SkipBytes(reader, *len);
+}
+
+Status SkipZSet(RdbReader& reader, bool binary_scores) {
+  Result<uint64_t> count = reader.ReadLength();
+  if (!count.ok()) return count.status();
+  for (uint64_t i = 0; i < *count; ++i) {
+    if (Status st = reader.SkipString(); !st.ok()) return st;
+    Status score = binary_scores ? SkipBytes(reader, 8) : SkipTextDouble(reader);
+    if (!score.ok()) return score;
+  }
+  return Status::Ok();
+}
+
+Status SkipQuicklist2(RdbReader& reader) {
+  Result<uint64_t> nodes = reader.ReadLength();
+  if (!nodes.ok()) return nodes.status();
+  for (uint64_t i = 0; i < *nodes; ++i) {
+    Result<uint64_t> container = reader.ReadLength();
+    if (!container.ok()) return container.status();
+    if (*container != kRdbQuicklistNodePlain && *container != kRdbQuicklistNodePacked) {
+      return Status::Corruption("rdb: unknown quicklist node container " + std::to_string(*container));
+    }
+    if (Status st = reader.SkipString(); !st.ok()) return st;
+  }
+  return Status::Ok();
+}
+
+// Stream IDs in PELs are written raw: 16 bytes (ms and seq, big-endian), no length.
+constexpr size_t kRawStreamIdSize = 16;
+constexpr size_t kMillisecondTimeSize = 8;
+
+// A PEL: <count> then per entry the raw ID, and for a group's PEL (with_nacks) the
+// delivery time (8 bytes) and delivery count (a length).
+Status SkipStreamPel(RdbReader& reader, bool with_nacks) {
+  Result<uint64_t> count = reader.ReadLength();
+  if (!count.ok()) return count.status();
+  for (uint64_t i = 0; i < *count; ++i) {
+    if (Status st = SkipBytes(reader, kRawStreamIdSize); !st.ok()) return st;
+    if (!with_nacks) continue;
+    if (Status st = SkipBytes(reader, kMillisecondTimeSize); !st.ok()) return st;
+    if (Status st = SkipLength(reader); !st.ok()) return st;
+  }
+  return Status::Ok();
+}
+
+// Streams: the listpacks (each keyed by its master ID), the metadata, then the consumer
+// groups with their PELs and consumers. Version 2 (7.0) adds the first ID, the max
+// deleted ID, entries_added and each group's entries_read; version 3 (7.2) adds each
+// consumer's active time.
+Status SkipStream(RdbReader& reader, uint8_t type) {
+  const bool v2 = type == kRdbTypeStreamListpacks2 || type == kRdbTypeStreamListpacks3;
+  const bool v3 = type == kRdbTypeStreamListpacks3;
+  if (Status st = SkipCountedStrings(reader, 2); !st.ok()) return st;  // master ID, listpack
+  // length, last ID (ms, seq) [, first ID (ms, seq), max deleted ID (ms, seq), entries_added]
+  const int metadata_lengths = v2 ? 8 : 3;
+  for (int i = 0; i < metadata_lengths; ++i) {
+    if (Status st = SkipLength(reader); !st.ok()) return st;
+  }
+  Result<uint64_t> groups = reader.ReadLength();
+  if (!groups.ok()) return groups.status();
+  for (uint64_t g = 0; g < *groups; ++g) {
+    if (Status st = reader.SkipString(); !st.ok()) return st;  // group name
+    // last delivered ID (ms, seq) [, entries_read]
+    for (int i = 0; i < (v2 ? 3 : 2); ++i) {
+      if (Status st = SkipLength(reader); !st.ok()) return st;
+    }
+    if (Status st = SkipStreamPel(reader, /*with_nacks=*/true); !st.ok()) return st;
+    Result<uint64_t> consumers = reader.ReadLength();
+    if (!consumers.ok()) return consumers.status();
+    for (uint64_t c = 0; c < *consumers; ++c) {
+      if (Status st = reader.SkipString(); !st.ok()) return st;  // consumer name
+      // seen time [, active time]
+      if (Status st = SkipBytes(reader, kMillisecondTimeSize * (v3 ? 2 : 1)); !st.ok()) return st;
+      if (Status st = SkipStreamPel(reader, /*with_nacks=*/false); !st.ok()) return st;
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status SkipRdbModuleData(RdbReader& reader) {
+  while (true) {
+    Result<uint64_t> opcode = reader.ReadLength();
+    if (!opcode.ok()) return opcode.status();
+    Status st;
+    switch (*opcode) {
+      case kRdbModuleOpcodeEof:
+        return Status::Ok();
+      case kRdbModuleOpcodeSint:
+      case kRdbModuleOpcodeUint:
+        st = SkipLength(reader);
+        break;
+      case kRdbModuleOpcodeFloat:
+        st = SkipBytes(reader, 4);
+        break;
+      case kRdbModuleOpcodeDouble:
+        st = SkipBytes(reader, 8);
+        break;
+      case kRdbModuleOpcodeString:
+        st = reader.SkipString();
+        break;
+      default:
+        return Status::Corruption("rdb: unknown module data opcode " + std::to_string(*opcode));
+    }
+    if (!st.ok()) return st;
+  }
+}
+
+Status SkipRdbValue(RdbReader& reader, uint8_t type) {
+  switch (type) {
+    case kRdbTypeString:
+      return reader.SkipString();
+    case kRdbTypeList:
+    case kRdbTypeSet:
+    case kRdbTypeListQuicklist:  // a count of ziplists
+      return SkipCountedStrings(reader, 1);
+    case kRdbTypeHash:
+      return SkipCountedStrings(reader, 2);
+    case kRdbTypeZSet:
+      return SkipZSet(reader, /*binary_scores=*/false);
+    case kRdbTypeZSet2:
+      return SkipZSet(reader, /*binary_scores=*/true);
+    // One string holding a whole zipmap, ziplist, intset or listpack.
+    case kRdbTypeHashZipmap:
+    case kRdbTypeListZiplist:
+    case kRdbTypeSetIntset:
+    case kRdbTypeZSetZiplist:
+    case kRdbTypeHashZiplist:
+    case kRdbTypeHashListpack:
+    case kRdbTypeZSetListpack:
+    case kRdbTypeSetListpack:
+      return reader.SkipString();
+    case kRdbTypeListQuicklist2:
+      return SkipQuicklist2(reader);
+    case kRdbTypeStreamListpacks:
+    case kRdbTypeStreamListpacks2:
+    case kRdbTypeStreamListpacks3:
+      return SkipStream(reader, type);
+    case kRdbTypeModule2: {
+      if (Status st = SkipLength(reader); !st.ok()) return st;  // module type id
+      return SkipRdbModuleData(reader);
+    }
+    case kRdbTypeModulePreGa:
+      return Status::Corruption(
+          "rdb: cannot skip a module value of type 6 (pre-release module format: only the module can parse it)");
+    default:
+      return Status::Corruption("rdb: not an object type: " + std::to_string(type));
+  }
+}
+
+std::string_view RdbTypeName(uint8_t type) {
+  switch (type) {
+    case kRdbTypeString: return "string";
+    case kRdbTypeList: return "list";
+    case kRdbTypeSet: return "set";
+    case kRdbTypeZSet: return "zset";
+    case kRdbTypeHash: return "hash";
+    case kRdbTypeZSet2: return "zset-2";
+    case kRdbTypeModulePreGa: return "module-pre-ga";
+    case kRdbTypeModule2: return "module-2";
+    case kRdbTypeHashZipmap: return "hash-zipmap";
+    case kRdbTypeListZiplist: return "list-ziplist";
+    case kRdbTypeSetIntset: return "set-intset";
+    case kRdbTypeZSetZiplist: return "zset-ziplist";
+    case kRdbTypeHashZiplist: return "hash-ziplist";
+    case kRdbTypeListQuicklist: return "list-quicklist";
+    case kRdbTypeStreamListpacks: return "stream-listpacks";
+    case kRdbTypeHashListpack: return "hash-listpack";
+    case kRdbTypeZSetListpack: return "zset-listpack";
+    case kRdbTypeListQuicklist2: return "list-quicklist-2";
+    case kRdbTypeStreamListpacks2: return "stream-listpacks-2";
+    case kRdbTypeSetListpack: return "set-listpack";
+    case kRdbTypeStreamListpacks3: return "stream-listpacks-3";
+    default: return "unknown";
+  }
+}
+
+std::string_view RdbTypeRedisName(uint8_t type) {
+  switch (type) {
+    case kRdbTypeString:
+      return "string";
+    case kRdbTypeList:
+    case kRdbTypeListZiplist:
+    case kRdbTypeListQuicklist:
+    case kRdbTypeListQuicklist2:
+      return "list";
+    case kRdbTypeSet:
+    case kRdbTypeSetIntset:
+    case kRdbTypeSetListpack:
+      return "set";
+    case kRdbTypeZSet:
+    case kRdbTypeZSet2:
+    case kRdbTypeZSetZiplist:
+    case kRdbTypeZSetListpack:
+      return "zset";
+    case kRdbTypeHash:
+    case kRdbTypeHashZipmap:
+    case kRdbTypeHashZiplist:
+    case kRdbTypeHashListpack:
+      return "hash";
+    case kRdbTypeStreamListpacks:
+    case kRdbTypeStreamListpacks2:
+    case kRdbTypeStreamListpacks3:
+      return "stream";
+    case kRdbTypeModulePreGa:
+    case kRdbTypeModule2:
+      return "module";
+    default:
+      return "unknown";
+  }
+}
+
 }  // namespace tierkv

@@ -38,4 +38,22 @@ void WriteRdbStringObject(RdbWriter& writer, std::string_view value);
 // opcode, is Status::Corruption with a message naming it.
 Result<RdbObject> ReadRdbObject(RdbReader& reader);
 
+// Moves past the value of an object whose type byte `type` has already been read,
+// following the RDB layout of every type Redis up to 7.2 writes, without decoding it:
+// lengths and string framing are checked, the contents of listpacks, ziplists, intsets
+// and LZF data are not. So a reader can step over values it does not support.
+// Corruption for an unknown type id, damaged framing, truncation, and for
+// kRdbTypeModulePreGa, whose data only the module itself can parse.
+Status SkipRdbValue(RdbReader& reader, uint8_t type);
+
+// Moves past self-describing module data: <opcode> <operand> ... kRdbModuleOpcodeEof.
+Status SkipRdbModuleData(RdbReader& reader);
+
+// The encoding's name for an object type id, e.g. "hash-listpack", "list-quicklist-2";
+// "unknown" for other bytes. For reports and error messages.
+std::string_view RdbTypeName(uint8_t type);
+// What Redis's TYPE command answers for a key of that type id: "string", "list", "set",
+// "zset", "hash", "stream", "module"; "unknown" for other bytes.
+std::string_view RdbTypeRedisName(uint8_t type);
+
 }  // namespace tierkv

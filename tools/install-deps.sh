@@ -10,6 +10,7 @@ PACKAGES=(
   libasio-dev                       # networking (standalone asio)
   libjemalloc-dev                   # allocator with exact statistics for INFO memory
   libxxhash-dev                     # fast keyspace hashing
+  librocksdb-dev                    # RocksTier, the disk tier (Debian 12: RocksDB 7.8)
   libgtest-dev libgmock-dev         # unit tests
   libbenchmark-dev                  # micro-benchmarks
   libhiredis-dev                    # C client for integration tests

@@ -28,7 +28,7 @@ constexpr FlagName kFlagNames[] = {
     {kCmdAdmin, "admin"},       {kCmdPubSub, "pubsub"},       {kCmdNoScript, "noscript"},
     {kCmdBlocking, "blocking"}, {kCmdLoading, "loading"},     {kCmdStale, "stale"},
     {kCmdSkipMonitor, "skip_monitor"}, {kCmdFast, "fast"},    {kCmdNoAuth, "no_auth"},
-    {kCmdAllowBusy, "allow_busy"},
+    {kCmdNoMulti, "no_multi"},  {kCmdAllowBusy, "allow_busy"},
 };
 
 std::vector<std::string> FlagNames(const CommandSpec& spec) {

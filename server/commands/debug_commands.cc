@@ -180,6 +180,12 @@ void CmdDebug(CommandContext& ctx) {
     return ctx.reply().Ok();
   }
   if (IsOption(sub, "protocol") && argc == 3) return DebugProtocol(ctx);
+  if (IsOption(sub, "reload") && argc == 2) {
+    // A checkpoint round, then the keyspace is dropped and recovered from disk.
+    if (ctx.server.durability() == nullptr) return ctx.reply().Ok();
+    ctx.server.SuspendClient(ctx.client);
+    return ctx.server.ReloadFromDisk(ctx.client.id);
+  }
   if (IsOption(sub, "error") && argc == 3) return ctx.reply().Error(ctx.arg(2));
   ctx.reply().Error("ERR unknown subcommand or wrong number of arguments for '" + std::string(sub.substr(0, 128)) +
                     "'. Try DEBUG HELP.");

@@ -54,6 +54,7 @@ void CmdTime(CommandContext& ctx) {
 }
 
 void CmdShutdown(CommandContext& ctx) {
+  bool save = true;
   for (size_t i = 1; i < ctx.argc(); ++i) {
     std::string_view option = ctx.arg(i);
     if (!IsOption(option, "NOSAVE") && !IsOption(option, "SAVE") && !IsOption(option, "NOW") &&
@@ -61,9 +62,12 @@ void CmdShutdown(CommandContext& ctx) {
       return ReplyError(ctx.reply(), Status::Syntax());
     }
     if (IsOption(option, "ABORT")) return ctx.reply().Error("ERR No shutdown in progress.");
+    if (IsOption(option, "NOSAVE")) save = false;
   }
-  // No reply: the connection closes as the server exits, as in Redis.
-  asio::post(ctx.server.io(), [&server = ctx.server] { server.Stop(); });
+  // No reply on success: the connection closes as the server exits, as in Redis. The
+  // client waits (suspended) while the final checkpoint round runs.
+  ctx.server.SuspendClient(ctx.client);
+  asio::post(ctx.server.io(), [&server = ctx.server, save, id = ctx.client.id] { server.Shutdown(save, id); });
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <memory>
+#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
@@ -91,7 +92,11 @@ class ServerProcess {
     return nullptr;
   }
 
-  ~ServerProcess() { Stop(); }
+  ~ServerProcess() {
+    Stop();
+    std::error_code ignored;
+    if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
+  }
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
 
@@ -135,9 +140,12 @@ class ServerProcess {
   bool Launch(const std::string& binary, int port, const std::vector<std::string>& extra_args) {
     if (port <= 0) return false;
     port_ = port;
+    // Each server gets its own data directory: the tier and journal live there.
     dir_ = "/tmp/tierkv-test-" + std::to_string(getpid()) + "-" + std::to_string(port);
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
     std::vector<std::string> args = {binary, "--port", std::to_string(port), "--bind", "127.0.0.1",
-                                     "--save", "", "--appendonly", "no", "--dir", "/tmp",
+                                     "--save", "", "--appendonly", "no", "--dir", dir_,
                                      "--loglevel", "warning"};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     std::vector<char*> argv;

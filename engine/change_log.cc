@@ -1,0 +1,127 @@
+#include "engine/change_log.h"
+
+#include <string>
+#include <unordered_map>
+
+#include "engine/shard.h"
+
+namespace tierkv {
+namespace {
+
+// The effect that recreates `entry` exactly, whatever it was before.
+void AppendStateEffect(const Entry& entry, std::vector<Effect>* effects) {
+  // Only strings exist so far; each collection type adds its own full-state effect here
+  // when it arrives (the tier's RDB serialization can carry any of them through RESTORE).
+  if (entry.type != ValueType::kString) {
+    std::abort();  // unreachable until the collection types exist
+  }
+  Effect effect{"SET", std::string(entry.key()), std::string(entry.string_value())};
+  if (entry.has_expire()) {
+    effect.emplace_back("PXAT");
+    effect.push_back(std::to_string(entry.expire_at()));
+  }
+  effects->push_back(std::move(effect));
+}
+
+std::string EventKey(int db, std::string_view key) {
+  std::string id = std::to_string(db);
+  id.push_back(':');
+  id.append(key);
+  return id;
+}
+
+}  // namespace
+
+void ChangeLog::NoteKey(int db, std::string_view key) {
+  if (enabled_) events_.push_back({db, false, std::string(key)});
+}
+
+void ChangeLog::NoteEmptied(int db) {
+  if (enabled_) events_.push_back({db, true, {}});
+}
+
+template <typename Visit>
+void ChangeLog::ForEachFinalEvent(Visit&& visit) const {
+  if (events_.size() == 1) {
+    visit(events_.front());
+    return;
+  }
+  std::unordered_map<std::string, size_t> last_mention;
+  for (size_t i = 0; i < events_.size(); ++i) {
+    if (!events_[i].emptied) last_mention[EventKey(events_[i].db, events_[i].key)] = i;
+  }
+  for (size_t i = 0; i < events_.size(); ++i) {
+    const Event& event = events_[i];
+    if (event.emptied || last_mention[EventKey(event.db, event.key)] == i) visit(event);
+  }
+}
+
+std::optional<EffectRecord> ChangeLog::Commit(Shard& shard, uint64_t lsn) {
+  if (events_.empty()) return std::nullopt;
+  EffectRecord record;
+  record.lsn = lsn;
+  record.db = static_cast<uint32_t>(events_.front().db < 0 ? 0 : events_.front().db);
+  int current_db = static_cast<int>(record.db);
+  ForEachFinalEvent([&](const Event& event) {
+    if (event.emptied && event.db < 0) {
+      record.effects.push_back({"FLUSHALL"});
+      return;
+    }
+    if (event.db != current_db) {
+      record.effects.push_back({"SELECT", std::to_string(event.db)});
+      current_db = event.db;
+    }
+    if (event.emptied) {
+      record.effects.push_back({"FLUSHDB"});
+      return;
+    }
+    const Entry* entry = shard.db(event.db).Peek(event.key);
+    if (entry == nullptr) {
+      record.effects.push_back({"DEL", event.key});
+    } else {
+      AppendStateEffect(*entry, &record.effects);
+    }
+  });
+  StampAndQueue(shard, lsn);
+  return record;
+}
+
+void ChangeLog::CommitReplayed(Shard& shard, uint64_t lsn) { StampAndQueue(shard, lsn); }
+
+void ChangeLog::StampAndQueue(Shard& shard, uint64_t lsn) {
+  ForEachFinalEvent([&](const Event& event) {
+    if (event.emptied) {
+      const int first = event.db < 0 ? 0 : event.db;
+      const int last = event.db < 0 ? shard.db_count() - 1 : event.db;
+      for (int db = first; db <= last; ++db) dirty_.push_back({DirtyItem::Kind::kEraseDb, db, {}});
+      return;
+    }
+    Entry* entry = shard.db(event.db).Peek(event.key);
+    if (entry != nullptr) {
+      entry->lsn = lsn;
+      // An entry already queued (and not yet written by a round) needs no second item:
+      // the round writes whatever state it has by then.
+      if (entry->flags & Entry::kDirty) return;
+      entry->flags |= Entry::kDirty;
+    }
+    dirty_.push_back({DirtyItem::Kind::kKey, event.db, event.key});
+  });
+  events_.clear();
+}
+
+std::vector<DirtyItem> ChangeLog::TakeDirty() {
+  std::vector<DirtyItem> taken;
+  taken.swap(dirty_);
+  return taken;
+}
+
+void ChangeLog::GiveBackDirty(Shard& shard, std::vector<DirtyItem> items) {
+  for (const DirtyItem& item : items) {
+    if (item.kind != DirtyItem::Kind::kKey) continue;
+    if (Entry* entry = shard.db(item.db).Peek(item.key)) entry->flags |= Entry::kDirty;
+  }
+  items.insert(items.end(), std::make_move_iterator(dirty_.begin()), std::make_move_iterator(dirty_.end()));
+  dirty_ = std::move(items);
+}
+
+}  // namespace tierkv

@@ -1,0 +1,85 @@
+// ChangeLog: turns the key changes a command makes into its effect record and into the
+// list of keys a checkpoint must write.
+//
+// Write operations report each key they touch (Shard::KeyModified) and each database they
+// empty (Shard::FlushDb/FlushAll/SwapDb). When the command ends, Commit() reads the final
+// state of every touched key and writes one effect per key: SET with the resulting value
+// and absolute expiry for a string, DEL for a key that is gone, FLUSHDB / FLUSHALL where a
+// database was emptied. Emitting resulting states rather than the commands themselves is
+// what makes effects deterministic and self-contained per key for every command at once
+// (INCRBYFLOAT's result, RENAME's two keys, expiry as an absolute time), and what makes a
+// MULTI/EXEC one record. The same Commit stamps every touched entry with the record's LSN
+// and queues it for the next checkpoint round (the dirty list).
+//
+// Thread-safety: engine thread only (owned by the Shard).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/effect_record.h"
+
+namespace tierkv {
+
+class Shard;
+
+// A change a checkpoint round must carry into the tier.
+struct DirtyItem {
+  enum class Kind : uint8_t {
+    kKey,      // write the key's current state, or a tombstone if it is gone
+    kEraseDb,  // db was emptied here: erase the whole db in the tier before what follows
+  };
+  Kind kind = Kind::kKey;
+  int db = 0;
+  std::string key;
+};
+
+class ChangeLog {
+ public:
+  // Tracking is off for a server without a tier (a pure cache): Note* calls cost nothing
+  // and Commit never produces a record.
+  bool enabled() const { return enabled_; }
+  void set_enabled(bool enabled) { enabled_ = enabled; }
+
+  void NoteKey(int db, std::string_view key);
+  // db == -1: every database.
+  void NoteEmptied(int db);
+  bool has_pending() const { return !events_.empty(); }
+
+  // Builds the record of everything noted since the last Commit under `lsn`, stamps the
+  // touched entries with it and queues them as dirty. nullopt if nothing was noted.
+  std::optional<EffectRecord> Commit(Shard& shard, uint64_t lsn);
+  // The same stamping and dirty-queueing, without building a record: for replay, whose
+  // record is already in the journal.
+  void CommitReplayed(Shard& shard, uint64_t lsn);
+
+  // The dirty list, in change order. A round takes it whole; a failed round gives its
+  // unwritten part back in front of what accumulated meanwhile.
+  std::vector<DirtyItem> TakeDirty();
+  // Queues an item directly (recovery's replayed FLUSHDB, which has no effects to commit).
+  void QueueDirty(DirtyItem item) { dirty_.push_back(std::move(item)); }
+  // Entries the round had already marked written are marked dirty again.
+  void GiveBackDirty(Shard& shard, std::vector<DirtyItem> items);
+  size_t dirty_count() const { return dirty_.size(); }
+
+ private:
+  struct Event {
+    int db;          // -1 with emptied: every db
+    bool emptied;    // a FLUSHDB/FLUSHALL point rather than a key
+    std::string key;
+  };
+  // Calls `visit` for every event that decides final state: db-emptying events, and each
+  // key at its last mention (where its final state belongs in the order).
+  template <typename Visit>
+  void ForEachFinalEvent(Visit&& visit) const;
+  void StampAndQueue(Shard& shard, uint64_t lsn);
+
+  bool enabled_ = false;
+  std::vector<Event> events_;
+  std::vector<DirtyItem> dirty_;
+};
+
+}  // namespace tierkv

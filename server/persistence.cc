@@ -1,0 +1,192 @@
+// Server's side of durability: opening it at start-up (recovery), committing each
+// command's changes to the journal, holding replies for appendfsync always, suspending
+// clients that wait for a round (SAVE, SHUTDOWN, DEBUG RELOAD).
+#include <algorithm>
+#include <cstdio>
+
+#include "server/command_context.h"
+#include "server/connection.h"
+#include "server/error_reply.h"
+#include "server/log.h"
+#include "server/server.h"
+#include "tiering/rocks_tier.h"
+
+namespace tierkv {
+namespace {
+
+// The tier's block cache: a sixteenth of maxmemory within [8 MiB, 1 GiB], 64 MiB when
+// memory is unlimited. RocksDB allocates it from our allocator, so used_memory counts it.
+size_t TierCacheBytes(size_t maxmemory) {
+  if (maxmemory == 0) return 64u << 20;
+  return std::clamp<size_t>(maxmemory / 16, 8u << 20, 1u << 30);
+}
+
+FsyncPolicy FsyncPolicyNamed(const std::string& name) {
+  if (name == "always") return FsyncPolicy::kAlways;
+  if (name == "no") return FsyncPolicy::kNo;
+  return FsyncPolicy::kEverySec;
+}
+
+// "1.234", as Redis logs load times.
+std::string FormatSeconds(int64_t ms) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.3f", static_cast<double>(ms) / 1000.0);
+  return text;
+}
+
+}  // namespace
+
+Status Server::OpenDurability() {
+  if (settings_.tier == "none") return Status::Ok();
+  RocksTierOptions tier_options;
+  tier_options.path = settings_.dir + "/tier";
+  tier_options.block_cache_bytes = TierCacheBytes(shard_.options().maxmemory);
+  auto tier = RocksTier::Open(tier_options);
+  if (!tier.ok()) return tier.status();
+  auto rules = ParseSaveRules(settings_.save);
+  if (!rules.ok()) return rules.status();
+
+  DurabilityOptions options;
+  options.dir = settings_.dir;
+  options.journal = settings_.appendonly;
+  options.fsync = FsyncPolicyNamed(settings_.appendfsync);
+  options.journal_max_size = settings_.journal_max_size;
+  options.save_rules = std::move(*rules);
+  options.post_to_engine = [this](std::function<void()> task) { asio::post(io_, std::move(task)); };
+  options.apply = [this](int db, const Effect& effect) { return ApplyEffect(db, effect); };
+  options.log = [](const std::string& line) { LogNotice(line); };
+  options.warn = [](const std::string& line) { LogWarning(line); };
+  options.on_durable = [this](uint64_t lsn) { ReleaseDurableReplies(lsn); };
+  auto opened = Durability::Open(shard_, std::move(*tier), std::move(options));
+  if (!opened.ok()) return opened.status();
+  durability_ = std::move(*opened);
+  const RecoveryReport& report = durability_->recovery();
+  LogNotice("DB loaded from disk: " + FormatSeconds(report.elapsed_ms) + " seconds (" +
+            std::to_string(report.keys_loaded) + " keys, " + std::to_string(report.records_replayed) +
+            " journal records)");
+  return Status::Ok();
+}
+
+// Runs one journal effect through its command's handler, as a client with no
+// connection would. The command code is the one definition of what an effect does.
+Status Server::ApplyEffect(int db, const Effect& effect) {
+  const CommandSpec* spec = effect.empty() ? nullptr : commands_->Find(effect[0]);
+  if (spec == nullptr || spec->handler == nullptr) {
+    return Status::Corruption("unknown effect '" + (effect.empty() ? std::string() : effect[0]) + "'");
+  }
+  Client replayer(0);
+  replayer.db = db;
+  replayer.authenticated = true;
+  std::vector<std::string_view> args(effect.begin(), effect.end());
+  shard_.set_now_ms(Shard::WallClockMs());
+  CommandContext context{*this, replayer, shard_, *spec, args};
+  spec->handler(context);
+  if (!replayer.output.empty() && replayer.output[0] == '-') {
+    return Status::Error(replayer.output.substr(1, replayer.output.find('\r') - 1));
+  }
+  return Status::Ok();
+}
+
+void Server::CommitChanges(Client* client) {
+  if (durability_ == nullptr) return;
+  const uint64_t lsn = durability_->CommitChanges();
+  if (lsn != 0 && client != nullptr && durability_->holds_replies()) client->wait_durable_lsn = lsn;
+}
+
+bool Server::RepliesHeld(const Client& client) const {
+  return client.wait_durable_lsn != 0 && durability_ != nullptr && client.wait_durable_lsn > durability_->durable_lsn();
+}
+
+void Server::HoldUntilDurable(const Client& client) {
+  if (std::find(held_clients_.begin(), held_clients_.end(), client.id) == held_clients_.end()) {
+    held_clients_.push_back(client.id);
+  }
+}
+
+void Server::ReleaseDurableReplies(uint64_t durable_lsn) {
+  std::vector<uint64_t> held;
+  held.swap(held_clients_);
+  for (uint64_t id : held) {
+    Connection* connection = FindConnection(id);
+    if (connection == nullptr) continue;
+    if (connection->client().wait_durable_lsn > durable_lsn) {
+      held_clients_.push_back(id);
+      continue;
+    }
+    connection->client().wait_durable_lsn = 0;
+    connection->Resume();
+  }
+}
+
+Connection* Server::FindConnection(uint64_t client_id) {
+  auto found = clients_.find(client_id);
+  return found == clients_.end() ? nullptr : found->second;
+}
+
+void Server::ResumeClient(uint64_t client_id) {
+  Connection* connection = FindConnection(client_id);
+  if (connection == nullptr) return;
+  connection->client().suspended = false;
+  connection->Resume();
+}
+
+void Server::FinishSuspended(uint64_t client_id, const Status& status) {
+  Connection* connection = FindConnection(client_id);
+  if (connection == nullptr) return;
+  Client& client = connection->client();
+  if (status.ok()) {
+    client.reply.Ok();
+  } else {
+    ReplyError(client.reply, status);
+  }
+  ResumeClient(client_id);
+}
+
+void Server::Shutdown(bool save, uint64_t requester) {
+  if (shutting_down_ || stopping_) return;
+  if (durability_ == nullptr || !save) {
+    Stop();
+    return;
+  }
+  shutting_down_ = true;
+  LogNotice("Saving the final checkpoint before exiting.");
+  // A round already running covers only what was dirty when it began: wait for it, then
+  // run the final one.
+  durability_->AfterRound([this, requester](const Status&) {
+    durability_->StartRound([this, requester](const Status& status) {
+      if (status.ok()) {
+        LogNotice("DB saved on disk");
+        Stop();
+        return;
+      }
+      if (settings_.appendonly && durability_->write_error().empty()) {
+        LogWarning("The final checkpoint failed (" + status.message() + "); the journal holds every write");
+        Stop();
+        return;
+      }
+      LogWarning("Error trying to save the DB, can't exit.");
+      shutting_down_ = false;
+      FinishSuspended(requester, Status::Error("ERR Errors trying to SHUTDOWN. Check logs."));
+    });
+  });
+}
+
+void Server::ReloadFromDisk(uint64_t requester) {
+  durability_->AfterRound([this, requester](const Status&) {
+    durability_->StartRound([this, requester](const Status& saved) {
+      if (!saved.ok()) return FinishSuspended(requester, Status::Error("ERR Error trying to save the DB"));
+      // Not from inside the round's own completion: the durability object goes away.
+      asio::post(io_, [this, requester] {
+        durability_.reset();
+        shard_.DbChanged(-1);  // WATCHers see every key change, as with FLUSHALL
+        for (int db = 0; db < shard_.db_count(); ++db) shard_.db(db).Clear();
+        (void)shard_.changes().TakeDirty();
+        Status reopened = OpenDurability();
+        if (!reopened.ok()) LogWarning("DEBUG RELOAD could not recover: " + reopened.message());
+        FinishSuspended(requester, reopened.ok() ? Status::Ok() : Status::Error("ERR Error trying to load the RDB dump"));
+      });
+    });
+  });
+}
+
+}  // namespace tierkv

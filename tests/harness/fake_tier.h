@@ -1,0 +1,212 @@
+// FakeTier: the Tier (tiering/tier.h) in memory, for tests of what sits above a tier
+// (checkpoints, recovery, tiering) without a disk.
+//
+// What a test can do with it besides the Tier calls:
+//   - crash: CrashAndLoseUncommitted() drops every Write() since the last successful
+//     Commit(), as a process crash would with RocksTier;
+//   - fail on demand: FailNextWrites / FailNextCommits / FailNextReads make the next n
+//     calls return the given Status and change nothing (a failed Write applies nothing,
+//     like a failed atomic batch);
+//   - stall on demand: StallWrites() / StallCommits() close a gate that blocks those calls
+//     on entry until Release...(); WaitUntilStalled...(n) returns once n calls are held,
+//     so a test knows a batch is in flight and can check the engine keeps serving;
+//   - count: counters() reports calls, ops and bytes.
+// Tombstones are stored without expire or value, as RocksTier stores them, so both
+// backends answer alike.
+//
+// Thread-safety: every method may be called from any thread; one mutex guards the state.
+// A stalled call waits without holding it, so reads go on while writes are held. ForEach
+// visits a copy taken under the mutex, so `visit` may call back into the tier.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
+
+#include "tiering/tier.h"
+
+namespace tierkv::testing {
+
+struct FakeTierCounters {
+  uint64_t writes = 0;         // successful Write() calls
+  uint64_t ops = 0;            // batch ops they applied
+  uint64_t bytes_written = 0;  // key + value bytes of the entries they put
+  uint64_t commits = 0;        // successful Commit() calls
+  uint64_t gets = 0;           // Get() calls that reached the data
+};
+
+class FakeTier final : public Tier {
+ public:
+  // --- Tier ---
+  Status Write(const TierBatch& batch) override {
+    std::unique_lock lock(mu_);
+    write_gate_.PassWhenOpen(lock, cv_);
+    if (Status failure = write_failures_.Take(); !failure.ok()) return failure;
+    for (const TierBatch::Op& op : batch.ops()) Apply(op);
+    ++counters_.writes;
+    counters_.ops += batch.size();
+    return Status::Ok();
+  }
+
+  Status Commit(uint64_t checkpoint_lsn) override {
+    std::unique_lock lock(mu_);
+    commit_gate_.PassWhenOpen(lock, cv_);
+    if (Status failure = commit_failures_.Take(); !failure.ok()) return failure;
+    committed_ = live_;
+    committed_metadata_.checkpoint_lsn = checkpoint_lsn;
+    ++counters_.commits;
+    return Status::Ok();
+  }
+
+  Result<std::optional<TierEntry>> Get(uint32_t db, std::string_view key) override {
+    std::lock_guard lock(mu_);
+    if (Status failure = read_failures_.Take(); !failure.ok()) return failure;
+    ++counters_.gets;
+    auto it = live_.find({db, std::string(key)});
+    if (it == live_.end()) return std::optional<TierEntry>();
+    return std::optional<TierEntry>(it->second);
+  }
+
+  Status ForEach(const std::function<Status(TierEntry&&)>& visit) override {
+    Entries snapshot;
+    {
+      std::lock_guard lock(mu_);
+      if (Status failure = read_failures_.Take(); !failure.ok()) return failure;
+      snapshot = live_;
+    }
+    for (auto& [where, entry] : snapshot) {
+      if (Status visited = visit(std::move(entry)); !visited.ok()) return visited;
+    }
+    return Status::Ok();
+  }
+
+  Result<TierMetadata> ReadMetadata() override {
+    std::lock_guard lock(mu_);
+    if (Status failure = read_failures_.Take(); !failure.ok()) return failure;
+    return committed_metadata_;
+  }
+
+  TierStats stats() const override {
+    std::lock_guard lock(mu_);
+    TierStats stats;
+    stats.keys = live_.size();
+    for (const auto& [where, entry] : live_) stats.memory_bytes += entry.key.size() + entry.value.size();
+    for (const auto& [where, entry] : committed_) stats.disk_bytes += entry.key.size() + entry.value.size();
+    return stats;
+  }
+
+  // --- Test controls ---
+
+  // Reverts to the state of the last successful Commit() (empty if none).
+  void CrashAndLoseUncommitted() {
+    std::lock_guard lock(mu_);
+    live_ = committed_;
+  }
+
+  void FailNextWrites(int count, Status status) { Arm(write_failures_, count, std::move(status)); }
+  void FailNextCommits(int count, Status status) { Arm(commit_failures_, count, std::move(status)); }
+  // Get, ForEach and ReadMetadata.
+  void FailNextReads(int count, Status status) { Arm(read_failures_, count, std::move(status)); }
+
+  void StallWrites() { SetGate(write_gate_, true); }
+  void ReleaseWrites() { SetGate(write_gate_, false); }
+  void StallCommits() { SetGate(commit_gate_, true); }
+  void ReleaseCommits() { SetGate(commit_gate_, false); }
+  // True once `count` calls wait at the gate; false after `timeout` (so a bug fails the
+  // test instead of hanging it).
+  bool WaitUntilWritesStalled(int count, std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+    return WaitForGate(write_gate_, count, timeout);
+  }
+  bool WaitUntilCommitsStalled(int count, std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+    return WaitForGate(commit_gate_, count, timeout);
+  }
+
+  FakeTierCounters counters() const {
+    std::lock_guard lock(mu_);
+    return counters_;
+  }
+
+ private:
+  using Entries = std::map<std::pair<uint32_t, std::string>, TierEntry>;
+
+  struct Failures {
+    int remaining = 0;
+    Status status;
+    Status Take() {
+      if (remaining == 0) return Status::Ok();
+      --remaining;
+      return status;
+    }
+  };
+
+  struct Gate {
+    bool closed = false;
+    int waiting = 0;
+    void PassWhenOpen(std::unique_lock<std::mutex>& lock, std::condition_variable& cv) {
+      if (!closed) return;
+      ++waiting;
+      cv.notify_all();  // WaitForGate counts the waiters
+      cv.wait(lock, [this] { return !closed; });
+      --waiting;
+    }
+  };
+
+  void Apply(const TierBatch::Op& op) {
+    const TierEntry& entry = op.entry;
+    switch (op.kind) {
+      case TierBatch::Kind::kPut: {
+        TierEntry stored = entry;
+        if (stored.tombstone) {
+          stored.expire_at_ms = kNoExpire;
+          stored.value.clear();
+        }
+        counters_.bytes_written += stored.key.size() + stored.value.size();
+        live_[{entry.db, entry.key}] = std::move(stored);
+        break;
+      }
+      case TierBatch::Kind::kErase:
+        live_.erase({entry.db, entry.key});
+        break;
+      case TierBatch::Kind::kEraseDb: {
+        auto first = live_.lower_bound({entry.db, std::string()});
+        auto last = first;
+        while (last != live_.end() && last->first.first == entry.db) ++last;
+        live_.erase(first, last);
+        break;
+      }
+    }
+  }
+
+  void Arm(Failures& failures, int count, Status status) {
+    std::lock_guard lock(mu_);
+    failures = {count, std::move(status)};
+  }
+
+  void SetGate(Gate& gate, bool closed) {
+    {
+      std::lock_guard lock(mu_);
+      gate.closed = closed;
+    }
+    cv_.notify_all();
+  }
+
+  bool WaitForGate(Gate& gate, int count, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, timeout, [&] { return gate.waiting >= count; });
+  }
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  Entries live_;
+  Entries committed_;
+  TierMetadata committed_metadata_;
+  FakeTierCounters counters_;
+  Failures write_failures_, commit_failures_, read_failures_;
+  Gate write_gate_, commit_gate_;
+};
+
+}  // namespace tierkv::testing

@@ -1,0 +1,606 @@
+// Tests for tiering/tier.h: one conformance suite run against RocksTier and FakeTier
+// alike, then what only RocksTier has (format version check, defensive value decoding,
+// durability across a SIGKILL) and the FakeTier controls other tests rely on (crash,
+// failures, stalls, counters).
+#include "harness/fake_tier.h"
+#include "harness/temp_dir.h"
+#include "tiering/rocks_tier.h"
+#include "tiering/rocks_tier_format.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+extern char** environ;
+
+namespace tierkv {
+
+// Readable test failures (found by gtest through ADL, so outside the unnamed namespace).
+void PrintTo(const TierEntry& entry, std::ostream* out) {
+  *out << "{db " << entry.db << " key '" << PrintableKey(entry.key) << "' lsn " << entry.lsn;
+  if (entry.tombstone) {
+    *out << " tombstone}";
+  } else {
+    *out << " expire " << entry.expire_at_ms << " value '" << PrintableKey(entry.value) << "' ("
+         << entry.value.size() << " bytes)}";
+  }
+}
+
+namespace {
+
+using testing::FakeTier;
+using testing::TempDir;
+
+using namespace std::string_literals;
+
+TierEntry Value(uint32_t db, std::string key, uint64_t lsn, std::string value,
+                int64_t expire_at_ms = kNoExpire) {
+  TierEntry entry;
+  entry.db = db;
+  entry.key = std::move(key);
+  entry.lsn = lsn;
+  entry.expire_at_ms = expire_at_ms;
+  entry.value = std::move(value);
+  return entry;
+}
+
+TierEntry Tombstone(uint32_t db, std::string key, uint64_t lsn) {
+  TierEntry entry;
+  entry.db = db;
+  entry.key = std::move(key);
+  entry.lsn = lsn;
+  entry.tombstone = true;
+  return entry;
+}
+
+Result<std::unique_ptr<RocksTier>> OpenRocks(const std::string& path) {
+  RocksTierOptions options;
+  options.path = path;
+  options.block_cache_bytes = 1 << 20;
+  return RocksTier::Open(options);
+}
+
+// ---------------------------------------------------------------------------------------
+// Conformance: the Tier contract, for every backend.
+
+// A tier under test, and a way to reopen it on the same storage.
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual Tier& tier() = 0;
+  // Everything committed must be there afterwards. RocksTier closes and opens the
+  // directory again; FakeTier crashes, the stronger test.
+  virtual void Reopen() = 0;
+};
+
+class RocksBackend final : public Backend {
+ public:
+  RocksBackend() { Open(); }
+  Tier& tier() override { return *tier_; }
+  void Reopen() override {
+    tier_.reset();
+    Open();
+  }
+
+ private:
+  void Open() {
+    auto opened = OpenRocks(dir_.path() + "/tier");
+    if (!opened.ok()) throw std::runtime_error(opened.status().message());
+    tier_ = std::move(opened).value();
+  }
+  TempDir dir_{"tierkv-tier"};
+  std::unique_ptr<RocksTier> tier_;
+};
+
+class FakeBackend final : public Backend {
+ public:
+  Tier& tier() override { return tier_; }
+  void Reopen() override { tier_.CrashAndLoseUncommitted(); }
+
+ private:
+  FakeTier tier_;
+};
+
+struct BackendParam {
+  std::string name;
+  std::function<std::unique_ptr<Backend>()> make;
+};
+
+void PrintTo(const BackendParam& param, std::ostream* out) { *out << param.name; }
+
+class TierConformanceTest : public ::testing::TestWithParam<BackendParam> {
+ protected:
+  void SetUp() override { backend_ = GetParam().make(); }
+
+  Tier& tier() { return backend_->tier(); }
+
+  void Write(const TierBatch& batch) {
+    Status status = tier().Write(batch);
+    ASSERT_TRUE(status.ok()) << status.message();
+  }
+  void Put(TierEntry entry) {
+    TierBatch batch;
+    batch.Put(std::move(entry));
+    Write(batch);
+  }
+  void Commit(uint64_t lsn) {
+    Status status = tier().Commit(lsn);
+    ASSERT_TRUE(status.ok()) << status.message();
+  }
+  std::optional<TierEntry> Get(uint32_t db, std::string_view key) {
+    auto got = tier().Get(db, key);
+    EXPECT_TRUE(got.ok()) << got.status().message();
+    return got.ok() ? *got : std::nullopt;
+  }
+  std::vector<TierEntry> All() {
+    std::vector<TierEntry> all;
+    Status status = tier().ForEach([&](TierEntry&& entry) {
+      all.push_back(std::move(entry));
+      return Status::Ok();
+    });
+    EXPECT_TRUE(status.ok()) << status.message();
+    return all;
+  }
+  TierMetadata Metadata() {
+    auto metadata = tier().ReadMetadata();
+    EXPECT_TRUE(metadata.ok()) << metadata.status().message();
+    return metadata.ok() ? *metadata : TierMetadata{};
+  }
+
+  std::unique_ptr<Backend> backend_;
+};
+
+TEST_P(TierConformanceTest, PutGetOverwrite) {
+  Put(Value(0, "k", 1, "\x00v1"s, 1'700'000'000'000));
+  EXPECT_EQ(Get(0, "k"), Value(0, "k", 1, "\x00v1"s, 1'700'000'000'000));
+  Put(Value(0, "k", 2, "v2"));
+  EXPECT_EQ(Get(0, "k"), Value(0, "k", 2, "v2"));
+  EXPECT_EQ(Get(0, "missing"), std::nullopt);
+  EXPECT_EQ(Get(1, "k"), std::nullopt);
+}
+
+TEST_P(TierConformanceTest, TombstonesAreVisibleToGetAndForEach) {
+  Put(Value(0, "a", 1, "va"));
+  Put(Tombstone(0, "b", 2));
+  Put(Tombstone(0, "a", 3));  // a deleted key keeps its LSN, not its value
+  EXPECT_EQ(Get(0, "a"), Tombstone(0, "a", 3));
+  EXPECT_EQ(Get(0, "b"), Tombstone(0, "b", 2));
+  EXPECT_EQ(All(), (std::vector{Tombstone(0, "a", 3), Tombstone(0, "b", 2)}));
+}
+
+TEST_P(TierConformanceTest, EraseLeavesNothingBehind) {
+  Put(Value(0, "a", 1, "va"));
+  Put(Tombstone(0, "b", 2));
+  TierBatch erase;
+  erase.Erase(0, "a");
+  erase.Erase(0, "b");
+  erase.Erase(0, "never-stored");
+  Write(erase);
+  EXPECT_EQ(Get(0, "a"), std::nullopt);
+  EXPECT_EQ(Get(0, "b"), std::nullopt);
+  EXPECT_TRUE(All().empty());
+}
+
+TEST_P(TierConformanceTest, EraseDbRemovesExactlyOneDb) {
+  // Keys that look like other dbs' prefixes, the empty key, and dbs that differ from
+  // db 1 only in a higher byte.
+  const std::vector<TierEntry> kept = {
+      Value(0, "k", 1, "a"),                Value(0, "\xff\xff\xff\xff", 2, "b"),
+      Value(2, "", 3, "c"),                 Value(2, "k", 4, "d"),
+      Value(256, "k", 5, "e"),              Value((1u << 24) | 1, "k", 6, "f")};
+  TierBatch batch;
+  for (const TierEntry& entry : kept) batch.Put(entry);
+  batch.Put(Value(1, "", 7, "x"));
+  batch.Put(Value(1, "k", 8, "x"));
+  batch.Put(Value(1, "\x00\x00\x00\x02k"s, 9, "x"));
+  batch.Put(Tombstone(1, "\xff", 10));
+  Write(batch);
+
+  TierBatch erase;
+  erase.EraseDb(1);
+  Write(erase);
+  EXPECT_EQ(All(), kept);
+  EXPECT_EQ(Get(1, "k"), std::nullopt);
+  EXPECT_EQ(Get(2, "k"), Value(2, "k", 4, "d"));
+}
+
+TEST_P(TierConformanceTest, ForEachVisitsInDbThenUnsignedKeyOrder) {
+  std::vector<TierEntry> entries = {
+      Value(0, "a", 1, "v"),     Value(0, "a\x00"s, 2, "v"), Value(0, "b", 3, "v"),
+      Value(0, "\x80", 4, "v"),  Value(0, "\xff", 5, "v"),   Value(1, "", 6, "v"),
+      Value(1, "a", 7, "v"),     Value(3, "0", 8, "v"),      Value(300, "z", 9, "v")};
+  std::vector<TierEntry> shuffled = entries;
+  std::shuffle(shuffled.begin(), shuffled.end(), std::mt19937(7));
+  for (const TierEntry& entry : shuffled) Put(entry);
+  EXPECT_EQ(All(), entries);
+}
+
+TEST_P(TierConformanceTest, ForEachStopsAtTheFirstError) {
+  for (uint64_t i = 0; i < 5; ++i) Put(Value(0, "k" + std::to_string(i), i + 1, "v"));
+  int visited = 0;
+  Status status = tier().ForEach([&](TierEntry&&) {
+    return ++visited == 2 ? Status::IoError("stop here") : Status::Ok();
+  });
+  EXPECT_EQ(status.code(), Code::kIoError);
+  EXPECT_EQ(status.message(), "stop here");
+  EXPECT_EQ(visited, 2);
+}
+
+TEST_P(TierConformanceTest, CommittedDataAndMetadataSurviveReopen) {
+  EXPECT_EQ(Metadata().checkpoint_lsn, 0u);
+  EXPECT_EQ(Metadata().format_version, kTierFormatVersion);
+  Put(Value(0, "a", 1, "va", 123));
+  Put(Tombstone(2, "b", 2));
+  Commit(42);
+  EXPECT_EQ(Metadata().checkpoint_lsn, 42u);
+
+  backend_->Reopen();
+  EXPECT_EQ(Metadata().checkpoint_lsn, 42u);
+  EXPECT_EQ(Metadata().format_version, kTierFormatVersion);
+  EXPECT_EQ(All(), (std::vector{Value(0, "a", 1, "va", 123), Tombstone(2, "b", 2)}));
+
+  TierBatch erase;
+  erase.Erase(0, "a");
+  Write(erase);
+  Commit(43);
+  backend_->Reopen();
+  EXPECT_EQ(Metadata().checkpoint_lsn, 43u);
+  EXPECT_EQ(All(), (std::vector{Tombstone(2, "b", 2)}));
+}
+
+TEST_P(TierConformanceTest, BatchOpsApplyInOrder) {
+  Put(Value(0, "b", 1, "old"));
+  Put(Value(3, "gone", 2, "x"));
+  TierBatch batch;
+  batch.Put(Value(0, "a", 3, "first"));
+  batch.Put(Value(0, "a", 4, "second"));
+  batch.Erase(0, "b");
+  batch.Put(Value(0, "b", 5, "new"));
+  batch.Put(Value(3, "also-gone", 6, "x"));
+  batch.EraseDb(3);
+  batch.Put(Value(3, "after", 7, "x"));
+  Write(batch);
+  EXPECT_EQ(All(), (std::vector{Value(0, "a", 4, "second"), Value(0, "b", 5, "new"),
+                                Value(3, "after", 7, "x")}));
+}
+
+TEST_P(TierConformanceTest, ReadersSeeABatchWholeOrNotAtAll) {
+  // Every batch stamps three keys (in two dbs) with the same LSN; a concurrent ForEach
+  // must never see them disagree.
+  constexpr uint64_t kBatches = 300;
+  std::atomic<bool> done = false;
+  std::thread writer([&] {
+    for (uint64_t lsn = 1; lsn <= kBatches; ++lsn) {
+      TierBatch batch;
+      batch.Put(Value(0, "a", lsn, "v"));
+      batch.Put(Value(0, "b", lsn, "v"));
+      batch.Put(Value(1, "c", lsn, "v"));
+      EXPECT_TRUE(tier().Write(batch).ok());
+    }
+    done = true;
+  });
+  int scans = 0;
+  bool finished = false;
+  while (!finished) {
+    finished = done;  // read before the scan, so the last scan sees the last batch
+    std::vector<TierEntry> all = All();
+    ++scans;
+    if (all.empty()) continue;
+    if (all.size() != 3) {
+      ADD_FAILURE() << "saw " << all.size() << " keys";
+      continue;
+    }
+    EXPECT_EQ(all[0].lsn, all[1].lsn);
+    EXPECT_EQ(all[0].lsn, all[2].lsn);
+    if (finished) {
+      EXPECT_EQ(all[0].lsn, kBatches);
+    }
+  }
+  writer.join();
+  EXPECT_GE(scans, 1);
+}
+
+TEST_P(TierConformanceTest, BinaryKeysAndValues) {
+  const std::string key = "\x00k\x00\xff\r\n"s;
+  const std::string value = "\x00\x01\x00\xfe\xff"s;
+  Put(Value(5, key, 1, value));
+  Put(Value(5, "", 2, ""));
+  Put(Value(5, "\x00"s, 3, "\x00"s));
+  EXPECT_EQ(Get(5, key), Value(5, key, 1, value));
+  EXPECT_EQ(Get(5, ""), Value(5, "", 2, ""));
+  EXPECT_EQ(Get(5, "\x00"s), Value(5, "\x00"s, 3, "\x00"s));
+  EXPECT_EQ(Get(5, "\x00k"s), std::nullopt);
+  EXPECT_EQ(All().size(), 3u);
+}
+
+TEST_P(TierConformanceTest, LargeValueRoundTrips) {
+  std::string big(6 << 20, '\0');
+  std::mt19937 random(11);
+  for (char& c : big) c = static_cast<char>(random());
+  Put(Value(0, "big", 1, big));
+  EXPECT_EQ(Get(0, "big"), Value(0, "big", 1, big));
+  Commit(1);
+  backend_->Reopen();
+  EXPECT_EQ(Get(0, "big"), Value(0, "big", 1, big));
+}
+
+TEST_P(TierConformanceTest, StatsFollowTheContents) {
+  TierBatch batch;
+  for (uint64_t i = 0; i < 10; ++i) batch.Put(Value(0, "key" + std::to_string(i), i + 1, "value"));
+  Write(batch);
+  Commit(10);
+  const TierStats stats = tier().stats();
+  EXPECT_EQ(stats.keys, 10u);
+  EXPECT_GT(stats.disk_bytes, 0u);
+  EXPECT_GT(stats.memory_bytes, 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Backends, TierConformanceTest,
+    ::testing::Values(
+        BackendParam{"Rocks", [] { return std::unique_ptr<Backend>(new RocksBackend()); }},
+        BackendParam{"Fake", [] { return std::unique_ptr<Backend>(new FakeBackend()); }}),
+    [](const ::testing::TestParamInfo<BackendParam>& info) { return info.param.name; });
+
+// ---------------------------------------------------------------------------------------
+// RocksTier only.
+
+TEST(RocksTierTest, RefusesATierOfAnotherFormatVersion) {
+  TempDir dir;
+  const std::string path = dir.path() + "/tier";
+  {
+    RocksTierOptions newer;
+    newer.path = path;
+    newer.format_version = kTierFormatVersion + 1;
+    auto tier = RocksTier::Open(newer);
+    ASSERT_TRUE(tier.ok()) << tier.status().message();
+    ASSERT_EQ((*tier)->ReadMetadata()->format_version, kTierFormatVersion + 1);
+  }
+  auto refused = OpenRocks(path);
+  ASSERT_FALSE(refused.ok());
+  const std::string& message = refused.status().message();
+  EXPECT_NE(message.find(path), std::string::npos) << message;
+  EXPECT_NE(message.find("format version " + std::to_string(kTierFormatVersion + 1)),
+            std::string::npos) << message;
+  EXPECT_NE(message.find("reads version " + std::to_string(kTierFormatVersion)),
+            std::string::npos) << message;
+}
+
+TEST(RocksTierTest, OpenWithoutCreateIfMissingNamesThePath) {
+  TempDir dir;
+  RocksTierOptions options;
+  options.path = dir.path() + "/absent";
+  options.create_if_missing = false;
+  auto refused = RocksTier::Open(options);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), Code::kIoError);
+  EXPECT_NE(refused.status().message().find(options.path), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(options.path));
+}
+
+TEST(RocksTierTest, EraseOfTheLastDbIsRefusedAndChangesNothing) {
+  TempDir dir;
+  auto tier = OpenRocks(dir.path() + "/tier");
+  ASSERT_TRUE(tier.ok()) << tier.status().message();
+  TierBatch batch;
+  batch.Put(Value(0, "k", 1, "v"));
+  batch.EraseDb(UINT32_MAX);
+  EXPECT_FALSE((*tier)->Write(batch).ok());
+  EXPECT_EQ(*(*tier)->Get(0, "k"), std::nullopt);
+}
+
+// The child half of the test below: runs in a fresh process (spawned, so RocksDB's
+// background threads exist), commits, writes more, then dies by SIGKILL without closing
+// anything. Any failure before the kill exits with status 2 instead.
+[[noreturn]] void RunCrashChild(const std::string& path) {
+  const auto check = [](bool ok, const char* step) {
+    if (ok) return;
+    std::fprintf(stderr, "crash child: %s failed\n", step);
+    std::_Exit(2);
+  };
+  auto opened = OpenRocks(path);
+  check(opened.ok(), "open");
+  RocksTier& tier = **opened;
+  TierBatch committed;
+  committed.Put(Value(0, "committed", 1, "c"));
+  committed.Put(Tombstone(1, "deleted", 2));
+  check(tier.Write(committed).ok(), "first write");
+  check(tier.Commit(2).ok(), "commit");
+  TierBatch uncommitted;
+  uncommitted.Put(Value(0, "uncommitted", 3, "u"));
+  uncommitted.Put(Value(0, "committed", 4, "overwritten"));
+  check(tier.Write(uncommitted).ok(), "second write");
+  auto seen = tier.Get(0, "uncommitted");
+  check(seen.ok() && seen->has_value(), "read back");
+  ::kill(::getpid(), SIGKILL);
+  std::_Exit(3);
+}
+
+constexpr char kCrashChildEnv[] = "TIERKV_TIER_CRASH_CHILD_PATH";
+
+TEST(RocksTierCrashTest, SigkillAfterCommitKeepsEverythingCommitted) {
+  if (const char* child_path = std::getenv(kCrashChildEnv)) RunCrashChild(child_path);
+
+  TempDir dir;
+  const std::string path = dir.path() + "/tier";
+  // Run this same test in a child process, which takes the branch above.
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe");
+  const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string filter = "--gtest_filter="s + test->test_suite_name() + "." + test->name();
+  std::vector<std::string> env_strings;
+  for (char** variable = environ; *variable != nullptr; ++variable) env_strings.push_back(*variable);
+  env_strings.push_back(kCrashChildEnv + "="s + path);
+  std::vector<char*> envp;
+  for (std::string& variable : env_strings) envp.push_back(variable.data());
+  envp.push_back(nullptr);
+  std::string arg0 = self;
+  char* argv[] = {arg0.data(), filter.data(), nullptr};
+  pid_t child = 0;
+  ASSERT_EQ(posix_spawn(&child, self.c_str(), nullptr, nullptr, argv, envp.data()), 0);
+  int wait_status = 0;
+  ASSERT_EQ(waitpid(child, &wait_status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(wait_status) && WTERMSIG(wait_status) == SIGKILL)
+      << "the child failed before its kill; wait status " << wait_status;
+
+  auto tier = OpenRocks(path);
+  ASSERT_TRUE(tier.ok()) << tier.status().message();
+  auto metadata = (*tier)->ReadMetadata();
+  ASSERT_TRUE(metadata.ok()) << metadata.status().message();
+  EXPECT_EQ(metadata->checkpoint_lsn, 2u);
+  EXPECT_EQ(*(*tier)->Get(0, "committed"), Value(0, "committed", 1, "c"));
+  EXPECT_EQ(*(*tier)->Get(1, "deleted"), Tombstone(1, "deleted", 2));
+  // Proof that the kill was a real crash: without a WAL, the memtable holding the
+  // uncommitted write died with the process.
+  EXPECT_EQ(*(*tier)->Get(0, "uncommitted"), std::nullopt);
+}
+
+// ---------------------------------------------------------------------------------------
+// RocksTier's key and value encoding (tiering/rocks_tier_format.h).
+
+TEST(RocksTierFormatTest, KeysSortByDbThenKey) {
+  EXPECT_EQ(EncodeTierKey(0x01020304, "k"), "\x01\x02\x03\x04k");
+  EXPECT_EQ(TierDbPrefix(1), "\x00\x00\x00\x01"s);
+  EXPECT_LT(EncodeTierKey(1, "\xff\xff"), EncodeTierKey(2, ""));
+  EXPECT_LT(EncodeTierKey(255, "z"), EncodeTierKey(256, ""));
+  const std::string encoded = EncodeTierKey(258, "a\x00"s);
+  auto decoded = DecodeTierKey(encoded);
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_EQ(decoded->db, 258u);
+  EXPECT_EQ(decoded->key, "a\x00"s);
+  EXPECT_FALSE(DecodeTierKey("\x00\x00\x01"s).has_value());
+}
+
+TEST(RocksTierFormatTest, ValuesRoundTrip) {
+  for (const TierEntry& entry :
+       {Value(3, "k", 0, ""), Value(3, "k", UINT64_MAX, "\x00obj"s, 0),
+        Value(3, "k", 300, "obj", INT64_MAX), Value(3, "k", 1, "obj", -5), Tombstone(3, "k", 77)}) {
+    auto decoded = DecodeTierValue(3, "k", EncodeTierValue(entry));
+    ASSERT_TRUE(decoded.ok()) << decoded.status().message();
+    EXPECT_EQ(*decoded, entry);
+  }
+  // A tombstone drops what the contract leaves unused.
+  TierEntry tombstone = Tombstone(3, "k", 5);
+  tombstone.value = "ignored";
+  tombstone.expire_at_ms = 99;
+  EXPECT_EQ(*DecodeTierValue(3, "k", EncodeTierValue(tombstone)), Tombstone(3, "k", 5));
+}
+
+void ExpectCorruption(std::string_view encoded, const std::string& what) {
+  auto decoded = DecodeTierValue(7, "k\x00\xff"s, encoded);
+  ASSERT_FALSE(decoded.ok()) << what;
+  EXPECT_EQ(decoded.status().code(), Code::kCorruption) << what;
+  EXPECT_NE(decoded.status().message().find("db 7 key 'k\\x00\\xff'"), std::string::npos)
+      << decoded.status().message();
+}
+
+TEST(RocksTierFormatTest, DamagedValuesAreCorruptionNamingDbAndKey) {
+  // Every cut inside the header, LSN or expire (the object's own bytes are checked by
+  // the RDB decoder).
+  const std::string full = EncodeTierValue(Value(7, "k", 300, "obj", 1'700'000'000'000));
+  const size_t object_start = full.size() - 3;
+  for (size_t length = 0; length < object_start; ++length) {
+    ExpectCorruption(std::string_view(full).substr(0, length), "cut at " + std::to_string(length));
+  }
+  std::string bad_format = full;
+  bad_format[0] = 9;
+  ExpectCorruption(bad_format, "format");
+  std::string bad_flags = full;
+  bad_flags[1] = static_cast<char>(bad_flags[1] | 0x80);
+  ExpectCorruption(bad_flags, "flags");
+  ExpectCorruption("\x01\x00"s + std::string(10, '\x80') + "\x01", "varint longer than 10 bytes");
+  ExpectCorruption("\x01\x00"s + std::string(9, '\xff') + "\x02", "varint above 64 bits");
+  ExpectCorruption("\x01\x01\x05obj"s, "tombstone with a value");
+  ExpectCorruption("\x01\x03\x05"s + std::string(8, '\x01'), "tombstone with an expire");
+  ExpectCorruption("\x01\x02\x05"s + std::string(8, '\xff'), "expire flag with kNoExpire");
+}
+
+// ---------------------------------------------------------------------------------------
+// FakeTier's controls.
+
+TEST(FakeTierTest, CrashLosesExactlyWhatWasNotCommitted) {
+  FakeTier tier;
+  TierBatch first;
+  first.Put(Value(0, "a", 1, "va"));
+  ASSERT_TRUE(tier.Write(first).ok());
+  ASSERT_TRUE(tier.Commit(1).ok());
+  TierBatch second;
+  second.Erase(0, "a");
+  second.Put(Value(0, "b", 2, "vb"));
+  ASSERT_TRUE(tier.Write(second).ok());
+  tier.CrashAndLoseUncommitted();
+  EXPECT_EQ(*tier.Get(0, "a"), Value(0, "a", 1, "va"));
+  EXPECT_EQ(*tier.Get(0, "b"), std::nullopt);
+  EXPECT_EQ(tier.ReadMetadata()->checkpoint_lsn, 1u);
+}
+
+TEST(FakeTierTest, FailuresApplyNothingAndRunOut) {
+  FakeTier tier;
+  TierBatch batch;
+  batch.Put(Value(0, "a", 1, "va"));
+  batch.Put(Value(0, "b", 2, "vb"));
+  tier.FailNextWrites(1, Status::IoError("disk full"));
+  Status failed = tier.Write(batch);
+  EXPECT_EQ(failed.code(), Code::kIoError);
+  EXPECT_EQ(failed.message(), "disk full");
+  EXPECT_EQ(*tier.Get(0, "a"), std::nullopt);
+  ASSERT_TRUE(tier.Write(batch).ok());
+
+  tier.FailNextCommits(1, Status::IoError("fsync failed"));
+  EXPECT_FALSE(tier.Commit(2).ok());
+  EXPECT_EQ(tier.ReadMetadata()->checkpoint_lsn, 0u);
+  tier.CrashAndLoseUncommitted();  // the failed commit made nothing durable
+  EXPECT_EQ(*tier.Get(0, "a"), std::nullopt);
+
+  tier.FailNextReads(2, Status::Corruption("bad block"));
+  EXPECT_EQ(tier.Get(0, "a").status().code(), Code::kCorruption);
+  EXPECT_EQ(tier.ForEach([](TierEntry&&) { return Status::Ok(); }).code(), Code::kCorruption);
+  EXPECT_TRUE(tier.Get(0, "a").ok());
+
+  const testing::FakeTierCounters counters = tier.counters();
+  EXPECT_EQ(counters.writes, 1u);
+  EXPECT_EQ(counters.ops, 2u);
+  EXPECT_EQ(counters.bytes_written, 6u);  // "a" + "va" + "b" + "vb"
+  EXPECT_EQ(counters.commits, 0u);
+}
+
+TEST(FakeTierTest, StalledWriteHoldsUntilReleasedWhileReadsGoOn) {
+  FakeTier tier;
+  tier.StallWrites();
+  std::thread writer([&] {
+    TierBatch batch;
+    batch.Put(Value(0, "a", 1, "va"));
+    EXPECT_TRUE(tier.Write(batch).ok());
+  });
+  ASSERT_TRUE(tier.WaitUntilWritesStalled(1));
+  EXPECT_EQ(*tier.Get(0, "a"), std::nullopt);  // reads are served meanwhile
+  EXPECT_EQ(tier.counters().writes, 0u);
+  tier.ReleaseWrites();
+  writer.join();
+  EXPECT_EQ(*tier.Get(0, "a"), Value(0, "a", 1, "va"));
+
+  tier.StallCommits();
+  std::thread committer([&] { EXPECT_TRUE(tier.Commit(1).ok()); });
+  ASSERT_TRUE(tier.WaitUntilCommitsStalled(1));
+  EXPECT_EQ(tier.ReadMetadata()->checkpoint_lsn, 0u);
+  tier.ReleaseCommits();
+  committer.join();
+  EXPECT_EQ(tier.ReadMetadata()->checkpoint_lsn, 1u);
+}
+
+}  // namespace
+}  // namespace tierkv

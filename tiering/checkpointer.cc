@@ -1,0 +1,160 @@
+#include "tiering/checkpointer.h"
+
+#include <chrono>
+#include <limits>
+#include <memory>
+
+#include "tiering/entry_codec.h"
+
+namespace tierkv {
+namespace {
+
+constexpr size_t kNone = std::numeric_limits<size_t>::max();
+
+int64_t SteadyMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+Checkpointer::Checkpointer(Shard& shard, Tier& tier, TierIoPool& pool, CheckpointerOptions options)
+    : shard_(shard), tier_(tier), pool_(pool), options_(std::move(options)) {}
+
+bool Checkpointer::Start(Done done) {
+  if (in_progress_) return false;
+  in_progress_ = true;
+  done_ = std::move(done);
+  round_lsn_ = shard_.last_lsn();
+  items_ = shard_.changes().TakeDirty();
+  last_erase_of_db_.assign(static_cast<size_t>(shard_.db_count()), kNone);
+  for (size_t i = 0; i < items_.size(); ++i) {
+    if (items_[i].kind == DirtyItem::Kind::kEraseDb) last_erase_of_db_[static_cast<size_t>(items_[i].db)] = i;
+  }
+  next_item_ = 0;
+  result_ = CheckpointResult{};
+  result_.lsn = round_lsn_;
+  started_ms_ = SteadyMs();
+  NextSlice();
+  return true;
+}
+
+void Checkpointer::AddTombstones(std::vector<TombstoneRef> tombstones) {
+  for (TombstoneRef& tombstone : tombstones) tombstones_.push_back(std::move(tombstone));
+}
+
+// A key item before the last erase of its db is moot: the erase wipes whatever it wrote,
+// and the key's state after the erase is queued behind it.
+bool Checkpointer::Superseded(const DirtyItem& item, size_t index) const {
+  const size_t last_erase = last_erase_of_db_[static_cast<size_t>(item.db)];
+  return last_erase != kNone && index < last_erase;
+}
+
+void Checkpointer::NextSlice() {
+  if (options_.before_slice) options_.before_slice(next_item_);
+  auto batch = std::make_shared<TierBatch>();
+  size_t bytes = 0;
+  uint64_t keys = 0;
+  size_t index = next_item_;
+  for (; index < items_.size() && bytes < options_.batch_bytes && batch->size() < options_.batch_keys; ++index) {
+    const DirtyItem& item = items_[index];
+    const auto db = static_cast<uint32_t>(item.db);
+    if (item.kind == DirtyItem::Kind::kEraseDb) {
+      batch->EraseDb(db);
+      continue;
+    }
+    if (Superseded(item, index)) continue;
+    Entry* entry = shard_.db(item.db).Peek(item.key);
+    if (entry == nullptr) {
+      // Stamped with the newest LSN: no record before it can bring the key back.
+      TierEntry tombstone = TombstoneToTier(db, item.key, shard_.last_lsn());
+      tombstones_.push_back({db, item.key, tombstone.lsn});
+      bytes += item.key.size();
+      batch->Put(std::move(tombstone));
+    } else {
+      // Written already in this round and not changed since (a duplicate item).
+      if (!(entry->flags & Entry::kDirty)) continue;
+      entry->flags &= static_cast<uint8_t>(~Entry::kDirty);
+      TierEntry stored = EntryToTier(db, *entry);
+      bytes += stored.key.size() + stored.value.size();
+      batch->Put(std::move(stored));
+    }
+    ++keys;
+  }
+  if (batch->empty() && index == items_.size()) {
+    next_item_ = index;
+    Finish();
+    return;
+  }
+  const uint64_t durable_needed = shard_.last_lsn();
+  pool_.Submit([this, batch, durable_needed, index, keys, bytes] {
+    Status status = options_.make_journal_durable ? options_.make_journal_durable(durable_needed) : Status::Ok();
+    if (status.ok()) status = tier_.Write(*batch);
+    options_.post_to_engine([this, status, index, keys, bytes] { OnSliceWritten(status, index, keys, bytes); });
+  });
+}
+
+void Checkpointer::OnSliceWritten(const Status& status, size_t slice_end, uint64_t keys, uint64_t bytes) {
+  if (!status.ok()) {
+    // The failed slice and everything after it go back to the ChangeLog.
+    std::vector<DirtyItem> unwritten(std::make_move_iterator(items_.begin() + static_cast<ptrdiff_t>(next_item_)),
+                                     std::make_move_iterator(items_.end()));
+    shard_.changes().GiveBackDirty(shard_, std::move(unwritten));
+    CheckpointResult failed = result_;
+    failed.status = status;
+    End(std::move(failed));
+    return;
+  }
+  next_item_ = slice_end;
+  result_.keys += keys;
+  result_.bytes += bytes;
+  NextSlice();
+}
+
+void Checkpointer::Finish() {
+  // Tombstones at or below S: every journal record that could need them is covered.
+  auto purge = std::make_shared<std::vector<TombstoneRef>>();
+  std::vector<TombstoneRef> kept;
+  for (TombstoneRef& tombstone : tombstones_) {
+    (tombstone.lsn <= round_lsn_ ? *purge : kept).push_back(std::move(tombstone));
+  }
+  tombstones_ = std::move(kept);
+  const uint64_t lsn = round_lsn_;
+  pool_.Submit([this, lsn, purge] {
+    Status status = tier_.Commit(lsn);
+    if (status.ok()) {
+      if (options_.drop_journal_below) options_.drop_journal_below(lsn);
+      // Purge only what is still that tombstone: a later round may have written the key
+      // again. Losing a purge to a crash only leaves a tombstone behind for the next round.
+      TierBatch erase;
+      for (const TombstoneRef& tombstone : *purge) {
+        auto stored = tier_.Get(tombstone.db, tombstone.key);
+        if (stored.ok() && stored->has_value() && (*stored)->tombstone && (*stored)->lsn == tombstone.lsn) {
+          erase.Erase(tombstone.db, tombstone.key);
+        }
+      }
+      if (!erase.empty()) (void)tier_.Write(erase);
+    }
+    options_.post_to_engine([this, status, purge] {
+      if (!status.ok()) {
+        // Nothing is lost: the entries are in the tier, just not yet declared durable.
+        // The next round's commit covers them; its tombstones come back for purging.
+        AddTombstones(std::move(*purge));
+      }
+      CheckpointResult finished = result_;
+      finished.status = status;
+      End(std::move(finished));
+    });
+  });
+}
+
+void Checkpointer::End(CheckpointResult result) {
+  result.duration_ms = SteadyMs() - started_ms_;
+  in_progress_ = false;
+  items_.clear();
+  Done done = std::move(done_);
+  done_ = nullptr;
+  if (done) done(result);
+}
+
+}  // namespace tierkv

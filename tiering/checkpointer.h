@@ -1,0 +1,109 @@
+// Checkpointer: incremental, forkless checkpoint rounds into the tier (design brief,
+// "Checkpoints").
+//
+// A round:
+//  1. notes S, the last LSN committed, and takes the ChangeLog's dirty list (every key
+//     changed since the previous round, in change order, plus the points where a db was
+//     emptied);
+//  2. on the engine thread, serializes a slice of it (up to batch_bytes / batch_keys) into
+//     a TierBatch: a changed key's current state with its LSN, a tombstone for a key that
+//     is gone, an erase-db where a db was emptied. Entries written lose their dirty mark;
+//     entries changed again later are queued again. Only one batch is in flight, so the
+//     memory a round holds beyond the dataset is one batch;
+//  3. on the tier I/O pool, makes the journal durable up to everything committed (the
+//     write-ahead rule: the tier never holds a state whose journal record could still be
+//     lost, so a crash cannot leave half a transaction in the tier), then writes the
+//     batch; back on the engine thread, the next slice;
+//  4. when the list is done, Tier::Commit(S) makes it all durable and records S as the
+//     checkpoint LSN; journal segments wholly at or below S are then dropped, and
+//     tombstones at or below S (which no journal record can need any more) are purged.
+// Writes that happen during a round go to the next dirty list; an entry written by the
+// round with a state newer than S is safe because recovery applies a journal record to a
+// key only when the record is newer than the key's LSN in the tier.
+//
+// A failed batch or commit ends the round with its error and gives the unwritten part of
+// the list back to the ChangeLog, so the next round writes it.
+//
+// Thread-safety: engine thread only, except the hooks, which run on the I/O pool.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "engine/shard.h"
+#include "engine/status.h"
+#include "tiering/tier.h"
+#include "tiering/tier_io_pool.h"
+
+namespace tierkv {
+
+// A tombstone in the tier, remembered until a checkpoint at or above its LSN lets it go.
+struct TombstoneRef {
+  uint32_t db = 0;
+  std::string key;
+  uint64_t lsn = 0;
+};
+
+struct CheckpointResult {
+  Status status;
+  uint64_t lsn = 0;          // S: the checkpoint LSN recorded (if status is OK)
+  uint64_t keys = 0;         // values and tombstones written
+  uint64_t bytes = 0;        // key + value bytes written
+  int64_t duration_ms = 0;
+};
+
+struct CheckpointerOptions {
+  size_t batch_bytes = 4u << 20;  // a slice ends past this many serialized bytes
+  size_t batch_keys = 1024;       // ... or this many keys
+  // Runs `task` on the engine thread (the server posts it to its io_context).
+  std::function<void(std::function<void()>)> post_to_engine;
+  // I/O pool: makes the journal durable up to `lsn` (a no-op without a journal).
+  std::function<Status(uint64_t lsn)> make_journal_durable;
+  // I/O pool: removes journal segments that hold only records <= `lsn`.
+  std::function<void(uint64_t lsn)> drop_journal_below;
+  // Test hook, engine thread: called before each slice is serialized with the number of
+  // items done so far; tests stop a round at a chosen point by holding it.
+  std::function<void(size_t items_done)> before_slice;
+};
+
+class Checkpointer {
+ public:
+  using Done = std::function<void(const CheckpointResult&)>;
+
+  Checkpointer(Shard& shard, Tier& tier, TierIoPool& pool, CheckpointerOptions options);
+
+  bool in_progress() const { return in_progress_; }
+  // Starts a round; `done` runs on the engine thread when it ends. Refused (false) while a
+  // round runs. Commit pending changes (Shard::CommitChanges) before calling.
+  bool Start(Done done);
+
+  // Tombstones found in the tier at recovery, to purge once a checkpoint covers them.
+  void AddTombstones(std::vector<TombstoneRef> tombstones);
+  size_t pending_tombstones() const { return tombstones_.size(); }
+
+ private:
+  void NextSlice();
+  void OnSliceWritten(const Status& status, size_t slice_end, uint64_t keys, uint64_t bytes);
+  void Finish();
+  void End(CheckpointResult result);
+  bool Superseded(const DirtyItem& item, size_t index) const;
+
+  Shard& shard_;
+  Tier& tier_;
+  TierIoPool& pool_;
+  CheckpointerOptions options_;
+
+  bool in_progress_ = false;
+  Done done_;
+  uint64_t round_lsn_ = 0;                 // S
+  std::vector<DirtyItem> items_;           // the dirty list taken at S
+  std::vector<size_t> last_erase_of_db_;   // index of the last kEraseDb per db, or npos
+  size_t next_item_ = 0;
+  CheckpointResult result_;
+  int64_t started_ms_ = 0;
+  std::vector<TombstoneRef> tombstones_;   // written, not yet purged
+};
+
+}  // namespace tierkv

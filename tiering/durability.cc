@@ -1,0 +1,292 @@
+#include "tiering/durability.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tiering/journal_segment.h"
+
+namespace tierkv {
+namespace {
+
+constexpr int64_t kRetryIntervalMs = 1000;     // journal Retry() after an error
+constexpr int64_t kFailedRoundDelayMs = 5000;  // Redis's CONFIG_BGSAVE_RETRY_DELAY
+
+// Rough encoded size of a record, for the journal-size trigger (exact bytes are known
+// only to the writer thread, and the trigger needs no precision).
+uint64_t RecordBytes(const EffectRecord& record) {
+  uint64_t bytes = kJournalRecordHeaderSize + 12;
+  for (const Effect& effect : record.effects) {
+    bytes += 2;
+    for (const std::string& arg : effect) bytes += arg.size() + 2;
+  }
+  return bytes;
+}
+
+// "path: write: No space left on device" -> "No space left on device".
+std::string ReasonOf(const Status& status) {
+  const std::string& message = status.message();
+  const size_t colon = message.rfind(": ");
+  return colon == std::string::npos ? message : message.substr(colon + 2);
+}
+
+int64_t NowMs() { return Shard::WallClockMs(); }
+
+}  // namespace
+
+Durability::Durability(Shard& shard, std::unique_ptr<Tier> tier, DurabilityOptions options)
+    : shard_(shard), tier_(std::move(tier)), options_(std::move(options)), pool_(std::make_unique<TierIoPool>()) {
+  // Completions posted to the engine thread run only while this object lives.
+  std::weak_ptr<bool> alive = alive_;
+  auto outer_post = options_.post_to_engine;
+  options_.post_to_engine = [alive, outer_post](std::function<void()> task) {
+    outer_post([alive, task = std::move(task)] {
+      if (auto still = alive.lock(); still && *still) task();
+    });
+  };
+}
+
+Result<std::unique_ptr<Durability>> Durability::Open(Shard& shard, std::unique_ptr<Tier> tier,
+                                                     DurabilityOptions options) {
+  std::unique_ptr<Durability> durability(new Durability(shard, std::move(tier), std::move(options)));
+  Durability& self = *durability;
+  shard.changes().set_enabled(true);
+
+  RecoveryOptions recovery;
+  recovery.journal_dir = self.options_.dir + "/journal";
+  recovery.apply = self.options_.apply;
+  recovery.log = self.options_.log;
+  auto report = Recover(shard, *self.tier_, recovery);
+  if (!report.ok()) return report.status();
+  self.recovery_ = std::move(*report);
+
+  CheckpointerOptions checkpoints;
+  checkpoints.post_to_engine = self.options_.post_to_engine;
+  checkpoints.make_journal_durable = [&self](uint64_t) {
+    return self.journal_ != nullptr ? self.journal_->Flush() : Status::Ok();
+  };
+  checkpoints.drop_journal_below = [&self](uint64_t lsn) { self.DropJournalBelow(lsn); };
+  self.checkpointer_ = std::make_unique<Checkpointer>(shard, *self.tier_, *self.pool_, std::move(checkpoints));
+  self.checkpointer_->AddTombstones(std::move(self.recovery_.tombstones));
+  self.recovery_.tombstones.clear();
+
+  // Journal segments left from before count toward the size trigger.
+  auto segments = ListJournalSegments(recovery.journal_dir);
+  if (segments.ok()) {
+    for (const JournalSegmentFile& segment : *segments) {
+      struct stat info {};
+      if (::stat(segment.path.c_str(), &info) == 0) self.journal_bytes_ += static_cast<uint64_t>(info.st_size);
+    }
+  }
+  self.journal_lsn_ = self.synced_lsn_ = shard.last_lsn();
+  if (self.options_.journal) {
+    Status opened = self.OpenJournal(shard.last_lsn());
+    if (!opened.ok()) return opened;
+  }
+  self.last_save_ms_ = NowMs();
+  return durability;
+}
+
+Status Durability::OpenJournal(uint64_t last_lsn) {
+  JournalWriterOptions journal;
+  journal.dir = options_.dir + "/journal";
+  journal.rotate_size = options_.journal_segment_size;
+  journal.fsync = options_.fsync;
+  journal.last_lsn = last_lsn;
+  std::weak_ptr<bool> alive = alive_;
+  auto post = options_.post_to_engine;
+  journal.on_progress = [this, post](JournalProgress progress, const Status& status) {
+    post([this, progress, status] { OnJournalProgress(progress, status); });
+  };
+  auto writer = JournalWriter::Open(std::move(journal));
+  if (!writer.ok()) return writer.status();
+  journal_ = std::move(*writer);
+  return Status::Ok();
+}
+
+Durability::~Durability() {
+  *alive_ = false;
+  pool_->Drain();
+  if (journal_ != nullptr) journal_->Close();
+}
+
+uint64_t Durability::CommitChanges() {
+  auto record = shard_.CommitChanges();
+  if (!record.has_value()) return 0;
+  const uint64_t lsn = record->lsn;
+  journal_lsn_ = lsn;
+  if (journal_ == nullptr) {
+    synced_lsn_ = lsn;
+    return lsn;
+  }
+  journal_bytes_ += RecordBytes(*record);
+  Status submitted = journal_->Submit(std::move(*record));
+  if (!submitted.ok() && write_error_.empty()) {
+    // A record over the size limit: the change stands in DRAM but cannot be journaled.
+    if (options_.warn) options_.warn("Journal refused record LSN " + std::to_string(lsn) + ": " + submitted.message());
+  }
+  return lsn;
+}
+
+uint64_t Durability::durable_lsn() const { return holds_replies() ? synced_lsn_ : journal_lsn_; }
+
+void Durability::OnJournalProgress(JournalProgress progress, const Status& status) {
+  if (!status.ok()) {
+    if (write_error_.empty() && options_.warn) options_.warn("Error writing the journal: " + status.message());
+    write_error_ = "Errors writing to the AOF file: " + ReasonOf(status);
+    return;
+  }
+  if (!write_error_.empty()) {
+    if (options_.log) options_.log("Journal writes resumed after the error was cleared");
+    write_error_.clear();
+  }
+  if (progress.synced_lsn > synced_lsn_) {
+    synced_lsn_ = progress.synced_lsn;
+    if (holds_replies() && options_.on_durable) options_.on_durable(synced_lsn_);
+  }
+}
+
+bool Durability::StartRound(RoundDone done, bool rewrite) {
+  if (checkpointer_->in_progress()) return false;
+  CommitChanges();  // what is pending belongs before S (nothing is, between commands)
+  if (done) round_waiters_.push_back(std::move(done));
+  round_is_rewrite_ = rewrite;
+  round_started_ms_ = NowMs();
+  dirty_at_round_start_ = shard_.stats().dirty;
+  journal_bytes_at_round_start_ = journal_bytes_;
+  return checkpointer_->Start([this](const CheckpointResult& result) { OnRoundDone(result); });
+}
+
+void Durability::AfterRound(RoundDone done) {
+  if (!checkpointer_->in_progress()) {
+    done(Status::Ok());
+    return;
+  }
+  round_waiters_.push_back(std::move(done));
+}
+
+void Durability::OnRoundDone(const CheckpointResult& result) {
+  const int64_t now = NowMs();
+  const int64_t seconds = (now - round_started_ms_) / 1000;
+  last_result_ = result;
+  last_round_ok_ = result.status.ok();
+  last_round_seconds_ = seconds;
+  if (round_is_rewrite_) {
+    ++rewrites_;
+    last_rewrite_ok_ = result.status.ok();
+    last_rewrite_seconds_ = seconds;
+    consecutive_rewrite_failures_ = result.status.ok() ? 0 : consecutive_rewrite_failures_ + 1;
+  }
+  if (result.status.ok()) {
+    ++rounds_;
+    last_save_ms_ = round_started_ms_;
+    KeyspaceStats& stats = shard_.stats();
+    stats.dirty = stats.dirty >= dirty_at_round_start_ ? stats.dirty - dirty_at_round_start_ : 0;
+    if (options_.log) {
+      options_.log("Checkpoint at LSN " + std::to_string(result.lsn) + ": " + std::to_string(result.keys) +
+                   " keys, " + std::to_string(result.bytes) + " bytes in " + std::to_string(result.duration_ms) + " ms");
+    }
+  } else {
+    last_failed_round_ms_ = now;
+    if (options_.warn) options_.warn("Checkpoint failed: " + result.status.message());
+  }
+  std::vector<RoundDone> waiters;
+  waiters.swap(round_waiters_);
+  for (RoundDone& waiter : waiters) waiter(result.status);
+  if (round_scheduled_ && !checkpointer_->in_progress()) {
+    round_scheduled_ = false;
+    StartRound(nullptr, scheduled_is_rewrite_);
+  }
+}
+
+void Durability::ScheduleRound(bool rewrite) {
+  round_scheduled_ = true;
+  scheduled_is_rewrite_ = rewrite;
+}
+
+Status Durability::SetJournal(bool enabled, FsyncPolicy fsync) {
+  const bool was_enabled = journal_ != nullptr;
+  if (enabled == was_enabled && fsync == options_.fsync) return Status::Ok();
+  if (journal_ != nullptr) {
+    journal_->Close();
+    journal_.reset();
+    write_error_.clear();
+    synced_lsn_ = journal_lsn_;
+    if (options_.on_durable) options_.on_durable(synced_lsn_);
+  }
+  options_.journal = enabled;
+  options_.fsync = fsync;
+  if (!enabled) return Status::Ok();
+  Status opened = OpenJournal(shard_.last_lsn());
+  if (!opened.ok()) return opened;
+  if (!was_enabled && !checkpointer_->in_progress()) StartRound(nullptr, true);
+  return Status::Ok();
+}
+
+void Durability::DropJournalBelow(uint64_t lsn) {
+  // Runs on the I/O pool. A segment holds only records <= lsn when the next segment
+  // starts at or below lsn + 1; the newest segment is the writer's and always stays.
+  const std::string dir = options_.dir + "/journal";
+  auto segments = ListJournalSegments(dir);
+  if (!segments.ok()) return;
+  uint64_t dropped = 0;
+  for (size_t i = 0; i + 1 < segments->size(); ++i) {
+    if ((*segments)[i + 1].first_lsn > lsn + 1) break;
+    struct stat info {};
+    const uint64_t size = ::stat((*segments)[i].path.c_str(), &info) == 0 ? static_cast<uint64_t>(info.st_size) : 0;
+    if (::unlink((*segments)[i].path.c_str()) == 0) dropped += size;
+  }
+  if (dropped == 0) return;
+  (void)SyncDirectory(dir);
+  options_.post_to_engine([this, dropped] { journal_bytes_ = journal_bytes_ > dropped ? journal_bytes_ - dropped : 0; });
+}
+
+void Durability::Cron(int64_t now_ms) {
+  if (journal_ != nullptr && !write_error_.empty() && now_ms - last_retry_ms_ >= kRetryIntervalMs) {
+    last_retry_ms_ = now_ms;
+    journal_->Retry();
+  }
+  if (checkpointer_->in_progress()) return;
+  // After a failed round, wait before trying again, as Redis does after a failed BGSAVE.
+  if (!last_round_ok_ && now_ms - last_failed_round_ms_ < kFailedRoundDelayMs) return;
+  const uint64_t dirty = shard_.stats().dirty;
+  bool start = false;
+  for (const SaveRule& rule : options_.save_rules) {
+    if (dirty >= rule.changes && now_ms - last_save_ms_ >= rule.seconds * 1000) start = true;
+  }
+  if (journal_ != nullptr && options_.journal_max_size > 0 &&
+      journal_bytes_ - std::min(journal_bytes_, journal_bytes_at_round_start_) >= options_.journal_max_size) {
+    start = true;
+  }
+  if (start) StartRound(nullptr);
+}
+
+Status Durability::SyncJournal() { return journal_ != nullptr ? journal_->Flush() : Status::Ok(); }
+
+DurabilityInfo Durability::info() const {
+  DurabilityInfo info;
+  info.round_in_progress = checkpointer_->in_progress();
+  info.round_scheduled = round_scheduled_;
+  info.round_is_rewrite = round_is_rewrite_;
+  info.round_started_ms = round_started_ms_;
+  info.last_save_unix = last_save_ms_ / 1000;
+  info.last_round_ok = last_round_ok_;
+  info.last_round_seconds = last_round_seconds_;
+  info.rounds = rounds_;
+  info.rewrites = rewrites_;
+  info.consecutive_rewrite_failures = consecutive_rewrite_failures_;
+  info.last_rewrite_ok = last_rewrite_ok_;
+  info.last_rewrite_seconds = last_rewrite_seconds_;
+  info.checkpoint_lsn = last_result_.status.ok() && rounds_ > 0 ? last_result_.lsn : recovery_.checkpoint_lsn;
+  info.journal_lsn = journal_lsn_;
+  info.durable_lsn = durable_lsn();
+  info.journal_bytes = journal_bytes_;
+  info.last_checkpoint_keys = last_result_.keys;
+  info.last_checkpoint_bytes = last_result_.bytes;
+  info.last_checkpoint_ms = last_result_.duration_ms;
+  info.loaded_keys = recovery_.keys_loaded;
+  info.journal_write_ok = write_error_.empty();
+  info.tier = tier_->stats();
+  return info;
+}
+
+}  // namespace tierkv

@@ -1,0 +1,175 @@
+// Durability: the journal, the tier, checkpoint rounds and recovery, run together for one
+// Shard. The server owns one and calls it at four points: start-up (Open: recover, then
+// open the journal), after each write command (Append), from its cron (save rules,
+// journal size, retry after disk errors) and for SAVE / BGSAVE / SHUTDOWN (StartRound).
+//
+// Files under `dir`:  tier/     the tier (RocksDB)
+//                     journal/  journal-<first LSN>.log segments
+//
+// What a reply may promise: with appendfsync always a write's reply waits until
+// durable_lsn() covers the LSN Append returned (the server holds it); with everysec the
+// journal thread syncs once a second; with no, only at rotation, checkpoints and shutdown.
+// While the journal writer is failed (ENOSPC, EIO) write_error() is set and the server
+// refuses writes with -MISCONF; the cron retries once a second and writes resume by
+// themselves once the journal can be written again.
+//
+// Thread-safety: engine thread only. Journal progress and tier I/O completions arrive
+// through post_to_engine.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/effect_record.h"
+#include "engine/shard.h"
+#include "engine/status.h"
+#include "tiering/checkpointer.h"
+#include "tiering/journal_writer.h"
+#include "tiering/recovery.h"
+#include "tiering/save_rules.h"
+#include "tiering/tier.h"
+#include "tiering/tier_io_pool.h"
+
+namespace tierkv {
+
+struct DurabilityOptions {
+  std::string dir;                     // dir: data directory (must exist)
+  bool journal = true;                 // appendonly
+  FsyncPolicy fsync = FsyncPolicy::kEverySec;  // appendfsync
+  uint64_t journal_segment_size = 64u << 20;
+  uint64_t journal_max_size = 64u << 20;       // journal-max-size: a round past this
+  std::vector<SaveRule> save_rules;
+  // Runs a task on the engine thread.
+  std::function<void(std::function<void()>)> post_to_engine;
+  // Replays one effect through the command code (see RecoveryOptions::apply).
+  std::function<Status(int db, const Effect& effect)> apply;
+  std::function<void(const std::string& line)> log;
+  std::function<void(const std::string& line)> warn;
+  // Called on the engine thread whenever durable_lsn() advances.
+  std::function<void(uint64_t durable_lsn)> on_durable;
+};
+
+// INFO persistence figures.
+struct DurabilityInfo {
+  bool round_in_progress = false;
+  bool round_scheduled = false;
+  bool round_is_rewrite = false;     // started by BGREWRITEAOF
+  int64_t round_started_ms = 0;      // unix ms
+  int64_t last_save_unix = 0;        // LASTSAVE
+  bool last_round_ok = true;
+  int64_t last_round_seconds = -1;
+  uint64_t rounds = 0;
+  uint64_t rewrites = 0;
+  uint64_t consecutive_rewrite_failures = 0;
+  bool last_rewrite_ok = true;
+  int64_t last_rewrite_seconds = -1;
+  uint64_t checkpoint_lsn = 0;
+  uint64_t journal_lsn = 0;          // last LSN handed to the journal
+  uint64_t durable_lsn = 0;
+  uint64_t journal_bytes = 0;
+  uint64_t last_checkpoint_keys = 0;
+  uint64_t last_checkpoint_bytes = 0;
+  int64_t last_checkpoint_ms = 0;
+  uint64_t loaded_keys = 0;
+  bool journal_write_ok = true;
+  TierStats tier;
+};
+
+class Durability {
+ public:
+  using RoundDone = std::function<void(const Status& status)>;
+
+  // Opens the tier, recovers the keyspace into `shard`, opens the journal.
+  static Result<std::unique_ptr<Durability>> Open(Shard& shard, std::unique_ptr<Tier> tier,
+                                                  DurabilityOptions options);
+  ~Durability();  // waits for the I/O pool, closes the journal (syncing it)
+  Durability(const Durability&) = delete;
+  Durability& operator=(const Durability&) = delete;
+
+  // Commits the shard's pending changes: the record goes to the journal. Returns its LSN,
+  // 0 when the command changed nothing.
+  uint64_t CommitChanges();
+
+  // Every LSN up to this is durable (with appendfsync always: synced; otherwise the
+  // journal makes no promise, and this is the last LSN handed to it).
+  uint64_t durable_lsn() const;
+  bool holds_replies() const { return journal_ != nullptr && options_.fsync == FsyncPolicy::kAlways; }
+  // Non-empty while writes must be refused: the journal's error.
+  const std::string& write_error() const { return write_error_; }
+
+  // Starts a checkpoint round (SAVE, BGSAVE, BGREWRITEAOF, shutdown); `done` runs when it
+  // ends. False while one runs (`done` is then not called).
+  bool StartRound(RoundDone done, bool rewrite = false);
+  bool round_in_progress() const { return checkpointer_->in_progress(); }
+  bool rewrite_in_progress() const { return round_in_progress() && round_is_rewrite_; }
+  // Runs another round as soon as the current one ends (BGSAVE SCHEDULE, BGREWRITEAOF
+  // during a BGSAVE).
+  void ScheduleRound(bool rewrite);
+  bool round_scheduled() const { return round_scheduled_; }
+  // Turns the journal on or off, or changes its fsync policy (CONFIG SET appendonly /
+  // appendfsync). Closing the old writer waits for its final fsync. Turning it on starts
+  // a round, which covers the changes made while it was off.
+  Status SetJournal(bool enabled, FsyncPolicy fsync);
+  // Calls `done` when the running round ends (or at once, OK, if none runs).
+  void AfterRound(RoundDone done);
+
+  // Once a second or so: save rules, journal size, retry after journal errors.
+  void Cron(int64_t now_ms);
+
+  // Runtime changes (CONFIG SET save / appendfsync semantics).
+  void set_save_rules(std::vector<SaveRule> rules) { options_.save_rules = std::move(rules); }
+
+  // Makes the journal durable now, blocking this thread (shutdown only).
+  Status SyncJournal();
+
+  DurabilityInfo info() const;
+  const RecoveryReport& recovery() const { return recovery_; }
+
+ private:
+  Durability(Shard& shard, std::unique_ptr<Tier> tier, DurabilityOptions options);
+  Status OpenJournal(uint64_t last_lsn);
+  void OnJournalProgress(JournalProgress progress, const Status& status);
+  void OnRoundDone(const CheckpointResult& result);
+  void DropJournalBelow(uint64_t lsn);
+
+  Shard& shard_;
+  std::unique_ptr<Tier> tier_;
+  DurabilityOptions options_;
+  std::unique_ptr<TierIoPool> pool_;
+  std::unique_ptr<Checkpointer> checkpointer_;
+  std::unique_ptr<JournalWriter> journal_;
+  RecoveryReport recovery_;
+
+  uint64_t journal_lsn_ = 0;
+  uint64_t synced_lsn_ = 0;
+  uint64_t journal_bytes_ = 0;
+  std::string write_error_;
+  int64_t last_retry_ms_ = 0;
+
+  std::vector<RoundDone> round_waiters_;
+  bool round_is_rewrite_ = false;
+  bool round_scheduled_ = false;
+  bool scheduled_is_rewrite_ = false;
+  int64_t round_started_ms_ = 0;
+  uint64_t dirty_at_round_start_ = 0;
+  uint64_t journal_bytes_at_round_start_ = 0;
+  int64_t last_save_ms_ = 0;
+  int64_t last_failed_round_ms_ = 0;
+  bool last_round_ok_ = true;
+  int64_t last_round_seconds_ = -1;
+  uint64_t rounds_ = 0;
+  uint64_t rewrites_ = 0;
+  uint64_t consecutive_rewrite_failures_ = 0;
+  bool last_rewrite_ok_ = true;
+  int64_t last_rewrite_seconds_ = -1;
+  CheckpointResult last_result_;
+  // Cleared by the destructor: completions still queued on the engine thread then do
+  // nothing.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace tierkv

@@ -1,0 +1,45 @@
+#include "tiering/entry_codec.h"
+
+#include <string>
+
+#include "tiering/rdb_format.h"
+#include "tiering/rdb_object.h"
+
+namespace tierkv {
+
+TierEntry EntryToTier(uint32_t db, const Entry& entry) {
+  TierEntry stored;
+  stored.db = db;
+  stored.key.assign(entry.key());
+  stored.lsn = entry.lsn;
+  stored.expire_at_ms = entry.expire_at();
+  RdbWriter writer(&stored.value);
+  // Collection types add their writers beside this one when they arrive.
+  WriteRdbStringObject(writer, entry.string_value());
+  return stored;
+}
+
+TierEntry TombstoneToTier(uint32_t db, std::string_view key, uint64_t lsn) {
+  TierEntry stored;
+  stored.db = db;
+  stored.key.assign(key);
+  stored.lsn = lsn;
+  stored.tombstone = true;
+  return stored;
+}
+
+Result<Entry*> EntryFromTier(const TierEntry& stored) {
+  RdbReader reader(stored.value);
+  auto object = ReadRdbObject(reader);
+  auto damaged = [&](const std::string& why) {
+    return Status::Corruption("tier entry db " + std::to_string(stored.db) + " key '" + stored.key + "': " + why);
+  };
+  if (!object.ok()) return damaged(object.status().message());
+  if (!reader.at_end()) return damaged("bytes after the value");
+  if (!object->is_string()) return damaged("unsupported value type " + std::to_string(object->type));
+  Entry* entry = Entry::NewString(stored.key, object->string_value(), stored.expire_at_ms);
+  entry->lsn = stored.lsn;
+  return entry;
+}
+
+}  // namespace tierkv

@@ -1,0 +1,27 @@
+// Entry codec: an in-DRAM Entry to the tier's serialized form and back.
+//
+// The value is written in Redis's RDB object encoding (what a DUMP payload holds before
+// its footer), with the key's absolute expiry and LSN beside it in the TierEntry; access
+// statistics are not stored (a loaded key starts fresh, as after an RDB load).
+//
+// Thread-safety: free functions; EntryFromTier allocates from the calling thread's entry
+// allocator, so call it on the engine thread.
+#pragma once
+
+#include "engine/entry.h"
+#include "engine/status.h"
+#include "tiering/tier.h"
+
+namespace tierkv {
+
+TierEntry EntryToTier(uint32_t db, const Entry& entry);
+
+// A tombstone for (db, key) deleted at `lsn`.
+TierEntry TombstoneToTier(uint32_t db, std::string_view key, uint64_t lsn);
+
+// A new entry (caller owns it) with the stored key, value, expiry and LSN. A value that
+// does not decode is Status::Corruption naming db and key. `stored` must not be a
+// tombstone.
+Result<Entry*> EntryFromTier(const TierEntry& stored);
+
+}  // namespace tierkv

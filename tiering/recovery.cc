@@ -1,0 +1,180 @@
+#include "tiering/recovery.h"
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <utility>
+
+#include "tiering/entry_codec.h"
+
+namespace tierkv {
+namespace {
+
+constexpr uint64_t kProgressEvery = 1'000'000;  // log a line per this many keys or records
+
+int64_t SteadyMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+bool IsCommand(const Effect& effect, std::string_view name) {
+  if (effect.empty() || effect[0].size() != name.size()) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    if (std::toupper(static_cast<unsigned char>(effect[0][i])) != name[i]) return false;
+  }
+  return true;
+}
+
+class Replayer {
+ public:
+  Replayer(Shard& shard, const RecoveryOptions& options, RecoveryReport& report)
+      : shard_(shard), options_(options), report_(report) {}
+
+  void RememberTombstone(uint32_t db, std::string key, uint64_t lsn) {
+    tombstones_[{static_cast<int>(db), std::move(key)}] = lsn;
+  }
+
+  Status Apply(const EffectRecord& record) {
+    int db = static_cast<int>(record.db);
+    for (const Effect& effect : record.effects) {
+      if (IsCommand(effect, "SELECT") && effect.size() == 2) {
+        db = std::stoi(effect[1]);
+        if (db < 0 || db >= shard_.db_count()) return Status::Corruption("SELECT of a missing db");
+        continue;
+      }
+      if (IsCommand(effect, "FLUSHALL")) {
+        for (int index = 0; index < shard_.db_count(); ++index) FlushOlder(index, record.lsn);
+        continue;
+      }
+      if (IsCommand(effect, "FLUSHDB")) {
+        FlushOlder(db, record.lsn);
+        continue;
+      }
+      if (effect.size() < 2) return Status::Corruption("an effect without a key");
+      const std::string& key = effect[1];
+      if (CurrentLsn(db, key) >= record.lsn) {
+        ++report_.effects_skipped;
+        continue;
+      }
+      Status applied = options_.apply(db, effect);
+      if (!applied.ok()) return applied;
+      tombstones_.erase({db, key});
+      shard_.CommitReplayed(record.lsn);
+      ++report_.effects_applied;
+    }
+    return Status::Ok();
+  }
+
+ private:
+  uint64_t CurrentLsn(int db, const std::string& key) const {
+    if (const Entry* entry = shard_.db(db).Peek(key)) return entry->lsn;
+    auto tombstone = tombstones_.find({db, key});
+    return tombstone == tombstones_.end() ? 0 : tombstone->second;
+  }
+
+  // A replayed FLUSHDB at `lsn` empties only what is older than it: keys the tier holds
+  // with a newer LSN were written after it. The tier copy of the db is then erased whole
+  // and the survivors queued to be written back.
+  void FlushOlder(int db, uint64_t lsn) {
+    std::vector<std::string> older;
+    shard_.db(db).ForEach([&](Entry* entry) {
+      if (entry->lsn < lsn) older.emplace_back(entry->key());
+    });
+    for (const std::string& key : older) (void)shard_.db(db).Delete(key);
+    std::erase_if(tombstones_, [&](const auto& item) { return item.first.first == db && item.second < lsn; });
+    ChangeLog& changes = shard_.changes();
+    changes.QueueDirty({DirtyItem::Kind::kEraseDb, db, {}});
+    shard_.db(db).ForEach([&](Entry* entry) {
+      entry->flags |= Entry::kDirty;
+      changes.QueueDirty({DirtyItem::Kind::kKey, db, std::string(entry->key())});
+    });
+  }
+
+  Shard& shard_;
+  const RecoveryOptions& options_;
+  RecoveryReport& report_;
+  std::map<std::pair<int, std::string>, uint64_t> tombstones_;  // newer than the checkpoint
+};
+
+void Log(const RecoveryOptions& options, const std::string& line) {
+  if (options.log) options.log(line);
+}
+
+}  // namespace
+
+Result<RecoveryReport> Recover(Shard& shard, Tier& tier, const RecoveryOptions& options) {
+  const int64_t started = SteadyMs();
+  RecoveryReport report;
+  Replayer replayer(shard, options, report);
+
+  auto metadata = tier.ReadMetadata();
+  if (!metadata.ok()) return metadata.status();
+  report.checkpoint_lsn = metadata->checkpoint_lsn;
+  report.last_lsn = report.checkpoint_lsn;
+
+  Status loaded = tier.ForEach([&](TierEntry&& stored) -> Status {
+    if (stored.db >= static_cast<uint32_t>(shard.db_count())) {
+      return Status::Corruption("the tier holds db " + std::to_string(stored.db) + " but `databases` is " +
+                                std::to_string(shard.db_count()));
+    }
+    report.last_lsn = std::max(report.last_lsn, stored.lsn);
+    if (stored.tombstone) {
+      if (stored.lsn > report.checkpoint_lsn) replayer.RememberTombstone(stored.db, stored.key, stored.lsn);
+      report.tombstones.push_back({stored.db, std::move(stored.key), stored.lsn});
+      return Status::Ok();
+    }
+    auto entry = EntryFromTier(stored);
+    if (!entry.ok()) return entry.status();
+    shard.InitAccess(*entry);
+    shard.db(static_cast<int>(stored.db)).Set(*entry);
+    if (++report.keys_loaded % kProgressEvery == 0) {
+      Log(options, "Loading from the tier: " + std::to_string(report.keys_loaded) + " keys");
+    }
+    return Status::Ok();
+  });
+  if (!loaded.ok()) return loaded;
+  Log(options, "Loaded " + std::to_string(report.keys_loaded) + " keys from the tier (checkpoint LSN " +
+                   std::to_string(report.checkpoint_lsn) + ")");
+
+  if (!options.journal_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(options.journal_dir, ec);
+    auto scanner = JournalScanner::Open(options.journal_dir);
+    if (!scanner.ok()) return scanner.status();
+    EffectRecord record;
+    for (;;) {
+      auto more = scanner->Next(&record);
+      if (!more.ok()) {
+        return Status::Corruption(more.status().message() +
+                                  " (the journal is damaged before its end; tierkv-check --repair truncates it there)");
+      }
+      if (!*more) break;
+      report.last_lsn = std::max(report.last_lsn, record.lsn);
+      if (record.lsn <= report.checkpoint_lsn) continue;
+      Status applied = replayer.Apply(record);
+      if (!applied.ok()) {
+        return Status::Corruption("journal record LSN " + std::to_string(record.lsn) + " in " +
+                                  scanner->record_file() + " at offset " + std::to_string(scanner->record_offset()) +
+                                  " could not be replayed: " + applied.message());
+      }
+      if (++report.records_replayed % kProgressEvery == 0) {
+        Log(options, "Replaying the journal: " + std::to_string(report.records_replayed) + " records");
+      }
+    }
+    if (const auto& damage = scanner->damage(); damage.has_value()) {
+      Status cut = JournalScanner::TruncateAt(damage->file, damage->offset);
+      if (!cut.ok()) return cut;
+      Log(options, "!!! Warning: the journal ended with a torn record (" + damage->detail + ") in " + damage->file +
+                       " at offset " + std::to_string(damage->offset) + "; truncated there");
+      report.truncated_tail = *damage;
+    }
+    Log(options, "Replayed " + std::to_string(report.records_replayed) + " journal records (" +
+                     std::to_string(report.effects_applied) + " effects applied, " +
+                     std::to_string(report.effects_skipped) + " already in the tier)");
+  }
+  shard.set_last_lsn(std::max(shard.last_lsn(), report.last_lsn));
+  report.elapsed_ms = SteadyMs() - started;
+  return report;
+}
+
+}  // namespace tierkv

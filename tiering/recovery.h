@@ -1,0 +1,59 @@
+// Recovery: rebuilds the keyspace at start-up from the tier and the journal's tail
+// (design brief, "Checkpoints": the recovery rule).
+//
+//  1. Read the tier's metadata: C, the checkpoint LSN.
+//  2. Load every key of the tier into the Shard with its stored LSN. Tombstones newer than
+//     C are remembered (a key deleted at LSN T must not be revived by a record <= T);
+//     older ones are only handed back for purging.
+//  3. Replay every journal record with LSN > C in order. Each per-key effect is applied
+//     only if the record's LSN is above the key's current LSN (its tier LSN, its tombstone
+//     LSN, or the LSN of the replayed record that last touched it): the tier may already
+//     hold a state newer than C, written by a round that had not finished. A FLUSHDB /
+//     FLUSHALL effect removes only the keys older than the record.
+//  4. A torn tail (the journal's last bytes end inside a record) is cut off at the last
+//     good record and reported; damage anywhere else stops recovery with the file and
+//     offset (repair: tierkv-check --repair).
+// Numbering resumes above the largest LSN seen anywhere.
+//
+// Thread-safety: runs on the engine thread before it serves clients.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/effect_record.h"
+#include "engine/shard.h"
+#include "engine/status.h"
+#include "tiering/checkpointer.h"
+#include "tiering/journal_segment.h"
+#include "tiering/tier.h"
+
+namespace tierkv {
+
+struct RecoveryOptions {
+  std::string journal_dir;  // empty: no journal to replay
+  // Runs one effect through the command code in database `db`; a non-OK Status (the
+  // command's error reply) stops recovery.
+  std::function<Status(int db, const Effect& effect)> apply;
+  // Progress and warnings, one line each.
+  std::function<void(const std::string& line)> log;
+};
+
+struct RecoveryReport {
+  uint64_t checkpoint_lsn = 0;
+  uint64_t last_lsn = 0;            // numbering resumes above this
+  uint64_t keys_loaded = 0;         // values loaded from the tier
+  uint64_t records_replayed = 0;    // journal records newer than the checkpoint
+  uint64_t effects_applied = 0;
+  uint64_t effects_skipped = 0;     // the tier already held a newer state of the key
+  std::optional<JournalDamage> truncated_tail;  // where a torn tail was cut
+  std::vector<TombstoneRef> tombstones;          // in the tier: purge once checkpointed
+  int64_t elapsed_ms = 0;
+};
+
+Result<RecoveryReport> Recover(Shard& shard, Tier& tier, const RecoveryOptions& options);
+
+}  // namespace tierkv
