@@ -196,9 +196,14 @@ void MemorySection(Server& server, std::string& out) {
   Field(out, "lazyfreed_objects", "0");
 }
 
-// No persistence yet: Redis's fields with the values of a server that has never
-// saved and is not saving. The journal and checkpoints will fill these in.
+// Redis's field names, filled from checkpoint rounds (rdb_*) and the journal (aof_*),
+// then tierkv's own. A server with `tier none` reports one that never saves.
 void PersistenceSection(Server& server, std::string& out) {
+  const Durability* durability = server.durability();
+  const DurabilityInfo d = durability != nullptr ? durability->info() : DurabilityInfo{};
+  const int64_t now_ms = Shard::WallClockMs();
+  const int64_t round_seconds = d.round_in_progress ? (now_ms - d.round_started_ms) / 1000 : -1;
+  const bool journal_on = durability != nullptr && server.settings().appendonly;
   Field(out, "loading", "0");
   Field(out, "async_loading", "0");
   Field(out, "current_cow_peak", "0");
@@ -208,27 +213,44 @@ void PersistenceSection(Server& server, std::string& out) {
   Field(out, "current_save_keys_processed", "0");
   Field(out, "current_save_keys_total", "0");
   Field(out, "rdb_changes_since_last_save", server.shard().stats().dirty);
-  Field(out, "rdb_bgsave_in_progress", "0");
-  Field(out, "rdb_last_save_time", server.start_time_ms() / 1000);
-  Field(out, "rdb_last_bgsave_status", "ok");
-  Field(out, "rdb_last_bgsave_time_sec", "-1");
-  Field(out, "rdb_current_bgsave_time_sec", "-1");
-  Field(out, "rdb_saves", "0");
+  Field(out, "rdb_bgsave_in_progress", d.round_in_progress && !d.round_is_rewrite ? "1" : "0");
+  Field(out, "rdb_last_save_time", durability != nullptr ? d.last_save_unix : server.start_time_ms() / 1000);
+  Field(out, "rdb_last_bgsave_status", d.last_round_ok ? "ok" : "err");
+  Field(out, "rdb_last_bgsave_time_sec", d.last_round_seconds);
+  Field(out, "rdb_current_bgsave_time_sec", d.round_is_rewrite ? -1 : round_seconds);
+  Field(out, "rdb_saves", d.rounds);
   Field(out, "rdb_last_cow_size", "0");
   Field(out, "rdb_last_load_keys_expired", "0");
-  Field(out, "rdb_last_load_keys_loaded", "0");
-  Field(out, "aof_enabled", server.settings().appendonly ? "1" : "0");
-  Field(out, "aof_rewrite_in_progress", "0");
-  Field(out, "aof_rewrite_scheduled", "0");
-  Field(out, "aof_last_rewrite_time_sec", "-1");
-  Field(out, "aof_current_rewrite_time_sec", "-1");
-  Field(out, "aof_last_bgrewrite_status", "ok");
-  Field(out, "aof_rewrites", "0");
-  Field(out, "aof_rewrites_consecutive_failures", "0");
-  Field(out, "aof_last_write_status", "ok");
+  Field(out, "rdb_last_load_keys_loaded", d.loaded_keys);
+  Field(out, "aof_enabled", journal_on ? "1" : "0");
+  Field(out, "aof_rewrite_in_progress", d.round_in_progress && d.round_is_rewrite ? "1" : "0");
+  Field(out, "aof_rewrite_scheduled", d.round_scheduled ? "1" : "0");
+  Field(out, "aof_last_rewrite_time_sec", d.last_rewrite_seconds);
+  Field(out, "aof_current_rewrite_time_sec", d.round_is_rewrite ? round_seconds : -1);
+  Field(out, "aof_last_bgrewrite_status", d.last_rewrite_ok ? "ok" : "err");
+  Field(out, "aof_rewrites", d.rewrites);
+  Field(out, "aof_rewrites_consecutive_failures", d.consecutive_rewrite_failures);
+  Field(out, "aof_last_write_status", d.journal_write_ok ? "ok" : "err");
   Field(out, "aof_last_cow_size", "0");
   Field(out, "module_fork_in_progress", "0");
   Field(out, "module_fork_last_cow_size", "0");
+  if (journal_on) {
+    Field(out, "aof_current_size", d.journal_bytes);
+    Field(out, "aof_base_size", "0");
+    Field(out, "aof_pending_rewrite", d.round_scheduled ? "1" : "0");
+    Field(out, "aof_buffer_length", "0");
+    Field(out, "aof_pending_bio_fsync", "0");
+    Field(out, "aof_delayed_fsync", "0");
+  }
+  Field(out, "checkpoint_lsn", d.checkpoint_lsn);
+  Field(out, "journal_lsn", d.journal_lsn);
+  Field(out, "journal_durable_lsn", d.durable_lsn);
+  Field(out, "journal_bytes", d.journal_bytes);
+  Field(out, "last_checkpoint_keys", d.last_checkpoint_keys);
+  Field(out, "last_checkpoint_bytes", d.last_checkpoint_bytes);
+  Field(out, "last_checkpoint_ms", d.last_checkpoint_ms);
+  Field(out, "tier_bytes", d.tier.disk_bytes);
+  Field(out, "tier_memory_bytes", d.tier.memory_bytes);
 }
 
 void StatsSection(Server& server, std::string& out) {
