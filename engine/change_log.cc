@@ -1,5 +1,6 @@
 #include "engine/change_log.h"
 
+#include <algorithm>
 #include <string>
 #include <unordered_map>
 
@@ -93,7 +94,7 @@ void ChangeLog::StampAndQueue(Shard& shard, uint64_t lsn) {
     if (event.emptied) {
       const int first = event.db < 0 ? 0 : event.db;
       const int last = event.db < 0 ? shard.db_count() - 1 : event.db;
-      for (int db = first; db <= last; ++db) dirty_.push_back({DirtyItem::Kind::kEraseDb, db, {}});
+      for (int db = first; db <= last; ++db) Queue({DirtyItem::Kind::kEraseDb, db, {}});
       return;
     }
     Entry* entry = shard.db(event.db).Peek(event.key);
@@ -104,9 +105,38 @@ void ChangeLog::StampAndQueue(Shard& shard, uint64_t lsn) {
       if (entry->flags & Entry::kDirty) return;
       entry->flags |= Entry::kDirty;
     }
-    dirty_.push_back({DirtyItem::Kind::kKey, event.db, event.key});
+    Queue({DirtyItem::Kind::kKey, event.db, event.key});
   });
   events_.clear();
+}
+
+void ChangeLog::Queue(DirtyItem item) {
+  dirty_.push_back(std::move(item));
+  if (dirty_.size() >= compact_at_) Compact();
+}
+
+// Keeps, per db, only what follows its last erase, and each key once, at its last
+// mention: what a round would write from the list is unchanged.
+void ChangeLog::Compact() {
+  std::unordered_map<int, size_t> last_erase;
+  for (size_t i = 0; i < dirty_.size(); ++i) {
+    if (dirty_[i].kind == DirtyItem::Kind::kEraseDb) last_erase[dirty_[i].db] = i;
+  }
+  std::unordered_map<std::string, size_t> last_mention;
+  for (size_t i = 0; i < dirty_.size(); ++i) {
+    if (dirty_[i].kind == DirtyItem::Kind::kKey) last_mention[EventKey(dirty_[i].db, dirty_[i].key)] = i;
+  }
+  std::vector<DirtyItem> kept;
+  for (size_t i = 0; i < dirty_.size(); ++i) {
+    DirtyItem& item = dirty_[i];
+    auto erase = last_erase.find(item.db);
+    const bool after_last_erase = erase == last_erase.end() || i >= erase->second;
+    const bool final_mention =
+        item.kind == DirtyItem::Kind::kEraseDb || last_mention[EventKey(item.db, item.key)] == i;
+    if (after_last_erase && final_mention) kept.push_back(std::move(item));
+  }
+  dirty_ = std::move(kept);
+  compact_at_ = std::max<size_t>(1024, dirty_.size() * 2);
 }
 
 std::vector<DirtyItem> ChangeLog::TakeDirty() {

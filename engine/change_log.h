@@ -60,7 +60,7 @@ class ChangeLog {
   // unwritten part back in front of what accumulated meanwhile.
   std::vector<DirtyItem> TakeDirty();
   // Queues an item directly (recovery's replayed FLUSHDB, which has no effects to commit).
-  void QueueDirty(DirtyItem item) { dirty_.push_back(std::move(item)); }
+  void QueueDirty(DirtyItem item) { Queue(std::move(item)); }
   // Entries the round had already marked written are marked dirty again.
   void GiveBackDirty(Shard& shard, std::vector<DirtyItem> items);
   size_t dirty_count() const { return dirty_.size(); }
@@ -76,10 +76,16 @@ class ChangeLog {
   template <typename Visit>
   void ForEachFinalEvent(Visit&& visit) const;
   void StampAndQueue(Shard& shard, uint64_t lsn);
+  void Queue(DirtyItem item);
+  void Compact();
 
   bool enabled_ = false;
   std::vector<Event> events_;
   std::vector<DirtyItem> dirty_;
+  // Deleted keys and emptied dbs are queued without dedupe; when no round runs for a
+  // long time (no save rules, no journal) Compact() keeps the list within the number of
+  // distinct keys it names once it doubles past this.
+  size_t compact_at_ = 1024;
 };
 
 }  // namespace tierkv
