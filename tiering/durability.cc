@@ -61,8 +61,10 @@ Result<std::unique_ptr<Durability>> Durability::Open(Shard& shard, std::unique_p
 
   CheckpointerOptions checkpoints;
   checkpoints.post_to_engine = self.options_.post_to_engine;
-  checkpoints.make_journal_durable = [&self](uint64_t) {
-    return self.journal_ != nullptr ? self.journal_->Flush() : Status::Ok();
+  // Records up to `lsn` may still be pending on the engine thread: Flush(lsn) waits for
+  // them to arrive and be synced.
+  checkpoints.make_journal_durable = [&self](uint64_t lsn) {
+    return self.journal_ != nullptr ? self.journal_->Flush(lsn) : Status::Ok();
   };
   checkpoints.drop_journal_below = [&self](uint64_t lsn) { self.DropJournalBelow(lsn); };
   self.checkpointer_ = std::make_unique<Checkpointer>(shard, *self.tier_, *self.pool_, std::move(checkpoints));
@@ -92,9 +94,15 @@ Status Durability::OpenJournal(uint64_t last_lsn) {
   journal.rotate_size = options_.journal_segment_size;
   journal.fsync = options_.fsync;
   journal.last_lsn = last_lsn;
-  std::weak_ptr<bool> alive = alive_;
+  // Only errors, and syncs that matter, cross to the engine thread: under everysec and no
+  // nothing waits for the sync, so one report per second is plenty.
   auto post = options_.post_to_engine;
-  journal.on_progress = [this, post](JournalProgress progress, const Status& status) {
+  const bool every_report = options_.fsync == FsyncPolicy::kAlways;
+  journal.on_progress = [this, post, every_report, reported_synced = uint64_t{0}, failed = false](
+                            JournalProgress progress, const Status& status) mutable {
+    if (!every_report && status.ok() && !failed && progress.synced_lsn <= reported_synced) return;
+    reported_synced = progress.synced_lsn;
+    failed = !status.ok();
     post([this, progress, status] { OnJournalProgress(progress, status); });
   };
   auto writer = JournalWriter::Open(std::move(journal));
@@ -104,6 +112,7 @@ Status Durability::OpenJournal(uint64_t last_lsn) {
 }
 
 Durability::~Durability() {
+  SubmitPending();
   *alive_ = false;
   pool_->Drain();
   if (journal_ != nullptr) journal_->Close();
@@ -119,12 +128,24 @@ uint64_t Durability::CommitChanges() {
     return lsn;
   }
   journal_bytes_ += RecordBytes(*record);
-  Status submitted = journal_->Submit(std::move(*record));
-  if (!submitted.ok() && write_error_.empty()) {
-    // A record over the size limit: the change stands in DRAM but cannot be journaled.
-    if (options_.warn) options_.warn("Journal refused record LSN " + std::to_string(lsn) + ": " + submitted.message());
+  pending_.push_back(std::move(*record));
+  if (!submit_scheduled_) {
+    submit_scheduled_ = true;
+    options_.post_to_engine([this] { SubmitPending(); });
   }
   return lsn;
+}
+
+void Durability::SubmitPending() {
+  submit_scheduled_ = false;
+  if (pending_.empty() || journal_ == nullptr) return;
+  std::vector<EffectRecord> records;
+  records.swap(pending_);
+  Status submitted = journal_->SubmitBatch(std::move(records));
+  if (!submitted.ok() && options_.warn) {
+    // A record over the size limit: the change stands in DRAM but cannot be journaled.
+    options_.warn("The journal refused a record: " + submitted.message());
+  }
 }
 
 uint64_t Durability::durable_lsn() const { return holds_replies() ? synced_lsn_ : journal_lsn_; }
@@ -206,6 +227,7 @@ void Durability::ScheduleRound(bool rewrite) {
 Status Durability::SetJournal(bool enabled, FsyncPolicy fsync) {
   const bool was_enabled = journal_ != nullptr;
   if (enabled == was_enabled && fsync == options_.fsync) return Status::Ok();
+  SubmitPending();
   if (journal_ != nullptr) {
     journal_->Close();
     journal_.reset();
@@ -260,7 +282,10 @@ void Durability::Cron(int64_t now_ms) {
   if (start) StartRound(nullptr);
 }
 
-Status Durability::SyncJournal() { return journal_ != nullptr ? journal_->Flush() : Status::Ok(); }
+Status Durability::SyncJournal() {
+  SubmitPending();
+  return journal_ != nullptr ? journal_->Flush() : Status::Ok();
+}
 
 DurabilityInfo Durability::info() const {
   DurabilityInfo info;

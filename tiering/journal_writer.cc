@@ -64,29 +64,43 @@ Result<std::unique_ptr<JournalWriter>> JournalWriter::Open(JournalWriterOptions 
 JournalWriter::~JournalWriter() { Close(); }
 
 Status JournalWriter::Submit(JournalRecord record) {
-  if (PayloadSizeBound(record) > kMaxJournalPayloadSize) {
-    return Status::Error("ERR journal record for LSN " + std::to_string(record.lsn) +
-                         " may exceed the payload limit of " +
-                         std::to_string(kMaxJournalPayloadSize) + " bytes");
-  }
-  {
-    std::lock_guard lock(mu_);
-    if (closing_) return Status::Error("ERR journal writer is closed");
-    if (record.lsn <= submitted_lsn_) {
-      return Status::Error("ERR journal LSN " + std::to_string(record.lsn) +
-                           " does not exceed the last submitted LSN " +
-                           std::to_string(submitted_lsn_));
-    }
-    submitted_lsn_ = record.lsn;
-    queue_.push_back(std::move(record));
-  }
-  work_cv_.notify_one();
-  return Status::Ok();
+  std::vector<JournalRecord> one;
+  one.push_back(std::move(record));
+  return SubmitBatch(std::move(one));
 }
 
-Status JournalWriter::Flush() {
+Status JournalWriter::SubmitBatch(std::vector<JournalRecord> records) {
+  Status status;
+  {
+    std::lock_guard lock(mu_);
+    for (JournalRecord& record : records) {
+      if (PayloadSizeBound(record) > kMaxJournalPayloadSize) {
+        status = Status::Error("ERR journal record for LSN " + std::to_string(record.lsn) +
+                               " may exceed the payload limit of " +
+                               std::to_string(kMaxJournalPayloadSize) + " bytes");
+        break;
+      }
+      if (closing_) {
+        status = Status::Error("ERR journal writer is closed");
+        break;
+      }
+      if (record.lsn <= submitted_lsn_) {
+        status = Status::Error("ERR journal LSN " + std::to_string(record.lsn) +
+                               " does not exceed the last submitted LSN " +
+                               std::to_string(submitted_lsn_));
+        break;
+      }
+      submitted_lsn_ = record.lsn;
+      queue_.push_back(std::move(record));
+    }
+  }
+  work_cv_.notify_one();
+  return status;
+}
+
+Status JournalWriter::Flush(uint64_t up_to) {
   std::unique_lock lock(mu_);
-  const uint64_t target = submitted_lsn_;
+  const uint64_t target = up_to != 0 ? up_to : submitted_lsn_;
   if (synced_lsn_ >= target) return Status::Ok();
   if (!failure_.ok()) return failure_;
   if (closed_) return Status::Error("ERR journal writer is closed");

@@ -118,10 +118,15 @@ class JournalWriter {
   // whose LSN does not exceed the previous one, one that may exceed the payload limit, and
   // any record after Close(). Accepted while the writer is failed: it waits for Retry().
   Status Submit(JournalRecord record);
+  // Submit() for several records under one lock and one wake-up of the writer thread (the
+  // engine hands over what a whole event-loop turn produced). Stops at the first refused
+  // record: the ones before it are queued.
+  Status SubmitBatch(std::vector<JournalRecord> records);
 
-  // Waits until every record submitted before the call is synced, syncing now whatever
-  // the policy (for SAVE and shutdown). Returns the writer's error if it is failed.
-  Status Flush();
+  // Waits until every record submitted before the call (or, with `up_to`, every record up
+  // to that LSN, which may still be on its way) is synced, syncing now whatever the policy
+  // (checkpoints, shutdown). Returns the writer's error if it is failed.
+  Status Flush(uint64_t up_to = 0);
 
   // Asks the writer thread to recover from a failure (see the header comment); the
   // outcome arrives through the callback. Does nothing if the writer is not failed.
