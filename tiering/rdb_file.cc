@@ -97,8 +97,15 @@ Status RdbFileWriter::Fail(Status status) {
 }
 
 Status RdbFileWriter::Write(std::string_view bytes) {
-  buffer_.append(bytes);
-  return buffer_.size() >= kWriteBufferSize ? Flush() : Status::Ok();
+  if (bytes.size() < kWriteBufferSize) {
+    buffer_.append(bytes);
+    return buffer_.size() >= kWriteBufferSize ? Flush() : Status::Ok();
+  }
+  // A big value goes straight to the file rather than through a copy in the buffer.
+  if (Status st = Flush(); !st.ok()) return st;
+  crc_ = Crc64(crc_, bytes.data(), bytes.size());
+  Status status = WriteAll(fd_, temp_path_, bytes);
+  return status.ok() ? status : Fail(std::move(status));
 }
 
 Status RdbFileWriter::Flush() {
@@ -440,7 +447,7 @@ class RdbParser {
     entry.value = data_.substr(value_offset, reader_.position() - value_offset);
     ++summary_.keys;
     ++summary_.keys_by_type[type];
-    return visit_(entry);
+    return visit_ ? visit_(entry) : Status::Ok();
   }
 
   std::string_view data_;

@@ -129,6 +129,7 @@ struct RdbFileEntry {
 };
 
 // Called for each key in file order; a non-OK Status stops the read and is returned.
+// An empty visitor only checks the file (and fills the summary).
 using RdbFileVisitor = std::function<Status(RdbFileEntry& entry)>;
 
 struct RdbFileSummary {

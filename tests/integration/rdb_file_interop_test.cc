@@ -234,7 +234,8 @@ class RdbFileInteropTest : public ::testing::Test {
         ADD_FAILURE() << "DUMP " << k.key;
         continue;
       }
-      Result<std::string_view> body = VerifyDumpPayload(std::string(dump->str, dump->len));
+      const std::string payload(dump->str, dump->len);
+      Result<std::string_view> body = VerifyDumpPayload(payload);
       EXPECT_TRUE(body.ok());
       if (body.ok()) bodies[{k.db, k.key}] = std::string(*body);
     }

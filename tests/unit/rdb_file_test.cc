@@ -592,6 +592,17 @@ TEST(RdbFileTest, VisitorErrorStopsTheRead) {
   EXPECT_EQ(calls, 2);
 }
 
+TEST(RdbFileTest, EmptyVisitorOnlyChecksTheFile) {
+  TempDir dir;
+  const std::string path = WriteFile(dir, StringKeys());
+  Result<RdbFileSummary> summary = ReadRdbFile(path, nullptr);
+  ASSERT_TRUE(summary.ok()) << summary.status().message();
+  EXPECT_EQ(summary->keys, StringKeys().size());
+  std::string bytes = Slurp(path);
+  bytes[bytes.size() - 3] ^= 0x10;
+  ExpectCorruption(ReadOutcome{ReadRdbBuffer(bytes, nullptr), {}}, "checksum mismatch");
+}
+
 TEST(RdbFileTest, MissingFileIsIoError) {
   ReadOutcome read = ReadFile("/nonexistent-dir-for-tierkv/dump.rdb");
   ASSERT_FALSE(read.summary.ok());
