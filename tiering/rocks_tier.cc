@@ -85,7 +85,8 @@ RocksTier::RocksTier(std::string path, std::shared_ptr<rocksdb::Cache> block_cac
 
 Result<std::unique_ptr<RocksTier>> RocksTier::Open(const RocksTierOptions& options) {
   std::error_code error;
-  if (options.create_if_missing) {
+  const bool create = options.create_if_missing && !options.read_only;
+  if (create) {
     std::filesystem::create_directories(options.path, error);
     if (error) {
       return Status::IoError("tier " + options.path + ": create directory: " + error.message());
@@ -98,22 +99,24 @@ Result<std::unique_ptr<RocksTier>> RocksTier::Open(const RocksTierOptions& optio
       new RocksTier(options.path, rocksdb::NewLRUCache(options.block_cache_bytes)));
 
   rocksdb::DBOptions db_options;
-  db_options.create_if_missing = options.create_if_missing;
-  db_options.create_missing_column_families = true;
+  db_options.create_if_missing = create;
+  db_options.create_missing_column_families = !options.read_only;
   const rocksdb::ColumnFamilyOptions family = FamilyOptions(tier->block_cache_);
   const std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, family}, {kValuesFamily, family}, {kMetaFamily, family}};
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
-  Status opened = FromRocks(rocksdb::DB::Open(db_options, options.path, families, &handles, &db),
-                            "open", options.path);
+  const rocksdb::Status rocks_opened =
+      options.read_only ? rocksdb::DB::OpenForReadOnly(db_options, options.path, families, &handles, &db)
+                        : rocksdb::DB::Open(db_options, options.path, families, &handles, &db);
+  Status opened = FromRocks(rocks_opened, "open", options.path);
   if (!opened.ok()) return opened;
   tier->db_.reset(db);
   tier->default_ = handles[0];
   tier->values_ = handles[1];
   tier->meta_ = handles[2];
 
-  Status format = tier->CheckOrStampFormat(options.format_version);
+  Status format = tier->CheckOrStampFormat(options.format_version, options.read_only);
   if (!format.ok()) return format;
   return tier;
 }
@@ -128,7 +131,7 @@ RocksTier::~RocksTier() {
   (void)db_->Close();  // nothing left to report it to; the next Open sees any damage
 }
 
-Status RocksTier::CheckOrStampFormat(uint32_t format_version) {
+Status RocksTier::CheckOrStampFormat(uint32_t format_version, bool read_only) {
   Result<std::optional<uint64_t>> stored = ReadMetaNumber(*db_, meta_, kFormatVersionKey, path_);
   if (!stored.ok()) return stored.status();
   if (stored->has_value()) {
@@ -144,6 +147,7 @@ Status RocksTier::CheckOrStampFormat(uint32_t format_version) {
   if (it->Valid()) return Status::Corruption("tier " + path_ + " holds entries but no format_version");
   Status scanned = FromRocks(it->status(), "scan", path_);
   if (!scanned.ok()) return scanned;
+  if (read_only) return Status::Ok();  // ReadMetadata reports the missing version
   Status put = FromRocks(db_->Put(NoWal(), meta_, kFormatVersionKey, EncodeFixed64(format_version)),
                          "write format_version", path_);
   if (!put.ok()) return put;

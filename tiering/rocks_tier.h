@@ -44,6 +44,11 @@ struct RocksTierOptions {
   size_t block_cache_bytes = 64 << 20;
   // With false, Open fails when `path` holds no tier.
   bool create_if_missing = true;
+  // Opens an existing tier for reading only (tierkv-check inspecting a data directory):
+  // nothing on disk changes, Write and Commit fail, a missing format version is not
+  // stamped, and RocksDB's LOCK file is not taken, so the caller must make sure no
+  // server has the tier open. Implies create_if_missing = false.
+  bool read_only = false;
   // The version a fresh tier is stamped with and an existing one must have. Only tests
   // change it (to write a tier "from another version").
   uint32_t format_version = kTierFormatVersion;
@@ -68,7 +73,7 @@ class RocksTier final : public Tier {
 
  private:
   RocksTier(std::string path, std::shared_ptr<rocksdb::Cache> block_cache);
-  Status CheckOrStampFormat(uint32_t format_version);
+  Status CheckOrStampFormat(uint32_t format_version, bool read_only);
   Status FlushAndWait(rocksdb::ColumnFamilyHandle* family, const char* what);
 
   const std::string path_;
