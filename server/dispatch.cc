@@ -73,13 +73,22 @@ void Server::RunCommand(Client& client, std::span<const std::string_view> args) 
   ++client.commands_processed;
 
   const CommandSpec* spec = nullptr;
-  // Every refusal before the command runs also dooms an open MULTI, as in Redis.
+  // Every refusal before the command runs also dooms an open MULTI, as in Redis; a
+  // refused EXEC ends it at once, so the client knows it is out of MULTI.
   auto reject = [&](const std::string& error) {
-    reply.Error(error);
+    const bool refused_exec = client.in_multi && spec != nullptr && spec->name == "exec";
+    // Redis quotes the reason without its ERR prefix: "...because of: wrong number of ...".
+    const std::string reason = error.rfind("ERR ", 0) == 0 ? error.substr(4) : error;
+    const std::string text = refused_exec ? "EXECABORT Transaction discarded because of: " + reason : error;
+    reply.Error(text);
     ++stats_.total_error_replies;
-    info_.RecordError(error);
+    info_.RecordError(text);
     if (spec != nullptr) ++spec->stats.rejected_calls;
-    if (client.in_multi) client.multi_aborted = true;
+    if (refused_exec) {
+      EndTransaction(client, watches_);
+    } else if (client.in_multi) {
+      client.multi_aborted = true;
+    }
   };
 
   spec = commands_->Find(args[0]);
@@ -118,8 +127,9 @@ void Server::RunCommand(Client& client, std::span<const std::string_view> args) 
 
   if (client.in_multi && (spec->flags & kCmdNoMulti)) return reject("ERR Command not allowed inside a transaction");
 
-  // While the journal cannot be written, writes are refused and reads go on.
-  if (durability_ != nullptr && !durability_->write_error().empty() && !client.in_multi && IsWrite(*spec, client, *commands_)) {
+  // While the journal cannot be written, writes are refused and reads go on; inside MULTI
+  // already when queued, and an EXEC whose queue holds a write, as Redis does.
+  if (durability_ != nullptr && !durability_->write_error().empty() && IsWrite(*spec, client, *commands_)) {
     return reject("MISCONF " + durability_->write_error());
   }
 

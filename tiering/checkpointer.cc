@@ -72,8 +72,13 @@ void Checkpointer::NextSlice() {
       bytes += item.key.size();
       batch->Put(std::move(tombstone));
     } else {
-      // Written already in this round and not changed since (a duplicate item).
-      if (!(entry->flags & Entry::kDirty)) continue;
+      // Written already in this round and not changed since (a duplicate item). The mark
+      // cannot say so in a db this round erases: the previous round, still running when
+      // the flush or swap queued that erase, may have written the key created after it
+      // and cleared the mark, and the erase wipes that copy. There every item after the
+      // erase is written (a duplicate twice, which is only redundant).
+      const bool db_erased_this_round = last_erase_of_db_[item.db] != kNone;
+      if (!(entry->flags & Entry::kDirty) && !db_erased_this_round) continue;
       entry->flags &= static_cast<uint8_t>(~Entry::kDirty);
       TierEntry stored = EntryToTier(db, *entry);
       bytes += stored.key.size() + stored.value.size();

@@ -1,0 +1,99 @@
+// Keyspace images and effect replay for durability tests.
+//
+//   - KeyspaceImage / ImageOf(shard): every key of every db with its value and absolute
+//     expiry, comparable with ==, so a test can say "the recovered keyspace equals the
+//     one before the crash" in one assertion and see the difference when it fails.
+//   - TierImageOf(tier): the same for what a tier holds (tombstones apart), to check a
+//     tier against a keyspace.
+//   - ApplyThroughCommands: RecoveryOptions::apply for tests. It runs one journal effect
+//     through the real command handlers in the given db, as Server::ApplyEffect does.
+//   - PrintTo for EffectRecord, so that record mismatches print as commands.
+//
+// Thread-safety: engine thread only (they read or change a Shard).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "engine/effect_record.h"
+#include "engine/shard.h"
+#include "harness/command_harness.h"
+#include "tiering/entry_codec.h"
+#include "tiering/tier.h"
+
+namespace tierkv {
+
+// Found by gtest through ADL: {lsn 3 db 0: SET k v | DEL x}.
+inline void PrintTo(const EffectRecord& record, std::ostream* out) {
+  *out << "{lsn " << record.lsn << " db " << record.db << ":";
+  for (size_t i = 0; i < record.effects.size(); ++i) {
+    *out << (i == 0 ? " " : " | ");
+    for (size_t j = 0; j < record.effects[i].size(); ++j) *out << (j == 0 ? "" : " ") << record.effects[i][j];
+  }
+  *out << "}";
+}
+
+namespace testing {
+
+struct KeyState {
+  std::string value;
+  int64_t expire_at_ms = kNoExpire;
+  bool operator==(const KeyState&) const = default;
+};
+
+inline std::ostream& operator<<(std::ostream& out, const KeyState& state) {
+  out << "'" << state.value << "'";
+  if (state.expire_at_ms != kNoExpire) out << " PXAT " << state.expire_at_ms;
+  return out;
+}
+
+// (db, key) -> state. std::map so that gtest prints a mismatch in key order.
+using KeyspaceImage = std::map<std::pair<int, std::string>, KeyState>;
+
+inline KeyspaceImage ImageOf(Shard& shard) {
+  KeyspaceImage image;
+  for (int db = 0; db < shard.db_count(); ++db) {
+    shard.db(db).ForEach([&](Entry* entry) {
+      image[{db, std::string(entry->key())}] = {std::string(entry->string_value()), entry->expire_at()};
+    });
+  }
+  return image;
+}
+
+// The values the tier holds, decoded; tombstones are left out.
+inline KeyspaceImage TierImageOf(Tier& tier) {
+  KeyspaceImage image;
+  Status visited = tier.ForEach([&](TierEntry&& stored) -> Status {
+    if (stored.tombstone) return Status::Ok();
+    auto entry = EntryFromTier(stored);
+    if (!entry.ok()) return entry.status();
+    image[{static_cast<int>(stored.db), stored.key}] = {std::string((*entry)->string_value()),
+                                                         (*entry)->expire_at()};
+    Entry::Free(*entry);
+    return Status::Ok();
+  });
+  if (!visited.ok()) throw std::runtime_error("TierImageOf: " + visited.message());
+  return image;
+}
+
+// Runs `effect` as a command of a connection-less client sitting in `db`; the command's
+// error reply becomes a non-OK Status.
+inline Status ApplyThroughCommands(CommandHarness& harness, int db, const Effect& effect) {
+  Client replayer(harness.server().NextClientId());
+  replayer.db = db;
+  replayer.authenticated = true;
+  std::vector<std::string_view> args(effect.begin(), effect.end());
+  harness.server().Execute(replayer, args);
+  if (!replayer.output.empty() && replayer.output[0] == '-') {
+    return Status::Error(replayer.output.substr(1, replayer.output.find('\r') - 1));
+  }
+  return Status::Ok();
+}
+
+}  // namespace testing
+}  // namespace tierkv

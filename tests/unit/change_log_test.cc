@@ -1,0 +1,410 @@
+// Tests for engine/change_log.h: the effect record each kind of write command commits,
+// LSN stamping, and the dirty list a checkpoint round takes (contents, order, dedupe
+// through Entry::kDirty, which must follow an entry through reallocation and must not
+// follow it to another key).
+//
+// Commands run through the real dispatcher (CommandHarness); the test commits after each
+// top-level command, as the server does. Every record is also replayed onto a mirror
+// keyspace that started identical: after each test the mirror must equal the keyspace,
+// which proves the effects are self-contained resulting states, whatever the command.
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "engine/change_log.h"
+#include "engine/shard.h"
+#include "harness/command_harness.h"
+#include "harness/keyspace_image.h"
+
+namespace tierkv {
+namespace {
+
+using testing::CommandHarness;
+using testing::ImageOf;
+
+EffectRecord Record(uint64_t lsn, uint32_t db, std::vector<Effect> effects) {
+  return EffectRecord{lsn, db, std::move(effects)};
+}
+
+// "K 0 key" for a key item, "E 3" for an emptied db: comparable and readable.
+std::vector<std::string> Describe(const std::vector<DirtyItem>& items) {
+  std::vector<std::string> described;
+  for (const DirtyItem& item : items) {
+    described.push_back(item.kind == DirtyItem::Kind::kKey ? "K " + std::to_string(item.db) + " " + item.key
+                                                           : "E " + std::to_string(item.db));
+  }
+  return described;
+}
+
+class ChangeLogTest : public ::testing::Test {
+ protected:
+  ChangeLogTest() { shard().changes().set_enabled(true); }
+
+  void TearDown() override {
+    // Replaying every record from the same start gives the same keyspace.
+    EXPECT_EQ(ImageOf(mirror_.shard()), ImageOf(shard()));
+  }
+
+  Shard& shard() { return harness_.shard(); }
+
+  // Runs a command that must succeed, then commits what it changed (one record).
+  std::optional<EffectRecord> Write(std::vector<std::string> args) {
+    const std::string reply = harness_.Run(args);
+    EXPECT_TRUE(reply.empty() || reply[0] != '-') << args[0] << " replied " << reply;
+    std::optional<EffectRecord> record = shard().CommitChanges();
+    if (record.has_value()) Replay(*record);
+    return record;
+  }
+
+  // A command that must not change anything (MULTI, a queued command, SELECT, a read).
+  void Run(std::vector<std::string> args) {
+    harness_.Run(args);
+    EXPECT_FALSE(shard().changes().has_pending()) << args[0] << " noted a change";
+  }
+
+  std::vector<std::string> TakeDirty() { return Describe(shard().changes().TakeDirty()); }
+
+  Entry* Find(int db, const std::string& key) { return shard().db(db).Peek(key); }
+  bool IsDirty(int db, const std::string& key) {
+    Entry* entry = Find(db, key);
+    return entry != nullptr && (entry->flags & Entry::kDirty) != 0;
+  }
+
+  CommandHarness harness_;
+
+ private:
+  void Replay(const EffectRecord& record) {
+    int db = static_cast<int>(record.db);
+    for (const Effect& effect : record.effects) {
+      if (effect[0] == "SELECT") {
+        db = std::stoi(effect[1]);
+        continue;
+      }
+      Status applied = testing::ApplyThroughCommands(mirror_, db, effect);
+      EXPECT_TRUE(applied.ok()) << applied.message();
+    }
+  }
+
+  CommandHarness mirror_;  // changes not tracked: it only receives the records
+};
+
+// --- Effects per command ------------------------------------------------------------
+
+TEST_F(ChangeLogTest, SetRecordsTheResultingValue) {
+  EXPECT_EQ(Write({"SET", "k", "v"}), Record(1, 0, {{"SET", "k", "v"}}));
+  EXPECT_EQ(Write({"APPEND", "k", "w"}), Record(2, 0, {{"SET", "k", "vw"}}));
+}
+
+TEST_F(ChangeLogTest, RelativeExpiryBecomesAbsolutePxat) {
+  const int64_t before = Shard::WallClockMs();
+  auto record = Write({"SET", "k", "v", "PX", "100000"});
+  const int64_t after = Shard::WallClockMs();
+  ASSERT_TRUE(record.has_value());
+  const int64_t expire_at = Find(0, "k")->expire_at();
+  EXPECT_GE(expire_at, before + 100000);
+  EXPECT_LE(expire_at, after + 100000);
+  EXPECT_EQ(record, Record(1, 0, {{"SET", "k", "v", "PXAT", std::to_string(expire_at)}}));
+
+  // EXPIRE is journaled the same way: the whole resulting state, absolute expiry.
+  auto expired = Write({"EXPIRE", "k", "500"});
+  const int64_t new_expire_at = Find(0, "k")->expire_at();
+  EXPECT_EQ(expired, Record(2, 0, {{"SET", "k", "v", "PXAT", std::to_string(new_expire_at)}}));
+  // PERSIST: a SET without PXAT, which drops any TTL on replay.
+  EXPECT_EQ(Write({"PERSIST", "k"}), Record(3, 0, {{"SET", "k", "v"}}));
+}
+
+TEST_F(ChangeLogTest, IncrByFloatRecordsTheResult) {
+  Write({"SET", "n", "10.5"});
+  EXPECT_EQ(Write({"INCRBYFLOAT", "n", "0.1"}), Record(2, 0, {{"SET", "n", "10.6"}}));
+  EXPECT_EQ(Write({"INCR", "counter"}), Record(3, 0, {{"SET", "counter", "1"}}));
+}
+
+TEST_F(ChangeLogTest, DelRecordsDel) {
+  Write({"MSET", "a", "1", "b", "2"});
+  EXPECT_EQ(Write({"DEL", "a", "missing"}), Record(2, 0, {{"DEL", "a"}}));
+  // Nothing changed: nothing to journal, and the LSN is not consumed.
+  EXPECT_EQ(Write({"DEL", "missing"}), std::nullopt);
+  EXPECT_EQ(Write({"GET", "b"}), std::nullopt);
+  EXPECT_EQ(shard().last_lsn(), 2u);
+}
+
+TEST_F(ChangeLogTest, MsetRecordsEveryKey) {
+  EXPECT_EQ(Write({"MSET", "a", "1", "b", "2", "a", "3"}), Record(1, 0, {{"SET", "b", "2"}, {"SET", "a", "3"}}));
+}
+
+TEST_F(ChangeLogTest, RenameRecordsDelOfOldAndSetOfNew) {
+  Write({"SET", "a", "v", "PX", "100000"});
+  Write({"SET", "b", "old"});
+  auto record = Write({"RENAME", "a", "b"});
+  const int64_t expire_at = Find(0, "b")->expire_at();
+  ASSERT_NE(expire_at, kNoExpire);
+  EXPECT_EQ(record, Record(3, 0, {{"DEL", "a"}, {"SET", "b", "v", "PXAT", std::to_string(expire_at)}}));
+}
+
+TEST_F(ChangeLogTest, MoveSelectsBetweenTheTwoDbs) {
+  Run({"SELECT", "2"});
+  Write({"SET", "k", "v"});
+  EXPECT_EQ(Write({"MOVE", "k", "5"}), Record(2, 2, {{"DEL", "k"}, {"SELECT", "5"}, {"SET", "k", "v"}}));
+  EXPECT_EQ(Find(2, "k"), nullptr);
+  ASSERT_NE(Find(5, "k"), nullptr);
+}
+
+TEST_F(ChangeLogTest, FlushDbAndFlushAll) {
+  Run({"SELECT", "3"});
+  Write({"SET", "k", "v"});
+  EXPECT_EQ(Write({"FLUSHDB"}), Record(2, 3, {{"FLUSHDB"}}));
+  Write({"SET", "k", "v"});
+  EXPECT_EQ(Write({"FLUSHALL"}), Record(4, 0, {{"FLUSHALL"}}));
+}
+
+TEST_F(ChangeLogTest, SwapDbFlushesBothAndSetsEveryKeyAgain) {
+  Write({"SET", "a", "1"});
+  Run({"SELECT", "1"});
+  Write({"MSET", "b", "2", "c", "3"});
+  Run({"SELECT", "0"});
+  auto record = Write({"SWAPDB", "0", "1"});
+  ASSERT_TRUE(record.has_value());
+  EXPECT_EQ(record->lsn, 3u);
+  EXPECT_EQ(record->db, 0u);
+  // FLUSHDB, db 0's new keys (any order), SELECT 1, FLUSHDB, db 1's new keys.
+  const std::vector<Effect>& effects = record->effects;
+  ASSERT_EQ(effects.size(), 6u) << ::testing::PrintToString(*record);
+  EXPECT_EQ(effects[0], (Effect{"FLUSHDB"}));
+  EXPECT_EQ((std::set<Effect>{effects[1], effects[2]}), (std::set<Effect>{{"SET", "b", "2"}, {"SET", "c", "3"}}));
+  EXPECT_EQ(effects[3], (Effect{"SELECT", "1"}));
+  EXPECT_EQ(effects[4], (Effect{"FLUSHDB"}));
+  EXPECT_EQ(effects[5], (Effect{"SET", "a", "1"}));
+}
+
+TEST_F(ChangeLogTest, TransactionIsOneRecordWithEachKeyOnceAtItsFinalState) {
+  Run({"MULTI"});
+  Run({"SET", "a", "1"});
+  Run({"INCR", "a"});
+  Run({"SET", "b", "x"});
+  Run({"DEL", "b"});
+  Run({"SET", "c", "1"});
+  Run({"SET", "a", "5"});
+  // Each key at its last mention, with its state at the end of the transaction.
+  EXPECT_EQ(Write({"EXEC"}), Record(1, 0, {{"DEL", "b"}, {"SET", "c", "1"}, {"SET", "a", "5"}}));
+  EXPECT_EQ(shard().last_lsn(), 1u);
+  EXPECT_EQ(Find(0, "a")->lsn, 1u);
+  EXPECT_EQ(Find(0, "c")->lsn, 1u);
+}
+
+TEST_F(ChangeLogTest, TransactionAcrossDbsSelectsForEachSwitch) {
+  Run({"MULTI"});
+  Run({"SET", "a", "1"});
+  Run({"SELECT", "4"});
+  Run({"SET", "b", "2"});
+  Run({"SELECT", "0"});
+  Run({"SET", "c", "3"});
+  EXPECT_EQ(Write({"EXEC"}),
+            Record(1, 0, {{"SET", "a", "1"}, {"SELECT", "4"}, {"SET", "b", "2"}, {"SELECT", "0"}, {"SET", "c", "3"}}));
+}
+
+TEST_F(ChangeLogTest, KeysChangedAfterFlushDbInOneRecordComeAfterIt) {
+  Write({"MSET", "a", "0", "b", "0", "d", "0"});
+  Run({"MULTI"});
+  Run({"SET", "a", "1"});
+  Run({"SET", "b", "1"});
+  Run({"FLUSHDB"});
+  Run({"SET", "a", "2"});
+  Run({"SET", "c", "2"});
+  // b's last mention is before the flush (its final state, gone, is harmless there); a
+  // and c are recreated after it, so their SETs must follow the FLUSHDB or replay would
+  // wipe them.
+  EXPECT_EQ(Write({"EXEC"}), Record(2, 0, {{"DEL", "b"}, {"FLUSHDB"}, {"SET", "a", "2"}, {"SET", "c", "2"}}));
+}
+
+TEST_F(ChangeLogTest, ExpiredKeyFoundByAReadIsJournaledAsDel) {
+  Write({"SET", "k", "v", "PX", "100000"});
+  // Make it expired as of now, then touch it with a read: lazy expiry deletes it, and
+  // the deletion is a change like any other.
+  Find(0, "k")->expire_block()->expire_at_ms = Shard::WallClockMs() - 1;
+  EXPECT_EQ(Write({"GET", "k"}), Record(2, 0, {{"DEL", "k"}}));
+  EXPECT_EQ(Find(0, "k"), nullptr);
+}
+
+TEST_F(ChangeLogTest, NothingIsTrackedWhileDisabled) {
+  shard().changes().set_enabled(false);
+  harness_.Run({"SET", "k", "v"});
+  harness_.Run({"FLUSHALL"});
+  EXPECT_FALSE(shard().changes().has_pending());
+  EXPECT_EQ(shard().CommitChanges(), std::nullopt);
+  EXPECT_EQ(shard().changes().dirty_count(), 0u);
+  EXPECT_EQ(shard().last_lsn(), 0u);
+}
+
+// --- LSN stamping -------------------------------------------------------------------
+
+TEST_F(ChangeLogTest, CommitStampsTouchedEntriesWithTheRecordLsn) {
+  Write({"SET", "a", "1"});
+  Write({"SET", "b", "1"});
+  EXPECT_EQ(Find(0, "a")->lsn, 1u);
+  EXPECT_EQ(Find(0, "b")->lsn, 2u);
+  auto record = Write({"MSET", "a", "2", "c", "2"});
+  ASSERT_TRUE(record.has_value());
+  EXPECT_EQ(record->lsn, 3u);
+  EXPECT_EQ(Find(0, "a")->lsn, 3u);
+  EXPECT_EQ(Find(0, "c")->lsn, 3u);
+  EXPECT_EQ(Find(0, "b")->lsn, 2u);  // untouched
+  EXPECT_EQ(shard().last_lsn(), 3u);
+  // The LSN moves with a renamed value (the new key's state is this record's).
+  Write({"RENAME", "b", "d"});
+  EXPECT_EQ(Find(0, "d")->lsn, 4u);
+}
+
+TEST_F(ChangeLogTest, ReplayedCommitStampsWithTheGivenLsnAndBuildsNoRecord) {
+  harness_.Run({"SET", "a", "1"});
+  shard().CommitReplayed(41);
+  EXPECT_FALSE(shard().changes().has_pending());
+  EXPECT_EQ(Find(0, "a")->lsn, 41u);
+  EXPECT_EQ(shard().last_lsn(), 41u);
+  EXPECT_EQ(TakeDirty(), (std::vector<std::string>{"K 0 a"}));
+  // Numbering goes on above it.
+  shard().changes().TakeDirty();
+  Write({"SET", "a", "1"});  // the mirror never saw the replayed SET
+  EXPECT_EQ(Find(0, "a")->lsn, 42u);
+}
+
+// --- The dirty list -----------------------------------------------------------------
+
+TEST_F(ChangeLogTest, DirtyListHoldsKeysAndEmptiedDbsInChangeOrder) {
+  Write({"SET", "a", "1"});
+  Write({"SET", "b", "1"});
+  Run({"SELECT", "2"});
+  Write({"SET", "c", "1"});
+  Run({"SELECT", "0"});
+  Write({"DEL", "a"});  // a is gone: queued again so the round writes its tombstone
+  Run({"SELECT", "2"});
+  Write({"FLUSHDB"});
+  EXPECT_EQ(shard().changes().dirty_count(), 5u);
+  EXPECT_EQ(TakeDirty(), (std::vector<std::string>{"K 0 a", "K 0 b", "K 2 c", "K 0 a", "E 2"}));
+  EXPECT_EQ(shard().changes().dirty_count(), 0u);
+  EXPECT_TRUE(TakeDirty().empty());
+}
+
+TEST_F(ChangeLogTest, FlushAllQueuesAnEraseForEveryDb) {
+  Write({"FLUSHALL"});
+  std::vector<std::string> expected;
+  for (int db = 0; db < shard().db_count(); ++db) expected.push_back("E " + std::to_string(db));
+  EXPECT_EQ(TakeDirty(), expected);
+}
+
+TEST_F(ChangeLogTest, SwapDbQueuesBothErasesBeforeTheKeysOfEachDb) {
+  Write({"SET", "a", "1"});
+  Run({"SELECT", "1"});
+  Write({"SET", "b", "2"});
+  Run({"SELECT", "0"});
+  shard().changes().TakeDirty();  // a and b stay marked: written by no round yet
+  Write({"SWAPDB", "0", "1"});
+  // The entries changed db: each is queued under its new db after that db's erase,
+  // even though it was already marked dirty under the old one.
+  EXPECT_EQ(TakeDirty(), (std::vector<std::string>{"E 0", "K 0 b", "E 1", "K 1 a"}));
+  EXPECT_TRUE(IsDirty(0, "b"));
+  EXPECT_TRUE(IsDirty(1, "a"));
+}
+
+TEST_F(ChangeLogTest, AKeyChangedManyTimesBetweenRoundsHasOneDirtyItem) {
+  for (int i = 0; i < 1000; ++i) Write({"INCR", "x"});
+  EXPECT_EQ(shard().changes().dirty_count(), 1u);
+  EXPECT_EQ(TakeDirty(), (std::vector<std::string>{"K 0 x"}));
+  EXPECT_EQ(Find(0, "x")->lsn, 1000u);
+  EXPECT_TRUE(IsDirty(0, "x"));
+}
+
+TEST_F(ChangeLogTest, DirtyMarkSurvivesGrowingAString) {
+  Write({"SET", "s", "ab"});
+  const Entry* before = Find(0, "s");
+  Write({"SETRANGE", "s", "500", "x"});
+  // The value outgrew its allocation: a new entry, which kept the mark, so no second
+  // item was queued.
+  ASSERT_NE(Find(0, "s"), before) << "SETRANGE did not reallocate; the test proves nothing";
+  EXPECT_TRUE(IsDirty(0, "s"));
+  EXPECT_EQ(shard().changes().dirty_count(), 1u);
+  Write({"APPEND", "s", std::string(4000, 'y')});
+  EXPECT_EQ(shard().changes().dirty_count(), 1u);
+}
+
+TEST_F(ChangeLogTest, DirtyMarkSurvivesAddingAndRemovingATtl) {
+  Write({"SET", "k", "v"});
+  const Entry* before = Find(0, "k");
+  Write({"EXPIRE", "k", "1000"});
+  const Entry* with_ttl = Find(0, "k");
+  ASSERT_NE(with_ttl, before) << "EXPIRE did not reallocate; the test proves nothing";
+  EXPECT_TRUE(IsDirty(0, "k"));
+  Write({"PERSIST", "k"});
+  ASSERT_NE(Find(0, "k"), with_ttl);
+  EXPECT_TRUE(IsDirty(0, "k"));
+  EXPECT_EQ(TakeDirty(), (std::vector<std::string>{"K 0 k"}));
+}
+
+TEST_F(ChangeLogTest, AKeyWrittenByARoundIsQueuedAgainWhenItChanges) {
+  Write({"SET", "s", "ab"});
+  shard().changes().TakeDirty();
+  Find(0, "s")->flags &= static_cast<uint8_t>(~Entry::kDirty);  // what a round does when it writes it
+  Write({"SETRANGE", "s", "500", "x"});
+  EXPECT_EQ(TakeDirty(), (std::vector<std::string>{"K 0 s"}));
+  EXPECT_TRUE(IsDirty(0, "s"));
+}
+
+TEST_F(ChangeLogTest, RenameQueuesTheNewKeyEvenWhenTheOldOneWasDirty) {
+  Write({"SET", "a", "v"});
+  ASSERT_TRUE(IsDirty(0, "a"));
+  Write({"RENAME", "a", "b"});
+  EXPECT_TRUE(IsDirty(0, "b"));
+  EXPECT_EQ(TakeDirty(), (std::vector<std::string>{"K 0 a", "K 0 a", "K 0 b"}));
+}
+
+TEST_F(ChangeLogTest, RenameOntoAQueuedKeyNeedsNoSecondItem) {
+  Write({"SET", "a", "v"});
+  Write({"SET", "b", "w"});
+  shard().changes().TakeDirty();
+  Find(0, "a")->flags &= static_cast<uint8_t>(~Entry::kDirty);  // a was written by a round, b was not
+  Write({"RENAME", "a", "b"});
+  // b still has its item from before (in the list the test took), and keeps its mark:
+  // the round writes whatever state b has by then.
+  EXPECT_TRUE(IsDirty(0, "b"));
+  EXPECT_EQ(TakeDirty(), (std::vector<std::string>{"K 0 a"}));
+}
+
+TEST_F(ChangeLogTest, MoveQueuesTheKeyInItsNewDb) {
+  Write({"SET", "k", "v"});
+  ASSERT_TRUE(IsDirty(0, "k"));
+  Write({"MOVE", "k", "1"});
+  // The same entry changed tables; its mark belonged to (0, k), so (1, k) is queued.
+  EXPECT_TRUE(IsDirty(1, "k"));
+  EXPECT_EQ(TakeDirty(), (std::vector<std::string>{"K 0 k", "K 0 k", "K 1 k"}));
+}
+
+TEST_F(ChangeLogTest, GiveBackPutsItemsInFrontAndMarksThemDirtyAgain) {
+  Write({"SET", "a", "1"});
+  Write({"SET", "b", "1"});
+  std::vector<DirtyItem> round = shard().changes().TakeDirty();
+  // A round serialized both (clearing their marks), then failed to write them.
+  for (const char* key : {"a", "b"}) Find(0, key)->flags &= static_cast<uint8_t>(~Entry::kDirty);
+  Write({"SET", "c", "1"});
+  Write({"DEL", "z"});  // nothing: z never existed
+  shard().changes().GiveBackDirty(shard(), std::move(round));
+  EXPECT_TRUE(IsDirty(0, "a"));
+  EXPECT_TRUE(IsDirty(0, "b"));
+  // Marked again, so changing them queues nothing more.
+  Write({"SET", "a", "2"});
+  EXPECT_EQ(TakeDirty(), (std::vector<std::string>{"K 0 a", "K 0 b", "K 0 c"}));
+}
+
+TEST_F(ChangeLogTest, GiveBackOfAKeyDeletedMeanwhileKeepsItsItem) {
+  Write({"SET", "a", "1"});
+  std::vector<DirtyItem> round = shard().changes().TakeDirty();
+  Find(0, "a")->flags &= static_cast<uint8_t>(~Entry::kDirty);
+  Write({"DEL", "a"});
+  Write({"FLUSHDB"});
+  shard().changes().GiveBackDirty(shard(), std::move(round));
+  EXPECT_EQ(TakeDirty(), (std::vector<std::string>{"K 0 a", "K 0 a", "E 0"}));
+}
+
+}  // namespace
+}  // namespace tierkv

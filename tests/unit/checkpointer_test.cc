@@ -1,0 +1,650 @@
+// Tests for tiering/checkpointer.h against a FakeTier: what a round writes (exactly the
+// dirty keys, tombstones for deleted ones, erases for emptied dbs), when tombstones are
+// purged, changes made while a round runs, failed writes and commits (nothing lost), the
+// batch bounds, and the write-ahead rule (the journal is durable before a batch lands).
+//
+// The test thread plays the engine thread: the checkpointer posts its completions to an
+// EngineQueue that the test drains; tier work runs on a real TierIoPool.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "harness/command_harness.h"
+#include "harness/engine_queue.h"
+#include "harness/fake_tier.h"
+#include "harness/keyspace_image.h"
+#include "harness/recording_tier.h"
+#include "tiering/checkpointer.h"
+#include "tiering/tier_io_pool.h"
+
+namespace tierkv {
+namespace {
+
+using testing::CommandHarness;
+using testing::EngineQueue;
+using testing::FakeTier;
+using testing::ImageOf;
+using testing::RecordingTier;
+using testing::TierImageOf;
+
+std::string Key(int i) {
+  char name[8];
+  std::snprintf(name, sizeof(name), "k%02d", i);
+  return name;
+}
+
+class CheckpointerTest : public ::testing::Test {
+ protected:
+  CheckpointerTest() { shard().changes().set_enabled(true); }
+
+  void SetUp() override { MakeCheckpointer(1024, 4u << 20); }
+
+  void TearDown() override {
+    // Never leave the pool blocked at a gate: its destructor runs what is queued.
+    fake_.ReleaseWrites();
+    fake_.ReleaseCommits();
+    EXPECT_FALSE(checkpointer_->in_progress());
+  }
+
+  void MakeCheckpointer(size_t batch_keys, size_t batch_bytes) {
+    CheckpointerOptions options;
+    options.batch_keys = batch_keys;
+    options.batch_bytes = batch_bytes;
+    options.post_to_engine = engine_.Poster();
+    options.make_journal_durable = [this](uint64_t lsn) {
+      std::lock_guard lock(hooks_mu_);
+      durable_requests_.push_back({lsn, tier_.batch_count()});
+      return std::exchange(journal_failure_, Status::Ok());
+    };
+    options.drop_journal_below = [this](uint64_t lsn) {
+      std::lock_guard lock(hooks_mu_);
+      drops_.push_back(lsn);
+    };
+    options.before_slice = [this](size_t items_done) {
+      if (before_slice_) before_slice_(items_done);
+    };
+    checkpointer_ = std::make_unique<Checkpointer>(shard(), tier_, pool_, std::move(options));
+  }
+
+  Shard& shard() { return harness_.shard(); }
+
+  // Runs a write command and commits it, as the server does after every command.
+  void Write(std::vector<std::string> args) {
+    const std::string reply = harness_.Run(args);
+    EXPECT_TRUE(reply.empty() || reply[0] != '-') << args[0] << " replied " << reply;
+    (void)shard().CommitChanges();
+  }
+
+  bool StartRound() {
+    round_done_ = false;
+    return checkpointer_->Start([this](const CheckpointResult& result) {
+      result_ = result;
+      round_done_ = true;
+    });
+  }
+  CheckpointResult FinishRound() {
+    EXPECT_TRUE(engine_.RunUntil([this] { return round_done_; })) << "the round never ended";
+    return result_;
+  }
+  CheckpointResult RunRound() {
+    EXPECT_TRUE(StartRound());
+    return FinishRound();
+  }
+
+  // With the commit gate closed: runs the round's engine steps until its Commit waits
+  // at the gate. The tier wakes the engine loop when the Commit call arrives.
+  bool RunUntilCommitStalled() {
+    std::atomic<bool> entered{false};
+    tier_.before_commit = [&](uint64_t) {
+      entered = true;
+      engine_.Post([] {});
+    };
+    const bool stalled = engine_.RunUntil([&] { return entered && fake_.WaitUntilCommitsStalled(1); });
+    tier_.before_commit = nullptr;
+    return stalled;
+  }
+
+  std::optional<TierEntry> Stored(uint32_t db, const std::string& key) {
+    auto stored = fake_.Get(db, key);
+    EXPECT_TRUE(stored.ok());
+    return stored.ok() ? *stored : std::nullopt;
+  }
+  bool IsTombstone(uint32_t db, const std::string& key) {
+    auto stored = Stored(db, key);
+    return stored.has_value() && stored->tombstone;
+  }
+  uint64_t CheckpointLsn() {
+    auto metadata = fake_.ReadMetadata();
+    EXPECT_TRUE(metadata.ok());
+    return metadata.ok() ? metadata->checkpoint_lsn : 0;
+  }
+
+  // The keys put (values and tombstones) by the batches recorded from `first_batch` on.
+  std::multiset<std::string> KeysPutSince(size_t first_batch) {
+    std::multiset<std::string> keys;
+    const std::vector<TierBatch> batches = tier_.batches();
+    for (size_t i = first_batch; i < batches.size(); ++i) {
+      for (const TierBatch::Op& op : batches[i].ops()) {
+        if (op.kind == TierBatch::Kind::kPut) keys.insert(std::to_string(op.entry.db) + ":" + op.entry.key);
+      }
+    }
+    return keys;
+  }
+
+  // After a round that ran with no change made during it, the tier holds exactly the
+  // keyspace: same values, expiries and LSNs.
+  void ExpectTierMirrorsShard() {
+    EXPECT_EQ(TierImageOf(fake_), ImageOf(shard()));
+    for (int db = 0; db < shard().db_count(); ++db) {
+      shard().db(db).ForEach([&](Entry* entry) {
+        auto stored = Stored(static_cast<uint32_t>(db), std::string(entry->key()));
+        ASSERT_TRUE(stored.has_value());
+        EXPECT_EQ(stored->lsn, entry->lsn) << entry->key();
+        EXPECT_FALSE(entry->flags & Entry::kDirty) << entry->key() << " still marked dirty";
+      });
+    }
+  }
+
+  struct DurableRequest {
+    uint64_t lsn;
+    size_t next_batch;  // index of the batch written after it
+  };
+
+  EngineQueue engine_;
+  CommandHarness harness_;
+  FakeTier fake_;
+  RecordingTier tier_{fake_};
+  std::unique_ptr<Checkpointer> checkpointer_;
+  std::function<void(size_t)> before_slice_;
+  bool round_done_ = false;
+  CheckpointResult result_;
+  std::mutex hooks_mu_;
+  std::vector<DurableRequest> durable_requests_;
+  Status journal_failure_;  // the next make_journal_durable returns it (then OK again)
+  std::vector<uint64_t> drops_;
+  // Last: destroyed first, so the tasks it still runs find everything else alive.
+  TierIoPool pool_;
+};
+
+// --- What a round writes --------------------------------------------------------------
+
+TEST_F(CheckpointerTest, RoundWritesExactlyTheDirtyKeys) {
+  for (int i = 0; i < 10; ++i) Write({"SET", Key(i), "v" + std::to_string(i)});
+  Write({"SET", "ttl", "t", "PX", "1000000"});
+  CheckpointResult first = RunRound();
+  ASSERT_TRUE(first.status.ok()) << first.status.message();
+  EXPECT_EQ(first.lsn, 11u);
+  EXPECT_EQ(first.keys, 11u);
+  EXPECT_EQ(fake_.counters().ops, 11u);
+  EXPECT_EQ(CheckpointLsn(), 11u);
+  ExpectTierMirrorsShard();
+  EXPECT_EQ(shard().changes().dirty_count(), 0u);
+
+  Write({"SET", Key(3), "new3"});
+  Write({"INCR", "counter"});
+  Write({"SET", Key(7), "new7"});
+  const size_t batches_before = tier_.batch_count();
+  CheckpointResult second = RunRound();
+  ASSERT_TRUE(second.status.ok());
+  EXPECT_EQ(second.lsn, 14u);
+  EXPECT_EQ(second.keys, 3u);
+  EXPECT_EQ(KeysPutSince(batches_before), (std::multiset<std::string>{"0:k03", "0:k07", "0:counter"}));
+  EXPECT_EQ(fake_.counters().ops, 14u);
+  EXPECT_EQ(Stored(0, Key(1))->lsn, 2u);  // clean keys keep their old copy
+  EXPECT_EQ(CheckpointLsn(), 14u);
+  ExpectTierMirrorsShard();
+  EXPECT_EQ(drops_, (std::vector<uint64_t>{11, 14}));
+}
+
+TEST_F(CheckpointerTest, MovedAndRenamedKeysAreWrittenUnderTheirNewNames) {
+  Write({"MSET", "a", "1", "b", "2", "c", "3"});
+  // Still dirty from the MSET when they move: the new (db, key) must be queued anyway.
+  Write({"MOVE", "a", "4"});
+  Write({"RENAME", "b", "b2"});
+  ASSERT_TRUE(RunRound().status.ok());
+  ExpectTierMirrorsShard();
+  Write({"MOVE", "c", "5"});
+  Write({"RENAME", "b2", "b3"});
+  ASSERT_TRUE(RunRound().status.ok());
+  ExpectTierMirrorsShard();
+  EXPECT_EQ(Stored(0, "c"), std::nullopt);   // tombstones written and purged
+  EXPECT_EQ(Stored(0, "b2"), std::nullopt);
+}
+
+TEST_F(CheckpointerTest, RoundWithNothingDirtyOnlyCommits) {
+  Write({"SET", "a", "1"});
+  ASSERT_TRUE(RunRound().status.ok());
+  const testing::FakeTierCounters before = fake_.counters();
+  CheckpointResult empty = RunRound();
+  ASSERT_TRUE(empty.status.ok());
+  EXPECT_EQ(empty.keys, 0u);
+  EXPECT_EQ(fake_.counters().writes, before.writes);
+  EXPECT_EQ(fake_.counters().commits, before.commits + 1);
+  EXPECT_EQ(CheckpointLsn(), 1u);
+}
+
+TEST_F(CheckpointerTest, StartIsRefusedWhileARoundRuns) {
+  Write({"SET", "a", "1"});
+  fake_.StallWrites();
+  ASSERT_TRUE(StartRound());
+  ASSERT_TRUE(fake_.WaitUntilWritesStalled(1));
+  EXPECT_TRUE(checkpointer_->in_progress());
+  EXPECT_FALSE(checkpointer_->Start([](const CheckpointResult&) { ADD_FAILURE() << "a refused round ended"; }));
+  fake_.ReleaseWrites();
+  EXPECT_TRUE(FinishRound().status.ok());
+  EXPECT_FALSE(checkpointer_->in_progress());
+}
+
+TEST_F(CheckpointerTest, EveryBatchFollowsAJournalSyncCoveringIt) {
+  MakeCheckpointer(/*batch_keys=*/3, 4u << 20);
+  for (int i = 0; i < 10; ++i) Write({"SET", Key(i), "v"});
+  Write({"DEL", Key(4)});
+  before_slice_ = [this](size_t done) {
+    if (done == 3) Write({"SET", Key(8), "changed during the round"});
+  };
+  ASSERT_TRUE(RunRound().status.ok());
+  const std::vector<TierBatch> batches = tier_.batches();
+  std::lock_guard lock(hooks_mu_);
+  ASSERT_FALSE(durable_requests_.empty());
+  for (size_t i = 0; i < batches.size(); ++i) {
+    // Tombstone purges (erases only, after the commit) carry no state to cover.
+    const auto& ops = batches[i].ops();
+    if (std::all_of(ops.begin(), ops.end(), [](const TierBatch::Op& op) { return op.kind == TierBatch::Kind::kErase; })) {
+      continue;
+    }
+    uint64_t newest = 0;
+    for (const TierBatch::Op& op : ops) newest = std::max(newest, op.entry.lsn);
+    auto request = std::find_if(durable_requests_.begin(), durable_requests_.end(),
+                                [&](const DurableRequest& r) { return r.next_batch == i; });
+    ASSERT_NE(request, durable_requests_.end()) << "batch " << i << " written without a journal sync first";
+    EXPECT_GE(request->lsn, newest) << "batch " << i << " holds a state the journal may not have";
+  }
+  EXPECT_EQ(Stored(0, Key(8))->lsn, 12u);  // the state newer than S went in, covered
+}
+
+// --- Tombstones ---------------------------------------------------------------------
+
+TEST_F(CheckpointerTest, DeletedKeyLeavesATombstoneUntilTheCheckpointCoversIt) {
+  Write({"SET", "a", "1"});
+  Write({"SET", "b", "1"});
+  ASSERT_TRUE(RunRound().status.ok());
+  Write({"DEL", "a"});
+  // Hold the commit: the tombstone is in the tier, stamped with the deletion's LSN.
+  fake_.StallCommits();
+  ASSERT_TRUE(StartRound());
+  ASSERT_TRUE(RunUntilCommitStalled());
+  auto tombstone = Stored(0, "a");
+  ASSERT_TRUE(tombstone.has_value());
+  EXPECT_TRUE(tombstone->tombstone);
+  EXPECT_EQ(tombstone->lsn, 3u);
+  fake_.ReleaseCommits();
+  CheckpointResult round = FinishRound();
+  ASSERT_TRUE(round.status.ok());
+  EXPECT_EQ(round.keys, 1u);
+  // Committed at S = 3 >= its LSN: no journal record can need it any more.
+  EXPECT_EQ(Stored(0, "a"), std::nullopt);
+  EXPECT_EQ(checkpointer_->pending_tombstones(), 0u);
+  ExpectTierMirrorsShard();
+}
+
+TEST_F(CheckpointerTest, TombstoneNewerThanTheRoundStaysUntilALaterRound) {
+  MakeCheckpointer(/*batch_keys=*/1, 4u << 20);
+  Write({"SET", "a", "1"});
+  Write({"SET", "b", "1"});
+  before_slice_ = [this](size_t done) {
+    if (done == 1) Write({"DEL", "b"});  // LSN 3, after S = 2; b is not written yet
+  };
+  CheckpointResult round = RunRound();
+  before_slice_ = nullptr;
+  ASSERT_TRUE(round.status.ok());
+  EXPECT_EQ(round.lsn, 2u);
+  ASSERT_TRUE(IsTombstone(0, "b"));
+  EXPECT_EQ(Stored(0, "b")->lsn, 3u);
+  EXPECT_EQ(checkpointer_->pending_tombstones(), 1u);
+
+  ASSERT_TRUE(RunRound().status.ok());  // S = 3 covers it
+  EXPECT_EQ(Stored(0, "b"), std::nullopt);
+  EXPECT_EQ(checkpointer_->pending_tombstones(), 0u);
+  ExpectTierMirrorsShard();
+}
+
+TEST_F(CheckpointerTest, TombstoneIsNotPurgedWhenTheKeyWasWrittenAgain) {
+  MakeCheckpointer(/*batch_keys=*/1, 4u << 20);
+  Write({"SET", "a", "1"});
+  Write({"SET", "b", "1"});
+  before_slice_ = [this](size_t done) {
+    if (done == 1) Write({"DEL", "b"});
+  };
+  ASSERT_TRUE(RunRound().status.ok());
+  before_slice_ = nullptr;
+  ASSERT_TRUE(IsTombstone(0, "b"));
+  Write({"SET", "b", "again"});
+  ASSERT_TRUE(RunRound().status.ok());
+  auto stored = Stored(0, "b");
+  ASSERT_TRUE(stored.has_value()) << "the purge erased the key's new value";
+  EXPECT_FALSE(stored->tombstone);
+  EXPECT_EQ(checkpointer_->pending_tombstones(), 0u);
+  ExpectTierMirrorsShard();
+}
+
+TEST_F(CheckpointerTest, RecoveredTombstonesArePurgedOnceACheckpointCoversThem) {
+  TierBatch seeded;
+  for (auto [key, lsn] : {std::pair<std::string, uint64_t>{"old", 5}, {"new", 9}}) {
+    TierEntry tombstone;
+    tombstone.key = key;
+    tombstone.lsn = lsn;
+    tombstone.tombstone = true;
+    seeded.Put(tombstone);
+  }
+  ASSERT_TRUE(fake_.Write(seeded).ok());
+  checkpointer_->AddTombstones({{0, "old", 5}, {0, "new", 9}});
+  shard().set_last_lsn(7);
+  ASSERT_TRUE(RunRound().status.ok());
+  EXPECT_EQ(Stored(0, "old"), std::nullopt);
+  EXPECT_TRUE(IsTombstone(0, "new"));
+  EXPECT_EQ(checkpointer_->pending_tombstones(), 1u);
+  shard().set_last_lsn(9);
+  ASSERT_TRUE(RunRound().status.ok());
+  EXPECT_EQ(Stored(0, "new"), std::nullopt);
+  EXPECT_EQ(checkpointer_->pending_tombstones(), 0u);
+}
+
+// --- Changes while a round runs -------------------------------------------------------
+
+TEST_F(CheckpointerTest, ChangesBetweenSlicesGoInThisRoundOrTheNext) {
+  MakeCheckpointer(/*batch_keys=*/5, 4u << 20);
+  for (int i = 0; i < 20; ++i) Write({"SET", Key(i), "v1"});
+  before_slice_ = [this](size_t done) {
+    if (done != 10) return;
+    Write({"SET", Key(0), "v2"});  // written already: queued for the next round
+    Write({"SET", Key(15), "v2"});  // not yet: this round writes its new state
+    Write({"DEL", Key(16)});        // not yet: this round writes a tombstone
+    Write({"DEL", Key(1)});         // written already: the next round's tombstone
+    Write({"SET", "fresh", "v2"});  // new: the next round
+  };
+  CheckpointResult first = RunRound();
+  before_slice_ = nullptr;
+  ASSERT_TRUE(first.status.ok());
+  EXPECT_EQ(first.lsn, 20u);
+  EXPECT_EQ(CheckpointLsn(), 20u);
+  EXPECT_EQ(TierImageOf(fake_).at({0, Key(0)}).value, "v1");
+  EXPECT_EQ(TierImageOf(fake_).at({0, Key(1)}).value, "v1");
+  EXPECT_EQ(TierImageOf(fake_).at({0, Key(15)}).value, "v2");
+  EXPECT_EQ(Stored(0, Key(15))->lsn, 22u);
+  EXPECT_TRUE(IsTombstone(0, Key(16)));
+  EXPECT_EQ(Stored(0, "fresh"), std::nullopt);
+
+  const size_t batches_before = tier_.batch_count();
+  CheckpointResult second = RunRound();
+  ASSERT_TRUE(second.status.ok());
+  EXPECT_EQ(second.lsn, 25u);
+  EXPECT_EQ(KeysPutSince(batches_before), (std::multiset<std::string>{"0:k00", "0:k01", "0:k16", "0:fresh"}));
+  EXPECT_EQ(Stored(0, Key(1)), std::nullopt);   // tombstone written, then purged
+  EXPECT_EQ(Stored(0, Key(16)), std::nullopt);
+  EXPECT_EQ(checkpointer_->pending_tombstones(), 0u);
+  ExpectTierMirrorsShard();
+}
+
+TEST_F(CheckpointerTest, ChangesWhileABatchIsInFlightAreNotLost) {
+  MakeCheckpointer(/*batch_keys=*/4, 4u << 20);
+  for (int i = 0; i < 10; ++i) Write({"SET", Key(i), "v1"});
+  fake_.StallWrites();
+  ASSERT_TRUE(StartRound());
+  ASSERT_TRUE(fake_.WaitUntilWritesStalled(1));  // k00..k03 serialized, in flight
+  // The engine keeps serving meanwhile.
+  Write({"SET", Key(1), "v2"});
+  Write({"SET", Key(6), "v2"});
+  Write({"DEL", Key(2)});
+  EXPECT_EQ(harness_.Run({"GET", Key(1)}), "$2\r\nv2\r\n");
+  fake_.ReleaseWrites();
+  ASSERT_TRUE(FinishRound().status.ok());
+  EXPECT_EQ(TierImageOf(fake_).at({0, Key(1)}).value, "v1");  // the state as serialized
+  EXPECT_EQ(TierImageOf(fake_).at({0, Key(6)}).value, "v2");  // serialized after the change
+
+  const size_t batches_before = tier_.batch_count();
+  ASSERT_TRUE(RunRound().status.ok());
+  EXPECT_EQ(KeysPutSince(batches_before), (std::multiset<std::string>{"0:k01", "0:k02"}));
+  ExpectTierMirrorsShard();
+}
+
+// --- Emptied dbs --------------------------------------------------------------------
+
+TEST_F(CheckpointerTest, FlushDbErasesTheDbBeforeTheKeysRecreatedAfterIt) {
+  Write({"MSET", "a", "1", "b", "1", "c", "1"});
+  Write({"SELECT", "1"});
+  Write({"SET", "other", "1"});
+  Write({"SELECT", "0"});
+  ASSERT_TRUE(RunRound().status.ok());
+
+  Write({"SET", "a", "2"});
+  Write({"SET", "d", "2"});
+  Write({"FLUSHDB"});
+  Write({"SET", "b", "3"});
+  Write({"SET", "e", "3"});
+  const size_t batches_before = tier_.batch_count();
+  CheckpointResult round = RunRound();
+  ASSERT_TRUE(round.status.ok());
+  // a and d were changed before the flush: writing them would be wasted.
+  EXPECT_EQ(KeysPutSince(batches_before), (std::multiset<std::string>{"0:b", "0:e"}));
+  const std::vector<TierBatch> batches = tier_.batches();
+  ASSERT_GT(batches.size(), batches_before);
+  const TierBatch& batch = batches[batches_before];
+  ASSERT_FALSE(batch.empty());
+  EXPECT_EQ(batch.ops()[0].kind, TierBatch::Kind::kEraseDb);
+  EXPECT_EQ(batch.ops()[0].entry.db, 0u);
+  ExpectTierMirrorsShard();  // c is gone from the tier, db 1 untouched
+  EXPECT_EQ(Stored(0, "c"), std::nullopt);
+  EXPECT_EQ(Stored(0, "a"), std::nullopt);
+}
+
+TEST_F(CheckpointerTest, SwapDbRewritesBothDbs) {
+  Write({"SET", "a", "1"});
+  Write({"SELECT", "1"});
+  Write({"MSET", "b", "2", "c", "2"});
+  Write({"SELECT", "0"});
+  ASSERT_TRUE(RunRound().status.ok());
+  Write({"SWAPDB", "0", "1"});
+  ASSERT_TRUE(RunRound().status.ok());
+  ExpectTierMirrorsShard();
+  EXPECT_EQ(Stored(0, "a"), std::nullopt);
+  EXPECT_EQ(Stored(1, "b"), std::nullopt);
+}
+
+TEST_F(CheckpointerTest, FlushDbDuringARound) {
+  MakeCheckpointer(/*batch_keys=*/3, 4u << 20);
+  for (int i = 0; i < 10; ++i) Write({"SET", Key(i), "v"});
+  Write({"SELECT", "1"});
+  Write({"SET", "x", "v"});
+  Write({"SELECT", "0"});
+  before_slice_ = [this](size_t done) {
+    if (done == 3) Write({"FLUSHDB"});
+  };
+  ASSERT_TRUE(RunRound().status.ok());
+  before_slice_ = nullptr;
+  EXPECT_TRUE(IsTombstone(0, Key(5)));  // gone by the time the round reached it
+  ASSERT_TRUE(RunRound().status.ok());
+  ExpectTierMirrorsShard();
+  size_t in_db0 = 0;
+  ASSERT_TRUE(fake_.ForEach([&](TierEntry&& stored) {
+                      if (stored.db == 0) ++in_db0;
+                      return Status::Ok();
+                    }).ok());
+  EXPECT_EQ(in_db0, 0u);
+  EXPECT_EQ(checkpointer_->pending_tombstones(), 0u);
+}
+
+TEST_F(CheckpointerTest, KeyRecreatedAfterAFlushDuringARoundIsWrittenAgainAfterTheErase) {
+  MakeCheckpointer(/*batch_keys=*/2, 4u << 20);
+  for (int i = 0; i < 6; ++i) Write({"SET", Key(i), "v1"});
+  before_slice_ = [this](size_t done) {
+    if (done != 2) return;
+    // k04 is still ahead in this round's list. Its new entry is queued after the erase
+    // in the next list, and this round then writes it (its old item finds it).
+    Write({"FLUSHDB"});
+    Write({"SET", Key(4), "recreated"});
+  };
+  ASSERT_TRUE(RunRound().status.ok());
+  before_slice_ = nullptr;
+  EXPECT_EQ(TierImageOf(fake_).at({0, Key(4)}).value, "recreated");
+  // The next round erases db 0 in the tier: it must write k04 again after that.
+  ASSERT_TRUE(RunRound().status.ok());
+  ExpectTierMirrorsShard();
+}
+
+TEST_F(CheckpointerTest, KeySwappedInDuringARoundIsWrittenAgainAfterTheErase) {
+  MakeCheckpointer(/*batch_keys=*/1, 4u << 20);
+  Write({"SET", "first", "0"});
+  Write({"SET", "k", "db0"});
+  Write({"SELECT", "1"});
+  Write({"SET", "k", "db1"});
+  Write({"SELECT", "0"});
+  before_slice_ = [this](size_t done) {
+    if (done == 1) Write({"SWAPDB", "0", "1"});
+  };
+  ASSERT_TRUE(RunRound().status.ok());
+  before_slice_ = nullptr;
+  ASSERT_TRUE(RunRound().status.ok());
+  ExpectTierMirrorsShard();
+}
+
+// --- Failures -----------------------------------------------------------------------
+
+TEST_F(CheckpointerTest, FailedWriteEndsTheRoundAndTheNextWritesTheRest) {
+  MakeCheckpointer(/*batch_keys=*/4, 4u << 20);
+  for (int i = 0; i < 10; ++i) Write({"SET", Key(i), "v"});
+  before_slice_ = [this](size_t done) {
+    if (done == 4) fake_.FailNextWrites(1, Status::IoError("tier: write: No space left on device"));
+  };
+  CheckpointResult failed = RunRound();
+  before_slice_ = nullptr;
+  EXPECT_FALSE(failed.status.ok());
+  EXPECT_EQ(failed.status.message(), "tier: write: No space left on device");
+  EXPECT_FALSE(checkpointer_->in_progress());
+  EXPECT_EQ(CheckpointLsn(), 0u);  // nothing recorded
+  EXPECT_TRUE(drops_.empty());     // and the journal kept
+  EXPECT_EQ(TierImageOf(fake_).size(), 4u);
+  EXPECT_EQ(shard().changes().dirty_count(), 6u);
+
+  const size_t batches_before = tier_.batch_count();
+  CheckpointResult next = RunRound();
+  ASSERT_TRUE(next.status.ok());
+  EXPECT_EQ(next.keys, 6u);
+  EXPECT_EQ(KeysPutSince(batches_before).size(), 6u);
+  EXPECT_EQ(CheckpointLsn(), 10u);
+  ExpectTierMirrorsShard();
+}
+
+TEST_F(CheckpointerTest, FailedFirstWriteLosesNothing) {
+  for (int i = 0; i < 5; ++i) Write({"SET", Key(i), "v"});
+  Write({"DEL", Key(0)});
+  Write({"FLUSHDB"});
+  Write({"SET", "after", "v"});
+  fake_.FailNextWrites(1, Status::IoError("tier: write: Input/output error"));
+  EXPECT_FALSE(RunRound().status.ok());
+  EXPECT_EQ(tier_.batch_count(), 0u);
+  Write({"SET", "meanwhile", "v"});
+  ASSERT_TRUE(RunRound().status.ok());
+  ExpectTierMirrorsShard();
+}
+
+TEST_F(CheckpointerTest, FailedCommitLosesNothing) {
+  Write({"SET", "t", "1"});
+  ASSERT_TRUE(RunRound().status.ok());
+  Write({"SET", "a", "1"});
+  Write({"SET", "b", "1"});
+  Write({"DEL", "t"});
+  fake_.FailNextCommits(1, Status::IoError("tier: sync: Input/output error"));
+  CheckpointResult failed = RunRound();
+  ASSERT_FALSE(failed.status.ok());
+  EXPECT_EQ(CheckpointLsn(), 1u);
+  EXPECT_EQ(drops_, (std::vector<uint64_t>{1}));  // the journal after 1 is kept
+  EXPECT_TRUE(IsTombstone(0, "t"));               // not purged: not covered
+  EXPECT_EQ(checkpointer_->pending_tombstones(), 1u);
+
+  Write({"SET", "c", "1"});
+  const size_t batches_before = tier_.batch_count();
+  CheckpointResult next = RunRound();
+  ASSERT_TRUE(next.status.ok());
+  EXPECT_EQ(KeysPutSince(batches_before), (std::multiset<std::string>{"0:c"}));
+  EXPECT_EQ(CheckpointLsn(), 5u);
+  EXPECT_EQ(Stored(0, "t"), std::nullopt);
+  EXPECT_EQ(checkpointer_->pending_tombstones(), 0u);
+  // The successful commit made the failed round's writes durable too.
+  fake_.CrashAndLoseUncommitted();
+  EXPECT_EQ(TierImageOf(fake_), ImageOf(shard()));
+}
+
+TEST_F(CheckpointerTest, JournalThatCannotBeMadeDurableStopsTheRoundBeforeTheTier) {
+  MakeCheckpointer(/*batch_keys=*/2, 4u << 20);
+  for (int i = 0; i < 5; ++i) Write({"SET", Key(i), "v"});
+  before_slice_ = [this](size_t done) {
+    if (done != 2) return;
+    std::lock_guard lock(hooks_mu_);
+    journal_failure_ = Status::IoError("journal: fsync: Input/output error");
+  };
+  CheckpointResult failed = RunRound();
+  before_slice_ = nullptr;
+  ASSERT_FALSE(failed.status.ok());
+  EXPECT_EQ(failed.status.message(), "journal: fsync: Input/output error");
+  // The batch whose journal records might be lost never reached the tier.
+  EXPECT_EQ(TierImageOf(fake_).size(), 2u);
+  EXPECT_EQ(CheckpointLsn(), 0u);
+  ASSERT_TRUE(RunRound().status.ok());
+  ExpectTierMirrorsShard();
+}
+
+// --- Batch bounds -------------------------------------------------------------------
+
+TEST_F(CheckpointerTest, BatchesRespectBatchKeys) {
+  MakeCheckpointer(/*batch_keys=*/4, 4u << 20);
+  for (int i = 0; i < 25; ++i) Write({"SET", Key(i), "v"});
+  ASSERT_TRUE(RunRound().status.ok());
+  const std::vector<TierBatch> batches = tier_.batches();
+  ASSERT_EQ(batches.size(), 7u);
+  size_t total = 0;
+  for (const TierBatch& batch : batches) {
+    EXPECT_LE(batch.size(), 4u);
+    total += batch.size();
+  }
+  EXPECT_EQ(total, 25u);
+  ExpectTierMirrorsShard();
+}
+
+TEST_F(CheckpointerTest, BatchesEndPastBatchBytes) {
+  MakeCheckpointer(/*batch_keys=*/1024, /*batch_bytes=*/2500);
+  std::mt19937 letters(7);  // random letters: nothing for a compressor to shrink
+  for (int i = 0; i < 10; ++i) {
+    std::string value(1000, ' ');
+    for (char& c : value) c = static_cast<char>('a' + letters() % 26);
+    Write({"SET", Key(i), value});
+  }
+  ASSERT_TRUE(RunRound().status.ok());
+  const std::vector<TierBatch> batches = tier_.batches();
+  size_t total = 0;
+  for (const TierBatch& batch : batches) {
+    size_t bytes_before_last = 0;
+    for (size_t i = 0; i + 1 < batch.size(); ++i) {
+      bytes_before_last += batch.ops()[i].entry.key.size() + batch.ops()[i].entry.value.size();
+    }
+    // A batch closes once it reaches batch_bytes: only its last entry may cross it.
+    EXPECT_LT(bytes_before_last, 2500u);
+    EXPECT_LE(batch.size(), 3u);
+    total += batch.size();
+  }
+  EXPECT_EQ(total, 10u);
+  EXPECT_GE(batches.size(), 4u);
+  ExpectTierMirrorsShard();
+}
+
+}  // namespace
+}  // namespace tierkv

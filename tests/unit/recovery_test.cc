@@ -1,0 +1,429 @@
+// Tests for tiering/recovery.h: loading the tier, replaying the journal tail with the
+// per-key LSN rule (a record applies to a key only if it is newer than the key's state in
+// the tier, tombstones included), replayed FLUSHDB/FLUSHALL against states newer than
+// them, torn tails (cut and reported) versus damage before the end (fatal, with file and
+// offset), and where LSN numbering resumes.
+//
+// The tier is a FakeTier seeded directly; journals are written with SegmentWriter and
+// AppendRecord; effects are applied through the real command handlers.
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/command_harness.h"
+#include "harness/engine_queue.h"
+#include "harness/fake_tier.h"
+#include "harness/keyspace_image.h"
+#include "harness/temp_dir.h"
+#include "tiering/checkpointer.h"
+#include "tiering/entry_codec.h"
+#include "tiering/journal_record.h"
+#include "tiering/journal_segment.h"
+#include "tiering/recovery.h"
+#include "tiering/tier_io_pool.h"
+
+namespace tierkv {
+namespace {
+
+using testing::CommandHarness;
+using testing::EngineQueue;
+using testing::FakeTier;
+using testing::ImageOf;
+using testing::KeyspaceImage;
+using testing::TempDir;
+using testing::TierImageOf;
+
+TierEntry StoredValue(uint32_t db, const std::string& key, const std::string& value, uint64_t lsn,
+                      int64_t expire_at = kNoExpire) {
+  Entry* entry = Entry::NewString(key, value, expire_at);
+  entry->lsn = lsn;
+  TierEntry stored = EntryToTier(db, *entry);
+  Entry::Free(entry);
+  return stored;
+}
+
+std::string Encoded(const std::vector<EffectRecord>& records) {
+  std::string bytes;
+  for (const EffectRecord& record : records) AppendRecord(record, &bytes);
+  return bytes;
+}
+
+uint64_t FileSize(const std::string& path) { return std::filesystem::file_size(path); }
+
+class RecoveryTest : public ::testing::Test {
+ protected:
+  RecoveryTest() : journal_dir_(dir_.path() + "/journal") { shard().changes().set_enabled(true); }
+
+  Shard& shard() { return harness_.shard(); }
+
+  void SeedTier(const std::vector<TierEntry>& entries, uint64_t checkpoint_lsn) {
+    TierBatch batch;
+    for (const TierEntry& entry : entries) batch.Put(entry);
+    ASSERT_TRUE(tier_.Write(batch).ok());
+    ASSERT_TRUE(tier_.Commit(checkpoint_lsn).ok());
+  }
+
+  // Each group of records becomes its own segment file; returns the segment paths.
+  std::vector<std::string> WriteJournal(const std::vector<std::vector<EffectRecord>>& segments) {
+    SegmentWriterOptions options;
+    options.dir = journal_dir_;
+    options.rotate_size = 1;  // every Append after the first starts a new segment
+    auto writer = SegmentWriter::Open(options);
+    EXPECT_TRUE(writer.ok());
+    std::vector<std::string> paths;
+    for (const auto& records : segments) {
+      EXPECT_TRUE((*writer)->Append(records.front().lsn, Encoded(records)).ok());
+      paths.push_back((*writer)->current_path());
+    }
+    return paths;
+  }
+
+  Result<RecoveryReport> RunRecovery() {
+    RecoveryOptions options;
+    options.journal_dir = journal_dir_;
+    options.apply = [this](int db, const Effect& effect) {
+      applied_.push_back(std::to_string(db) + ":" + Join(effect));
+      return testing::ApplyThroughCommands(harness_, db, effect);
+    };
+    options.log = [this](const std::string& line) { log_.push_back(line); };
+    return Recover(shard(), tier_, options);
+  }
+
+  std::optional<std::string> Value(int db, const std::string& key) {
+    const Entry* entry = shard().db(db).Peek(key);
+    if (entry == nullptr) return std::nullopt;
+    return std::string(entry->string_value());
+  }
+  uint64_t Lsn(int db, const std::string& key) {
+    const Entry* entry = shard().db(db).Peek(key);
+    EXPECT_NE(entry, nullptr) << key;
+    return entry == nullptr ? 0 : entry->lsn;
+  }
+  bool Logged(const std::string& fragment) {
+    return std::any_of(log_.begin(), log_.end(),
+                       [&](const std::string& line) { return line.find(fragment) != std::string::npos; });
+  }
+
+  static std::string Join(const Effect& effect) {
+    std::string joined;
+    for (const std::string& arg : effect) joined += (joined.empty() ? "" : " ") + arg;
+    return joined;
+  }
+
+  TempDir dir_{"tierkv-recovery"};
+  std::string journal_dir_;
+  CommandHarness harness_;
+  FakeTier tier_;
+  std::vector<std::string> applied_;  // "db:EFFECT args", in the order apply ran them
+  std::vector<std::string> log_;
+};
+
+TEST_F(RecoveryTest, LoadsTheTierWithExpiriesAndLsns) {
+  const int64_t later = Shard::WallClockMs() + 3'600'000;
+  SeedTier({StoredValue(0, "a", "1", 4), StoredValue(3, "b", "2", 7, later)}, 7);
+  auto report = RunRecovery();
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  EXPECT_EQ(report->checkpoint_lsn, 7u);
+  EXPECT_EQ(report->keys_loaded, 2u);
+  EXPECT_EQ(report->records_replayed, 0u);
+  EXPECT_EQ(ImageOf(shard()), (KeyspaceImage{{{0, "a"}, {"1", kNoExpire}}, {{3, "b"}, {"2", later}}}));
+  EXPECT_EQ(Lsn(0, "a"), 4u);
+  EXPECT_EQ(Lsn(3, "b"), 7u);
+  // What came from the tier is already there: nothing to checkpoint.
+  EXPECT_EQ(shard().changes().dirty_count(), 0u);
+  EXPECT_EQ(shard().db(3).expires_count(), 1u);
+}
+
+TEST_F(RecoveryTest, RecordsApplyToAKeyOnlyAboveItsTierLsn) {
+  // The tier holds k at LSN 10, written by a round that never committed past 5.
+  SeedTier({StoredValue(0, "k", "tier10", 10), StoredValue(0, "other", "o", 3)}, 5);
+  std::vector<EffectRecord> records;
+  for (uint64_t lsn = 3; lsn <= 12; ++lsn) {
+    EffectRecord record{lsn, 0, {{"SET", "k", "v" + std::to_string(lsn)}}};
+    if (lsn == 4) record.effects.push_back({"SET", "ghost", "covered by the checkpoint"});
+    if (lsn == 11) record.effects.push_back({"SET", "j", "j11"});
+    records.push_back(record);
+  }
+  WriteJournal({records});
+  auto report = RunRecovery();
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  EXPECT_EQ(applied_, (std::vector<std::string>{"0:SET k v11", "0:SET j j11", "0:SET k v12"}));
+  EXPECT_EQ(report->records_replayed, 7u);  // 6..12
+  EXPECT_EQ(report->effects_applied, 3u);
+  EXPECT_EQ(report->effects_skipped, 5u);   // k at 6..10
+  EXPECT_EQ(Value(0, "k"), "v12");
+  EXPECT_EQ(Lsn(0, "k"), 12u);
+  EXPECT_EQ(Lsn(0, "j"), 11u);
+  EXPECT_EQ(Lsn(0, "other"), 3u);
+  EXPECT_EQ(Value(0, "ghost"), std::nullopt);
+  EXPECT_EQ(report->last_lsn, 12u);
+  EXPECT_FALSE(report->truncated_tail.has_value());
+}
+
+TEST_F(RecoveryTest, RecordsApplyInTheirOwnDbAfterSelect) {
+  SeedTier({StoredValue(2, "k", "tier", 8)}, 5);
+  WriteJournal({{{6, 0, {{"SET", "k", "db0"}, {"SELECT", "2"}, {"SET", "k", "db2 at 6"}}},
+                 {9, 1, {{"SET", "k", "db1"}, {"SELECT", "2"}, {"DEL", "k"}}}}});
+  ASSERT_TRUE(RunRecovery().ok());
+  EXPECT_EQ(applied_, (std::vector<std::string>{"0:SET k db0", "1:SET k db1", "2:DEL k"}));
+  EXPECT_EQ(Value(0, "k"), "db0");
+  EXPECT_EQ(Value(1, "k"), "db1");
+  EXPECT_EQ(Value(2, "k"), std::nullopt);
+}
+
+TEST_F(RecoveryTest, TombstoneNewerThanTheCheckpointBlocksOlderRecords) {
+  TierEntry k = TombstoneToTier(0, "k", 9);
+  TierEntry m = TombstoneToTier(0, "m", 9);
+  TierEntry old = TombstoneToTier(0, "old", 3);  // already covered: only waiting for its purge
+  SeedTier({k, m, old}, 5);
+  WriteJournal({{{6, 0, {{"SET", "k", "v6"}, {"SET", "m", "m6"}}},
+                 {7, 0, {{"SET", "old", "o7"}}},
+                 {8, 0, {{"SET", "k", "v8"}, {"SET", "m", "m8"}}},
+                 {10, 0, {{"SET", "k", "v10"}}}}});
+  auto report = RunRecovery();
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  // k and m were deleted at 9: their states at 6 and 8 must not come back.
+  EXPECT_EQ(applied_, (std::vector<std::string>{"0:SET old o7", "0:SET k v10"}));
+  EXPECT_EQ(Value(0, "k"), "v10");
+  EXPECT_EQ(Value(0, "m"), std::nullopt);
+  EXPECT_EQ(Value(0, "old"), "o7");
+  EXPECT_EQ(report->effects_skipped, 4u);
+  EXPECT_EQ(report->last_lsn, 10u);
+  // Every tombstone goes back to the checkpointer, to be purged once covered.
+  ASSERT_EQ(report->tombstones.size(), 3u);
+  std::vector<std::string> tombstones;
+  for (const TombstoneRef& ref : report->tombstones) tombstones.push_back(ref.key + "@" + std::to_string(ref.lsn));
+  std::sort(tombstones.begin(), tombstones.end());
+  EXPECT_EQ(tombstones, (std::vector<std::string>{"k@9", "m@9", "old@3"}));
+}
+
+// Shared by the FLUSHDB tests: a checkpoint round over the recovered keyspace, into the
+// same tier, must leave the tier equal to it.
+void CheckpointInto(Shard& shard, Tier& tier) {
+  EngineQueue engine;
+  bool done = false;
+  CheckpointResult result;
+  {
+    TierIoPool pool;
+    CheckpointerOptions options;
+    options.post_to_engine = engine.Poster();
+    Checkpointer checkpointer(shard, tier, pool, std::move(options));
+    ASSERT_TRUE(checkpointer.Start([&](const CheckpointResult& r) {
+      result = r;
+      done = true;
+    }));
+    ASSERT_TRUE(engine.RunUntil([&] { return done; }));
+  }
+  ASSERT_TRUE(result.status.ok()) << result.status.message();
+}
+
+TEST_F(RecoveryTest, ReplayedFlushDbRemovesOnlyOlderKeysAndQueuesSurvivors) {
+  // Checkpoint 2. Then: x set at 3, c at 4, db 0 flushed at 7, b at 8, e at 9. An
+  // unfinished round had written c (4) and b (8) to the tier; a (1) is from before.
+  SeedTier({StoredValue(0, "a", "a1", 1), StoredValue(0, "c", "c4", 4), StoredValue(0, "b", "b8", 8),
+            StoredValue(1, "d", "d1", 1), TombstoneToTier(0, "t", 8)},
+           2);
+  WriteJournal({{{3, 0, {{"SET", "x", "x3"}}},
+                 {4, 0, {{"SET", "c", "c4"}}},
+                 {7, 0, {{"FLUSHDB"}}},
+                 {8, 0, {{"SET", "b", "b8"}, {"DEL", "t"}}},
+                 {9, 0, {{"SET", "e", "e9"}}}}});
+  auto report = RunRecovery();
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  EXPECT_EQ(ImageOf(shard()), (KeyspaceImage{{{0, "b"}, {"b8", kNoExpire}},
+                                             {{0, "e"}, {"e9", kNoExpire}},
+                                             {{1, "d"}, {"d1", kNoExpire}}}));
+  EXPECT_EQ(applied_, (std::vector<std::string>{"0:SET x x3", "0:SET e e9"}));
+
+  // The tier's copy of db 0 must be erased whole and b written back after the erase.
+  std::vector<DirtyItem> dirty = shard().changes().TakeDirty();
+  auto erase = std::find_if(dirty.begin(), dirty.end(), [](const DirtyItem& item) {
+    return item.kind == DirtyItem::Kind::kEraseDb && item.db == 0;
+  });
+  ASSERT_NE(erase, dirty.end());
+  for (const char* key : {"b", "e"}) {
+    EXPECT_NE(std::find_if(erase, dirty.end(),
+                           [&](const DirtyItem& item) { return item.kind == DirtyItem::Kind::kKey && item.key == key; }),
+              dirty.end())
+        << key << " is not queued after the erase";
+  }
+  EXPECT_NE(shard().db(0).Peek("b")->flags & Entry::kDirty, 0);
+  shard().changes().GiveBackDirty(shard(), std::move(dirty));
+
+  CheckpointInto(shard(), tier_);
+  EXPECT_EQ(TierImageOf(tier_), ImageOf(shard()));
+}
+
+TEST_F(RecoveryTest, ReplayedFlushAllRemovesOlderKeysInEveryDb) {
+  SeedTier({StoredValue(0, "a", "a1", 1), StoredValue(5, "b", "b1", 1), StoredValue(7, "n", "n6", 6)}, 1);
+  WriteJournal({{{3, 2, {{"SET", "x", "x3"}}}, {4, 0, {{"FLUSHALL"}}}, {6, 7, {{"SET", "n", "n6"}}}}});
+  ASSERT_TRUE(RunRecovery().ok());
+  EXPECT_EQ(ImageOf(shard()), (KeyspaceImage{{{7, "n"}, {"n6", kNoExpire}}}));
+  CheckpointInto(shard(), tier_);
+  EXPECT_EQ(TierImageOf(tier_), ImageOf(shard()));
+}
+
+TEST_F(RecoveryTest, TornTailIsCutAndReported) {
+  std::vector<EffectRecord> good;
+  for (uint64_t lsn = 1; lsn <= 5; ++lsn) good.push_back({lsn, 0, {{"SET", "k" + std::to_string(lsn), "v"}}});
+  const std::vector<std::string> paths = WriteJournal({good});
+  const uint64_t good_size = FileSize(paths[0]);
+  std::string torn;
+  AppendRecord({6, 0, {{"SET", "k6", std::string(100, 'v')}}}, &torn);
+  {
+    std::ofstream out(paths[0], std::ios::binary | std::ios::app);
+    out.write(torn.data(), static_cast<std::streamsize>(torn.size() / 2));
+  }
+  ASSERT_GT(FileSize(paths[0]), good_size);
+
+  auto report = RunRecovery();
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  ASSERT_TRUE(report->truncated_tail.has_value());
+  EXPECT_EQ(report->truncated_tail->file, paths[0]);
+  EXPECT_EQ(report->truncated_tail->offset, good_size);
+  EXPECT_EQ(report->truncated_tail->kind, JournalDamageKind::kTorn);
+  EXPECT_EQ(FileSize(paths[0]), good_size);  // cut, so the writer appends after it
+  EXPECT_EQ(report->records_replayed, 5u);
+  EXPECT_EQ(shard().KeyCount(), 5u);
+  EXPECT_EQ(Value(0, "k6"), std::nullopt);
+  EXPECT_EQ(shard().last_lsn(), 5u);
+  EXPECT_TRUE(Logged("torn")) << "the cut was not reported";
+  EXPECT_TRUE(Logged(paths[0]));
+
+  // Recovering again finds a clean journal.
+  CommandHarness again;
+  again.shard().changes().set_enabled(true);
+  RecoveryOptions options;
+  options.journal_dir = journal_dir_;
+  options.apply = [&](int db, const Effect& effect) { return testing::ApplyThroughCommands(again, db, effect); };
+  auto second = Recover(again.shard(), tier_, options);
+  ASSERT_TRUE(second.ok());
+  EXPECT_FALSE(second->truncated_tail.has_value());
+  EXPECT_EQ(ImageOf(again.shard()), ImageOf(shard()));
+}
+
+// Flips one byte of the record that starts at `offset` (inside its payload).
+void DamageRecordAt(const std::string& path, uint64_t offset) {
+  std::fstream file(path, std::ios::binary | std::ios::in | std::ios::out);
+  file.seekg(static_cast<std::streamoff>(offset + kJournalRecordHeaderSize + 1));
+  char byte = 0;
+  file.read(&byte, 1);
+  file.seekp(static_cast<std::streamoff>(offset + kJournalRecordHeaderSize + 1));
+  byte = static_cast<char>(byte ^ 0x5a);
+  file.write(&byte, 1);
+}
+
+TEST_F(RecoveryTest, DamageInAnEarlierSegmentFailsWithFileAndOffset) {
+  std::vector<EffectRecord> first;
+  std::vector<EffectRecord> second;
+  for (uint64_t lsn = 1; lsn <= 5; ++lsn) first.push_back({lsn, 0, {{"SET", "k", std::to_string(lsn)}}});
+  for (uint64_t lsn = 6; lsn <= 8; ++lsn) second.push_back({lsn, 0, {{"SET", "k", std::to_string(lsn)}}});
+  const std::vector<std::string> paths = WriteJournal({first, second});
+  ASSERT_EQ(paths.size(), 2u);
+  ASSERT_NE(paths[0], paths[1]);
+  const uint64_t offset = Encoded({first[0], first[1]}).size();  // record 3
+  DamageRecordAt(paths[0], offset);
+  const uint64_t size = FileSize(paths[0]);
+
+  auto report = RunRecovery();
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.status().code(), Code::kCorruption);
+  const std::string& message = report.status().message();
+  EXPECT_NE(message.find(paths[0]), std::string::npos) << message;
+  EXPECT_NE(message.find("offset " + std::to_string(offset)), std::string::npos) << message;
+  EXPECT_EQ(FileSize(paths[0]), size) << "damage before the end must never be cut silently";
+}
+
+TEST_F(RecoveryTest, DamageFollowedByGoodRecordsInTheLastSegmentIsFatal) {
+  std::vector<EffectRecord> records;
+  for (uint64_t lsn = 1; lsn <= 5; ++lsn) records.push_back({lsn, 0, {{"SET", "k", std::to_string(lsn)}}});
+  const std::vector<std::string> paths = WriteJournal({records});
+  const uint64_t offset = Encoded({records[0]}).size();  // record 2
+  DamageRecordAt(paths[0], offset);
+  auto report = RunRecovery();
+  ASSERT_FALSE(report.ok());
+  EXPECT_NE(report.status().message().find(paths[0]), std::string::npos) << report.status().message();
+  EXPECT_NE(report.status().message().find("offset " + std::to_string(offset)), std::string::npos)
+      << report.status().message();
+}
+
+TEST_F(RecoveryTest, AnEffectTheCommandsRefuseStopsRecoveryAtItsRecord) {
+  const std::vector<std::string> paths =
+      WriteJournal({{{1, 0, {{"SET", "a", "1"}}}, {2, 0, {{"NOSUCHCOMMAND", "a"}}}, {3, 0, {{"SET", "b", "1"}}}}});
+  auto report = RunRecovery();
+  ASSERT_FALSE(report.ok());
+  const std::string& message = report.status().message();
+  EXPECT_NE(message.find("LSN 2"), std::string::npos) << message;
+  EXPECT_NE(message.find(paths[0]), std::string::npos) << message;
+  EXPECT_NE(message.find("offset " + std::to_string(Encoded({{1, 0, {{"SET", "a", "1"}}}}).size())),
+            std::string::npos)
+      << message;
+}
+
+TEST_F(RecoveryTest, NumberingResumesAboveTheTiersLargestLsn) {
+  SeedTier({StoredValue(0, "a", "1", 40), TombstoneToTier(0, "t", 38)}, 30);
+  WriteJournal({{{31, 0, {{"SET", "b", "1"}}}, {35, 0, {{"SET", "c", "1"}}}}});
+  auto report = RunRecovery();
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->last_lsn, 40u);
+  EXPECT_EQ(shard().last_lsn(), 40u);
+  harness_.Run({"SET", "next", "1"});
+  auto record = shard().CommitChanges();
+  ASSERT_TRUE(record.has_value());
+  EXPECT_EQ(record->lsn, 41u);
+}
+
+TEST_F(RecoveryTest, NumberingResumesAboveTheJournalsLargestLsn) {
+  SeedTier({StoredValue(0, "a", "1", 40)}, 30);
+  WriteJournal({{{31, 0, {{"SET", "b", "1"}}}, {50, 0, {{"SET", "c", "1"}}}}});
+  ASSERT_TRUE(RunRecovery().ok());
+  EXPECT_EQ(shard().last_lsn(), 50u);
+}
+
+TEST_F(RecoveryTest, NumberingResumesAboveATombstoneOrTheCheckpoint) {
+  SeedTier({StoredValue(0, "a", "1", 40), TombstoneToTier(0, "t", 60)}, 30);
+  ASSERT_TRUE(RunRecovery().ok());
+  EXPECT_EQ(shard().last_lsn(), 60u);
+
+  CommandHarness other;
+  FakeTier checkpointed;
+  ASSERT_TRUE(checkpointed.Commit(70).ok());
+  RecoveryOptions options;  // no journal
+  auto report = Recover(other.shard(), checkpointed, options);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(other.shard().last_lsn(), 70u);
+}
+
+TEST_F(RecoveryTest, RecordsAtOrBelowTheCheckpointStillCountForNumbering) {
+  // A journal segment not yet dropped after its checkpoint: skipped, but its LSNs exist.
+  SeedTier({}, 20);
+  WriteJournal({{{10, 0, {{"SET", "stale", "1"}}}, {20, 0, {{"SET", "stale", "2"}}}}});
+  auto report = RunRecovery();
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(applied_.empty());
+  EXPECT_EQ(report->records_replayed, 0u);
+  EXPECT_EQ(shard().last_lsn(), 20u);
+}
+
+TEST_F(RecoveryTest, ReplayedKeysAreQueuedForTheNextCheckpoint) {
+  SeedTier({StoredValue(0, "in_tier", "1", 2)}, 2);
+  WriteJournal({{{3, 0, {{"SET", "a", "1"}}}, {4, 0, {{"DEL", "in_tier"}}}}});
+  ASSERT_TRUE(RunRecovery().ok());
+  CheckpointInto(shard(), tier_);
+  EXPECT_EQ(TierImageOf(tier_), ImageOf(shard()));
+  EXPECT_EQ(ImageOf(shard()), (KeyspaceImage{{{0, "a"}, {"1", kNoExpire}}}));
+  auto metadata = tier_.ReadMetadata();
+  ASSERT_TRUE(metadata.ok());
+  EXPECT_EQ(metadata->checkpoint_lsn, 4u);
+}
+
+}  // namespace
+}  // namespace tierkv
