@@ -67,6 +67,15 @@ Status Server::OpenDurability() {
   return Status::Ok();
 }
 
+void Server::ApplyDurabilitySettings() {
+  if (durability_ == nullptr) return;
+  auto rules = ParseSaveRules(settings_.save);
+  if (rules.ok()) durability_->set_save_rules(std::move(*rules));
+  durability_->set_journal_max_size(settings_.journal_max_size);
+  Status journal = durability_->SetJournal(settings_.appendonly, FsyncPolicyNamed(settings_.appendfsync));
+  if (!journal.ok()) LogWarning("Could not reopen the journal: " + journal.message());
+}
+
 // Runs one journal effect through its command's handler, as a client with no
 // connection would. The command code is the one definition of what an effect does.
 Status Server::ApplyEffect(int db, const Effect& effect) {

@@ -112,6 +112,8 @@ class Server {
   void ScheduleCron();
   void Cron();
   Status ApplyEffect(int db, const Effect& effect);
+  // CONFIG SET of appendonly, appendfsync, save or journal-max-size.
+  void ApplyDurabilitySettings();
   void ReleaseDurableReplies(uint64_t durable_lsn);
   Connection* FindConnection(uint64_t client_id);
 

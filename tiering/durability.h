@@ -122,6 +122,7 @@ class Durability {
 
   // Runtime changes (CONFIG SET save / appendfsync semantics).
   void set_save_rules(std::vector<SaveRule> rules) { options_.save_rules = std::move(rules); }
+  void set_journal_max_size(uint64_t bytes) { options_.journal_max_size = bytes; }
 
   // Makes the journal durable now, blocking this thread (shutdown only).
   Status SyncJournal();

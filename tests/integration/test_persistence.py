@@ -329,3 +329,20 @@ def test_corruption_before_the_tail_stops_startup_naming_file_and_offset(tmp_pat
     log = broken.log_tail()
     assert os.path.basename(segment) in log
     assert "offset 0" in log
+
+
+@pytest.mark.tierkv_only
+def test_config_set_appendonly_no_really_stops_journaling(tmp_path):
+    srv = start(tmp_path, *ALWAYS)
+    c = srv.client()
+    c.set("journaled", "1")
+    c.config_set("appendonly", "no")
+    c.set("not-journaled", "1")
+    kill(srv)
+    srv = start(tmp_path, *ALWAYS)
+    try:
+        c = srv.client()
+        assert c.get("journaled") == "1"
+        assert c.get("not-journaled") is None
+    finally:
+        srv.stop()

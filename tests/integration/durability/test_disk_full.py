@@ -1,0 +1,260 @@
+"""Disk full: the journal cannot be written (ENOSPC), writes are refused with MISCONF,
+reads go on, and once space is freed writes resume by themselves (the server retries
+once a second) without losing any acknowledged write, across a SIGKILL too.
+
+The data directory lives on a small tmpfs mounted for the test (root only; skipped
+otherwise). A filler file on the same tmpfs leaves FREE_BYTES free, so the fill ends
+after a predictable amount of writing; deleting it is how space comes back.
+--save "" keeps checkpoint rounds (RocksDB writes) out of it: only the journal fills.
+
+Then the server restarts, recovering from the journal alone (no round ran), and every
+acknowledged write must be there: after a SIGKILL with always; with everysec after
+SHUTDOWN NOSAVE, because a SIGKILL may lose what is still queued in memory.
+
+With appendfsync always the write whose journal record hit ENOSPC is not answered: its
+reply is held until the journal holds it durably (after the retry succeeds), and every
+later write, on any connection, gets MISCONF. With everysec the writer itself gets
+MISCONF once the server has seen the error; the writes acknowledged before that are
+still queued in memory and must reach the journal after the retry.
+"""
+import os
+import subprocess
+import threading
+
+import pytest
+import redis
+
+from durability_harness import DurableServer, poll_until, server_bin_or_skip
+
+TMPFS_SIZE = "16m"
+FREE_BYTES = 2 << 20
+VALUE_BYTES = 4096
+MAX_FILL_WRITES = 3 * FREE_BYTES // VALUE_BYTES  # the fill ends long before this
+ENOSPC_TEXT = "No space left on device"
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("the disk-full test mounts a tmpfs: it needs root")
+    mount_point = tmp_path / "disk"
+    mount_point.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={TMPFS_SIZE}", "tierkv-disk-full",
+                              str(mount_point)], capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({mounted.stderr.strip() or mounted.returncode})")
+    try:
+        yield mount_point
+    finally:
+        if subprocess.run(["umount", str(mount_point)], capture_output=True).returncode != 0:
+            subprocess.run(["umount", "-l", str(mount_point)], capture_output=True)
+
+
+def free_bytes(path):
+    stat = os.statvfs(path)
+    return stat.f_bavail * stat.f_frsize
+
+
+def make_filler(path, leave_free):
+    """A file taking all but `leave_free` bytes of the file system holding `path`."""
+    size = free_bytes(path.parent) - leave_free
+    assert size > 0, f"the tmpfs has only {free_bytes(path.parent)} bytes free"
+    chunk = b"\0" * (1 << 20)
+    with open(path, "wb") as filler:
+        while size > 0:
+            size -= filler.write(chunk[:min(size, len(chunk))])
+        filler.flush()
+        os.fsync(filler.fileno())
+
+
+class FillWriter(threading.Thread):
+    """SETs 4 KiB values one at a time until MISCONF, `stop`, or MAX_FILL_WRITES.
+    acked holds every write answered OK; pending the write sent and not yet answered."""
+
+    def __init__(self, port):
+        super().__init__(daemon=True)
+        self.port = port
+        self.acked = {}
+        self.pending = None
+        self.misconf = None
+        self.errors = []
+        self.stop = threading.Event()
+
+    def run(self):
+        client = redis.Redis(host="127.0.0.1", port=self.port, decode_responses=True, socket_timeout=120)
+        try:
+            for i in range(MAX_FILL_WRITES):
+                if self.stop.is_set():
+                    return
+                key = f"fill:{i}"
+                value = f"{i}:" + "v" * VALUE_BYTES
+                self.pending = (key, value)
+                try:
+                    reply = client.set(key, value)
+                except redis.ResponseError as error:
+                    self.pending = None
+                    if str(error).startswith("MISCONF"):
+                        self.misconf = str(error)
+                    else:
+                        self.errors.append(f"SET {key}: {error}")
+                    return
+                if reply is not True:
+                    self.errors.append(f"SET {key} replied {reply!r}")
+                    return
+                self.acked[key] = value
+                self.pending = None
+            self.errors.append(f"{MAX_FILL_WRITES} writes of {VALUE_BYTES} bytes did not fill the disk")
+        except Exception as error:
+            self.errors.append(f"writer raised {error!r}")
+        finally:
+            client.close()
+
+
+def call(client, *args):
+    """The reply as on the wire (no redis-py conversions: SET in MULTI gives 'QUEUED');
+    `client` is a single-connection client, so MULTI state stays on its connection."""
+    client.connection.send_command(*args)
+    return client.connection.read_response()
+
+
+def journal_failed(admin):
+    return admin.info("persistence")["aof_last_write_status"] == "err"
+
+
+def expect_misconf(admin, *command):
+    with pytest.raises(redis.ResponseError) as refused:
+        call(admin, *command)
+    assert str(refused.value).startswith("MISCONF"), f"{command}: {refused.value}"
+    assert ENOSPC_TEXT in str(refused.value), f"{command}: {refused.value}"
+
+
+def assert_all_present(client, acked, where, server):
+    keys = list(acked)  # in the order they were acknowledged
+    missing = []
+    for start in range(0, len(keys), 200):
+        chunk = keys[start:start + 200]
+        for key, value in zip(chunk, client.mget(chunk)):
+            if value != acked[key]:
+                missing.append(key)
+    assert not missing, (f"{where}: {len(missing)} of {len(keys)} acknowledged writes are "
+                         f"missing or wrong: {missing[:3]} ... {missing[-3:]}\n{server.all_logs()}")
+
+
+@pytest.mark.parametrize("fsync", ["always", "everysec"])
+def test_disk_full_refuses_writes_keeps_reads_and_resumes(fsync, small_disk, tmp_path):
+    binary = server_bin_or_skip()
+    server = DurableServer(binary, small_disk / "data", tmp_path / "logs",
+                           ["--appendonly", "yes", "--appendfsync", fsync, "--save", ""])
+    server.start()
+    try:
+        admin = server.client()
+        acked = {f"before:{i}": f"value {i}" for i in range(50)}
+        assert admin.mset(acked) is True
+        assert admin.set("before:ttl", "t", ex=3600) is True
+        acked["before:ttl"] = "t"
+
+        # A transaction queued before the disk fills, executed after.
+        early = server.client()
+        assert call(early, "MULTI") == "OK"
+        assert call(early, "SET", "tx:early", "x") == "QUEUED"
+
+        make_filler(small_disk / "filler", FREE_BYTES)
+        writer = FillWriter(server.port)
+        writer.start()
+        # The fill: with everysec the writer sees MISCONF itself (and stops); with always
+        # its last write is held and the INFO field shows the failed journal.
+        if fsync == "everysec":
+            writer.join(timeout=60)
+            assert not writer.is_alive(), "the writer neither filled the disk nor stopped in 60 s"
+        else:
+            poll_until(lambda: writer.errors or not writer.is_alive() or journal_failed(admin),
+                       timeout=60, message="the journal to fail with ENOSPC")
+        assert not writer.errors, writer.errors
+        assert journal_failed(admin), admin.info("persistence")
+        assert len(writer.acked) * VALUE_BYTES >= FREE_BYTES // 4, (
+            f"only {len(writer.acked)} writes fitted in {FREE_BYTES} free bytes")
+        if fsync == "everysec":
+            assert writer.misconf and ENOSPC_TEXT in writer.misconf, writer.misconf
+        else:
+            # The write that hit ENOSPC is neither acknowledged nor refused: its reply
+            # waits for the journal.
+            assert writer.is_alive() and writer.pending is not None and writer.misconf is None
+        writer.stop.set()
+
+        # Writes refused, as Redis refuses them: plain, delete, queued in MULTI (which
+        # dooms the EXEC), and an EXEC of writes queued before (which ends the MULTI).
+        expect_misconf(admin, "SET", "probe", "x")
+        expect_misconf(admin, "INCR", "before:counter")
+        expect_misconf(admin, "DEL", "before:0")
+        assert call(admin, "MULTI") == "OK"
+        expect_misconf(admin, "SET", "probe", "x")
+        assert call(admin, "GET", "before:0") == "QUEUED"
+        with pytest.raises(redis.ResponseError) as aborted:
+            call(admin, "EXEC")
+        assert str(aborted.value) == "Transaction discarded because of previous errors."
+        with pytest.raises(redis.ResponseError) as aborted:
+            call(early, "EXEC")
+        assert str(aborted.value).startswith("Transaction discarded because of: MISCONF "), aborted.value
+        assert call(early, "GET", "before:1") == "value 1"  # out of MULTI
+        assert call(early, "EXISTS", "tx:early") == 0  # and nothing of it ran
+        early.close()
+        # Reads and read-only transactions are served.
+        assert call(admin, "MULTI") == "OK"
+        assert call(admin, "GET", "before:2") == "QUEUED"
+        assert call(admin, "EXEC") == ["value 2"]
+        assert_all_present(admin, acked, "reads while the disk is full", server)
+        assert_all_present(admin, writer.acked, "reads while the disk is full", server)
+        assert 0 < admin.ttl("before:ttl") <= 3600
+        if fsync == "always":
+            assert writer.is_alive() and writer.pending is not None, "the held write was answered"
+
+        # Space comes back: writes resume by themselves (the cron's retry).
+        os.remove(small_disk / "filler")
+        resumed = {}
+
+        def try_write():
+            key = f"after:{len(resumed)}"
+            try:
+                if admin.set(key, "resumed") is True:
+                    resumed[key] = "resumed"
+                    return True
+            except redis.ResponseError as error:
+                assert str(error).startswith("MISCONF"), error
+            return False
+
+        poll_until(try_write, timeout=30, message="writes to resume after space was freed", interval=0.05)
+        writer.join(timeout=60)
+        assert not writer.is_alive(), "the writer is still blocked after writes resumed"
+        assert not writer.errors, writer.errors
+        if fsync == "always":
+            # The held write was answered OK once the retry made it durable.
+            assert writer.pending is None and writer.misconf is None
+        assert not journal_failed(admin)
+        for i in range(20):
+            assert admin.set(f"after:more:{i}", i) is True
+            resumed[f"after:more:{i}"] = str(i)
+        assert "Journal writes resumed" in server.run_log()
+
+        if fsync == "always":
+            # Every acknowledged write is durable: a SIGKILL loses none.
+            admin.close()
+            server.kill()
+        else:
+            # A SIGKILL may lose the acknowledged writes still queued in memory, which
+            # after a disk error can be hundreds (the writer thread catches up after the
+            # retry), so it proves nothing deterministic. SHUTDOWN NOSAVE closes the
+            # journal (writes and syncs the queue) without a checkpoint round.
+            admin.shutdown(nosave=True)
+            assert server.wait_exit() == 0, server.run_log()[-3000:]
+        server.start()
+        assert not server.fatal_lines(), server.run_log()
+        # No round ran (--save ""), so this is recovery from the journal alone: the retry
+        # kept every acknowledged record, once and in order.
+        assert "Loaded 0 keys from the tier" in server.run_log(), server.run_log()
+        client = server.client()
+        assert_all_present(client, {**acked, **writer.acked, **resumed}, "after the restart", server)
+        assert 0 < client.ttl("before:ttl") <= 3600
+        client.close()
+        assert server.terminate() == 0, server.run_log()[-3000:]
+    finally:
+        server.kill()
