@@ -92,6 +92,11 @@ class RecordingTier final : public Tier {
     std::lock_guard lock(mu_);
     return batches_.size() - committed_batches_;
   }
+  // The checkpoint LSN of the last successful Commit (0 before any).
+  uint64_t committed_lsn() const {
+    std::lock_guard lock(mu_);
+    return committed_lsn_;
+  }
   std::vector<uint64_t> commit_lsns() const {
     std::lock_guard lock(mu_);
     return commit_lsns_;
