@@ -185,6 +185,10 @@ void Connection::Flush() {
     server_.HoldUntilDurable(client_);
     return;
   }
+  // The journal thread gets this client's records before its replies leave, so a reply
+  // never describes a write the journal has not been handed (everysec: a crash of the
+  // process then loses at most what the journal thread had not yet written).
+  server_.HandJournalOver();
   if (client_.output.empty()) {
     if (client_.close_after_reply) Close();
     return;

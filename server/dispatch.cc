@@ -128,8 +128,10 @@ void Server::RunCommand(Client& client, std::span<const std::string_view> args) 
   if (client.in_multi && (spec->flags & kCmdNoMulti)) return reject("ERR Command not allowed inside a transaction");
 
   // While the journal cannot be written, writes are refused and reads go on; inside MULTI
-  // already when queued, and an EXEC whose queue holds a write, as Redis does.
-  if (durability_ != nullptr && !durability_->write_error().empty() && IsWrite(*spec, client, *commands_)) {
+  // already when queued, and an EXEC whose queue holds a write, as Redis does. PING is
+  // refused too (Redis does it so that health checks notice).
+  if (durability_ != nullptr && !durability_->write_error().empty() &&
+      (IsWrite(*spec, client, *commands_) || spec->name == "ping")) {
     return reject("MISCONF " + durability_->write_error());
   }
 

@@ -90,6 +90,10 @@ class Server {
   // True while `client` has replies that must wait for the journal; the connection is
   // resumed (Connection::Resume) once they may go.
   bool RepliesHeld(const Client& client) const;
+  // Hands the records committed so far to the journal thread (before replies go out).
+  void HandJournalOver() {
+    if (durability_ != nullptr) durability_->SubmitPending();
+  }
   void HoldUntilDurable(const Client& client);
   // A suspended client runs no further commands until ResumeClient (SAVE waiting for its
   // round, SHUTDOWN waiting for the final one).

@@ -131,13 +131,15 @@ uint64_t Durability::CommitChanges() {
   pending_.push_back(std::move(*record));
   if (!submit_scheduled_) {
     submit_scheduled_ = true;
-    options_.post_to_engine([this] { SubmitPending(); });
+    options_.post_to_engine([this] {
+      submit_scheduled_ = false;
+      SubmitPending();
+    });
   }
   return lsn;
 }
 
 void Durability::SubmitPending() {
-  submit_scheduled_ = false;
   if (pending_.empty() || journal_ == nullptr) return;
   std::vector<EffectRecord> records;
   records.swap(pending_);
@@ -303,7 +305,7 @@ DurabilityInfo Durability::info() const {
   info.last_rewrite_seconds = last_rewrite_seconds_;
   info.checkpoint_lsn = last_result_.status.ok() && rounds_ > 0 ? last_result_.lsn : recovery_.checkpoint_lsn;
   info.journal_lsn = journal_lsn_;
-  info.durable_lsn = durable_lsn();
+  info.durable_lsn = synced_lsn_;
   info.journal_bytes = journal_bytes_;
   info.last_checkpoint_keys = last_result_.keys;
   info.last_checkpoint_bytes = last_result_.bytes;

@@ -94,6 +94,10 @@ class Durability {
   // 0 when the command changed nothing.
   uint64_t CommitChanges();
 
+  // Hands the records committed so far to the journal thread now rather than at the end
+  // of the event-loop turn (the server calls it before replies leave).
+  void SubmitPending();
+
   // Every LSN up to this is durable (with appendfsync always: synced; otherwise the
   // journal makes no promise, and this is the last LSN handed to it).
   uint64_t durable_lsn() const;
@@ -134,7 +138,6 @@ class Durability {
   Durability(Shard& shard, std::unique_ptr<Tier> tier, DurabilityOptions options);
   Status OpenJournal(uint64_t last_lsn);
   void OnJournalProgress(JournalProgress progress, const Status& status);
-  void SubmitPending();
   void OnRoundDone(const CheckpointResult& result);
   void DropJournalBelow(uint64_t lsn);
 

@@ -186,6 +186,7 @@ def test_disk_full_refuses_writes_keeps_reads_and_resumes(fsync, small_disk, tmp
         expect_misconf(admin, "SET", "probe", "x")
         expect_misconf(admin, "INCR", "before:counter")
         expect_misconf(admin, "DEL", "before:0")
+        expect_misconf(admin, "PING")  # as Redis: a health check must see the disk error
         assert call(admin, "MULTI") == "OK"
         expect_misconf(admin, "SET", "probe", "x")
         assert call(admin, "GET", "before:0") == "QUEUED"
