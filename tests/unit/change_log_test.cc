@@ -316,6 +316,42 @@ TEST_F(ChangeLogTest, AKeyChangedManyTimesBetweenRoundsHasOneDirtyItem) {
   EXPECT_TRUE(IsDirty(0, "x"));
 }
 
+// Deletes and flushes are queued without dedupe; with no round to take the list, it
+// must still stay within the distinct keys it names (compaction at 1024 items).
+TEST_F(ChangeLogTest, DeletesWithoutRoundsDoNotGrowTheDirtyListWithoutBound) {
+  for (int i = 0; i < 3000; ++i) {
+    const std::string key = "k" + std::to_string(i % 10);
+    Write({"SET", key, "v"});
+    Write({"DEL", key});
+  }
+  EXPECT_LE(shard().changes().dirty_count(), 1024u);
+  std::vector<std::string> items = TakeDirty();
+  std::set<std::string> distinct(items.begin(), items.end());
+  EXPECT_EQ(distinct.size(), 10u);
+  EXPECT_EQ(distinct.count("K 0 k9"), 1u);
+}
+
+TEST_F(ChangeLogTest, CompactionKeepsOnlyWhatFollowsTheLastEraseOfADb) {
+  for (int i = 0; i < 600; ++i) {
+    Write({"SET", "before" + std::to_string(i % 5), "v"});
+    Write({"DEL", "before" + std::to_string(i % 5)});
+  }
+  Write({"FLUSHDB"});
+  Write({"SET", "after", "v"});
+  for (int i = 0; i < 600; ++i) {
+    Write({"SET", "tmp", "v"});
+    Write({"DEL", "tmp"});
+  }
+  // The items before the erase are moot (it wipes them): the erase comes first, then the
+  // keys queued after it.
+  EXPECT_LE(shard().changes().dirty_count(), 1024u);
+  std::vector<std::string> items = TakeDirty();
+  ASSERT_GE(items.size(), 3u);
+  EXPECT_EQ(items[0], "E 0");
+  EXPECT_EQ(items[1], "K 0 after");
+  EXPECT_EQ(std::set<std::string>(items.begin() + 2, items.end()), std::set<std::string>{"K 0 tmp"});
+}
+
 TEST_F(ChangeLogTest, DirtyMarkSurvivesGrowingAString) {
   Write({"SET", "s", "ab"});
   const Entry* before = Find(0, "s");
