@@ -7,7 +7,7 @@ FUZZ_DIR ?= build-fuzz
 CMAKE_FLAGS ?=
 RUN_ARGS ?=
 
-.PHONY: all deps build debug run test test-asan fuzz bench clean
+.PHONY: all deps build debug run test test-asan fuzz bench bench-durability clean
 
 all: build
 
@@ -49,6 +49,17 @@ fuzz: deps
 
 bench: deps build
 	bench/compare-redis.sh
+
+# Durability benchmarks against redis-server: appendfsync always, checkpoint
+# bytes and memory, restart time. Small sizes by default (a few minutes);
+# FULL=1 for the sizes in docs/BENCHMARKS.md (1M keys, ~1 GiB; about 20 min).
+FULL ?= 0
+DURABILITY_SIZE = $(if $(filter 1,$(FULL)),,--quick)
+bench-durability: deps build
+	bench/durability-always.sh $(DURABILITY_SIZE)
+	bench/checkpoint-cost.py $(DURABILITY_SIZE)
+	bench/checkpoint-memory.py $(DURABILITY_SIZE)
+	bench/restart-time.py $(DURABILITY_SIZE)
 
 clean:
 	rm -rf $(BUILD_DIR) $(DEBUG_DIR) $(ASAN_DIR) $(FUZZ_DIR)

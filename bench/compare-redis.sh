@@ -34,6 +34,7 @@ Usage: $0 [--quick] [options]
 Environment: TIERKV_BIN (default <repo>/build/bin/tierkv-server), REDIS_BIN,
 REDIS_BENCHMARK, REDIS_CLI, TIERKV_ARGS / REDIS_ARGS (extra server args),
 REDIS_BENCHMARK_ARGS (extra redis-benchmark args, e.g. "--threads 3"),
+SUMMARY_ARGS (extra lib/compare_summary.py args, e.g. "--target-tput 2"),
 PIN=0 (no taskset), SERVER_CPUS (default 0), CLIENT_CPUS (default 1),
 KEEP_TMP=1 (keep server dirs and logs), LABEL (first column of summary.md rows).
 EOF
@@ -179,6 +180,8 @@ summary_args=("$RUNS" --clk-tck "$CLK_TCK" --clients "$CLIENTS"
               --tierkv-bin "$TIERKV_BIN" --redis-bin "$REDIS_BIN"
               --note "rounds=$ROUNDS keyspace=$KEYSPACE prefill=$PREFILL data=${DATA_SIZE}B pin=$PIN; load average at start $load_start, at end $(cut -d' ' -f1-3 /proc/loadavg)")
 [[ -n $OUT_DIR ]] && summary_args+=(--markdown "$RES/summary.md" --label "${LABEL:-tierkv}")
+read -r -a SUMMARY_EXTRA <<<"${SUMMARY_ARGS:-}"
+summary_args+=("${SUMMARY_EXTRA[@]}")
 "$PY" "$BENCH_DIR/lib/compare_summary.py" "${summary_args[@]}"
 [[ -n $OUT_DIR ]] && log "raw results and summary.md in $RES"
 exit 0

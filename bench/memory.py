@@ -16,7 +16,6 @@ Env: TIERKV_BIN, REDIS_BIN, TIERKV_ARGS / REDIS_ARGS, QUICK=1, KEEP_TMP=1.
 """
 import argparse
 import os
-import random
 import sys
 import time
 
@@ -26,16 +25,6 @@ import tkbench  # noqa: E402
 
 KEY_FMT = "key:%012d"      # 16 bytes
 TARGET_RATIO = 0.80        # docs/BENCHMARKS.md: tierkv <= 0.8x Redis
-
-
-def make_value_fn(size, seed=1):
-    rnd = random.Random(seed)
-    pool = [rnd.randbytes(size) for _ in range(4096)]
-    prefix = min(12, size)
-
-    def value(i):
-        return (b"%012d" % i)[-prefix:] + pool[i & 4095][prefix:]
-    return value
 
 
 def settle(server, seconds=1.0):
@@ -71,7 +60,7 @@ def main():
     tkbench.install_cleanup()
     bins = tkbench.server_bins()
     work = tkbench.bench_tmpdir()
-    value_fn = make_value_fn(a.value_size)
+    value_fn = tkbench.unique_value_fn(a.value_size)
 
     results = {}
     for name in ("tierkv", "redis"):

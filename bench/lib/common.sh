@@ -38,6 +38,10 @@ else
   DEATHSIG=()
 fi
 
+# SERVER_WRAP: a command the server runs under (e.g. strace), empty by default. The
+# PID start_server records is then the wrapper's; the server itself is its child.
+SERVER_WRAP=()
+
 BENCH_TMP=""
 BENCH_PIDS=()
 
@@ -69,8 +73,11 @@ start_server() {
   mkdir -p "$dir"
   if [[ $name == tierkv ]]; then read -r -a extra <<<"${TIERKV_ARGS:-}"
   else read -r -a extra <<<"${REDIS_ARGS:-}"; fi
-  # taskset and setpriv exec the server, so $! is the server's own PID.
-  "${SERVER_PIN[@]}" "${DEATHSIG[@]}" "$bin" --port "$port" --bind 127.0.0.1 --save "" \
+  # taskset and setpriv exec the server, so $! is the server's own PID (the
+  # wrapper's with SERVER_WRAP; the server then gets its own death signal).
+  local wrap=()
+  ((${#SERVER_WRAP[@]})) && wrap=("${SERVER_WRAP[@]}" "${DEATHSIG[@]}")
+  "${SERVER_PIN[@]}" "${DEATHSIG[@]}" "${wrap[@]}" "$bin" --port "$port" --bind 127.0.0.1 --save "" \
     --appendonly no --dir "$dir" "${extra[@]}" \
     </dev/null >"$dir/server.log" 2>&1 &
   SERVER_PID=$!

@@ -5,12 +5,14 @@
   stopping every server we started on exit, SIGINT or SIGTERM,
 - a minimal blocking RESP client (no redis-py: keeps the probe's own overhead
   small and parses INFO without a client library's assumptions),
-- a pipelined bulk loader that writes raw RESP SETs and checks every reply.
+- a pipelined bulk loader that writes raw RESP SETs and checks every reply,
+- /proc readers: CPU time, RSS, private dirty memory, I/O bytes, child PIDs.
 
 Standard library only; runs under /usr/bin/python3.
 """
 import atexit
 import os
+import random
 import shutil
 import signal
 import socket
@@ -110,7 +112,11 @@ def _prctl_pdeathsig():
 class Server:
     """A tierkv-server or redis-server child listening on 127.0.0.1."""
 
-    def __init__(self, name, binary, workdir, cpus=None, extra_args=None):
+    def __init__(self, name, binary, workdir, cpus=None, extra_args=None, ready_timeout=10.0):
+        """Starts the server and waits up to `ready_timeout` s for PING. Its data
+        dir is workdir/name: a second Server with the same name and workdir
+        restarts on the same data (the log is appended to). `started_at` and
+        `ready_at` are time.monotonic() at spawn and at the first PONG."""
         self.name = name
         self.binary = binary
         self.port = free_port()
@@ -120,7 +126,7 @@ class Server:
         env_extra = os.environ.get("TIERKV_ARGS" if name == "tierkv" else "REDIS_ARGS", "")
         args = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
                 "--appendonly", "no", "--dir", self.dir] + env_extra.split() + (extra_args or [])
-        self._log = open(self.log_path, "wb")
+        self._log = open(self.log_path, "ab")
         self.cpus = cpus
         def pre_exec():
             # Die with us even if we are SIGKILLed; pin before exec so that
@@ -128,12 +134,14 @@ class Server:
             _prctl_pdeathsig()
             if cpus:
                 os.sched_setaffinity(0, cpus)
+        self.started_at = time.monotonic()
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self._log,
                                      stderr=subprocess.STDOUT, start_new_session=True,
                                      preexec_fn=pre_exec)
         self.pid = self.proc.pid
         _servers.append(self)
-        self.wait_ready()
+        self.ready_at = None
+        self.wait_ready(ready_timeout)
 
     def tail_log(self, n=20):
         try:
@@ -154,10 +162,11 @@ class Server:
             try:
                 with Conn(self.port, timeout=1.0) as c:
                     if c.call("PING") == "PONG":
+                        self.ready_at = time.monotonic()
                         return
-            except (OSError, RespError):
+            except (OSError, RespError):  # refused, or -LOADING while it loads
                 pass
-            time.sleep(0.1)
+            time.sleep(0.005)
         raise SystemExit(f"error: {self.name} did not answer PING on port {self.port} "
                          f"within {timeout:.0f} s\n{self.tail_log()}")
 
@@ -165,11 +174,16 @@ class Server:
         return Conn(self.port, timeout=timeout)
 
     def rss_bytes(self):
-        with open(f"/proc/{self.pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024
-        raise RuntimeError("no VmRSS")
+        return rss_bytes(self.pid)
+
+    def kill(self):
+        """SIGKILL: a crash, no shutdown work."""
+        if self in _servers:
+            _servers.remove(self)
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        self._log.close()
 
     def stop(self):
         if self in _servers:
@@ -272,10 +286,10 @@ class Conn:
 
 # ----------------------------------------------------------------- loader
 
-def set_batch(start, count, key_fmt, value_fn):
-    """RESP bytes for SET key_fmt % i, value_fn(i), i in [start, start+count)."""
+def set_batch(ids, key_fmt, value_fn):
+    """RESP bytes for SET key_fmt % i, value_fn(i), for each i in `ids`."""
     parts = []
-    for i in range(start, start + count):
+    for i in ids:
         k = (key_fmt % i).encode()
         v = value_fn(i)
         parts.append(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(k), k, len(v), v))
@@ -283,11 +297,14 @@ def set_batch(start, count, key_fmt, value_fn):
 
 
 def bulk_load(port, total, key_fmt, value_fn, batch=1000, deadline=None, progress=None,
-              sock_timeout=60.0):
-    """SET `total` keys over one pipelined connection, `batch` commands per
-    round trip; every reply must be +OK. Stops at `deadline` (monotonic s).
+              sock_timeout=60.0, ids=None):
+    """SET `total` keys (key_fmt % i for i in range(total), or for i in the
+    sequence `ids` if given) over one pipelined connection, `batch` commands
+    per round trip; every reply must be +OK. Stops at `deadline` (monotonic s).
     `progress`, if given, is a multiprocessing.Value updated after each batch.
     Returns the number of keys written."""
+    if ids is not None:
+        total = len(ids)
     done = 0
     with Conn(port, timeout=sock_timeout) as c:
         sock = c.sock
@@ -295,7 +312,8 @@ def bulk_load(port, total, key_fmt, value_fn, batch=1000, deadline=None, progres
             if deadline is not None and time.monotonic() > deadline:
                 break
             n = min(batch, total - done)
-            sock.sendall(set_batch(done, n, key_fmt, value_fn))
+            batch_ids = range(done, done + n) if ids is None else ids[done:done + n]
+            sock.sendall(set_batch(batch_ids, key_fmt, value_fn))
             expect = b"+OK\r\n" * n
             buf = bytearray()
             # All SET replies are single lines: read until n lines arrived.
@@ -312,6 +330,22 @@ def bulk_load(port, total, key_fmt, value_fn, batch=1000, deadline=None, progres
                 progress.value = done
     return done
 
+
+def unique_value_fn(size, seed=1):
+    """value(i): `size` bytes, unique per i and not compressible (the index's
+    last digits + bytes from a seeded pool of random bytes), so that no server
+    gains from compression or deduplication real data would not allow.
+    `seed` varies the pool: a new seed gives every key a new value."""
+    rnd = random.Random(seed)
+    pool = [rnd.randbytes(size) for _ in range(4096)]
+    prefix = min(12, size)
+
+    def value(i):
+        return (b"%012d" % i)[-prefix:] + pool[i & 4095][prefix:]
+    return value
+
+
+# ----------------------------------------------------------------- /proc
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -354,6 +388,67 @@ class OtherLoad:
         b = self._sample()
         wall, busy, own, srv = (y - x for x, y in zip(self.a, b))
         return max(0.0, busy - own - srv) / wall * 100 if wall > 0 else 0.0
+
+
+def _status_kib(pid, field):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(field):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError(f"no {field} in /proc/{pid}/status")
+
+
+def rss_bytes(pid):
+    """VmRSS of a process, bytes."""
+    return _status_kib(pid, "VmRSS:")
+
+
+def private_dirty_bytes(pid):
+    """Private_Dirty from /proc/PID/smaps_rollup, bytes: for a forked child,
+    the pages it no longer shares with its parent (copy-on-write copies)."""
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            if line.startswith("Private_Dirty:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError(f"no Private_Dirty in /proc/{pid}/smaps_rollup")
+
+
+def proc_io(pid):
+    """/proc/PID/io as a dict (read_bytes / write_bytes: storage-layer I/O the
+    process caused; write_bytes is counted when a page is dirtied)."""
+    with open(f"/proc/{pid}/io") as f:
+        return {k: int(v) for k, v in (line.split(":") for line in f)}
+
+
+def child_pids(pid):
+    """PIDs of a process's children (any thread's), via /proc/PID/task/*/children."""
+    out = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for t in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{t}/children") as f:
+                out += [int(x) for x in f.read().split()]
+        except OSError:
+            pass
+    return out
+
+
+def wait_round_done(conn, timeout, poll=0.05):
+    """Polls INFO persistence until no BGSAVE / BGREWRITEAOF runs (or is
+    scheduled); returns the last INFO dict. Raises after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        info = conn.info("persistence")
+        busy = any(info.get(k, "0") == "1" for k in (
+            "rdb_bgsave_in_progress", "aof_rewrite_in_progress", "aof_rewrite_scheduled"))
+        if not busy:
+            return info
+        if time.monotonic() > deadline:
+            raise RespError(f"background save still running after {timeout:.0f} s")
+        time.sleep(poll)
 
 
 def fmt_bytes(n):
