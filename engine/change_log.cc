@@ -104,6 +104,8 @@ void ChangeLog::StampAndQueue(Shard& shard, uint64_t lsn) {
       // the round writes whatever state it has by then.
       if (entry->flags & Entry::kDirty) return;
       entry->flags |= Entry::kDirty;
+      if (scan_needed_) return;  // the round's scan finds the mark
+      if (++key_items_ > max_key_items_ && key_items_ > shard.KeyCount() / 16) return StopListingKeys(shard);
     }
     Queue({DirtyItem::Kind::kKey, event.db, event.key});
   });
@@ -139,7 +141,20 @@ void ChangeLog::Compact() {
   compact_at_ = std::max<size_t>(1024, dirty_.size() * 2);
 }
 
+// Keeps the items a scan cannot find (deleted keys, emptied dbs); present keys keep only
+// their marks.
+void ChangeLog::StopListingKeys(Shard& shard) {
+  std::erase_if(dirty_, [&](const DirtyItem& item) {
+    return item.kind == DirtyItem::Kind::kKey && shard.db(item.db).Peek(item.key) != nullptr;
+  });
+  dirty_.shrink_to_fit();
+  scan_needed_ = true;
+  key_items_ = 0;
+  compact_at_ = std::max<size_t>(1024, dirty_.size() * 2);
+}
+
 std::vector<DirtyItem> ChangeLog::TakeDirty() {
+  key_items_ = 0;
   std::vector<DirtyItem> taken;
   taken.swap(dirty_);
   return taken;

@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "engine/effect_record.h"
@@ -58,7 +59,17 @@ class ChangeLog {
 
   // The dirty list, in change order. A round takes it whole; a failed round gives its
   // unwritten part back in front of what accumulated meanwhile.
+  //
+  // When the list would name more present keys than max(max_key_items, keys / 16), it
+  // stops naming them (a list of every key would cost more DRAM than the keys' own
+  // entries): their kDirty marks stay, and the next round finds them by scanning the
+  // keyspace (scan_needed). Deleted keys and emptied dbs are always listed.
   std::vector<DirtyItem> TakeDirty();
+  bool scan_needed() const { return scan_needed_; }
+  // Taken by the round together with the list; a failed round asks for a scan again.
+  bool TakeScanNeeded() { return std::exchange(scan_needed_, false); }
+  void RequestScan() { scan_needed_ = true; }
+  void set_max_key_items(size_t items) { max_key_items_ = items; }
   // Queues an item directly (recovery's replayed FLUSHDB, which has no effects to commit).
   void QueueDirty(DirtyItem item) { Queue(std::move(item)); }
   // Entries the round had already marked written are marked dirty again.
@@ -77,6 +88,7 @@ class ChangeLog {
   void ForEachFinalEvent(Visit&& visit) const;
   void StampAndQueue(Shard& shard, uint64_t lsn);
   void Queue(DirtyItem item);
+  void StopListingKeys(Shard& shard);
   void Compact();
 
   bool enabled_ = false;
@@ -86,6 +98,9 @@ class ChangeLog {
   // long time (no save rules, no journal) Compact() keeps the list within the number of
   // distinct keys it names once it doubles past this.
   size_t compact_at_ = 1024;
+  size_t key_items_ = 0;  // kKey items queued for keys present when queued
+  size_t max_key_items_ = 65536;
+  bool scan_needed_ = false;
 };
 
 }  // namespace tierkv

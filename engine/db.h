@@ -57,6 +57,11 @@ class Db {
   uint64_t Scan(uint64_t cursor, const std::function<void(const Entry*)>& visit) const {
     return dict_.Scan(cursor, visit);
   }
+  // Scan for callers that update entry metadata in place (the checkpoint round clearing
+  // dirty marks); `visit` must not add, remove or reallocate entries.
+  uint64_t ScanForUpdate(uint64_t cursor, const std::function<void(Entry*)>& visit) {
+    return dict_.Scan(cursor, [&](const Entry* entry) { visit(const_cast<Entry*>(entry)); });
+  }
   Entry* RandomEntry(std::mt19937_64& rng) const { return dict_.Random(rng); }
   Entry* RandomVolatileEntry(std::mt19937_64& rng) const;
   void ForEach(const std::function<void(Entry*)>& fn) const { dict_.ForEach(fn); }

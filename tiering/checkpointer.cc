@@ -32,6 +32,9 @@ bool Checkpointer::Start(Done done) {
     if (items_[i].kind == DirtyItem::Kind::kEraseDb) last_erase_of_db_[static_cast<size_t>(items_[i].db)] = i;
   }
   next_item_ = 0;
+  scanning_ = round_scans_ = shard_.changes().TakeScanNeeded();
+  scan_db_ = 0;
+  scan_cursor_ = 0;
   result_ = CheckpointResult{};
   result_.lsn = round_lsn_;
   started_ms_ = SteadyMs();
@@ -79,18 +82,19 @@ void Checkpointer::NextSlice() {
       // erase is written (a duplicate twice, which is only redundant).
       const bool db_erased_this_round = last_erase_of_db_[item.db] != kNone;
       if (!(entry->flags & Entry::kDirty) && !db_erased_this_round) continue;
-      entry->flags &= static_cast<uint8_t>(~Entry::kDirty);
-      TierEntry stored = EntryToTier(db, *entry);
-      bytes += stored.key.size() + stored.value.size();
-      batch->Put(std::move(stored));
+      bytes += AddEntry(db, entry, *batch);
     }
     ++keys;
   }
-  if (batch->empty() && index == items_.size()) {
+  if (index == items_.size() && scanning_ && bytes < options_.batch_bytes && batch->size() < options_.batch_keys) {
+    scanning_ = ScanInto(*batch, bytes, keys);
+  }
+  if (batch->empty() && index == items_.size() && !scanning_) {
     next_item_ = index;
     Finish();
     return;
   }
+  in_flight_ = batch;
   const uint64_t durable_needed = shard_.last_lsn();
   pool_.Submit([this, batch, durable_needed, index, keys, bytes] {
     Status status = options_.make_journal_durable ? options_.make_journal_durable(durable_needed) : Status::Ok();
@@ -99,12 +103,50 @@ void Checkpointer::NextSlice() {
   });
 }
 
+size_t Checkpointer::AddEntry(uint32_t db, Entry* entry, TierBatch& batch) {
+  entry->flags &= static_cast<uint8_t>(~Entry::kDirty);
+  TierEntry stored = EntryToTier(db, *entry);
+  const size_t bytes = stored.key.size() + stored.value.size();
+  batch.Put(std::move(stored));
+  return bytes;
+}
+
+bool Checkpointer::ScanInto(TierBatch& batch, size_t& bytes, uint64_t& keys) {
+  while (scan_db_ < shard_.db_count()) {
+    Db& db = shard_.db(scan_db_);
+    const bool erased = last_erase_of_db_[static_cast<size_t>(scan_db_)] != kNone;
+    const auto db_index = static_cast<uint32_t>(scan_db_);
+    do {
+      scan_cursor_ = db.ScanForUpdate(scan_cursor_, [&](Entry* entry) {
+        if (!(entry->flags & Entry::kDirty) && !erased) return;
+        bytes += AddEntry(db_index, entry, batch);
+        ++keys;
+      });
+      if (bytes >= options_.batch_bytes || batch.size() >= options_.batch_keys) {
+        if (scan_cursor_ == 0) ++scan_db_;
+        return scan_db_ < shard_.db_count();
+      }
+    } while (scan_cursor_ != 0);
+    ++scan_db_;
+  }
+  return false;
+}
+
 void Checkpointer::OnSliceWritten(const Status& status, size_t slice_end, uint64_t keys, uint64_t bytes) {
   if (!status.ok()) {
     // The failed slice and everything after it go back to the ChangeLog.
     std::vector<DirtyItem> unwritten(std::make_move_iterator(items_.begin() + static_cast<ptrdiff_t>(next_item_)),
                                      std::make_move_iterator(items_.end()));
     shard_.changes().GiveBackDirty(shard_, std::move(unwritten));
+    // Entries the scan wrote have no item to give back: the failed slice's get their marks
+    // again, and the next round scans for them and for those the scan had not reached.
+    if (round_scans_) {
+      for (const TierBatch::Op& op : in_flight_->ops()) {
+        if (op.kind != TierBatch::Kind::kPut || op.entry.tombstone) continue;
+        if (Entry* entry = shard_.db(static_cast<int>(op.entry.db)).Peek(op.entry.key)) entry->flags |= Entry::kDirty;
+      }
+      shard_.changes().RequestScan();
+    }
     CheckpointResult failed = result_;
     failed.status = status;
     End(std::move(failed));

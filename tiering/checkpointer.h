@@ -17,6 +17,10 @@
 //  4. when the list is done, Tier::Commit(S) makes it all durable and records S as the
 //     checkpoint LSN; journal segments wholly at or below S are then dropped, and
 //     tombstones at or below S (which no journal record can need any more) are purged.
+// When the ChangeLog stopped listing present keys (too many), step 2 continues after the
+// list with a scan of the keyspace (Db::Scan, in slices, its cursor kept between them)
+// that writes every entry still marked dirty, and every entry of a db the round erases.
+//
 // Writes that happen during a round go to the next dirty list; an entry written by the
 // round with a state newer than S is safe because recovery applies a journal record to a
 // key only when the record is newer than the key's LSN in the tier.
@@ -29,6 +33,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -89,6 +94,10 @@ class Checkpointer {
   void Finish();
   void End(CheckpointResult result);
   bool Superseded(const DirtyItem& item, size_t index) const;
+  // Adds the entry's current state to the batch and clears its mark; returns its bytes.
+  size_t AddEntry(uint32_t db, Entry* entry, TierBatch& batch);
+  // Fills `batch` from the keyspace scan; false once every db has been scanned.
+  bool ScanInto(TierBatch& batch, size_t& bytes, uint64_t& keys);
 
   Shard& shard_;
   Tier& tier_;
@@ -101,6 +110,11 @@ class Checkpointer {
   std::vector<DirtyItem> items_;           // the dirty list taken at S
   std::vector<size_t> last_erase_of_db_;   // index of the last kEraseDb per db, or npos
   size_t next_item_ = 0;
+  bool round_scans_ = false;     // this round scans the keyspace after its list
+  bool scanning_ = false;        // ... and has not finished the scan
+  std::shared_ptr<TierBatch> in_flight_;  // the slice being written
+  int scan_db_ = 0;
+  uint64_t scan_cursor_ = 0;
   CheckpointResult result_;
   int64_t started_ms_ = 0;
   std::vector<TombstoneRef> tombstones_;   // written, not yet purged

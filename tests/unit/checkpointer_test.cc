@@ -178,6 +178,45 @@ class CheckpointerTest : public ::testing::Test {
 
 // --- What a round writes --------------------------------------------------------------
 
+// Past max_key_items the change log stops listing present keys (DRAM) and the round finds
+// them by scanning for dirty marks: the same keys reach the tier, and only those.
+TEST_F(CheckpointerTest, RoundScansForDirtyKeysOnceTheListStopsNamingThem) {
+  shard().changes().set_max_key_items(4);
+  for (int i = 0; i < 80; ++i) Write({"SET", Key(i), "v"});
+  Write({"DEL", Key(5)});
+  EXPECT_TRUE(shard().changes().scan_needed());
+  EXPECT_LE(shard().changes().dirty_count(), 2u);  // the deleted key is still listed
+  MakeCheckpointer(7, 4u << 20);  // several slices, the scan resuming between them
+  CheckpointResult first = RunRound();
+  ASSERT_TRUE(first.status.ok()) << first.status.message();
+  ExpectTierMirrorsShard();
+  auto deleted = Stored(0, Key(5));  // a tombstone, or already purged: never a value
+  EXPECT_TRUE(!deleted.has_value() || deleted->tombstone);
+  EXPECT_FALSE(shard().changes().scan_needed());
+
+  // A few changes stay listed: the next round writes exactly them, without a scan.
+  Write({"SET", Key(9), "again"});
+  Write({"SET", Key(10), "again"});
+  const size_t batches_before = tier_.batch_count();
+  CheckpointResult second = RunRound();
+  ASSERT_TRUE(second.status.ok());
+  EXPECT_EQ(KeysPutSince(batches_before), (std::multiset<std::string>{"0:" + Key(9), "0:" + Key(10)}));
+  ExpectTierMirrorsShard();
+}
+
+TEST_F(CheckpointerTest, FailedScanningRoundScansAgainAndLosesNothing) {
+  shard().changes().set_max_key_items(4);
+  for (int i = 0; i < 60; ++i) Write({"SET", Key(i), "v"});
+  MakeCheckpointer(8, 4u << 20);
+  fake_.FailNextWrites(1, Status::IoError("disk on fire"));
+  CheckpointResult failed = RunRound();
+  EXPECT_FALSE(failed.status.ok());
+  EXPECT_TRUE(shard().changes().scan_needed());
+  CheckpointResult retried = RunRound();
+  ASSERT_TRUE(retried.status.ok()) << retried.status.message();
+  ExpectTierMirrorsShard();
+}
+
 TEST_F(CheckpointerTest, RoundWritesExactlyTheDirtyKeys) {
   for (int i = 0; i < 10; ++i) Write({"SET", Key(i), "v" + std::to_string(i)});
   Write({"SET", "ttl", "t", "PX", "1000000"});
