@@ -5,6 +5,11 @@
 #include "tiering/crc32c.h"
 
 #include <array>
+#include <cstring>
+
+#if defined(__x86_64__)
+#include <nmmintrin.h>
+#endif
 
 namespace tierkv {
 namespace {
@@ -42,7 +47,7 @@ inline uint32_t LoadLittleEndian32(const unsigned char* p) {
 
 }  // namespace
 
-uint32_t Crc32c(uint32_t crc, const void* data, size_t len) {
+uint32_t Crc32cPortable(uint32_t crc, const void* data, size_t len) {
   const auto* p = static_cast<const unsigned char*>(data);
   uint32_t state = ~crc;
   while (len >= 8) {
@@ -61,6 +66,38 @@ uint32_t Crc32c(uint32_t crc, const void* data, size_t len) {
     --len;
   }
   return ~state;
+}
+
+#if defined(__x86_64__)
+// The SSE4.2 `crc32` instruction computes this very CRC, eight bytes per instruction:
+// several times the table version's speed, which matters when recovery checks every
+// journal record.
+__attribute__((target("sse4.2"))) static uint32_t Crc32cHardware(uint32_t crc, const void* data, size_t len) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  uint64_t state = ~crc;
+  while (len >= 8) {
+    uint64_t word;
+    std::memcpy(&word, p, sizeof(word));
+    state = _mm_crc32_u64(state, word);
+    p += 8;
+    len -= 8;
+  }
+  auto state32 = static_cast<uint32_t>(state);
+  while (len > 0) {
+    state32 = _mm_crc32_u8(state32, *p);
+    ++p;
+    --len;
+  }
+  return ~state32;
+}
+#endif
+
+uint32_t Crc32c(uint32_t crc, const void* data, size_t len) {
+#if defined(__x86_64__)
+  static const bool hardware = __builtin_cpu_supports("sse4.2");
+  if (hardware) return Crc32cHardware(crc, data, len);
+#endif
+  return Crc32cPortable(crc, data, len);
 }
 
 }  // namespace tierkv
