@@ -87,6 +87,9 @@ class SegmentWriter {
 
   // Bytes in the current segment (0 before the first segment exists).
   uint64_t size() const { return size_; }
+  // Descriptor of the current segment (-1 before the first): the journal writer syncs a
+  // duplicate of it on another thread.
+  int fd() const { return fd_; }
   // Path of the current segment; empty before the first one exists.
   const std::string& current_path() const { return path_; }
 

@@ -13,7 +13,7 @@
 namespace tierkv {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Clock = JournalWriter::Clock;
 
 // An upper bound of the record's encoded payload (each varint counted at its 10-byte
 // maximum), so Submit() can refuse an oversized record without encoding it.
@@ -58,6 +58,9 @@ Result<std::unique_ptr<JournalWriter>> JournalWriter::Open(JournalWriterOptions 
   writer->synced_lsn_ = writer->options_.last_lsn;
   writer->last_sync_ = Clock::now();
   writer->thread_ = std::thread(&JournalWriter::Run, writer.get());
+  if (writer->options_.fsync == FsyncPolicy::kEverySec) {
+    writer->syncer_ = std::thread(&JournalWriter::RunSyncer, writer.get());
+  }
   return writer;
 }
 
@@ -132,6 +135,12 @@ void JournalWriter::Close() {
   if (thread_.joinable()) thread_.join();
   {
     std::lock_guard lock(mu_);
+    syncer_stopping_ = true;
+  }
+  sync_cv_.notify_one();
+  if (syncer_.joinable()) syncer_.join();
+  {
+    std::lock_guard lock(mu_);
     closed_ = true;
   }
   done_cv_.notify_all();
@@ -153,12 +162,12 @@ Status JournalWriter::status() const {
 // True when written records should be synced now, short of appendfsync always (which
 // syncs inside WriteBatch). Called with mu_ held.
 bool JournalWriter::WakeCondition(Clock::time_point now) const {
-  if (retry_requested_) return true;
+  if (retry_requested_ || sync_finished_) return true;
   if (!failure_.ok()) return closing_;
   if (!queue_.empty() || closing_) return true;
   if (written_lsn_ <= synced_lsn_) return false;
-  return flush_target_ > synced_lsn_ ||
-         (options_.fsync == FsyncPolicy::kEverySec && now >= last_sync_ + options_.sync_interval);
+  return flush_target_ > synced_lsn_ || (options_.fsync == FsyncPolicy::kEverySec && !sync_job_.has_value() &&
+                                         now >= last_sync_ + options_.sync_interval);
 }
 
 void JournalWriter::Run() {
@@ -166,21 +175,31 @@ void JournalWriter::Run() {
   for (;;) {
     while (!WakeCondition(Clock::now())) {
       const bool timer = options_.fsync == FsyncPolicy::kEverySec && failure_.ok() &&
-                         written_lsn_ > synced_lsn_;
+                         written_lsn_ > synced_lsn_ && !sync_job_.has_value();
       if (timer) {
         work_cv_.wait_until(lock, last_sync_ + options_.sync_interval);
       } else {
         work_cv_.wait(lock);
       }
     }
+    if (sync_finished_) {
+      BookBackgroundSync(lock);
+      continue;
+    }
     if (retry_requested_) {
       retry_requested_ = false;
+      AwaitBackgroundSync(lock);  // Retry rewrites from the last booked sync
       lock.unlock();
       DoRetry();
       lock.lock();
       continue;
     }
     if (!failure_.ok()) break;  // closing while failed: what is queued stays unwritten
+    // everysec: start the timed sync even while batches keep coming.
+    if (options_.fsync == FsyncPolicy::kEverySec && !closing_ && !sync_job_.has_value() &&
+        written_lsn_ > synced_lsn_ && Clock::now() >= last_sync_ + options_.sync_interval) {
+      StartBackgroundSync(lock);
+    }
     if (!queue_.empty()) {
       std::vector<JournalRecord> batch;
       batch.swap(queue_);
@@ -190,12 +209,102 @@ void JournalWriter::Run() {
       continue;
     }
     if (written_lsn_ > synced_lsn_) {  // everysec timer, Flush() or Close()
+      if (options_.fsync == FsyncPolicy::kEverySec && !closing_ && flush_target_ <= synced_lsn_) {
+        StartBackgroundSync(lock);
+        continue;
+      }
+      AwaitBackgroundSync(lock);
+      if (written_lsn_ <= synced_lsn_) continue;
       lock.unlock();
       SyncWritten();
       lock.lock();
       continue;
     }
-    if (closing_) break;
+    if (closing_) {
+      AwaitBackgroundSync(lock);
+      break;
+    }
+  }
+}
+
+void JournalWriter::StartBackgroundSync(std::unique_lock<std::mutex>& lock) {
+  if (sync_job_.has_value()) return;
+  SyncJob job;
+  job.fd = ::dup(segments_->fd());
+  if (job.fd < 0) {
+    lock.unlock();
+    SyncWritten();  // no descriptor to spare: sync here instead
+    lock.lock();
+    return;
+  }
+  job.lsn = written_lsn_;
+  job.size = segments_->size();
+  job.path = segments_->current_path();
+  job.generation = unsynced_generation_;
+  job.unsynced_length = unsynced_bytes_.size();
+  sync_job_ = std::move(job);
+  sync_cv_.notify_one();
+}
+
+void JournalWriter::AwaitBackgroundSync(std::unique_lock<std::mutex>& lock) {
+  if (!sync_job_.has_value()) return;
+  work_cv_.wait(lock, [this] { return sync_finished_; });
+  BookBackgroundSync(lock);
+}
+
+// The writer thread's bookkeeping of a finished background sync: what it covered is
+// durable (unless a rotation already made it so), or the writer fails.
+void JournalWriter::BookBackgroundSync(std::unique_lock<std::mutex>& lock) {
+  SyncJob job = std::move(*sync_job_);
+  sync_job_.reset();
+  sync_finished_ = false;
+  lock.unlock();
+  if (!job.status.ok()) {
+    Fail(job.status);
+    lock.lock();
+    return;
+  }
+  if (job.generation == unsynced_generation_) {
+    unsynced_bytes_.erase(0, job.unsynced_length);
+    unsynced_first_lsn_ = job.lsn + 1;  // a lower bound of what remains, as segment names are
+    if (segments_ != nullptr && segments_->current_path() == job.path) {
+      synced_segment_path_ = job.path;
+      synced_segment_first_lsn_ = SegmentFirstLsn(job.path);
+      synced_size_ = job.size;
+    }
+  }
+  {
+    std::lock_guard guard(mu_);
+    ++syncs_;
+    synced_lsn_ = std::max(synced_lsn_, job.lsn);
+    last_sync_ = job.started;
+  }
+  done_cv_.notify_all();
+  Report(Status::Ok());
+  lock.lock();
+}
+
+void JournalWriter::RunSyncer() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    sync_cv_.wait(lock, [this] { return syncer_stopping_ || (sync_job_.has_value() && !sync_running_ && !sync_finished_); });
+    if (!sync_job_.has_value() || sync_finished_) return;  // stopping with nothing to do
+    sync_running_ = true;
+    const int fd = sync_job_->fd;
+    const std::string path = sync_job_->path;
+    lock.unlock();
+    Status status;
+    if (options_.hooks.before_sync) status = options_.hooks.before_sync();
+    // The interval counts from when the sync really starts.
+    const Clock::time_point started = Clock::now();
+    if (status.ok() && ::fdatasync(fd) != 0) status = OsError(path, "fdatasync", errno);
+    ::close(fd);
+    lock.lock();
+    sync_job_->started = started;
+    sync_job_->status = status;
+    sync_running_ = false;
+    sync_finished_ = true;
+    work_cv_.notify_one();
   }
 }
 
@@ -221,6 +330,7 @@ void JournalWriter::WriteBatch(std::vector<JournalRecord> batch) {
     // Append synced and closed the previous segment: all before this batch is durable.
     MarkSynced(0);
     unsynced_bytes_.clear();
+    ++unsynced_generation_;
   }
   // Kept until synced, also when the write failed, so that Retry() can write it again.
   if (unsynced_bytes_.empty()) unsynced_first_lsn_ = first_lsn;
@@ -237,9 +347,8 @@ void JournalWriter::WriteBatch(std::vector<JournalRecord> batch) {
     ++batches_;
     written_lsn_ = last_lsn;
     if (rotated) synced_lsn_ = std::max(synced_lsn_, first_lsn - 1);
-    sync_now = options_.fsync == FsyncPolicy::kAlways || flush_target_ > synced_lsn_ ||
-               (options_.fsync == FsyncPolicy::kEverySec &&
-                Clock::now() >= last_sync_ + options_.sync_interval);
+    // everysec's timed sync is started by Run() on the syncer thread.
+    sync_now = options_.fsync == FsyncPolicy::kAlways || flush_target_ > synced_lsn_;
   }
   if (rotated) done_cv_.notify_all();
   if (sync_now) {
@@ -264,6 +373,7 @@ void JournalWriter::SyncWritten() {
   }
   MarkSynced(segments_->size());
   unsynced_bytes_.clear();
+  ++unsynced_generation_;
   {
     std::lock_guard lock(mu_);
     ++syncs_;
@@ -297,6 +407,7 @@ void JournalWriter::DoRetry() {
     failure_ = Status::Ok();
   }
   unsynced_bytes_.clear();
+  ++unsynced_generation_;
   done_cv_.notify_all();
   Report(Status::Ok());
 }

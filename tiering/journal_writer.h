@@ -14,6 +14,11 @@
 // With everysec, synced_lsn trails by at most about `sync_interval`; with no, it moves
 // only at rotation, Flush() and Close().
 //
+// Under everysec the periodic fdatasync runs on a second thread (the syncer), on a
+// duplicate of the segment's descriptor, so records keep reaching the OS while it runs:
+// a crash of the process (not of the machine) then loses only what was still queued in
+// memory. Its outcome is booked by the writer thread, which alone reports progress.
+//
 // Errors: a failed write or fsync is reported through the callback with a non-OK Status
 // and the writer stays failed: it does not retry fsync on the same file (after a failed
 // fsync the kernel may have dropped the dirty pages and a second fsync can succeed
@@ -106,6 +111,8 @@ struct JournalWriterStats {
 
 class JournalWriter {
  public:
+  using Clock = std::chrono::steady_clock;
+
   // Opens the segment writer in options.dir, syncs the newest existing segment (so that
   // what is on disk counts as durable) and starts the thread.
   static Result<std::unique_ptr<JournalWriter>> Open(JournalWriterOptions options);
@@ -146,6 +153,12 @@ class JournalWriter {
   void WriteBatch(std::vector<JournalRecord> batch);
   void SyncWritten();
   void DoRetry();
+  // everysec's background sync: started and booked on the writer thread (mu_ held on
+  // entry to Start/Await, released around the bookkeeping), run on the syncer thread.
+  void StartBackgroundSync(std::unique_lock<std::mutex>& lock);
+  void AwaitBackgroundSync(std::unique_lock<std::mutex>& lock);
+  void BookBackgroundSync(std::unique_lock<std::mutex>& lock);
+  void RunSyncer();
   Status RestoreDurableState();
   void Fail(Status status);
   void Report(const Status& status);
@@ -161,7 +174,7 @@ class JournalWriter {
   std::string unsynced_bytes_;      // what follows it on disk, kept for Retry()
   uint64_t unsynced_first_lsn_ = 0;
   uint64_t unsynced_last_lsn_ = 0;
-  std::chrono::steady_clock::time_point last_sync_;
+  Clock::time_point last_sync_;
 
   mutable std::mutex mu_;
   std::condition_variable work_cv_;  // wakes the writer thread
@@ -177,6 +190,25 @@ class JournalWriter {
   bool retry_requested_ = false;
   bool closing_ = false;
   bool closed_ = false;
+
+  // The background sync (everysec), guarded by mu_.
+  struct SyncJob {
+    int fd = -1;                  // dup of the segment's descriptor; the syncer closes it
+    uint64_t lsn = 0;             // written_lsn when it started: synced once it succeeds
+    uint64_t size = 0;            // the segment's size then
+    std::string path;             // the segment it syncs
+    uint64_t generation = 0;      // unsynced_generation_ then
+    size_t unsynced_length = 0;   // bytes of unsynced_bytes_ it covers
+    Clock::time_point started;    // set by the syncer: when fdatasync began
+    Status status;                // set by the syncer
+  };
+  std::optional<SyncJob> sync_job_;  // waiting for the syncer, or running
+  bool sync_running_ = false;         // the syncer holds sync_job_
+  bool sync_finished_ = false;        // sync_job_ holds the outcome, to book
+  bool syncer_stopping_ = false;
+  std::condition_variable sync_cv_;   // wakes the syncer
+  std::thread syncer_;
+  uint64_t unsynced_generation_ = 0;  // bumped whenever unsynced_bytes_ restarts (writer thread)
   std::mutex close_mu_;  // serialises Close() calls
   std::thread thread_;
 };
