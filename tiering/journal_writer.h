@@ -190,6 +190,7 @@ class JournalWriter {
   bool retry_requested_ = false;
   bool closing_ = false;
   bool closed_ = false;
+  bool writer_idle_ = false;  // the writer thread waits for work (Submit must wake it)
 
   // The background sync (everysec), guarded by mu_.
   struct SyncJob {
