@@ -171,6 +171,9 @@ void Durability::OnJournalProgress(JournalProgress progress, const Status& statu
 bool Durability::StartRound(RoundDone done, bool rewrite) {
   if (checkpointer_->in_progress()) return false;
   CommitChanges();  // what is pending belongs before S (nothing is, between commands)
+  // Records after S start a new segment, so that the round can drop the one before.
+  SubmitPending();
+  if (journal_ != nullptr) journal_->Rotate();
   if (done) round_waiters_.push_back(std::move(done));
   round_is_rewrite_ = rewrite;
   round_started_ms_ = NowMs();

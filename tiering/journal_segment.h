@@ -81,6 +81,10 @@ class SegmentWriter {
   // failure can report success for data that was lost).
   Status Append(uint64_t first_lsn, std::string_view encoded);
 
+  // The next Append starts a new segment whatever the current one's size (a checkpoint
+  // round asks for it, so that the segment before can be dropped once the round ends).
+  void RotateAtNextAppend() { rotate_requested_ = true; }
+
   // Makes everything appended so far durable (fdatasync of the current segment; finished
   // segments were synced when they were rotated out).
   Status Sync();
@@ -106,6 +110,7 @@ class SegmentWriter {
   uint64_t first_lsn_ = 0;  // of the current segment
   uint64_t size_ = 0;
   Status failure_;          // sticky; ok() until a write or sync fails
+  bool rotate_requested_ = false;
 };
 
 enum class JournalDamageKind {

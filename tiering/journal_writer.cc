@@ -126,6 +126,11 @@ Status JournalWriter::Flush(uint64_t up_to) {
   return Status::Error("ERR journal writer is closed");
 }
 
+void JournalWriter::Rotate() {
+  std::lock_guard lock(mu_);
+  rotate_requested_ = true;
+}
+
 void JournalWriter::Retry() {
   {
     std::lock_guard lock(mu_);
@@ -216,7 +221,9 @@ void JournalWriter::Run() {
     if (!queue_.empty()) {
       std::vector<JournalRecord> batch;
       batch.swap(queue_);
+      const bool rotate = std::exchange(rotate_requested_, false);
       lock.unlock();
+      if (rotate) segments_->RotateAtNextAppend();
       WriteBatch(std::move(batch));
       lock.lock();
       if (options_.fsync != FsyncPolicy::kAlways) {

@@ -135,6 +135,9 @@ class JournalWriter {
   // (checkpoints, shutdown). Returns the writer's error if it is failed.
   Status Flush(uint64_t up_to = 0);
 
+  // The next batch starts a new segment (see SegmentWriter::RotateAtNextAppend).
+  void Rotate();
+
   // Asks the writer thread to recover from a failure (see the header comment); the
   // outcome arrives through the callback. Does nothing if the writer is not failed.
   void Retry();
@@ -190,7 +193,8 @@ class JournalWriter {
   bool retry_requested_ = false;
   bool closing_ = false;
   bool closed_ = false;
-  bool writer_idle_ = false;  // the writer thread waits for work (Submit must wake it)
+  bool writer_idle_ = false;
+  bool rotate_requested_ = false;  // for the writer thread to pass to the segment writer  // the writer thread waits for work (Submit must wake it)
 
   // The background sync (everysec), guarded by mu_.
   struct SyncJob {

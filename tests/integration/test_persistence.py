@@ -346,3 +346,31 @@ def test_config_set_appendonly_no_really_stops_journaling(tmp_path):
         assert c.get("not-journaled") is None
     finally:
         srv.stop()
+
+
+@pytest.mark.tierkv_only
+def test_checkpoints_drop_the_journal_they_cover(tmp_path):
+    """A round starts a new journal segment at its LSN; once the next round completes, the
+    segments wholly below its checkpoint are deleted, so the journal stays short."""
+    srv = start(tmp_path, *ALWAYS)
+    try:
+        c = srv.client()
+        for i in range(200):
+            c.set(f"k{i}", "x" * 100)
+        c.save()
+        c.set("after-first-round", "1")  # lands in the segment the first round started
+        before = info(c, "journal_bytes")
+        c.save()
+        segments = journal_segments(tmp_path)
+        assert len(segments) == 1, segments
+        assert os.path.basename(segments[0]) == "journal-%020d.log" % 201
+        assert info(c, "journal_bytes") < before
+    finally:
+        srv.stop()
+    srv = start(tmp_path, *ALWAYS)
+    try:
+        c = srv.client()
+        assert c.dbsize() == 201
+        assert c.get("after-first-round") == "1"
+    finally:
+        srv.stop()
