@@ -219,7 +219,8 @@ TEST(TierkvCheck, VerifyCountsWhatAKilledServerLeftAndExitsZero) {
   EXPECT_NE(run.output.find("keys: 3 (1 with a TTL, 0 already expired), tombstones: 0"), std::string::npos)
       << run.output;
   EXPECT_NE(run.output.find("keys per db: db0=2 db2=1"), std::string::npos) << run.output;
-  EXPECT_NE(run.output.find("1 segment, 6 records"), std::string::npos) << run.output;
+  // SAVE started a new segment at LSN 4: the first holds LSN 1..3 until the next round.
+  EXPECT_NE(run.output.find("2 segments, 6 records"), std::string::npos) << run.output;
   EXPECT_NE(run.output.find("records after the checkpoint: 3 (LSN 4..6)"), std::string::npos) << run.output;
   EXPECT_NE(run.output.find("effects: DEL=1 SET=5"), std::string::npos) << run.output;
   EXPECT_NE(run.output.find("result: OK (0 errors, 0 warnings)"), std::string::npos) << run.output;
@@ -279,12 +280,13 @@ TEST(TierkvCheck, VerifyWarnsAboutATornTailAndOnlyStrictFailsOnIt) {
 TEST(TierkvCheck, VerifyWarnsWhenRecordsAfterTheCheckpointAreMissing) {
   TempDir data("tierkv-check");
   MakeKilledServerDir(data.path());
-  // Drop the record with LSN 4 (the first after the checkpoint): LSN 5 follows LSN 3.
+  // Drop the record with LSN 4 (the first after the checkpoint, first in the segment SAVE
+  // started): LSN 5 follows LSN 3.
   const std::string segment = Segments(data.path()).back();
   const std::string bytes = ReadFile(segment);
   const std::vector<size_t> offsets = RecordOffsets(bytes);
-  ASSERT_EQ(offsets.size(), 6u);
-  WriteFile(segment, bytes.substr(0, offsets[3]) + bytes.substr(offsets[4]));
+  ASSERT_EQ(offsets.size(), 3u);
+  WriteFile(segment, bytes.substr(offsets[1]));
 
   const CheckRun run = RunCheck({"--dir", data.path()});
   EXPECT_EQ(run.exit_code, 0) << run.output;
@@ -298,12 +300,12 @@ TEST(TierkvCheck, VerifyFailsOnACorruptRecordNamingTheFileAndOffset) {
   MakeKilledServerDir(data.path());
   const std::string segment = Segments(data.path()).back();
   const std::vector<size_t> offsets = RecordOffsets(ReadFile(segment));
-  ASSERT_EQ(offsets.size(), 6u);
-  CorruptRecordAt(segment, offsets[4]);  // LSN 5; LSN 6 still follows it
+  ASSERT_EQ(offsets.size(), 3u);         // LSN 4..6
+  CorruptRecordAt(segment, offsets[1]);  // LSN 5; LSN 6 still follows it
 
   const CheckRun run = RunCheck({"--dir", data.path()});
   EXPECT_EQ(run.exit_code, 1) << run.output;
-  EXPECT_NE(run.output.find("error: journal corruption in " + segment + " at offset " + std::to_string(offsets[4])),
+  EXPECT_NE(run.output.find("error: journal corruption in " + segment + " at offset " + std::to_string(offsets[1])),
             std::string::npos)
       << run.output;
   EXPECT_NE(run.output.find("result: FAILED"), std::string::npos) << run.output;
@@ -370,15 +372,15 @@ TEST(TierkvCheck, RepairWithoutYesPrintsThePlanExitsTwoAndChangesNothing) {
   TempDir data("tierkv-check");
   MakeKilledServerDir(data.path());
   const std::string segment = Segments(data.path()).back();
-  const std::vector<size_t> offsets = RecordOffsets(ReadFile(segment));
-  CorruptRecordAt(segment, offsets[4]);
+  const std::vector<size_t> offsets = RecordOffsets(ReadFile(segment));  // LSN 4..6
+  CorruptRecordAt(segment, offsets[1]);
   const auto before = Contents(data.path());
 
   const CheckRun run = RunCheck({"--dir", data.path(), "--repair"});
   EXPECT_EQ(run.exit_code, 2) << run.output;
   EXPECT_NE(run.output.find("keep every record up to LSN 4"), std::string::npos) << run.output;
   EXPECT_NE(run.output.find("truncate " + segment + " from " + std::to_string(fs::file_size(segment)) + " to " +
-                            std::to_string(offsets[4]) + " bytes"),
+                            std::to_string(offsets[1]) + " bytes"),
             std::string::npos)
       << run.output;
   EXPECT_NE(run.output.find("1 record there still decodes (LSN 6)"), std::string::npos) << run.output;
@@ -394,14 +396,14 @@ TEST(TierkvCheck, RepairWithYesTruncatesAtTheDamageAndTheServerStartsAgain) {
   TempDir data("tierkv-check");
   MakeKilledServerDir(data.path());
   const std::string segment = Segments(data.path()).back();
-  const std::vector<size_t> offsets = RecordOffsets(ReadFile(segment));
-  CorruptRecordAt(segment, offsets[4]);
+  const std::vector<size_t> offsets = RecordOffsets(ReadFile(segment));  // LSN 4..6
+  CorruptRecordAt(segment, offsets[1]);
   // The server itself refuses this directory.
   EXPECT_TRUE(StartTierkv(data.path()) == nullptr);
 
   const CheckRun run = RunCheck({"--dir", data.path(), "--repair", "--yes"});
   EXPECT_EQ(run.exit_code, 0) << run.output;
-  EXPECT_EQ(fs::file_size(segment), offsets[4]);
+  EXPECT_EQ(fs::file_size(segment), offsets[1]);
   EXPECT_NE(run.output.find("repaired: the journal holds 4 records (LSN 1..4)"), std::string::npos) << run.output;
   EXPECT_EQ(RunCheck({"--dir", data.path(), "--strict"}).exit_code, 0);
 
@@ -417,13 +419,13 @@ TEST(TierkvCheck, RepairWithYesTruncatesAtTheDamageAndTheServerStartsAgain) {
 TEST(TierkvCheck, RepairOfDamageInAnEarlierSegmentDeletesTheLaterOnesAndNamesTheirRecords) {
   TempDir data("tierkv-check");
   MakeKilledServerDir(data.path());
-  // Split the one segment in two, as rotation would have: LSN 1..3 and LSN 4..6.
-  const std::string first = Segments(data.path()).back();
-  const std::string bytes = ReadFile(first);
-  const std::vector<size_t> offsets = RecordOffsets(bytes);
-  const std::string second = data.path() + "/journal/journal-00000000000000000004.log";
-  WriteFile(first, bytes.substr(0, offsets[3]));
-  WriteFile(second, bytes.substr(offsets[3]));
+  // SAVE started a second segment: LSN 1..3 and LSN 4..6.
+  const std::string first = Segments(data.path()).front();
+  const std::string second = Segments(data.path()).back();
+  ASSERT_EQ(second, data.path() + "/journal/journal-00000000000000000004.log");
+  const uint64_t first_size = fs::file_size(first);
+  const uint64_t second_size = fs::file_size(second);
+  const std::vector<size_t> offsets = RecordOffsets(ReadFile(first));
   const CheckRun intact = RunCheck({"--dir", data.path()});
   EXPECT_EQ(intact.exit_code, 0) << intact.output;
   EXPECT_NE(intact.output.find("2 segments, 6 records"), std::string::npos) << intact.output;
@@ -431,11 +433,11 @@ TEST(TierkvCheck, RepairOfDamageInAnEarlierSegmentDeletesTheLaterOnesAndNamesThe
   CorruptRecordAt(first, offsets[1]);  // LSN 2, before the checkpoint; LSN 3 follows it
   const CheckRun plan = RunCheck({"--dir", data.path(), "--repair"});
   EXPECT_EQ(plan.exit_code, 2) << plan.output;
-  EXPECT_NE(plan.output.find("truncate " + first + " from " + std::to_string(offsets[3]) + " to " +
+  EXPECT_NE(plan.output.find("truncate " + first + " from " + std::to_string(first_size) + " to " +
                              std::to_string(offsets[1]) + " bytes"),
             std::string::npos)
       << plan.output;
-  EXPECT_NE(plan.output.find("delete " + second + " (" + std::to_string(bytes.size() - offsets[3]) +
+  EXPECT_NE(plan.output.find("delete " + second + " (" + std::to_string(second_size) +
                              " bytes): 3 records there still decode (LSN 4..6)"),
             std::string::npos)
       << plan.output;
@@ -662,7 +664,7 @@ TEST(TierkvCheck, ExportRefusesAJournalCorruptBeforeItsEnd) {
   TempDir out("tierkv-check-out");
   MakeKilledServerDir(data.path());
   const std::string segment = Segments(data.path()).back();
-  CorruptRecordAt(segment, RecordOffsets(ReadFile(segment))[4]);
+  CorruptRecordAt(segment, RecordOffsets(ReadFile(segment))[1]);
   const CheckRun run = RunCheck({"--dir", data.path(), "--export-rdb", out.path() + "/dump.rdb"});
   EXPECT_EQ(run.exit_code, 1) << run.output;
   EXPECT_NE(run.output.find("repair it first"), std::string::npos) << run.output;
