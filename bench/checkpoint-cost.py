@@ -155,10 +155,7 @@ def main():
     tkbench.install_cleanup()
     bins = tkbench.server_bins()
     work = tkbench.bench_tmpdir()
-    cpus = None
-    if tkbench.can_pin():
-        cpus, client = tkbench.cpu_sets()
-        os.sched_setaffinity(0, client)
+    cpus = tkbench.pin_client()
     load_start = open("/proc/loadavg").read().split()[:3]
     res = {name: run_server(name, bins[name], work, a, cpus) for name in names}
     load_end = open("/proc/loadavg").read().split()[:3]

@@ -201,10 +201,7 @@ def main():
     tkbench.install_cleanup()
     bins = tkbench.server_bins()
     work = tkbench.bench_tmpdir()
-    cpus = None
-    if tkbench.can_pin():
-        cpus, client = tkbench.cpu_sets()
-        os.sched_setaffinity(0, client)
+    cpus = tkbench.pin_client()
     load_start = " ".join(open("/proc/loadavg").read().split()[:3])
 
     res = {}

@@ -31,6 +31,12 @@ std::string ReasonOf(const Status& status) {
 
 int64_t NowMs() { return Shard::WallClockMs(); }
 
+// 0 if the file cannot be examined (it only feeds the journal-size trigger).
+uint64_t FileSize(const std::string& path) {
+  struct stat info {};
+  return ::stat(path.c_str(), &info) == 0 ? static_cast<uint64_t>(info.st_size) : 0;
+}
+
 }  // namespace
 
 Durability::Durability(Shard& shard, std::unique_ptr<Tier> tier, DurabilityOptions options)
@@ -52,12 +58,14 @@ Result<std::unique_ptr<Durability>> Durability::Open(Shard& shard, std::unique_p
   shard.changes().set_enabled(true);
 
   RecoveryOptions recovery;
-  recovery.journal_dir = self.options_.dir + "/journal";
+  recovery.journal_dir = self.JournalDir();
   recovery.apply = self.options_.apply;
   recovery.log = self.options_.log;
   auto report = Recover(shard, *self.tier_, recovery);
   if (!report.ok()) return report.status();
   self.recovery_ = std::move(*report);
+  self.history_.checkpoint_lsn = self.recovery_.checkpoint_lsn;
+  self.history_.loaded_keys = self.recovery_.keys_loaded;
 
   CheckpointerOptions checkpoints;
   checkpoints.post_to_engine = self.options_.post_to_engine;
@@ -74,10 +82,7 @@ Result<std::unique_ptr<Durability>> Durability::Open(Shard& shard, std::unique_p
   // Journal segments left from before count toward the size trigger.
   auto segments = ListJournalSegments(recovery.journal_dir);
   if (segments.ok()) {
-    for (const JournalSegmentFile& segment : *segments) {
-      struct stat info {};
-      if (::stat(segment.path.c_str(), &info) == 0) self.journal_bytes_ += static_cast<uint64_t>(info.st_size);
-    }
+    for (const JournalSegmentFile& segment : *segments) self.journal_bytes_ += FileSize(segment.path);
   }
   self.journal_lsn_ = self.synced_lsn_ = shard.last_lsn();
   if (self.options_.journal) {
@@ -90,7 +95,7 @@ Result<std::unique_ptr<Durability>> Durability::Open(Shard& shard, std::unique_p
 
 Status Durability::OpenJournal(uint64_t last_lsn) {
   JournalWriterOptions journal;
-  journal.dir = options_.dir + "/journal";
+  journal.dir = JournalDir();
   journal.rotate_size = options_.journal_segment_size;
   journal.fsync = options_.fsync;
   journal.last_lsn = last_lsn;
@@ -193,17 +198,20 @@ void Durability::AfterRound(RoundDone done) {
 void Durability::OnRoundDone(const CheckpointResult& result) {
   const int64_t now = NowMs();
   const int64_t seconds = (now - round_started_ms_) / 1000;
-  last_result_ = result;
-  last_round_ok_ = result.status.ok();
-  last_round_seconds_ = seconds;
+  history_.last_round_ok = result.status.ok();
+  history_.last_round_seconds = seconds;
+  history_.last_checkpoint_keys = result.keys;
+  history_.last_checkpoint_bytes = result.bytes;
+  history_.last_checkpoint_ms = result.duration_ms;
   if (round_is_rewrite_) {
-    ++rewrites_;
-    last_rewrite_ok_ = result.status.ok();
-    last_rewrite_seconds_ = seconds;
-    consecutive_rewrite_failures_ = result.status.ok() ? 0 : consecutive_rewrite_failures_ + 1;
+    ++history_.rewrites;
+    history_.last_rewrite_ok = result.status.ok();
+    history_.last_rewrite_seconds = seconds;
+    history_.consecutive_rewrite_failures = result.status.ok() ? 0 : history_.consecutive_rewrite_failures + 1;
   }
   if (result.status.ok()) {
-    ++rounds_;
+    ++history_.rounds;
+    history_.checkpoint_lsn = result.lsn;
     last_save_ms_ = round_started_ms_;
     KeyspaceStats& stats = shard_.stats();
     stats.dirty = stats.dirty >= dirty_at_round_start_ ? stats.dirty - dirty_at_round_start_ : 0;
@@ -252,14 +260,13 @@ Status Durability::SetJournal(bool enabled, FsyncPolicy fsync) {
 void Durability::DropJournalBelow(uint64_t lsn) {
   // Runs on the I/O pool. A segment holds only records <= lsn when the next segment
   // starts at or below lsn + 1; the newest segment is the writer's and always stays.
-  const std::string dir = options_.dir + "/journal";
+  const std::string dir = JournalDir();
   auto segments = ListJournalSegments(dir);
   if (!segments.ok()) return;
   uint64_t dropped = 0;
   for (size_t i = 0; i + 1 < segments->size(); ++i) {
     if ((*segments)[i + 1].first_lsn > lsn + 1) break;
-    struct stat info {};
-    const uint64_t size = ::stat((*segments)[i].path.c_str(), &info) == 0 ? static_cast<uint64_t>(info.st_size) : 0;
+    const uint64_t size = FileSize((*segments)[i].path);
     if (::unlink((*segments)[i].path.c_str()) == 0) dropped += size;
   }
   if (dropped == 0) return;
@@ -274,7 +281,7 @@ void Durability::Cron(int64_t now_ms) {
   }
   if (checkpointer_->in_progress()) return;
   // After a failed round, wait before trying again, as Redis does after a failed BGSAVE.
-  if (!last_round_ok_ && now_ms - last_failed_round_ms_ < kFailedRoundDelayMs) return;
+  if (!history_.last_round_ok && now_ms - last_failed_round_ms_ < kFailedRoundDelayMs) return;
   const uint64_t dirty = shard_.stats().dirty;
   bool start = false;
   for (const SaveRule& rule : options_.save_rules) {
@@ -293,27 +300,15 @@ Status Durability::SyncJournal() {
 }
 
 DurabilityInfo Durability::info() const {
-  DurabilityInfo info;
+  DurabilityInfo info = history_;
   info.round_in_progress = checkpointer_->in_progress();
   info.round_scheduled = round_scheduled_;
   info.round_is_rewrite = round_is_rewrite_;
   info.round_started_ms = round_started_ms_;
   info.last_save_unix = last_save_ms_ / 1000;
-  info.last_round_ok = last_round_ok_;
-  info.last_round_seconds = last_round_seconds_;
-  info.rounds = rounds_;
-  info.rewrites = rewrites_;
-  info.consecutive_rewrite_failures = consecutive_rewrite_failures_;
-  info.last_rewrite_ok = last_rewrite_ok_;
-  info.last_rewrite_seconds = last_rewrite_seconds_;
-  info.checkpoint_lsn = last_result_.status.ok() && rounds_ > 0 ? last_result_.lsn : recovery_.checkpoint_lsn;
   info.journal_lsn = journal_lsn_;
   info.durable_lsn = synced_lsn_;
   info.journal_bytes = journal_bytes_;
-  info.last_checkpoint_keys = last_result_.keys;
-  info.last_checkpoint_bytes = last_result_.bytes;
-  info.last_checkpoint_ms = last_result_.duration_ms;
-  info.loaded_keys = recovery_.keys_loaded;
   info.journal_write_ok = write_error_.empty();
   info.tier = tier_->stats();
   return info;

@@ -136,6 +136,7 @@ class Durability {
 
  private:
   Durability(Shard& shard, std::unique_ptr<Tier> tier, DurabilityOptions options);
+  std::string JournalDir() const { return options_.dir + "/journal"; }
   Status OpenJournal(uint64_t last_lsn);
   void OnJournalProgress(JournalProgress progress, const Status& status);
   void OnRoundDone(const CheckpointResult& result);
@@ -168,14 +169,8 @@ class Durability {
   uint64_t journal_bytes_at_round_start_ = 0;
   int64_t last_save_ms_ = 0;
   int64_t last_failed_round_ms_ = 0;
-  bool last_round_ok_ = true;
-  int64_t last_round_seconds_ = -1;
-  uint64_t rounds_ = 0;
-  uint64_t rewrites_ = 0;
-  uint64_t consecutive_rewrite_failures_ = 0;
-  bool last_rewrite_ok_ = true;
-  int64_t last_rewrite_seconds_ = -1;
-  CheckpointResult last_result_;
+  // What past rounds and recovery left for INFO; info() adds the live fields.
+  DurabilityInfo history_;
   // Cleared by the destructor: completions still queued on the engine thread then do
   // nothing.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -52,6 +52,16 @@ def cpu_sets():
     return parse(os.environ.get("SERVER_CPUS", "0")), parse(os.environ.get("CLIENT_CPUS", "1"))
 
 
+def pin_client():
+    """When pinning is allowed, moves this client to its CPUs and returns the servers'
+    CPU set (for Server(cpus=...)); None otherwise."""
+    if not can_pin():
+        return None
+    server_cpus, client_cpus = cpu_sets()
+    os.sched_setaffinity(0, client_cpus)
+    return server_cpus
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

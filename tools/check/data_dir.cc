@@ -58,4 +58,16 @@ DataDirLock::~DataDirLock() {
   if (fd_ >= 0) ::close(fd_);
 }
 
+Result<OpenedDataDir> OpenDataDir(const std::string& dir, bool require_contents) {
+  DataDirPaths paths = PathsOf(dir);
+  if (!PathExists(paths.dir)) return Status::Error(paths.dir + " does not exist");
+  const bool has_tier = PathExists(paths.tier);
+  if (require_contents && !has_tier && !PathExists(paths.journal)) {
+    return Status::Error(paths.dir + " holds neither tier/ nor journal/: not a tierkv data directory");
+  }
+  auto lock = DataDirLock::Acquire(paths);
+  if (!lock.ok()) return lock.status();
+  return OpenedDataDir{std::move(paths), has_tier, std::move(*lock)};
+}
+
 }  // namespace tierkv::check

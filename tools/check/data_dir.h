@@ -45,4 +45,14 @@ class DataDirLock {
   int fd_ = -1;
 };
 
+// The start of every mode that works on an existing directory: it must exist, hold a tier
+// or a journal (when `require_contents`), and not be in use by a server. The Status
+// message is what to print after "tierkv-check: ".
+struct OpenedDataDir {
+  DataDirPaths paths;
+  bool has_tier = false;
+  DataDirLock lock;
+};
+Result<OpenedDataDir> OpenDataDir(const std::string& dir, bool require_contents);
+
 }  // namespace tierkv::check

@@ -124,21 +124,13 @@ Status WriteRdb(Shard& shard, const std::string& path, int64_t now_ms, Written* 
 }  // namespace
 
 int RunExportRdb(const CheckOptions& options) {
-  const DataDirPaths paths = PathsOf(options.dir);
-  if (!PathExists(paths.dir)) {
-    std::cerr << "tierkv-check: " << paths.dir << " does not exist\n";
+  auto data = OpenDataDir(options.dir, /*require_contents=*/true);
+  if (!data.ok()) {
+    std::cerr << "tierkv-check: " << data.status().message() << "\n";
     return kExitCannotRun;
   }
-  const bool has_tier = PathExists(paths.tier);
-  if (!has_tier && !PathExists(paths.journal)) {
-    std::cerr << "tierkv-check: " << paths.dir << " holds neither tier/ nor journal/: not a tierkv data directory\n";
-    return kExitCannotRun;
-  }
-  auto lock = DataDirLock::Acquire(paths);
-  if (!lock.ok()) {
-    std::cerr << "tierkv-check: " << lock.status().message() << "\n";
-    return kExitCannotRun;
-  }
+  const DataDirPaths& paths = data->paths;
+  const bool has_tier = data->has_tier;
 
   Report report;
   report.Line("tierkv-check: exporting " + paths.dir + " to " + options.rdb_path);

@@ -64,16 +64,12 @@ std::string Describe(const Salvage& salvage) {
 }  // namespace
 
 int RunRepair(const CheckOptions& options) {
-  const DataDirPaths paths = PathsOf(options.dir);
-  if (!PathExists(paths.dir)) {
-    std::cerr << "tierkv-check: " << paths.dir << " does not exist\n";
+  auto data = OpenDataDir(options.dir, /*require_contents=*/false);
+  if (!data.ok()) {
+    std::cerr << "tierkv-check: " << data.status().message() << "\n";
     return kExitCannotRun;
   }
-  auto lock = DataDirLock::Acquire(paths);
-  if (!lock.ok()) {
-    std::cerr << "tierkv-check: " << lock.status().message() << "\n";
-    return kExitCannotRun;
-  }
+  const DataDirPaths& paths = data->paths;
   Report report;
   if (!PathExists(paths.journal)) {
     report.Line("no journal in " + paths.journal + ": nothing to repair");

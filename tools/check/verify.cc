@@ -99,21 +99,13 @@ void JudgeJournal(Report& report, const JournalSurvey& journal, const std::strin
 }  // namespace
 
 int RunVerify(const CheckOptions& options) {
-  const DataDirPaths paths = PathsOf(options.dir);
-  if (!PathExists(paths.dir)) {
-    std::cerr << "tierkv-check: " << paths.dir << " does not exist\n";
+  auto data = OpenDataDir(options.dir, /*require_contents=*/true);
+  if (!data.ok()) {
+    std::cerr << "tierkv-check: " << data.status().message() << "\n";
     return kExitCannotRun;
   }
-  const bool has_tier = PathExists(paths.tier);
-  if (!has_tier && !PathExists(paths.journal)) {
-    std::cerr << "tierkv-check: " << paths.dir << " holds neither tier/ nor journal/: not a tierkv data directory\n";
-    return kExitCannotRun;
-  }
-  auto lock = DataDirLock::Acquire(paths);
-  if (!lock.ok()) {
-    std::cerr << "tierkv-check: " << lock.status().message() << "\n";
-    return kExitCannotRun;
-  }
+  const DataDirPaths& paths = data->paths;
+  const bool has_tier = data->has_tier;
 
   Report report;
   report.Line("tierkv-check: verifying " + paths.dir);
