@@ -9,12 +9,14 @@
 namespace tierkv {
 namespace {
 
-// The effect that recreates `entry` exactly, whatever it was before.
-void AppendStateEffect(const Entry& entry, std::vector<Effect>* effects) {
-  // Only strings exist so far; each collection type adds its own full-state effect here
-  // when it arrives (the tier's RDB serialization can carry any of them through RESTORE).
+// The effect that recreates `entry` exactly, whatever it was before: SET for a string,
+// RESTORE of its DUMP payload (absolute expiry) for any other type.
+void AppendStateEffect(const Entry& entry, const ChangeLog::StateEncoder& encode, std::vector<Effect>* effects) {
   if (entry.type != ValueType::kString) {
-    std::abort();  // unreachable until the collection types exist
+    if (!encode) std::abort();  // journaling a collection needs the tier's serialization installed
+    effects->push_back({"RESTORE", std::string(entry.key()), entry.has_expire() ? std::to_string(entry.expire_at()) : "0",
+                        encode(entry), "REPLACE", "ABSTTL"});
+    return;
   }
   Effect effect{"SET", std::string(entry.key()), std::string(entry.string_value())};
   if (entry.has_expire()) {
@@ -34,11 +36,15 @@ std::string EventKey(int db, std::string_view key) {
 }  // namespace
 
 void ChangeLog::NoteKey(int db, std::string_view key) {
-  if (enabled_) events_.push_back({db, false, std::string(key)});
+  if (enabled_) events_.push_back({db, false, std::string(key), {}});
+}
+
+void ChangeLog::NoteEffect(int db, std::string_view key, Effect effect) {
+  if (enabled_) events_.push_back({db, false, std::string(key), std::move(effect)});
 }
 
 void ChangeLog::NoteEmptied(int db) {
-  if (enabled_) events_.push_back({db, true, {}});
+  if (enabled_) events_.push_back({db, true, {}, {}});
 }
 
 template <typename Visit>
@@ -63,6 +69,7 @@ std::optional<EffectRecord> ChangeLog::Commit(Shard& shard, uint64_t lsn) {
   record.lsn = lsn;
   record.db = static_cast<uint32_t>(events_.front().db < 0 ? 0 : events_.front().db);
   int current_db = static_cast<int>(record.db);
+  const std::vector<std::vector<size_t>> own_effects = OwnEffectsAtFinalMention();
   ForEachFinalEvent([&](const Event& event) {
     if (event.emptied && event.db < 0) {
       record.effects.push_back({"FLUSHALL"});
@@ -76,15 +83,58 @@ std::optional<EffectRecord> ChangeLog::Commit(Shard& shard, uint64_t lsn) {
       record.effects.push_back({"FLUSHDB"});
       return;
     }
+    const std::vector<size_t>& own = own_effects[static_cast<size_t>(&event - events_.data())];
+    if (!own.empty()) {
+      for (size_t index : own) record.effects.push_back(std::move(events_[index].effect));
+      return;
+    }
     const Entry* entry = shard.db(event.db).Peek(event.key);
     if (entry == nullptr) {
       record.effects.push_back({"DEL", event.key});
     } else {
-      AppendStateEffect(*entry, &record.effects);
+      AppendStateEffect(*entry, state_encoder_, &record.effects);
     }
   });
   StampAndQueue(shard, lsn);
   return record;
+}
+
+// For each key's final mention: the events whose own effects replace its resulting state,
+// which is when every change to the key since its db was last emptied brought an effect
+// (the effects then rebuild it from whatever state it had before). Empty otherwise.
+std::vector<std::vector<size_t>> ChangeLog::OwnEffectsAtFinalMention() const {
+  std::vector<std::vector<size_t>> at_final(events_.size());
+  if (events_.size() == 1) {
+    if (!events_[0].emptied && !events_[0].effect.empty()) at_final[0].push_back(0);
+    return at_final;
+  }
+  struct KeyChanges {
+    uint64_t epoch;  // the db's emptying count when these changes began
+    bool all_own;
+    std::vector<size_t> indexes;
+  };
+  std::unordered_map<std::string, KeyChanges> keys;
+  std::unordered_map<int, uint64_t> db_epoch;
+  uint64_t all_epoch = 0;
+  std::unordered_map<std::string, size_t> last_mention;
+  for (size_t i = 0; i < events_.size(); ++i) {
+    const Event& event = events_[i];
+    if (event.emptied) {
+      event.db < 0 ? ++all_epoch : ++db_epoch[event.db];
+      continue;
+    }
+    const std::string id = EventKey(event.db, event.key);
+    const uint64_t epoch = all_epoch + db_epoch[event.db];
+    auto [it, inserted] = keys.try_emplace(id, KeyChanges{epoch, true, {}});
+    if (!inserted && it->second.epoch != epoch) it->second = KeyChanges{epoch, true, {}};
+    it->second.all_own = it->second.all_own && !event.effect.empty();
+    it->second.indexes.push_back(i);
+    last_mention[id] = i;
+  }
+  for (auto& [id, changes] : keys) {
+    if (changes.all_own) at_final[last_mention[id]] = std::move(changes.indexes);
+  }
+  return at_final;
 }
 
 void ChangeLog::CommitReplayed(Shard& shard, uint64_t lsn) { StampAndQueue(shard, lsn); }

@@ -8,13 +8,24 @@
 // database was emptied. Emitting resulting states rather than the commands themselves is
 // what makes effects deterministic and self-contained per key for every command at once
 // (INCRBYFLOAT's result, RENAME's two keys, expiry as an absolute time), and what makes a
-// MULTI/EXEC one record. The same Commit stamps every touched entry with the record's LSN
+// MULTI/EXEC one record.
+//
+// Collections would make resulting states costly (one HSET on a 1,000-field hash would
+// journal all of it), so an operation may report its change together with its own effect
+// (NoteEffect): a deterministic command that names the key first and rebuilds the change
+// from the key's previous state (HSET k f v, LPOP k 2, ZADD k <resolved score> m...).
+// A key's changes within one record are journaled as those effects, in order, when every
+// change to it since its db was last emptied brought one; otherwise as its resulting
+// state (RESTORE of its DUMP payload for a collection). Replay applies a key's effects
+// only on top of an older copy of that key (the per-key LSN rule), so a chain of own
+// effects always starts from the state the previous record left. The same Commit stamps every touched entry with the record's LSN
 // and queues it for the next checkpoint round (the dirty list).
 //
 // Thread-safety: engine thread only (owned by the Shard).
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +33,7 @@
 #include <vector>
 
 #include "engine/effect_record.h"
+#include "engine/entry.h"
 
 namespace tierkv {
 
@@ -46,6 +58,12 @@ class ChangeLog {
   void set_enabled(bool enabled) { enabled_ = enabled; }
 
   void NoteKey(int db, std::string_view key);
+  // A change to `key` described by `effect` (see the top of this file).
+  void NoteEffect(int db, std::string_view key, Effect effect);
+  // Serializes a collection's value as a DUMP payload, for its resulting-state effect
+  // (RESTORE). Installed by the durability layer, which owns the RDB encodings.
+  using StateEncoder = std::function<std::string(const Entry&)>;
+  void set_state_encoder(StateEncoder encoder) { state_encoder_ = std::move(encoder); }
   // db == -1: every database.
   void NoteEmptied(int db);
   bool has_pending() const { return !events_.empty(); }
@@ -81,7 +99,9 @@ class ChangeLog {
     int db;          // -1 with emptied: every db
     bool emptied;    // a FLUSHDB/FLUSHALL point rather than a key
     std::string key;
+    Effect effect;   // the operation's own effect; empty: journal the resulting state
   };
+  std::vector<std::vector<size_t>> OwnEffectsAtFinalMention() const;
   // Calls `visit` for every event that decides final state: db-emptying events, and each
   // key at its last mention (where its final state belongs in the order).
   template <typename Visit>
@@ -92,6 +112,7 @@ class ChangeLog {
   void Compact();
 
   bool enabled_ = false;
+  StateEncoder state_encoder_;
   std::vector<Event> events_;
   std::vector<DirtyItem> dirty_;
   // Deleted keys and emptied dbs are queued without dedupe; when no round runs for a

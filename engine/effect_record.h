@@ -12,12 +12,22 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tierkv {
 
 using Effect = std::vector<std::string>;
+
+// An effect from its words: MakeEffect({"HSET", key, field, value}).
+inline Effect MakeEffect(std::initializer_list<std::string_view> words) {
+  Effect effect;
+  effect.reserve(words.size());
+  for (std::string_view word : words) effect.emplace_back(word);
+  return effect;
+}
 
 struct EffectRecord {
   uint64_t lsn = 0;  // monotonic across the whole journal

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string_view>
 
 namespace tierkv {
@@ -27,11 +28,21 @@ enum class Encoding : uint8_t { kRaw, kInt, kEmbStr, kListpack, kQuicklist, kInt
 std::string_view TypeName(ValueType type);
 std::string_view EncodingName(Encoding encoding);
 
-// Base of every non-string value (hash, list, set, ...), owned by its Entry.
+// Base of every non-string value (hash, list, set, ...), owned by its Entry. Each type
+// lives in engine/types/<type>/ with its operations; a key whose collection becomes
+// empty is deleted by the operation that emptied it, so no stored value has length 0.
 class ValueObject {
  public:
   virtual ~ValueObject() = default;
+  // Heap bytes the value holds (what MEMORY USAGE adds to the entry's own bytes).
   virtual size_t MemoryUsage() const = 0;
+  // What OBJECT ENCODING reports; for collections the value knows (it converts itself
+  // at the thresholds), Entry::encoding is meaningful for strings only.
+  virtual Encoding encoding() const = 0;
+  // Number of elements (fields, members, entries...).
+  virtual size_t Length() const = 0;
+  // A deep copy (COPY); the copy keeps the encoding.
+  virtual std::unique_ptr<ValueObject> Clone() const = 0;
 };
 
 constexpr int64_t kNoExpire = -1;
@@ -47,7 +58,7 @@ struct Entry {
   uint64_t lsn;       // LSN of the last modification (journal; 0 until journaled)
   uint32_t access;    // LRU clock or LFU counter+time, as Redis's robj.lru
   ValueType type;
-  Encoding encoding;
+  Encoding encoding;  // strings only; see value_encoding()
   uint8_t flags;
   uint8_t size_class;  // how EntryAllocator allocated it
   uint32_t key_len;
@@ -78,6 +89,12 @@ struct Entry {
     std::memcpy(&obj, value_data(), sizeof(obj));
     return obj;
   }
+
+  // What OBJECT ENCODING reports, for any type.
+  Encoding value_encoding() const { return type == ValueType::kString ? encoding : object()->encoding(); }
+  // Replaces the value object of a non-string entry (a type that reallocates itself);
+  // the old object is not freed.
+  void set_object(ValueObject* obj) { std::memcpy(value_data(), &obj, sizeof(obj)); }
 
   // Bytes available for the string value without reallocating.
   size_t value_capacity() const;

@@ -111,11 +111,8 @@ Result<bool> OpCopy(Shard& shard, int src_db, std::string_view src, int dst_db, 
   if (target.Find(dst) != nullptr && !replace) return false;
   // Looked up again: the lookup of `dst` may have deleted an expired entry.
   const Entry* source = shard.db(src_db).Peek(src);
-  if (source->type != ValueType::kString) {
-    // Collections need a deep copy of their ValueObject; each type adds it here.
-    return Status::Error("ERR unknown type object");
-  }
   Entry* copy = Entry::Reshape(source, dst, source->expire_at(), 0);
+  if (source->type != ValueType::kString) copy->set_object(source->object()->Clone().release());
   shard.InitAccess(copy);  // a new object, as Redis's dup: fresh access data
   target.Set(copy);
   shard.KeyModified(dst_db, dst);
@@ -189,7 +186,7 @@ std::optional<ObjectInfo> OpObject(Shard& shard, int db, std::string_view key) {
   const Entry* entry = OpLookupRead(shard, db, key, /*touch=*/false);
   if (entry == nullptr) return std::nullopt;
   return ObjectInfo{
-      .encoding = entry->encoding,
+      .encoding = entry->value_encoding(),
       .refcount = IsSharedInteger(shard, entry) ? kSharedRefcount : 1,
       .idle_seconds = shard.IdleSeconds(entry),
       .frequency = shard.LfuCounter(entry),
@@ -210,11 +207,13 @@ Status FrequencyTracked(const Shard& shard) {
       "between policies at runtime LRU and LFU data will take some time to adjust.");
 }
 
-Status OpRestoreString(Shard& shard, int db_index, std::string_view key, std::string_view value,
-                       const RestoreOptions& options) {
+Status OpRestore(Shard& shard, int db_index, std::string_view key, Entry* fresh, const RestoreOptions& options) {
   Db& db = shard.db(db_index);
   const bool existed = db.Find(key) != nullptr;
-  if (existed && !options.replace) return Status::BusyKey();
+  if (existed && !options.replace) {
+    Entry::Free(fresh);
+    return Status::BusyKey();
+  }
   int64_t expire_at = kNoExpire;
   if (options.ttl_ms > 0) {
     const int64_t now = shard.now_ms();
@@ -225,6 +224,7 @@ Status OpRestoreString(Shard& shard, int db_index, std::string_view key, std::st
     }
     if (expire_at <= now) {
       // Born expired: nothing is stored, but REPLACE has still deleted the old key.
+      Entry::Free(fresh);
       if (existed) {
         db.Delete(key);
         shard.KeyModified(db_index, key);
@@ -232,7 +232,11 @@ Status OpRestoreString(Shard& shard, int db_index, std::string_view key, std::st
       return Status::Ok();
     }
   }
-  Entry* fresh = Entry::NewString(key, value, expire_at);
+  if (expire_at != kNoExpire) {
+    Entry* timed = Entry::Reshape(fresh, key, expire_at, 0);
+    Entry::Free(fresh, /*keep_object=*/true);
+    fresh = timed;
+  }
   shard.InitAccess(fresh);
   shard.RestoreAccess(fresh, options.idle_seconds, options.frequency);
   db.Set(fresh);

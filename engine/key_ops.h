@@ -102,10 +102,9 @@ struct RestoreOptions {
   int frequency = -1;         // FREQ, -1 when not given (applies under LFU)
 };
 
-// RESTORE of a string value (the only type so far). BusyKey if the key exists
-// and !replace. A TTL already in the past stores nothing (but REPLACE still
-// deletes the old key).
-Status OpRestoreString(Shard& shard, int db, std::string_view key, std::string_view value,
-                       const RestoreOptions& options);
+// RESTORE: stores `fresh` (a new entry for `key`, without expiry; ownership passes)
+// with the options' TTL and access data. BusyKey if the key exists and !replace. A TTL
+// already in the past stores nothing (but REPLACE still deletes the old key).
+Status OpRestore(Shard& shard, int db, std::string_view key, Entry* fresh, const RestoreOptions& options);
 
 }  // namespace tierkv

@@ -17,6 +17,7 @@
 #include "engine/change_log.h"
 #include "engine/db.h"
 #include "engine/eviction_pool.h"
+#include "engine/types/encoding_limits.h"
 #include "engine/status.h"
 
 namespace tierkv {
@@ -41,6 +42,7 @@ struct EngineOptions {
   int lfu_log_factor = 10;             // lfu-log-factor (runtime)
   int lfu_decay_time = 1;              // lfu-decay-time, minutes (runtime)
   int active_expire_effort = 1;        // active-expire-effort 1..10 (runtime)
+  EncodingLimits limits;               // collection encoding thresholds (runtime)
 };
 
 // Told about every key change; the server uses it for WATCH (and later the
@@ -83,14 +85,26 @@ class Shard {
   void set_now_ms(int64_t now) { now_ms_ = now; }
   static int64_t WallClockMs();
 
-  // DEBUG SET-ACTIVE-EXPIRE toggles the active cycle only; lazy expiry always applies
-  // except while a command runs that must not expire (kept true here).
-  bool expiry_enabled() const { return true; }
+  // DEBUG SET-ACTIVE-EXPIRE toggles the active cycle only. Lazy expiry applies except
+  // while journal effects are replayed: an effect recorded before its key expired (HSET
+  // on a hash with a TTL) must apply to that key, not to a new one; the key expires
+  // afterwards, as it would have.
+  bool expiry_enabled() const { return expiry_enabled_; }
+  void set_expiry_enabled(bool enabled) { expiry_enabled_ = enabled; }
   bool active_expire_enabled() const { return active_expire_enabled_; }
   void set_active_expire_enabled(bool enabled) { active_expire_enabled_ = enabled; }
 
   // Key change notifications; every write op calls KeyModified for each key it changes.
   void KeyModified(int db, std::string_view key);
+  // The same, for a write that journals its own effect (engine/change_log.h): a
+  // deterministic command naming `key` first, e.g. {"HSET", key, field, value}.
+  // `make_effect` runs only while journaling is on.
+  template <typename MakeEffect>
+  void KeyModifiedBy(int db, std::string_view key, MakeEffect&& make_effect) {
+    ++stats_.dirty;
+    if (changes_.enabled()) changes_.NoteEffect(db, key, make_effect());
+    if (observer_ != nullptr) observer_->OnKeyModified(db, key);
+  }
   void DbChanged(int db);
   void NoteExpired(int db, std::string_view key);
   void NoteHit(bool hit) { hit ? ++stats_.keyspace_hits : ++stats_.keyspace_misses; }
@@ -159,6 +173,7 @@ class Shard {
   KeyspaceStats stats_;
   int64_t now_ms_ = 0;
   bool active_expire_enabled_ = true;
+  bool expiry_enabled_ = true;
   bool touch_enabled_ = true;
   int expire_db_cursor_ = 0;
   int eviction_db_cursor_ = 0;

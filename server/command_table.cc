@@ -52,6 +52,14 @@ Result<std::unique_ptr<CommandTable>> CommandTable::Build() {
   RegisterClientCommands(*table);
   RegisterCommandCommands(*table);
   RegisterDebugCommands(*table);
+  RegisterHashCommands(*table);
+  RegisterListCommands(*table);
+  RegisterSetCommands(*table);
+  RegisterSortedSetCommands(*table);
+  RegisterStreamCommands(*table);
+  RegisterHyperLogLogCommands(*table);
+  RegisterGeoCommands(*table);
+  RegisterSortCommands(*table);
   Status status = table->Validate();
   if (!status.ok()) return status;
   return table;

@@ -48,6 +48,14 @@ void RegisterConfigCommands(CommandTable& table);
 void RegisterClientCommands(CommandTable& table);
 void RegisterCommandCommands(CommandTable& table);
 void RegisterDebugCommands(CommandTable& table);
+void RegisterHashCommands(CommandTable& table);
+void RegisterListCommands(CommandTable& table);
+void RegisterSetCommands(CommandTable& table);
+void RegisterSortedSetCommands(CommandTable& table);
+void RegisterStreamCommands(CommandTable& table);
+void RegisterHyperLogLogCommands(CommandTable& table);
+void RegisterGeoCommands(CommandTable& table);
+void RegisterSortCommands(CommandTable& table);
 
 // Lowercases ASCII into a new string (command names are ASCII).
 std::string AsciiLower(std::string_view text);

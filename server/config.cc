@@ -163,6 +163,25 @@ void Config::AddParams() {
   int_param("lfu-log-factor", 0, INT32_MAX, &e.lfu_log_factor);
   int_param("lfu-decay-time", 0, INT32_MAX, &e.lfu_decay_time);
   int_param("active-expire-effort", 1, 10, &e.active_expire_effort);
+  // Collection encodings (engine/types/encoding_limits.h); the old ziplist names are aliases.
+  EncodingLimits& limits = e.limits;
+  auto aliased = [&](const char* alias) { params_.back()->alias = alias; };
+  int_param("hash-max-listpack-entries", 0, INT64_MAX, &limits.hash_max_listpack_entries);
+  aliased("hash-max-ziplist-entries");
+  memory_param("hash-max-listpack-value", &limits.hash_max_listpack_value);
+  aliased("hash-max-ziplist-value");
+  int_param("set-max-intset-entries", 0, INT64_MAX, &limits.set_max_intset_entries);
+  int_param("set-max-listpack-entries", 0, INT64_MAX, &limits.set_max_listpack_entries);
+  memory_param("set-max-listpack-value", &limits.set_max_listpack_value);
+  int_param("zset-max-listpack-entries", 0, INT64_MAX, &limits.zset_max_listpack_entries);
+  aliased("zset-max-ziplist-entries");
+  memory_param("zset-max-listpack-value", &limits.zset_max_listpack_value);
+  aliased("zset-max-ziplist-value");
+  int_param("list-max-listpack-size", INT32_MIN, INT32_MAX, &limits.list_max_listpack_size);
+  aliased("list-max-ziplist-size");
+  memory_param("stream-node-max-bytes", &limits.stream_node_max_bytes);
+  int_param("stream-node-max-entries", 0, INT64_MAX, &limits.stream_node_max_entries);
+  memory_param("hll-sparse-max-bytes", &limits.hll_sparse_max_bytes);
   memory_param("proto-max-bulk-len", &s.proto_max_bulk_len);
   memory_param("journal-max-size", &s.journal_max_size);
   memory_param("client-query-buffer-limit", &s.client_query_buffer_limit);

@@ -89,7 +89,9 @@ Status Server::ApplyEffect(int db, const Effect& effect) {
   std::vector<std::string_view> args(effect.begin(), effect.end());
   shard_.set_now_ms(Shard::WallClockMs());
   CommandContext context{*this, replayer, shard_, *spec, args};
+  shard_.set_expiry_enabled(false);
   spec->handler(context);
+  shard_.set_expiry_enabled(true);
   if (!replayer.output.empty() && replayer.output[0] == '-') {
     return Status::Error(replayer.output.substr(1, replayer.output.find('\r') - 1));
   }

@@ -19,6 +19,14 @@ std::string DumpString(std::string_view value, const RdbWriteOptions& options) {
   return payload;
 }
 
+std::string DumpEntry(const Entry& entry) {
+  std::string payload;
+  RdbWriter writer(&payload);
+  WriteRdbObject(writer, entry);
+  AppendDumpFooter(&payload);
+  return payload;
+}
+
 void AppendDumpFooter(std::string* payload) {
   RdbWriter writer(payload);
   writer.WriteUint16LE(kRdbVersion);
@@ -38,11 +46,11 @@ Result<std::string_view> VerifyDumpPayload(std::string_view payload) {
   return payload.substr(0, body_size);
 }
 
-Result<RdbObject> ParseDumpPayload(std::string_view payload) {
+Result<RdbObject> ParseDumpPayload(std::string_view payload, const EncodingLimits& limits) {
   Result<std::string_view> body = VerifyDumpPayload(payload);
   if (!body.ok()) return body.status();
   RdbReader reader(*body);
-  Result<RdbObject> object = ReadRdbObject(reader);
+  Result<RdbObject> object = ReadRdbObject(reader, limits);
   if (!object.ok() || !reader.at_end()) return BadFormat();
   return object;
 }

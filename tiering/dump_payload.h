@@ -30,6 +30,8 @@ inline constexpr size_t kDumpFooterSize = 10;
 // The full DUMP payload of a string value.
 std::string DumpString(std::string_view value, const RdbWriteOptions& options = {});
 
+// The full DUMP payload of any entry's value.
+std::string DumpEntry(const Entry& entry);
 // Appends the footer (version kRdbVersion, then the CRC-64) to a serialized object,
 // turning it into a payload. For object types that write themselves with RdbWriter.
 void AppendDumpFooter(std::string* payload);
@@ -39,6 +41,6 @@ void AppendDumpFooter(std::string* payload);
 Result<std::string_view> VerifyDumpPayload(std::string_view payload);
 
 // Verifies and decodes a payload; the object must fill it exactly up to the footer.
-Result<RdbObject> ParseDumpPayload(std::string_view payload);
+Result<RdbObject> ParseDumpPayload(std::string_view payload, const EncodingLimits& limits = {});
 
 }  // namespace tierkv

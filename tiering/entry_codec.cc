@@ -14,8 +14,7 @@ TierEntry EntryToTier(uint32_t db, const Entry& entry) {
   stored.lsn = entry.lsn;
   stored.expire_at_ms = entry.expire_at();
   RdbWriter writer(&stored.value);
-  // Collection types add their writers beside this one when they arrive.
-  WriteRdbStringObject(writer, entry.string_value());
+  WriteRdbObject(writer, entry);
   return stored;
 }
 
@@ -28,16 +27,15 @@ TierEntry TombstoneToTier(uint32_t db, std::string_view key, uint64_t lsn) {
   return stored;
 }
 
-Result<Entry*> EntryFromTier(const TierEntry& stored) {
+Result<Entry*> EntryFromTier(const TierEntry& stored, const EncodingLimits& limits) {
   RdbReader reader(stored.value);
-  auto object = ReadRdbObject(reader);
+  auto object = ReadRdbObject(reader, limits);
   auto damaged = [&](const std::string& why) {
     return Status::Corruption("tier entry db " + std::to_string(stored.db) + " key '" + stored.key + "': " + why);
   };
   if (!object.ok()) return damaged(object.status().message());
   if (!reader.at_end()) return damaged("bytes after the value");
-  if (!object->is_string()) return damaged("unsupported value type " + std::to_string(object->type));
-  Entry* entry = Entry::NewString(stored.key, object->string_value(), stored.expire_at_ms);
+  Entry* entry = NewEntryFromRdb(stored.key, std::move(*object), stored.expire_at_ms);
   entry->lsn = stored.lsn;
   return entry;
 }

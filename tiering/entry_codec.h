@@ -10,6 +10,7 @@
 
 #include "engine/entry.h"
 #include "engine/status.h"
+#include "engine/types/encoding_limits.h"
 #include "tiering/tier.h"
 
 namespace tierkv {
@@ -21,7 +22,7 @@ TierEntry TombstoneToTier(uint32_t db, std::string_view key, uint64_t lsn);
 
 // A new entry (caller owns it) with the stored key, value, expiry and LSN. A value that
 // does not decode is Status::Corruption naming db and key. `stored` must not be a
-// tombstone.
-Result<Entry*> EntryFromTier(const TierEntry& stored);
+// tombstone. A collection takes the encoding `limits` choose for its size.
+Result<Entry*> EntryFromTier(const TierEntry& stored, const EncodingLimits& limits = {});
 
 }  // namespace tierkv

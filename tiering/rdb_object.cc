@@ -1,7 +1,10 @@
 // Serialization of RdbObject values. See rdb_object.h.
 #include "tiering/rdb_object.h"
 
+#include <optional>
 #include <utility>
+
+#include "tiering/rdb_collections.h"
 
 namespace tierkv {
 
@@ -10,21 +13,81 @@ void WriteRdbStringObject(RdbWriter& writer, std::string_view value) {
   writer.WriteString(value);
 }
 
-Result<RdbObject> ReadRdbObject(RdbReader& reader) {
+void WriteRdbObject(RdbWriter& writer, const Entry& entry) {
+  switch (entry.type) {
+    case ValueType::kString: return WriteRdbStringObject(writer, entry.string_value());
+    case ValueType::kHash: return WriteRdbHash(writer, *entry.object());
+    case ValueType::kList: return WriteRdbList(writer, *entry.object());
+    case ValueType::kSet: return WriteRdbSet(writer, *entry.object());
+    case ValueType::kZSet: return WriteRdbZSet(writer, *entry.object());
+    case ValueType::kStream: return WriteRdbStream(writer, *entry.object());
+  }
+}
+
+Entry* NewEntryFromRdb(std::string_view key, RdbObject&& object, int64_t expire_at) {
+  if (object.is_string()) return Entry::NewString(key, object.string_value(), expire_at);
+  RdbCollection& collection = std::get<RdbCollection>(object.value);
+  ValueObject* value = collection.object.release();
+  return Entry::NewObject(key, collection.type, value->encoding(), value, expire_at);
+}
+
+namespace {
+
+// The engine type a collection's RDB type id decodes into; nullopt for the strings,
+// modules, encodings older than Redis 7.0 we do not read, and non-object bytes.
+std::optional<ValueType> CollectionTypeOf(uint8_t type) {
+  switch (type) {
+    case kRdbTypeHash:
+    case kRdbTypeHashListpack: return ValueType::kHash;
+    case kRdbTypeList:
+    case kRdbTypeListQuicklist:
+    case kRdbTypeListQuicklist2: return ValueType::kList;
+    case kRdbTypeSet:
+    case kRdbTypeSetIntset:
+    case kRdbTypeSetListpack: return ValueType::kSet;
+    case kRdbTypeZSet:
+    case kRdbTypeZSet2:
+    case kRdbTypeZSetListpack: return ValueType::kZSet;
+    case kRdbTypeStreamListpacks:
+    case kRdbTypeStreamListpacks2:
+    case kRdbTypeStreamListpacks3: return ValueType::kStream;
+    default: return std::nullopt;
+  }
+}
+
+Result<std::unique_ptr<ValueObject>> ReadCollection(RdbReader& reader, ValueType type, uint8_t rdb_type,
+                                                    const EncodingLimits& limits) {
+  switch (type) {
+    case ValueType::kHash: return ReadRdbHash(reader, rdb_type, limits);
+    case ValueType::kList: return ReadRdbList(reader, rdb_type, limits);
+    case ValueType::kSet: return ReadRdbSet(reader, rdb_type, limits);
+    case ValueType::kZSet: return ReadRdbZSet(reader, rdb_type, limits);
+    case ValueType::kStream: return ReadRdbStream(reader, rdb_type, limits);
+    case ValueType::kString: break;
+  }
+  return Status::Corruption("rdb: not a collection type");
+}
+
+}  // namespace
+
+Result<RdbObject> ReadRdbObject(RdbReader& reader, const EncodingLimits& limits) {
   Result<uint8_t> type = reader.ReadByte();
   if (!type.ok()) return type.status();
-  switch (*type) {
-    case kRdbTypeString: {
-      Result<std::string> value = reader.ReadString();
-      if (!value.ok()) return value.status();
-      return RdbObject{kRdbTypeString, std::move(*value)};
-    }
-    default:
-      if (IsRdbObjectType(*type)) {
-        return Status::Corruption("rdb: unsupported object type " + std::to_string(*type));
-      }
-      return Status::Corruption("rdb: not an object type: " + std::to_string(*type));
+  if (*type == kRdbTypeString) {
+    Result<std::string> value = reader.ReadString();
+    if (!value.ok()) return value.status();
+    return RdbObject{kRdbTypeString, std::move(*value)};
   }
+  if (std::optional<ValueType> collection = CollectionTypeOf(*type)) {
+    auto object = ReadCollection(reader, *collection, *type, limits);
+    if (!object.ok()) return object.status();
+    if ((*object)->Length() == 0) return Status::Corruption("rdb: empty " + std::string(RdbTypeName(*type)));
+    return RdbObject{*type, RdbCollection{*collection, std::move(*object)}};
+  }
+  if (IsRdbObjectType(*type)) {
+    return Status::Corruption("rdb: unsupported object type " + std::string(RdbTypeName(*type)));
+  }
+  return Status::Corruption("rdb: not an object type: " + std::to_string(*type));
 }
 
 // ---- Skipping values ----

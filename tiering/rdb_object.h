@@ -1,9 +1,9 @@
 // RdbObject: one value in Redis's RDB object encoding (a type id byte, then the value),
 // the unit that DUMP payloads carry and that the tier stores.
 //
-// Only strings are decoded today. Later value types join RdbValue as distinct named
-// structs (a list and a set are both sequences of strings, so a bare std::vector would
-// be ambiguous), each with its writer and its reader branch in rdb_object.cc.
+// Strings are decoded here; every other type decodes straight into its engine value
+// (engine/types/) through its own file, tiering/rdb_<type>.cc (rdb_collections.h), which
+// reads each encoding Redis writes for that type and writes the one Redis 7.0 reads.
 //
 // Thread-safety: plain values and free functions over caller-owned buffers; no shared
 // state.
@@ -14,13 +14,23 @@
 #include <string_view>
 #include <variant>
 
+#include <memory>
+
+#include "engine/entry.h"
 #include "engine/status.h"
+#include "engine/types/encoding_limits.h"
 #include "tiering/rdb_format.h"
 
 namespace tierkv {
 
-// The decoded value. Alternatives so far: std::string for kRdbTypeString.
-using RdbValue = std::variant<std::string>;
+// A decoded non-string value, ready to become an Entry.
+struct RdbCollection {
+  ValueType type = ValueType::kHash;
+  std::unique_ptr<ValueObject> object;
+};
+
+// The decoded value: std::string for kRdbTypeString, RdbCollection for the others.
+using RdbValue = std::variant<std::string, RdbCollection>;
 
 struct RdbObject {
   uint8_t type = kRdbTypeString;  // the RDB type id as read, e.g. kRdbTypeString
@@ -31,12 +41,19 @@ struct RdbObject {
   const std::string& string_value() const { return std::get<std::string>(value); }
 };
 
+// A new entry (caller owns it) holding the object's value, which is moved out.
+Entry* NewEntryFromRdb(std::string_view key, RdbObject&& object, int64_t expire_at);
+// Writes the entry's value as an object (type byte and value), in the encoding Redis 7.0
+// writes for it.
+void WriteRdbObject(RdbWriter& writer, const Entry& entry);
+
 // Writes a string object: kRdbTypeString, then the string encoded as Redis would.
 void WriteRdbStringObject(RdbWriter& writer, std::string_view value);
 
-// Reads one object (type byte and value). A type id we cannot decode yet, or an
-// opcode, is Status::Corruption with a message naming it.
-Result<RdbObject> ReadRdbObject(RdbReader& reader);
+// Reads one object (type byte and value); collections take the encoding `limits` choose
+// for their size, as Redis converts on load. A type id we cannot decode (module values,
+// pre-7.0 ziplist and zipmap encodings), or an opcode, is Status::Corruption naming it.
+Result<RdbObject> ReadRdbObject(RdbReader& reader, const EncodingLimits& limits = {});
 
 // Moves past the value of an object whose type byte `type` has already been read,
 // following the RDB layout of every type Redis up to 7.2 writes, without decoding it:

@@ -123,7 +123,7 @@ Result<RecoveryReport> Recover(Shard& shard, Tier& tier, const RecoveryOptions& 
       report.tombstones.push_back({stored.db, std::move(stored.key), stored.lsn});
       return Status::Ok();
     }
-    auto entry = EntryFromTier(stored);
+    auto entry = EntryFromTier(stored, shard.options().limits);
     if (!entry.ok()) return entry.status();
     shard.InitAccess(*entry);
     shard.db(static_cast<int>(stored.db)).Set(*entry);

@@ -17,6 +17,7 @@
 #include "server/log.h"
 #include "server/server.h"
 #include "tiering/rdb_format.h"
+#include "tiering/rdb_object.h"
 
 namespace tierkv {
 namespace {
@@ -39,11 +40,10 @@ int Refcount(const Shard& shard, const Entry& entry) {
 
 // Bytes the value takes in an RDB file (rdbSavedObjectLen), type byte excluded.
 size_t SerializedLength(const Entry& entry) {
-  if (entry.type != ValueType::kString) return 0;  // other types: with their RDB writers
   std::string bytes;
   RdbWriter writer(&bytes);
-  writer.WriteString(entry.string_value());
-  return bytes.size();
+  WriteRdbObject(writer, entry);
+  return bytes.size() - 1;
 }
 
 void DebugObject(CommandContext& ctx) {
@@ -54,7 +54,7 @@ void DebugObject(CommandContext& ctx) {
   std::snprintf(text, sizeof(text),
                 "Value at:%p refcount:%d encoding:%s serializedlength:%zu lru:%u lru_seconds_idle:%u",
                 static_cast<const void*>(entry), Refcount(ctx.shard, *entry),
-                std::string(EncodingName(entry->encoding)).c_str(), SerializedLength(*entry), entry->access & 0xFFFFFF,
+                std::string(EncodingName(entry->value_encoding())).c_str(), SerializedLength(*entry), entry->access & 0xFFFFFF,
                 ctx.shard.IdleSeconds(entry));
   ctx.reply().SimpleString(text);
 }

@@ -168,11 +168,7 @@ void CmdObjectHelp(CommandContext& ctx) {
 void CmdDump(CommandContext& ctx) {
   const Entry* entry = OpLookupRead(ctx.shard, ctx.client.db, ctx.arg(1));
   if (entry == nullptr) return ctx.reply().Null();
-  if (entry->type != ValueType::kString) {
-    // Only strings exist so far; each collection type adds its RDB writer.
-    return ctx.reply().Error("ERR DUMP of this value type is not supported yet");
-  }
-  ctx.reply().Bulk(DumpString(entry->string_value()));
+  ctx.reply().Bulk(DumpEntry(*entry));
 }
 
 // RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]
@@ -207,10 +203,10 @@ void CmdRestore(CommandContext& ctx) {
   if (!ttl.ok()) return ReplyError(ctx.reply(), ttl.status());
   if (*ttl < 0) return ctx.reply().Error("ERR Invalid TTL value, must be >= 0");
   options.ttl_ms = *ttl;
-  auto object = ParseDumpPayload(ctx.arg(3));
+  auto object = ParseDumpPayload(ctx.arg(3), ctx.shard.options().limits);
   if (!object.ok()) return ReplyError(ctx.reply(), object.status());
-  if (!object->is_string()) return ctx.reply().Error("ERR Bad data format");
-  Status restored = OpRestoreString(ctx.shard, ctx.client.db, ctx.arg(1), object->string_value(), options);
+  Entry* fresh = NewEntryFromRdb(ctx.arg(1), std::move(*object), kNoExpire);
+  Status restored = OpRestore(ctx.shard, ctx.client.db, ctx.arg(1), fresh, options);
   if (!restored.ok()) return ReplyError(ctx.reply(), restored);
   ctx.reply().Ok();
 }

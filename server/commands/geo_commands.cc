@@ -1,0 +1,8 @@
+// Geo commands: the Cmd* half (argument parsing and replies).
+#include "server/command_table.h"
+
+namespace tierkv {
+
+void RegisterGeoCommands(CommandTable&) {}
+
+}  // namespace tierkv

@@ -1,0 +1,8 @@
+// Hashes commands: the Cmd* half (argument parsing and replies).
+#include "server/command_table.h"
+
+namespace tierkv {
+
+void RegisterHashCommands(CommandTable&) {}
+
+}  // namespace tierkv

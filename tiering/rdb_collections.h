@@ -1,0 +1,40 @@
+// The RDB encodings of each collection type, one file each (tiering/rdb_hash.cc,
+// rdb_list.cc, rdb_set.cc, rdb_zset.cc, rdb_stream.cc), dispatched from rdb_object.cc.
+//
+// Write* writes the type byte and the value, in an encoding Redis 7.0 loads (RDB version
+// 10), so DUMP payloads, exported RDB files and the tier share one format. Read* decodes
+// a value whose type byte `rdb_type` has already been read, for every encoding of that
+// type from Redis 7.0 and 7.2, straight into the engine's value, choosing the encoding
+// `limits` allow for its size (as Redis converts on load). Damaged input is
+// Status::Corruption, never a crash: RESTORE payloads come from clients.
+//
+// Thread-safety: free functions over caller-owned buffers and values.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "engine/entry.h"
+#include "engine/status.h"
+#include "engine/types/encoding_limits.h"
+#include "tiering/rdb_format.h"
+
+namespace tierkv {
+
+void WriteRdbHash(RdbWriter& writer, const ValueObject& hash);
+Result<std::unique_ptr<ValueObject>> ReadRdbHash(RdbReader& reader, uint8_t rdb_type, const EncodingLimits& limits);
+
+void WriteRdbList(RdbWriter& writer, const ValueObject& list);
+Result<std::unique_ptr<ValueObject>> ReadRdbList(RdbReader& reader, uint8_t rdb_type, const EncodingLimits& limits);
+
+void WriteRdbSet(RdbWriter& writer, const ValueObject& set);
+Result<std::unique_ptr<ValueObject>> ReadRdbSet(RdbReader& reader, uint8_t rdb_type, const EncodingLimits& limits);
+
+void WriteRdbZSet(RdbWriter& writer, const ValueObject& zset);
+Result<std::unique_ptr<ValueObject>> ReadRdbZSet(RdbReader& reader, uint8_t rdb_type, const EncodingLimits& limits);
+
+void WriteRdbStream(RdbWriter& writer, const ValueObject& stream);
+Result<std::unique_ptr<ValueObject>> ReadRdbStream(RdbReader& reader, uint8_t rdb_type,
+                                                   const EncodingLimits& limits);
+
+}  // namespace tierkv
