@@ -34,11 +34,11 @@ int64_t Shard::WallClockMs() {
 void Shard::KeyModified(int db, std::string_view key) {
   ++stats_.dirty;
   changes_.NoteKey(db, key);
-  if (observer_ != nullptr) observer_->OnKeyModified(db, key);
+  for (KeyspaceObserver* observer : observers_) observer->OnKeyModified(db, key);
 }
 
 void Shard::DbChanged(int db) {
-  if (observer_ != nullptr) observer_->OnDbChanged(db);
+  for (KeyspaceObserver* observer : observers_) observer->OnDbChanged(db);
 }
 
 void Shard::NoteExpired(int db, std::string_view key) {
@@ -226,7 +226,7 @@ void Shard::FlushAll() {
 }
 
 void Shard::SwapDb(int a, int b) {
-  if (observer_ != nullptr) observer_->OnDbsSwapped(a, b);
+  for (KeyspaceObserver* observer : observers_) observer->OnDbsSwapped(a, b);
   eviction_pool_.Clear();
   db(a).Swap(db(b));
   ++stats_.dirty;

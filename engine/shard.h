@@ -45,8 +45,8 @@ struct EngineOptions {
   EncodingLimits limits;               // collection encoding thresholds (runtime)
 };
 
-// Told about every key change; the server uses it for WATCH (and later the
-// journal, keyspace notifications and client tracking).
+// Told about every key change; the server uses it for WATCH and for waking clients
+// blocked on a key (and later keyspace notifications and client tracking).
 class KeyspaceObserver {
  public:
   virtual ~KeyspaceObserver() = default;
@@ -74,7 +74,7 @@ class Shard {
 
   EngineOptions& options() { return options_; }
   const EngineOptions& options() const { return options_; }
-  void set_observer(KeyspaceObserver* observer) { observer_ = observer; }
+  void add_observer(KeyspaceObserver* observer) { observers_.push_back(observer); }
 
   int db_count() const { return static_cast<int>(dbs_.size()); }
   Db& db(int index) { return *dbs_[static_cast<size_t>(index)]; }
@@ -103,7 +103,7 @@ class Shard {
   void KeyModifiedBy(int db, std::string_view key, MakeEffect&& make_effect) {
     ++stats_.dirty;
     if (changes_.enabled()) changes_.NoteEffect(db, key, make_effect());
-    if (observer_ != nullptr) observer_->OnKeyModified(db, key);
+    for (KeyspaceObserver* observer : observers_) observer->OnKeyModified(db, key);
   }
   void DbChanged(int db);
   void NoteExpired(int db, std::string_view key);
@@ -167,7 +167,7 @@ class Shard {
 
   EngineOptions options_;
   std::vector<std::unique_ptr<Db>> dbs_;
-  KeyspaceObserver* observer_ = nullptr;
+  std::vector<KeyspaceObserver*> observers_;
   ChangeLog changes_;
   uint64_t last_lsn_ = 0;
   KeyspaceStats stats_;

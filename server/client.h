@@ -62,6 +62,7 @@ struct Client {
   // (appendfsync always); 0 when nothing waits.
   uint64_t wait_durable_lsn = 0;
   bool suspended = false;  // runs no more commands until the server resumes it
+  bool blocked = false;    // waiting in a blocking command (server/blocking.h)
   bool kill_requested = false;
   uint64_t commands_processed = 0;
   Connection* connection = nullptr;

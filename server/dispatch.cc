@@ -49,6 +49,7 @@ void Server::Execute(Client& client, std::span<const std::string_view> args) {
   if (execute_depth_ == 0) CommitChanges(&client);
   // CLIENT REPLY OFF|SKIP drops replies; only at the top level, so that the
   // commands EXEC runs keep their place in EXEC's reply array.
+  if (execute_depth_ == 0 && blocking_.has_ready_keys()) blocking_.ServeReady();
   if (execute_depth_ > 0 || client.reply_mode == Client::ReplyMode::kOn) return;
   switch (client.reply_mode) {
     case Client::ReplyMode::kOff:

@@ -115,10 +115,10 @@ void ClientsSection(Server& server, std::string& out) {
   Field(out, "maxclients", server.settings().maxclients);
   Field(out, "client_recent_max_input_buffer", max_input);
   Field(out, "client_recent_max_output_buffer", max_output);
-  Field(out, "blocked_clients", "0");
+  Field(out, "blocked_clients", server.blocking().blocked_clients());
   Field(out, "tracking_clients", "0");
   Field(out, "clients_in_timeout_table", "0");
-  Field(out, "total_blocking_keys", "0");
+  Field(out, "total_blocking_keys", server.blocking().blocking_keys());
   Field(out, "total_blocking_keys_on_nokey", "0");
 }
 

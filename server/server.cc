@@ -16,10 +16,12 @@ Server::Server(ServerSettings settings, EngineOptions engine_options, std::uniqu
       config_(&settings_, &shard_.options()),
       commands_(std::move(commands)),
       watches_(&shard_),
+      blocking_(*this),
       cron_timer_(io_),
       accept_retry_timer_(io_),
       signals_(io_, SIGINT, SIGTERM) {
-  shard_.set_observer(&watches_);
+  shard_.add_observer(&watches_);
+  shard_.add_observer(&blocking_);
   parser_limits_.max_bulk_len = settings_.proto_max_bulk_len;
   start_time_ms_ = Shard::WallClockMs();
   run_id_ = RandomHex40();
@@ -111,6 +113,7 @@ void Server::AddClient(Connection* connection) { clients_[connection->client().i
 void Server::RemoveClient(Connection* connection) {
   Client& client = connection->client();
   watches_.UnwatchAll(client);
+  blocking_.Forget(client.id);
   clients_.erase(client.id);
 }
 

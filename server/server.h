@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/shard.h"
+#include "server/blocking.h"
 #include "server/client.h"
 #include "server/command_table.h"
 #include "server/config.h"
@@ -65,6 +66,7 @@ class Server {
   ServerSettings& settings() { return settings_; }
   const CommandTable& commands() const { return *commands_; }
   WatchRegistry& watches() { return watches_; }
+  BlockingRegistry& blocking() { return blocking_; }
   ServerStats& stats() { return stats_; }
   const ParserLimits& parser_limits() const { return parser_limits_; }
   asio::io_context& io() { return io_; }
@@ -108,6 +110,8 @@ class Server {
   // DEBUG RELOAD: a round, then the keyspace is dropped and recovered from `dir`.
   // `requester` gets +OK or the error.
   void ReloadFromDisk(uint64_t requester);
+  // The connection of a client, or nullptr if it has gone.
+  Connection* FindConnection(uint64_t client_id);
 
  private:
   // Execute without the CLIENT REPLY handling (dispatch.cc).
@@ -119,7 +123,6 @@ class Server {
   // CONFIG SET of appendonly, appendfsync, save or journal-max-size.
   void ApplyDurabilitySettings();
   void ReleaseDurableReplies(uint64_t durable_lsn);
-  Connection* FindConnection(uint64_t client_id);
 
   asio::io_context io_{1};
   ServerSettings settings_;
@@ -127,6 +130,7 @@ class Server {
   Config config_;
   std::unique_ptr<CommandTable> commands_;
   WatchRegistry watches_;
+  BlockingRegistry blocking_;
   ParserLimits parser_limits_;
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
   asio::steady_timer cron_timer_;

@@ -199,6 +199,23 @@ void CmdClientNoEvict(CommandContext& ctx) {
   ctx.reply().Ok();
 }
 
+// CLIENT UNBLOCK id [TIMEOUT|ERROR]: 1 if the client was blocked and is now released.
+void CmdClientUnblock(CommandContext& ctx) {
+  auto id = IntArg(ctx.arg(2));
+  if (!id.ok()) return ReplyError(ctx.reply(), id.status());
+  bool with_error = false;
+  if (ctx.argc() > 4) return ctx.reply().Error(UnknownSubcommandError("unblock", "client"));
+  if (ctx.argc() == 4) {
+    if (IsOption(ctx.arg(3), "ERROR")) {
+      with_error = true;
+    } else if (!IsOption(ctx.arg(3), "TIMEOUT")) {
+      return ctx.reply().Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+    }
+  }
+  const bool released = *id > 0 && ctx.server.blocking().Unblock(static_cast<uint64_t>(*id), with_error);
+  ctx.reply().Integer(released ? 1 : 0);
+}
+
 void CmdClientNoTouch(CommandContext& ctx) {
   if (!ParseOnOff(ctx, &ctx.client.no_touch)) return;
   ctx.reply().Ok();
@@ -309,6 +326,9 @@ void RegisterClientCommands(CommandTable& table) {
                      "6.2.0"),
                  Sub("kill", -3, kAdmin, CmdClientKill, "Terminates open connections.", "2.4.0",
                      "O(N) where N is the number of client connections"),
+                 Sub("unblock", -3, kAdmin, CmdClientUnblock,
+                     "Unblocks a client blocked by a blocking command from a different connection.", "5.0.0",
+                     "O(log N) where N is the number of client connections"),
                  Sub("setinfo", 4, kPlain, CmdClientSetInfo,
                      "Sets information specific to the client or connection.", "7.2.0"),
                  Sub("no-evict", 3, kAdmin, CmdClientNoEvict, "Sets the client eviction mode of the connection.",

@@ -45,7 +45,7 @@ TEST(Db, SetFindReplaceDelete) {
 TEST(Db, ExpiredKeyIsNeverVisibleAndIsCountedOnce) {
   Shard shard({});
   RecordingObserver observer;
-  shard.set_observer(&observer);
+  shard.add_observer(&observer);
   shard.set_now_ms(1000);
   Db& db = shard.db(3);
   db.Set(NewString(shard, "session", "alice", /*expire_at=*/1500));
@@ -98,7 +98,7 @@ TEST(Db, ReserveStringKeepsValueAndTtl) {
 TEST(Shard, SwapDbAndFlushNotifyBeforeChanging) {
   Shard shard({});
   RecordingObserver observer;
-  shard.set_observer(&observer);
+  shard.add_observer(&observer);
   shard.db(0).Set(NewString(shard, "a", "1"));
   shard.db(1).Set(NewString(shard, "b", "2"));
   shard.SwapDb(0, 1);

@@ -1,0 +1,107 @@
+// BlockingRegistry: the clients blocked by BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP,
+// BZPOPMIN, BZPOPMAX, BZMPOP, XREAD BLOCK and XREADGROUP BLOCK, and the keys they wait on.
+//
+// A blocking command that finds nothing to serve calls Block() with the command line to
+// run again (with anything relative to "now" already resolved: XREAD's `$` becomes the
+// stream's last ID) and the value type it waits for; the client is suspended, so it
+// reads no further commands. The registry is a Shard observer: a write to a key someone
+// waits on queues the key as ready. After the command that made it ready finishes (after
+// a whole EXEC, never in the middle of one), ServeReady() re-runs, key by key and in the
+// order the clients blocked on that key (fair, first come first served), the command of
+// each client blocked on it while the key holds the awaited type. A re-run that still
+// finds nothing keeps the client blocked in its place. A served client is resumed: its
+// reply goes out and its pipelined commands run.
+//
+// Re-running the command keeps one definition of what each blocking command does (its
+// handler) and journals the served pop as any other write.
+//
+// Thread-safety: engine thread only.
+#pragma once
+
+#include <asio.hpp>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/shard.h"
+#include "server/client.h"
+
+namespace tierkv {
+
+class Server;
+
+// What a client gets when its wait times out: BLMOVE and BRPOPLPUSH answer a null bulk,
+// the others a null array (both `_` in RESP3).
+enum class TimeoutReply : uint8_t { kNullArray, kNull };
+
+struct BlockRequest {
+  int db = 0;
+  std::vector<std::string> keys;  // keys to wait on
+  ValueType type = ValueType::kList;
+  std::vector<std::string> command;  // the command line re-run when a key is ready
+  int64_t timeout_ms = 0;            // relative; 0 = forever
+  TimeoutReply timeout_reply = TimeoutReply::kNullArray;
+};
+
+class BlockingRegistry : public KeyspaceObserver {
+ public:
+  explicit BlockingRegistry(Server& server) : server_(server) {}
+  ~BlockingRegistry() override;
+
+  // Blocks `client` until a key is ready or the timeout passes. Called by a command
+  // handler; while that client's own re-run is in progress, it only notes that the
+  // client stays blocked (keeping its place and deadline).
+  void Block(Client& client, BlockRequest request);
+  bool IsBlocked(uint64_t client_id) const { return blocked_.count(client_id) != 0; }
+  // Forgets a client (disconnected); no reply.
+  void Forget(uint64_t client_id);
+  // CLIENT UNBLOCK: ends the wait with the timeout reply, or with an UNBLOCKED error
+  // when `with_error`. False when the client is not blocked.
+  bool Unblock(uint64_t client_id, bool with_error);
+
+  bool has_ready_keys() const { return !ready_.empty(); }
+  // Serves clients blocked on the keys that became ready, until no key is ready.
+  void ServeReady();
+
+  size_t blocked_clients() const { return blocked_.size(); }
+  size_t blocking_keys() const { return waiters_.size(); }
+
+  // KeyspaceObserver
+  void OnKeyModified(int db, std::string_view key) override;
+  void OnDbChanged(int) override {}  // a flush empties keys: nothing becomes servable
+  void OnDbsSwapped(int a, int b) override;
+
+ private:
+  struct Waiter {
+    uint64_t client_id;
+    BlockRequest request;
+    std::unique_ptr<asio::steady_timer> timer;
+  };
+  static std::string Slot(int db, std::string_view key);
+  void MarkReady(const std::string& slot);
+  // Ends a wait: the client leaves every key's queue and is resumed (after the caller's
+  // reply, if any, has been written to its output).
+  void Release(uint64_t client_id);
+  void OnTimeout(uint64_t client_id);
+  // Re-runs the client's command; true if it was served (no longer blocked).
+  bool Retry(uint64_t client_id);
+
+  Server& server_;
+  std::unordered_map<uint64_t, Waiter> blocked_;                       // by client id
+  std::unordered_map<std::string, std::deque<uint64_t>> waiters_;     // "db:key" -> clients, in order
+  std::vector<std::string> ready_;                                     // slots, in order made ready
+  uint64_t retrying_ = 0;       // the client whose command is being re-run
+  bool still_blocked_ = false;  // its re-run called Block() again
+  bool serving_ = false;
+};
+
+// Parses a blocking timeout in seconds (BLPOP ... 1.5; 0 = forever) into milliseconds,
+// with Redis's errors ("ERR timeout is not a float or out of range", "ERR timeout is
+// negative"). `milliseconds` for XREAD's BLOCK, which is an integer count of ms.
+Result<int64_t> ParseBlockTimeout(std::string_view text, bool milliseconds = false);
+
+}  // namespace tierkv
