@@ -7,7 +7,7 @@ FUZZ_DIR ?= build-fuzz
 CMAKE_FLAGS ?=
 RUN_ARGS ?=
 
-.PHONY: all deps build debug run test test-asan fuzz bench bench-durability clean
+.PHONY: all deps build debug run test test-asan fuzz bench bench-durability bench-collections clean
 
 all: build
 
@@ -54,12 +54,23 @@ bench: deps build
 # bytes and memory, restart time. Small sizes by default (a few minutes);
 # FULL=1 for the sizes in docs/BENCHMARKS.md (1M keys, ~1 GiB; about 20 min).
 FULL ?= 0
-DURABILITY_SIZE = $(if $(filter 1,$(FULL)),,--quick)
+BENCH_SIZE = $(if $(filter 1,$(FULL)),,--quick)
 bench-durability: deps build
-	bench/durability-always.sh $(DURABILITY_SIZE)
-	bench/checkpoint-cost.py $(DURABILITY_SIZE)
-	bench/checkpoint-memory.py $(DURABILITY_SIZE)
-	bench/restart-time.py $(DURABILITY_SIZE)
+	bench/durability-always.sh $(BENCH_SIZE)
+	bench/checkpoint-cost.py $(BENCH_SIZE)
+	bench/checkpoint-memory.py $(BENCH_SIZE)
+	bench/restart-time.py $(BENCH_SIZE)
+
+# Collection benchmarks (issue 4) against redis-server: redis-benchmark's
+# collection tests at -P 1 and -P 16 (tierkv/redis throughput, target >= 1.0
+# each), then used_memory per element for five collection shapes (target
+# <= 0.8x Redis each). Small sizes by default (a few minutes); FULL=1 for the
+# sizes in docs/BENCHMARKS.md section 5.
+COLLECTION_TESTS = lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,lrange_600
+bench-collections: deps build
+	SUMMARY_ARGS="--target-tput 1.0" bench/compare-redis.sh $(BENCH_SIZE) \
+		--tests $(COLLECTION_TESTS) --pipelines 1,16 --clients 50 --run-timeout 900
+	bench/collection-memory.py $(BENCH_SIZE)
 
 clean:
 	rm -rf $(BUILD_DIR) $(DEBUG_DIR) $(ASAN_DIR) $(FUZZ_DIR)

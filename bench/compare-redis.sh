@@ -8,6 +8,10 @@
 # line (rps, p50, p99) and the server's utime+stime delta from /proc/PID/stat.
 # The summary shows medians over rounds and tierkv/redis ratios.
 #
+# Collection tests (lpush, spop, lrange_100, ...; see lib/collection_prep.py)
+# get their key reset (and filled, for the pop tests) before every run, and a
+# test that a server does not implement is reported as unsupported and skipped.
+#
 # Usage: bench/compare-redis.sh [--quick] [options]   (see --help)
 set -euo pipefail
 
@@ -29,7 +33,8 @@ Usage: $0 [--quick] [options]
   --data-size N           redis-benchmark -d, value bytes (DATA_SIZE, default 3)
   --out DIR               keep raw results + summary.md in DIR (OUT_DIR)
   --run-timeout S         cap per redis-benchmark run (RUN_TIMEOUT, default 300)
-  --no-prefill            skip writing the whole keyspace before round 1 (PREFILL=0)
+  --no-prefill            skip writing the whole keyspace before round 1 (PREFILL=0;
+                          only done when TESTS has set, get, incr or mset)
 
 Environment: TIERKV_BIN (default <repo>/build/bin/tierkv-server), REDIS_BIN,
 REDIS_BENCHMARK, REDIS_CLI, TIERKV_ARGS / REDIS_ARGS (extra server args),
@@ -102,6 +107,10 @@ RUNS=$RES/runs.tsv
 printf 'server\tround\ttest\tpipeline\trequests\tcpu_ticks\twall_s\tcsv\tclient_ticks\tother_ticks\tsteal_ticks\n' >"$RUNS"
 
 warn_if_busy
+PREP=$BENCH_DIR/lib/collection_prep.py
+read -r -a PREP_TESTS < <("$PY" "$PREP" tests)
+# is_prep_test TEST: whether lib/collection_prep.py probes and prepares TEST.
+is_prep_test() { [[ " ${PREP_TESTS[*]} " == *" ${1,,} "* ]]; }
 declare -A PORT PID BIN
 BIN[tierkv]=$TIERKV_BIN
 BIN[redis]=$REDIS_BIN
@@ -118,6 +127,41 @@ if [[ $PIN == 1 ]]; then
 else
   log "pinning: off"
 fi
+
+# A test either server cannot run (a command it does not implement yet) is
+# skipped and listed as unsupported in the summary: redis-benchmark would stop
+# at the first error reply and end the whole comparison.
+UNSUPPORTED=$RES/unsupported.tsv
+: >"$UNSUPPORTED"
+supported=()
+for t in "${TEST_LIST[@]}"; do
+  why=""
+  is_prep_test "$t" || { supported+=("$t"); continue; }
+  for s in tierkv redis; do
+    rc=0
+    out=$("$PY" "$PREP" probe "${PORT[$s]}" "$t" </dev/null) || rc=$?
+    case $rc in
+      0) ;;
+      3) why="$s: $out"; break ;;
+      *) die "probing $s for $t failed (status $rc)" ;;
+    esac
+  done
+  if [[ -n $why ]]; then
+    log "unsupported, skipped: $t ($why)"
+    printf '%s\t%s\n' "$t" "$why" >>"$UNSUPPORTED"
+  else
+    supported+=("$t")
+  fi
+done
+TEST_LIST=("${supported[@]}")
+
+# The prefill writes the string tests' keys (key:*, counter:*); collection
+# tests have their own per-run state (prepare_run).
+string_tests=0
+for t in "${TEST_LIST[@]}"; do
+  case ${t,,} in set|get|incr|mset) string_tests=1 ;; esac
+done
+((string_tests)) || PREFILL=0
 if [[ $PREFILL == 1 ]]; then
   for s in tierkv redis; do
     log "prefilling $s: key:* and counter:* for all $KEYSPACE keyspace entries"
@@ -125,8 +169,23 @@ if [[ $PREFILL == 1 ]]; then
       "$KEYSPACE" "$DATA_SIZE" </dev/null || die "prefill of $s failed"
   done
 fi
-log "rounds=$ROUNDS tests=$TESTS pipelines=$PIPELINES clients=$CLIENTS" \
+log "rounds=$ROUNDS tests=$(IFS=,; echo "${TEST_LIST[*]}") pipelines=$PIPELINES clients=$CLIENTS" \
     "n(P1)=$REQUESTS n(P>1)=$REQUESTS_PIPELINED keyspace=$KEYSPACE data=$DATA_SIZE B"
+
+# requests_for PIPELINE: the request count of a run at that depth.
+requests_for() {
+  if [[ $1 -gt 1 ]]; then echo "$REQUESTS_PIPELINED"; else echo "$REQUESTS"; fi
+}
+
+# prepare_run SERVER TEST PIPELINE: put a collection test's key in its
+# starting state (lib/collection_prep.py); nothing for the other tests.
+prepare_run() {
+  local s=$1 t=$2 p=$3
+  is_prep_test "$t" || return 0
+  run_bg_wait "${CLIENT_PIN[@]}" "$PY" "$PREP" prepare "${PORT[$s]}" "$t" \
+    "$(requests_for "$p")" "$p" "$CLIENTS" "$DATA_SIZE" </dev/null \
+    || die "preparing $s for $t -P $p failed"
+}
 
 # run_one SERVER ROUND TEST PIPELINE
 # Besides the server's own CPU it records the client's (redis-benchmark, via
@@ -138,7 +197,7 @@ run_one() {
   local s=$1 r=$2 t=$3 p=$4 n csv w0 w1 rc=0 o
   local -A t0 t1
   local c0 c1 sys0 sys1 steal0 steal1
-  n=$REQUESTS; [[ $p -gt 1 ]] && n=$REQUESTS_PIPELINED
+  n=$(requests_for "$p")
   csv=$RES/$s.r$r.$t.P$p.csv
   assert_alive "$s" "${PID[$s]}"
   for o in tierkv redis; do t0[$o]=$(proc_ticks "${PID[$o]}"); done
@@ -160,7 +219,7 @@ run_one() {
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$s" "$r" "$t" "$p" "$n" \
     "$own" "$(awk -v a="$w0" -v b="$w1" 'BEGIN{printf "%.3f", b-a}')" \
     "$(basename "$csv")" "$client" "$other" $((steal1 - steal0)) >>"$RUNS"
-  log "  round $r $t -P $p $s: $(sed -n 2p "$csv") other=$other steal=$((steal1 - steal0)) ticks"
+  log "  round $r $t -P $p $s: $(tail -n 1 "$csv") other=$other steal=$((steal1 - steal0)) ticks"
 }
 
 start=$(date +%s)
@@ -170,13 +229,13 @@ for ((r = 1; r <= ROUNDS; r++)); do
   log "round $r/$ROUNDS (order: ${order[*]})"
   for t in "${TEST_LIST[@]}"; do
     for p in "${PIPE_LIST[@]}"; do
-      for s in "${order[@]}"; do run_one "$s" "$r" "$t" "$p"; done
+      for s in "${order[@]}"; do prepare_run "$s" "$t" "$p"; run_one "$s" "$r" "$t" "$p"; done
     done
   done
 done
 log "benchmark runs took $(( $(date +%s) - start )) s"
 
-summary_args=("$RUNS" --clk-tck "$CLK_TCK" --clients "$CLIENTS"
+summary_args=("$RUNS" --clk-tck "$CLK_TCK" --clients "$CLIENTS" --unsupported "$UNSUPPORTED"
               --tierkv-bin "$TIERKV_BIN" --redis-bin "$REDIS_BIN"
               --note "rounds=$ROUNDS keyspace=$KEYSPACE prefill=$PREFILL data=${DATA_SIZE}B pin=$PIN; load average at start $load_start, at end $(cut -d' ' -f1-3 /proc/loadavg)")
 [[ -n $OUT_DIR ]] && summary_args+=(--markdown "$RES/summary.md" --label "${LABEL:-tierkv}")

@@ -1,6 +1,7 @@
 #include "engine/number.h"
 
 #include <cctype>
+#include <charconv>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -92,18 +93,79 @@ std::string FormatLongDouble(long double value) {
   return text;
 }
 
-std::string FormatDouble(double value) {
-  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
-  if (std::isnan(value)) return "nan";
-  // Integers that a double represents exactly print without a fraction.
-  constexpr double kExactIntegerLimit = 4503599627370496.0;  // 2^52
-  if (value == 0) return std::signbit(value) ? "-0" : "0";
-  if (std::floor(value) == value && std::fabs(value) < kExactIntegerLimit) {
-    return FormatInt64(static_cast<int64_t>(value));
+std::string FormatDoubleShortest(double value) {
+  std::string out;
+  if (std::signbit(value)) out.push_back('-');
+  if (std::isnan(value)) return out + "nan";
+  if (std::isinf(value)) return out + "inf";
+  if (value == 0) return out + "0";
+  // Shortest round-trip digits from the library, as "d.ddde+XX".
+  char scientific[40];
+  const auto converted =
+      std::to_chars(scientific, scientific + sizeof(scientific), std::fabs(value), std::chars_format::scientific);
+  std::string digits;
+  const char* cursor = scientific;
+  for (; cursor < converted.ptr && *cursor != 'e'; ++cursor) {
+    if (*cursor != '.') digits.push_back(*cursor);
   }
-  char buffer[64];
-  int n = std::snprintf(buffer, sizeof(buffer), "%.17g", value);
-  return std::string(buffer, static_cast<size_t>(n));
+  int exponent = 0;  // decimal exponent of the first digit
+  std::from_chars(cursor + 1 + (cursor[1] == '+' ? 1 : 0), converted.ptr, exponent);
+  const int count = static_cast<int>(digits.size());
+  const int last_digit_exponent = exponent - (count - 1);
+  const int magnitude = std::abs(exponent);
+  // fpconv's layout rules: plain integer, plain decimal, or exponent form.
+  if (last_digit_exponent >= 0 && magnitude < count + 7) {
+    out += digits;
+    out.append(static_cast<size_t>(last_digit_exponent), '0');
+    return out;
+  }
+  if (last_digit_exponent < 0 && (last_digit_exponent > -7 || magnitude < 4)) {
+    const int integer_digits = count + last_digit_exponent;
+    if (integer_digits <= 0) {
+      out += "0.";
+      out.append(static_cast<size_t>(-integer_digits), '0');
+      out += digits;
+    } else {
+      out.append(digits, 0, static_cast<size_t>(integer_digits));
+      out.push_back('.');
+      out.append(digits, static_cast<size_t>(integer_digits));
+    }
+    return out;
+  }
+  out.push_back(digits[0]);
+  if (count > 1) {
+    out.push_back('.');
+    out.append(digits, 1);
+  }
+  out.push_back('e');
+  out.push_back(exponent < 0 ? '-' : '+');
+  int rest = magnitude;
+  const int hundreds = rest / 100;
+  if (hundreds > 0) {
+    out.push_back(static_cast<char>('0' + hundreds));
+    rest -= hundreds * 100;
+  }
+  if (rest > 9) {
+    out.push_back(static_cast<char>('0' + rest / 10));
+  } else if (hundreds > 0) {
+    out.push_back('0');
+  }
+  out.push_back(static_cast<char>('0' + rest % 10));
+  return out;
+}
+
+std::string FormatDouble(double value) {
+  if (std::isnan(value)) return "nan";
+  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+  if (value == 0) return std::signbit(value) ? "-0" : "0";
+  // Integers print as integers while a long long holds them with room to spare
+  // (Redis's double2ll bound, LLONG_MAX / 2).
+  constexpr double kIntegerLimit = static_cast<double>(INT64_MAX / 2);
+  if (value >= -kIntegerLimit && value <= kIntegerLimit) {
+    const auto integer = static_cast<int64_t>(value);
+    if (static_cast<double>(integer) == value) return FormatInt64(integer);
+  }
+  return FormatDoubleShortest(value);
 }
 
 }  // namespace tierkv

@@ -23,8 +23,15 @@ std::string FormatInt64(int64_t value);
 // Redis's "human friendly" long double (INCRBYFLOAT result): %.17Lf, trailing
 // zeros and a trailing '.' removed.
 std::string FormatLongDouble(long double value);
-// Redis 7.0's d2string for doubles in replies: "inf"/"-inf", integers without a
-// fraction, otherwise %.17g.
+// Redis 7.2's d2string, which every double reply uses (addReplyDouble, so sorted-set
+// scores): "nan", "inf"/"-inf", "0"/"-0", integers of magnitude up to 2^62 as integers,
+// otherwise FormatDoubleShortest. (Redis 7.0 printed %.17g: 0.1 was
+// "0.10000000000000001", now "0.1"; both read back as the same double.)
 std::string FormatDouble(double value);
+// Redis 7.2's fpconv_dtoa: the shortest digits that read back as `value`, laid out as
+// plain digits ("100", "0.00001", "123.5") or in exponent form ("1e+20", "1.5e-7") by
+// fpconv's rules. DEBUG DIGEST uses it for sorted-set scores. (Redis's Grisu2 can, for
+// rare values, print a digit more than the shortest form printed here.)
+std::string FormatDoubleShortest(double value);
 
 }  // namespace tierkv

@@ -67,25 +67,16 @@ void BlockingRegistry::Release(uint64_t client_id) {
 }
 
 void BlockingRegistry::OnTimeout(uint64_t client_id) {
-  auto it = blocked_.find(client_id);
-  if (it == blocked_.end()) return;
-  if (Connection* connection = server_.FindConnection(client_id)) {
-    ReplyWriter& reply = connection->client().reply;
-    it->second.request.timeout_reply == TimeoutReply::kNull ? reply.Null() : reply.NullArray();
-  }
+  if (blocked_.count(client_id) == 0) return;
+  if (Connection* connection = server_.FindConnection(client_id)) connection->client().reply.NullArray();
   Release(client_id);
 }
 
 bool BlockingRegistry::Unblock(uint64_t client_id, bool with_error) {
-  auto it = blocked_.find(client_id);
-  if (it == blocked_.end()) return false;
+  if (blocked_.count(client_id) == 0) return false;
   if (Connection* connection = server_.FindConnection(client_id)) {
     ReplyWriter& reply = connection->client().reply;
-    if (with_error) {
-      reply.Error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
-    } else {
-      it->second.request.timeout_reply == TimeoutReply::kNull ? reply.Null() : reply.NullArray();
-    }
+    with_error ? reply.Error("UNBLOCKED client unblocked via CLIENT UNBLOCK") : reply.NullArray();
   }
   Release(client_id);
   return true;
@@ -162,7 +153,6 @@ void BlockingRegistry::ServeReady() {
 }
 
 Result<int64_t> ParseBlockTimeout(std::string_view text, bool milliseconds) {
-  const Status out_of_range = Status::Error("ERR timeout is out of range");
   int64_t timeout_ms = 0;
   if (milliseconds) {
     int64_t value;
@@ -179,12 +169,14 @@ Result<int64_t> ParseBlockTimeout(std::string_view text, bool milliseconds) {
     if (std::isnan(seconds) || end != copy.c_str() + copy.size() || errno == ERANGE) {
       return Status::Error("ERR timeout is not a float or out of range");
     }
-    const long double ms = seconds * 1000.0L;
-    if (ms > static_cast<long double>(LLONG_MAX)) return out_of_range;
-    timeout_ms = static_cast<int64_t>(std::ceil(ms));
+    const long double ms = std::ceil(seconds * 1000.0L);
+    // Redis 7.0 casts without a range check, which turns a huge timeout negative.
+    timeout_ms = ms >= static_cast<long double>(LLONG_MAX) || ms < static_cast<long double>(LLONG_MIN)
+                     ? -1
+                     : static_cast<int64_t>(ms);
   }
   if (timeout_ms < 0) return Status::Error("ERR timeout is negative");
-  if (timeout_ms > INT64_MAX - Shard::WallClockMs()) return out_of_range;
+  if (timeout_ms > INT64_MAX - Shard::WallClockMs()) return Status::Error("ERR timeout is out of range");
   return timeout_ms;
 }
 

@@ -34,17 +34,12 @@ namespace tierkv {
 
 class Server;
 
-// What a client gets when its wait times out: BLMOVE and BRPOPLPUSH answer a null bulk,
-// the others a null array (both `_` in RESP3).
-enum class TimeoutReply : uint8_t { kNullArray, kNull };
-
 struct BlockRequest {
   int db = 0;
   std::vector<std::string> keys;  // keys to wait on
   ValueType type = ValueType::kList;
   std::vector<std::string> command;  // the command line re-run when a key is ready
-  int64_t timeout_ms = 0;            // relative; 0 = forever
-  TimeoutReply timeout_reply = TimeoutReply::kNullArray;
+  int64_t timeout_ms = 0;            // relative; 0 = forever: a timeout answers a null array
 };
 
 class BlockingRegistry : public KeyspaceObserver {
@@ -59,7 +54,7 @@ class BlockingRegistry : public KeyspaceObserver {
   bool IsBlocked(uint64_t client_id) const { return blocked_.count(client_id) != 0; }
   // Forgets a client (disconnected); no reply.
   void Forget(uint64_t client_id);
-  // CLIENT UNBLOCK: ends the wait with the timeout reply, or with an UNBLOCKED error
+  // CLIENT UNBLOCK: ends the wait with the timeout reply (a null array), or with an UNBLOCKED error
   // when `with_error`. False when the client is not blocked.
   bool Unblock(uint64_t client_id, bool with_error);
 

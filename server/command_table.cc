@@ -60,6 +60,7 @@ Result<std::unique_ptr<CommandTable>> CommandTable::Build() {
   RegisterHyperLogLogCommands(*table);
   RegisterGeoCommands(*table);
   RegisterSortCommands(*table);
+  RegisterBlockingCommands(*table);
   Status status = table->Validate();
   if (!status.ok()) return status;
   return table;

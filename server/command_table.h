@@ -56,6 +56,7 @@ void RegisterStreamCommands(CommandTable& table);
 void RegisterHyperLogLogCommands(CommandTable& table);
 void RegisterGeoCommands(CommandTable& table);
 void RegisterSortCommands(CommandTable& table);
+void RegisterBlockingCommands(CommandTable& table);
 
 // Lowercases ASCII into a new string (command names are ASCII).
 std::string AsciiLower(std::string_view text);

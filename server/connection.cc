@@ -92,8 +92,9 @@ void Connection::Resume() {
 void Connection::ReadMore() {
   if (closed_ || read_in_flight_ || read_paused_ || client_.close_after_reply) return;
   // A held or suspended client is read again by Resume(): with appendfsync always,
-  // what one read brought in shares one fsync.
-  if (client_.suspended || server_.RepliesHeld(client_)) {
+  // what one read brought in shares one fsync. A client blocked on keys is still read
+  // (its commands wait in the buffer), so that its disconnection is noticed.
+  if ((client_.suspended && !client_.blocked) || server_.RepliesHeld(client_)) {
     parked_self_ = shared_from_this();
     return;
   }

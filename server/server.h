@@ -54,6 +54,8 @@ class Server {
   // Executes one command for `client` (the dispatcher: lookup, arity, MULTI
   // queueing, maxmemory, the handler, statistics).
   void Execute(Client& client, std::span<const std::string_view> args);
+  // True while EXEC runs its queued commands: blocking commands must not block then.
+  bool running_transaction() const { return execute_depth_ > 1; }
 
   // Connection registry.
   void AddClient(Connection* connection);

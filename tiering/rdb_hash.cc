@@ -1,16 +1,96 @@
 // RDB encodings of the hash type. See rdb_collections.h.
+//
+// Written: a listpack hash as type 16 (its listpack blob, byte for byte), a hashtable as
+// type 4 (a count, then field and value strings). Read: types 4 and 16; the pre-7.0
+// zipmap (9) and ziplist (13) encodings are refused as unsupported. On load the
+// encoding follows Redis's rdbLoadObject: type 16 stays a listpack unless it has more
+// fields than hash-max-listpack-entries; type 4 becomes a listpack when its count and
+// every field and value are within the limits. Duplicate fields and an odd listpack are
+// corruption (a hash with two copies of a field would break every operation on it).
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "engine/types/hash/hash_value.h"
 #include "tiering/rdb_collections.h"
 
-#include <cstdlib>
-
 namespace tierkv {
+namespace {
 
-void WriteRdbHash(RdbWriter&, const ValueObject&) {
-  std::abort();  // no hash values exist until the type lands
+Status Corrupt(std::string what) { return Status::Corruption("rdb: hash " + std::move(what)); }
+
+Result<std::unique_ptr<ValueObject>> ReadHashListpack(RdbReader& reader, const EncodingLimits& limits) {
+  Result<std::string> blob = reader.ReadString();
+  if (!blob.ok()) return blob.status();
+  Result<Listpack> listpack = Listpack::FromBytes(*blob);
+  if (!listpack.ok()) return listpack.status();
+  if (listpack->size() % 2 != 0) return Corrupt("listpack with an odd number of elements");
+  auto hash = std::make_unique<ListpackHash>(std::move(*listpack));
+  // Duplicate fields: sort copies of the fields and compare neighbours.
+  std::vector<std::string> fields;
+  fields.reserve(hash->Length());
+  hash->ForEach([&](std::string_view field, std::string_view) { fields.emplace_back(field); });
+  std::sort(fields.begin(), fields.end());
+  if (std::adjacent_find(fields.begin(), fields.end()) != fields.end()) return Corrupt("listpack with duplicate fields");
+  if (hash->Length() > limits.hash_max_listpack_entries) return std::unique_ptr<ValueObject>(ConvertToTable(*hash));
+  return std::unique_ptr<ValueObject>(std::move(hash));
 }
 
-Result<std::unique_ptr<ValueObject>> ReadRdbHash(RdbReader&, uint8_t rdb_type, const EncodingLimits&) {
-  return Status::Corruption("rdb: hash values are not supported yet (type " + std::to_string(rdb_type) + ")");
+Result<std::unique_ptr<ValueObject>> ReadHashTable(RdbReader& reader, const EncodingLimits& limits) {
+  Result<uint64_t> count = reader.ReadLength();
+  if (!count.ok()) return count.status();
+  // Every pair takes at least two bytes, so a count beyond that is damage, not a reason
+  // to reserve memory.
+  if (*count > reader.remaining() / 2) return Corrupt("count " + std::to_string(*count) + " past the payload");
+  std::unique_ptr<HashValue> hash;
+  if (*count > limits.hash_max_listpack_entries) {
+    FieldTable table;
+    table.Reserve(*count);
+    hash = std::make_unique<TableHash>(std::move(table));
+  } else {
+    hash = std::make_unique<ListpackHash>();
+  }
+  for (uint64_t i = 0; i < *count; ++i) {
+    Result<std::string> field = reader.ReadString();
+    if (!field.ok()) return field.status();
+    Result<std::string> value = reader.ReadString();
+    if (!value.ok()) return value.status();
+    if (hash->encoding() == Encoding::kListpack &&
+        (field->size() > limits.hash_max_listpack_value || value->size() > limits.hash_max_listpack_value)) {
+      hash = ConvertToTable(*hash, *count);
+    }
+    if (!hash->Set(*field, *value)) return Corrupt("with duplicate field");
+  }
+  return std::unique_ptr<ValueObject>(std::move(hash));
+}
+
+}  // namespace
+
+void WriteRdbHash(RdbWriter& writer, const ValueObject& value) {
+  const auto& hash = static_cast<const HashValue&>(value);
+  if (hash.encoding() == Encoding::kListpack) {
+    writer.WriteByte(kRdbTypeHashListpack);
+    writer.WriteString(static_cast<const ListpackHash&>(hash).pairs().bytes());
+    return;
+  }
+  writer.WriteByte(kRdbTypeHash);
+  writer.WriteLength(hash.Length());
+  hash.ForEach([&](std::string_view field, std::string_view value) {
+    writer.WriteString(field);
+    writer.WriteString(value);
+  });
+}
+
+Result<std::unique_ptr<ValueObject>> ReadRdbHash(RdbReader& reader, uint8_t rdb_type, const EncodingLimits& limits) {
+  switch (rdb_type) {
+    case kRdbTypeHash: return ReadHashTable(reader, limits);
+    case kRdbTypeHashListpack: return ReadHashListpack(reader, limits);
+    case kRdbTypeHashZipmap:
+    case kRdbTypeHashZiplist:
+      return Status::Corruption("rdb: hash encoding " + std::to_string(rdb_type) +
+                                " (zipmap/ziplist, before Redis 7.0) is not supported");
+    default: return Status::Corruption("rdb: not a hash type: " + std::to_string(rdb_type));
+  }
 }
 
 }  // namespace tierkv

@@ -70,6 +70,8 @@ Result<std::unique_ptr<ValueObject>> ReadCollection(RdbReader& reader, ValueType
 
 }  // namespace
 
+bool IsDecodableRdbType(uint8_t type) { return type == kRdbTypeString || CollectionTypeOf(type).has_value(); }
+
 Result<RdbObject> ReadRdbObject(RdbReader& reader, const EncodingLimits& limits) {
   Result<uint8_t> type = reader.ReadByte();
   if (!type.ok()) return type.status();

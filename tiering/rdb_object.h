@@ -55,6 +55,9 @@ void WriteRdbStringObject(RdbWriter& writer, std::string_view value);
 // pre-7.0 ziplist and zipmap encodings), or an opcode, is Status::Corruption naming it.
 Result<RdbObject> ReadRdbObject(RdbReader& reader, const EncodingLimits& limits = {});
 
+// True for the type ids ReadRdbObject decodes (strings and every collection encoding of
+// Redis 7.0 and 7.2); false for modules, pre-7.0 ziplist/zipmap encodings and opcodes.
+bool IsDecodableRdbType(uint8_t type);
 // Moves past the value of an object whose type byte `type` has already been read,
 // following the RDB layout of every type Redis up to 7.2 writes, without decoding it:
 // lengths and string framing are checked, the contents of listpacks, ziplists, intsets

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <utility>
 
 #include "tiering/entry_codec.h"
@@ -36,6 +37,10 @@ class Replayer {
 
   Status Apply(const EffectRecord& record) {
     int db = static_cast<int>(record.db);
+    // Keys this record has already changed: a record may hold several effects for one
+    // key (a MULTI, an XREADGROUP), and the first one stamps the key with the record's
+    // LSN, which must not make the rest look already applied.
+    std::set<std::pair<int, std::string>> applied_here;
     for (const Effect& effect : record.effects) {
       if (IsCommand(effect, "SELECT") && effect.size() == 2) {
         db = std::stoi(effect[1]);
@@ -52,13 +57,14 @@ class Replayer {
       }
       if (effect.size() < 2) return Status::Corruption("an effect without a key");
       const std::string& key = effect[1];
-      if (CurrentLsn(db, key) >= record.lsn) {
+      if (applied_here.count({db, key}) == 0 && CurrentLsn(db, key) >= record.lsn) {
         ++report_.effects_skipped;
         continue;
       }
       Status applied = options_.apply(db, effect);
       if (!applied.ok()) return applied;
       tombstones_.erase({db, key});
+      applied_here.emplace(db, key);
       shard_.CommitReplayed(record.lsn);
       ++report_.effects_applied;
     }

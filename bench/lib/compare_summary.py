@@ -6,6 +6,10 @@ csv) plus the redis-benchmark --csv files it names, in the same directory.
 redis-benchmark 7.x --csv prints a header line and one row per test:
   "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms",
   "p95_latency_ms","p99_latency_ms","max_latency_ms"
+Some tests run a setup step first, with its own row before the test's (e.g.
+"LPUSH (needed to benchmark LRANGE)" for lrange_100): the last row is the
+test's; the server CPU of such a run includes the setup step's.
+Optionally --unsupported: a TSV (test, reason) of tests that were not run.
 Output: one table row per (test, pipeline) with the median over rounds of
 ops/s, p50, p99 and server CPU microseconds per request, for both servers,
 and the tierkv/redis ratios checked against the targets in docs/BENCHMARKS.md.
@@ -33,10 +37,11 @@ def read_bench_csv(path):
     start = next((i for i, r in enumerate(rows) if r[:2] == ["test", "rps"]), None)
     if start is None or start + 1 >= len(rows):
         raise SystemExit(f"unexpected redis-benchmark output in {path}: {rows[:3]}")
-    hdr, row = rows[start], rows[start + 1]
+    hdr, row = rows[start], rows[-1]
     rec = dict(zip(hdr, row))
     return {
         "name": rec["test"],
+        "setup_rows": len(rows) - start - 2,
         "rps": float(rec["rps"]),
         "p50": float(rec["p50_latency_ms"]),
         "p99": float(rec["p99_latency_ms"]),
@@ -64,7 +69,12 @@ def main():
     ap.add_argument("--target-tput", type=float, default=TARGET_TPUT)
     ap.add_argument("--target-cpu", type=float, default=TARGET_CPU)
     ap.add_argument("--target-p99", type=float, default=TARGET_P99)
+    ap.add_argument("--unsupported", help="TSV of tests not run: test, reason")
     a = ap.parse_args()
+    unsupported = []
+    if a.unsupported and os.path.exists(a.unsupported):
+        with open(a.unsupported) as f:
+            unsupported = [ln.rstrip("\n").split("\t", 1) for ln in f if ln.strip()]
 
     base = os.path.dirname(os.path.abspath(a.runs))
     data = {}  # (test, pipeline) -> server -> list of per-round dicts
@@ -101,10 +111,12 @@ def main():
         for s in SERVERS:  # round-to-round spread of throughput, % of median
             rps = [x["rps"] for x in d[s]]
             m[s]["spread"] = (max(rps) - min(rps)) / m[s]["rps"] * 100 if m[s]["rps"] else 0.0
+        # '*': the run included a setup step, counted in its CPU figure.
+        setup = any(x["setup_rows"] for sv in SERVERS for x in d[sv])
         rows.append({
             "other": max(x["other_pct"] for sv in SERVERS for x in d[sv]),
             "client": max(x["client_pct"] for sv in SERVERS for x in d[sv]),
-            "test": d["redis"][0]["name"], "P": p, "rounds": len(d["redis"]),
+            "test": d["redis"][0]["name"] + ("*" if setup else ""), "P": p, "rounds": len(d["redis"]),
             "n": d["redis"][0]["n"], "m": m,
             "tput": ratio(m["tierkv"]["rps"], m["redis"]["rps"]),
             "cpu": ratio(m["tierkv"]["cpu_us"], m["redis"]["cpu_us"]),
@@ -119,17 +131,18 @@ def main():
     print(f"medians over rounds; -c {a.clients}; CPU = server utime+stime per request "
           f"(CLK_TCK={a.clk_tck}); ratios are tierkv/redis, '!' = misses target "
           f"(tput >= {a.target_tput:g}, cpu <= {a.target_cpu:g}, p99 <= {a.target_p99:g})")
-    hdr = (f"{'test':<15}{'P':>3}{'n':>9} | {'tierkv ops/s':>12}{'spr%':>5}{'p50':>7}{'p99':>7}"
-           f"{'cpu us':>8}{'busy%':>6} | {'redis ops/s':>12}{'spr%':>5}{'p50':>7}{'p99':>7}"
+    w = max([15] + [len(r["test"]) + 1 for r in rows])
+    hdr = (f"{'test':<{w}}{'P':>3}{'n':>9} | {'tierkv ops/s':>12}{'spr%':>5}{'p50':>8}{'p99':>8}"
+           f"{'cpu us':>8}{'busy%':>6} | {'redis ops/s':>12}{'spr%':>5}{'p50':>8}{'p99':>8}"
            f"{'cpu us':>8}{'busy%':>6} | {'tput':>6}{'cpu':>6}{'p99':>6}{'cli%':>5}{'other%':>7}")
     print(hdr)
     print("-" * len(hdr))
     for r in rows:
         tk, rd = r["m"]["tierkv"], r["m"]["redis"]
-        print(f"{r['test']:<15}{r['P']:>3}{r['n']:>9} | {tk['rps']:>12,.0f}{tk['spread']:>5.0f}"
-              f"{tk['p50']:>7.3f}{tk['p99']:>7.3f}{tk['cpu_us']:>8.2f}{tk['busy']:>6.0f} | "
-              f"{rd['rps']:>12,.0f}{rd['spread']:>5.0f}{rd['p50']:>7.3f}"
-              f"{rd['p99']:>7.3f}{rd['cpu_us']:>8.2f}{rd['busy']:>6.0f} | "
+        print(f"{r['test']:<{w}}{r['P']:>3}{r['n']:>9} | {tk['rps']:>12,.0f}{tk['spread']:>5.0f}"
+              f"{tk['p50']:>8.3f}{tk['p99']:>8.3f}{tk['cpu_us']:>8.2f}{tk['busy']:>6.0f} | "
+              f"{rd['rps']:>12,.0f}{rd['spread']:>5.0f}{rd['p50']:>8.3f}"
+              f"{rd['p99']:>8.3f}{rd['cpu_us']:>8.2f}{rd['busy']:>6.0f} | "
               f"{fmt_ratio(r['tput'], r['tput'] >= a.target_tput)}"
               f"{fmt_ratio(r['cpu'], r['cpu'] <= a.target_cpu)}"
               f"{fmt_ratio(r['p99'], r['p99'] <= a.target_p99)}{r['client']:>4.0f}"
@@ -141,6 +154,12 @@ def main():
           "limits ops/s, so the\n  throughput ratio says little; compare CPU/request;\n"
           "other% = worst run's CPU use by anything but the two servers and redis-benchmark, "
           "incl. steal,\n  in % of one CPU: above ~10% the row is suspect")
+    if any(r["test"].endswith("*") for r in rows):
+        print("* redis-benchmark ran a setup step first (e.g. LPUSH for LRANGE): ops/s and "
+              "latency are the test's own,\n  cpu us is the whole run's server CPU (setup "
+              "included) per request of the test")
+    for test, why in unsupported:
+        print(f"unsupported, not run: {test} ({why})")
 
     if a.markdown:
         with open(a.markdown, "w") as f:
@@ -155,6 +174,9 @@ def main():
                         f"{rd['rps']:,.0f} | {rd['p50']:.3f} / {rd['p99']:.3f} | "
                         f"{rd['cpu_us']:.2f} | {r['tput']:.2f} | {r['cpu']:.2f} | "
                         f"{r['p99']:.2f} | {r['client']:.0f} | {r['other']:.0f} |\n")
+            for test, why in unsupported:
+                f.write(f"| {a.label} | {test} | | unsupported: {why} "
+                        f"| | | | | | | | | | |\n")
     return 0
 
 

@@ -14,6 +14,11 @@
 // Positions are byte offsets of elements; an operation that inserts or erases returns
 // the position that follows and invalidates the others.
 //
+// The header count is kept exact while it is below 65535 (Redis leaves it at 65535 after
+// deletions until its next lpLength; FromBytes and Erase recount instead). An empty
+// listpack shares one static 7-byte blob: it allocates nothing and MemoryUsage() is 0,
+// which also makes moves noexcept and leaves the source empty and usable.
+//
 // Thread-safety: a plain value; not thread-safe.
 #pragma once
 
@@ -53,7 +58,8 @@ class Listpack {
   // Heap bytes held (the allocation, as the allocator sized it).
   size_t MemoryUsage() const;
 
-  // Navigation. First/Last return kEnd when empty; Next/Prev return kEnd past the ends.
+  // Navigation. First/Last return kEnd when empty; Next/Prev return kEnd past the ends
+  // (and for kEnd itself).
   Pos First() const;
   Pos Last() const;
   Pos Next(Pos pos) const;
@@ -75,7 +81,9 @@ class Listpack {
   // Edits. Append/Prepend add at the ends; Insert puts `value` before `pos` (kEnd:
   // append) and returns the new element's position; Replace overwrites the element at
   // `pos` and returns its position; Erase removes `count` elements from `pos` and
-  // returns the position that now follows them (kEnd at the end).
+  // returns the position that now follows them (kEnd at the end). `value` may point into
+  // this listpack (it is copied before the blob moves). Throws std::bad_alloc, and
+  // std::length_error past 4 GiB (callers convert encodings long before).
   void Append(std::string_view value);
   void AppendInteger(int64_t value);
   void Prepend(std::string_view value);

@@ -164,7 +164,7 @@ TEST(DumpPayloadTest, GoodFooterBadBodyIsBadDataFormat) {
   ExpectError(Frame("\x00\x02hi!"s), kBadFormat);               // trailing byte
   ExpectError(Frame("\x00\xc4"s), kBadFormat);                  // unknown string encoding
   ExpectError(Frame("\x00\xc3\x02\x05\x20\x00"s), kBadFormat);  // corrupt LZF
-  ExpectError(Frame("\x02\x01\x01x"s), kBadFormat);             // a set: not supported yet
+  ExpectError(Frame("\x02\x02\x01x"s), kBadFormat);             // a set whose second member is missing
   ExpectError(Frame("\x08\x00"s), kBadFormat);                  // not a type id
   ExpectError(Frame("\xff"s), kBadFormat);                      // an opcode
   // Every truncation of a valid body, re-framed with a good CRC.

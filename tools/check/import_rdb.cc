@@ -26,9 +26,8 @@ constexpr size_t kBatchKeys = 1024;
 constexpr size_t kBatchBytes = 4u << 20;
 constexpr uint32_t kDefaultDatabases = 16;
 
-// The value types the tier can hold today: EntryFromTier decodes strings only. Grows with
-// tiering/entry_codec.cc.
-bool TierHoldsType(uint8_t type) { return type == kRdbTypeString; }
+// The value types the tier can hold: the encodings EntryFromTier decodes.
+bool TierHoldsType(uint8_t type) { return IsDecodableRdbType(type); }
 
 bool Expired(const RdbFileEntry& entry, int64_t now_ms) {
   return entry.expire_at_ms != kNoExpire && entry.expire_at_ms <= now_ms;
