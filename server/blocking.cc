@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "engine/number.h"
+#include "server/command_context.h"
 #include "server/connection.h"
 #include "server/server.h"
 
@@ -150,6 +151,21 @@ void BlockingRegistry::ServeReady() {
     }
   }
   serving_ = false;
+}
+
+void BlockOrAnswerNothing(CommandContext& ctx, std::vector<std::string> keys, ValueType type, int64_t timeout_ms,
+                          BlockingNothing nothing, std::vector<std::string> command) {
+  if (ctx.server.running_transaction()) {
+    return nothing == BlockingNothing::kNull ? ctx.reply().Null() : ctx.reply().NullArray();
+  }
+  BlockRequest request;
+  request.db = ctx.client.db;
+  request.keys = std::move(keys);
+  request.type = type;
+  if (command.empty()) command.assign(ctx.args.begin(), ctx.args.end());
+  request.command = std::move(command);
+  request.timeout_ms = timeout_ms;
+  ctx.server.blocking().Block(ctx.client, std::move(request));
 }
 
 Result<int64_t> ParseBlockTimeout(std::string_view text, bool milliseconds) {

@@ -94,6 +94,19 @@ class BlockingRegistry : public KeyspaceObserver {
   bool serving_ = false;
 };
 
+struct CommandContext;
+
+// What a blocking command answers when it may not block (inside MULTI/EXEC): BLMOVE and
+// BRPOPLPUSH a null bulk, the others a null array. (A timeout answers a null array for
+// all, as Redis does.)
+enum class BlockingNothing : uint8_t { kNullArray, kNull };
+
+// The end of every blocking command that found nothing to serve: blocks the client on
+// `keys` (re-running `command`, or the command as sent when empty), or answers `nothing`
+// inside a transaction.
+void BlockOrAnswerNothing(CommandContext& ctx, std::vector<std::string> keys, ValueType type, int64_t timeout_ms,
+                          BlockingNothing nothing, std::vector<std::string> command = {});
+
 // Parses a blocking timeout in seconds (BLPOP ... 1.5; 0 = forever) into milliseconds,
 // with Redis's errors ("ERR timeout is not a float or out of range", "ERR timeout is
 // negative"). `milliseconds` for XREAD's BLOCK, which is an integer count of ms.

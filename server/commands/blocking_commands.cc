@@ -20,25 +20,6 @@
 namespace tierkv {
 namespace {
 
-// What a command answers when it may not block (inside MULTI): BLMOVE and BRPOPLPUSH a
-// null bulk, the others a null array. (A timeout answers a null array for all, as Redis.)
-enum class NothingReply : uint8_t { kNullArray, kNull };
-
-// Blocks the client on `keys`, or answers `nothing` when it may not block.
-void BlockOrGiveUp(CommandContext& ctx, std::vector<std::string> keys, ValueType type, int64_t timeout_ms,
-                   NothingReply nothing) {
-  if (ctx.server.running_transaction()) {
-    return nothing == NothingReply::kNull ? ctx.reply().Null() : ctx.reply().NullArray();
-  }
-  BlockRequest request;
-  request.db = ctx.client.db;
-  request.keys = std::move(keys);
-  request.type = type;
-  request.command.assign(ctx.args.begin(), ctx.args.end());
-  request.timeout_ms = timeout_ms;
-  ctx.server.blocking().Block(ctx.client, std::move(request));
-}
-
 std::vector<std::string> KeysOf(std::span<const std::string_view> keys) { return {keys.begin(), keys.end()}; }
 
 Result<ListEnd> ListEndArg(std::string_view text) {
@@ -54,7 +35,7 @@ void BlockingListPop(CommandContext& ctx, ListEnd end) {
   const std::span<const std::string_view> keys = ctx.args.subspan(1, ctx.argc() - 2);
   auto popped = OpListMultiPop(ctx.shard, ctx.client.db, keys, end, 1);
   if (!popped.ok()) return ReplyError(ctx.reply(), popped.status());
-  if (!popped->has_value()) return BlockOrGiveUp(ctx, KeysOf(keys), ValueType::kList, *timeout, NothingReply::kNullArray);
+  if (!popped->has_value()) return BlockOrAnswerNothing(ctx, KeysOf(keys), ValueType::kList, *timeout, BlockingNothing::kNullArray);
   ctx.reply().Array(2);
   ctx.reply().Bulk((*popped)->key);
   ctx.reply().Bulk((*popped)->values.front());
@@ -69,7 +50,7 @@ void BlockingListMove(CommandContext& ctx, ListEnd from, ListEnd to, std::string
   auto moved = OpListMove(ctx.shard, ctx.client.db, ctx.arg(1), ctx.arg(2), from, to);
   if (!moved.ok()) return ReplyError(ctx.reply(), moved.status());
   if (!moved->has_value()) {
-    return BlockOrGiveUp(ctx, {std::string(ctx.arg(1))}, ValueType::kList, *timeout, NothingReply::kNull);
+    return BlockOrAnswerNothing(ctx, {std::string(ctx.arg(1))}, ValueType::kList, *timeout, BlockingNothing::kNull);
   }
   ctx.reply().Bulk(**moved);
 }
@@ -96,7 +77,7 @@ void CmdBLMPop(CommandContext& ctx) {
   const std::span<const std::string_view> keys = ctx.args.subspan(3, args->numkeys);
   auto popped = OpListMultiPop(ctx.shard, ctx.client.db, keys, end, args->count);
   if (!popped.ok()) return ReplyError(ctx.reply(), popped.status());
-  if (!popped->has_value()) return BlockOrGiveUp(ctx, KeysOf(keys), ValueType::kList, *timeout, NothingReply::kNullArray);
+  if (!popped->has_value()) return BlockOrAnswerNothing(ctx, KeysOf(keys), ValueType::kList, *timeout, BlockingNothing::kNullArray);
   ctx.reply().Array(2);
   ctx.reply().Bulk((*popped)->key);
   ctx.reply().Array((*popped)->values.size());
@@ -119,7 +100,7 @@ void BlockingZSetPop(CommandContext& ctx, bool from_max) {
     ctx.reply().Double(popped->front().score);
     return;
   }
-  BlockOrGiveUp(ctx, KeysOf(keys), ValueType::kZSet, *timeout, NothingReply::kNullArray);
+  BlockOrAnswerNothing(ctx, KeysOf(keys), ValueType::kZSet, *timeout, BlockingNothing::kNullArray);
 }
 
 void CmdBZPopMin(CommandContext& ctx) { BlockingZSetPop(ctx, false); }
@@ -146,7 +127,7 @@ void CmdBZMPop(CommandContext& ctx) {
     }
     return;
   }
-  BlockOrGiveUp(ctx, KeysOf(keys), ValueType::kZSet, *timeout, NothingReply::kNullArray);
+  BlockOrAnswerNothing(ctx, KeysOf(keys), ValueType::kZSet, *timeout, BlockingNothing::kNullArray);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/types/stream/stream_ops.h"
+#include "server/blocking.h"
 #include "server/command_args.h"
 #include "server/command_context.h"
 #include "server/command_table.h"
@@ -304,11 +305,15 @@ Result<ReadArgs> ParseReadArgs(const CommandContext& ctx, bool xreadgroup) {
   return args;
 }
 
-// Nothing to serve yet. With BLOCK the client is to wait for the keys (the lead's
-// blocking registry, server/blocking.h, wires that: it re-runs this command, whose "$"
-// IDs it must first resolve, when a key is written); until then it answers as a timeout
-// does. Without BLOCK, the null is the answer.
-void ReplyNothingToServe(CommandContext& ctx, const ReadArgs&) { ctx.reply().NullArray(); }
+// Nothing to serve yet: with BLOCK the client waits for the keys (server/blocking.h
+// re-runs `command` when one of them is written); without it, the null is the answer.
+void ReplyNothingToServe(CommandContext& ctx, const ReadArgs& args, std::vector<std::string> command = {}) {
+  if (args.block_ms < 0) return ctx.reply().NullArray();
+  std::vector<std::string> keys;
+  for (size_t i = 0; i < args.key_count; ++i) keys.emplace_back(ctx.arg(args.streams + i));
+  BlockOrAnswerNothing(ctx, std::move(keys), ValueType::kStream, args.block_ms, BlockingNothing::kNullArray,
+                       std::move(command));
+}
 
 void CmdXRead(CommandContext& ctx) {
   auto args = ParseReadArgs(ctx, /*xreadgroup=*/false);
@@ -336,7 +341,16 @@ void CmdXRead(CommandContext& ctx) {
   }
   auto served = OpXRead(ctx.shard, ctx.client.db, keys, args->count);
   if (!served.ok()) return ReplyError(ctx.reply(), served.status());
-  if (served->empty()) return ReplyNothingToServe(ctx, *args);
+  if (served->empty()) {
+    // A wait re-runs the command with each "$" fixed to the ID it meant now, so that
+    // entries added later are new to it.
+    std::vector<std::string> command(ctx.args.begin(), ctx.args.end());
+    for (size_t i = 0; i < args->key_count; ++i) {
+      std::string& id_arg = command[args->streams + args->key_count + i];
+      if (id_arg == "$") id_arg = keys[i].after.ToString();
+    }
+    return ReplyNothingToServe(ctx, *args, std::move(command));
+  }
   ReplyKeyEntries(ctx.reply(), *served);
 }
 

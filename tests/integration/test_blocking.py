@@ -231,3 +231,57 @@ def test_bzpopmin_inside_multi_answers_a_null_array(r):
     pipe = r.pipeline(transaction=True)
     pipe.bzpopmin(["empty"], 0)
     assert pipe.execute() == [None]
+
+
+# --- streams ------------------------------------------------------------------------
+
+def test_xread_block_dollar_waits_for_entries_added_after_it(r, raw):
+    r.xadd("s", {"f": "old"}, id="1-0")
+    conn = block(raw, r, "XREAD", "BLOCK", "0", "STREAMS", "s", "$")
+    r.xadd("s", {"f": "new"}, id="2-0")
+    assert conn.read() == [[b"s", [[b"2-0", [b"f", b"new"]]]]]
+
+
+def test_xread_block_answers_at_once_with_data_and_times_out_with_a_null_array(r, raw):
+    r.xadd("s", {"f": "v"}, id="1-0")
+    assert call(r, "XREAD", "BLOCK", "10", "STREAMS", "s", "0") == [["s", [["1-0", ["f", "v"]]]]]
+    conn = raw()
+    conn.send_command("XREAD", "BLOCK", "50", "STREAMS", "s", "$")
+    assert conn.read_raw() == b"*-1\r\n"
+
+
+def test_xread_block_on_a_missing_stream_is_served_when_it_is_created(r, raw):
+    conn = block(raw, r, "XREAD", "COUNT", "1", "BLOCK", "0", "STREAMS", "a", "b", "0", "0")
+    r.xadd("b", {"x": "1"}, id="5-1")
+    assert conn.read() == [[b"b", [[b"5-1", [b"x", b"1"]]]]]
+
+
+def test_xreadgroup_block_delivers_new_entries_to_one_consumer_each(r, raw):
+    r.xgroup_create("s", "g", id="$", mkstream=True)
+    first = block(raw, r, "XREADGROUP", "GROUP", "g", "c1", "BLOCK", "0", "STREAMS", "s", ">")
+    second = block(raw, r, "XREADGROUP", "GROUP", "g", "c2", "BLOCK", "0", "STREAMS", "s", ">", already=1)
+    r.xadd("s", {"n": "1"}, id="1-0")
+    assert first.read() == [[b"s", [[b"1-0", [b"n", b"1"]]]]]
+    assert blocked_clients(r) == 1
+    r.xadd("s", {"n": "2"}, id="2-0")
+    assert second.read() == [[b"s", [[b"2-0", [b"n", b"2"]]]]]
+    pending = r.xpending("s", "g")
+    assert pending["pending"] == 2
+    assert sorted((c["name"], c["pending"]) for c in pending["consumers"]) == [("c1", 1), ("c2", 1)]
+
+
+def test_xread_block_inside_multi_answers_a_null_array(raw):
+    conn = raw()
+    assert conn.call("MULTI") == "OK"
+    assert conn.call("XREAD", "BLOCK", "0", "STREAMS", "s", "$") == "QUEUED"
+    conn.send_command("EXEC")
+    assert conn.read_raw() == b"*1\r\n*-1\r\n"
+
+
+@pytest.mark.parametrize("command, error", [
+    (("XREAD", "BLOCK", "-1", "STREAMS", "s", "$"), "ERR timeout is negative"),
+    (("XREAD", "BLOCK", "1.5", "STREAMS", "s", "$"), "ERR timeout is not an integer or out of range"),
+])
+def test_stream_block_argument_errors(r, command, error):
+    with raises_reply(error):
+        call(r, *command)
