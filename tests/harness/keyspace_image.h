@@ -1,7 +1,7 @@
 // Keyspace images and effect replay for durability tests.
 //
-//   - KeyspaceImage / ImageOf(shard): every key of every db with its value and absolute
-//     expiry, comparable with ==, so a test can say "the recovered keyspace equals the
+//   - KeyspaceImage / ImageOf(shard): every key of every db with its value (a digest for
+//     collections) and absolute expiry, comparable with ==, so a test can say "the recovered keyspace equals the
 //     one before the crash" in one assertion and see the difference when it fails.
 //   - TierImageOf(tier): the same for what a tier holds (tombstones apart), to check a
 //     tier against a keyspace.
@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/digest.h"
 #include "engine/effect_record.h"
 #include "engine/shard.h"
 #include "harness/command_harness.h"
@@ -59,7 +60,12 @@ inline KeyspaceImage ImageOf(Shard& shard) {
   KeyspaceImage image;
   for (int db = 0; db < shard.db_count(); ++db) {
     shard.db(db).ForEach([&](Entry* entry) {
-      image[{db, std::string(entry->key())}] = {std::string(entry->string_value()), entry->expire_at()};
+      // A collection is imaged by its DEBUG DIGEST-VALUE: equal contents, equal digest,
+      // whatever the encoding or the order a table iterates in.
+      std::string value = entry->type == ValueType::kString
+                              ? std::string(entry->string_value())
+                              : std::string(TypeName(entry->type)) + " " + HexDigest(ValueDigest(*entry));
+      image[{db, std::string(entry->key())}] = {std::move(value), entry->expire_at()};
     });
   }
   return image;

@@ -18,6 +18,7 @@
 #include "engine/shard.h"
 #include "harness/command_harness.h"
 #include "harness/keyspace_image.h"
+#include "tiering/dump_payload.h"
 
 namespace tierkv {
 namespace {
@@ -41,7 +42,10 @@ std::vector<std::string> Describe(const std::vector<DirtyItem>& items) {
 
 class ChangeLogTest : public ::testing::Test {
  protected:
-  ChangeLogTest() { shard().changes().set_enabled(true); }
+  ChangeLogTest() {
+    shard().changes().set_enabled(true);
+    shard().changes().set_state_encoder([](const Entry& entry) { return DumpEntry(entry); });
+  }
 
   void TearDown() override {
     // Replaying every record from the same start gives the same keyspace.
@@ -120,6 +124,55 @@ TEST_F(ChangeLogTest, IncrByFloatRecordsTheResult) {
   Write({"SET", "n", "10.5"});
   EXPECT_EQ(Write({"INCRBYFLOAT", "n", "0.1"}), Record(2, 0, {{"SET", "n", "10.6"}}));
   EXPECT_EQ(Write({"INCR", "counter"}), Record(3, 0, {{"SET", "counter", "1"}}));
+}
+
+// --- Collections: own effects, and the resulting state where a change brought none -------
+
+TEST_F(ChangeLogTest, ACollectionWriteJournalsItsOwnEffect) {
+  EXPECT_EQ(Write({"HSET", "h", "f", "v", "g", "w"}), Record(1, 0, {{"HSET", "h", "f", "v", "g", "w"}}));
+  EXPECT_EQ(Write({"HINCRBY", "h", "n", "5"}), Record(2, 0, {{"HSET", "h", "n", "5"}}));
+}
+
+TEST_F(ChangeLogTest, OwnEffectsOfOneKeyInATransactionKeepTheirOrder) {
+  Run({"MULTI"});
+  Run({"HSET", "h", "a", "1"});
+  Run({"SET", "s", "x"});
+  Run({"HDEL", "h", "a"});
+  Run({"HSET", "h", "b", "2"});
+  EXPECT_EQ(Write({"EXEC"}),
+            Record(1, 0, {{"SET", "s", "x"}, {"HSET", "h", "a", "1"}, {"HDEL", "h", "a"}, {"HSET", "h", "b", "2"}}));
+}
+
+TEST_F(ChangeLogTest, AChangeWithoutAnEffectJournalsTheCollectionsResultingState) {
+  Write({"HSET", "h", "f", "v"});
+  Run({"MULTI"});
+  Run({"HSET", "h", "g", "w"});
+  Run({"PEXPIRE", "h", "100000"});
+  auto record = Write({"EXEC"});
+  ASSERT_TRUE(record.has_value());
+  ASSERT_EQ(record->effects.size(), 1u);
+  const Effect& effect = record->effects[0];
+  const Entry* entry = Find(0, "h");
+  ASSERT_NE(entry, nullptr);
+  EXPECT_EQ(effect, (Effect{"RESTORE", "h", std::to_string(entry->expire_at()), DumpEntry(*entry), "REPLACE",
+                            "ABSTTL"}));
+}
+
+TEST_F(ChangeLogTest, OwnEffectsBeforeAFlushAreDropped) {
+  Write({"HSET", "h", "old", "1"});
+  Run({"MULTI"});
+  Run({"HSET", "h", "a", "1"});
+  Run({"FLUSHDB"});
+  Run({"HSET", "h", "b", "2"});
+  EXPECT_EQ(Write({"EXEC"}), Record(2, 0, {{"FLUSHDB"}, {"HSET", "h", "b", "2"}}));
+}
+
+TEST_F(ChangeLogTest, RemovingTheLastFieldJournalsTheRemovalWhichDeletesOnReplay) {
+  Write({"HSET", "h", "f", "v"});
+  EXPECT_EQ(Write({"HDEL", "h", "f"}), Record(2, 0, {{"HDEL", "h", "f"}}));
+  EXPECT_EQ(Find(0, "h"), nullptr);
+  Write({"RPUSH", "l", "a", "b"});
+  EXPECT_EQ(Write({"DEL", "l"}), Record(4, 0, {{"DEL", "l"}}));
 }
 
 TEST_F(ChangeLogTest, DelRecordsDel) {
