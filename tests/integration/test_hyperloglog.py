@@ -214,7 +214,6 @@ def test_strings_that_are_not_hlls(r):
     assert r.get("s") == "hello world, not an HLL"
 
 
-@pytest.mark.needs_lists
 def test_other_types_are_wrongtype(r):
     r.rpush("l", "x")
     for command in (["PFADD", "l", "x"], ["PFCOUNT", "l"], ["PFCOUNT", "l", "m"],

@@ -61,7 +61,6 @@ def test_type(r):
     assert call(r, "TYPE", "nokey") == "none"
 
 
-@pytest.mark.needs_lists
 def test_type_list(r):
     make_wrongtype_key(r, "l")
     assert call(r, "TYPE", "l") == "list"
@@ -358,7 +357,6 @@ def test_scan_type_filter(r):
     assert full_scan(r, _type="foo") == []
 
 
-@pytest.mark.needs_lists
 def test_scan_type_filter_excludes_lists(r):
     r.set("s", "1")
     make_wrongtype_key(r, "l")

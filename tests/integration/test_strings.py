@@ -160,7 +160,6 @@ def test_set_expire_not_integer(r):
         call(r, "SET", "k", "v", "PX", "abc")
 
 
-@pytest.mark.needs_lists
 def test_set_get_on_wrong_type_errors_and_keeps_key(r):
     make_wrongtype_key(r, "l")
     with raises_reply(WRONGTYPE):
@@ -168,7 +167,6 @@ def test_set_get_on_wrong_type_errors_and_keeps_key(r):
     assert r.type("l") == "list"
 
 
-@pytest.mark.needs_lists
 def test_plain_set_overwrites_wrong_type(r):
     make_wrongtype_key(r, "l")
     assert r.set("l", "v") is True
@@ -270,7 +268,6 @@ def test_getex_errors(r, args, err):
     assert r.ttl("k") == -1
 
 
-@pytest.mark.needs_lists
 @pytest.mark.parametrize("cmd", [
     ("GET", "l"), ("GETEX", "l"), ("GETDEL", "l"), ("GETSET", "l", "x"),
     ("APPEND", "l", "x"), ("STRLEN", "l"), ("INCR", "l"), ("DECR", "l"),
@@ -288,7 +285,6 @@ def test_string_commands_on_list_are_wrongtype(r, cmd):
     assert r.type("l") == "list"
 
 
-@pytest.mark.needs_lists
 def test_mget_returns_nil_for_wrong_type(r):
     make_wrongtype_key(r, "l")
     r.set("a", "1")
@@ -581,7 +577,6 @@ def test_lcs_errors(lcs_keys):
         call(lcs_keys, "LCS", "k1")
 
 
-@pytest.mark.needs_lists
 def test_lcs_wrong_type_error(r):
     r.set("k1", "abc")
     make_wrongtype_key(r, "l")
