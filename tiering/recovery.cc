@@ -1,9 +1,9 @@
 #include "tiering/recovery.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <map>
-#include <set>
 #include <utility>
 
 #include "tiering/entry_codec.h"
@@ -39,8 +39,13 @@ class Replayer {
     int db = static_cast<int>(record.db);
     // Keys this record has already changed: a record may hold several effects for one
     // key (a MULTI, an XREADGROUP), and the first one stamps the key with the record's
-    // LSN, which must not make the rest look already applied.
-    std::set<std::pair<int, std::string>> applied_here;
+    // LSN, which must not make the rest look already applied. (Records are short: a
+    // linear search beats a tree.)
+    std::vector<std::pair<int, std::string_view>> applied_here;
+    auto applied_before = [&](int db, std::string_view key) {
+      return std::find(applied_here.begin(), applied_here.end(), std::pair<int, std::string_view>(db, key)) !=
+             applied_here.end();
+    };
     for (const Effect& effect : record.effects) {
       if (IsCommand(effect, "SELECT") && effect.size() == 2) {
         db = std::stoi(effect[1]);
@@ -57,14 +62,14 @@ class Replayer {
       }
       if (effect.size() < 2) return Status::Corruption("an effect without a key");
       const std::string& key = effect[1];
-      if (applied_here.count({db, key}) == 0 && CurrentLsn(db, key) >= record.lsn) {
+      if (!applied_before(db, key) && CurrentLsn(db, key) >= record.lsn) {
         ++report_.effects_skipped;
         continue;
       }
       Status applied = options_.apply(db, effect);
       if (!applied.ok()) return applied;
       tombstones_.erase({db, key});
-      applied_here.emplace(db, key);
+      if (!applied_before(db, key)) applied_here.emplace_back(db, key);
       shard_.CommitReplayed(record.lsn);
       ++report_.effects_applied;
     }

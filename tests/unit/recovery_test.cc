@@ -168,6 +168,17 @@ TEST_F(RecoveryTest, RecordsApplyToAKeyOnlyAboveItsTierLsn) {
   EXPECT_FALSE(report->truncated_tail.has_value());
 }
 
+TEST_F(RecoveryTest, EveryEffectOfARecordOnOneKeyApplies) {
+  // Own effects (a MULTI, an XREADGROUP) can name one key several times in a record; the
+  // first stamps the key with the record's LSN, which must not hide the others.
+  SeedTier({StoredValue(0, "k", "tier", 4)}, 4);
+  WriteJournal({{{6, 0, {{"APPEND", "k", "+a"}, {"SET", "other", "o"}, {"APPEND", "k", "+b"}}}}});
+  ASSERT_TRUE(RunRecovery().ok());
+  EXPECT_EQ(applied_, (std::vector<std::string>{"0:APPEND k +a", "0:SET other o", "0:APPEND k +b"}));
+  EXPECT_EQ(Value(0, "k"), "tier+a+b");
+  EXPECT_EQ(Lsn(0, "k"), 6u);
+}
+
 TEST_F(RecoveryTest, RecordsApplyInTheirOwnDbAfterSelect) {
   SeedTier({StoredValue(2, "k", "tier", 8)}, 5);
   WriteJournal({{{6, 0, {{"SET", "k", "db0"}, {"SELECT", "2"}, {"SET", "k", "db2 at 6"}}},
