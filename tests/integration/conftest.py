@@ -532,3 +532,19 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "tierkv_only" in item.keywords:
             item.add_marker(skip)
+
+
+ALWAYS = ("--appendonly", "yes", "--appendfsync", "always")
+
+
+def start_server(workdir, *args):
+    """A server of the test's own on `workdir` (which outlives it: restart on the same
+    directory to recover what it wrote)."""
+    return ServerProcess(server_bin(), workdir, args).start()
+
+
+def sigkill(srv):
+    """SIGKILL: nothing gets a chance to save."""
+    srv.proc.send_signal(signal.SIGKILL)
+    srv.proc.wait(timeout=10)
+    srv.proc = None

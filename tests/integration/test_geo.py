@@ -14,12 +14,10 @@ Stored distances (STOREDIST) are compared as numbers: tierkv prints sorted-set s
 Redis 7.2's shortest form (see test_sorted_sets.py).
 """
 import random
-import signal
 
 import pytest
 
-from conftest import (NOT_INT, SYNTAX, WRONGTYPE, RespConn, ServerProcess, call, raises_reply,
-                      server_bin)
+from conftest import ALWAYS, sigkill, start_server, NOT_INT, SYNTAX, WRONGTYPE, call, raises_reply
 
 NOT_FLOAT = "ERR value is not a valid float"
 BAD_UNIT = "ERR unsupported unit provided. please use M, KM, FT, MI"
@@ -584,17 +582,12 @@ def test_watch_sees_geoadd_and_store(server, r):
 
 # --------------------------------------------------------------------------- durability
 
-ALWAYS = ("--appendonly", "yes", "--appendfsync", "always")
 
 
 def start(workdir):
-    return ServerProcess(server_bin(), workdir, ALWAYS).start()
+    return start_server(workdir, *ALWAYS)
 
 
-def kill(srv):
-    srv.proc.send_signal(signal.SIGKILL)
-    srv.proc.wait(timeout=10)
-    srv.proc = None
 
 
 def geo_writes(c, tag):
@@ -625,7 +618,7 @@ def test_geo_survives_sigkill_under_fsync_always(tmp_path):
         c = srv.client()
         geo_writes(c, "1")
         before = geo_state(c)
-        kill(srv)
+        sigkill(srv)
         srv = start(tmp_path)
         assert geo_state(srv.client()) == before
     finally:
@@ -642,7 +635,7 @@ def test_geo_survives_save_then_more_writes_then_sigkill(tmp_path):
         call(c, "GEOADD", "Sicily1", 15, 38, "after-save")
         call(c, "GEOSEARCHSTORE", "near1", "big1", "FROMMEMBER", "p100", "BYRADIUS", 3, "km")
         before = geo_state(c)
-        kill(srv)
+        sigkill(srv)
         srv = start(tmp_path)
         assert geo_state(srv.client()) == before
     finally:

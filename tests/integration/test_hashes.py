@@ -6,12 +6,10 @@ before and after a SAVE.
 Every expectation was checked against redis-server 7.0.15 (reference mode).
 """
 import random
-import signal
 
 import pytest
 
-from conftest import (NOT_INT, SYNTAX, WRONGTYPE, RespMap, ServerProcess, call, raises_reply,
-                      server_bin)
+from conftest import ALWAYS, sigkill, start_server, NOT_INT, SYNTAX, WRONGTYPE, RespMap, call, raises_reply
 
 HASH_ENTRIES = 512   # hash-max-listpack-entries default
 HASH_VALUE = 64      # hash-max-listpack-value default
@@ -518,17 +516,12 @@ def test_copy_rename_and_expiry(r):
 
 # --------------------------------------------------------------------------- durability
 
-ALWAYS = ("--appendonly", "yes", "--appendfsync", "always")
 
 
 def start(workdir):
-    return ServerProcess(server_bin(), workdir, ALWAYS).start()
+    return start_server(workdir, *ALWAYS)
 
 
-def kill(srv):
-    srv.proc.send_signal(signal.SIGKILL)
-    srv.proc.wait(timeout=10)
-    srv.proc = None
 
 
 def hash_writes(c, round_number):
@@ -564,7 +557,7 @@ def test_hashes_survive_sigkill_under_fsync_always(tmp_path):
         hash_writes(c, 1)
         before = hash_state(c)
         assert "gone1" not in before[0]
-        kill(srv)
+        sigkill(srv)
         srv = start(tmp_path)
         c = srv.client()
         assert hash_state(c) == before
@@ -584,14 +577,14 @@ def test_hashes_survive_sigkill_after_save_and_more_writes(tmp_path):
         c.hdel("small1", "a")
         c.hincrbyfloat("small1", "f", "1.5")
         before = hash_state(c)
-        kill(srv)
+        sigkill(srv)
         srv = start(tmp_path)
         c = srv.client()
         assert hash_state(c) == before
         # And once more, from what the restart recovered.
         c.hset("big2", "third-life", "1")
         before = hash_state(c)
-        kill(srv)
+        sigkill(srv)
         srv = start(tmp_path)
         assert hash_state(srv.client()) == before
     finally:

@@ -6,11 +6,10 @@ commands: equal counts, equal bytes (sparse and dense), equal DUMP payloads, and
 RESTORE in both directions. In reference mode both sides are redis-server, which
 checks the tests themselves.
 """
-import signal
 
 import pytest
 
-from conftest import ServerProcess, call, raises_reply, server_bin
+from conftest import ALWAYS, sigkill, ServerProcess, call, raises_reply, server_bin
 
 NOT_HLL = "WRONGTYPE Key is not a valid HyperLogLog string value."
 CORRUPT = "INVALIDOBJ Corrupted HLL object detected"
@@ -341,13 +340,8 @@ def test_dump_equal_and_restore_both_ways(rb, rbpeer, n):
 # Persistence
 # --------------------------------------------------------------------------
 
-ALWAYS = ("--appendonly", "yes", "--appendfsync", "always")
 
 
-def kill(srv):
-    srv.proc.send_signal(signal.SIGKILL)
-    srv.proc.wait(timeout=10)
-    srv.proc = None
 
 
 def write_hlls(c, prefix):
@@ -374,7 +368,7 @@ def test_hlls_survive_sigkill_with_journal_and_checkpoint(tmp_path):
         # PFCOUNT of a key with itself: the union path, which leaves the cached
         # cardinality alone (tierkv does not journal the cache; Redis's AOF would).
         counts = {key: c.pfcount(key, key) for key in keys}
-        kill(srv)
+        sigkill(srv)
         srv = ServerProcess(server_bin(), tmp_path, ALWAYS).start()
         c = srv.client(decode_responses=False)
         assert sorted(c.keys("*")) == keys

@@ -8,13 +8,12 @@ Expectations are redis-server 7.0.15's except where Redis 7.2 differs, which is 
 7.2 keeps small lists in one listpack (OBJECT ENCODING "listpack"; 7.0 says
 "quicklist" for every list) and refuses LPOS RANK -9223372036854775808.
 """
-import signal
 
 import pytest
 import redis
 
-from conftest import (NOT_INT, SYNTAX, WRONGTYPE, RespMap, ServerProcess, call, is_reference,
-                      raises_reply, server_bin)
+from conftest import (ALWAYS, sigkill, start_server, NOT_INT, SYNTAX, WRONGTYPE, call, is_reference,
+                      raises_reply)
 
 OUT_OF_RANGE_POSITIVE = "ERR value is out of range, must be positive"
 
@@ -727,17 +726,10 @@ def test_restore_rejects_damaged_list_payloads(rb):
 # Persistence
 # --------------------------------------------------------------------------
 
-ALWAYS = ("--appendonly", "yes", "--appendfsync", "always")
 
 
-def start(workdir, *extra):
-    return ServerProcess(server_bin(), workdir, extra).start()
 
 
-def kill(srv):
-    srv.proc.send_signal(signal.SIGKILL)
-    srv.proc.wait(timeout=10)
-    srv.proc = None
 
 
 def build_lists(c, prefix):
@@ -776,13 +768,13 @@ def snapshot(c):
 
 
 def test_lists_survive_sigkill_with_the_journal(tmp_path):
-    srv = start(tmp_path, *ALWAYS)
+    srv = start_server(tmp_path, *ALWAYS)
     c = srv.client()
     build_lists(c, "a")
     before = snapshot(c)
     assert before[2]["a:tx"] == ["2", "0", "1"]
-    kill(srv)
-    srv = start(tmp_path, *ALWAYS)
+    sigkill(srv)
+    srv = start_server(tmp_path, *ALWAYS)
     try:
         c = srv.client()
         assert snapshot(c) == before
@@ -792,7 +784,7 @@ def test_lists_survive_sigkill_with_the_journal(tmp_path):
 
 
 def test_lists_survive_save_then_more_writes_then_sigkill(tmp_path):
-    srv = start(tmp_path, *ALWAYS)
+    srv = start_server(tmp_path, *ALWAYS)
     c = srv.client()
     build_lists(c, "a")
     assert c.save() is True
@@ -800,8 +792,8 @@ def test_lists_survive_save_then_more_writes_then_sigkill(tmp_path):
     c.rpush("a:q", "after-save")
     c.lpop("a:small")
     before = snapshot(c)
-    kill(srv)
-    srv = start(tmp_path, *ALWAYS)
+    sigkill(srv)
+    srv = start_server(tmp_path, *ALWAYS)
     try:
         assert snapshot(srv.client()) == before
     finally:
@@ -809,15 +801,15 @@ def test_lists_survive_save_then_more_writes_then_sigkill(tmp_path):
 
 
 def test_saved_lists_load_in_both_encodings(tmp_path):
-    srv = start(tmp_path)
+    srv = start_server(tmp_path)
     c = srv.client()
     c.rpush("small", "a", "b")
     c.rpush("big", *[str(i) for i in range(10000)])
     c.rpush("plain", "p" * 50000)
     assert c.save() is True
     before = snapshot(c)
-    kill(srv)
-    srv = start(tmp_path)
+    sigkill(srv)
+    srv = start_server(tmp_path)
     try:
         c = srv.client()
         assert snapshot(c) == before

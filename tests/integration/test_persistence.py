@@ -6,25 +6,17 @@ builds its own ServerProcess instead of using the module server.
 """
 import glob
 import os
-import signal
 import time
 
 import pytest
 
-from conftest import ServerProcess, call, is_reference, raises_reply, server_bin, wait_until
-
-ALWAYS = ("--appendonly", "yes", "--appendfsync", "always")
-
-
-def start(workdir, *extra):
-    return ServerProcess(server_bin(), workdir, extra).start()
+from conftest import (ALWAYS, sigkill, start_server, ServerProcess, call, is_reference, raises_reply,
+                      server_bin, wait_until)
 
 
-def kill(srv):
-    """SIGKILL: nothing gets a chance to save."""
-    srv.proc.send_signal(signal.SIGKILL)
-    srv.proc.wait(timeout=10)
-    srv.proc = None
+
+
+
 
 
 def info(client, field):
@@ -63,13 +55,13 @@ def snapshot(c):
 
 
 def test_save_then_restart_keeps_data(tmp_path):
-    srv = start(tmp_path)
+    srv = start_server(tmp_path)
     c = srv.client()
     build_state(c)
     assert c.save() is True
     before = snapshot(c)
-    kill(srv)
-    srv = start(tmp_path)
+    sigkill(srv)
+    srv = start_server(tmp_path)
     try:
         after = snapshot(srv.client())
         assert after[:2] == before[:2]
@@ -80,13 +72,13 @@ def test_save_then_restart_keeps_data(tmp_path):
 
 
 def test_write_after_save_is_lost_without_journal(tmp_path):
-    srv = start(tmp_path)
+    srv = start_server(tmp_path)
     c = srv.client()
     c.set("saved", "1")
     c.save()
     c.set("unsaved", "1")
-    kill(srv)
-    srv = start(tmp_path)
+    sigkill(srv)
+    srv = start_server(tmp_path)
     try:
         c = srv.client()
         assert c.get("saved") == "1"
@@ -96,12 +88,12 @@ def test_write_after_save_is_lost_without_journal(tmp_path):
 
 
 def test_journal_keeps_every_acknowledged_write_across_kill(tmp_path):
-    srv = start(tmp_path, *ALWAYS)
+    srv = start_server(tmp_path, *ALWAYS)
     c = srv.client()
     build_state(c)
     before = snapshot(c)
-    kill(srv)
-    srv = start(tmp_path, *ALWAYS)
+    sigkill(srv)
+    srv = start_server(tmp_path, *ALWAYS)
     try:
         after = snapshot(srv.client())
         assert after[:2] == before[:2]
@@ -111,14 +103,14 @@ def test_journal_keeps_every_acknowledged_write_across_kill(tmp_path):
 
 
 def test_pipelined_writes_under_fsync_always_are_all_answered_and_kept(tmp_path):
-    srv = start(tmp_path, *ALWAYS)
+    srv = start_server(tmp_path, *ALWAYS)
     c = srv.client()
     pipe = c.pipeline(transaction=False)
     for i in range(2000):
         pipe.set(f"k{i}", i)
     assert pipe.execute() == [True] * 2000
-    kill(srv)
-    srv = start(tmp_path, *ALWAYS)
+    sigkill(srv)
+    srv = start_server(tmp_path, *ALWAYS)
     try:
         c = srv.client()
         assert c.dbsize() == 2000
@@ -128,7 +120,7 @@ def test_pipelined_writes_under_fsync_always_are_all_answered_and_kept(tmp_path)
 
 
 def test_checkpoint_during_writes_then_kill_keeps_everything(tmp_path):
-    srv = start(tmp_path, *ALWAYS)
+    srv = start_server(tmp_path, *ALWAYS)
     c = srv.client()
     for i in range(500):
         c.set(f"a{i}", i)
@@ -139,8 +131,8 @@ def test_checkpoint_during_writes_then_kill_keeps_everything(tmp_path):
             c.delete(f"a{i}")
     wait_round_finished(c)
     before = snapshot(c)
-    kill(srv)
-    srv = start(tmp_path, *ALWAYS)
+    sigkill(srv)
+    srv = start_server(tmp_path, *ALWAYS)
     try:
         assert snapshot(srv.client())[:2] == before[:2]
     finally:
@@ -220,14 +212,14 @@ def test_config_set_save_rules_validated(server, r, config_restore):
 def test_shutdown_runs_a_final_round_even_without_save_rules(tmp_path):
     """Redis saves at SHUTDOWN only when save points are configured; tierkv always
     runs a final checkpoint round unless NOSAVE (docs/COMPATIBILITY.md)."""
-    srv = start(tmp_path)
+    srv = start_server(tmp_path)
     c = srv.client()
     c.set("k", "v")
     c.shutdown()  # redis-py treats the closed connection as success
     srv.proc.wait(timeout=20)
     assert srv.proc.returncode == 0
     srv.proc = None
-    srv = start(tmp_path)
+    srv = start_server(tmp_path)
     try:
         assert srv.client().get("k") == "v"
     finally:
@@ -235,13 +227,13 @@ def test_shutdown_runs_a_final_round_even_without_save_rules(tmp_path):
 
 
 def test_shutdown_nosave_skips_the_final_round(tmp_path):
-    srv = start(tmp_path)
+    srv = start_server(tmp_path)
     c = srv.client()
     c.set("k", "v")
     c.shutdown(nosave=True)
     srv.proc.wait(timeout=20)
     srv.proc = None
-    srv = start(tmp_path)
+    srv = start_server(tmp_path)
     try:
         assert srv.client().get("k") is None
     finally:
@@ -250,7 +242,7 @@ def test_shutdown_nosave_skips_the_final_round(tmp_path):
 
 @pytest.mark.tierkv_only
 def test_info_reports_checkpoint_and_journal_lsns(tmp_path):
-    srv = start(tmp_path, *ALWAYS)
+    srv = start_server(tmp_path, *ALWAYS)
     try:
         c = srv.client()
         for i in range(10):
@@ -270,15 +262,15 @@ def test_info_reports_checkpoint_and_journal_lsns(tmp_path):
 
 @pytest.mark.tierkv_only
 def test_appendonly_can_be_turned_off_and_on_at_runtime(tmp_path):
-    srv = start(tmp_path, *ALWAYS)
+    srv = start_server(tmp_path, *ALWAYS)
     c = srv.client()
     c.config_set("appendonly", "no")
     c.set("while-off", "1")
     c.config_set("appendonly", "yes")  # starts a round that covers what came before
     wait_round_finished(c)
     c.set("after", "1")
-    kill(srv)
-    srv = start(tmp_path, *ALWAYS)
+    sigkill(srv)
+    srv = start_server(tmp_path, *ALWAYS)
     try:
         c = srv.client()
         assert c.get("while-off") == "1"
@@ -293,14 +285,14 @@ def journal_segments(workdir):
 
 @pytest.mark.tierkv_only
 def test_torn_journal_tail_is_cut_with_a_warning(tmp_path):
-    srv = start(tmp_path, *ALWAYS)
+    srv = start_server(tmp_path, *ALWAYS)
     c = srv.client()
     c.set("a", "1")
     c.set("b", "2")
-    kill(srv)
+    sigkill(srv)
     with open(journal_segments(tmp_path)[-1], "ab") as segment:
         segment.write(b"\x40\x00\x00\x00\x01\x02")  # a record header that never finishes
-    srv = start(tmp_path, *ALWAYS)
+    srv = start_server(tmp_path, *ALWAYS)
     try:
         c = srv.client()
         assert c.mget("a", "b") == ["1", "2"]
@@ -312,11 +304,11 @@ def test_torn_journal_tail_is_cut_with_a_warning(tmp_path):
 
 @pytest.mark.tierkv_only
 def test_corruption_before_the_tail_stops_startup_naming_file_and_offset(tmp_path):
-    srv = start(tmp_path, *ALWAYS)
+    srv = start_server(tmp_path, *ALWAYS)
     c = srv.client()
     for i in range(3):
         c.set(f"k{i}", "value")
-    kill(srv)
+    sigkill(srv)
     segment = journal_segments(tmp_path)[-1]
     with open(segment, "r+b") as f:
         f.seek(10)  # inside the first record's payload: its CRC no longer matches
@@ -333,13 +325,13 @@ def test_corruption_before_the_tail_stops_startup_naming_file_and_offset(tmp_pat
 
 @pytest.mark.tierkv_only
 def test_config_set_appendonly_no_really_stops_journaling(tmp_path):
-    srv = start(tmp_path, *ALWAYS)
+    srv = start_server(tmp_path, *ALWAYS)
     c = srv.client()
     c.set("journaled", "1")
     c.config_set("appendonly", "no")
     c.set("not-journaled", "1")
-    kill(srv)
-    srv = start(tmp_path, *ALWAYS)
+    sigkill(srv)
+    srv = start_server(tmp_path, *ALWAYS)
     try:
         c = srv.client()
         assert c.get("journaled") == "1"
@@ -352,7 +344,7 @@ def test_config_set_appendonly_no_really_stops_journaling(tmp_path):
 def test_checkpoints_drop_the_journal_they_cover(tmp_path):
     """A round starts a new journal segment at its LSN; once the next round completes, the
     segments wholly below its checkpoint are deleted, so the journal stays short."""
-    srv = start(tmp_path, *ALWAYS)
+    srv = start_server(tmp_path, *ALWAYS)
     try:
         c = srv.client()
         for i in range(200):
@@ -367,7 +359,7 @@ def test_checkpoints_drop_the_journal_they_cover(tmp_path):
         assert info(c, "journal_bytes") < before
     finally:
         srv.stop()
-    srv = start(tmp_path, *ALWAYS)
+    srv = start_server(tmp_path, *ALWAYS)
     try:
         c = srv.client()
         assert c.dbsize() == 201

@@ -10,12 +10,11 @@ tierkv_only, or expect 7.0's answer in reference mode.
 """
 import collections
 import random
-import signal
 
 import pytest
 
-from conftest import (NOT_INT, SYNTAX, WRONGTYPE, RespSet, ServerProcess, call, is_reference,
-                      raises_reply, server_bin)
+from conftest import (ALWAYS, sigkill, start_server, NOT_INT, SYNTAX, WRONGTYPE, RespSet, call, is_reference,
+                      raises_reply)
 
 INTSET_ENTRIES = 512    # set-max-intset-entries default
 LISTPACK_ENTRIES = 128  # set-max-listpack-entries default (7.2)
@@ -729,17 +728,12 @@ def test_restore_rejects_damaged_payloads(rb):
 
 # --------------------------------------------------------------------------- durability
 
-ALWAYS = ("--appendonly", "yes", "--appendfsync", "always")
 
 
 def start(workdir):
-    return ServerProcess(server_bin(), workdir, ALWAYS).start()
+    return start_server(workdir, *ALWAYS)
 
 
-def kill(srv):
-    srv.proc.send_signal(signal.SIGKILL)
-    srv.proc.wait(timeout=10)
-    srv.proc = None
 
 
 def set_writes(c, round_number):
@@ -783,7 +777,7 @@ def test_sets_survive_sigkill_under_fsync_always(tmp_path):
         before = set_state(c)
         assert "gone1" not in before[0] and "popall1" not in before[0] and "empty1" not in before[0]
         encodings = {key: encoding(c, key) for key in ("ints1", "big1", "union1")}
-        kill(srv)
+        sigkill(srv)
         srv = start(tmp_path)
         c = srv.client()
         assert set_state(c) == before
@@ -805,7 +799,7 @@ def test_sets_survive_sigkill_after_save_and_more_writes(tmp_path):
         c.spop("mostly1", 3)
         c.smove("big1", "ints1", "after-save")
         before = set_state(c)
-        kill(srv)
+        sigkill(srv)
         srv = start(tmp_path)
         c = srv.client()
         assert set_state(c) == before
@@ -813,7 +807,7 @@ def test_sets_survive_sigkill_after_save_and_more_writes(tmp_path):
         c.sadd("big2", "third-life")
         c.sunionstore("union1", "big2", "ints1")
         before = set_state(c)
-        kill(srv)
+        sigkill(srv)
         srv = start(tmp_path)
         assert set_state(srv.client()) == before
     finally:

@@ -11,12 +11,11 @@ scores printed in their shortest form (7.2: ZSCORE of 0.1 is "0.1", 7.0 printed
 """
 import math
 import random
-import signal
 
 import pytest
 
-from conftest import (NOT_INT, SYNTAX, WRONGTYPE, ServerProcess, call, is_reference, raises_reply,
-                      server_bin)
+from conftest import (ALWAYS, sigkill, start_server, NOT_INT, SYNTAX, WRONGTYPE, call, is_reference,
+                      raises_reply)
 
 ZSET_ENTRIES = 128  # zset-max-listpack-entries default
 ZSET_VALUE = 64     # zset-max-listpack-value default
@@ -913,17 +912,12 @@ def test_watch_sees_sorted_set_writes(server, r):
 
 # --------------------------------------------------------------------------- durability
 
-ALWAYS = ("--appendonly", "yes", "--appendfsync", "always")
 
 
 def start(workdir):
-    return ServerProcess(server_bin(), workdir, ALWAYS).start()
+    return start_server(workdir, *ALWAYS)
 
 
-def kill(srv):
-    srv.proc.send_signal(signal.SIGKILL)
-    srv.proc.wait(timeout=10)
-    srv.proc = None
 
 
 def zset_writes(c, tag):
@@ -964,7 +958,7 @@ def test_sorted_sets_survive_sigkill_under_fsync_always(tmp_path):
         c = srv.client()
         zset_writes(c, "1")
         before = zset_state(c)
-        kill(srv)
+        sigkill(srv)
         srv = start(tmp_path)
         c = srv.client()
         assert zset_state(c) == before
@@ -983,7 +977,7 @@ def test_sorted_sets_survive_save_then_more_writes_then_sigkill(tmp_path):
         c.zadd("small1", {"after-save": 9})
         c.zrem("big1", "n200")
         before = zset_state(c)
-        kill(srv)
+        sigkill(srv)
         srv = start(tmp_path)
         c = srv.client()
         assert zset_state(c) == before

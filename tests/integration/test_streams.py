@@ -7,12 +7,11 @@ Redis 7.2 behaviour that redis-server 7.0 (the reference) lacks is asserted only
 against tierkv (is_reference()): XINFO's consumer active-time/inactive fields, and
 XREADGROUP/XCLAIM/XAUTOCLAIM creating their consumer even when they get nothing.
 """
-import signal
 
 import pytest
 
-from conftest import (NOT_INT, SYNTAX, WRONGTYPE, RespMap, ServerProcess, call, is_reference,
-                      raises_reply, server_bin)
+from conftest import (ALWAYS, sigkill, start_server, NOT_INT, SYNTAX, WRONGTYPE, RespMap, call, is_reference,
+                      raises_reply)
 
 INVALID_ID = "ERR Invalid stream ID specified as stream command argument"
 NOT_BIGGER = "ERR The ID specified in XADD is equal or smaller than the target stream top item"
@@ -619,17 +618,12 @@ def test_restore_rejects_damaged_stream_payloads(rb):
 
 # --------------------------------------------------------------------------- durability
 
-ALWAYS = ("--appendonly", "yes", "--appendfsync", "always")
 
 
 def start(workdir):
-    return ServerProcess(server_bin(), workdir, ALWAYS).start()
+    return start_server(workdir, *ALWAYS)
 
 
-def kill(srv):
-    srv.proc.send_signal(signal.SIGKILL)
-    srv.proc.wait(timeout=10)
-    srv.proc = None
 
 
 def stream_writes(c, tag):
@@ -689,7 +683,7 @@ def test_streams_survive_sigkill_under_fsync_always(tmp_path):
         c = srv.client()
         stream_writes(c, "1")
         before = stream_state(c)
-        kill(srv)
+        sigkill(srv)
         srv = start(tmp_path)
         assert stream_state(srv.client()) == before
     finally:
@@ -707,13 +701,13 @@ def test_streams_survive_sigkill_after_save_and_more_writes(tmp_path):
         c.xreadgroup("g", "zed", {"s1": ">"}, count=3)
         c.xack("s1", "g", "101-1")
         before = stream_state(c)
-        kill(srv)
+        sigkill(srv)
         srv = start(tmp_path)
         c = srv.client()
         assert stream_state(c) == before
         c.xreadgroup("g", "zed", {"s1": ">"})       # once more, from what was recovered
         before = stream_state(c)
-        kill(srv)
+        sigkill(srv)
         srv = start(tmp_path)
         assert stream_state(srv.client()) == before
     finally:
