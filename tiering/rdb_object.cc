@@ -83,7 +83,11 @@ Result<RdbObject> ReadRdbObject(RdbReader& reader, const EncodingLimits& limits)
   if (std::optional<ValueType> collection = CollectionTypeOf(*type)) {
     auto object = ReadCollection(reader, *collection, *type, limits);
     if (!object.ok()) return object.status();
-    if ((*object)->Length() == 0) return Status::Corruption("rdb: empty " + std::string(RdbTypeName(*type)));
+    // Redis never stores an empty collection, except a stream: XDEL and XTRIM keep it
+    // (with its last ID and groups).
+    if ((*object)->Length() == 0 && *collection != ValueType::kStream) {
+      return Status::Corruption("rdb: empty " + std::string(RdbTypeName(*type)));
+    }
     return RdbObject{*type, RdbCollection{*collection, std::move(*object)}};
   }
   if (IsRdbObjectType(*type)) {

@@ -726,3 +726,27 @@ def test_readers_and_claimers_create_their_consumer_even_with_nothing_to_get(r):
     consumers = {fields(c)["name"]: fields(c) for c in call(r, "XINFO", "CONSUMERS", "s", "g")}
     assert set(consumers) == {"reader", "autoclaimer", "claimer"}
     assert all(c["inactive"] == -1 for c in consumers.values())
+
+
+def test_an_emptied_stream_survives_dump_restore_and_a_restart(tmp_path):
+    # Redis keeps a stream that XDEL or XTRIM emptied (with its last ID); regression: its
+    # RDB form was refused as an empty collection, which stopped recovery.
+    srv = start_server(tmp_path, *ALWAYS)
+    try:
+        c = srv.client()
+        c.xadd("s", {"f": "v"}, id="1-1")
+        c.xdel("s", "1-1")
+        assert c.restore("copy", 0, c.dump("s"))
+        assert c.xinfo_stream("copy")["last-generated-id"] == "1-1"
+        c.save()
+        c.xadd("t", {"f": "v"}, id="2-2")
+        c.xtrim("t", maxlen=0)
+        sigkill(srv)
+        srv = start_server(tmp_path, *ALWAYS)
+        c = srv.client()
+        for key, last_id in (("s", "1-1"), ("copy", "1-1"), ("t", "2-2")):
+            assert c.type(key) == "stream"
+            assert c.xlen(key) == 0
+            assert c.xinfo_stream(key)["last-generated-id"] == last_id
+    finally:
+        srv.stop()

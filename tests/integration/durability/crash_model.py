@@ -25,6 +25,8 @@ import time
 
 import redis
 
+from crash_model_collections import CollectionOps, read_collections
+
 # A SIGKILL under everysec may lose only records the journal thread had not yet written
 # (the periodic fdatasync runs on its own thread and never holds writes back): normally
 # well under a millisecond; 5 ms passed repeatedly. The margin is for a starved thread on
@@ -62,6 +64,7 @@ class Op:
         self.effects = {}
         self.shorts = {}
         self.reply = None
+        self.normalize = lambda reply: reply  # redis-py's reply -> the form of self.reply
         self.issue = None  # issue(target): queues / sends the command on a client or pipeline
         self.index = 0     # 1-based position in the writer's op list of this cycle
         self.send_mono = self.send_wall = None
@@ -102,8 +105,11 @@ def apply_effects(state, effects):
             state[key] = new
 
 
-class Writer:
-    """One writer thread's keys, its model and its ops of the current cycle."""
+class Writer(CollectionOps):
+    """One writer thread's keys, its model and its ops of the current cycle. The string
+    ops are here, the collection ops in crash_model_collections.py."""
+
+    make_op = Op
 
     def __init__(self, tid):
         self.tid = tid
@@ -117,6 +123,7 @@ class Writer:
         self.multi_groups = [[f"{p}multi{j}:{x}" for x in ("a", "b", "c", "n")] for j in range(2)]
         self.rename_pairs = [(f"{p}ren{j}:src", f"{p}ren{j}:dst") for j in range(2)]
         self.shorts = [f"{p}short{i}" for i in range(6)]
+        self.init_collections()
         self.base = {}        # tracked key -> (value, ttl) recovered at the start of the cycle
         self.short_base = {}  # short key -> (value, expiry unix ms)
         self.state = {}       # base + every op generated so far
@@ -127,6 +134,9 @@ class Writer:
 
     # -- keys -------------------------------------------------------------------------
     def tracked_keys(self):
+        return self.string_keys() + self.collection_keys()
+
+    def string_keys(self):
         keys = self.plain + self.long + self.counters
         for group in self.mset_groups + self.multi_groups:
             keys += group
@@ -267,6 +277,8 @@ class Writer:
         return op
 
     def gen_simple(self, rng):
+        if rng.random() < 0.5:
+            return self.gen_collection(rng)
         makers = (self.gen_set_plain, self.gen_set_long, self.gen_set_short, self.gen_incr,
                   self.gen_mset, self.gen_del, self.gen_rename)
         weights = (20, 12, 8, 15, 8, 8, 10)
@@ -293,8 +305,10 @@ class Writer:
         try:
             while not stop.is_set() and len(self.ops) < max_ops and time.monotonic() < deadline:
                 roll = rng.random()
-                if roll < 0.1:
+                if roll < 0.05:
                     batch, mode = [self.gen_multi(rng)], "multi"
+                elif roll < 0.1:
+                    batch, mode = [self.gen_mixed_multi(rng)], "multi"
                 elif roll < 0.35:
                     batch, mode = [self.gen_simple(rng) for _ in range(rng.randint(2, 6))], "pipeline"
                 else:
@@ -329,7 +343,7 @@ class Writer:
         ack_mono, ack_wall = time.monotonic(), wall_ms()
         for op, reply in zip(batch, replies):
             op.ack_mono, op.ack_wall = ack_mono, ack_wall
-            if reply != op.reply:
+            if op.normalize(reply) != op.reply:
                 self.errors.append(f"writer {self.tid}: {op.describe()} replied {reply!r}, "
                                    f"the model expected {op.reply!r}")
                 return False
@@ -376,6 +390,31 @@ class Writer:
                 cuts.append(op.index)
         return cuts
 
+    def ttl_problems(self, state, kill, expiries):
+        """What is wrong with the recovered TTLs if the state is `state` (empty: none)."""
+        problems = []
+        for key in self.tracked_keys():
+            if key not in state:
+                continue
+            window, got = ttl_window(state[key][1], kill.wall), expiries[key]
+            if window is None and got != -1:
+                problems.append(f"writer {self.tid}: {key} has no TTL in the model but PEXPIRETIME {got}")
+            elif window is not None and not window[0] <= got <= window[1]:
+                problems.append(f"writer {self.tid}: {key} PEXPIRETIME {got}, expected within "
+                                f"[{window[0]:.0f}, {window[1]:.0f}]")
+        return problems
+
+    def ttl_matching_cuts(self, cuts, kill, expiries):
+        """The cuts among `cuts` (ascending) whose state also has the recovered TTLs."""
+        timed, state, done = [], dict(self.base), 0
+        for cut in cuts:
+            for op in self.ops[done:cut]:
+                apply_effects(state, op.effects)
+            done = cut
+            if not self.ttl_problems(state, kill, expiries):
+                timed.append(cut)
+        return timed
+
     def closest_cut_report(self, recovered, kill_mono):
         """For a failure message: the cut with the fewest wrong keys and what is wrong."""
         best = None
@@ -390,7 +429,7 @@ class Writer:
         cut, wrong, expected = best
         lines = [f"closest cut: after op #{cut} of {len(self.ops)}, {len(wrong)} keys differ:"]
         for key in wrong[:8]:
-            lines.append(f"  {key}: recovered {short(recovered[key])}, model {short(expected[key])}")
+            lines.append(f"  {key}: recovered {short(recovered[key], 400)}, model {short(expected[key], 400)}")
         for op in self.ops[max(cut - 3, 0):cut + 3]:
             lines.append(f"  {op.describe(kill_mono)}")
         return "\n".join(lines)
@@ -432,8 +471,15 @@ class Writer:
                 failures.append(f"{tag}: transaction keys {group} are split: " +
                                 ", ".join(f"{key}={short(recovered[key], 24)}" for key in group))
 
-        # The whole state: one cut of this writer's ops.
+        # The whole state: one cut of this writer's ops. EXPIRE / PERSIST change only a
+        # TTL, so the values alone may match several cuts around one: keep those whose
+        # TTLs match too (the same absolute expiry, or none).
         cuts = self.matching_cuts(recovered)
+        if cuts:
+            timed = self.ttl_matching_cuts(cuts, kill, expiries)
+            if not timed:
+                failures += self.ttl_problems(self.state_after(cuts[-1]), kill, expiries)
+            cuts = timed or cuts
         if not cuts:
             failures.append(f"{tag}: the recovered keys match no prefix of the writes "
                             f"(a write lost from the middle, or half a transaction):\n"
@@ -441,19 +487,6 @@ class Writer:
         elif cuts[-1] < required:
             failures.append(f"{tag}: recovered state is from before op #{cuts[-1] + 1}, but "
                             f"{self.ops[required - 1].describe(kill.mono)} must have survived")
-
-        # TTLs of the state at the cut: the same absolute expiry, or none.
-        if cuts:
-            state = self.state_after(cuts[-1])
-            for key in self.tracked_keys():
-                if key not in state:
-                    continue
-                window, got = ttl_window(state[key][1], kill.wall), expiries[key]
-                if window is None and got != -1:
-                    failures.append(f"{tag}: {key} has no TTL in the model but PEXPIRETIME {got}")
-                elif window is not None and not window[0] <= got <= window[1]:
-                    failures.append(f"{tag}: {key} PEXPIRETIME {got}, expected within "
-                                    f"[{window[0]:.0f}, {window[1]:.0f}]")
 
         failures += self._verify_shorts(required, kill, recovered, expiries, check_wall)
         stats = {
@@ -536,16 +569,27 @@ def cross_writer_holes(writers, cuts, kill_mono):
 
 
 def read_recovered(client, writers):
-    """GET and PEXPIRETIME of every key of every writer, and the keys the server has."""
-    keys = [key for writer in writers for key in writer.tracked_keys() + writer.shorts]
+    """Every key of every writer: its value (strings by GET, collections by TYPE and then
+    their own reads, as crash_model_collections.py's tagged values), its PEXPIRETIME,
+    and the keys the server has."""
+    strings = [key for writer in writers for key in writer.string_keys() + writer.shorts]
+    collections = [key for writer in writers for key in writer.collection_keys()]
     pipe = client.pipeline(transaction=False)
-    for key in keys:
+    for key in strings:
         pipe.get(key)
         pipe.execute_command("PEXPIRETIME", key)
+    for key in collections:
+        pipe.type(key)
+        pipe.execute_command("PEXPIRETIME", key)
     started = wall_ms()
-    replies = pipe.execute()
+    replies = pipe.execute(raise_on_error=False)  # GET of a key of another type: WRONGTYPE
     check_wall = (started, wall_ms())  # the GETs ran within this interval
+    keys = strings + collections
     values = {key: replies[2 * i] for i, key in enumerate(keys)}
+    for key, value in values.items():
+        if isinstance(value, Exception):
+            values[key] = ("error", str(value))
     expiries = {key: replies[2 * i + 1] for i, key in enumerate(keys)}
+    values.update(read_collections(client, {key: values[key] for key in collections}))
     present = set(client.keys("*"))
     return values, expiries, present, check_wall
