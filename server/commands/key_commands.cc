@@ -2,10 +2,7 @@
 // SCAN RANDOMKEY TOUCH OBJECT DUMP RESTORE. The Cmd* half: argument parsing
 // and replies; the operations are in engine/key_ops.cc, the DUMP payload
 // format in tiering/dump_payload.cc.
-#include <cctype>
-#include <cerrno>
 #include <climits>
-#include <cstdlib>
 
 #include "engine/key_ops.h"
 #include "server/command_args.h"
@@ -13,26 +10,13 @@
 #include "server/command_table.h"
 #include "server/commands/help.h"
 #include "server/error_reply.h"
+#include "server/scan_args.h"
 #include "tiering/dump_payload.h"
 
 namespace tierkv {
 namespace {
 
 std::span<const std::string_view> KeyArgs(const CommandContext& ctx) { return ctx.args.subspan(1); }
-
-// A SCAN cursor, parsed as Redis does with strtoul: a leading '+' or '-' is
-// accepted (a negative cursor wraps), the empty string is 0, leading spaces,
-// trailing garbage and overflow are "invalid cursor".
-Result<uint64_t> CursorArg(std::string_view text) {
-  const Status invalid = Status::Error("ERR invalid cursor");
-  const std::string terminated(text);  // strtoul needs a NUL; it stops at an embedded one, as in Redis
-  if (!terminated.empty() && std::isspace(static_cast<unsigned char>(terminated[0]))) return invalid;
-  errno = 0;
-  char* end = nullptr;
-  const unsigned long long cursor = std::strtoull(terminated.c_str(), &end, 10);
-  if (*end != '\0' || errno == ERANGE) return invalid;
-  return static_cast<uint64_t>(cursor);
-}
 
 void CmdDel(CommandContext& ctx) { ctx.reply().Integer(OpDel(ctx.shard, ctx.client.db, KeyArgs(ctx))); }
 
@@ -87,7 +71,7 @@ void CmdKeys(CommandContext& ctx) { ctx.reply().BulkArray(OpKeys(ctx.shard, ctx.
 
 // SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
 void CmdScan(CommandContext& ctx) {
-  auto cursor = CursorArg(ctx.arg(1));
+  auto cursor = ParseScanCursor(ctx.arg(1));
   if (!cursor.ok()) return ReplyError(ctx.reply(), cursor.status());
   ScanOptions options;
   for (size_t i = 2; i < ctx.argc(); i += 2) {
