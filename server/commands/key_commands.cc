@@ -2,7 +2,6 @@
 // SCAN RANDOMKEY TOUCH OBJECT DUMP RESTORE. The Cmd* half: argument parsing
 // and replies; the operations are in engine/key_ops.cc, the DUMP payload
 // format in tiering/dump_payload.cc.
-#include <climits>
 
 #include "engine/key_ops.h"
 #include "server/command_args.h"
