@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "harness/command_harness.h"
+#include "harness/journal_replay.h"
 #include "harness/resp_literals.h"
-#include "tiering/dump_payload.h"
 
 namespace tierkv::testing {
 namespace {
@@ -77,47 +77,13 @@ TEST(GeoCommands, ReadsCountOneHitOrMissAndWritesNone) {
 
 // --- journaling -----------------------------------------------------------------------
 
-ServerSettings WithDebug() {
-  ServerSettings settings;
-  settings.enable_debug_command = "yes";
-  return settings;
-}
-
-class GeoJournal : public ::testing::Test {
+class GeoJournal : public JournalReplayTest {
  protected:
-  GeoJournal() : primary_({}, WithDebug()), replica_({}, WithDebug()) {
-    primary_.shard().changes().set_enabled(true);
-    primary_.shard().changes().set_state_encoder([](const Entry& entry) { return DumpEntry(entry); });
-  }
-
-  std::string Run(const std::vector<std::string>& args) {
-    std::string reply = primary_.Run(args);
-    if (auto record = primary_.shard().CommitChanges()) records_.push_back(std::move(*record));
-    return reply;
-  }
-
-  std::vector<Effect> LastEffects() { return records_.empty() ? std::vector<Effect>{} : records_.back().effects; }
-
-  void Replay() {
-    for (const EffectRecord& record : records_) {
-      replica_.Run({"SELECT", std::to_string(record.db)});
-      for (const Effect& effect : record.effects) {
-        const std::string reply = replica_.Run(effect);
-        ASSERT_NE(reply[0], '-') << reply << " replaying " << ::testing::PrintToString(effect);
-      }
-    }
-    records_.clear();
-  }
-
   void ExpectSameOnReplica(const std::string& key) {
     EXPECT_EQ(replica_.Run({"ZRANGE", key, "0", "-1", "WITHSCORES"}),
               primary_.Run({"ZRANGE", key, "0", "-1", "WITHSCORES"}))
         << key;
   }
-
-  CommandHarness primary_;
-  CommandHarness replica_;
-  std::vector<EffectRecord> records_;
 };
 
 TEST_F(GeoJournal, GeoaddJournalsZaddWithTheGeohashScores) {

@@ -10,46 +10,15 @@
 
 #include "engine/types/list/list_ops.h"
 #include "harness/command_harness.h"
+#include "harness/journal_replay.h"
 #include "harness/resp_literals.h"
-#include "tiering/dump_payload.h"
 
 namespace tierkv::testing {
 namespace {
 
-ServerSettings WithDebug() {
-  ServerSettings settings;
-  settings.enable_debug_command = "yes";
-  return settings;
-}
-
-// Commands on a primary with journaling on, each command's record kept; Replay() runs
-// the records' effects on a replica through its command table, as recovery does.
-class ListJournal : public ::testing::Test {
+// Journal replay (harness/journal_replay.h) plus a list-by-list comparison.
+class ListJournal : public JournalReplayTest {
  protected:
-  ListJournal() : primary_({}, WithDebug()), replica_({}, WithDebug()) {
-    primary_.shard().changes().set_enabled(true);
-    primary_.shard().changes().set_state_encoder([](const Entry& entry) { return DumpEntry(entry); });
-  }
-
-  std::string Run(const std::vector<std::string>& args) {
-    std::string reply = primary_.Run(args);
-    if (auto record = primary_.shard().CommitChanges()) records_.push_back(std::move(*record));
-    return reply;
-  }
-
-  std::vector<Effect> LastEffects() { return records_.empty() ? std::vector<Effect>{} : records_.back().effects; }
-
-  void Replay() {
-    for (const EffectRecord& record : records_) {
-      replica_.Run({"SELECT", std::to_string(record.db)});
-      for (const Effect& effect : record.effects) {
-        const std::string reply = replica_.Run(effect);
-        ASSERT_NE(reply[0], '-') << reply << " replaying " << ::testing::PrintToString(effect);
-      }
-    }
-    records_.clear();
-  }
-
   void ExpectReplicaEqual(const std::vector<std::string>& keys) {
     EXPECT_EQ(primary_.Run({"DEBUG", "DIGEST"}), replica_.Run({"DEBUG", "DIGEST"}));
     for (const std::string& key : keys) {
@@ -58,10 +27,6 @@ class ListJournal : public ::testing::Test {
       EXPECT_EQ(primary_.Run({"PTTL", key}), replica_.Run({"PTTL", key})) << key;
     }
   }
-
-  CommandHarness primary_;
-  CommandHarness replica_;
-  std::vector<EffectRecord> records_;
 };
 
 TEST_F(ListJournal, EachWriteJournalsItsOwnEffect) {

@@ -12,8 +12,8 @@
 #include "engine/types/set/set_ops.h"
 #include "engine/types/set/set_value.h"
 #include "harness/command_harness.h"
+#include "harness/journal_replay.h"
 #include "harness/resp_literals.h"
-#include "tiering/dump_payload.h"
 
 namespace tierkv::testing {
 namespace {
@@ -106,45 +106,7 @@ TEST(SetCommands, IntersectionOfIntegersFromAHashtableStoresAnIntset) {
 
 // --- journaling -----------------------------------------------------------------------
 
-// Runs commands on a primary with journaling on, keeping each command's record; replays
-// the records' effects on a replica through its own command table, as recovery does.
-ServerSettings WithDebug() {
-  ServerSettings settings;
-  settings.enable_debug_command = "yes";
-  return settings;
-}
-
-class SetJournal : public ::testing::Test {
- protected:
-  SetJournal() : primary_({}, WithDebug()), replica_({}, WithDebug()) {
-    primary_.shard().changes().set_enabled(true);
-    primary_.shard().changes().set_state_encoder([](const Entry& entry) { return DumpEntry(entry); });
-  }
-
-  std::string Run(const std::vector<std::string>& args) {
-    std::string reply = primary_.Run(args);
-    if (auto record = primary_.shard().CommitChanges()) records_.push_back(std::move(*record));
-    return reply;
-  }
-
-  // The effects of the last command.
-  std::vector<Effect> LastEffects() { return records_.empty() ? std::vector<Effect>{} : records_.back().effects; }
-
-  void Replay() {
-    for (const EffectRecord& record : records_) {
-      replica_.Run({"SELECT", std::to_string(record.db)});
-      for (const Effect& effect : record.effects) {
-        const std::string reply = replica_.Run(effect);
-        ASSERT_NE(reply[0], '-') << reply << " replaying " << ::testing::PrintToString(effect);
-      }
-    }
-    records_.clear();
-  }
-
-  CommandHarness primary_;
-  CommandHarness replica_;
-  std::vector<EffectRecord> records_;
-};
+class SetJournal : public JournalReplayTest {};
 
 TEST_F(SetJournal, EachWriteJournalsItsOwnEffect) {
   Run({"SADD", "s", "a", "b", "a"});
