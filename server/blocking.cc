@@ -100,12 +100,9 @@ void BlockingRegistry::OnDbsSwapped(int a, int b) {
   }
 }
 
-bool BlockingRegistry::Retry(uint64_t client_id) {
+void BlockingRegistry::Retry(uint64_t client_id) {
   Connection* connection = server_.FindConnection(client_id);
-  if (connection == nullptr) {
-    Forget(client_id);
-    return true;
-  }
+  if (connection == nullptr) return Forget(client_id);
   Client& client = connection->client();
   // The command runs as the client's own: its db, its protocol, its reply buffer.
   const std::vector<std::string> command = blocked_.at(client_id).request.command;
@@ -120,10 +117,9 @@ bool BlockingRegistry::Retry(uint64_t client_id) {
   client.db = saved_db;
   if (still_blocked_) {
     client.suspended = true;
-    return false;
+    return;
   }
   Release(client_id);
-  return true;
 }
 
 void BlockingRegistry::ServeReady() {

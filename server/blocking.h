@@ -82,8 +82,8 @@ class BlockingRegistry : public KeyspaceObserver {
   // reply, if any, has been written to its output).
   void Release(uint64_t client_id);
   void OnTimeout(uint64_t client_id);
-  // Re-runs the client's command; true if it was served (no longer blocked).
-  bool Retry(uint64_t client_id);
+  // Re-runs the client's command; released if it was served, still blocked otherwise.
+  void Retry(uint64_t client_id);
 
   Server& server_;
   std::unordered_map<uint64_t, Waiter> blocked_;                       // by client id

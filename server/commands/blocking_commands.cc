@@ -16,6 +16,7 @@
 #include "server/error_reply.h"
 #include "server/multi_pop_args.h"
 #include "server/server.h"
+#include "server/zset_reply.h"
 
 namespace tierkv {
 namespace {
@@ -90,17 +91,15 @@ void BlockingZSetPop(CommandContext& ctx, bool from_max) {
   auto timeout = ParseBlockTimeout(ctx.arg(ctx.argc() - 1));
   if (!timeout.ok()) return ReplyError(ctx.reply(), timeout.status());
   const std::span<const std::string_view> keys = ctx.args.subspan(1, ctx.argc() - 2);
-  for (std::string_view key : keys) {
-    auto popped = OpZPop(ctx.shard, ctx.client.db, key, from_max, 1);
-    if (!popped.ok()) return ReplyError(ctx.reply(), popped.status());
-    if (popped->empty()) continue;
-    ctx.reply().Array(3);
-    ctx.reply().Bulk(key);
-    ctx.reply().Bulk(popped->front().member);
-    ctx.reply().Double(popped->front().score);
-    return;
+  auto popped = OpZMPop(ctx.shard, ctx.client.db, keys, from_max, 1);
+  if (!popped.ok()) return ReplyError(ctx.reply(), popped.status());
+  if (!popped->has_value()) {
+    return BlockOrAnswerNothing(ctx, KeysOf(keys), ValueType::kZSet, *timeout, BlockingNothing::kNullArray);
   }
-  BlockOrAnswerNothing(ctx, KeysOf(keys), ValueType::kZSet, *timeout, BlockingNothing::kNullArray);
+  ctx.reply().Array(3);
+  ctx.reply().Bulk((*popped)->key);
+  ctx.reply().Bulk((*popped)->popped.front().member);
+  ctx.reply().Double((*popped)->popped.front().score);
 }
 
 void CmdBZPopMin(CommandContext& ctx) { BlockingZSetPop(ctx, false); }
@@ -113,21 +112,12 @@ void CmdBZMPop(CommandContext& ctx) {
   auto timeout = ParseBlockTimeout(ctx.arg(1));
   if (!timeout.ok()) return ReplyError(ctx.reply(), timeout.status());
   const std::span<const std::string_view> keys = ctx.args.subspan(3, args->numkeys);
-  for (std::string_view key : keys) {
-    auto popped = OpZPop(ctx.shard, ctx.client.db, key, !args->first_end, args->count);
-    if (!popped.ok()) return ReplyError(ctx.reply(), popped.status());
-    if (popped->empty()) continue;
-    ctx.reply().Array(2);
-    ctx.reply().Bulk(key);
-    ctx.reply().Array(popped->size());
-    for (const ScoredMember& item : *popped) {
-      ctx.reply().Array(2);
-      ctx.reply().Bulk(item.member);
-      ctx.reply().Double(item.score);
-    }
-    return;
+  auto popped = OpZMPop(ctx.shard, ctx.client.db, keys, !args->first_end, args->count);
+  if (!popped.ok()) return ReplyError(ctx.reply(), popped.status());
+  if (!popped->has_value()) {
+    return BlockOrAnswerNothing(ctx, KeysOf(keys), ValueType::kZSet, *timeout, BlockingNothing::kNullArray);
   }
-  BlockOrAnswerNothing(ctx, KeysOf(keys), ValueType::kZSet, *timeout, BlockingNothing::kNullArray);
+  ReplyZMPop(ctx.reply(), **popped);
 }
 
 }  // namespace

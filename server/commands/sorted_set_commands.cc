@@ -17,6 +17,7 @@
 #include "server/error_reply.h"
 #include "server/multi_pop_args.h"
 #include "server/scan_args.h"
+#include "server/zset_reply.h"
 
 namespace tierkv {
 namespace {
@@ -333,14 +334,7 @@ void CmdZMPop(CommandContext& ctx) {
   auto result = OpZMPop(ctx.shard, ctx.client.db, ctx.args.subspan(2, args->numkeys), !args->first_end, args->count);
   if (!result.ok()) return ReplyError(ctx.reply(), result.status());
   if (!result->has_value()) return ctx.reply().NullArray();
-  ctx.reply().Array(2);
-  ctx.reply().Bulk((*result)->key);
-  ctx.reply().Array((*result)->popped.size());
-  for (const ScoredMember& item : (*result)->popped) {
-    ctx.reply().Array(2);
-    ctx.reply().Bulk(item.member);
-    ctx.reply().Double(item.score);
-  }
+  ReplyZMPop(ctx.reply(), **result);
 }
 
 // ---- ZRANDMEMBER key [count [WITHSCORES]] ----
