@@ -58,8 +58,9 @@ void ReplyWriter::Attribute(size_t pairs) {
   if (resp3()) Header('|', pairs);
 }
 
-void ReplyWriter::Double(double value) {
-  const std::string text = FormatDouble(value);
+void ReplyWriter::Double(double value) { DoubleText(FormatDouble(value)); }
+
+void ReplyWriter::DoubleText(std::string_view text) {
   if (!resp3()) return Bulk(text);
   out_->push_back(',');
   out_->append(text);

@@ -38,6 +38,9 @@ class ReplyWriter {
   // equivalent: callers write none in RESP2 (nothing is written here then).
   void Attribute(size_t pairs);
   void Double(double value);       // RESP2: bulk string
+  // A double whose text the caller formatted (GEO coordinates use Redis's long-double
+  // digits): a bulk string in RESP2, a RESP3 double otherwise.
+  void DoubleText(std::string_view text);
   void Boolean(bool value);        // RESP2: integer 1/0
   void Verbatim(std::string_view text, std::string_view format = "txt");  // RESP2: bulk
   void BigNumber(std::string_view digits);  // RESP2: bulk

@@ -101,14 +101,7 @@ void ReplyDistance(ReplyWriter& reply, double distance) {
 
 // Coordinates: Redis's addReplyHumanLongDouble, the same digits as a bulk string (RESP2)
 // or a double (RESP3).
-void ReplyCoordinate(ReplyWriter& reply, double value) {
-  const std::string text = FormatLongDouble(value);
-  if (!reply.resp3()) return reply.Bulk(text);
-  std::string* out = reply.buffer();
-  out->push_back(',');
-  out->append(text);
-  out->append("\r\n");
-}
+void ReplyCoordinate(ReplyWriter& reply, double value) { reply.DoubleText(FormatLongDouble(value)); }
 
 // ---- GEOADD key [NX | XX] [CH] longitude latitude member [longitude latitude member ...] ----
 
