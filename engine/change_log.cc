@@ -163,6 +163,7 @@ void ChangeLog::StampAndQueue(Shard& shard, uint64_t lsn) {
 }
 
 void ChangeLog::Queue(DirtyItem item) {
+  dirty_key_bytes_ += item.key.size();
   dirty_.push_back(std::move(item));
   if (dirty_.size() >= compact_at_) Compact();
 }
@@ -188,7 +189,13 @@ void ChangeLog::Compact() {
     if (after_last_erase && final_mention) kept.push_back(std::move(item));
   }
   dirty_ = std::move(kept);
+  CountKeyBytes();
   compact_at_ = std::max<size_t>(1024, dirty_.size() * 2);
+}
+
+void ChangeLog::CountKeyBytes() {
+  dirty_key_bytes_ = 0;
+  for (const DirtyItem& item : dirty_) dirty_key_bytes_ += item.key.size();
 }
 
 // Keeps the items a scan cannot find (deleted keys, emptied dbs); present keys keep only
@@ -198,6 +205,7 @@ void ChangeLog::StopListingKeys(Shard& shard) {
     return item.kind == DirtyItem::Kind::kKey && shard.db(item.db).Peek(item.key) != nullptr;
   });
   dirty_.shrink_to_fit();
+  CountKeyBytes();
   scan_needed_ = true;
   key_items_ = 0;
   compact_at_ = std::max<size_t>(1024, dirty_.size() * 2);
@@ -205,6 +213,7 @@ void ChangeLog::StopListingKeys(Shard& shard) {
 
 std::vector<DirtyItem> ChangeLog::TakeDirty() {
   key_items_ = 0;
+  dirty_key_bytes_ = 0;
   std::vector<DirtyItem> taken;
   taken.swap(dirty_);
   return taken;
@@ -217,6 +226,7 @@ void ChangeLog::GiveBackDirty(Shard& shard, std::vector<DirtyItem> items) {
   }
   items.insert(items.end(), std::make_move_iterator(dirty_.begin()), std::make_move_iterator(dirty_.end()));
   dirty_ = std::move(items);
+  CountKeyBytes();
 }
 
 }  // namespace tierkv

@@ -93,6 +93,10 @@ class ChangeLog {
   // Entries the round had already marked written are marked dirty again.
   void GiveBackDirty(Shard& shard, std::vector<DirtyItem> items);
   size_t dirty_count() const { return dirty_.size(); }
+  // DRAM the dirty list takes (items and key bytes, roughly). Deleted keys are always
+  // listed, so a cache evicting between rounds grows it with every eviction: the
+  // durability layer starts a round when it passes a bound.
+  size_t dirty_bytes() const { return dirty_.capacity() * sizeof(DirtyItem) + dirty_key_bytes_; }
 
  private:
   struct Event {
@@ -110,6 +114,7 @@ class ChangeLog {
   void Queue(DirtyItem item);
   void StopListingKeys(Shard& shard);
   void Compact();
+  void CountKeyBytes();
 
   bool enabled_ = false;
   StateEncoder state_encoder_;
@@ -120,6 +125,7 @@ class ChangeLog {
   // distinct keys it names once it doubles past this.
   size_t compact_at_ = 1024;
   size_t key_items_ = 0;  // kKey items queued for keys present when queued
+  size_t dirty_key_bytes_ = 0;  // sum of the key sizes in dirty_
   size_t max_key_items_ = 65536;
   bool scan_needed_ = false;
 };

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <mutex>
+#include <vector>
 
 #ifndef TIERKV_NO_JEMALLOC
 #include <jemalloc/jemalloc.h>
@@ -19,17 +21,6 @@ extern "C" size_t __sanitizer_get_heap_size();
 namespace tierkv {
 namespace {
 
-struct Snapshot {
-  MemoryStats stats;
-  uint64_t thread_allocated = 0;
-  uint64_t thread_deallocated = 0;
-};
-
-Snapshot& CurrentSnapshot() {
-  static Snapshot snapshot;
-  return snapshot;
-}
-
 #ifndef TIERKV_NO_JEMALLOC
 size_t ReadSizeStat(const char* name) {
   size_t value = 0;
@@ -38,26 +29,80 @@ size_t ReadSizeStat(const char* name) {
   return value;
 }
 
-// jemalloc keeps per-thread running totals behind these pointers; reading them
-// costs two loads, which is what lets UsedMemory() run before every command.
+// jemalloc keeps per-thread running totals of the bytes a thread allocated and
+// freed behind these pointers; reading them costs two loads, which is what lets
+// UsedMemory() run before every command. The owning thread writes them without
+// atomics; another thread reads them relaxed (a word-sized aligned load), which
+// at worst sees a value a few allocations old.
 struct ThreadCounters {
   uint64_t* allocated = nullptr;
   uint64_t* deallocated = nullptr;
+  int64_t net_at_snapshot = 0;  // Net() when the last snapshot was taken
+
   ThreadCounters() {
     size_t length = sizeof(allocated);
     mallctl("thread.allocatedp", &allocated, &length, nullptr, 0);
     length = sizeof(deallocated);
     mallctl("thread.deallocatedp", &deallocated, &length, nullptr, 0);
   }
+  // Bytes this thread allocated and has not freed itself (negative when it
+  // frees more than it allocates, as the journal writer does).
+  int64_t Net() const {
+    if (allocated == nullptr || deallocated == nullptr) return 0;
+    return static_cast<int64_t>(__atomic_load_n(allocated, __ATOMIC_RELAXED) -
+                                __atomic_load_n(deallocated, __ATOMIC_RELAXED));
+  }
+  int64_t SinceSnapshot() const { return Net() - net_at_snapshot; }
 };
 
 ThreadCounters& Counters() {
   thread_local ThreadCounters counters;
   return counters;
 }
+
+// The snapshot and the registered background threads. The engine thread's own
+// counters are not in `threads`: it reads them without the lock.
+struct Accounting {
+  MemoryStats stats;  // engine thread only
+  std::mutex mu;
+  std::vector<ThreadCounters*> threads;  // guarded by mu
+  int64_t retired = 0;  // guarded by mu: what ended threads did since the snapshot
+};
+
+Accounting& Accounts() {
+  static Accounting accounting;
+  return accounting;
+}
+#else
+MemoryStats& SanitizerStats() {
+  static MemoryStats stats;
+  return stats;
+}
 #endif
 
 }  // namespace
+
+#ifndef TIERKV_NO_JEMALLOC
+MemoryAccountedThread::MemoryAccountedThread() {
+  ThreadCounters& counters = Counters();
+  Accounting& accounting = Accounts();
+  std::lock_guard lock(accounting.mu);
+  // What it did before now reaches UsedMemory() with the next snapshot.
+  counters.net_at_snapshot = counters.Net();
+  accounting.threads.push_back(&counters);
+}
+
+MemoryAccountedThread::~MemoryAccountedThread() {
+  ThreadCounters& counters = Counters();
+  Accounting& accounting = Accounts();
+  std::lock_guard lock(accounting.mu);
+  accounting.retired += counters.SinceSnapshot();
+  std::erase(accounting.threads, &counters);
+}
+#else
+MemoryAccountedThread::MemoryAccountedThread() = default;
+MemoryAccountedThread::~MemoryAccountedThread() = default;
+#endif
 
 void EnableAllocatorBackgroundPurging() {
 #ifndef TIERKV_NO_JEMALLOC
@@ -66,34 +111,47 @@ void EnableAllocatorBackgroundPurging() {
 #endif
 }
 
-void RefreshMemoryStats() {
-  Snapshot& snap = CurrentSnapshot();
+void ReturnFreedMemoryToOs() {
 #ifndef TIERKV_NO_JEMALLOC
+  // "arena.<MALLCTL_ARENAS_ALL>.purge": every arena's unused dirty pages.
+  mallctl("arena.4096.purge", nullptr, nullptr, nullptr, 0);
+#endif
+}
+
+void RefreshMemoryStats() {
+#ifndef TIERKV_NO_JEMALLOC
+  Accounting& accounting = Accounts();
   uint64_t epoch = 1;
   size_t length = sizeof(epoch);
   mallctl("epoch", &epoch, &length, &epoch, length);
-  snap.stats.allocated = ReadSizeStat("stats.allocated");
-  snap.stats.active = ReadSizeStat("stats.active");
-  snap.stats.resident = ReadSizeStat("stats.resident");
-  ThreadCounters& counters = Counters();
-  snap.thread_allocated = counters.allocated ? *counters.allocated : 0;
-  snap.thread_deallocated = counters.deallocated ? *counters.deallocated : 0;
+  MemoryStats& stats = accounting.stats;
+  stats.allocated = ReadSizeStat("stats.allocated");
+  stats.active = ReadSizeStat("stats.active");
+  stats.resident = ReadSizeStat("stats.resident");
+  stats.peak = std::max(stats.peak, stats.allocated);
+  Counters().net_at_snapshot = Counters().Net();
+  std::lock_guard lock(accounting.mu);
+  for (ThreadCounters* counters : accounting.threads) counters->net_at_snapshot = counters->Net();
+  accounting.retired = 0;
 #else
-  snap.stats.allocated = __sanitizer_get_current_allocated_bytes();
-  snap.stats.active = __sanitizer_get_heap_size();
-  snap.stats.resident = ProcessRss();
+  MemoryStats& stats = SanitizerStats();
+  stats.allocated = __sanitizer_get_current_allocated_bytes();
+  stats.active = __sanitizer_get_heap_size();
+  stats.resident = ProcessRss();
+  stats.peak = std::max(stats.peak, stats.allocated);
 #endif
-  snap.stats.peak = std::max(snap.stats.peak, snap.stats.allocated);
 }
 
 size_t UsedMemory() {
 #ifndef TIERKV_NO_JEMALLOC
-  const Snapshot& snap = CurrentSnapshot();
-  ThreadCounters& counters = Counters();
-  if (counters.allocated == nullptr) return snap.stats.allocated;
-  const int64_t delta = static_cast<int64_t>(*counters.allocated - snap.thread_allocated) -
-                        static_cast<int64_t>(*counters.deallocated - snap.thread_deallocated);
-  const int64_t used = static_cast<int64_t>(snap.stats.allocated) + delta;
+  Accounting& accounting = Accounts();
+  int64_t delta = Counters().SinceSnapshot();
+  {
+    std::lock_guard lock(accounting.mu);
+    for (const ThreadCounters* counters : accounting.threads) delta += counters->SinceSnapshot();
+    delta += accounting.retired;
+  }
+  const int64_t used = static_cast<int64_t>(accounting.stats.allocated) + delta;
   return used > 0 ? static_cast<size_t>(used) : 0;
 #else
   return __sanitizer_get_current_allocated_bytes();
@@ -102,7 +160,11 @@ size_t UsedMemory() {
 
 MemoryStats GetMemoryStats() {
   RefreshMemoryStats();
-  return CurrentSnapshot().stats;
+#ifndef TIERKV_NO_JEMALLOC
+  return Accounts().stats;
+#else
+  return SanitizerStats();
+#endif
 }
 
 size_t ProcessRss() {

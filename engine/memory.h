@@ -2,12 +2,19 @@
 //
 // With jemalloc (the release build) the numbers are jemalloc's own: allocated,
 // active, resident, fragmentation. UsedMemory() is cheap enough to call before
-// every command: it adds the calling thread's allocation counter delta to the
-// last global snapshot, refreshed by RefreshMemoryStats() from the cron.
+// every command: it adds to the last global snapshot (refreshed by
+// RefreshMemoryStats() from the cron) what the engine thread and every
+// registered background thread allocated and freed since. Background threads
+// that free what the engine thread allocated (the journal writer frees each
+// record's copy of the values it journals) must register with a
+// MemoryAccountedThread: an unregistered thread's frees would be seen only at
+// the next snapshot, and until then every journaled byte would look used twice
+// and make eviction throw away keys to pay for memory already returned.
 // The sanitizer build uses the sanitizer allocator's counters instead.
 //
 // Thread-safety: UsedMemory() and RefreshMemoryStats() are called from the
-// engine thread only; ProcessRss() is safe anywhere.
+// engine thread only; MemoryAccountedThread from the thread it accounts for;
+// ProcessRss() is safe anywhere.
 #pragma once
 
 #include <cstddef>
@@ -26,6 +33,22 @@ struct MemoryStats {
 // background threads, as Redis's jemalloc-bg-thread does, so the engine
 // thread never stalls returning memory to the OS. Called once at start-up.
 void EnableAllocatorBackgroundPurging();
+
+// Counts the constructing thread's allocations in UsedMemory() as they happen,
+// until it is destroyed. Construct one at the top of a background thread's
+// function; it must be destroyed on the same thread.
+class MemoryAccountedThread {
+ public:
+  MemoryAccountedThread();
+  ~MemoryAccountedThread();
+  MemoryAccountedThread(const MemoryAccountedThread&) = delete;
+  MemoryAccountedThread& operator=(const MemoryAccountedThread&) = delete;
+};
+
+// Hands the pages of freed memory back to the OS now instead of over the next
+// seconds (after a synchronous FLUSHALL/FLUSHDB, as Redis does, so RSS falls
+// with used_memory). Costs a walk of the allocator's arenas: not per command.
+void ReturnFreedMemoryToOs();
 
 void RefreshMemoryStats();
 size_t UsedMemory();

@@ -134,7 +134,12 @@ void Shard::HousekeepingStep() {
   }
 }
 
-bool Shard::OverMaxmemory() const { return options_.maxmemory > 0 && UsedMemory() > options_.maxmemory; }
+bool Shard::OverMaxmemory() const {
+  if (options_.maxmemory == 0) return false;
+  const size_t used = UsedMemory();
+  if (used <= options_.maxmemory) return false;
+  return used - std::min(used, MemoryNotCountedForEvict()) > options_.maxmemory;
+}
 
 double Shard::EvictionScore(const Entry* entry) const {
   switch (options_.policy) {

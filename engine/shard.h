@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <random>
@@ -133,6 +134,17 @@ class Shard {
   // Returns OutOfMemory if that is impossible (noeviction or nothing evictable).
   Status EnforceMaxmemory();
   bool OverMaxmemory() const;
+  // Memory that used_memory counts but eviction does not, as Redis's
+  // mem_not_counted_for_evict: buffers of the durability layer that evicting keys
+  // would not shrink (the journal's queued and unsynced records, the tier's write
+  // buffers), each bounded by its owner. Called only when used memory is over
+  // maxmemory, so it must be cheap. Unset: nothing is set apart.
+  void set_memory_not_counted_for_evict(std::function<size_t()> measure) {
+    memory_not_counted_for_evict_ = std::move(measure);
+  }
+  size_t MemoryNotCountedForEvict() const {
+    return memory_not_counted_for_evict_ ? memory_not_counted_for_evict_() : 0;
+  }
 
   void FlushDb(int db);
   void FlushAll();
@@ -168,6 +180,7 @@ class Shard {
   EngineOptions options_;
   std::vector<std::unique_ptr<Db>> dbs_;
   std::vector<KeyspaceObserver*> observers_;
+  std::function<size_t()> memory_not_counted_for_evict_;
   ChangeLog changes_;
   uint64_t last_lsn_ = 0;
   KeyspaceStats stats_;

@@ -183,7 +183,7 @@ void MemorySection(Server& server, std::string& out) {
   Field(out, "rss_overhead_bytes", static_cast<int64_t>(rss) - static_cast<int64_t>(mem.resident));
   Field(out, "mem_fragmentation_ratio", Fixed2(ratio(rss, used)));
   Field(out, "mem_fragmentation_bytes", static_cast<int64_t>(rss) - static_cast<int64_t>(used));
-  Field(out, "mem_not_counted_for_evict", "0");
+  Field(out, "mem_not_counted_for_evict", server.shard().MemoryNotCountedForEvict());
   Field(out, "mem_replication_backlog", "0");
   Field(out, "mem_total_replication_buffers", "0");
   Field(out, "mem_clients_slaves", "0");

@@ -14,9 +14,10 @@
 namespace tierkv {
 namespace {
 
-// The tier's block cache: a sixteenth of maxmemory within [8 MiB, 1 GiB], 64 MiB when
-// memory is unlimited. RocksDB allocates it from our allocator, so used_memory counts it.
-size_t TierCacheBytes(size_t maxmemory) {
+// The tier's block cache and its write buffers each take a sixteenth of maxmemory within
+// [8 MiB, 1 GiB], 64 MiB when memory is unlimited. RocksDB allocates both from our
+// allocator, so used_memory counts them.
+size_t TierMemoryShare(size_t maxmemory) {
   if (maxmemory == 0) return 64u << 20;
   return std::clamp<size_t>(maxmemory / 16, 8u << 20, 1u << 30);
 }
@@ -40,7 +41,8 @@ Status Server::OpenDurability() {
   if (settings_.tier == "none") return Status::Ok();
   RocksTierOptions tier_options;
   tier_options.path = settings_.dir + "/tier";
-  tier_options.block_cache_bytes = TierCacheBytes(shard_.options().maxmemory);
+  tier_options.block_cache_bytes = TierMemoryShare(shard_.options().maxmemory);
+  tier_options.write_buffer_bytes = TierMemoryShare(shard_.options().maxmemory);
   auto tier = RocksTier::Open(tier_options);
   if (!tier.ok()) return tier.status();
   auto rules = ParseSaveRules(settings_.save);

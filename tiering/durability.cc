@@ -3,6 +3,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "tiering/dump_payload.h"
 #include "tiering/journal_segment.h"
 
@@ -31,6 +33,15 @@ std::string ReasonOf(const Status& status) {
 }
 
 int64_t NowMs() { return Shard::WallClockMs(); }
+
+// The dirty list's DRAM past which a round starts: a sixty-fourth of maxmemory within
+// [4 MiB, 256 MiB], 64 MiB when memory is unlimited. A cache that evicts lists every
+// evicted key until a round writes its tombstone, so without this bound the list would
+// grow with the evictions and take the memory they freed.
+uint64_t DirtyListBound(uint64_t maxmemory) {
+  if (maxmemory == 0) return 64u << 20;
+  return std::clamp<uint64_t>(maxmemory / 64, 4u << 20, 256u << 20);
+}
 
 // 0 if the file cannot be examined (it only feeds the journal-size trigger).
 uint64_t FileSize(const std::string& path) {
@@ -92,6 +103,7 @@ Result<std::unique_ptr<Durability>> Durability::Open(Shard& shard, std::unique_p
     if (!opened.ok()) return opened;
   }
   self.last_save_ms_ = NowMs();
+  shard.set_memory_not_counted_for_evict([&self] { return self.MemoryNotCountedForEvict(); });
   return durability;
 }
 
@@ -119,6 +131,7 @@ Status Durability::OpenJournal(uint64_t last_lsn) {
 }
 
 Durability::~Durability() {
+  shard_.set_memory_not_counted_for_evict(nullptr);
   SubmitPending();
   *alive_ = false;
   pool_->Drain();
@@ -134,7 +147,9 @@ uint64_t Durability::CommitChanges() {
     synced_lsn_ = lsn;
     return lsn;
   }
-  journal_bytes_ += RecordBytes(*record);
+  const uint64_t bytes = RecordBytes(*record);
+  journal_bytes_ += bytes;
+  pending_bytes_ += bytes;
   pending_.push_back(std::move(*record));
   if (!submit_scheduled_) {
     submit_scheduled_ = true;
@@ -150,6 +165,7 @@ void Durability::SubmitPending() {
   if (pending_.empty() || journal_ == nullptr) return;
   std::vector<EffectRecord> records;
   records.swap(pending_);
+  pending_bytes_ = 0;
   Status submitted = journal_->SubmitBatch(std::move(records));
   if (!submitted.ok() && options_.warn) {
     // A record over the size limit: the change stands in DRAM but cannot be journaled.
@@ -277,6 +293,7 @@ void Durability::DropJournalBelow(uint64_t lsn) {
 }
 
 void Durability::Cron(int64_t now_ms) {
+  tier_write_buffer_bytes_ = tier_->stats().write_buffer_bytes;
   if (journal_ != nullptr && !write_error_.empty() && now_ms - last_retry_ms_ >= kRetryIntervalMs) {
     last_retry_ms_ = now_ms;
     journal_->Retry();
@@ -289,6 +306,7 @@ void Durability::Cron(int64_t now_ms) {
   for (const SaveRule& rule : options_.save_rules) {
     if (dirty >= rule.changes && now_ms - last_save_ms_ >= rule.seconds * 1000) start = true;
   }
+  if (shard_.changes().dirty_bytes() >= DirtyListBound(shard_.options().maxmemory)) start = true;
   if (journal_ != nullptr && options_.journal_max_size > 0 &&
       journal_bytes_ - std::min(journal_bytes_, journal_bytes_at_round_start_) >= options_.journal_max_size) {
     start = true;

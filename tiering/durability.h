@@ -132,6 +132,10 @@ class Durability {
   Status SyncJournal();
 
   DurabilityInfo info() const;
+  // What this layer holds that evicting keys would not free: records not yet handed to
+  // the journal thread and the tier's write buffers (as of the last Cron). The shard
+  // sets it apart from maxmemory, as Redis does with its AOF buffer.
+  size_t MemoryNotCountedForEvict() const { return pending_bytes_ + tier_write_buffer_bytes_; }
   const RecoveryReport& recovery() const { return recovery_; }
 
  private:
@@ -153,6 +157,8 @@ class Durability {
   // Records committed during this event-loop turn, handed to the journal thread together
   // at its end (one lock and one wake-up per turn rather than per command).
   std::vector<EffectRecord> pending_;
+  size_t pending_bytes_ = 0;  // RecordBytes of pending_
+  size_t tier_write_buffer_bytes_ = 0;  // refreshed by Cron
   bool submit_scheduled_ = false;
   uint64_t journal_lsn_ = 0;
   uint64_t synced_lsn_ = 0;

@@ -10,6 +10,8 @@
 #include <cstring>
 #include <utility>
 
+#include "engine/memory.h"
+
 namespace tierkv {
 namespace {
 
@@ -187,6 +189,7 @@ bool JournalWriter::WakeCondition(Clock::time_point now) const {
 }
 
 void JournalWriter::Run() {
+  const MemoryAccountedThread accounted;  // it frees the records the engine thread built
   std::unique_lock lock(mu_);
   for (;;) {
     while (!WakeCondition(Clock::now())) {
@@ -312,6 +315,7 @@ void JournalWriter::BookBackgroundSync(std::unique_lock<std::mutex>& lock) {
 }
 
 void JournalWriter::RunSyncer() {
+  const MemoryAccountedThread accounted;
   std::unique_lock lock(mu_);
   for (;;) {
     sync_cv_.wait(lock, [this] { return syncer_stopping_ || (sync_job_.has_value() && !sync_running_ && !sync_finished_); });

@@ -6,6 +6,7 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
+#include <rocksdb/write_buffer_manager.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -58,7 +59,10 @@ rocksdb::CompressionType ChooseCompression() {
   return rocksdb::kNoCompression;
 }
 
-rocksdb::ColumnFamilyOptions FamilyOptions(const std::shared_ptr<rocksdb::Cache>& block_cache) {
+// The three column families share RocksTierOptions::write_buffer_bytes; a memtable is
+// switched at a quarter of it, so several can be filling or flushing within the bound.
+rocksdb::ColumnFamilyOptions FamilyOptions(const std::shared_ptr<rocksdb::Cache>& block_cache,
+                                           size_t write_buffer_bytes) {
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = block_cache;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
@@ -69,6 +73,7 @@ rocksdb::ColumnFamilyOptions FamilyOptions(const std::shared_ptr<rocksdb::Cache>
   // Most lookups of a cold key hit, but recovery asks about keys that were never
   // checkpointed: keep the last level's filters too.
   family.optimize_filters_for_hits = false;
+  family.write_buffer_size = std::max<size_t>(write_buffer_bytes / 4, 1 << 20);
   return family;
 }
 
@@ -101,7 +106,9 @@ Result<std::unique_ptr<RocksTier>> RocksTier::Open(const RocksTierOptions& optio
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = create;
   db_options.create_missing_column_families = !options.read_only;
-  const rocksdb::ColumnFamilyOptions family = FamilyOptions(tier->block_cache_);
+  db_options.write_buffer_manager =
+      std::make_shared<rocksdb::WriteBufferManager>(options.write_buffer_bytes);
+  const rocksdb::ColumnFamilyOptions family = FamilyOptions(tier->block_cache_, options.write_buffer_bytes);
   const std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, family}, {kValuesFamily, family}, {kMetaFamily, family}};
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
@@ -255,7 +262,8 @@ TierStats RocksTier::stats() const {
   using Properties = rocksdb::DB::Properties;
   TierStats stats;
   stats.disk_bytes = sum(Properties::kTotalSstFilesSize);
-  stats.memory_bytes = block_cache_->GetUsage() + sum(Properties::kCurSizeAllMemTables) +
+  stats.write_buffer_bytes = sum(Properties::kCurSizeAllMemTables);
+  stats.memory_bytes = block_cache_->GetUsage() + stats.write_buffer_bytes +
                        sum(Properties::kEstimateTableReadersMem);
   uint64_t keys = 0;
   if (db_->GetIntProperty(values_, Properties::kEstimateNumKeys, &keys)) stats.keys = keys;

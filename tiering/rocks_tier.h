@@ -42,6 +42,11 @@ struct RocksTierOptions {
   std::string path;
   // LRU cache for data blocks, shared by the column families. Fixed at Open.
   size_t block_cache_bytes = 64 << 20;
+  // Bound of the memtables of all column families together (RocksDB's write buffer
+  // manager): checkpoint writes wait in DRAM at most this long before they are flushed
+  // to files. RocksDB's own default (64 MiB per column family, two of them each) would
+  // take memory the keyspace budget needs. Fixed at Open.
+  size_t write_buffer_bytes = 32 << 20;
   // With false, Open fails when `path` holds no tier.
   bool create_if_missing = true;
   // Opens an existing tier for reading only (tierkv-check inspecting a data directory):

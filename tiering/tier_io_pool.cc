@@ -1,5 +1,7 @@
 #include "tiering/tier_io_pool.h"
 
+#include "engine/memory.h"
+
 namespace tierkv {
 
 TierIoPool::TierIoPool() : thread_([this] { Run(); }) {}
@@ -27,6 +29,8 @@ void TierIoPool::Drain() {
 }
 
 void TierIoPool::Run() {
+  // Checkpoint batches copy entries on the engine thread and free them here.
+  const MemoryAccountedThread accounted;
   std::unique_lock lock(mu_);
   for (;;) {
     cv_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });

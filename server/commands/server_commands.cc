@@ -1,4 +1,5 @@
 // Server commands: DBSIZE FLUSHDB FLUSHALL SWAPDB TIME SHUTDOWN.
+#include "engine/memory.h"
 #include "server/command_args.h"
 #include "server/command_context.h"
 #include "server/command_table.h"
@@ -24,12 +25,14 @@ bool ParseFlushMode(CommandContext& ctx) {
 void CmdFlushDb(CommandContext& ctx) {
   if (!ParseFlushMode(ctx)) return;
   ctx.shard.FlushDb(ctx.client.db);
+  ReturnFreedMemoryToOs();
   ctx.reply().Ok();
 }
 
 void CmdFlushAll(CommandContext& ctx) {
   if (!ParseFlushMode(ctx)) return;
   ctx.shard.FlushAll();
+  ReturnFreedMemoryToOs();
   ctx.reply().Ok();
 }
 
