@@ -46,7 +46,10 @@ void Server::Execute(Client& client, std::span<const std::string_view> args) {
   RunCommand(client, args);
   --execute_depth_;
   // One journal record per top-level command: EXEC's queued commands share one.
-  if (execute_depth_ == 0) CommitChanges(&client);
+  if (execute_depth_ == 0) {
+    CommitChanges(&client);
+    HoldReadsOfUndurableWrites(client, args);
+  }
   // CLIENT REPLY OFF|SKIP drops replies; only at the top level, so that the
   // commands EXEC runs keep their place in EXEC's reply array.
   if (execute_depth_ == 0 && blocking_.has_ready_keys()) blocking_.ServeReady();

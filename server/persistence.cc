@@ -106,6 +106,28 @@ void Server::CommitChanges(Client* client) {
   if (lsn != 0 && client != nullptr && durability_->holds_replies()) client->wait_durable_lsn = lsn;
 }
 
+void Server::HoldReadsOfUndurableWrites(Client& client, std::span<const std::string_view> args) {
+  if (durability_ == nullptr || !durability_->holds_replies()) return;
+  const uint64_t durable = durability_->durable_lsn();
+  const uint64_t newest = shard_.last_lsn();
+  if (newest <= durable || client.wait_durable_lsn >= newest) return;  // nothing more to wait for
+  // A missing key may be missing because of a delete in flight, and a command without
+  // key positions (KEYS, SCAN, DBSIZE, EXEC...) may have seen anything: both wait for
+  // every write committed so far, as every reply does in Redis (it writes replies after
+  // the fsync of its event-loop turn).
+  uint64_t read_lsn = newest;
+  const CommandSpec* spec = client.last_command;
+  if (spec != nullptr && spec->name != "exec" && (spec->first_key > 0 || spec->key_finder != nullptr)) {
+    read_lsn = 0;
+    const Db& db = shard_.db(client.db);
+    for (int position : spec->KeyPositions(args)) {
+      const Entry* entry = db.Peek(args[position]);
+      read_lsn = std::max(read_lsn, entry != nullptr ? entry->lsn : newest);
+    }
+  }
+  if (read_lsn > durable) client.wait_durable_lsn = std::max(client.wait_durable_lsn, read_lsn);
+}
+
 bool Server::RepliesHeld(const Client& client) const {
   return client.wait_durable_lsn != 0 && durability_ != nullptr && client.wait_durable_lsn > durability_->durable_lsn();
 }

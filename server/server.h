@@ -94,6 +94,10 @@ class Server {
   // True while `client` has replies that must wait for the journal; the connection is
   // resumed (Connection::Resume) once they may go.
   bool RepliesHeld(const Client& client) const;
+  // With appendfsync always, nobody observes a write before it is durable: after a
+  // command, `client`'s replies also wait for the LSN of every key it read (of every
+  // write in flight, for a command without key positions or a key that is missing).
+  void HoldReadsOfUndurableWrites(Client& client, std::span<const std::string_view> args);
   // Hands the records committed so far to the journal thread (before replies go out).
   void HandJournalOver() {
     if (durability_ != nullptr) durability_->SubmitPending();
