@@ -104,7 +104,8 @@ struct RestoreOptions {
 
 // RESTORE: stores `fresh` (a new entry for `key`, without expiry; ownership passes)
 // with the options' TTL and access data. BusyKey if the key exists and !replace. A TTL
-// already in the past stores nothing (but REPLACE still deletes the old key).
+// already in the past stores nothing (but REPLACE still deletes the old key), except
+// while the journal is replayed (ExpiresOnWrite).
 Status OpRestore(Shard& shard, int db, std::string_view key, Entry* fresh, const RestoreOptions& options);
 
 }  // namespace tierkv
