@@ -4,7 +4,9 @@
 // and reads as missing; "read" lookups count keyspace hits and misses;
 // lookups update the access statistics as Redis's do (Shard::TouchAccess,
 // which the dispatcher mutes for CLIENT NO-TOUCH clients). Every key a write
-// changes is reported with Shard::KeyModified.
+// changes is reported with Shard::KeyModified, or with its journal effect where
+// one needs no other key (DEL as `DEL key`); RENAME, COPY, MOVE and RESTORE
+// journal the resulting state (docs/ARCHITECTURE.md, "Effects and LSNs").
 //
 // Thread-safety: engine thread only.
 #pragma once
