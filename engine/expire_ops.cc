@@ -49,7 +49,7 @@ bool OpExpire(Shard& shard, int db_index, std::string_view key, int64_t when_ms,
   if (ExpiresOnWrite(shard, when_ms)) {
     // Redis deletes at once (and replicates a DEL); it is not counted as an expiry.
     db.Delete(key);
-    shard.KeyModifiedBy(db_index, key, [&] { return MakeEffect({"DEL", key}); });
+    shard.KeyModifiedBy(db_index, key, [&] { return DeletionEffect(key); });
     return true;
   }
   db.SetExpire(entry, when_ms);
