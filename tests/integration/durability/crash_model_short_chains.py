@@ -1,4 +1,4 @@
-"""The crash model's short-TTL chains: a key of every type that gets a TTL of a few
+"""The crash model's short-TTL chains: a key of every type that gets a TTL of about a
 hundred milliseconds and is then written again, so that it expires while the server is
 down (test_crash_recovery.py waits out SHORT_CHAIN_MAX_MS after each kill).
 
@@ -23,7 +23,7 @@ empty read means the key is gone.
 
 Thread-safety: as Writer (its own thread while the server runs, the main thread between).
 """
-SHORT_CHAIN_MS = (50, 250)                     # TTLs: longer than one EXEC, shorter than a restart
+SHORT_CHAIN_MS = (40, 120)  # TTLs: far longer than one EXEC; each restart waits out the longest
 SHORT_CHAIN_MAX_MS = SHORT_CHAIN_MS[1]
 SHORT_CHAIN_TYPES = ("string", "hash", "list", "set", "zset", "stream", "hll")
 
