@@ -69,6 +69,23 @@ int64_t FindBit(std::string_view data, bool bit, int64_t first_bit, int64_t last
   return -1;
 }
 
+// BITFIELD's journal effect: each SET or INCRBY of `ops` as a SET of the value the field
+// holds after it (`results`, one per write, in order). A resolved value always fits its
+// field, so the effect needs no OVERFLOW mode and gives the same bits whatever mode the
+// command used; a write that OVERFLOW FAIL refused becomes a SET of the field's current
+// value, which still grows the string to cover the field, as the refused write did.
+Effect BitfieldEffect(std::string_view key, std::span<const BitfieldOp> ops, std::span<const int64_t> results) {
+  Effect effect = MakeEffect({"BITFIELD", key});
+  size_t next = 0;
+  for (const BitfieldOp& op : ops) {
+    if (op.kind == BitfieldOp::Kind::kGet) continue;
+    std::string type(1, op.type.is_signed ? 'i' : 'u');
+    type += std::to_string(op.type.bits);
+    effect.insert(effect.end(), {"SET", std::move(type), std::to_string(op.offset), std::to_string(results[next++])});
+  }
+  return effect;
+}
+
 uint64_t WidthMask(uint8_t bits) { return bits >= 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1; }
 
 // Sign-extends the low `bits` bits of `raw` for signed types.
@@ -188,7 +205,9 @@ Result<int64_t> OpSetBit(Shard& shard, int db, std::string_view key, uint64_t of
   const bool previous = (*byte >> shift) & 1;
   if (previous != on) *byte = static_cast<uint8_t>((*byte & ~(1u << shift)) | (unsigned{on} << shift));
   // Only a real change is a modification (Redis 7.2).
-  if (previous != on || entry->value_len != old_len) shard.KeyModified(db, key);
+  if (previous != on || entry->value_len != old_len) {
+    shard.KeyModifiedBy(db, key, [&] { return MakeEffect({"SETBIT", key, std::to_string(offset), on ? "1" : "0"}); });
+  }
   return int64_t{previous};
 }
 
@@ -297,6 +316,7 @@ Result<std::vector<std::optional<int64_t>>> OpBitfield(Shard& shard, int db, std
   auto found = LookupStringForWrite(shard, db, key, static_cast<size_t>(min_len), &old_len);
   if (!found.ok()) return found.status();
   Entry* entry = *found;
+  std::vector<int64_t> results;  // each write's resulting field value, for the journal
   for (const BitfieldOp& op : ops) {
     const int64_t old_value = ReadBitfield(entry->string_value(), op.offset, op.type);
     if (op.kind == BitfieldOp::Kind::kGet) {
@@ -305,6 +325,7 @@ Result<std::vector<std::optional<int64_t>>> OpBitfield(Shard& shard, int db, std
     }
     const bool increment = op.kind == BitfieldOp::Kind::kIncrBy;
     const std::optional<int64_t> stored = BitfieldArithmetic(op.type, op.overflow, old_value, op.operand, increment);
+    results.push_back(stored.value_or(old_value));
     if (!stored) {
       replies.emplace_back(std::nullopt);  // OVERFLOW FAIL: nothing written
       continue;
@@ -313,7 +334,7 @@ Result<std::vector<std::optional<int64_t>>> OpBitfield(Shard& shard, int db, std
     replies.emplace_back(increment ? *stored : old_value);
   }
   // As Redis, every SET/INCRBY counts as a change, even one refused by FAIL.
-  shard.KeyModified(db, key);
+  shard.KeyModifiedBy(db, key, [&] { return BitfieldEffect(key, ops, results); });
   return replies;
 }
 

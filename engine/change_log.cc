@@ -12,19 +12,16 @@ namespace {
 // The effect that recreates `entry` exactly, whatever it was before: SET for a string,
 // RESTORE of its DUMP payload (absolute expiry) for any other type.
 void AppendStateEffect(const Entry& entry, const ChangeLog::StateEncoder& encode, std::vector<Effect>* effects) {
-  if (entry.type != ValueType::kString) {
-    if (!encode) std::abort();  // journaling a collection needs the tier's serialization installed
-    effects->push_back({"RESTORE", std::string(entry.key()), entry.has_expire() ? std::to_string(entry.expire_at()) : "0",
-                        encode(entry), "REPLACE", "ABSTTL"});
+  if (entry.type == ValueType::kString) {
+    effects->push_back(StringStateEffect(entry.key(), entry.string_value(), entry.expire_at()));
     return;
   }
-  Effect effect{"SET", std::string(entry.key()), std::string(entry.string_value())};
-  if (entry.has_expire()) {
-    effect.emplace_back("PXAT");
-    effect.push_back(std::to_string(entry.expire_at()));
-  }
-  effects->push_back(std::move(effect));
+  if (!encode) std::abort();  // journaling a collection needs the tier's serialization installed
+  effects->push_back({"RESTORE", std::string(entry.key()), entry.has_expire() ? std::to_string(entry.expire_at()) : "0",
+                      encode(entry), "REPLACE", "ABSTTL"});
 }
+
+bool SetsWholeState(const Effect& effect) { return !effect.empty() && (effect[0] == "SET" || effect[0] == "DEL"); }
 
 std::string EventKey(int db, std::string_view key) {
   std::string id = std::to_string(db);
@@ -34,6 +31,13 @@ std::string EventKey(int db, std::string_view key) {
 }
 
 }  // namespace
+
+Effect StringStateEffect(std::string_view key, std::string_view value, int64_t expire_at_ms) {
+  if (expire_at_ms == kNoExpire) return MakeEffect({"SET", key, value});
+  return MakeEffect({"SET", key, value, "PXAT", std::to_string(expire_at_ms)});
+}
+
+Effect DeletionEffect(std::string_view key) { return MakeEffect({"DEL", key}); }
 
 void ChangeLog::NoteKey(int db, std::string_view key) {
   if (enabled_) events_.push_back({db, false, std::string(key), {}});
@@ -90,7 +94,7 @@ std::optional<EffectRecord> ChangeLog::Commit(Shard& shard, uint64_t lsn) {
     }
     const Entry* entry = shard.db(event.db).Peek(event.key);
     if (entry == nullptr) {
-      record.effects.push_back({"DEL", event.key});
+      record.effects.push_back(DeletionEffect(event.key));
     } else {
       AppendStateEffect(*entry, state_encoder_, &record.effects);
     }
@@ -100,8 +104,9 @@ std::optional<EffectRecord> ChangeLog::Commit(Shard& shard, uint64_t lsn) {
 }
 
 // For each key's final mention: the events whose own effects replace its resulting state,
-// which is when every change to the key since its db was last emptied brought an effect
-// (the effects then rebuild it from whatever state it had before). Empty otherwise.
+// which is when every change to the key since its db was last emptied, or since its last
+// whole-state effect, brought an effect (the effects then rebuild it from whatever state
+// it had before). Empty otherwise.
 std::vector<std::vector<size_t>> ChangeLog::OwnEffectsAtFinalMention() const {
   std::vector<std::vector<size_t>> at_final(events_.size());
   if (events_.size() == 1) {
@@ -126,13 +131,18 @@ std::vector<std::vector<size_t>> ChangeLog::OwnEffectsAtFinalMention() const {
     const std::string id = EventKey(event.db, event.key);
     const uint64_t epoch = all_epoch + db_epoch[event.db];
     auto [it, inserted] = keys.try_emplace(id, KeyChanges{epoch, true, {}});
-    if (!inserted && it->second.epoch != epoch) it->second = KeyChanges{epoch, true, {}};
+    if ((!inserted && it->second.epoch != epoch) || SetsWholeState(event.effect)) {
+      it->second = KeyChanges{epoch, true, {}};
+    }
     it->second.all_own = it->second.all_own && !event.effect.empty();
     it->second.indexes.push_back(i);
     last_mention[id] = i;
   }
   for (auto& [id, changes] : keys) {
-    if (changes.all_own) at_final[last_mention[id]] = std::move(changes.indexes);
+    // A key last changed before its db was emptied is gone: DEL says so in fewer bytes.
+    const int db = events_[last_mention[id]].db;
+    const bool emptied_since = changes.epoch != all_epoch + db_epoch[db];
+    if (changes.all_own && !emptied_since) at_final[last_mention[id]] = std::move(changes.indexes);
   }
   return at_final;
 }

@@ -14,12 +14,17 @@
 // journal all of it), so an operation may report its change together with its own effect
 // (NoteEffect): a deterministic command that names the key first and rebuilds the change
 // from the key's previous state (HSET k f v, LPOP k 2, ZADD k <resolved score> m...).
+// Strings do the same (APPEND k suffix, SETRANGE, SETBIT, BITFIELD SET with resolved
+// values, SET k <result> [PXAT t] for INCR & co.), and so do TTL changes on any type
+// (PEXPIREAT k <abs ms>, PERSIST k) and deletions (DEL k): none of these needs the value.
 // A key's changes within one record are journaled as those effects, in order, when every
-// change to it since its db was last emptied brought one; otherwise as its resulting
+// change to it since its db was last emptied, or since its last whole-state effect (SET or
+// DEL, which rebuild the key whatever it was), brought one; otherwise as its resulting
 // state (RESTORE of its DUMP payload for a collection). Replay applies a key's effects
 // only on top of an older copy of that key (the per-key LSN rule), so a chain of own
-// effects always starts from the state the previous record left. The same Commit stamps every touched entry with the record's LSN
-// and queues it for the next checkpoint round (the dirty list).
+// effects always starts from the state the previous record left. The same Commit stamps
+// every touched entry with the record's LSN and queues it for the next checkpoint round
+// (the dirty list).
 //
 // Thread-safety: engine thread only (owned by the Shard).
 #pragma once
@@ -49,6 +54,12 @@ struct DirtyItem {
   int db = 0;
   std::string key;
 };
+
+// Effects that set a key's whole state, whatever it was before; a chain of own effects
+// for the key restarts at them. SET key value [PXAT abs ms] (a string with its expiry) and
+// DEL key.
+Effect StringStateEffect(std::string_view key, std::string_view value, int64_t expire_at_ms);
+Effect DeletionEffect(std::string_view key);
 
 class ChangeLog {
  public:

@@ -27,6 +27,15 @@ Result<int64_t> ExpireTimeMs(int64_t amount, bool seconds, int64_t base_ms, std:
   return amount + base_ms;
 }
 
+bool ExpiresOnWrite(const Shard& shard, int64_t expire_at_ms) {
+  return expire_at_ms != kNoExpire && expire_at_ms <= shard.now_ms() && shard.expiry_enabled();
+}
+
+Effect ExpiryEffect(std::string_view key, int64_t expire_at_ms) {
+  if (expire_at_ms == kNoExpire) return MakeEffect({"PERSIST", key});
+  return MakeEffect({"PEXPIREAT", key, std::to_string(expire_at_ms)});
+}
+
 bool OpExpire(Shard& shard, int db_index, std::string_view key, int64_t when_ms, unsigned flags) {
   Db& db = shard.db(db_index);
   Entry* entry = db.Find(key);
@@ -37,13 +46,14 @@ bool OpExpire(Shard& shard, int db_index, std::string_view key, int64_t when_ms,
   // No TTL is an infinite one: never exceeded by GT, always beaten by LT.
   if ((flags & kExpireGt) && (current == kNoExpire || when_ms <= current)) return false;
   if ((flags & kExpireLt) && current != kNoExpire && when_ms >= current) return false;
-  if (when_ms <= shard.now_ms()) {
+  if (ExpiresOnWrite(shard, when_ms)) {
     // Redis deletes at once (and replicates a DEL); it is not counted as an expiry.
     db.Delete(key);
-  } else {
-    db.SetExpire(entry, when_ms);
+    shard.KeyModifiedBy(db_index, key, [&] { return DeletionEffect(key); });
+    return true;
   }
-  shard.KeyModified(db_index, key);
+  db.SetExpire(entry, when_ms);
+  shard.KeyModifiedBy(db_index, key, [&] { return ExpiryEffect(key, when_ms); });
   return true;
 }
 
@@ -61,7 +71,7 @@ bool OpPersist(Shard& shard, int db_index, std::string_view key) {
   Entry* entry = db.Find(key);
   if (entry == nullptr || !entry->has_expire()) return false;
   db.SetExpire(entry, kNoExpire);
-  shard.KeyModified(db_index, key);
+  shard.KeyModifiedBy(db_index, key, [&] { return ExpiryEffect(key, kNoExpire); });
   return true;
 }
 

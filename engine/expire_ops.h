@@ -32,9 +32,21 @@ Status CheckExpireFlags(unsigned flags);
 // "ERR invalid expire time in '<command>' command".
 Result<int64_t> ExpireTimeMs(int64_t amount, bool seconds, int64_t base_ms, std::string_view command);
 
+// Whether a write that gives its key the expire time `expire_at_ms` deletes the key
+// instead (a time not in the future, as Redis does). Never while journal effects are
+// replayed (Shard::expiry_enabled() off): the key is then stored with its past expiry,
+// so that effects recorded before it expired still land on it, and it expires once
+// replay is over, as it did before the crash.
+bool ExpiresOnWrite(const Shard& shard, int64_t expire_at_ms);
+
+// The journal effect of a TTL change that leaves the value alone: PEXPIREAT key <abs ms>,
+// or PERSIST key for kNoExpire. It never needs the value, so it applies as well to a key
+// whose value is only in the tier.
+Effect ExpiryEffect(std::string_view key, int64_t expire_at_ms);
+
 // Sets `key`'s expire time to `when_ms` if `flags` allow. A time not in the
-// future deletes the key (a modification, not an expiry). Returns whether the
-// TTL was set or the key deleted; false for a missing key.
+// future deletes the key (a modification, not an expiry; see ExpiresOnWrite).
+// Returns whether the TTL was set or the key deleted; false for a missing key.
 bool OpExpire(Shard& shard, int db, std::string_view key, int64_t when_ms, unsigned flags);
 
 enum class TtlUnit { kSeconds, kMilliseconds };

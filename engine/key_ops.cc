@@ -3,6 +3,7 @@
 #include <cctype>
 #include <climits>
 
+#include "engine/expire_ops.h"
 #include "engine/glob.h"
 #include "engine/number.h"
 
@@ -62,7 +63,7 @@ int64_t OpDel(Shard& shard, int db_index, std::span<const std::string_view> keys
     // Find first: an expired key is deleted as expired and does not count.
     if (db.Find(key, /*touch=*/false) == nullptr) continue;
     db.Delete(key);
-    shard.KeyModified(db_index, key);
+    shard.KeyModifiedBy(db_index, key, [&] { return DeletionEffect(key); });
     ++deleted;
   }
   return deleted;
@@ -222,7 +223,7 @@ Status OpRestore(Shard& shard, int db_index, std::string_view key, Entry* fresh,
     } else {
       expire_at = options.ttl_ms > INT64_MAX - now ? INT64_MAX : options.ttl_ms + now;
     }
-    if (expire_at <= now) {
+    if (ExpiresOnWrite(shard, expire_at)) {
       // Born expired: nothing is stored, but REPLACE has still deleted the old key.
       Entry::Free(fresh);
       if (existed) {

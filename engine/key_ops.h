@@ -4,7 +4,9 @@
 // and reads as missing; "read" lookups count keyspace hits and misses;
 // lookups update the access statistics as Redis's do (Shard::TouchAccess,
 // which the dispatcher mutes for CLIENT NO-TOUCH clients). Every key a write
-// changes is reported with Shard::KeyModified.
+// changes is reported with Shard::KeyModified, or with its journal effect where
+// one needs no other key (DEL as `DEL key`); RENAME, COPY, MOVE and RESTORE
+// journal the resulting state (docs/ARCHITECTURE.md, "Effects and LSNs").
 //
 // Thread-safety: engine thread only.
 #pragma once
@@ -104,7 +106,8 @@ struct RestoreOptions {
 
 // RESTORE: stores `fresh` (a new entry for `key`, without expiry; ownership passes)
 // with the options' TTL and access data. BusyKey if the key exists and !replace. A TTL
-// already in the past stores nothing (but REPLACE still deletes the old key).
+// already in the past stores nothing (but REPLACE still deletes the old key), except
+// while the journal is replayed (ExpiresOnWrite).
 Status OpRestore(Shard& shard, int db, std::string_view key, Entry* fresh, const RestoreOptions& options);
 
 }  // namespace tierkv

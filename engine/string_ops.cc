@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "engine/expire_ops.h"
 #include "engine/keyspace_ops.h"
 #include "engine/number.h"
 
@@ -75,17 +76,18 @@ Result<SetOutcome> OpSet(Shard& shard, int db_index, std::string_view key, std::
   }
   int64_t expire_at = options.expire_at_ms;
   if (options.keep_ttl && existing != nullptr) expire_at = existing->expire_at();
-  if (expire_at != kNoExpire && expire_at <= shard.now_ms()) {
+  if (ExpiresOnWrite(shard, expire_at)) {
     // Already expired: the write deletes the key, as Redis does.
     if (existing != nullptr) db.Delete(key);
-    shard.KeyModified(db_index, key);
+    shard.KeyModifiedBy(db_index, key, [&] { return DeletionEffect(key); });
     outcome.written = true;
     return outcome;
   }
   Entry* fresh = Entry::NewString(key, value, expire_at);
   shard.InitAccess(fresh);
   db.Set(fresh);
-  shard.KeyModified(db_index, key);
+  // KEEPTTL, NX, XX and GET are resolved: the effect is the value with its absolute expiry.
+  shard.KeyModifiedBy(db_index, key, [&] { return StringStateEffect(key, value, expire_at); });
   outcome.written = true;
   return outcome;
 }
@@ -97,7 +99,7 @@ Result<std::optional<std::string>> OpGetDel(Shard& shard, int db_index, std::str
   if (*found == nullptr) return std::optional<std::string>();
   std::optional<std::string> value(std::in_place, (*found)->string_value());
   db.Delete(key);
-  shard.KeyModified(db_index, key);
+  shard.KeyModifiedBy(db_index, key, [&] { return DeletionEffect(key); });
   return value;
 }
 
@@ -114,17 +116,18 @@ Result<std::optional<std::string>> OpGetEx(Shard& shard, int db_index, std::stri
       break;
     case GetExOptions::Action::kSetExpire:
       // Only EXAT/PXAT can name a time already past; the key goes at once.
-      if (options.expire_at_ms <= shard.now_ms()) {
+      if (ExpiresOnWrite(shard, options.expire_at_ms)) {
         db.Delete(key);
+        shard.KeyModifiedBy(db_index, key, [&] { return DeletionEffect(key); });
       } else {
         db.SetExpire(entry, options.expire_at_ms);
+        shard.KeyModifiedBy(db_index, key, [&] { return ExpiryEffect(key, options.expire_at_ms); });
       }
-      shard.KeyModified(db_index, key);
       break;
     case GetExOptions::Action::kPersist:
       if (entry->has_expire()) {
         db.SetExpire(entry, kNoExpire);
-        shard.KeyModified(db_index, key);
+        shard.KeyModifiedBy(db_index, key, [&] { return ExpiryEffect(key, kNoExpire); });
       }
       break;
   }
@@ -137,7 +140,7 @@ void OpMSet(Shard& shard, int db_index, std::span<const std::string_view> pairs)
     Entry* fresh = Entry::NewString(pairs[i], pairs[i + 1], kNoExpire);
     shard.InitAccess(fresh);
     db.Set(fresh);
-    shard.KeyModified(db_index, pairs[i]);
+    shard.KeyModifiedBy(db_index, pairs[i], [&] { return StringStateEffect(pairs[i], pairs[i + 1], kNoExpire); });
   }
 }
 
@@ -159,7 +162,7 @@ Result<int64_t> OpAppend(Shard& shard, int db_index, std::string_view key, std::
   if (entry == nullptr) {
     // A new key is the argument itself, encoded as SET would encode it.
     AddString(shard, db, key, suffix, StringEncodingFor(suffix));
-    shard.KeyModified(db_index, key);
+    shard.KeyModifiedBy(db_index, key, [&] { return MakeEffect({"APPEND", key, suffix}); });
     return static_cast<int64_t>(suffix.size());
   }
   const size_t old_len = entry->value_len;
@@ -168,7 +171,8 @@ Result<int64_t> OpAppend(Shard& shard, int db_index, std::string_view key, std::
   if (!suffix.empty()) std::memcpy(entry->value_data() + old_len, suffix.data(), suffix.size());
   entry->value_len = static_cast<uint32_t>(old_len + suffix.size());
   entry->encoding = Encoding::kRaw;
-  shard.KeyModified(db_index, key);
+  // The suffix alone: what the change costs, not what the value weighs.
+  shard.KeyModifiedBy(db_index, key, [&] { return MakeEffect({"APPEND", key, suffix}); });
   return static_cast<int64_t>(entry->value_len);
 }
 
@@ -192,13 +196,15 @@ Result<int64_t> OpIncrBy(Shard& shard, int db_index, std::string_view key, int64
   const auto [end, ec] = std::to_chars(digits, digits + sizeof(digits), result);
   (void)ec;
   const std::string_view text(digits, static_cast<size_t>(end - digits));
+  const int64_t expire_at = entry == nullptr ? kNoExpire : entry->expire_at();
   if (entry == nullptr) {
     AddString(shard, db, key, text, Encoding::kInt);
   } else {
     // The hot path: the digits are rewritten inside the existing entry.
     ReplaceValue(db, entry, text, Encoding::kInt);
   }
-  shard.KeyModified(db_index, key);
+  // The result is as small as the increment, and needs no old value to apply.
+  shard.KeyModifiedBy(db_index, key, [&] { return StringStateEffect(key, text, expire_at); });
   return result;
 }
 
@@ -218,12 +224,14 @@ Result<std::string> OpIncrByFloat(Shard& shard, int db_index, std::string_view k
   std::string text = FormatLongDouble(result);
   // Redis builds the result as a plain string object: never int-encoded.
   const Encoding encoding = text.size() <= kEmbStrLimit ? Encoding::kEmbStr : Encoding::kRaw;
+  const int64_t expire_at = entry == nullptr ? kNoExpire : entry->expire_at();
   if (entry == nullptr) {
     AddString(shard, db, key, text, encoding);
   } else {
     ReplaceValue(db, entry, text, encoding);
   }
-  shard.KeyModified(db_index, key);
+  // The resulting value: a float sum is not replayed (design brief, "The journal").
+  shard.KeyModifiedBy(db_index, key, [&] { return StringStateEffect(key, text, expire_at); });
   return text;
 }
 
@@ -257,7 +265,7 @@ Result<int64_t> OpSetRange(Shard& shard, int db_index, std::string_view key, uin
   if (!found.ok()) return found.status();
   Entry* entry = *found;
   std::memcpy(entry->value_data() + offset, value.data(), value.size());
-  shard.KeyModified(db_index, key);
+  shard.KeyModifiedBy(db_index, key, [&] { return MakeEffect({"SETRANGE", key, std::to_string(offset), value}); });
   return static_cast<int64_t>(entry->value_len);
 }
 

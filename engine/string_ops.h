@@ -1,6 +1,7 @@
 // Operations on string values (the Op* half of the string commands). They take
-// parsed arguments, change the Shard, record modifications, and return values;
-// they never see RESP.
+// parsed arguments, change the Shard, record modifications with their journal
+// effects (engine/change_log.h: APPEND k suffix, SETRANGE, SET k <value or result>
+// [PXAT t], PEXPIREAT, PERSIST, DEL), and return values; they never see RESP.
 //
 // Writes modify a value in place when it fits the entry's capacity (INCR,
 // APPEND, SETRANGE), so the hot paths do not allocate; growth goes through
@@ -59,11 +60,12 @@ struct GetExOptions {
 // The string at `key`, nullopt if missing, WrongType otherwise.
 Result<std::optional<std::string_view>> OpGet(Shard& shard, int db, std::string_view key);
 // SET and its relatives (SETNX, SETEX, PSETEX, GETSET). An expire time that
-// has already passed deletes the key, as Redis does.
+// has already passed deletes the key, as Redis does (not during replay: ExpiresOnWrite).
 Result<SetOutcome> OpSet(Shard& shard, int db, std::string_view key, std::string_view value, const SetOptions& options);
 // GETDEL: the value, and the key deleted.
 Result<std::optional<std::string>> OpGetDel(Shard& shard, int db, std::string_view key);
-// GETEX: the value, with the TTL changed as `options` say; a past expire time deletes the key.
+// GETEX: the value, with the TTL changed as `options` say; a past expire time deletes the
+// key (not during replay: ExpiresOnWrite).
 Result<std::optional<std::string>> OpGetEx(Shard& shard, int db, std::string_view key, const GetExOptions& options);
 
 // MSET: `pairs` is key, value, key, value...; every key loses its TTL.

@@ -6,7 +6,8 @@
 //   - TierImageOf(tier): the same for what a tier holds (tombstones apart), to check a
 //     tier against a keyspace.
 //   - ApplyThroughCommands: RecoveryOptions::apply for tests. It runs one journal effect
-//     through the real command handlers in the given db, as Server::ApplyEffect does.
+//     through the real command handlers in the given db with expiry off, as
+//     Server::ApplyEffect does.
 //   - PrintTo for EffectRecord, so that record mismatches print as commands.
 //
 // Thread-safety: engine thread only (they read or change a Shard).
@@ -94,7 +95,10 @@ inline Status ApplyThroughCommands(CommandHarness& harness, int db, const Effect
   replayer.db = db;
   replayer.authenticated = true;
   std::vector<std::string_view> args(effect.begin(), effect.end());
+  // As in replay: no key expires while effects apply (past expiries are stored as such).
+  harness.shard().set_expiry_enabled(false);
   harness.server().Execute(replayer, args);
+  harness.shard().set_expiry_enabled(true);
   if (!replayer.output.empty() && replayer.output[0] == '-') {
     return Status::Error(replayer.output.substr(1, replayer.output.find('\r') - 1));
   }

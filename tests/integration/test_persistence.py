@@ -102,6 +102,33 @@ def test_journal_keeps_every_acknowledged_write_across_kill(tmp_path):
         srv.stop()
 
 
+def test_keys_that_expired_while_down_come_back_expired_not_partial_and_permanent(tmp_path):
+    """HSET h a 1; EXPIRE h; HSET h b 2 and a restart after the TTL once gave back h = {b: 2}
+    without a TTL: replay dropped the key at its past expiry and the next effect recreated
+    it. The same held for strings edited after their TTL was set."""
+    srv = start_server(tmp_path, *ALWAYS)
+    c = srv.client()
+    c.hset("h", "a", "1")
+    c.pexpire("h", 200)
+    c.hset("h", "b", "2")
+    c.set("s", "v", px=200)
+    c.append("s", "+w")
+    c.setrange("s", 0, "V")
+    expiries = [c.execute_command("PEXPIRETIME", key) for key in ("h", "s")]
+    assert all(expiry > 0 for expiry in expiries)
+    sigkill(srv)
+    # The experiment: the TTLs pass while the server is down.
+    wait_until(lambda: time.time() * 1000 > max(expiries) + 50, timeout=10, message="the TTLs to pass")
+    srv = start_server(tmp_path, *ALWAYS)
+    try:
+        c = srv.client()
+        assert c.hgetall("h") == {}
+        assert c.get("s") is None
+        assert [c.pttl(key) for key in ("h", "s")] == [-2, -2]
+    finally:
+        srv.stop()
+
+
 def test_pipelined_writes_under_fsync_always_are_all_answered_and_kept(tmp_path):
     srv = start_server(tmp_path, *ALWAYS)
     c = srv.client()

@@ -629,6 +629,11 @@ Keyspace MakeTierAndJournalDir(const std::string& dir) {
   Must(c.get(), {"SAVE"});
   Must(c.get(), {"SELECT", "0"});
   Must(c.get(), {"SET", "a", "2"});
+  // String edits journal themselves (APPEND, SETRANGE, SETBIT, BITFIELD SET): "C+!".
+  Must(c.get(), {"APPEND", "a", "+x"});
+  Must(c.get(), {"SETRANGE", "a", "0", "A"});
+  Must(c.get(), {"SETBIT", "a", "6", "1"});
+  Must(c.get(), {"BITFIELD", "a", "SET", "u8", "16", "33"});
   Must(c.get(), {"DEL", std::string("bin\0key", 7)});
   Must(c.get(), {"PERSIST", "persisted"});
   Must(c.get(), {"INCRBY", "counter", "41"});

@@ -97,9 +97,9 @@ class ChangeLogTest : public ::testing::Test {
 
 // --- Effects per command ------------------------------------------------------------
 
-TEST_F(ChangeLogTest, SetRecordsTheResultingValue) {
+TEST_F(ChangeLogTest, SetRecordsTheValueAndAppendOnlyTheSuffix) {
   EXPECT_EQ(Write({"SET", "k", "v"}), Record(1, 0, {{"SET", "k", "v"}}));
-  EXPECT_EQ(Write({"APPEND", "k", "w"}), Record(2, 0, {{"SET", "k", "vw"}}));
+  EXPECT_EQ(Write({"APPEND", "k", "w"}), Record(2, 0, {{"APPEND", "k", "w"}}));
 }
 
 TEST_F(ChangeLogTest, RelativeExpiryBecomesAbsolutePxat) {
@@ -112,18 +112,107 @@ TEST_F(ChangeLogTest, RelativeExpiryBecomesAbsolutePxat) {
   EXPECT_LE(expire_at, after + 100000);
   EXPECT_EQ(record, Record(1, 0, {{"SET", "k", "v", "PXAT", std::to_string(expire_at)}}));
 
-  // EXPIRE is journaled the same way: the whole resulting state, absolute expiry.
+  // EXPIRE names the absolute time, and never the value.
   auto expired = Write({"EXPIRE", "k", "500"});
   const int64_t new_expire_at = Find(0, "k")->expire_at();
-  EXPECT_EQ(expired, Record(2, 0, {{"SET", "k", "v", "PXAT", std::to_string(new_expire_at)}}));
-  // PERSIST: a SET without PXAT, which drops any TTL on replay.
-  EXPECT_EQ(Write({"PERSIST", "k"}), Record(3, 0, {{"SET", "k", "v"}}));
+  EXPECT_EQ(expired, Record(2, 0, {{"PEXPIREAT", "k", std::to_string(new_expire_at)}}));
+  EXPECT_EQ(Write({"PERSIST", "k"}), Record(3, 0, {{"PERSIST", "k"}}));
 }
 
 TEST_F(ChangeLogTest, IncrByFloatRecordsTheResult) {
   Write({"SET", "n", "10.5"});
   EXPECT_EQ(Write({"INCRBYFLOAT", "n", "0.1"}), Record(2, 0, {{"SET", "n", "10.6"}}));
   EXPECT_EQ(Write({"INCR", "counter"}), Record(3, 0, {{"SET", "counter", "1"}}));
+}
+
+// The bytes an effect costs in the journal, roughly: its arguments.
+size_t EffectBytes(const std::optional<EffectRecord>& record) {
+  size_t bytes = 0;
+  if (record.has_value()) {
+    for (const Effect& effect : record->effects) {
+      for (const std::string& arg : effect) bytes += arg.size();
+    }
+  }
+  return bytes;
+}
+
+// A change to a large string once journaled the whole string (an APPEND of 10 bytes to
+// 64 MB wrote 64 MB); its effect now costs what the change costs.
+TEST_F(ChangeLogTest, EditingALargeStringJournalsOnlyTheEdit) {
+  Write({"SETRANGE", "big", std::to_string((1 << 20) - 1), "!"});
+  auto appended = Write({"APPEND", "big", "0123456789"});
+  EXPECT_EQ(appended, Record(2, 0, {{"APPEND", "big", "0123456789"}}));
+  EXPECT_EQ(Write({"SETRANGE", "big", "5", "abc"}), Record(3, 0, {{"SETRANGE", "big", "5", "abc"}}));
+  Write({"SETBIT", "bitmap", std::to_string(8 * (1 << 20) - 1), "1"});
+  auto bit = Write({"SETBIT", "bitmap", "12345", "1"});
+  EXPECT_EQ(bit, Record(5, 0, {{"SETBIT", "bitmap", "12345", "1"}}));
+  EXPECT_EQ(Write({"SETBIT", "bitmap", "12345", "1"}), std::nullopt);  // no change, no record
+  for (const auto& record : {appended, bit}) EXPECT_LT(EffectBytes(record), 100u);
+}
+
+TEST_F(ChangeLogTest, BitfieldJournalsTheResolvedValueOfEveryWrite) {
+  Write({"SET", "f", "ab"});
+  // SAT clamps 97 + 300 to 255; FAIL refuses 98 + 300 but still covers byte 3, as a
+  // SET of its current value (0) does; SET i8 answers the old value but writes -3.
+  auto record = Write({"BITFIELD", "f", "OVERFLOW", "SAT", "INCRBY", "u8", "0", "300", "OVERFLOW", "FAIL",
+                       "INCRBY", "u8", "#3", "300", "INCRBY", "u8", "8", "300", "SET", "i8", "16", "-3", "GET",
+                       "u8", "0"});
+  EXPECT_EQ(record, Record(2, 0, {{"BITFIELD", "f", "SET", "u8", "0", "255", "SET", "u8", "24", "0", "SET", "u8",
+                                   "8", "98", "SET", "i8", "16", "-3"}}));
+  EXPECT_EQ(Find(0, "f")->string_value(), std::string("\xff" "b" "\xfd" "\0", 4));
+  // WRAP: the wrapped result, which needs no OVERFLOW mode to replay.
+  EXPECT_EQ(Write({"BITFIELD", "f", "INCRBY", "i8", "16", "-126"}),
+            Record(3, 0, {{"BITFIELD", "f", "SET", "i8", "16", "127"}}));
+}
+
+TEST_F(ChangeLogTest, CountersJournalTheirResultWithTheKeptExpiry) {
+  Write({"SET", "n", "41", "PX", "100000"});
+  const std::string expire_at = std::to_string(Find(0, "n")->expire_at());
+  EXPECT_EQ(Write({"INCR", "n"}), Record(2, 0, {{"SET", "n", "42", "PXAT", expire_at}}));
+  EXPECT_EQ(Write({"DECRBY", "n", "2"}), Record(3, 0, {{"SET", "n", "40", "PXAT", expire_at}}));
+  EXPECT_EQ(Write({"INCRBYFLOAT", "n", "0.5"}), Record(4, 0, {{"SET", "n", "40.5", "PXAT", expire_at}}));
+  // KEEPTTL is resolved to the time it kept.
+  EXPECT_EQ(Write({"SET", "n", "x", "KEEPTTL"}), Record(5, 0, {{"SET", "n", "x", "PXAT", expire_at}}));
+}
+
+// EXPIRE on a collection once journaled the whole collection as a DUMP payload. TTL
+// changes never need the value (after tiering it may be only in the tier).
+TEST_F(ChangeLogTest, TtlChangesOnAnyTypeJournalNoValue) {
+  std::vector<std::string> hset{"HSET", "h"};
+  for (int i = 0; i < 1000; ++i) {
+    hset.push_back("field" + std::to_string(i));
+    hset.push_back(std::string(100, 'v'));
+  }
+  Write(hset);
+  Write({"SET", "s", std::string(10000, 's')});
+  auto expired = Write({"EXPIRE", "h", "1000"});
+  EXPECT_EQ(expired, Record(3, 0, {{"PEXPIREAT", "h", std::to_string(Find(0, "h")->expire_at())}}));
+  EXPECT_LT(EffectBytes(expired), 100u);
+  EXPECT_EQ(Write({"PERSIST", "h"}), Record(4, 0, {{"PERSIST", "h"}}));
+  EXPECT_EQ(Write({"PEXPIREAT", "h", "4102444800000"}), Record(5, 0, {{"PEXPIREAT", "h", "4102444800000"}}));
+  EXPECT_EQ(Write({"GETEX", "s", "PXAT", "4102444800000"}), Record(6, 0, {{"PEXPIREAT", "s", "4102444800000"}}));
+  EXPECT_EQ(Write({"GETEX", "s", "PERSIST"}), Record(7, 0, {{"PERSIST", "s"}}));
+  // A time already past deletes, as Redis does: journaled as the deletion it is.
+  EXPECT_EQ(Write({"EXPIREAT", "h", "1"}), Record(8, 0, {{"DEL", "h"}}));
+  EXPECT_EQ(Write({"GETEX", "s", "PXAT", "1"}), Record(9, 0, {{"DEL", "s"}}));
+}
+
+TEST_F(ChangeLogTest, StringEffectsInATransactionRestartAtTheirLastWholeValue) {
+  Write({"SET", "k", std::string(1000, 'x')});
+  Run({"MULTI"});
+  Run({"APPEND", "k", "a"});
+  Run({"SET", "k", "v"});  // whatever k was, it is now "v": what came before is moot
+  Run({"APPEND", "k", "w"});
+  Run({"SETRANGE", "k", "0", "V"});
+  Run({"PEXPIREAT", "k", "4102444800000"});
+  EXPECT_EQ(Write({"EXEC"}), Record(2, 0, {{"SET", "k", "v"}, {"APPEND", "k", "w"}, {"SETRANGE", "k", "0", "V"},
+                                           {"PEXPIREAT", "k", "4102444800000"}}));
+  // A change without an effect of its own (COPY reads another key) falls back to the
+  // resulting state.
+  Run({"MULTI"});
+  Run({"COPY", "k", "c"});
+  Run({"APPEND", "c", "!"});
+  EXPECT_EQ(Write({"EXEC"}), Record(3, 0, {{"SET", "c", "Vw!", "PXAT", "4102444800000"}}));
 }
 
 // --- Collections: own effects, and the resulting state where a change brought none -------
@@ -144,10 +233,11 @@ TEST_F(ChangeLogTest, OwnEffectsOfOneKeyInATransactionKeepTheirOrder) {
 }
 
 TEST_F(ChangeLogTest, AChangeWithoutAnEffectJournalsTheCollectionsResultingState) {
-  Write({"HSET", "h", "f", "v"});
+  Write({"HSET", "src", "f", "v"});
+  Write({"PEXPIRE", "src", "100000"});
   Run({"MULTI"});
+  Run({"COPY", "src", "h", "REPLACE"});  // reads another key: no effect of its own
   Run({"HSET", "h", "g", "w"});
-  Run({"PEXPIRE", "h", "100000"});
   auto record = Write({"EXEC"});
   ASSERT_TRUE(record.has_value());
   ASSERT_EQ(record->effects.size(), 1u);

@@ -22,8 +22,10 @@
 #include "harness/engine_queue.h"
 #include "harness/fake_tier.h"
 #include "harness/keyspace_image.h"
+#include "harness/resp_literals.h"
 #include "harness/temp_dir.h"
 #include "tiering/checkpointer.h"
+#include "tiering/dump_payload.h"
 #include "tiering/entry_codec.h"
 #include "tiering/journal_record.h"
 #include "tiering/journal_segment.h"
@@ -36,6 +38,7 @@ namespace {
 using testing::CommandHarness;
 using testing::EngineQueue;
 using testing::FakeTier;
+using testing::Int;
 using testing::ImageOf;
 using testing::KeyspaceImage;
 using testing::TempDir;
@@ -364,6 +367,45 @@ TEST_F(RecoveryTest, DamageFollowedByGoodRecordsInTheLastSegmentIsFatal) {
   EXPECT_NE(report.status().message().find(paths[0]), std::string::npos) << report.status().message();
   EXPECT_NE(report.status().message().find("offset " + std::to_string(offset)), std::string::npos)
       << report.status().message();
+}
+
+// Effects recorded before their key expired must land on that key, and the key must
+// still be expired afterwards. A TTL that passed while the server was down used to make
+// replay store nothing (PEXPIREAT, SET ... PXAT, RESTORE ... ABSTTL in the past), so the
+// next effect recreated the key, partial and without a TTL.
+TEST_F(RecoveryTest, KeysThatExpiredWhileDownAreRebuiltWithTheirPastExpiry) {
+  const int64_t past = Shard::WallClockMs() - 60'000;  // a minute before the restart
+  const std::string when = std::to_string(past);
+  CommandHarness source;
+  source.Run({"SADD", "st", "m1"});
+  const std::string set_dump = DumpEntry(*source.shard().db(0).Peek("st"));
+  WriteJournal({{{1, 0, {{"HSET", "h", "a", "1"}}},
+                 {2, 0, {{"PEXPIREAT", "h", when}}},
+                 {3, 0, {{"HSET", "h", "b", "2"}}},
+                 {4, 0, {{"SET", "s", "v", "PXAT", when}}},
+                 {5, 0, {{"APPEND", "s", "x"}}},
+                 {6, 0, {{"RESTORE", "st", when, set_dump, "REPLACE", "ABSTTL"}}},
+                 {7, 0, {{"SADD", "st", "m2"}}},
+                 {8, 0, {{"SET", "bits", std::string(1, '\0'), "PXAT", when}, {"SETBIT", "bits", "7", "1"}}}}});
+  auto report = RunRecovery();
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  for (const char* key : {"h", "s", "st", "bits"}) {
+    const Entry* entry = shard().db(0).Peek(key);
+    ASSERT_NE(entry, nullptr) << key;
+    EXPECT_EQ(entry->expire_at(), past) << key;
+  }
+  EXPECT_EQ(Value(0, "s"), "vx");
+  EXPECT_EQ(Value(0, "bits"), std::string(1, '\x01'));
+  shard().set_expiry_enabled(false);  // look inside without expiring them
+  EXPECT_EQ(harness_.Run({"HLEN", "h"}), Int(2));
+  EXPECT_EQ(harness_.Run({"SCARD", "st"}), Int(2));
+  shard().set_expiry_enabled(true);
+
+  // Replay is over: they expire as they would have, and their expiry is journaled.
+  EXPECT_EQ(harness_.Run({"EXISTS", "h", "s", "st", "bits"}), Int(0));
+  auto record = shard().CommitChanges();
+  ASSERT_TRUE(record.has_value());
+  EXPECT_EQ(record->effects, (std::vector<Effect>{{"DEL", "h"}, {"DEL", "s"}, {"DEL", "st"}, {"DEL", "bits"}}));
 }
 
 TEST_F(RecoveryTest, AnEffectTheCommandsRefuseStopsRecoveryAtItsRecord) {

@@ -1,10 +1,15 @@
 // The journal's effect vocabulary as tierkv-check understands it (docs/ARCHITECTURE.md,
-// "Effects and LSNs"): SET key value [PXAT ms], DEL key..., FLUSHDB, FLUSHALL, SELECT n.
+// "Effects and LSNs"): SET key value [PXAT ms], DEL key..., FLUSHDB, FLUSHALL, SELECT n,
+// and the string and TTL effects: APPEND key suffix, SETRANGE key offset bytes, SETBIT key
+// offset 0|1, BITFIELD key (SET <type> <bit offset> <value>)..., PEXPIREAT key ms,
+// PERSIST key.
 //
 // The server replays effects through its command table; the tool must not link the
 // server (its Server object installs SIGINT/SIGTERM handlers and owns an io_context), so
 // --export-rdb replays the same effects here through the same engine operations the
-// command handlers call (OpSet, OpDel). When the server starts journaling a new kind of
+// command handlers call (OpSet, OpDel, OpAppend, OpExpire...), with expiry off as the
+// server replays (a key whose expiry passed takes the effects recorded before it expired;
+// the export leaves it out afterwards). When the server starts journaling a new kind of
 // effect (RESTORE for collections, HSET k f v...), add it to ClassifyEffect and
 // ApplyEffect: until then verification warns about it and export refuses the journal
 // instead of producing a wrong file.
@@ -20,7 +25,10 @@
 
 namespace tierkv::check {
 
-enum class EffectKind { kSet, kDel, kFlushDb, kFlushAll, kSelect, kUnknown };
+enum class EffectKind {
+  kSet, kDel, kAppend, kSetRange, kSetBit, kBitfield, kPExpireAt, kPersist,
+  kFlushDb, kFlushAll, kSelect, kUnknown
+};
 
 // The kind of `effect`, and in *problem why it is malformed ("" when it is well formed).
 // kUnknown for a verb outside the vocabulary (problem stays empty: a newer server may
@@ -30,9 +38,9 @@ EffectKind ClassifyEffect(const Effect& effect, std::string* problem);
 // The verb as counted in reports: upper-cased, "(empty)" for an empty effect.
 std::string EffectVerb(const Effect& effect);
 
-// Applies a SET or DEL effect to `shard` in `db` exactly as the server's SET and DEL
-// handlers would. SELECT, FLUSHDB and FLUSHALL are Recover()'s own business (it keeps
-// the per-key LSN rule for them) and are refused here, like unknown or malformed effects.
+// Applies a per-key effect to `shard` in `db` exactly as the server's handlers would.
+// SELECT, FLUSHDB and FLUSHALL are Recover()'s own business (it keeps the per-key LSN
+// rule for them) and are refused here, like unknown or malformed effects.
 Status ApplyEffect(Shard& shard, int db, const Effect& effect);
 
 }  // namespace tierkv::check

@@ -14,7 +14,9 @@ the first c of its writes, for some cut c:
   - across writers, no hole: if writer A's write was acknowledged before writer B's
     write was sent, B's may survive only if A's did.
 Short-TTL keys are kept out of the cut (they may expire at any moment) and checked on
-their own; long TTLs must come back with the same absolute expiry.
+their own; long TTLs must come back with the same absolute expiry. Short-TTL chains
+(crash_model_short_chains.py) are short-TTL keys of every type written again after their
+TTL was set, which expire while the server is down.
 
 Thread-safety: a Writer is used by its own thread while the server runs and by the main
 thread between runs (the thread has been joined).
@@ -26,6 +28,7 @@ import time
 import redis
 
 from crash_model_collections import CollectionOps, read_collections
+from crash_model_short_chains import ShortChainOps, read_short_chains
 
 # A SIGKILL under everysec may lose only records the journal thread had not yet written
 # (the periodic fdatasync runs on its own thread and never holds writes back): normally
@@ -105,9 +108,10 @@ def apply_effects(state, effects):
             state[key] = new
 
 
-class Writer(CollectionOps):
+class Writer(CollectionOps, ShortChainOps):
     """One writer thread's keys, its model and its ops of the current cycle. The string
-    ops are here, the collection ops in crash_model_collections.py."""
+    ops are here, the collection ops in crash_model_collections.py, the short-TTL chains
+    in crash_model_short_chains.py."""
 
     make_op = Op
 
@@ -124,8 +128,9 @@ class Writer(CollectionOps):
         self.rename_pairs = [(f"{p}ren{j}:src", f"{p}ren{j}:dst") for j in range(2)]
         self.shorts = [f"{p}short{i}" for i in range(6)]
         self.init_collections()
+        self.init_short_chains()
         self.base = {}        # tracked key -> (value, ttl) recovered at the start of the cycle
-        self.short_base = {}  # short key -> (value, expiry unix ms)
+        self.short_base = {}  # short key (chains too) -> (value, expiry unix ms)
         self.state = {}       # base + every op generated so far
         self.ops = []
         self.errors = []
@@ -309,6 +314,8 @@ class Writer(CollectionOps):
                     batch, mode = [self.gen_multi(rng)], "multi"
                 elif roll < 0.1:
                     batch, mode = [self.gen_mixed_multi(rng)], "multi"
+                elif roll < 0.14:
+                    batch, mode = [self.gen_short_chain(rng)], "multi"
                 elif roll < 0.35:
                     batch, mode = [self.gen_simple(rng) for _ in range(rng.randint(2, 6))], "pipeline"
                 else:
@@ -500,9 +507,12 @@ class Writer(CollectionOps):
         stats["acked_lost_max_age_ms"] = int(max(lost_ages, default=0) * 1000)
         return failures, ((cuts[0], cuts[-1]) if cuts else None), stats
 
+    def short_keys(self):
+        return self.shorts + sorted(self.short_chains)
+
     def _verify_shorts(self, required, kill, recovered, expiries, check_wall):
         failures = []
-        for key in self.shorts:
+        for key in self.short_keys():
             # Candidates: the base and every write, from the last one that must survive on.
             candidates = []
             if key in self.short_base:
@@ -545,7 +555,7 @@ class Writer(CollectionOps):
                 ttl = None if expiries[key] == -1 else ("abs", expiries[key])
                 self.base[key] = (recovered[key], ttl)
         self.short_base = {key: (recovered[key], expiries[key])
-                           for key in self.shorts if recovered[key] is not None}
+                           for key in self.short_keys() if recovered[key] is not None}
 
 
 def cross_writer_holes(writers, cuts, kill_mono):
@@ -585,7 +595,8 @@ def read_recovered(client, writers):
         pipe.execute_command("PEXPIRETIME", key)
     started = wall_ms()
     replies = pipe.execute(raise_on_error=False)  # GET of a key of another type: WRONGTYPE
-    check_wall = (started, wall_ms())  # the GETs ran within this interval
+    chain_values, chain_expiries = read_short_chains(client, writers)
+    check_wall = (started, wall_ms())  # the GETs (and the chains' reads) ran within this interval
     keys = strings + collections
     values = {key: replies[2 * i] for i, key in enumerate(keys)}
     for key, value in values.items():
@@ -593,5 +604,7 @@ def read_recovered(client, writers):
             values[key] = ("error", str(value))
     expiries = {key: replies[2 * i + 1] for i, key in enumerate(keys)}
     values.update(read_collections(client, {key: values[key] for key in collections}))
+    values.update(chain_values)
+    expiries.update(chain_expiries)
     present = set(client.keys("*"))
     return values, expiries, present, check_wall
