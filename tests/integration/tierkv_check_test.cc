@@ -27,6 +27,7 @@
 #include "engine/entry.h"
 #include "harness/server_process.h"
 #include "harness/temp_dir.h"
+#include "tiering/journal_frame.h"
 #include "tiering/rdb_file.h"
 #include "tiering/rdb_object.h"
 #include "tiering/rocks_tier.h"
@@ -105,15 +106,20 @@ std::vector<std::string> Segments(const std::string& data_dir) {
   return paths;
 }
 
-// Where each record of a segment starts: u32 payload length, u32 CRC, payload.
+// Where each record of a (format version 2) segment starts: after the segment header,
+// frames of a 16-byte header (payload length at +8, type at +12) and their payload; a
+// record starts at a FULL or FIRST frame.
 std::vector<size_t> RecordOffsets(const std::string& bytes) {
   std::vector<size_t> offsets;
-  size_t at = 0;
-  while (at + 8 <= bytes.size()) {
+  size_t at = kSegmentHeaderSize;
+  for (;;) {
+    at = static_cast<size_t>(NextFrameStart(at, kDefaultJournalBlockSize));
+    if (at + kFrameHeaderSize > bytes.size()) break;
     uint32_t length = 0;
-    for (int i = 0; i < 4; ++i) length |= uint32_t{static_cast<uint8_t>(bytes[at + i])} << (8 * i);
-    offsets.push_back(at);
-    at += 8 + length;
+    for (int i = 0; i < 4; ++i) length |= uint32_t{static_cast<uint8_t>(bytes[at + 8 + i])} << (8 * i);
+    const auto type = static_cast<FrameType>(bytes[at + 12]);
+    if (type == FrameType::kFull || type == FrameType::kFirst) offsets.push_back(at);
+    at += kFrameHeaderSize + length;
   }
   return offsets;
 }
@@ -121,7 +127,7 @@ std::vector<size_t> RecordOffsets(const std::string& bytes) {
 // Flips a payload byte of the record at `offset`: its CRC no longer matches.
 void CorruptRecordAt(const std::string& segment, size_t offset) {
   std::string bytes = ReadFile(segment);
-  bytes[offset + 9] = static_cast<char>(bytes[offset + 9] ^ 0x5a);
+  bytes[offset + kFrameHeaderSize + 1] = static_cast<char>(bytes[offset + kFrameHeaderSize + 1] ^ 0x5a);
   WriteFile(segment, bytes);
 }
 
@@ -261,7 +267,7 @@ TEST(TierkvCheck, VerifyWarnsAboutATornTailAndOnlyStrictFailsOnIt) {
   MakeKilledServerDir(data.path());
   const std::string segment = Segments(data.path()).back();
   const size_t whole = fs::file_size(segment);
-  // A crash mid-append: a header promising 100 bytes, and 3 of them.
+  // A crash mid-append: 11 bytes of a 16-byte frame header.
   WriteFile(segment, ReadFile(segment) + std::string("\x64\x00\x00\x00\x01\x02\x03\x04xyz", 11));
   const auto before = Contents(data.path());
 
@@ -286,7 +292,7 @@ TEST(TierkvCheck, VerifyWarnsWhenRecordsAfterTheCheckpointAreMissing) {
   const std::string bytes = ReadFile(segment);
   const std::vector<size_t> offsets = RecordOffsets(bytes);
   ASSERT_EQ(offsets.size(), 3u);
-  WriteFile(segment, bytes.substr(offsets[1]));
+  WriteFile(segment, bytes.substr(0, kSegmentHeaderSize) + bytes.substr(offsets[1]));
 
   const CheckRun run = RunCheck({"--dir", data.path()});
   EXPECT_EQ(run.exit_code, 0) << run.output;
