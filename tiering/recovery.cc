@@ -163,7 +163,7 @@ Result<RecoveryReport> Recover(Shard& shard, Tier& tier, const RecoveryOptions& 
       auto more = scanner->Next(&record);
       if (!more.ok()) {
         return Status::Corruption(more.status().message() +
-                                  " (the journal is damaged before its end; tierkv-check --repair truncates it there)");
+                                  " (the journal is damaged before its end; tierkv-check --repair cuts it there)");
       }
       if (!*more) break;
       report.last_lsn = std::max(report.last_lsn, record.lsn);

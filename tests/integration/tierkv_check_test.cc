@@ -464,6 +464,42 @@ TEST(TierkvCheck, RepairOfDamageInAnEarlierSegmentDeletesTheLaterOnesAndNamesThe
   EXPECT_EQ(Command(c.get(), {"GET", "k4"})->type, REDIS_REPLY_NIL);
 }
 
+// Sets the tier's checkpoint LSN (the server is not running).
+void SetCheckpoint(const std::string& data_dir, uint64_t lsn) {
+  RocksTierOptions options;
+  options.path = data_dir + "/tier";
+  auto tier = RocksTier::Open(options);
+  ASSERT_TRUE(tier.ok()) << tier.status().message();
+  ASSERT_TRUE((*tier)->Commit(lsn).ok());
+}
+
+TEST(TierkvCheck, AMissingSegmentFailsVerifyAndRepairDeletesTheSegmentsAfterTheGap) {
+  TempDir data("tierkv-check");
+  MakeKilledServerDir(data.path());  // segments LSN 1..3 and 4..6
+  const std::string first = Segments(data.path()).front();
+  const std::string second = Segments(data.path()).back();
+  SetCheckpoint(data.path(), 0);  // as if the round at LSN 3 had not ended: LSN 1.. are needed
+  fs::remove(first);
+  EXPECT_TRUE(StartTierkv(data.path()) == nullptr) << "the server started on a journal with a gap";
+
+  const CheckRun verify = RunCheck({"--dir", data.path()});
+  EXPECT_EQ(verify.exit_code, 1) << verify.output;
+  EXPECT_NE(verify.output.find("missing-lsns segment (LSNs 1..3 are missing between the checkpoint (LSN 0) and "
+                               "the oldest segment"),
+            std::string::npos)
+      << verify.output;
+
+  const CheckRun repaired = RunCheck({"--dir", data.path(), "--repair", "--yes"});
+  EXPECT_EQ(repaired.exit_code, 0) << repaired.output;
+  EXPECT_NE(repaired.output.find("delete " + second), std::string::npos) << repaired.output;
+  EXPECT_FALSE(fs::exists(second));
+  auto server = StartTierkv(data.path());
+  ASSERT_TRUE(server != nullptr) << "the server does not start on the repaired directory";
+  auto c = server->Connect();
+  EXPECT_EQ(std::string(Command(c.get(), {"GET", "k1"})->str), "v1");  // from the tier
+  EXPECT_EQ(Command(c.get(), {"GET", "k4"})->type, REDIS_REPLY_NIL);    // its segment is gone
+}
+
 TEST(TierkvCheck, RepairOfAnIntactJournalDoesNothing) {
   TempDir data("tierkv-check");
   MakeKilledServerDir(data.path());

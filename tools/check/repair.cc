@@ -110,12 +110,21 @@ int RunRepair(const CheckOptions& options) {
   Salvage in_damaged;
   CountDecodable(*damaged_bytes, damage.offset, checkpoint, &previous_lsn, &in_damaged);
   lost_writes += in_damaged.after_checkpoint;
-  report.Line("  truncate " + damage.file + " from " + std::to_string(damaged_bytes->size()) + " to " +
-              std::to_string(damage.offset) + " bytes, dropping " +
-              std::to_string(damaged_bytes->size() - damage.offset) +
-              " bytes (the damaged record and everything after it); " + Describe(in_damaged));
+  std::vector<std::string> doomed;  // segments to delete, oldest first
+  // After a missing segment the journal cannot continue: the segment after the gap goes
+  // whole (cut to nothing, its name would still claim LSNs the journal lacks).
+  const bool after_gap = damage.kind == JournalDamageKind::kMissingLsns;
+  if (after_gap) {
+    report.Line("  delete " + damage.file + " (" + std::to_string(damaged_bytes->size()) +
+                " bytes, the first segment after the missing LSNs): " + Describe(in_damaged));
+    doomed.push_back(damage.file);
+  } else {
+    report.Line("  truncate " + damage.file + " from " + std::to_string(damaged_bytes->size()) + " to " +
+                std::to_string(damage.offset) + " bytes, dropping " +
+                std::to_string(damaged_bytes->size() - damage.offset) +
+                " bytes (the damaged record and everything after it); " + Describe(in_damaged));
+  }
 
-  std::vector<std::string> doomed;  // later segments, oldest first
   for (size_t i = journal.damaged_segment + 1; i < journal.segments.size(); ++i) {
     const SegmentSummary& segment = journal.segments[i];
     auto bytes = ReadFile(segment.path);
@@ -137,7 +146,7 @@ int RunRepair(const CheckOptions& options) {
     report.Line("  every decodable dropped record is at or below the checkpoint (LSN " + checkpoint_text +
                 "): the tier already holds its writes");
   }
-  if (damage.kind != JournalDamageKind::kLsnOutOfOrder) {
+  if (damage.kind != JournalDamageKind::kLsnOutOfOrder && !after_gap) {
     // LSNs are consecutive: a one-LSN hole before the first record that still decodes is
     // the damaged record's own.
     const uint64_t missing = journal.last_good_lsn + 1;
@@ -166,11 +175,13 @@ int RunRepair(const CheckOptions& options) {
     report.Error(synced.message());
     return kExitDamaged;
   }
-  if (Status cut = JournalScanner::TruncateAt(damage.file, damage.offset); !cut.ok()) {
-    report.Error(cut.message());
-    return kExitDamaged;
+  if (!after_gap) {
+    if (Status cut = JournalScanner::TruncateAt(damage.file, damage.offset); !cut.ok()) {
+      report.Error(cut.message());
+      return kExitDamaged;
+    }
+    report.Line("truncated " + damage.file + " to " + std::to_string(damage.offset) + " bytes");
   }
-  report.Line("truncated " + damage.file + " to " + std::to_string(damage.offset) + " bytes");
 
   const JournalSurvey after = SurveyJournal(paths.journal, checkpoint, checkpoint_lsn.has_value());
   if (!after.read_error.ok() || after.damage.has_value()) {
