@@ -86,11 +86,12 @@ class SegmentWriter {
   SegmentWriter& operator=(const SegmentWriter&) = delete;
 
   // Appends `batch` (records as journal_record.h's EncodeRecord lays them out, the first
-  // with LSN `first_lsn`), each framed in the current segment. Starts a
-  // new segment named after `first_lsn` first if the current one has reached
-  // rotate_size (the finished segment is synced before it is closed, and the directory is
-  // synced after the new file is created). A new segment's first LSN must be above the
-  // current one's. After a failed write or sync the file's state is unknown: the writer
+  // with LSN `first_lsn`), each record framed in the current segment with one write().
+  // Starts a new segment named after `first_lsn` first if the current one has reached
+  // rotate_size or is of format version 1 (the finished segment is synced before it is
+  // closed; the new one's header is synced, and the directory after the file is created).
+  // A new segment's first LSN must be above the current one's. size() then counts the
+  // frames, not the batch. After a failed write or sync the file's state is unknown: the writer
   // stays failed and every later call returns the same error (retrying fsync after a
   // failure can report success for data that was lost).
   Status Append(uint64_t first_lsn, std::string_view batch);
