@@ -22,6 +22,12 @@ size_t ReserveFor(uint64_t count) {
   return static_cast<size_t>(count < kMaxReserve ? count : kMaxReserve);
 }
 
+size_t VarintSize(uint64_t value) {
+  size_t bytes = 1;
+  for (; value >= 0x80; value >>= 7) ++bytes;
+  return bytes;
+}
+
 void AppendVarint(uint64_t value, std::string* out) {
   while (value >= 0x80) {
     out->push_back(static_cast<char>((value & 0x7f) | 0x80));
@@ -125,10 +131,16 @@ bool PeekPayloadLsn(std::string_view payload, uint64_t* lsn) {
 }
 
 void EncodeRecord(const JournalRecord& record, std::string* batch) {
-  std::string payload;
-  EncodeRecordPayload(record, &payload);
-  AppendVarint(payload.size(), batch);
-  batch->append(payload);
+  // The length goes first: count the payload's bytes rather than copy a large one.
+  uint64_t size = VarintSize(record.lsn) + VarintSize(record.db) + VarintSize(record.effects.size());
+  for (const JournalEffect& effect : record.effects) {
+    size += VarintSize(effect.size());
+    for (const std::string& arg : effect) size += VarintSize(arg.size()) + arg.size();
+  }
+  AppendVarint(size, batch);
+  const size_t payload_at = batch->size();
+  EncodeRecordPayload(record, batch);
+  if (batch->size() - payload_at != size) std::abort();  // VarintSize and AppendVarint disagree
 }
 
 bool NextBatchPayload(std::string_view* batch, std::string_view* payload) {
