@@ -28,6 +28,7 @@
 #include "harness/server_process.h"
 #include "harness/temp_dir.h"
 #include "tiering/journal_frame.h"
+#include "tiering/journal_segment.h"
 #include "tiering/rdb_file.h"
 #include "tiering/rdb_object.h"
 #include "tiering/rocks_tier.h"
@@ -230,6 +231,43 @@ TEST(TierkvCheck, VerifyCountsWhatAKilledServerLeftAndExitsZero) {
   EXPECT_NE(run.output.find("records after the checkpoint: 3 (LSN 4..6)"), std::string::npos) << run.output;
   EXPECT_NE(run.output.find("effects: DEL=1 SET=5"), std::string::npos) << run.output;
   EXPECT_NE(run.output.find("result: OK (0 errors, 0 warnings)"), std::string::npos) << run.output;
+}
+
+// Rewrites every journal segment in format version 1 (no header, bare records), as an
+// earlier release wrote them.
+void RewriteJournalInVersion1(const std::string& data_dir) {
+  std::map<std::string, std::string> segments;
+  for (const std::string& path : Segments(data_dir)) segments[path];
+  auto scanner = JournalScanner::Open(data_dir + "/journal");
+  ASSERT_TRUE(scanner.ok());
+  JournalRecord record;
+  while (true) {
+    auto more = scanner->Next(&record);
+    ASSERT_TRUE(more.ok()) << more.status().message();
+    if (!*more) break;
+    EncodeV1RecordForTesting(record, &segments[scanner->record_file()]);
+  }
+  for (const auto& [path, bytes] : segments) WriteFile(path, bytes);
+}
+
+TEST(TierkvCheck, AVersion1JournalVerifiesAndTheServerServesIt) {
+  TempDir data("tierkv-check");
+  MakeKilledServerDir(data.path());
+  RewriteJournalInVersion1(data.path());
+  ASSERT_NE(ReadFile(Segments(data.path()).back()).substr(0, 8), std::string(kJournalSegmentMagic));
+
+  const CheckRun run = RunCheck({"--dir", data.path()});
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find("2 segments, 6 records"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("result: OK (0 errors, 0 warnings)"), std::string::npos) << run.output;
+
+  auto server = StartTierkv(data.path());
+  ASSERT_TRUE(server != nullptr);
+  auto c = server->Connect();
+  EXPECT_EQ(std::string(Command(c.get(), {"GET", "k5"})->str), "v5");  // replayed from version 1
+  Must(c.get(), {"SET", "k7", "v7"});                                   // into a new version 2 segment
+  EXPECT_EQ(Segments(data.path()).size(), 3u);
+  EXPECT_EQ(ReadFile(Segments(data.path()).back()).substr(0, 8), std::string(kJournalSegmentMagic));
 }
 
 TEST(TierkvCheck, VerifyChangesNothingOnDisk) {

@@ -98,6 +98,14 @@ class RecoveryTest : public ::testing::Test {
     return Recover(shard(), tier_, options);
   }
 
+  // Recovers the same tier and journal into another keyspace (a second start-up).
+  Result<RecoveryReport> RecoverAgain(CommandHarness& again) {
+    RecoveryOptions options;
+    options.journal_dir = journal_dir_;
+    options.apply = [&](int db, const Effect& effect) { return testing::ApplyThroughCommands(again, db, effect); };
+    return Recover(again.shard(), tier_, options);
+  }
+
   std::optional<std::string> Value(int db, const std::string& key) {
     const Entry* entry = shard().db(db).Peek(key);
     if (entry == nullptr) return std::nullopt;
@@ -310,10 +318,7 @@ TEST_F(RecoveryTest, TornTailIsCutAndReported) {
   // Recovering again finds a clean journal.
   CommandHarness again;
   again.shard().changes().set_enabled(true);
-  RecoveryOptions options;
-  options.journal_dir = journal_dir_;
-  options.apply = [&](int db, const Effect& effect) { return testing::ApplyThroughCommands(again, db, effect); };
-  auto second = Recover(again.shard(), tier_, options);
+  auto second = RecoverAgain(again);
   ASSERT_TRUE(second.ok());
   EXPECT_FALSE(second->truncated_tail.has_value());
   EXPECT_EQ(ImageOf(again.shard()), ImageOf(shard()));
@@ -414,6 +419,29 @@ TEST_F(RecoveryTest, RecordsAtOrBelowTheCheckpointStillCountForNumbering) {
   EXPECT_EQ(shard().last_lsn(), 20u);
 }
 
+// Segments written by earlier releases (format version 1, no header) replay as before; the
+// writer then continues in a version 2 segment, and both replay together.
+TEST_F(RecoveryTest, Version1JournalReplaysAndTheJournalContinuesInVersion2) {
+  std::filesystem::create_directories(journal_dir_);
+  std::string v1;
+  EncodeV1RecordForTesting({1, 0, {{"SET", "a", "1"}}}, &v1);
+  EncodeV1RecordForTesting({2, 3, {{"SET", "b", "2"}}}, &v1);
+  std::ofstream(journal_dir_ + "/" + JournalSegmentFileName(1), std::ios::binary) << v1;
+  auto report = RunRecovery();
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  EXPECT_EQ(report->records_replayed, 2u);
+  EXPECT_EQ(Value(0, "a"), "1");
+  EXPECT_EQ(Value(3, "b"), "2");
+
+  WriteJournal({{{3, 0, {{"SET", "a", "3"}}}}});
+  ASSERT_EQ(ListJournalSegments(journal_dir_)->size(), 2u);
+  CommandHarness again;
+  auto second = RecoverAgain(again);
+  ASSERT_TRUE(second.ok()) << second.status().message();
+  EXPECT_EQ(second->records_replayed, 3u);
+  EXPECT_EQ(std::string(again.shard().db(0).Peek("a")->string_value()), "3");
+}
+
 TEST_F(RecoveryTest, MissingMiddleSegmentStopsStartUpNamingTheGap) {
   const std::vector<std::string> paths = WriteJournal({{{1, 0, {{"SET", "a", "1"}}}, {2, 0, {{"SET", "a", "2"}}}},
                                                        {{3, 0, {{"SET", "a", "3"}}}, {4, 0, {{"SET", "a", "4"}}}},
@@ -470,10 +498,7 @@ TEST_F(RecoveryTest, NumberingResumesAboveASegmentNamedAboveTheLastRecord) {
   ASSERT_TRUE((*writer)->Append(4, Encoded({*record})).ok());
   EXPECT_EQ((*writer)->current_path(), paths[1]);
   CommandHarness again;
-  RecoveryOptions options;
-  options.journal_dir = journal_dir_;
-  options.apply = [&](int db, const Effect& effect) { return testing::ApplyThroughCommands(again, db, effect); };
-  auto second = Recover(again.shard(), tier_, options);
+  auto second = RecoverAgain(again);
   ASSERT_TRUE(second.ok()) << second.status().message();
   EXPECT_EQ(second->records_replayed, 3u);
   EXPECT_EQ(again.shard().last_lsn(), 4u);
