@@ -286,9 +286,9 @@ Status JournalScanner::LoadSegment(size_t index) {
   reader_.reset();
   segment_index_ = index;
   loaded_ = true;
-  if (Status status = ReadFilePrefix(segments_[index].path, SIZE_MAX, &bytes_); !status.ok()) return status;
+  if (Status status = ReadFilePrefix(segments_[index].path, SIZE_MAX, bytes_.get()); !status.ok()) return status;
   const JournalSegmentFile& segment = segments_[index];
-  reader_.emplace(bytes_, segment.path, segment.first_lsn, index + 1 == segments_.size());
+  reader_.emplace(*bytes_, segment.path, segment.first_lsn, index + 1 == segments_.size());
   return Status::Ok();
 }
 
@@ -350,7 +350,7 @@ Result<bool> JournalScanner::Next(JournalRecord* record) {
         final_status_ = Status::Ok();
         checksummed_done_ += reader_->bytes_checksummed();
         reader_.reset();
-        bytes_.clear();
+        bytes_->clear();
         return false;
       }
       if (std::optional<JournalDamage> gap = CheckContinuity(next)) return Stop(std::move(*gap));

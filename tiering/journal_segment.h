@@ -172,7 +172,9 @@ class JournalScanner {
   std::vector<JournalSegmentFile> segments_;
   size_t segment_index_ = 0;     // the segment in bytes_, if loaded_
   bool loaded_ = false;
-  std::string bytes_;            // the whole current segment
+  // The whole current segment, which reader_ views: on the heap, so that moving the
+  // scanner does not move the bytes under it.
+  std::unique_ptr<std::string> bytes_ = std::make_unique<std::string>();
   std::optional<SegmentReader> reader_;
   uint64_t checksummed_done_ = 0;  // by the readers of earlier segments
   bool seen_record_ = false;
