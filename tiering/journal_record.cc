@@ -140,7 +140,12 @@ void EncodeRecord(const JournalRecord& record, std::string* batch) {
   AppendVarint(size, batch);
   const size_t payload_at = batch->size();
   EncodeRecordPayload(record, batch);
-  if (batch->size() - payload_at != size) std::abort();  // VarintSize and AppendVarint disagree
+  if (batch->size() - payload_at != size) {  // VarintSize and AppendVarint disagree: a bug
+    std::fprintf(stderr, "tierkv: journal record LSN %llu: counted %llu payload bytes, wrote %zu\n",
+                 static_cast<unsigned long long>(record.lsn), static_cast<unsigned long long>(size),
+                 batch->size() - payload_at);
+    std::abort();
+  }
 }
 
 bool NextBatchPayload(std::string_view* batch, std::string_view* payload) {
