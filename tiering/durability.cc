@@ -17,7 +17,7 @@ constexpr int64_t kFailedRoundDelayMs = 5000;  // Redis's CONFIG_BGSAVE_RETRY_DE
 // Rough encoded size of a record, for the journal-size trigger (exact bytes are known
 // only to the writer thread, and the trigger needs no precision).
 uint64_t RecordBytes(const EffectRecord& record) {
-  uint64_t bytes = kJournalRecordHeaderSize + 12;
+  uint64_t bytes = kFrameHeaderSize + 12;
   for (const Effect& effect : record.effects) {
     bytes += 2;
     for (const std::string& arg : effect) bytes += arg.size() + 2;
@@ -168,7 +168,8 @@ void Durability::SubmitPending() {
   pending_bytes_ = 0;
   Status submitted = journal_->SubmitBatch(std::move(records));
   if (!submitted.ok() && options_.warn) {
-    // A record over the size limit: the change stands in DRAM but cannot be journaled.
+    // Only after Close() or for an LSN out of order (a bug): the change stands in DRAM but
+    // cannot be journaled.
     options_.warn("The journal refused a record: " + submitted.message());
   }
 }

@@ -23,18 +23,6 @@ using Clock = JournalWriter::Clock;
 constexpr auto kGatherWindow = std::chrono::milliseconds(1);
 constexpr size_t kWakeQueueRecords = 8192;
 
-// An upper bound of the record's encoded payload (each varint counted at its 10-byte
-// maximum), so Submit() can refuse an oversized record without encoding it.
-uint64_t PayloadSizeBound(const JournalRecord& record) {
-  constexpr uint64_t kVarint = 10;
-  uint64_t bound = 3 * kVarint;
-  for (const JournalEffect& effect : record.effects) {
-    bound += kVarint;
-    for (const std::string& arg : effect) bound += kVarint + arg.size();
-  }
-  return bound;
-}
-
 // The first LSN in a segment path's file name, 0 if it is not one.
 uint64_t SegmentFirstLsn(const std::string& path) {
   const size_t slash = path.rfind('/');
@@ -86,12 +74,6 @@ Status JournalWriter::SubmitBatch(std::vector<JournalRecord> records) {
   {
     std::lock_guard lock(mu_);
     for (JournalRecord& record : records) {
-      if (PayloadSizeBound(record) > kMaxJournalPayloadSize) {
-        status = Status::Error("ERR journal record for LSN " + std::to_string(record.lsn) +
-                               " may exceed the payload limit of " +
-                               std::to_string(kMaxJournalPayloadSize) + " bytes");
-        break;
-      }
       if (closing_) {
         status = Status::Error("ERR journal writer is closed");
         break;
@@ -341,13 +323,7 @@ void JournalWriter::RunSyncer() {
 
 void JournalWriter::WriteBatch(std::vector<JournalRecord> batch) {
   std::string bytes;
-  for (const JournalRecord& record : batch) {
-    if (Status status = EncodeRecord(record, &bytes); !status.ok()) {
-      // Unreachable: Submit() refused anything that could exceed the limit.
-      Fail(status);
-      return;
-    }
-  }
+  for (const JournalRecord& record : batch) EncodeRecord(record, &bytes);
   const uint64_t first_lsn = batch.front().lsn;
   const uint64_t last_lsn = batch.back().lsn;
   const std::string path_before = segments_->current_path();

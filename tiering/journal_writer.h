@@ -122,8 +122,8 @@ class JournalWriter {
   JournalWriter& operator=(const JournalWriter&) = delete;
 
   // Queues `record` for writing; never waits for I/O. Refuses (and does not queue) a record
-  // whose LSN does not exceed the previous one, one that may exceed the payload limit, and
-  // any record after Close(). Accepted while the writer is failed: it waits for Retry().
+  // whose LSN does not exceed the previous one, and any record after Close(). A record of
+  // any size is accepted (the segment writer cuts it into frames). Accepted while the writer is failed: it waits for Retry().
   Status Submit(JournalRecord record);
   // Submit() for several records under one lock and one wake-up of the writer thread (the
   // engine hands over what a whole event-loop turn produced). Stops at the first refused
