@@ -7,6 +7,7 @@
 // Thread-safety: engine thread only.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <random>
@@ -73,6 +74,11 @@ class Db {
   // Returns {checked, expired}.
   std::pair<size_t, size_t> ExpireSample(size_t max_checks, int64_t now_ms, std::mt19937_64& rng);
 
+  // The LSN of the last committed change that removed a key from this db (a delete, an
+  // expiry, a flush), 0 if none: a lookup that misses may be seeing that change.
+  uint64_t last_removal_lsn() const { return last_removal_lsn_; }
+  void NoteRemoval(uint64_t lsn) { last_removal_lsn_ = std::max(last_removal_lsn_, lsn); }
+
   void RehashStep(size_t buckets) { dict_.RehashStep(buckets); }
   void ShrinkIfSparse() { dict_.ShrinkIfSparse(); }
   size_t OverheadBytes() const { return dict_.MemoryUsage() + volatile_.capacity() * sizeof(Entry*); }
@@ -87,6 +93,7 @@ class Db {
   int index_;
   Dict dict_;
   std::vector<Entry*> volatile_;  // entries with a TTL; Entry::ExpireBlock holds the index
+  uint64_t last_removal_lsn_ = 0;
 };
 
 }  // namespace tierkv

@@ -43,13 +43,12 @@ bool IsWrite(const CommandSpec& spec, const Client& client, const CommandTable& 
 void Server::Execute(Client& client, std::span<const std::string_view> args) {
   const size_t reply_start = client.output.size();
   ++execute_depth_;
-  RunCommand(client, args);
+  const bool ran = RunCommand(client, args);
   --execute_depth_;
   // One journal record per top-level command: EXEC's queued commands share one.
-  if (execute_depth_ == 0) {
-    CommitChanges(&client);
-    HoldReadsOfUndurableWrites(client, args);
-  }
+  if (execute_depth_ == 0) CommitChanges(&client);
+  // Each command EXEC runs holds the client for what it read, as a command on its own does.
+  if (ran) HoldReadsOfUndurableWrites(client, args);
   // CLIENT REPLY OFF|SKIP drops replies; only at the top level, so that the
   // commands EXEC runs keep their place in EXEC's reply array.
   if (execute_depth_ == 0 && blocking_.has_ready_keys()) blocking_.ServeReady();
@@ -70,7 +69,7 @@ void Server::Execute(Client& client, std::span<const std::string_view> args) {
   }
 }
 
-void Server::RunCommand(Client& client, std::span<const std::string_view> args) {
+bool Server::RunCommand(Client& client, std::span<const std::string_view> args) {
   ReplyWriter& reply = client.reply;
   shard_.set_now_ms(Shard::WallClockMs());
   ++stats_.total_commands_processed;
@@ -93,6 +92,7 @@ void Server::RunCommand(Client& client, std::span<const std::string_view> args) 
     } else if (client.in_multi) {
       client.multi_aborted = true;
     }
+    return false;
   };
 
   spec = commands_->Find(args[0]);
@@ -142,7 +142,7 @@ void Server::RunCommand(Client& client, std::span<const std::string_view> args) 
   if (client.in_multi && !(spec->flags & kCmdNoQueue)) {
     client.queued.emplace_back(args.begin(), args.end());
     reply.SimpleString("QUEUED");
-    return;
+    return false;
   }
 
   // CLIENT NO-TOUCH: the client's lookups leave access times alone (except
@@ -164,6 +164,7 @@ void Server::RunCommand(Client& client, std::span<const std::string_view> args) 
     const size_t line_end = client.output.find('\r', reply_start);
     info_.RecordError(std::string_view(client.output).substr(reply_start + 1, line_end - reply_start - 1));
   }
+  return true;
 }
 
 }  // namespace tierkv

@@ -120,8 +120,9 @@ class Server {
   Connection* FindConnection(uint64_t client_id);
 
  private:
-  // Execute without the CLIENT REPLY handling (dispatch.cc).
-  void RunCommand(Client& client, std::span<const std::string_view> args);
+  // Execute without the CLIENT REPLY handling (dispatch.cc). True when the command's
+  // handler ran (not refused before it, nor queued inside MULTI).
+  bool RunCommand(Client& client, std::span<const std::string_view> args);
   void Accept(asio::ip::tcp::acceptor& acceptor);
   void ScheduleCron();
   void Cron();
