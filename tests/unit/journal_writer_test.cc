@@ -142,6 +142,14 @@ std::unique_ptr<JournalWriter> OpenWriter(JournalWriterOptions options) {
   return writer.ok() ? std::move(writer).value() : nullptr;
 }
 
+// `options` with writes that fail (ENOSPC) while `fail` is set.
+JournalWriterOptions WritesFailWhile(const std::atomic<bool>& fail, JournalWriterOptions options) {
+  options.hooks.before_write = [&fail](uint64_t) {
+    return fail ? Status::IoError("injected: No space left on device") : Status::Ok();
+  };
+  return options;
+}
+
 void SubmitRange(JournalWriter& writer, uint64_t first, uint64_t last) {
   for (uint64_t lsn = first; lsn <= last; ++lsn) {
     ASSERT_TRUE(writer.Submit(MakeRecord(lsn)).ok()) << lsn;
@@ -306,13 +314,9 @@ TEST(JournalWriterTest, InjectedWriteFailureIsReportedAndRetryResumes) {
   TempDir dir;
   Recorder recorder;
   std::atomic<bool> fail_writes{false};
-  auto writer = OpenWriter({.dir = JournalDir(dir),
-                            .fsync = FsyncPolicy::kAlways,
-                            .on_progress = recorder.Callback(),
-                            .hooks = {.before_write = [&](uint64_t) {
-                              return fail_writes ? Status::IoError("injected: No space left on device")
-                                                 : Status::Ok();
-                            }}});
+  auto writer = OpenWriter(WritesFailWhile(fail_writes, {.dir = JournalDir(dir),
+                                                         .fsync = FsyncPolicy::kAlways,
+                                                         .on_progress = recorder.Callback()}));
   ASSERT_NE(writer, nullptr);
   SubmitRange(*writer, 1, 5);
   ASSERT_TRUE(writer->Flush().ok());
@@ -384,13 +388,9 @@ TEST(JournalWriterTest, ChangingTheFsyncPolicyWhileFailedKeepsEveryRecord) {
   TempDir dir;
   Recorder recorder;
   std::atomic<bool> fail_writes{false};
-  auto writer = OpenWriter({.dir = JournalDir(dir),
-                            .fsync = FsyncPolicy::kAlways,
-                            .on_progress = recorder.Callback(),
-                            .hooks = {.before_write = [&](uint64_t) {
-                              return fail_writes ? Status::IoError("injected: No space left on device")
-                                                 : Status::Ok();
-                            }}});
+  auto writer = OpenWriter(WritesFailWhile(fail_writes, {.dir = JournalDir(dir),
+                                                         .fsync = FsyncPolicy::kAlways,
+                                                         .on_progress = recorder.Callback()}));
   ASSERT_NE(writer, nullptr);
   SubmitRange(*writer, 1, 3);
   ASSERT_TRUE(writer->Flush().ok());
@@ -445,13 +445,9 @@ TEST(JournalWriterTest, RetrySucceedsAfterTheSyncedSegmentWasDropped) {
   TempDir dir;
   Recorder recorder;
   std::atomic<bool> fail_writes{false};
-  auto writer = OpenWriter({.dir = JournalDir(dir),
-                            .fsync = FsyncPolicy::kAlways,
-                            .on_progress = recorder.Callback(),
-                            .hooks = {.before_write = [&](uint64_t) {
-                              return fail_writes ? Status::IoError("injected: No space left on device")
-                                                 : Status::Ok();
-                            }}});
+  auto writer = OpenWriter(WritesFailWhile(fail_writes, {.dir = JournalDir(dir),
+                                                         .fsync = FsyncPolicy::kAlways,
+                                                         .on_progress = recorder.Callback()}));
   ASSERT_NE(writer, nullptr);
   SubmitRange(*writer, 1, 3);
   ASSERT_TRUE(writer->Flush().ok());
