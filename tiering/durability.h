@@ -13,12 +13,21 @@
 // refuses writes with -MISCONF; the cron retries once a second and writes resume by
 // themselves once the journal can be written again.
 //
+// CONFIG SET appendfsync changes the live writer's policy (nothing is dropped, and what
+// was submitted before is synced at once). CONFIG SET appendonly opens or closes the
+// writer on the I/O pool, never on the engine thread: turning it off seals the writer
+// (no more records), then syncs and closes it; replies held under always are released
+// only once that sync has covered them. A failed writer is not closed: it stays (writes
+// stay refused) and is retried until its records are durable, then closed. Turning it on
+// keeps the records committed meanwhile until the writer is open, then starts a round.
+//
 // Thread-safety: engine thread only. Journal progress and tier I/O completions arrive
 // through post_to_engine.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <utility>
@@ -71,6 +80,7 @@ struct DurabilityInfo {
   uint64_t journal_lsn = 0;          // last LSN handed to the journal
   uint64_t durable_lsn = 0;
   uint64_t journal_bytes = 0;
+  uint64_t journal_memory_bytes = 0;  // what the journal writer holds (JournalWriterStats)
   uint64_t last_checkpoint_keys = 0;
   uint64_t last_checkpoint_bytes = 0;
   int64_t last_checkpoint_ms = 0;
@@ -98,10 +108,10 @@ class Durability {
   // of the event-loop turn (the server calls it before replies leave).
   void SubmitPending();
 
-  // Every LSN up to this is durable (with appendfsync always: synced; otherwise the
-  // journal makes no promise, and this is the last LSN handed to it).
-  uint64_t durable_lsn() const;
-  bool holds_replies() const { return journal_ != nullptr && options_.fsync == FsyncPolicy::kAlways; }
+  // Every journaled LSN up to this is synced; without a journal, the last LSN committed.
+  // A reply held under always waits for it, also after the policy changed.
+  uint64_t durable_lsn() const { return synced_lsn_; }
+  bool holds_replies() const { return options_.journal && options_.fsync == FsyncPolicy::kAlways; }
   // Non-empty while writes must be refused: the journal's error.
   const std::string& write_error() const { return write_error_; }
 
@@ -115,9 +125,10 @@ class Durability {
   void ScheduleRound(bool rewrite);
   bool round_scheduled() const { return round_scheduled_; }
   // Turns the journal on or off, or changes its fsync policy (CONFIG SET appendonly /
-  // appendfsync). Closing the old writer waits for its final fsync. Turning it on starts
-  // a round, which covers the changes made while it was off.
-  Status SetJournal(bool enabled, FsyncPolicy fsync);
+  // appendfsync); see the header comment. Returns at once: opening and closing happen
+  // on the I/O pool. Turning it on starts a round once the writer is open, which covers
+  // the changes made while it was off.
+  void SetJournal(bool enabled, FsyncPolicy fsync);
   // Calls `done` when the running round ends (or at once, OK, if none runs).
   void AfterRound(RoundDone done);
 
@@ -137,8 +148,19 @@ class Durability {
  private:
   Durability(Shard& shard, std::unique_ptr<Tier> tier, DurabilityOptions options);
   std::string JournalDir() const { return options_.dir + "/journal"; }
-  Status OpenJournal(uint64_t last_lsn);
-  void OnJournalProgress(JournalProgress progress, const Status& status);
+  // The options of a new writer; its reports carry a new generation.
+  JournalWriterOptions NewJournalOptions(uint64_t last_lsn);
+  // Opens or closes the writer on the I/O pool until it matches options_.journal.
+  void ReconcileJournal();
+  void OpenJournalInBackground();
+  void CloseJournalInBackground();
+  void OnJournalOpened(std::shared_ptr<JournalWriter> writer, const Status& status);
+  void OnJournalClosed(const Status& status);
+  void OnJournalProgress(uint64_t generation, JournalProgress progress, const Status& status);
+  void NoteJournalError(const Status& status);
+  void SetDurable(uint64_t lsn);
+  // The writer for the I/O pool's tasks (which run while the engine thread may replace it).
+  std::shared_ptr<JournalWriter> JournalForPool() const;
   void OnRoundDone(const CheckpointResult& result);
   void DropJournalBelow(uint64_t lsn);
 
@@ -147,7 +169,12 @@ class Durability {
   DurabilityOptions options_;
   std::unique_ptr<TierIoPool> pool_;
   std::unique_ptr<Checkpointer> checkpointer_;
-  std::unique_ptr<JournalWriter> journal_;
+  // Replaced on the engine thread only, under journal_mu_, which the pool's readers take.
+  std::shared_ptr<JournalWriter> journal_;
+  mutable std::mutex journal_mu_;
+  uint64_t journal_generation_ = 0;  // of the current writer; older writers' reports are stale
+  bool journal_sealed_ = false;      // journal_ takes no more records: it is being closed
+  bool journal_transition_ = false;  // an open or close runs on the I/O pool
   RecoveryReport recovery_;
 
   // Records committed during this event-loop turn, handed to the journal thread together

@@ -106,7 +106,7 @@ Status JournalWriter::SubmitBatch(std::vector<JournalRecord> records) {
                                std::to_string(kMaxJournalPayloadSize) + " bytes");
         break;
       }
-      if (closing_) {
+      if (closing_ || sealed_) {
         status = Status::Error("ERR journal writer is closed");
         break;
       }
@@ -131,14 +131,20 @@ Status JournalWriter::SubmitBatch(std::vector<JournalRecord> records) {
 
 Status JournalWriter::Flush(uint64_t up_to) {
   std::unique_lock lock(mu_);
-  const uint64_t target = up_to != 0 ? up_to : submitted_lsn_;
-  if (synced_lsn_ >= target) return Status::Ok();
+  // Once sealed or closing, no record beyond submitted_lsn_ will come: LSNs above it are
+  // not the journal's (a checkpoint round may ask for them after appendonly was turned
+  // off) and must not be waited for.
+  const auto target = [&] {
+    const uint64_t wanted = up_to != 0 ? up_to : submitted_lsn_;
+    return sealed_ || closing_ ? std::min(wanted, submitted_lsn_) : wanted;
+  };
+  if (synced_lsn_ >= target()) return Status::Ok();
   if (!failure_.ok()) return failure_;
   if (closed_) return Status::Error("ERR journal writer is closed");
-  flush_target_ = std::max(flush_target_, target);
+  flush_target_ = std::max(flush_target_, target());
   work_cv_.notify_one();
-  done_cv_.wait(lock, [&] { return synced_lsn_ >= target || !failure_.ok() || closed_; });
-  if (synced_lsn_ >= target) return Status::Ok();
+  done_cv_.wait(lock, [&] { return synced_lsn_ >= target() || !failure_.ok() || closed_; });
+  if (synced_lsn_ >= target()) return Status::Ok();
   if (!failure_.ok()) return failure_;
   return Status::Error("ERR journal writer is closed");
 }
@@ -146,6 +152,14 @@ Status JournalWriter::Flush(uint64_t up_to) {
 void JournalWriter::Rotate() {
   std::lock_guard lock(mu_);
   rotate_requested_ = true;
+}
+
+void JournalWriter::Seal() {
+  {
+    std::lock_guard lock(mu_);
+    sealed_ = true;
+  }
+  done_cv_.notify_all();  // Flush() waiters may be waiting for LSNs that will not come
 }
 
 void JournalWriter::SetFsyncPolicy(FsyncPolicy policy) {
@@ -182,6 +196,7 @@ void JournalWriter::Close() {
     closing_ = true;
   }
   work_cv_.notify_one();
+  done_cv_.notify_all();  // as for Seal()
   if (thread_.joinable()) thread_.join();
   {
     std::lock_guard lock(mu_);

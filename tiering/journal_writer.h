@@ -154,6 +154,11 @@ class JournalWriter {
   // The next batch starts a new segment (see SegmentWriter::RotateAtNextAppend).
   void Rotate();
 
+  // No record will be submitted any more (the journal is being turned off): Submit()
+  // refuses, and Flush() waits for nothing beyond the records already submitted. The
+  // writer goes on otherwise (a failed one waits for Retry()); Close() still ends it.
+  void Seal();
+
   // appendfsync at run time. Everything submitted before the change is synced as soon as
   // it is written (also under kNo), so whatever waited for the old policy's sync gets it.
   // While the writer is failed the change waits with the queue for Retry().
@@ -234,6 +239,7 @@ class JournalWriter {
   Status failure_;
   bool retry_requested_ = false;
   bool closing_ = false;
+  bool sealed_ = false;
   bool closed_ = false;
   bool writer_idle_ = false;  // the writer thread waits for work (Submit must wake it)
   bool rotate_requested_ = false;  // for the writer thread to pass to the segment writer

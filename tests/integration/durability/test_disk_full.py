@@ -259,3 +259,94 @@ def test_disk_full_refuses_writes_keeps_reads_and_resumes(fsync, small_disk, tmp
         assert server.terminate() == 0, server.run_log()[-3000:]
     finally:
         server.kill()
+
+
+def fill_until_the_journal_fails(server, admin, small_disk):
+    """Fills the disk under appendfsync always; returns the FillWriter, whose last write
+    is held (not answered) because its journal record hit ENOSPC."""
+    make_filler(small_disk / "filler", FREE_BYTES)
+    writer = FillWriter(server.port)
+    writer.start()
+    poll_until(lambda: writer.errors or not writer.is_alive() or journal_failed(admin),
+               timeout=60, message="the journal to fail with ENOSPC")
+    assert not writer.errors, writer.errors
+    assert journal_failed(admin), admin.info("persistence")
+    assert writer.is_alive() and writer.pending is not None and writer.misconf is None
+    writer.stop.set()
+    return writer
+
+
+def write_until_accepted(admin, key):
+    def accepted():
+        try:
+            return admin.set(key, "resumed") is True
+        except redis.ResponseError as error:
+            assert str(error).startswith("MISCONF"), error
+            return False
+    poll_until(accepted, timeout=30, message="writes to resume after space was freed", interval=0.05)
+
+
+@pytest.mark.parametrize("change", ["appendfsync", "appendonly"])
+def test_config_set_during_disk_full_drops_no_record_and_releases_no_held_reply(change, small_disk, tmp_path):
+    """CONFIG SET appendfsync / appendonly while the journal is failed used to close the
+    writer and open a new one: the queued records were dropped, the write held under
+    always was answered OK although it was not durable, and the new writer appended
+    after the failed partial record. Now the policy changes on the live writer, and a
+    failed writer is turned off only once its retry has made its records durable."""
+    binary = server_bin_or_skip()
+    server = DurableServer(binary, small_disk / "data", tmp_path / "logs",
+                           ["--appendonly", "yes", "--appendfsync", "always", "--save", ""])
+    server.start()
+    try:
+        admin = server.client()
+        acked = {f"before:{i}": f"value {i}" for i in range(50)}
+        assert admin.mset(acked) is True
+        writer = fill_until_the_journal_fails(server, admin, small_disk)
+
+        if change == "appendfsync":
+            for policy in ("everysec", "no"):
+                assert admin.config_set("appendfsync", policy) is True
+        else:
+            assert admin.config_set("appendonly", "no") is True
+        # Nothing of the failed journal was dropped or declared durable: its write stays
+        # held, and writes stay refused until the journal can be written.
+        assert journal_failed(admin), admin.info("persistence")
+        expect_misconf(admin, "SET", "probe", "x")
+        assert writer.is_alive() and writer.pending is not None, "the held write was answered before it was durable"
+        assert_all_present(admin, {**acked, **writer.acked}, "reads while the disk is full", server)
+
+        os.remove(small_disk / "filler")
+        writer.join(timeout=60)
+        assert not writer.is_alive(), "the held write was never answered"
+        assert not writer.errors and writer.misconf is None and writer.pending is None, writer.errors
+        write_until_accepted(admin, "after:first")
+        resumed = {"after:first": "resumed"}
+        for i in range(20):
+            assert admin.set(f"after:{i}", i) is True
+            resumed[f"after:{i}"] = str(i)
+        if change == "appendfsync":
+            assert admin.config_set("appendfsync", "always") is True
+        else:
+            # Turned on again: a round puts what was written without a journal in the tier.
+            rewrites = int(admin.info("persistence")["aof_rewrites"])
+            assert admin.config_set("appendonly", "yes") is True
+            poll_until(lambda: int(admin.info("persistence")["aof_rewrites"]) > rewrites,
+                       timeout=60, message="the round started by appendonly yes to end")
+            assert admin.info("persistence")["aof_last_bgrewrite_status"] == "ok", server.run_log()
+        for i in range(20):
+            assert admin.set(f"last:{i}", i) is True
+            resumed[f"last:{i}"] = str(i)
+        assert not journal_failed(admin)
+
+        # Every acknowledged write is durable (always): a SIGKILL loses none, and the
+        # journal the failed writer left is clean.
+        admin.close()
+        server.kill()
+        server.start()
+        assert not server.fatal_lines(), server.run_log()
+        client = server.client()
+        assert_all_present(client, {**acked, **writer.acked, **resumed}, "after the restart", server)
+        client.close()
+        assert server.terminate() == 0, server.run_log()[-3000:]
+    finally:
+        server.kill()
