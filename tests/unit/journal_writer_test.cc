@@ -509,6 +509,24 @@ TEST(JournalWriterTest, FailedBackgroundSyncIsNotCoveredByALaterSync) {
   ExpectRecords(JournalDir(dir), 1, 2);
 }
 
+// A checkpoint round's Flush asks for every LSN committed; once appendonly is turned off,
+// those after the last record submitted never come, and the Flush must not wait for them
+// (it used to, until the engine thread closed and freed the writer under it).
+TEST(JournalWriterTest, FlushOfASealedWriterWaitsOnlyForWhatWasSubmitted) {
+  TempDir dir;
+  auto writer = OpenWriter({.dir = JournalDir(dir), .fsync = FsyncPolicy::kNo});
+  ASSERT_NE(writer, nullptr);
+  SubmitRange(*writer, 1, 3);
+  auto flush = std::async(std::launch::async, [&] { return writer->Flush(10); });  // 4..10 to come
+  writer->Seal();
+  ASSERT_EQ(flush.wait_for(30s), std::future_status::ready);
+  EXPECT_TRUE(flush.get().ok());
+  EXPECT_EQ(writer->stats().synced_lsn, 3u);
+  EXPECT_FALSE(writer->Submit(MakeRecord(4)).ok());
+  writer->Close();
+  ExpectRecords(JournalDir(dir), 1, 3);
+}
+
 // unsynced_bytes_ was one std::string: erased or cleared, it kept its capacity (up to a
 // segment) for ever. The writer's memory is what is queued or unsynced, nothing after.
 TEST(JournalWriterTest, SyncsFreeTheMemoryOfWhatTheyCover) {
