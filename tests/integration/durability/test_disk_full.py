@@ -350,3 +350,41 @@ def test_config_set_during_disk_full_drops_no_record_and_releases_no_held_reply(
         assert server.terminate() == 0, server.run_log()[-3000:]
     finally:
         server.kill()
+
+
+def run_round(admin):
+    """BGSAVE, waited for; INFO's rdb_last_bgsave_status after it."""
+    assert admin.bgsave()
+    poll_until(lambda: admin.info("persistence")["rdb_bgsave_in_progress"] == 0,
+               timeout=60, message="the round to end")
+    return admin.info("persistence")["rdb_last_bgsave_status"]
+
+
+def test_rounds_work_again_once_tier_space_is_back(small_disk, tmp_path):
+    """A round whose RocksDB flush hits ENOSPC leaves RocksDB with a background error. Its
+    own recovery waits for about two memtables' worth of free space, which a small disk
+    never has, so every later round failed too, for good. The tier resumes RocksDB itself
+    at the next round, and what the failed round wrote is kept."""
+    binary = server_bin_or_skip()
+    server = DurableServer(binary, small_disk / "data", tmp_path / "logs", ["--appendonly", "no", "--save", ""])
+    server.start()
+    try:
+        admin = server.client()
+        # Random hex: compressed, still larger than the space left below.
+        values = {f"tier:{i}": os.urandom(VALUE_BYTES // 2).hex() for i in range(300)}
+        assert admin.mset(values) is True
+        make_filler(small_disk / "filler", 256 << 10)
+        assert run_round(admin) == "err"
+        assert "No space left on device" in server.run_log()
+        os.remove(small_disk / "filler")
+        assert run_round(admin) == "ok", server.run_log()[-3000:]
+        # appendonly no: the restart has only the tier.
+        admin.close()
+        server.kill()
+        server.start()
+        client = server.client()
+        assert_all_present(client, values, "after the restart", server)
+        client.close()
+        assert server.terminate() == 0, server.run_log()[-3000:]
+    finally:
+        server.kill()
