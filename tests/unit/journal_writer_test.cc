@@ -156,6 +156,17 @@ void SubmitRange(JournalWriter& writer, uint64_t first, uint64_t last) {
   }
 }
 
+// Records 1..synced_last written and synced; then, with `fail` set, records up to
+// failed_last submitted: the writer reports the failure.
+void SyncThenFail(JournalWriter& writer, Recorder& recorder, std::atomic<bool>& fail,
+                  uint64_t synced_last, uint64_t failed_last) {
+  SubmitRange(writer, 1, synced_last);
+  ASSERT_TRUE(writer.Flush().ok());
+  fail = true;
+  SubmitRange(writer, synced_last + 1, failed_last);
+  ASSERT_TRUE(recorder.WaitForErrors(1));
+}
+
 TEST(JournalWriterTest, AlwaysReportsOrderedDurableLsnsAndRecordsReadBack) {
   TempDir dir;
   Recorder recorder;
@@ -318,12 +329,7 @@ TEST(JournalWriterTest, InjectedWriteFailureIsReportedAndRetryResumes) {
                                                          .fsync = FsyncPolicy::kAlways,
                                                          .on_progress = recorder.Callback()}));
   ASSERT_NE(writer, nullptr);
-  SubmitRange(*writer, 1, 5);
-  ASSERT_TRUE(writer->Flush().ok());
-
-  fail_writes = true;
-  SubmitRange(*writer, 6, 6);
-  ASSERT_TRUE(recorder.WaitForErrors(1));
+  SyncThenFail(*writer, recorder, fail_writes, 5, 6);
   EXPECT_EQ(writer->status().code(), Code::kIoError);
   EXPECT_TRUE(writer->stats().failed);
   EXPECT_FALSE(writer->Flush().ok());
@@ -392,11 +398,7 @@ TEST(JournalWriterTest, ChangingTheFsyncPolicyWhileFailedKeepsEveryRecord) {
                                                          .fsync = FsyncPolicy::kAlways,
                                                          .on_progress = recorder.Callback()}));
   ASSERT_NE(writer, nullptr);
-  SubmitRange(*writer, 1, 3);
-  ASSERT_TRUE(writer->Flush().ok());
-  fail_writes = true;
-  SubmitRange(*writer, 4, 5);
-  ASSERT_TRUE(recorder.WaitForErrors(1));
+  SyncThenFail(*writer, recorder, fail_writes, 3, 5);
   writer->SetFsyncPolicy(FsyncPolicy::kEverySec);
   writer->SetFsyncPolicy(FsyncPolicy::kNo);
   EXPECT_TRUE(writer->stats().failed);
