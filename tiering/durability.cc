@@ -128,8 +128,17 @@ std::shared_ptr<JournalWriter> Durability::JournalForPool() const {
 Durability::~Durability() {
   SubmitPending();
   *alive_ = false;
-  pool_->Drain();
+  pool_->Drain();  // an open or close in flight ends; its completion will not run
   if (journal_ != nullptr) journal_->Close();
+  const bool old_writer_clean = journal_ == nullptr || journal_->status().ok();
+  if (!pending_.empty() && old_writer_clean) {
+    // Records that waited for a writer being opened (or for the one after a writer being
+    // closed). At shutdown the engine thread may wait for the disk: write them here.
+    auto writer = JournalWriter::Open(NewJournalOptions(pending_.front().lsn - 1));
+    Status written = writer.ok() ? (*writer)->SubmitBatch(std::move(pending_)) : writer.status();
+    if (writer.ok()) (*writer)->Close();
+    if (!written.ok() && options_.warn) options_.warn("Could not journal the last records: " + written.message());
+  }
 }
 
 uint64_t Durability::CommitChanges() {

@@ -158,5 +158,17 @@ TEST_F(DurabilityJournalFailureTest, AppendonlyOffWhileFailedWaitsForTheRecordsT
   EXPECT_EQ(JournalLsns(dir_.path()), (std::vector<uint64_t>{synced_, held_}));
 }
 
+// appendonly yes opens the writer on the I/O pool; records committed meanwhile wait for
+// it. A shutdown before it arrives must still journal them.
+TEST_F(DurabilityJournalFailureTest, RecordsWaitingForTheJournalToOpenReachItAtShutdown) {
+  durability_->SetJournal(false, FsyncPolicy::kAlways);
+  const uint64_t unjournaled = Write("off", "x");
+  ASSERT_TRUE(engine_.RunUntil([&] { return durability_->durable_lsn() >= unjournaled; }));  // closed
+  durability_->SetJournal(true, FsyncPolicy::kAlways);
+  const uint64_t waiting = Write("opening", "x");  // the engine queue is not run: still opening
+  durability_.reset();
+  EXPECT_EQ(JournalLsns(dir_.path()), (std::vector<uint64_t>{waiting}));
+}
+
 }  // namespace
 }  // namespace tierkv
