@@ -73,10 +73,7 @@ Result<std::unique_ptr<Durability>> Durability::Open(Shard& shard, std::unique_p
   checkpoints.post_to_engine = self.options_.post_to_engine;
   // Records up to `lsn` may still be pending on the engine thread: Flush(lsn) waits for
   // them to arrive and be synced.
-  checkpoints.make_journal_durable = [&self](uint64_t lsn) {
-    std::shared_ptr<JournalWriter> journal = self.JournalForPool();
-    return journal != nullptr ? journal->Flush(lsn) : Status::Ok();
-  };
+  checkpoints.make_journal_durable = [&self](uint64_t lsn) { return self.MakeJournalDurable(lsn); };
   checkpoints.drop_journal_below = [&self](uint64_t lsn) { self.DropJournalBelow(lsn); };
   self.checkpointer_ = std::make_unique<Checkpointer>(shard, *self.tier_, *self.pool_, std::move(checkpoints));
   self.checkpointer_->AddTombstones(std::move(self.recovery_.tombstones));
@@ -93,7 +90,7 @@ Result<std::unique_ptr<Durability>> Durability::Open(Shard& shard, std::unique_p
     // segment); at run time the I/O pool opens it.
     auto writer = JournalWriter::Open(self.NewJournalOptions(shard.last_lsn()));
     if (!writer.ok()) return writer.status();
-    self.journal_ = std::move(*writer);
+    self.journal_ = self.pool_journal_ = std::move(*writer);
   }
   self.last_save_ms_ = NowMs();
   return durability;
@@ -122,7 +119,18 @@ JournalWriterOptions Durability::NewJournalOptions(uint64_t last_lsn) {
 
 std::shared_ptr<JournalWriter> Durability::JournalForPool() const {
   std::lock_guard lock(journal_mu_);
-  return journal_;
+  return pool_journal_;
+}
+
+Status Durability::MakeJournalDurable(uint64_t lsn) const {
+  std::shared_ptr<JournalWriter> journal;
+  {
+    std::lock_guard lock(journal_mu_);
+    if (!pool_journal_error_.ok()) return pool_journal_error_;
+    journal = pool_journal_;
+  }
+  // Records up to `lsn` may still be on their way from the engine thread: Flush waits.
+  return journal != nullptr ? journal->Flush(lsn) : Status::Ok();
 }
 
 Durability::~Durability() {
@@ -269,6 +277,7 @@ void Durability::SetJournal(bool enabled, FsyncPolicy fsync) {
   SubmitPending();  // what was committed so far goes to the writer in place
   options_.fsync = fsync;
   if (journal_ != nullptr && !journal_sealed_) journal_->SetFsyncPolicy(fsync);
+  if (enabled && !options_.journal) round_after_open_ = true;  // covers the changes made while off
   options_.journal = enabled;
   ReconcileJournal();
 }
@@ -290,7 +299,10 @@ void Durability::ReconcileJournal() {
   if (options_.journal || !pending_.empty()) {
     OpenJournalInBackground();
   } else {
-    write_error_.clear();  // no journal, nothing for one: no journal error stands
+    // No journal, nothing for one: no journal error stands (a failed open's included).
+    write_error_.clear();
+    std::lock_guard lock(journal_mu_);
+    pool_journal_error_ = Status::Ok();
   }
 }
 
@@ -302,8 +314,23 @@ void Durability::OpenJournalInBackground() {
     auto opened = JournalWriter::Open(std::move(*options));
     std::shared_ptr<JournalWriter> writer;
     if (opened.ok()) writer = std::move(*opened);
+    {
+      std::lock_guard lock(journal_mu_);
+      pool_journal_ = writer;
+      pool_journal_error_ = opened.status();
+    }
     post([this, writer, status = opened.status()] { OnJournalOpened(writer, status); });
   });
+  // Started at once, as Redis starts its rewrite (INFO shows it): its batches are queued
+  // after the open, so they flush the new writer (or fail if it could not be opened, and
+  // the next open starts another round).
+  if (round_after_open_) {
+    if (checkpointer_->in_progress()) {
+      ScheduleRound(true);
+    } else {
+      StartRound(nullptr, true);
+    }
+  }
 }
 
 void Durability::OnJournalOpened(std::shared_ptr<JournalWriter> writer, const Status& status) {
@@ -315,15 +342,11 @@ void Durability::OnJournalOpened(std::shared_ptr<JournalWriter> writer, const St
     return;
   }
   write_error_.clear();
-  {
-    std::lock_guard lock(journal_mu_);
-    journal_ = std::move(writer);
-  }
+  round_after_open_ = false;
+  journal_ = std::move(writer);
   journal_sealed_ = false;
   journal_->SetFsyncPolicy(options_.fsync);  // it may have changed while the writer opened
   SubmitPending();
-  // The round covers the changes made while the journal was off.
-  if (options_.journal && !checkpointer_->in_progress()) StartRound(nullptr, true);
   ReconcileJournal();
 }
 
@@ -335,7 +358,11 @@ void Durability::CloseJournalInBackground() {
     // Sealed: Flush() syncs every record the writer was given. Close() then has nothing
     // left to write; a failed writer is not closed, so that Retry() can still save it.
     Status status = writer->Flush();
-    if (status.ok()) writer->Close();
+    if (status.ok()) {
+      writer->Close();
+      std::lock_guard lock(journal_mu_);
+      pool_journal_.reset();
+    }
     post([this, status] { OnJournalClosed(status); });
   });
 }
@@ -346,10 +373,7 @@ void Durability::OnJournalClosed(const Status& status) {
     NoteJournalError(status);  // the cron retries it; the close is tried again after
     return;
   }
-  {
-    std::lock_guard lock(journal_mu_);
-    journal_.reset();
-  }
+  journal_.reset();
   journal_sealed_ = false;
   write_error_.clear();
   // The closed writer's records are synced; later ones were not journaled, except those

@@ -19,7 +19,8 @@
 // (no more records), then syncs and closes it; replies held under always are released
 // only once that sync has covered them. A failed writer is not closed: it stays (writes
 // stay refused) and is retried until its records are durable, then closed. Turning it on
-// keeps the records committed meanwhile until the writer is open, then starts a round.
+// keeps the records committed meanwhile until the writer is open, and starts a round at
+// once, whose batches the I/O pool runs after the open.
 //
 // Thread-safety: engine thread only. Journal progress and tier I/O completions arrive
 // through post_to_engine.
@@ -126,8 +127,8 @@ class Durability {
   bool round_scheduled() const { return round_scheduled_; }
   // Turns the journal on or off, or changes its fsync policy (CONFIG SET appendonly /
   // appendfsync); see the header comment. Returns at once: opening and closing happen
-  // on the I/O pool. Turning it on starts a round once the writer is open, which covers
-  // the changes made while it was off.
+  // on the I/O pool. Turning it on starts a round, which covers the changes made while it
+  // was off.
   void SetJournal(bool enabled, FsyncPolicy fsync);
   // Calls `done` when the running round ends (or at once, OK, if none runs).
   void AfterRound(RoundDone done);
@@ -159,8 +160,10 @@ class Durability {
   void OnJournalProgress(uint64_t generation, JournalProgress progress, const Status& status);
   void NoteJournalError(const Status& status);
   void SetDurable(uint64_t lsn);
-  // The writer for the I/O pool's tasks (which run while the engine thread may replace it).
+  // I/O pool: the writer as the pool's tasks see it, and the write-ahead rule for a
+  // round's batch (the journal durable up to `lsn` first).
   std::shared_ptr<JournalWriter> JournalForPool() const;
+  Status MakeJournalDurable(uint64_t lsn) const;
   void OnRoundDone(const CheckpointResult& result);
   void DropJournalBelow(uint64_t lsn);
 
@@ -169,9 +172,14 @@ class Durability {
   DurabilityOptions options_;
   std::unique_ptr<TierIoPool> pool_;
   std::unique_ptr<Checkpointer> checkpointer_;
-  // Replaced on the engine thread only, under journal_mu_, which the pool's readers take.
-  std::shared_ptr<JournalWriter> journal_;
+  std::shared_ptr<JournalWriter> journal_;  // the engine thread's
+  // The writer as the I/O pool sees it, set by the pool's own open and close tasks, which
+  // run in order with a round's batches: a batch queued after an open flushes the new
+  // writer before the engine thread has heard of it. Guarded by journal_mu_.
+  std::shared_ptr<JournalWriter> pool_journal_;
+  Status pool_journal_error_;  // the open failed: batches must not outrun the journal
   mutable std::mutex journal_mu_;
+  bool round_after_open_ = false;    // appendonly yes: the covering round goes with the open
   uint64_t journal_generation_ = 0;  // of the current writer; older writers' reports are stale
   bool journal_sealed_ = false;      // journal_ takes no more records: it is being closed
   bool journal_transition_ = false;  // an open or close runs on the I/O pool
