@@ -71,8 +71,6 @@ Result<std::unique_ptr<Durability>> Durability::Open(Shard& shard, std::unique_p
 
   CheckpointerOptions checkpoints;
   checkpoints.post_to_engine = self.options_.post_to_engine;
-  // Records up to `lsn` may still be pending on the engine thread: Flush(lsn) waits for
-  // them to arrive and be synced.
   checkpoints.make_journal_durable = [&self](uint64_t lsn) { return self.MakeJournalDurable(lsn); };
   checkpoints.drop_journal_below = [&self](uint64_t lsn) { self.DropJournalBelow(lsn); };
   self.checkpointer_ = std::make_unique<Checkpointer>(shard, *self.tier_, *self.pool_, std::move(checkpoints));

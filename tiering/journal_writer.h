@@ -14,10 +14,10 @@
 // With everysec, synced_lsn trails by at most about `sync_interval`; with no, it moves
 // only at rotation, Flush() and Close().
 //
-// Under everysec the periodic fdatasync runs on a second thread (the syncer), on a
-// duplicate of the segment's descriptor, so records keep reaching the OS while it runs:
-// a crash of the process (not of the machine) then loses only what was still queued in
-// memory. Its outcome is booked by the writer thread, which alone reports progress. The
+// Under everysec the periodic fdatasync runs on a second thread (the syncer, started
+// whatever the policy, since the policy can change), on a duplicate of the segment's
+// descriptor, so records keep reaching the OS while it runs: a crash of the process (not
+// of the machine) then loses only what was still queued in memory. Its outcome is booked by the writer thread, which alone reports progress. The
 // duplicate shares the open file description, and Linux reports a writeback error once
 // per description: whichever fdatasync comes first consumes it. So the writer thread
 // never syncs the segment itself (its own sync, or rotation's) while a background sync
