@@ -441,7 +441,7 @@ DurabilityInfo Durability::info() const {
   info.journal_lsn = journal_lsn_;
   info.durable_lsn = synced_lsn_;
   info.journal_bytes = journal_bytes_;
-  info.journal_memory_bytes = journal_ != nullptr ? journal_->stats().memory_bytes : 0;
+  info.journal_memory_bytes = journal_memory_bytes();
   info.journal_write_ok = write_error_.empty();
   info.tier = tier_->stats();
   return info;

@@ -144,6 +144,9 @@ class Durability {
   Status SyncJournal();
 
   DurabilityInfo info() const;
+  // Heap bytes the journal writer holds (queued records, the unsynced copy it keeps for a
+  // retry): cheap enough for every used_memory computation.
+  uint64_t journal_memory_bytes() const { return journal_ != nullptr ? journal_->stats().memory_bytes : 0; }
   const RecoveryReport& recovery() const { return recovery_; }
 
  private:
