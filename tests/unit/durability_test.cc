@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdint>
 #include <filesystem>
@@ -88,7 +89,9 @@ class DurabilityJournalFailureTest : public ::testing::Test {
       return testing::ApplyThroughCommands(harness_, db, effect);
     };
     options.on_durable = [this](uint64_t lsn) { released_lsn_ = lsn; };
-    auto opened = Durability::Open(harness_.shard(), std::make_unique<FakeTier>(), std::move(options));
+    auto tier = std::make_unique<FakeTier>();
+    tier_ = tier.get();
+    auto opened = Durability::Open(harness_.shard(), std::move(tier), std::move(options));
     ASSERT_TRUE(opened.ok()) << opened.status().message();
     durability_ = std::move(*opened);
   }
@@ -128,6 +131,7 @@ class DurabilityJournalFailureTest : public ::testing::Test {
   TempDir dir_{"tierkv-durability"};
   EngineQueue engine_;
   CommandHarness harness_;
+  FakeTier* tier_ = nullptr;  // owned by durability_
   std::unique_ptr<Durability> durability_;
   uint64_t released_lsn_ = 0;  // what on_durable said last
   std::optional<FileSizeLimit> limit_;
@@ -155,6 +159,41 @@ TEST_F(DurabilityJournalFailureTest, AppendonlyOffWhileFailedWaitsForTheRecordsT
   // Then closed: later writes are not journaled, and nothing waits for them.
   const uint64_t unjournaled = Write("after", "x");
   ASSERT_TRUE(engine_.RunUntil([&] { return durability_->durable_lsn() >= unjournaled; }));
+  EXPECT_EQ(JournalLsns(dir_.path()), (std::vector<uint64_t>{synced_, held_}));
+}
+
+// A round rotates the journal, the new segment's first write fails, and the round's
+// commit used to drop the segment the failed writer cuts back to: its retry then failed
+// with ENOENT for good.
+TEST_F(DurabilityJournalFailureTest, ARoundKeepsTheSegmentTheFailedWriterReturnsTo) {
+  synced_ = Write("synced", "1");
+  ASSERT_TRUE(engine_.RunUntil([&] { return durability_->durable_lsn() >= synced_; }));
+  const std::vector<JournalSegmentFile> before = *ListJournalSegments(dir_.path() + "/journal");
+  ASSERT_EQ(before.size(), 1u);
+  tier_->StallCommits();
+  bool round_done = false;
+  Status round_status;
+  ASSERT_TRUE(durability_->StartRound([&](const Status& status) {
+    round_status = status;
+    round_done = true;
+  }));
+  // The engine runs the round's slices until its commit is held (bounded: 30 s).
+  bool stalled = false;
+  for (int i = 0; i < 30000 && !stalled; ++i) {
+    engine_.RunPending();
+    stalled = tier_->WaitUntilCommitsStalled(1, std::chrono::milliseconds(1));
+  }
+  ASSERT_TRUE(stalled);
+  limit_.emplace(16);  // the next segment's first record fails part-way
+  held_ = Write("held", std::string(4096, 'v'));
+  ASSERT_TRUE(engine_.RunUntil([&] { return !durability_->write_error().empty(); }));
+  ASSERT_EQ(ListJournalSegments(dir_.path() + "/journal")->size(), 2u);
+  tier_->ReleaseCommits();
+  ASSERT_TRUE(engine_.RunUntil([&] { return round_done; }));
+  ASSERT_TRUE(round_status.ok()) << round_status.message();
+  EXPECT_TRUE(std::filesystem::exists(before[0].path)) << "the round dropped the failed writer's segment";
+
+  ASSERT_NO_FATAL_FAILURE(RetryUntilReleased());
   EXPECT_EQ(JournalLsns(dir_.path()), (std::vector<uint64_t>{synced_, held_}));
 }
 
