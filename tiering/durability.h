@@ -115,6 +115,9 @@ class Durability {
   bool holds_replies() const { return options_.journal && options_.fsync == FsyncPolicy::kAlways; }
   // Non-empty while writes must be refused: the journal's error.
   const std::string& write_error() const { return write_error_; }
+  // The last round failed while save rules are set (Redis refuses writes then, with
+  // stop-writes-on-bgsave-error).
+  bool rounds_failing() const { return !history_.last_round_ok && !options_.save_rules.empty(); }
 
   // Starts a checkpoint round (SAVE, BGSAVE, BGREWRITEAOF, shutdown); `done` runs when it
   // ends. False while one runs (`done` is then not called).

@@ -360,13 +360,20 @@ def run_round(admin):
     return admin.info("persistence")["rdb_last_bgsave_status"]
 
 
+BGSAVE_MISCONF = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk."
+
+
 def test_rounds_work_again_once_tier_space_is_back(small_disk, tmp_path):
     """A round whose RocksDB flush hits ENOSPC leaves RocksDB with a background error. Its
     own recovery waits for about two memtables' worth of free space, which a small disk
     never has, so every later round failed too, for good. The tier resumes RocksDB itself
-    at the next round, and what the failed round wrote is kept."""
+    at the next round, and what the failed round wrote is kept. Meanwhile, with save rules
+    set, writes are refused as Redis refuses them after a failed BGSAVE
+    (stop-writes-on-bgsave-error)."""
     binary = server_bin_or_skip()
-    server = DurableServer(binary, small_disk / "data", tmp_path / "logs", ["--appendonly", "no", "--save", ""])
+    # A save rule that never fires here: it only makes the failed round refuse writes.
+    server = DurableServer(binary, small_disk / "data", tmp_path / "logs",
+                           ["--appendonly", "no", "--save", "3600 100000000"])
     server.start()
     try:
         admin = server.client()
@@ -376,7 +383,18 @@ def test_rounds_work_again_once_tier_space_is_back(small_disk, tmp_path):
         make_filler(small_disk / "filler", 256 << 10)
         assert run_round(admin) == "err"
         assert "No space left on device" in server.run_log()
+        with pytest.raises(redis.ResponseError) as refused:
+            admin.set("probe", "x")
+        assert str(refused.value).startswith(BGSAVE_MISCONF), refused.value
+        assert admin.get("tier:0") == values["tier:0"]  # reads go on
+        assert admin.config_set("stop-writes-on-bgsave-error", "no") is True
+        assert admin.set("while-failed", "x") is True
+        values["while-failed"] = "x"
+        assert admin.config_set("stop-writes-on-bgsave-error", "yes") is True
         os.remove(small_disk / "filler")
+        assert run_round(admin) == "ok", server.run_log()[-3000:]
+        assert admin.set("after", "x") is True  # the round's success lifts the refusal
+        values["after"] = "x"
         assert run_round(admin) == "ok", server.run_log()[-3000:]
         # appendonly no: the restart has only the tier.
         admin.close()
