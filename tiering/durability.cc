@@ -233,6 +233,7 @@ void Durability::OnRoundDone(const CheckpointResult& result) {
   const int64_t now = NowMs();
   const int64_t seconds = (now - round_started_ms_) / 1000;
   history_.last_round_ok = result.status.ok();
+  history_.last_round_error = result.status.ok() ? std::string() : result.status.message();
   history_.last_round_seconds = seconds;
   history_.last_checkpoint_keys = result.keys;
   history_.last_checkpoint_bytes = result.bytes;
@@ -307,7 +308,10 @@ void Durability::ReconcileJournal() {
 void Durability::OpenJournalInBackground() {
   journal_transition_ = true;
   auto post = options_.post_to_engine;
-  auto options = std::make_shared<JournalWriterOptions>(NewJournalOptions(shard_.last_lsn()));
+  // Records committed for the journal since it was turned on wait in pending_: the new
+  // writer must accept them.
+  const uint64_t last_lsn = pending_.empty() ? shard_.last_lsn() : pending_.front().lsn - 1;
+  auto options = std::make_shared<JournalWriterOptions>(NewJournalOptions(last_lsn));
   pool_->Submit([this, post, options] {
     auto opened = JournalWriter::Open(std::move(*options));
     std::shared_ptr<JournalWriter> writer;
@@ -323,6 +327,7 @@ void Durability::OpenJournalInBackground() {
   // after the open, so they flush the new writer (or fail if it could not be opened, and
   // the next open starts another round).
   if (round_after_open_) {
+    round_after_open_ = false;
     if (checkpointer_->in_progress()) {
       ScheduleRound(true);
     } else {
@@ -335,12 +340,13 @@ void Durability::OnJournalOpened(std::shared_ptr<JournalWriter> writer, const St
   journal_transition_ = false;
   if (!status.ok()) {
     // As a journal that cannot be written: writes are refused, the records committed for
-    // it wait (and so do their replies), and the cron tries again.
+    // it wait (and so do their replies), and the cron tries again, with another round
+    // (this one fails without its journal).
     NoteJournalError(status);
+    round_after_open_ = options_.journal;
     return;
   }
   write_error_.clear();
-  round_after_open_ = false;
   journal_ = std::move(writer);
   journal_sealed_ = false;
   journal_->SetFsyncPolicy(options_.fsync);  // it may have changed while the writer opened
@@ -434,7 +440,9 @@ Status Durability::SyncJournal() {
 DurabilityInfo Durability::info() const {
   DurabilityInfo info = history_;
   info.round_in_progress = checkpointer_->in_progress();
-  info.round_scheduled = round_scheduled_;
+  // A round waiting for the journal to open (appendonly yes while the old writer closes)
+  // is scheduled too, as Redis reports a rewrite it cannot start yet.
+  info.round_scheduled = round_scheduled_ || round_after_open_;
   info.round_is_rewrite = round_is_rewrite_;
   info.round_started_ms = round_started_ms_;
   info.last_save_unix = last_save_ms_ / 1000;

@@ -71,6 +71,7 @@ struct DurabilityInfo {
   int64_t round_started_ms = 0;      // unix ms
   int64_t last_save_unix = 0;        // LASTSAVE
   bool last_round_ok = true;
+  std::string last_round_error;      // why the last round failed; empty after a success
   int64_t last_round_seconds = -1;
   uint64_t rounds = 0;
   uint64_t rewrites = 0;
@@ -185,7 +186,7 @@ class Durability {
   std::shared_ptr<JournalWriter> pool_journal_;
   Status pool_journal_error_;  // the open failed: batches must not outrun the journal
   mutable std::mutex journal_mu_;
-  bool round_after_open_ = false;    // appendonly yes: the covering round goes with the open
+  bool round_after_open_ = false;    // appendonly yes: the covering round starts with the open
   uint64_t journal_generation_ = 0;  // of the current writer; older writers' reports are stale
   bool journal_sealed_ = false;      // journal_ takes no more records: it is being closed
   bool journal_transition_ = false;  // an open or close runs on the I/O pool

@@ -197,6 +197,18 @@ TEST_F(DurabilityJournalFailureTest, ARoundKeepsTheSegmentTheFailedWriterReturns
   EXPECT_EQ(JournalLsns(dir_.path()), (std::vector<uint64_t>{synced_, held_}));
 }
 
+// appendonly no, then yes before the old writer was closed: the record committed
+// meanwhile waits for the next writer, which was opened above its LSN and refused it, so
+// its reply was held for ever.
+TEST_F(DurabilityJournalFailureTest, AppendonlyOnWhileTheOldWriterClosesKeepsTheRecordsForTheNext) {
+  durability_->SetJournal(false, FsyncPolicy::kAlways);  // the close runs on the I/O pool
+  Write("off", "x");
+  durability_->SetJournal(true, FsyncPolicy::kAlways);  // before the engine hears it closed
+  const uint64_t waiting = Write("on", "x");
+  ASSERT_TRUE(engine_.RunUntil([&] { return released_lsn_ >= waiting; }));
+  EXPECT_EQ(JournalLsns(dir_.path()), (std::vector<uint64_t>{waiting}));
+}
+
 // appendonly yes opens the writer on the I/O pool; records committed meanwhile wait for
 // it. A shutdown before it arrives must still journal them.
 TEST_F(DurabilityJournalFailureTest, RecordsWaitingForTheJournalToOpenReachItAtShutdown) {

@@ -383,6 +383,7 @@ def test_rounds_work_again_once_tier_space_is_back(small_disk, tmp_path):
         make_filler(small_disk / "filler", 256 << 10)
         assert run_round(admin) == "err"
         assert "No space left on device" in server.run_log()
+        assert "No space left on device" in admin.info("persistence")["last_checkpoint_error"]
         with pytest.raises(redis.ResponseError) as refused:
             admin.set("probe", "x")
         assert str(refused.value).startswith(BGSAVE_MISCONF), refused.value
@@ -394,6 +395,7 @@ def test_rounds_work_again_once_tier_space_is_back(small_disk, tmp_path):
         os.remove(small_disk / "filler")
         assert run_round(admin) == "ok", server.run_log()[-3000:]
         assert admin.set("after", "x") is True  # the round's success lifts the refusal
+        assert admin.info("persistence")["last_checkpoint_error"] == ""
         values["after"] = "x"
         assert run_round(admin) == "ok", server.run_log()[-3000:]
         # appendonly no: the restart has only the tier.
