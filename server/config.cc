@@ -244,6 +244,7 @@ void Config::AddParams() {
        },
        [&s] { return s.save; }});
   bool_param("appendonly", &s.appendonly);
+  bool_param("stop-writes-on-bgsave-error", &s.stop_writes_on_bgsave_error);
   add({"appendfsync", "", true, true, false,
        [&s](const std::vector<std::string>& v) {
          const std::string value = AsciiLower(v[0]);

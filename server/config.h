@@ -48,6 +48,7 @@ struct ServerSettings {
   std::string save = "3600 1 300 100 60 10000";    // save rules (used by persistence)
   bool appendonly = true;                          // appendonly (journal)
   std::string appendfsync = "everysec";            // appendfsync: always | everysec | no
+  bool stop_writes_on_bgsave_error = true;         // stop-writes-on-bgsave-error
   uint64_t journal_max_size = 64ull << 20;         // journal-max-size: a checkpoint round past this
   bool daemonize = false;                          // daemonize (not supported: must be no)
   std::string pidfile;                             // pidfile

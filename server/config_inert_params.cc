@@ -143,7 +143,6 @@ constexpr InertDefault kInertParams[] = {
     {"slowlog-log-slower-than", "", "10000", kInt, kRuntime, ""},
     {"slowlog-max-len", "", "128", kInt, kRuntime, ""},
     {"socket-mark-id", "", "0", kInt, kStartup, ""},
-    {"stop-writes-on-bgsave-error", "", "yes", kBool, kRuntime, ""},
     {"supervised", "", "no", kEnum, kStartup, "upstart|systemd|auto|no"},
     {"syslog-enabled", "", "no", kBool, kStartup, ""},
     {"syslog-facility", "", "local0", kEnum, kStartup, "user|local0|local1|local2|local3|local4|local5|local6|local7"},

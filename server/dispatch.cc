@@ -11,6 +11,13 @@
 namespace tierkv {
 namespace {
 
+// Redis's text for writes refused after a failed background save.
+constexpr std::string_view kRoundErrorRefusal =
+    "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. "
+    "Commands that may modify the data set are disabled, because this instance is configured to report "
+    "errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check "
+    "the Redis logs for details about the RDB error.";
+
 bool ArityMatches(int arity, size_t argc) {
   return arity > 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
 }
@@ -131,12 +138,17 @@ bool Server::RunCommand(Client& client, std::span<const std::string_view> args) 
 
   if (client.in_multi && (spec->flags & kCmdNoMulti)) return reject("ERR Command not allowed inside a transaction");
 
-  // While the journal cannot be written, writes are refused and reads go on; inside MULTI
+  // While the journal cannot be written, or (stop-writes-on-bgsave-error, with save rules)
+  // the last checkpoint round failed, writes are refused and reads go on; inside MULTI
   // already when queued, and an EXEC whose queue holds a write, as Redis does. PING is
-  // refused too (Redis does it so that health checks notice).
-  if (durability_ != nullptr && !durability_->write_error().empty() &&
-      (IsWrite(*spec, client, *commands_) || spec->name == "ping")) {
-    return reject("MISCONF " + durability_->write_error());
+  // refused too (Redis does it so that health checks notice). The round's error comes
+  // first, as in Redis.
+  if (durability_ != nullptr) {
+    const bool round_error = settings_.stop_writes_on_bgsave_error && durability_->rounds_failing();
+    if ((round_error || !durability_->write_error().empty()) &&
+        (IsWrite(*spec, client, *commands_) || spec->name == "ping")) {
+      return reject(round_error ? std::string(kRoundErrorRefusal) : "MISCONF " + durability_->write_error());
+    }
   }
 
   if (client.in_multi && !(spec->flags & kCmdNoQueue)) {

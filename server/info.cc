@@ -30,6 +30,14 @@ void Field(std::string& out, std::string_view name, const T& value) {
   out.append("\r\n");
 }
 
+// A message as one INFO value: line breaks would end the field.
+std::string OneLine(std::string text) {
+  for (char& c : text) {
+    if (c == '\r' || c == '\n') c = ' ';
+  }
+  return text;
+}
+
 std::string Fixed2(double value) {
   char buf[64];
   std::snprintf(buf, sizeof(buf), "%.2f", value);
@@ -249,6 +257,7 @@ void PersistenceSection(Server& server, std::string& out) {
   Field(out, "last_checkpoint_keys", d.last_checkpoint_keys);
   Field(out, "last_checkpoint_bytes", d.last_checkpoint_bytes);
   Field(out, "last_checkpoint_ms", d.last_checkpoint_ms);
+  Field(out, "last_checkpoint_error", OneLine(d.last_round_error));
   Field(out, "tier_bytes", d.tier.disk_bytes);
   Field(out, "tier_memory_bytes", d.tier.memory_bytes);
 }

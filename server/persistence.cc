@@ -74,8 +74,7 @@ void Server::ApplyDurabilitySettings() {
   auto rules = ParseSaveRules(settings_.save);
   if (rules.ok()) durability_->set_save_rules(std::move(*rules));
   durability_->set_journal_max_size(settings_.journal_max_size);
-  Status journal = durability_->SetJournal(settings_.appendonly, FsyncPolicyNamed(settings_.appendfsync));
-  if (!journal.ok()) LogWarning("Could not reopen the journal: " + journal.message());
+  durability_->SetJournal(settings_.appendonly, FsyncPolicyNamed(settings_.appendfsync));
 }
 
 // Runs one journal effect through its command's handler, as a client with no

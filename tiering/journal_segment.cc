@@ -243,9 +243,7 @@ Status SegmentWriter::Failed(Status status) {
 
 Status SegmentWriter::Append(uint64_t first_lsn, std::string_view batch) {
   if (!failure_.ok()) return failure_;
-  const bool needs_new_segment =
-      fd_ < 0 || legacy_ || (size_ > kSegmentHeaderSize && (size_ >= options_.rotate_size || rotate_requested_));
-  if (needs_new_segment) {
+  if (RotatesAtNextAppend()) {
     if (fd_ >= 0 && first_lsn <= first_lsn_) {
       return Status::Error("ERR journal segment " + JournalSegmentFileName(first_lsn) +
                            " would not sort after " + path_);

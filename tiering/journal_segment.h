@@ -99,6 +99,11 @@ class SegmentWriter {
   // The next Append starts a new segment whatever the current one's size (a checkpoint
   // round asks for it, so that the segment before can be dropped once the round ends).
   void RotateAtNextAppend() { rotate_requested_ = true; }
+  // True when the next Append starts a new segment (and so syncs the current one first).
+  bool RotatesAtNextAppend() const {
+    return fd_ < 0 || legacy_ ||
+           (size_ > kSegmentHeaderSize && (size_ >= options_.rotate_size || rotate_requested_));
+  }
 
   // Makes everything appended so far durable (fdatasync of the current segment; finished
   // segments were synced when they were rotated out).

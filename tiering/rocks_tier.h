@@ -13,7 +13,9 @@
 //
 // Durability: RocksDB's WAL is never written (the journal is the log of record), so
 // Write() lands in memtables only and a crash loses it until Commit(), which flushes
-// (see Commit in rocks_tier.cc for the ordering argument).
+// (see Commit in rocks_tier.cc for the ordering argument). After a failure (a flush that
+// hit ENOSPC or EIO leaves RocksDB refusing writes) the next Write or Commit calls
+// DB::Resume() first, so checkpoints work again once the cause is gone.
 //
 // Thread-safety: every method may be called from any thread at once; RocksDB serialises
 // writes internally and a WriteBatch is applied atomically. Commit() calls are serialised
@@ -21,6 +23,7 @@
 // implicit snapshot: it sees each Write() entirely or not at all.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -80,6 +83,10 @@ class RocksTier final : public Tier {
   RocksTier(std::string path, std::shared_ptr<rocksdb::Cache> block_cache);
   Status CheckOrStampFormat(uint32_t format_version, bool read_only);
   Status FlushAndWait(rocksdb::ColumnFamilyHandle* family, const char* what);
+  // After a failed Write or Commit: asks RocksDB to clear its background error.
+  Status ResumeAfterFailure();
+  // Returns `status`, remembering a failure for ResumeAfterFailure().
+  Status NoteFailure(Status status);
 
   const std::string path_;
   std::shared_ptr<rocksdb::Cache> block_cache_;
@@ -88,6 +95,7 @@ class RocksTier final : public Tier {
   rocksdb::ColumnFamilyHandle* values_ = nullptr;
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
   std::mutex commit_mu_;
+  std::atomic<bool> failed_{false};  // a Write or Commit failed since the last Resume()
 };
 
 }  // namespace tierkv

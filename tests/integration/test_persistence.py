@@ -25,7 +25,8 @@ def info(client, field):
 
 def wait_round_finished(client):
     wait_until(lambda: info(client, "rdb_bgsave_in_progress") == 0
-               and info(client, "aof_rewrite_in_progress") == 0,
+               and info(client, "aof_rewrite_in_progress") == 0
+               and info(client, "aof_rewrite_scheduled") == 0,
                timeout=20, message="background save to finish")
 
 
