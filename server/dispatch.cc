@@ -152,9 +152,16 @@ void Server::RunCommand(Client& client, std::span<const std::string_view> args) 
   const auto elapsed = std::chrono::steady_clock::now() - started;
   shard_.set_touch_enabled(true);
 
-  CommandStats& stats = spec->stats;
+  // A command that blocked is counted once, when it ends (server/blocking.h).
+  if (client.blocked) return;
+  CountCall(*spec, client, reply_start,
+            static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()));
+}
+
+void Server::CountCall(const CommandSpec& command, Client& client, size_t reply_start, uint64_t usec) {
+  CommandStats& stats = command.stats;
   ++stats.calls;
-  stats.usec += static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count());
+  stats.usec += usec;
   if (client.output.size() > reply_start && client.output[reply_start] == '-') {
     ++stats.failed_calls;
     ++stats_.total_error_replies;
