@@ -297,6 +297,9 @@ Result<std::vector<std::optional<int64_t>>> OpBitfield(Shard& shard, int db, std
   auto found = LookupStringForWrite(shard, db, key, static_cast<size_t>(min_len), &old_len);
   if (!found.ok()) return found.status();
   Entry* entry = *found;
+  // Only a real change is a modification (Redis 7.2, as SETBIT): a grown or created
+  // string, or a SET/INCRBY that wrote another value.
+  bool changed = entry->value_len != old_len;
   for (const BitfieldOp& op : ops) {
     const int64_t old_value = ReadBitfield(entry->string_value(), op.offset, op.type);
     if (op.kind == BitfieldOp::Kind::kGet) {
@@ -309,11 +312,13 @@ Result<std::vector<std::optional<int64_t>>> OpBitfield(Shard& shard, int db, std
       replies.emplace_back(std::nullopt);  // OVERFLOW FAIL: nothing written
       continue;
     }
-    WriteBitfield(entry->value_data(), op.offset, op.type, *stored);
+    if (*stored != old_value) {
+      WriteBitfield(entry->value_data(), op.offset, op.type, *stored);
+      changed = true;
+    }
     replies.emplace_back(increment ? *stored : old_value);
   }
-  // As Redis, every SET/INCRBY counts as a change, even one refused by FAIL.
-  shard.KeyModified(db, key);
+  if (changed) shard.KeyModified(db, key);
   return replies;
 }
 
