@@ -70,8 +70,6 @@ void Server::Execute(Client& client, std::span<const std::string_view> args) {
 void Server::RunCommand(Client& client, std::span<const std::string_view> args) {
   ReplyWriter& reply = client.reply;
   shard_.set_now_ms(Shard::WallClockMs());
-  ++stats_.total_commands_processed;
-  ++client.commands_processed;
 
   const CommandSpec* spec = nullptr;
   // Every refusal before the command runs also dooms an open MULTI, as in Redis; a
@@ -159,6 +157,10 @@ void Server::RunCommand(Client& client, std::span<const std::string_view> args) 
 }
 
 void Server::CountCall(const CommandSpec& command, Client& client, size_t reply_start, uint64_t usec) {
+  // As Redis's call(): commands refused before they run or queued by MULTI are not
+  // counted, and a blocked command counts when it ends.
+  ++stats_.total_commands_processed;
+  ++client.commands_processed;
   CommandStats& stats = command.stats;
   ++stats.calls;
   stats.usec += usec;

@@ -54,7 +54,8 @@ class Server {
   // Executes one command for `client` (the dispatcher: lookup, arity, MULTI
   // queueing, maxmemory, the handler, statistics).
   void Execute(Client& client, std::span<const std::string_view> args);
-  // Counts a finished run of `command` by `client` in INFO commandstats (and its
+  // Counts a finished run of `command` by `client` in total_commands_processed and INFO
+  // commandstats (and its
   // error, if the reply written since `reply_start` is one). The dispatcher calls it
   // for every command that does not block; the blocking registry when a blocked
   // command ends by a timeout or CLIENT UNBLOCK.

@@ -499,3 +499,27 @@ def test_other_waiters_keep_waiting_through_deletion_flush_swapdb_and_wrong_type
     reply = conn.read()
     assert (reply[0][0] if command[0] == "XREAD" else reply[0]) == b"k"
     assert blocked_clients(r) == 0
+
+
+def test_total_commands_processed_counts_each_command_once_as_commandstats_do(r, raw):
+    """A blocked command re-run while it waits, a refused command and a queued one are
+    not counted again: the total stays the sum of commandstats' calls."""
+    r.xadd("s", {"f": "v"}, id="1-0")
+    r.xadd("s", {"f": "v"}, id="2-0")
+    r.config_resetstat()
+    conn = block(raw, r, "XREAD", "BLOCK", "0", "STREAMS", "s", "$")
+    r.xdel("s", "1-0")  # a change that serves nothing: the XREAD waits on
+    r.xtrim("s", maxlen=5)
+    assert blocked_clients(r) == 1
+    r.xadd("s", {"f": "new"}, id="3-0")
+    assert conn.read() == [[b"s", [[b"3-0", [b"f", b"new"]]]]]
+    conn.send_command("BLPOP", "q", "0.01")
+    assert conn.read() is None
+    assert conn.call("NOSUCHCOMMAND") is not None
+    assert conn.call("MULTI") == "OK"
+    assert conn.call("SET", "k", "v") == "QUEUED"
+    assert conn.call("EXEC") == ["OK"]
+    total = r.info("stats")["total_commands_processed"]
+    calls = r.info("commandstats")  # counts the INFO above, which the total did not
+    assert calls["cmdstat_xread"]["calls"] == 1
+    assert total + 1 == sum(c["calls"] for c in calls.values())
