@@ -31,6 +31,7 @@ class Db {
   int index() const { return index_; }
   size_t size() const { return dict_.size(); }
   size_t expires_count() const { return volatile_.size(); }
+  const Dict& keys_table() const { return dict_; }  // for DEBUG HTSTATS
 
   // Live entry for `key` or nullptr. An expired entry is deleted on the spot
   // (lazy expiry). Unless `touch` is false the access statistics are updated.

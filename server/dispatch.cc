@@ -79,8 +79,6 @@ void Server::Execute(Client& client, std::span<const std::string_view> args) {
 bool Server::RunCommand(Client& client, std::span<const std::string_view> args) {
   ReplyWriter& reply = client.reply;
   shard_.set_now_ms(Shard::WallClockMs());
-  ++stats_.total_commands_processed;
-  ++client.commands_processed;
 
   const CommandSpec* spec = nullptr;
   // Every refusal before the command runs also dooms an open MULTI, as in Redis; a
@@ -167,9 +165,20 @@ bool Server::RunCommand(Client& client, std::span<const std::string_view> args) 
   const auto elapsed = std::chrono::steady_clock::now() - started;
   shard_.set_touch_enabled(true);
 
-  CommandStats& stats = spec->stats;
+  // A command that blocked is counted once, when it ends (server/blocking.h).
+  if (client.blocked) return;
+  CountCall(*spec, client, reply_start,
+            static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()));
+}
+
+void Server::CountCall(const CommandSpec& command, Client& client, size_t reply_start, uint64_t usec) {
+  // As Redis's call(): commands refused before they run or queued by MULTI are not
+  // counted, and a blocked command counts when it ends.
+  ++stats_.total_commands_processed;
+  ++client.commands_processed;
+  CommandStats& stats = command.stats;
   ++stats.calls;
-  stats.usec += static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count());
+  stats.usec += usec;
   if (client.output.size() > reply_start && client.output[reply_start] == '-') {
     ++stats.failed_calls;
     ++stats_.total_error_replies;

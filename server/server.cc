@@ -135,6 +135,8 @@ void Server::Cron() {
   shard_.ActiveExpireCycle(period_us / 4);
   shard_.HousekeepingStep();
   CommitChanges(nullptr);  // keys expired or evicted above
+  // A stream that expired above ends the wait of its XREADGROUP clients.
+  if (blocking_.has_ready_keys()) blocking_.ServeReady();
   if (durability_ != nullptr && !shutting_down_) durability_->Cron(now);
   RefreshMemoryStats();
   SampleInstantaneousMetrics(*this, now);

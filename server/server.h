@@ -54,6 +54,12 @@ class Server {
   // Executes one command for `client` (the dispatcher: lookup, arity, MULTI
   // queueing, maxmemory, the handler, statistics).
   void Execute(Client& client, std::span<const std::string_view> args);
+  // Counts a finished run of `command` by `client` in total_commands_processed and INFO
+  // commandstats (and its
+  // error, if the reply written since `reply_start` is one). The dispatcher calls it
+  // for every command that does not block; the blocking registry when a blocked
+  // command ends by a timeout or CLIENT UNBLOCK.
+  void CountCall(const CommandSpec& command, Client& client, size_t reply_start, uint64_t usec);
   // True while EXEC runs its queued commands: blocking commands must not block then.
   bool running_transaction() const { return execute_depth_ > 1; }
 
