@@ -22,14 +22,15 @@ namespace tierkv {
 namespace {
 
 enum InertKind { kBool, kInt, kMemory, kEnum, kString, kWords };
-enum InertFlags : unsigned { kStartup = 0, kRuntime = 1, kProtected = 2 };
+// kHidden: Redis's debugging knobs, left out of CONFIG GET patterns (answered when named).
+enum InertFlags : unsigned { kStartup = 0, kRuntime = 1, kProtected = 2, kHidden = 4 };
 
 struct InertDefault {
   const char* name;
   const char* alias;    // Redis's older name ("slave-read-only"), or ""
   const char* value;    // default
   InertKind kind;
-  unsigned flags;       // kRuntime: CONFIG SET may change it; kProtected: needs enable-protected-configs
+  unsigned flags;       // kRuntime: CONFIG SET may change it; kProtected: needs enable-protected-configs; kHidden
   const char* choices;  // kEnum: the accepted words, '|'-separated, in Redis's order
 };
 
@@ -88,6 +89,7 @@ constexpr InertDefault kInertParams[] = {
     {"io-threads", "", "1", kInt, kStartup, ""},
     {"io-threads-do-reads", "", "no", kBool, kStartup, ""},
     {"jemalloc-bg-thread", "", "yes", kBool, kRuntime, ""},
+    {"key-load-delay", "", "0", kInt, kRuntime | kHidden, ""},
     {"latency-monitor-threshold", "", "0", kInt, kRuntime, ""},
     {"latency-tracking", "", "yes", kBool, kRuntime, ""},
     {"latency-tracking-info-percentiles", "", "50 99 99.9", kWords, kRuntime, ""},
@@ -97,6 +99,7 @@ constexpr InertDefault kInertParams[] = {
     {"lazyfree-lazy-user-del", "", "no", kBool, kRuntime, ""},
     {"lazyfree-lazy-user-flush", "", "no", kBool, kRuntime, ""},
     {"list-compress-depth", "", "0", kInt, kRuntime, ""},
+    {"loading-process-events-interval-bytes", "", "2097152", kInt, kRuntime | kHidden, ""},
     {"locale-collate", "", "", kString, kRuntime, ""},
     {"masterauth", "", "", kString, kRuntime, ""},
     {"masteruser", "", "", kString, kRuntime, ""},
@@ -112,6 +115,7 @@ constexpr InertDefault kInertParams[] = {
     {"propagation-error-behavior", "", "ignore", kEnum, kRuntime, "ignore|panic|panic-on-replicas"},
     {"protected-mode", "", "yes", kBool, kRuntime, ""},
     {"rdb-del-sync-files", "", "no", kBool, kRuntime, ""},
+    {"rdb-key-save-delay", "", "0", kInt, kRuntime | kHidden, ""},
     {"rdb-save-incremental-fsync", "", "yes", kBool, kRuntime, ""},
     {"rdbchecksum", "", "yes", kBool, kStartup, ""},
     {"rdbcompression", "", "yes", kBool, kRuntime, ""},
@@ -170,8 +174,10 @@ constexpr InertDefault kInertParams[] = {
     {"tls-session-cache-timeout", "", "300", kInt, kRuntime, ""},
     {"tls-session-caching", "", "yes", kBool, kRuntime, ""},
     {"tracking-table-max-keys", "", "1000000", kInt, kRuntime, ""},
+    {"use-exit-on-panic", "", "no", kBool, kRuntime | kHidden, ""},
     {"unixsocket", "", "", kString, kStartup, ""},
     {"unixsocketperm", "", "0", kString, kStartup, ""},
+    {"watchdog-period", "", "0", kInt, kRuntime | kHidden, ""},
 };
 
 Status CheckInert(const InertDefault& d, const std::vector<std::string>& words, std::string* stored) {
@@ -239,6 +245,7 @@ void Config::AddInertParams() {
         },
         [value] { return *value; }});
     param->protected_config = (d.flags & kProtected) != 0;
+    param->hidden = (d.flags & kHidden) != 0;
     params_.push_back(std::move(param));
   }
 }
