@@ -5,7 +5,7 @@
 //
 // The rows are what redis-server answers in COMMAND INFO, notes included
 // (tests/integration/test_key_specs.py compares every command with a running
-// redis-server; Redis 7.2's table agrees with 7.0's for these commands). A
+// redis-server 7.0; the generic-group rows were also checked against 7.2). A
 // row for a name the table lacks, or a command with key positions but no
 // row, stops start-up. tierkv.xgroup, tierkv's own, names its stream first.
 #include <string_view>
