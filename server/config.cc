@@ -186,6 +186,11 @@ void Config::AddParams() {
   int_param("lfu-log-factor", 0, INT32_MAX, &e.lfu_log_factor);
   int_param("lfu-decay-time", 0, INT32_MAX, &e.lfu_decay_time);
   int_param("active-expire-effort", 1, 10, &e.active_expire_effort);
+  bool_param("lazyfree-lazy-eviction", &e.lazy_free.eviction);
+  bool_param("lazyfree-lazy-expire", &e.lazy_free.expire);
+  bool_param("lazyfree-lazy-server-del", &e.lazy_free.server_del);
+  bool_param("lazyfree-lazy-user-del", &e.lazy_free.user_del);
+  bool_param("lazyfree-lazy-user-flush", &e.lazy_free.user_flush);
   // Collection encodings (engine/types/encoding_limits.h); the old ziplist names are aliases.
   EncodingLimits& limits = e.limits;
   auto aliased = [&](const char* alias) { params_.back()->alias = alias; };

@@ -1,7 +1,7 @@
 // Redis 7.2 parameters that tierkv accepts, validates as Redis does (yes/no,
 // integer, memory value, one of a set of words), stores and reports, but that
-// have no effect here: replication, cluster, TLS, RDB/AOF file details, lazy
-// freeing, listpack sizes of types not built yet... Accepting them keeps
+// have no effect here: replication, cluster, TLS, RDB/AOF file details,
+// listpack sizes of types not built yet... Accepting them keeps
 // existing redis.conf files and configuration tooling working; docs/CONFIG.md
 // lists every parameter and says which ones tierkv honours. The parameters
 // tierkv acts on are in server/config.cc.
@@ -93,11 +93,6 @@ constexpr InertDefault kInertParams[] = {
     {"latency-monitor-threshold", "", "0", kInt, kRuntime, ""},
     {"latency-tracking", "", "yes", kBool, kRuntime, ""},
     {"latency-tracking-info-percentiles", "", "50 99 99.9", kWords, kRuntime, ""},
-    {"lazyfree-lazy-eviction", "", "no", kBool, kRuntime, ""},
-    {"lazyfree-lazy-expire", "", "no", kBool, kRuntime, ""},
-    {"lazyfree-lazy-server-del", "", "no", kBool, kRuntime, ""},
-    {"lazyfree-lazy-user-del", "", "no", kBool, kRuntime, ""},
-    {"lazyfree-lazy-user-flush", "", "no", kBool, kRuntime, ""},
     {"list-compress-depth", "", "0", kInt, kRuntime, ""},
     {"loading-process-events-interval-bytes", "", "2097152", kInt, kRuntime | kHidden, ""},
     {"locale-collate", "", "", kString, kRuntime, ""},

@@ -83,7 +83,7 @@ Status ApplyEffect(Shard& shard, int db, const Effect& effect) {
     }
     case EffectKind::kDel: {
       std::vector<std::string_view> keys(effect.begin() + 1, effect.end());
-      (void)OpDel(shard, db, keys);
+      (void)OpDel(shard, db, keys, FreeReason::kUserDel);
       return Status::Ok();
     }
     case EffectKind::kFlushDb:
