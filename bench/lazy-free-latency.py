@@ -14,7 +14,7 @@ Noise control as in growth-latency.py: servers on SERVER_CPUS (default CPU 0),
 probe and driver on CLIENT_CPUS (default CPU 1); PIN=0 turns pinning off. Note
 that the lazy-freeing thread of either server shares the server's CPUs.
 
-Usage: bench/lazy-free-latency.py [--quick] [--fields N] [--ops unlink,flushall,del]
+Usage: bench/lazy-free-latency.py [--quick] [--fields N] [--ops unlink,flushall,del] [--servers tierkv,redis]
 Env: TIERKV_BIN, REDIS_BIN, TIERKV_ARGS / REDIS_ARGS, QUICK=1, PIN=0.
 """
 import argparse
@@ -113,6 +113,7 @@ def main():
     ap.add_argument("--quick", action="store_true", help="1,000,000 fields")
     ap.add_argument("--ops", default="unlink,flushall,del")
     ap.add_argument("--tail", type=float, default=0.5, help="seconds probed after the free completes")
+    ap.add_argument("--servers", default="tierkv,redis")
     a = ap.parse_args()
     if a.quick or os.environ.get("QUICK") == "1":
         a.fields = 1_000_000
@@ -125,6 +126,8 @@ def main():
     work = tkbench.bench_tmpdir()
     print(f"# {a.fields} fields; ops {a.ops}; pinning {'on' if server_cpus else 'off'}", flush=True)
     for name, binary in tkbench.server_bins().items():
+        if name not in a.servers.split(","):
+            continue
         srv = tkbench.Server(name, binary, work, cpus=server_cpus)
         try:
             took, lat = probe_window(srv, client_cpus, lambda c: time.sleep(1.0), 0, 60)

@@ -2,6 +2,12 @@
 
 #include <utility>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "engine/types/list/list_value.h"
+#include "engine/types/stream/stream.h"
+
 namespace tierkv {
 
 size_t FreeEffort(const Entry& entry) {
@@ -11,8 +17,12 @@ size_t FreeEffort(const Entry& entry) {
     case Encoding::kListpack:
     case Encoding::kIntset:
       return 1;  // one allocation whatever the length
+    case Encoding::kQuicklist:
+      return static_cast<const ListValue*>(object)->quicklist()->node_count();  // a listpack per node
+    case Encoding::kStream:
+      return static_cast<const Stream*>(object)->nodes().size();
     default:
-      return object->Length();
+      return object->Length();  // an allocation per element
   }
 }
 
@@ -69,6 +79,9 @@ void LazyFreer::Submit(Job job) {
 }
 
 void LazyFreer::Run() {
+  // Freeing can always wait, answering clients cannot: at the lowest priority
+  // this thread gives way whenever the engine thread shares its CPU.
+  (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 19);
   std::unique_lock lock(mutex_);
   while (true) {
     wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });

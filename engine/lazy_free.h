@@ -56,8 +56,8 @@ struct LazyFreeOptions {
 };
 
 // Roughly how many allocations freeing the value takes (Redis's
-// lazyfreeGetFreeEffort): 1 for strings and compact encodings, the element
-// count for the others.
+// lazyfreeGetFreeEffort): 1 for strings and compact encodings, the node count
+// of quicklists and streams, the element count for the others.
 size_t FreeEffort(const Entry& entry);
 
 class LazyFreer {

@@ -47,6 +47,17 @@ def test_unlink_frees_small_and_compact_values_at_once(lazy):
     assert lazyfree_counts(lazy) == (0, 0)
 
 
+def test_unlink_counts_list_nodes_not_elements(lazy):
+    # 2,000 elements of 100 bytes fill about 25 nodes of 8 KB: few allocations.
+    lazy.rpush("list", *["x" * 100] * 2000)
+    assert lazy.unlink("list") == 1
+    assert lazyfree_counts(lazy) == (0, 0)
+    # 200 nodes' worth is worth a background free.
+    lazy.rpush("list", *["x" * 100] * 16000)
+    assert lazy.unlink("list") == 1
+    wait_freed(lazy, 1)
+
+
 def test_del_is_lazy_only_under_lazyfree_lazy_user_del(lazy):
     make_large_hash(lazy, "big")
     assert lazy.delete("big") == 1
