@@ -182,3 +182,26 @@ def test_config_set_hz_is_kept_within_redis_limits(r):
         assert config_get(r, "hz") == {"hz": "500"}
     finally:
         call(r, "CONFIG", "SET", "hz", "10")
+
+
+@pytest.mark.parametrize("name,value,reason", [
+    ("active-defrag-cycle-max", "100", "argument must be between 1 and 99 inclusive"),
+    ("slowlog-log-slower-than", "-2", "argument must be between -1 and 9223372036854775807 inclusive"),
+    ("repl-timeout", "0", "argument must be between 1 and 2147483647 inclusive"),
+    ("maxmemory-eviction-tenacity", "101", "argument must be between 0 and 100 inclusive"),
+    ("maxmemory-clients", "abc", "argument must be a memory or percent value"),
+])
+def test_config_set_checks_redis_bounds_of_parameters_without_effect(r, name, value, reason):
+    before = config_get(r, name)
+    with raises_reply(set_failed(name, reason)):
+        call(r, "CONFIG", "SET", name, value)
+    assert config_get(r, name) == before
+
+
+@pytest.mark.parametrize("value,stored", [("10%", "10%"), ("5mb", "5242880"), ("0", "0")])
+def test_config_maxmemory_clients_takes_memory_or_percent(r, value, stored):
+    try:
+        assert call(r, "CONFIG", "SET", "maxmemory-clients", value) == "OK"
+        assert config_get(r, "maxmemory-clients") == {"maxmemory-clients": stored}
+    finally:
+        call(r, "CONFIG", "SET", "maxmemory-clients", "0")
