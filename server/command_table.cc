@@ -89,6 +89,9 @@ Status ValidateSpec(const CommandSpec& spec, const std::string& full_name) {
   // describe the same keys: one without the other is a missing row in command_key_specs.cc.
   const bool has_positions = spec.first_key > 0 || spec.key_finder != nullptr;
   if (has_positions != HasKeyArguments(spec)) return bad(has_positions ? "has no key specs" : "has no key positions");
+  if (LegacyRangeOf(spec.key_specs) != LegacyKeyRange{spec.first_key, spec.last_key, spec.key_step}) {
+    return bad("has key positions its key specs do not imply");
+  }
   if (spec.summary.empty()) return bad("has no summary");
   if (spec.group.empty()) return bad("has no group");
   if ((spec.flags & kCmdWrite) && (spec.flags & kCmdReadOnly)) return bad("is both write and readonly");

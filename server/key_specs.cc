@@ -1,5 +1,7 @@
 #include "server/key_specs.h"
 
+#include <algorithm>
+#include <climits>
 #include <optional>
 
 #include "engine/number.h"
@@ -106,6 +108,26 @@ std::vector<KeyReference> KeysWithFlags(const CommandSpec& spec, std::span<const
     for (int position : spec.key_finder(args)) keys.push_back({position, 0});
   }
   return keys;
+}
+
+LegacyKeyRange LegacyRangeOf(const std::vector<KeySpec>& specs) {
+  auto plain_range = [](const KeySpec& spec) {
+    return spec.begin == KeySpec::Begin::kIndex && spec.find == KeySpec::Find::kRange;
+  };
+  auto absolute_last = [](const KeySpec& spec) { return spec.last_key >= 0 ? spec.index + spec.last_key : spec.last_key; };
+  if (specs.size() == 1 && plain_range(specs[0])) return {specs[0].index, absolute_last(specs[0]), specs[0].key_step};
+  // Several specs: the consecutive step-1 index ranges merge into one; a
+  // negative last key (counted from the end) wins over any positive one.
+  int first = INT_MAX;
+  int last = 0;
+  for (const KeySpec& spec : specs) {
+    if (!plain_range(spec) || spec.key_step != 1 || (last != 0 && last != spec.index - 1)) continue;
+    first = std::min(first, spec.index);
+    const int spec_last = absolute_last(spec);
+    last = static_cast<int>(std::max(static_cast<unsigned>(last), static_cast<unsigned>(spec_last)));
+  }
+  if (first == INT_MAX) return {};
+  return {first, last, 1};
 }
 
 std::vector<std::string> KeySpecFlagNames(uint32_t flags) {

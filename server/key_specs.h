@@ -33,6 +33,17 @@ bool HasKeyArguments(const CommandSpec& spec);
 // the positional finders). Empty when the arguments name no keys.
 std::vector<KeyReference> KeysWithFlags(const CommandSpec& spec, std::span<const std::string_view> args);
 
+// The (first, last, step) key positions of COMMAND INFO that the specs imply,
+// as Redis derives them (its legacy range): the start-up check that a
+// command's registered positions agree with its specs.
+struct LegacyKeyRange {
+  int first = 0;
+  int last = 0;  // absolute; negative counts from the end
+  int step = 0;
+  bool operator==(const LegacyKeyRange&) const = default;
+};
+LegacyKeyRange LegacyRangeOf(const std::vector<KeySpec>& specs);
+
 // The flags' names in Redis's order: "RW", "access", "update", ...
 std::vector<std::string> KeySpecFlagNames(uint32_t flags);
 

@@ -43,6 +43,17 @@ TEST(KeySpecs, KeynumSpecsWithABadCountNameNoKeys) {
   EXPECT_TRUE(Positions(spec, {"zunionstore", "d", "0", "a"}).empty());
 }
 
+TEST(KeySpecs, LegacyRangeMergesConsecutiveIndexRanges) {
+  // BITOP: the destination then every source: 2..-1.
+  EXPECT_EQ(LegacyRangeOf({KeySpec{kKeyOW | kKeyUpdate}.Index(2).Range(0, 1, 0),
+                           KeySpec{kKeyRO | kKeyAccess}.Index(3).Range(-1, 1, 0)}),
+            (LegacyKeyRange{2, -1, 1}));
+  // MSET: one range of step 2.
+  EXPECT_EQ(LegacyRangeOf({KeySpec{kKeyOW | kKeyUpdate}.Index(1).Range(-1, 2, 0)}), (LegacyKeyRange{1, -1, 2}));
+  // ZUNION: keys behind a count only: none in the legacy range.
+  EXPECT_EQ(LegacyRangeOf({KeySpec{kKeyRO | kKeyAccess}.Index(1).Keynum(0, 1, 1)}), (LegacyKeyRange{}));
+}
+
 TEST(KeySpecs, FlagNamesInRedisOrder) {
   EXPECT_EQ(KeySpecFlagNames(kKeyUpdate | kKeyRW | kKeyVariableFlags | kKeyAccess),
             (std::vector<std::string>{"RW", "access", "update", "variable_flags"}));
