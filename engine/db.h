@@ -16,6 +16,7 @@
 
 #include "engine/dict.h"
 #include "engine/entry.h"
+#include "engine/lazy_free.h"
 
 namespace tierkv {
 
@@ -48,8 +49,9 @@ class Db {
   void Relink(Entry* old, Entry* fresh, bool keep_object);
   // Unlinks the entry for `key` without freeing it; nullptr if absent.
   Entry* Unlink(std::string_view key);
-  // Removes and frees; false if absent.
-  bool Delete(std::string_view key);
+  // Removes and frees (on the lazy-freeing thread when `reason` and the
+  // lazyfree-lazy-* parameters say so and the value is large); false if absent.
+  bool Delete(std::string_view key, FreeReason reason = FreeReason::kServerDel);
 
   // Sets or clears (kNoExpire) the expire time; returns the (possibly moved) entry.
   Entry* SetExpire(Entry* entry, int64_t expire_at_ms);
@@ -67,7 +69,8 @@ class Db {
   Entry* RandomEntry(std::mt19937_64& rng) const { return dict_.Random(rng); }
   Entry* RandomVolatileEntry(std::mt19937_64& rng) const;
   void ForEach(const std::function<void(Entry*)>& fn) const { dict_.ForEach(fn); }
-  void Clear();
+  // Empties the database; `lazy` hands the table to the lazy-freeing thread.
+  void Clear(bool lazy = false);
   // Exchanges contents with `other` (SWAPDB); indexes stay with their slots.
   void Swap(Db& other);
 
@@ -89,6 +92,8 @@ class Db {
   void TrackVolatile(Entry* entry);
   void UntrackVolatile(Entry* entry);
   void DeleteExpired(Entry* entry);
+  // Frees an entry that left the table, its value in the background when that is due.
+  void FreeEntry(Entry* entry, FreeReason reason);
 
   Shard* shard_;
   int index_;

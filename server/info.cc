@@ -200,8 +200,8 @@ void MemorySection(Server& server, std::string& out) {
   Field(out, "mem_aof_buffer", "0");
   Field(out, "mem_allocator", AllocatorName());
   Field(out, "active_defrag_running", "0");
-  Field(out, "lazyfree_pending_objects", "0");
-  Field(out, "lazyfreed_objects", "0");
+  Field(out, "lazyfree_pending_objects", std::to_string(server.shard().lazy_free().pending_objects()));
+  Field(out, "lazyfreed_objects", std::to_string(server.shard().lazy_free().freed_objects()));
 }
 
 // Redis's field names, filled from checkpoint rounds (rdb_*) and the journal (aof_*),
@@ -504,6 +504,7 @@ void ResetStats(Server& server) {
   const uint64_t dirty = k.dirty;  // changes since the last save are not a statistic
   k = KeyspaceStats();
   k.dirty = dirty;
+  server.shard().lazy_free().ResetFreedCount();
   InfoCounters& counters = server.info_counters();
   for (const auto& spec : server.commands().all()) {
     spec->stats = CommandStats();

@@ -130,6 +130,13 @@ class Server {
   // handler ran (not refused before it, nor queued inside MULTI).
   bool RunCommand(Client& client, std::span<const std::string_view> args);
   void Accept(asio::ip::tcp::acceptor& acceptor);
+  // A listening socket on `endpoint`; the error is the OS's reason.
+  static Status OpenAcceptor(asio::io_context& io, const asio::ip::tcp::endpoint& endpoint, int backlog,
+                             std::unique_ptr<asio::ip::tcp::acceptor>* out);
+  // CONFIG SET port / bind: closes the listeners and opens the configured ones.
+  // If that fails the old ones are opened again and `failure` (Redis's reason)
+  // is returned, so the server keeps listening where it was.
+  Status Rebind(std::string_view failure);
   void ScheduleCron();
   void Cron();
   Status ApplyEffect(int db, const Effect& effect);
@@ -146,6 +153,8 @@ class Server {
   BlockingRegistry blocking_;
   ParserLimits parser_limits_;
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
+  // Closed by Rebind; kept because their cancelled accepts still refer to them.
+  std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> retired_acceptors_;
   asio::steady_timer cron_timer_;
   asio::steady_timer accept_retry_timer_;
   asio::signal_set signals_;
