@@ -216,8 +216,15 @@ bool JournalWriter::WakeCondition(Clock::time_point now) const {
   if (!failure_.ok()) return closing_;
   if (!queue_.empty() || closing_) return true;
   if (written_lsn_ <= synced_lsn_) return false;
-  return flush_target_ > synced_lsn_ || (fsync_ == FsyncPolicy::kEverySec && !sync_job_.has_value() &&
-                                         now >= last_sync_ + options_.sync_interval);
+  return flush_target_ > synced_lsn_ || BackgroundSyncDue(now);
+}
+
+// Whether the background sync should start: everysec's timer, or (everysec and no) the
+// unsynced copy at its bound. Called with mu_ held.
+bool JournalWriter::BackgroundSyncDue(Clock::time_point now) const {
+  if (fsync_ == FsyncPolicy::kAlways || sync_job_.has_value() || written_lsn_ <= synced_lsn_) return false;
+  if (unsynced_memory_ >= options_.max_unsynced_bytes) return true;
+  return fsync_ == FsyncPolicy::kEverySec && now >= last_sync_ + options_.sync_interval;
 }
 
 void JournalWriter::Run() {
@@ -248,11 +255,8 @@ void JournalWriter::Run() {
       continue;
     }
     if (!failure_.ok()) break;  // closing while failed: what is queued stays unwritten
-    // everysec: start the timed sync even while batches keep coming.
-    if (fsync_ == FsyncPolicy::kEverySec && !closing_ && !sync_job_.has_value() &&
-        written_lsn_ > synced_lsn_ && Clock::now() >= last_sync_ + options_.sync_interval) {
-      StartBackgroundSync(lock);
-    }
+    // Start a due sync even while batches keep coming.
+    if (!closing_ && BackgroundSyncDue(Clock::now())) StartBackgroundSync(lock);
     if (!queue_.empty()) {
       std::vector<JournalRecord> batch;
       batch.swap(queue_);  // queue_ starts again with no capacity
@@ -272,8 +276,8 @@ void JournalWriter::Run() {
       }
       continue;
     }
-    if (written_lsn_ > synced_lsn_) {  // everysec timer, Flush() or Close()
-      if (fsync_ == FsyncPolicy::kEverySec && !closing_ && flush_target_ <= synced_lsn_) {
+    if (written_lsn_ > synced_lsn_) {  // a due sync, Flush() or Close()
+      if (fsync_ != FsyncPolicy::kAlways && !closing_ && flush_target_ <= synced_lsn_) {
         StartBackgroundSync(lock);
         continue;
       }

@@ -12,7 +12,8 @@
 //   synced_lsn   every record up to it has been fdatasync'ed: it survives a power loss.
 // With appendfsync always, a reply to a write is released once synced_lsn covers its LSN.
 // With everysec, synced_lsn trails by at most about `sync_interval`; with no, it moves
-// only at rotation, Flush() and Close().
+// only at rotation, Flush(), Close() and when the unsynced copy reaches
+// `max_unsynced_bytes` (under everysec too).
 //
 // Under everysec the periodic fdatasync runs on a second thread (the syncer, started
 // whatever the policy, since the policy can change), on a duplicate of the segment's
@@ -104,6 +105,11 @@ struct JournalWriterOptions {
   FsyncPolicy fsync = FsyncPolicy::kEverySec;
   // The everysec period. Default 1 s (tests shorten it).
   std::chrono::milliseconds sync_interval{1000};
+  // Under everysec and no, a sync also starts once the copy of unsynced records that the
+  // writer keeps for Retry() reaches this many bytes, so that a fast writer's copy stays
+  // bounded (a second of writes could otherwise take hundreds of MiB; under no it would
+  // grow to a whole segment). Default 16 MiB.
+  uint64_t max_unsynced_bytes = 16u << 20;
   // The LSN of the last record already in the journal (0 for none): Submit() accepts only
   // LSNs above it.
   uint64_t last_lsn = 0;
@@ -183,6 +189,7 @@ class JournalWriter {
   explicit JournalWriter(JournalWriterOptions options);
   void Run();
   bool WakeCondition(std::chrono::steady_clock::time_point now) const;
+  bool BackgroundSyncDue(std::chrono::steady_clock::time_point now) const;
   void WriteBatch(std::vector<JournalRecord> batch);
   void SyncWritten();
   // Books an outstanding background sync (see the header comment); false if the writer

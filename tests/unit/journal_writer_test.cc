@@ -552,5 +552,30 @@ TEST(JournalWriterTest, SyncsFreeTheMemoryOfWhatTheyCover) {
   writer->Close();
 }
 
+// A writer outpacing everysec's timer (or under no, which has none) would keep a copy of
+// everything unsynced for Retry(): a sync starts when the copy reaches its bound.
+TEST(JournalWriterTest, UnsyncedCopyPastItsBoundStartsASync) {
+  for (FsyncPolicy policy : {FsyncPolicy::kEverySec, FsyncPolicy::kNo}) {
+    TempDir dir;
+    Recorder recorder;
+    auto writer = OpenWriter({.dir = JournalDir(dir),
+                              .fsync = policy,
+                              .sync_interval = 1h,
+                              .max_unsynced_bytes = 256 << 10,
+                              .on_progress = recorder.Callback()});
+    ASSERT_NE(writer, nullptr);
+    const std::string value(64 << 10, 'v');
+    for (uint64_t lsn = 1; lsn <= 16; ++lsn) {
+      ASSERT_TRUE(writer->Submit({lsn, 0, {{"SET", "k" + std::to_string(lsn), value}}}).ok());
+    }
+    // No Flush, and the timer is an hour away: only the bound can sync them.
+    ASSERT_TRUE(recorder.WaitFor([](const std::vector<Recorder::Call>& calls) {
+      return !calls.empty() && calls.back().progress.synced_lsn >= 4;
+    }));
+    EXPECT_LT(writer->stats().memory_bytes, 16 * value.size());
+    writer->Close();
+  }
+}
+
 }  // namespace
 }  // namespace tierkv
