@@ -166,9 +166,10 @@ bool Server::RunCommand(Client& client, std::span<const std::string_view> args) 
   shard_.set_touch_enabled(true);
 
   // A command that blocked is counted once, when it ends (server/blocking.h).
-  if (client.blocked) return;
+  if (client.blocked) return true;
   CountCall(*spec, client, reply_start,
             static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()));
+  return true;
 }
 
 void Server::CountCall(const CommandSpec& command, Client& client, size_t reply_start, uint64_t usec) {
@@ -185,7 +186,6 @@ void Server::CountCall(const CommandSpec& command, Client& client, size_t reply_
     const size_t line_end = client.output.find('\r', reply_start);
     info_.RecordError(std::string_view(client.output).substr(reply_start + 1, line_end - reply_start - 1));
   }
-  return true;
 }
 
 }  // namespace tierkv

@@ -150,7 +150,14 @@ Durability::~Durability() {
   pool_->Drain();  // an open or close in flight ends; its completion will not run
   if (journal_ != nullptr) journal_->Close();
   const bool old_writer_clean = journal_ == nullptr || journal_->status().ok();
-  if (!pending_.empty() && old_writer_clean) {
+  // Records still waiting for a covering round cannot be journaled: a segment of them
+  // would not continue the checkpoint. Their replies were never released.
+  if (!pending_.empty() && covering_round_lsn_.has_value() && options_.warn) {
+    options_.warn("Dropping " + std::to_string(pending_.size()) +
+                  " records committed since appendonly was turned on: the round that covers the "
+                  "changes made without the journal has not finished");
+  }
+  if (!pending_.empty() && old_writer_clean && !covering_round_lsn_.has_value()) {
     // Records that waited for a writer being opened (or for the one after a writer being
     // closed). At shutdown the engine thread may wait for the disk: write them here.
     auto writer = JournalWriter::Open(NewJournalOptions(pending_.front().lsn - 1));
@@ -275,6 +282,10 @@ void Durability::OnRoundDone(const CheckpointResult& result) {
     last_failed_round_ms_ = now;
     if (options_.warn) options_.warn("Checkpoint failed: " + result.status.message());
   }
+  if (result.status.ok() && covering_round_lsn_.has_value() && result.lsn >= *covering_round_lsn_) {
+    covering_round_lsn_.reset();
+    ReconcileJournal();  // the journal now continues this checkpoint
+  }
   std::vector<RoundDone> waiters;
   waiters.swap(round_waiters_);
   for (RoundDone& waiter : waiters) waiter(result.status);
@@ -293,7 +304,21 @@ void Durability::SetJournal(bool enabled, FsyncPolicy fsync) {
   SubmitPending();  // what was committed so far goes to the writer in place
   options_.fsync = fsync;
   if (journal_ != nullptr && !journal_sealed_) journal_->SetFsyncPolicy(fsync);
-  if (enabled && !options_.journal) round_after_open_ = true;  // covers the changes made while off
+  if (enabled && !options_.journal) {
+    // The changes made while the journal was off are in neither the journal nor the tier,
+    // so a writer opened now would start a segment above LSNs that no segment holds: a
+    // crash before a round covered them would leave a journal that does not continue the
+    // checkpoint, and recovery cannot replay across that gap. The covering round runs
+    // first, and the writer opens once it has committed; records committed meanwhile wait
+    // for it (with their replies, under always), as Redis's AOF serves once its first
+    // rewrite ends.
+    covering_round_lsn_ = shard_.last_lsn();
+    if (checkpointer_->in_progress()) {
+      ScheduleRound(true);
+    } else {
+      StartRound(nullptr, true);
+    }
+  }
   options_.journal = enabled;
   ReconcileJournal();
 }
@@ -310,6 +335,7 @@ void Durability::ReconcileJournal() {
     return;
   }
   if (journal_ != nullptr) return;
+  if (covering_round_lsn_.has_value()) return;  // opens when the covering round commits
   // Records committed for a writer that could not be opened still need one, even if the
   // journal has been turned off since (their replies may be held).
   if (options_.journal || !pending_.empty()) {
@@ -444,6 +470,7 @@ void Durability::Cron(int64_t now_ms) {
     if (dirty >= rule.changes && now_ms - last_save_ms_ >= rule.seconds * 1000) start = true;
   }
   if (shard_.changes().dirty_bytes() >= DirtyListBound(shard_.options().maxmemory)) start = true;
+  if (covering_round_lsn_.has_value()) start = true;  // the journal waits for it
   if (journal_ != nullptr && options_.journal_max_size > 0 &&
       journal_bytes_ - std::min(journal_bytes_, journal_bytes_at_round_start_) >= options_.journal_max_size) {
     start = true;

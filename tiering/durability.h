@@ -30,6 +30,7 @@
 #include <functional>
 #include <mutex>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -193,6 +194,9 @@ class Durability {
   std::shared_ptr<JournalWriter> pool_journal_;
   Status pool_journal_error_;  // the open failed: batches must not outrun the journal
   mutable std::mutex journal_mu_;
+  // appendonly yes after no: the LSN a round must cover before the writer opens (see
+  // SetJournal); unset otherwise.
+  std::optional<uint64_t> covering_round_lsn_;
   bool round_after_open_ = false;    // appendonly yes: the covering round starts with the open
   uint64_t journal_generation_ = 0;  // of the current writer; older writers' reports are stale
   bool journal_sealed_ = false;      // journal_ takes no more records: it is being closed

@@ -1,10 +1,11 @@
-// Journal files in tests: where each record of a journal directory lies (so a test can
-// cut or damage one), and byte-level damage to a file.
+// Journal files in tests: the records of a journal directory, where each lies (so a test
+// can cut or damage one), and byte-level damage to a file.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,25 @@
 #include "tiering/journal_segment.h"
 
 namespace tierkv::testing {
+
+// Every record of the journal in `dir`, expecting it to end cleanly (no torn or corrupt
+// tail) and, when `checkpoint_lsn` is given, to continue that checkpoint.
+inline std::vector<JournalRecord> ScanJournal(const std::string& dir,
+                                              std::optional<uint64_t> checkpoint_lsn = std::nullopt) {
+  std::vector<JournalRecord> records;
+  Result<JournalScanner> scanner = JournalScanner::Open(dir, checkpoint_lsn);
+  EXPECT_TRUE(scanner.ok()) << scanner.status().message();
+  if (!scanner.ok()) return records;
+  for (;;) {
+    JournalRecord record;
+    Result<bool> more = scanner->Next(&record);
+    EXPECT_TRUE(more.ok()) << more.status().message();
+    if (!more.ok() || !*more) break;
+    records.push_back(std::move(record));
+  }
+  EXPECT_FALSE(scanner->damage().has_value()) << scanner->damage()->detail;
+  return records;
+}
 
 struct RecordPlace {
   uint64_t lsn = 0;

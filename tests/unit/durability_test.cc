@@ -17,6 +17,7 @@
 #include "harness/command_harness.h"
 #include "harness/engine_queue.h"
 #include "harness/fake_tier.h"
+#include "harness/journal_files.h"
 #include "harness/keyspace_image.h"
 #include "harness/temp_dir.h"
 #include "tiering/durability.h"
@@ -60,20 +61,11 @@ uint64_t JournalSize(const std::string& dir) {
   return bytes;
 }
 
-// Every record in the journal, checking that it ends cleanly (no torn or corrupt tail).
-std::vector<uint64_t> JournalLsns(const std::string& dir) {
+// The LSNs of every record in the journal, which must end cleanly and, when
+// `checkpoint_lsn` is given, continue that checkpoint.
+std::vector<uint64_t> JournalLsns(const std::string& dir, std::optional<uint64_t> checkpoint_lsn = std::nullopt) {
   std::vector<uint64_t> lsns;
-  Result<JournalScanner> scanner = JournalScanner::Open(dir + "/journal");
-  EXPECT_TRUE(scanner.ok());
-  if (!scanner.ok()) return lsns;
-  JournalRecord record;
-  for (;;) {
-    Result<bool> more = scanner->Next(&record);
-    EXPECT_TRUE(more.ok()) << more.status().message();
-    if (!more.ok() || !*more) break;
-    lsns.push_back(record.lsn);
-  }
-  EXPECT_FALSE(scanner->damage().has_value()) << scanner->damage()->detail;
+  for (const JournalRecord& record : testing::ScanJournal(dir + "/journal", checkpoint_lsn)) lsns.push_back(record.lsn);
   return lsns;
 }
 
@@ -209,16 +201,50 @@ TEST_F(DurabilityJournalFailureTest, AppendonlyOnWhileTheOldWriterClosesKeepsThe
   EXPECT_EQ(JournalLsns(dir_.path()), (std::vector<uint64_t>{waiting}));
 }
 
-// appendonly yes opens the writer on the I/O pool; records committed meanwhile wait for
-// it. A shutdown before it arrives must still journal them.
+// appendonly yes opens the writer on the I/O pool, once the round covering the changes
+// made without it has committed; records committed meanwhile wait for it. A shutdown
+// after that round, before the open arrives, must still journal them.
 TEST_F(DurabilityJournalFailureTest, RecordsWaitingForTheJournalToOpenReachItAtShutdown) {
   durability_->SetJournal(false, FsyncPolicy::kAlways);
   const uint64_t unjournaled = Write("off", "x");
   ASSERT_TRUE(engine_.RunUntil([&] { return durability_->durable_lsn() >= unjournaled; }));  // closed
   durability_->SetJournal(true, FsyncPolicy::kAlways);
-  const uint64_t waiting = Write("opening", "x");  // the engine queue is not run: still opening
+  const uint64_t waiting = Write("opening", "x");
+  // The covering round ends; the open it starts has not reached the engine thread.
+  ASSERT_TRUE(engine_.RunUntil([&] { return durability_->info().rounds >= 1 && !durability_->round_in_progress(); }));
   durability_.reset();
   EXPECT_EQ(JournalLsns(dir_.path()), (std::vector<uint64_t>{waiting}));
+}
+
+// Every segment must continue the tier's checkpoint. A writer opened at once by
+// appendonly yes started a segment above the LSNs changed while the journal was off, and
+// a crash before the covering round committed left a journal start-up refuses
+// ("LSNs ... are missing"). The writer now opens only after that round.
+TEST_F(DurabilityJournalFailureTest, AppendonlyOnAfterOffOpensTheJournalOnlyAfterTheCoveringRound) {
+  durability_->SetJournal(false, FsyncPolicy::kAlways);
+  const uint64_t unjournaled = Write("off", "x");
+  ASSERT_TRUE(engine_.RunUntil([&] { return durability_->durable_lsn() >= unjournaled; }));
+  tier_->StallCommits();
+  durability_->SetJournal(true, FsyncPolicy::kAlways);
+  const uint64_t waiting = Write("on", "x");
+  // The round's steps run on the engine thread until its commit waits at the gate.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!tier_->WaitUntilCommitsStalled(1, std::chrono::milliseconds(10))) {
+    engine_.RunPending();
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline);
+  }
+  engine_.RunPending();
+  // The round has not committed: nothing past the gap is in the journal, nor released.
+  EXPECT_TRUE(JournalLsns(dir_.path()).empty());
+  EXPECT_LT(released_lsn_, waiting);
+
+  tier_->ReleaseCommits();
+  ASSERT_TRUE(engine_.RunUntil([&] { return released_lsn_ >= waiting; }));
+  Result<TierMetadata> metadata = tier_->ReadMetadata();
+  ASSERT_TRUE(metadata.ok());
+  ASSERT_GE(metadata->checkpoint_lsn, unjournaled);
+  // The journal continues the checkpoint: a scanner given it finds no missing LSNs.
+  EXPECT_EQ(JournalLsns(dir_.path(), metadata->checkpoint_lsn), (std::vector<uint64_t>{waiting}));
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Tests for tiering/journal_writer: ordered progress, group commit (proved with a sync
 // held open by a test hook, not with timing), everysec timing, Flush(), read-back through
 // JournalScanner, and failure injection followed by Retry().
+#include "harness/journal_files.h"
 #include "harness/temp_dir.h"
 #include "tiering/journal_writer.h"
 
@@ -114,24 +115,8 @@ class Gate {
   bool open_ = false;
 };
 
-std::vector<JournalRecord> ScanAll(const std::string& dir) {
-  std::vector<JournalRecord> records;
-  Result<JournalScanner> scanner = JournalScanner::Open(dir);
-  EXPECT_TRUE(scanner.ok()) << scanner.status().message();
-  if (!scanner.ok()) return records;
-  for (;;) {
-    JournalRecord record;
-    Result<bool> more = scanner->Next(&record);
-    EXPECT_TRUE(more.ok()) << more.status().message();
-    if (!more.ok() || !*more) break;
-    records.push_back(std::move(record));
-  }
-  EXPECT_FALSE(scanner->damage().has_value());
-  return records;
-}
-
 void ExpectRecords(const std::string& dir, uint64_t first, uint64_t last) {
-  const std::vector<JournalRecord> records = ScanAll(dir);
+  const std::vector<JournalRecord> records = testing::ScanJournal(dir);
   ASSERT_EQ(records.size(), last - first + 1);
   for (uint64_t lsn = first; lsn <= last; ++lsn) EXPECT_EQ(records[lsn - first], MakeRecord(lsn));
 }
