@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -734,6 +735,8 @@ struct PassBytes {
   uint64_t value_bytes = 0;     // what was stored
   uint64_t metadata_pass = 0;   // read by ForEachKey after a reopen
   uint64_t full_pass = 0;       // read by ForEach after a reopen
+  double metadata_pass_ms = 0;
+  double full_pass_ms = 0;
 };
 
 PassBytes MeasurePasses(const std::string& path, uint32_t keys, size_t value_size) {
@@ -756,12 +759,14 @@ PassBytes MeasurePasses(const std::string& path, uint32_t keys, size_t value_siz
     }
     if (!(*tier)->Commit(keys).ok()) throw std::runtime_error("commit");
   }
-  const auto measure = [&](const std::function<Status(Tier&)>& pass) {
+  const auto measure = [&](const std::function<Status(Tier&)>& pass, double* elapsed_ms) {
     auto tier = OpenRocks(path);  // fresh: nothing cached
     if (!tier.ok()) throw std::runtime_error(tier.status().message());
     const uint64_t before = BytesReadByProcess();
+    const auto started = std::chrono::steady_clock::now();
     Status status = pass(**tier);
     if (!status.ok()) throw std::runtime_error(status.message());
+    *elapsed_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     return BytesReadByProcess() - before;
   };
   uint64_t visited = 0;
@@ -770,9 +775,10 @@ PassBytes MeasurePasses(const std::string& path, uint32_t keys, size_t value_siz
       ++visited;
       return Status::Ok();
     });
-  });
+  }, &bytes.metadata_pass_ms);
   if (visited != keys) throw std::runtime_error("metadata pass missed keys");
-  bytes.full_pass = measure([](Tier& tier) { return tier.ForEach([](TierEntry&&) { return Status::Ok(); }); });
+  bytes.full_pass = measure([](Tier& tier) { return tier.ForEach([](TierEntry&&) { return Status::Ok(); }); },
+                           &bytes.full_pass_ms);
   return bytes;
 }
 
@@ -789,10 +795,11 @@ TEST(RocksTierTest, MetadataPassReadsNoValueBytesFromDisk) {
 TEST(RocksTierMeasurement, DISABLED_RestartMetadataPassVsFullPass) {
   TempDir dir;
   const PassBytes bytes = MeasurePasses(dir.path() + "/tier", 200'000, 1024);
-  std::printf("200000 keys x 1 KiB (%llu value bytes): metadata pass read %llu bytes, full pass %llu bytes\n",
+  std::printf("200000 keys x 1 KiB (%llu value bytes): metadata pass read %llu bytes in %.0f ms, "
+              "full pass %llu bytes in %.0f ms\n",
               static_cast<unsigned long long>(bytes.value_bytes),
-              static_cast<unsigned long long>(bytes.metadata_pass),
-              static_cast<unsigned long long>(bytes.full_pass));
+              static_cast<unsigned long long>(bytes.metadata_pass), bytes.metadata_pass_ms,
+              static_cast<unsigned long long>(bytes.full_pass), bytes.full_pass_ms);
 }
 
 // The child half of the test below: runs in a fresh process (spawned, so RocksDB's
