@@ -2,7 +2,8 @@
 //
 // Layout (format version 2, tiering/rocks_tier_format.h): column family "keys" maps
 // (db, key) to the key's metadata (tombstones live there only), "objects" maps (db, key)
-// to the value's RDB object encoding; "meta" holds "format_version" and "checkpoint_lsn"
+// to the value's RDB object encoding, kept in blob files (compactions move references,
+// not values); "meta" holds "format_version" and "checkpoint_lsn"
 // (8 bytes little-endian each); "default" is unused. A fresh tier is stamped with the
 // format version; a version-1 tier (one "values" family, metadata and value together) is
 // converted in place at Open (ConvertFromV1 in rocks_tier.cc); any other version is
