@@ -802,6 +802,24 @@ TEST(RocksTierMeasurement, DISABLED_RestartMetadataPassVsFullPass) {
               static_cast<unsigned long long>(bytes.full_pass), bytes.full_pass_ms);
 }
 
+TEST(RocksTierTest, DiskBytesCountTheValuesInBlobFiles) {
+  TempDir dir;
+  auto tier = OpenRocks(dir.path() + "/tier");
+  ASSERT_TRUE(tier.ok()) << tier.status().message();
+  std::mt19937_64 random(3);
+  TierBatch batch;
+  uint64_t value_bytes = 0;
+  for (uint32_t i = 0; i < 200; ++i) {
+    std::string value(4096, '\0');
+    for (char& c : value) c = static_cast<char>(random());  // incompressible
+    value_bytes += value.size();
+    batch.Put(Value(0, "k" + std::to_string(i), i + 1, std::move(value)));
+  }
+  ASSERT_TRUE((*tier)->Write(batch).ok());
+  ASSERT_TRUE((*tier)->Commit(200).ok());
+  EXPECT_GE((*tier)->stats().disk_bytes, value_bytes);
+}
+
 // The child half of the test below: runs in a fresh process (spawned, so RocksDB's
 // background threads exist), commits, writes more, then dies by SIGKILL without closing
 // anything. Any failure before the kill exits with status 2 instead.
