@@ -790,7 +790,7 @@ TEST(RocksTierTest, MetadataPassReadsNoValueBytesFromDisk) {
   EXPECT_GT(bytes.full_pass, bytes.value_bytes / 2) << "the full pass cannot have read the values";
 }
 
-// The measurement in docs/BENCHMARKS.md ("Restart: metadata pass vs full pass"); run by
+// The measurement in docs/BENCHMARKS.md 4.7 ("Restart reads: metadata pass vs full pass"); run by
 // hand: tier_test --gtest_also_run_disabled_tests --gtest_filter='*DISABLED_Restart*'
 TEST(RocksTierMeasurement, DISABLED_RestartMetadataPassVsFullPass) {
   TempDir dir;
