@@ -13,7 +13,7 @@ its default configuration (journal on, appendfsync everysec, Redis's default
 save rules) and with neither journal nor save rules; Redis runs without
 persistence.
 
-Targets (docs/BENCHMARKS.md section 6): tierkv keeps at least as many keys as
+Targets (docs/BENCHMARKS.md section 7): tierkv keeps at least as many keys as
 Redis; its RSS stays within 1.1x maxmemory plus the documented base.
 
 Usage: bench/eviction-keys.py [--quick] [--budget-mb N]

@@ -317,6 +317,9 @@ Result<std::vector<std::optional<int64_t>>> OpBitfield(Shard& shard, int db, std
   if (!found.ok()) return found.status();
   Entry* entry = *found;
   std::vector<int64_t> results;  // each write's resulting field value, for the journal
+  // Only a real change is a modification (Redis 7.2, as SETBIT): a grown or created
+  // string, or a SET/INCRBY that wrote another value.
+  bool changed = entry->value_len != old_len;
   for (const BitfieldOp& op : ops) {
     const int64_t old_value = ReadBitfield(entry->string_value(), op.offset, op.type);
     if (op.kind == BitfieldOp::Kind::kGet) {
@@ -330,11 +333,15 @@ Result<std::vector<std::optional<int64_t>>> OpBitfield(Shard& shard, int db, std
       replies.emplace_back(std::nullopt);  // OVERFLOW FAIL: nothing written
       continue;
     }
-    WriteBitfield(entry->value_data(), op.offset, op.type, *stored);
+    if (*stored != old_value) {
+      WriteBitfield(entry->value_data(), op.offset, op.type, *stored);
+      changed = true;
+    }
     replies.emplace_back(increment ? *stored : old_value);
   }
-  // As Redis, every SET/INCRBY counts as a change, even one refused by FAIL.
-  shard.KeyModifiedBy(db, key, [&] { return BitfieldEffect(key, ops, results); });
+  // Only a real change is a modification (Redis 7.2, as SETBIT). Its effect names every
+  // SET/INCRBY's resulting value, which also reproduces a string it grew.
+  if (changed) shard.KeyModifiedBy(db, key, [&] { return BitfieldEffect(key, ops, results); });
   return replies;
 }
 

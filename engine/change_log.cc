@@ -154,10 +154,14 @@ void ChangeLog::StampAndQueue(Shard& shard, uint64_t lsn) {
     if (event.emptied) {
       const int first = event.db < 0 ? 0 : event.db;
       const int last = event.db < 0 ? shard.db_count() - 1 : event.db;
-      for (int db = first; db <= last; ++db) Queue({DirtyItem::Kind::kEraseDb, db, {}});
+      for (int db = first; db <= last; ++db) {
+        shard.db(db).NoteRemoval(lsn);
+        Queue({DirtyItem::Kind::kEraseDb, db, {}});
+      }
       return;
     }
     Entry* entry = shard.db(event.db).Peek(event.key);
+    if (entry == nullptr) shard.db(event.db).NoteRemoval(lsn);
     if (entry != nullptr) {
       entry->lsn = lsn;
       // An entry already queued (and not yet written by a round) needs no second item:

@@ -29,7 +29,7 @@ Entry* Db::Find(std::string_view key, bool touch) {
 void Db::DeleteExpired(Entry* entry) {
   std::string key(entry->key());
   shard_->NoteExpired(index_, key);
-  Delete(key);
+  Delete(key, FreeReason::kExpire);
 }
 
 void Db::Set(Entry* fresh) {
@@ -60,7 +60,18 @@ void Db::ReplaceAt(Entry** link, Entry* fresh, bool keep_object) {
     if (old->has_expire()) UntrackVolatile(old);
     if (fresh->has_expire()) TrackVolatile(fresh);
   }
-  Entry::Free(old, keep_object);
+  if (keep_object) {
+    Entry::Free(old, /*keep_object=*/true);
+  } else {
+    FreeEntry(old, FreeReason::kServerDel);  // an overwrite
+  }
+}
+
+void Db::FreeEntry(Entry* entry, FreeReason reason) {
+  if (!LazyFreer::ShouldDefer(*entry, reason, shard_->options().lazy_free)) return Entry::Free(entry);
+  std::unique_ptr<ValueObject> object(entry->object());
+  Entry::Free(entry, /*keep_object=*/true);
+  shard_->lazy_free().FreeObject(std::move(object));
 }
 
 Entry* Db::Unlink(std::string_view key) {
@@ -71,10 +82,10 @@ Entry* Db::Unlink(std::string_view key) {
   return entry;
 }
 
-bool Db::Delete(std::string_view key) {
+bool Db::Delete(std::string_view key, FreeReason reason) {
   Entry* entry = Unlink(key);
   if (entry == nullptr) return false;
-  Entry::Free(entry);
+  FreeEntry(entry, reason);
   return true;
 }
 
@@ -104,8 +115,12 @@ Entry* Db::RandomVolatileEntry(std::mt19937_64& rng) const {
   return volatile_[rng() % volatile_.size()];
 }
 
-void Db::Clear() {
-  dict_.Clear([](Entry* e) { Entry::Free(e); });
+void Db::Clear(bool lazy) {
+  if (lazy && dict_.size() > 0) {
+    shard_->lazy_free().FreeDict(std::move(dict_));  // leaves dict_ empty
+  } else {
+    dict_.Clear([](Entry* e) { Entry::Free(e); });
+  }
   volatile_.clear();
   volatile_.shrink_to_fit();
 }

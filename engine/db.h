@@ -7,6 +7,7 @@
 // Thread-safety: engine thread only.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <random>
@@ -15,6 +16,7 @@
 
 #include "engine/dict.h"
 #include "engine/entry.h"
+#include "engine/lazy_free.h"
 
 namespace tierkv {
 
@@ -30,6 +32,7 @@ class Db {
   int index() const { return index_; }
   size_t size() const { return dict_.size(); }
   size_t expires_count() const { return volatile_.size(); }
+  const Dict& keys_table() const { return dict_; }  // for DEBUG HTSTATS
 
   // Live entry for `key` or nullptr. An expired entry is deleted on the spot
   // (lazy expiry). Unless `touch` is false the access statistics are updated.
@@ -46,8 +49,9 @@ class Db {
   void Relink(Entry* old, Entry* fresh, bool keep_object);
   // Unlinks the entry for `key` without freeing it; nullptr if absent.
   Entry* Unlink(std::string_view key);
-  // Removes and frees; false if absent.
-  bool Delete(std::string_view key);
+  // Removes and frees (on the lazy-freeing thread when `reason` and the
+  // lazyfree-lazy-* parameters say so and the value is large); false if absent.
+  bool Delete(std::string_view key, FreeReason reason = FreeReason::kServerDel);
 
   // Sets or clears (kNoExpire) the expire time; returns the (possibly moved) entry.
   Entry* SetExpire(Entry* entry, int64_t expire_at_ms);
@@ -65,13 +69,19 @@ class Db {
   Entry* RandomEntry(std::mt19937_64& rng) const { return dict_.Random(rng); }
   Entry* RandomVolatileEntry(std::mt19937_64& rng) const;
   void ForEach(const std::function<void(Entry*)>& fn) const { dict_.ForEach(fn); }
-  void Clear();
+  // Empties the database; `lazy` hands the table to the lazy-freeing thread.
+  void Clear(bool lazy = false);
   // Exchanges contents with `other` (SWAPDB); indexes stay with their slots.
   void Swap(Db& other);
 
   // Deletes up to about `max_checks` sampled volatile keys that have expired.
   // Returns {checked, expired}.
   std::pair<size_t, size_t> ExpireSample(size_t max_checks, int64_t now_ms, std::mt19937_64& rng);
+
+  // The LSN of the last committed change that removed a key from this db (a delete, an
+  // expiry, a flush), 0 if none: a lookup that misses may be seeing that change.
+  uint64_t last_removal_lsn() const { return last_removal_lsn_; }
+  void NoteRemoval(uint64_t lsn) { last_removal_lsn_ = std::max(last_removal_lsn_, lsn); }
 
   void RehashStep(size_t buckets) { dict_.RehashStep(buckets); }
   void ShrinkIfSparse() { dict_.ShrinkIfSparse(); }
@@ -82,11 +92,14 @@ class Db {
   void TrackVolatile(Entry* entry);
   void UntrackVolatile(Entry* entry);
   void DeleteExpired(Entry* entry);
+  // Frees an entry that left the table, its value in the background when that is due.
+  void FreeEntry(Entry* entry, FreeReason reason);
 
   Shard* shard_;
   int index_;
   Dict dict_;
   std::vector<Entry*> volatile_;  // entries with a TTL; Entry::ExpireBlock holds the index
+  uint64_t last_removal_lsn_ = 0;
 };
 
 }  // namespace tierkv

@@ -55,6 +55,11 @@ class Dict {
   // Unlinks everything and hands each entry to `dispose`.
   void Clear(const std::function<void(Entry*)>& dispose);
 
+  // Buckets and entries of table 0 (the main one) and 1 (the one being rehashed into;
+  // 0 buckets when not rehashing), for DEBUG HTSTATS.
+  size_t table_buckets(int index) const { return table_[index].buckets ? table_[index].mask + 1 : 0; }
+  size_t table_used(int index) const { return table_[index].used; }
+
   // Bytes used by the bucket arrays.
   size_t MemoryUsage() const { return (table_[0].mask + 1 + (table_[1].buckets ? table_[1].mask + 1 : 0)) * sizeof(Entry*); }
 

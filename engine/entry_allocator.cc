@@ -51,6 +51,13 @@ class SlabPool {
     free_[size_class] = slot;
   }
 
+  // Puts a chain of slots of one class (linked through FreeSlot::next, `tail`
+  // last) in front of that class's free list.
+  void Splice(size_t size_class, void* head, void* tail) {
+    static_cast<FreeSlot*>(tail)->next = free_[size_class];
+    free_[size_class] = static_cast<FreeSlot*>(head);
+  }
+
   size_t slab_bytes() const { return slabs_.size() * kSlabBytes; }
 
  private:
@@ -105,5 +112,26 @@ size_t EntryAllocator::Capacity(const void* memory, uint8_t size_class) {
 }
 
 size_t EntryAllocator::SlabBytes() { return Pool().slab_bytes(); }
+
+void EntryAllocator::FreedSlots::Add(void* memory, uint8_t size_class) {
+  if (size_class == kMallocClass) {
+    std::free(memory);
+    return;
+  }
+  Chain& chain = chains_[size_class];
+  static_cast<FreeSlot*>(memory)->next = static_cast<FreeSlot*>(chain.head);
+  chain.head = memory;
+  if (chain.tail == nullptr) chain.tail = memory;
+  ++count_;
+}
+
+void EntryAllocator::Reclaim(FreedSlots& slots) {
+  for (size_t klass = 1; klass < slots.chains_.size(); ++klass) {
+    FreedSlots::Chain& chain = slots.chains_[klass];
+    if (chain.head != nullptr) Pool().Splice(klass, chain.head, chain.tail);
+    chain = {};
+  }
+  slots.count_ = 0;
+}
 
 }  // namespace tierkv

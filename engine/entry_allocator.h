@@ -14,9 +14,11 @@
 //
 // Thread-safety: one allocator per engine thread (thread_local). Entries must be
 // freed on the thread that allocated them, which the engine's threading model
-// guarantees (only the engine thread owns the keyspace).
+// guarantees (only the engine thread owns the keyspace); the lazy-freeing
+// thread gathers slots in FreedSlots and hands them back instead.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 
@@ -35,6 +37,27 @@ class EntryAllocator {
   static size_t Capacity(const void* memory, uint8_t size_class);
   // Bytes held in slabs (used and free), for INFO memory.
   static size_t SlabBytes();
+
+  // Entries freed on another thread (lazy freeing): their slab slots are
+  // gathered here, chained per size class, and handed back whole to the
+  // owner thread, which splices each chain onto its free list (Reclaim).
+  // Malloc-class entries are freed at once: malloc is thread-safe.
+  class FreedSlots {
+   public:
+    void Add(void* memory, uint8_t size_class);
+    bool empty() const { return count_ == 0; }
+
+   private:
+    friend class EntryAllocator;
+    struct Chain {
+      void* head = nullptr;
+      void* tail = nullptr;
+    };
+    std::array<Chain, kMaxSlabBytes / kGranularity + 1> chains_{};
+    size_t count_ = 0;
+  };
+  // Owner thread only: takes the slots back.
+  static void Reclaim(FreedSlots& slots);
 };
 
 }  // namespace tierkv

@@ -56,13 +56,13 @@ Entry* OpLookupRead(Shard& shard, int db, std::string_view key, bool touch) {
 
 Entry* OpLookupWrite(Shard& shard, int db, std::string_view key) { return shard.db(db).Find(key); }
 
-int64_t OpDel(Shard& shard, int db_index, std::span<const std::string_view> keys) {
+int64_t OpDel(Shard& shard, int db_index, std::span<const std::string_view> keys, FreeReason reason) {
   Db& db = shard.db(db_index);
   int64_t deleted = 0;
   for (std::string_view key : keys) {
     // Find first: an expired key is deleted as expired and does not count.
     if (db.Find(key, /*touch=*/false) == nullptr) continue;
-    db.Delete(key);
+    db.Delete(key, reason);
     shard.KeyModifiedBy(db_index, key, [&] { return DeletionEffect(key); });
     ++deleted;
   }

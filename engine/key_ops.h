@@ -32,7 +32,8 @@ Entry* OpLookupRead(Shard& shard, int db, std::string_view key, bool touch = tru
 Entry* OpLookupWrite(Shard& shard, int db, std::string_view key);
 
 // DEL / UNLINK: deletes the keys that exist; a key named twice counts once.
-int64_t OpDel(Shard& shard, int db, std::span<const std::string_view> keys);
+// `reason` (kUserDel or kUnlink) decides whether large values are freed in the background.
+int64_t OpDel(Shard& shard, int db, std::span<const std::string_view> keys, FreeReason reason);
 // EXISTS: how many of `keys` exist (repeats count again). Never touches.
 int64_t OpExists(Shard& shard, int db, std::span<const std::string_view> keys);
 // TOUCH: like EXISTS, but updates the access statistics of the keys found.

@@ -128,6 +128,7 @@ void Shard::ActiveExpireCycle(int64_t budget_us) {
 }
 
 void Shard::HousekeepingStep() {
+  lazy_free_.ReclaimSlots();
   for (auto& current : dbs_) {
     current->ShrinkIfSparse();
     current->RehashStep(kRehashBucketsPerHousekeeping);
@@ -205,27 +206,27 @@ Status Shard::EnforceMaxmemory() {
   for (int i = 0; i < kMaxEvictionsPerCall && OverMaxmemory(); ++i) {
     int db_index = 0;
     if (!PickEvictionVictim(&db_index, &key)) return Status::OutOfMemory();
-    db(db_index).Delete(key);
+    db(db_index).Delete(key, FreeReason::kEviction);
     ++stats_.evicted_keys;
     KeyModified(db_index, key);
   }
   return OverMaxmemory() ? Status::OutOfMemory() : Status::Ok();
 }
 
-void Shard::FlushDb(int index) {
+void Shard::FlushDb(int index, bool lazy) {
   DbChanged(index);
   eviction_pool_.Clear();
   stats_.dirty += db(index).size();
-  db(index).Clear();
+  db(index).Clear(lazy);
   changes_.NoteEmptied(index);
 }
 
-void Shard::FlushAll() {
+void Shard::FlushAll(bool lazy) {
   DbChanged(-1);
   eviction_pool_.Clear();
   for (int i = 0; i < db_count(); ++i) {
     stats_.dirty += db(i).size();
-    db(i).Clear();
+    db(i).Clear(lazy);
   }
   changes_.NoteEmptied(-1);
 }

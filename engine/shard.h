@@ -18,6 +18,7 @@
 #include "engine/change_log.h"
 #include "engine/db.h"
 #include "engine/eviction_pool.h"
+#include "engine/lazy_free.h"
 #include "engine/types/encoding_limits.h"
 #include "engine/status.h"
 
@@ -44,6 +45,7 @@ struct EngineOptions {
   int lfu_decay_time = 1;              // lfu-decay-time, minutes (runtime)
   int active_expire_effort = 1;        // active-expire-effort 1..10 (runtime)
   EncodingLimits limits;               // collection encoding thresholds (runtime)
+  LazyFreeOptions lazy_free;           // lazyfree-lazy-* (runtime)
 };
 
 // Told about every key change; the server uses it for WATCH and for waking clients
@@ -146,8 +148,12 @@ class Shard {
     return memory_not_counted_for_evict_ ? memory_not_counted_for_evict_() : 0;
   }
 
-  void FlushDb(int db);
-  void FlushAll();
+  // `lazy`: the emptied tables are freed on the lazy-freeing thread (ASYNC).
+  void FlushDb(int db, bool lazy = false);
+  void FlushAll(bool lazy = false);
+  // Large values and emptied databases freed in the background (engine/lazy_free.h).
+  LazyFreer& lazy_free() { return lazy_free_; }
+  const LazyFreer& lazy_free() const { return lazy_free_; }
   void SwapDb(int a, int b);
 
   // Journal and checkpoint bookkeeping (engine/change_log.h). The server commits after
@@ -178,6 +184,7 @@ class Shard {
   bool volatile_policy() const;
 
   EngineOptions options_;
+  LazyFreer lazy_free_;  // before dbs_: outlives them
   std::vector<std::unique_ptr<Db>> dbs_;
   std::vector<KeyspaceObserver*> observers_;
   std::function<size_t()> memory_not_counted_for_evict_;

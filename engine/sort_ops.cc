@@ -287,7 +287,8 @@ Result<int64_t> OpSortStore(Shard& shard, int db_index, std::string_view key, co
     return int64_t{0};
   }
   // Built whole, then given the encoding its size calls for, as Redis's SORT does.
-  const ListNodeLimit limit = ListNodeLimit::FromFill(shard.options().limits.list_max_listpack_size);
+  const ListNodeLimit limit = ListNodeLimit::FromFill(shard.options().limits.list_max_listpack_size,
+                                                             shard.options().limits.list_packed_threshold);
   auto list = std::make_unique<ListValue>();
   const std::vector<std::string_view> views(values.begin(), values.end());
   list->PrepareToAdd(views, limit);

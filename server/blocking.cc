@@ -25,6 +25,7 @@ std::string BlockingRegistry::Slot(int db, std::string_view key) {
 void BlockingRegistry::Block(Client& client, BlockRequest request) {
   if (client.id == retrying_) {
     still_blocked_ = true;
+    client.blocked = true;
     return;
   }
   Waiter waiter{client.id, std::move(request), nullptr};
@@ -67,19 +68,27 @@ void BlockingRegistry::Release(uint64_t client_id) {
   asio::post(server_.io(), [this, client_id] { server_.ResumeClient(client_id); });
 }
 
+template <typename WriteReply>
+void BlockingRegistry::Finish(uint64_t client_id, WriteReply&& write_reply) {
+  if (Connection* connection = server_.FindConnection(client_id)) {
+    Client& client = connection->client();
+    const size_t reply_start = client.output.size();
+    write_reply(client.reply);
+    if (client.last_command != nullptr) server_.CountCall(*client.last_command, client, reply_start, 0);
+  }
+  Release(client_id);
+}
+
 void BlockingRegistry::OnTimeout(uint64_t client_id) {
   if (blocked_.count(client_id) == 0) return;
-  if (Connection* connection = server_.FindConnection(client_id)) connection->client().reply.NullArray();
-  Release(client_id);
+  Finish(client_id, [](ReplyWriter& reply) { reply.NullArray(); });
 }
 
 bool BlockingRegistry::Unblock(uint64_t client_id, bool with_error) {
   if (blocked_.count(client_id) == 0) return false;
-  if (Connection* connection = server_.FindConnection(client_id)) {
-    ReplyWriter& reply = connection->client().reply;
+  Finish(client_id, [with_error](ReplyWriter& reply) {
     with_error ? reply.Error("UNBLOCKED client unblocked via CLIENT UNBLOCK") : reply.NullArray();
-  }
-  Release(client_id);
+  });
   return true;
 }
 
@@ -93,11 +102,24 @@ void BlockingRegistry::OnKeyModified(int db, std::string_view key) {
   if (waiters_.count(slot) != 0) MarkReady(slot);
 }
 
-void BlockingRegistry::OnDbsSwapped(int a, int b) {
+void BlockingRegistry::MarkDbReady(int db) {
   for (const auto& [slot, queue] : waiters_) {
-    const int db = std::stoi(slot.substr(0, slot.find(':')));
-    if (db == a || db == b) MarkReady(slot);
+    const int slot_db = std::stoi(slot.substr(0, slot.find(':')));
+    if (db == -1 || slot_db == db) MarkReady(slot);
   }
+}
+
+void BlockingRegistry::OnDbChanged(int db) { MarkDbReady(db); }
+
+void BlockingRegistry::OnDbsSwapped(int a, int b) {
+  MarkDbReady(a);
+  MarkDbReady(b);
+}
+
+bool BlockingRegistry::MayServe(const Waiter& waiter, int db, std::string_view key) {
+  if (waiter.request.wake_when_gone) return true;
+  const Entry* entry = server_.shard().db(db).Peek(key);
+  return entry != nullptr && !server_.shard().db(db).IsExpired(entry) && entry->type == waiter.request.type;
 }
 
 void BlockingRegistry::Retry(uint64_t client_id) {
@@ -110,6 +132,7 @@ void BlockingRegistry::Retry(uint64_t client_id) {
   const int saved_db = client.db;
   client.db = blocked_.at(client_id).request.db;
   client.suspended = false;
+  client.blocked = false;  // set again by Block() if the re-run still finds nothing
   retrying_ = client_id;
   still_blocked_ = false;
   server_.Execute(client, args);
@@ -134,15 +157,12 @@ void BlockingRegistry::ServeReady() {
       const size_t colon = slot.find(':');
       const int db = std::stoi(slot.substr(0, colon));
       const std::string key = slot.substr(colon + 1);
-      // Each client blocked on the key, in order, while the key can serve (a served pop
-      // may empty it). A snapshot: serving changes the queue.
+      // Each client blocked on the key, in order, that the key can serve now (a served
+      // pop may empty it). A snapshot: serving changes the queue.
       const std::deque<uint64_t> order = queue->second;
       for (uint64_t id : order) {
-        const Entry* entry = server_.shard().db(db).Peek(key);
         auto waiter = blocked_.find(id);
-        if (entry == nullptr || server_.shard().db(db).IsExpired(entry)) break;
-        if (waiter == blocked_.end() || entry->type != waiter->second.request.type) continue;
-        Retry(id);
+        if (waiter != blocked_.end() && MayServe(waiter->second, db, key)) Retry(id);
       }
     }
   }
@@ -150,7 +170,7 @@ void BlockingRegistry::ServeReady() {
 }
 
 void BlockOrAnswerNothing(CommandContext& ctx, std::vector<std::string> keys, ValueType type, int64_t timeout_ms,
-                          BlockingNothing nothing, std::vector<std::string> command) {
+                          BlockingNothing nothing, std::vector<std::string> command, bool wake_when_gone) {
   if (ctx.server.running_transaction()) {
     return nothing == BlockingNothing::kNull ? ctx.reply().Null() : ctx.reply().NullArray();
   }
@@ -161,6 +181,7 @@ void BlockOrAnswerNothing(CommandContext& ctx, std::vector<std::string> keys, Va
   if (command.empty()) command.assign(ctx.args.begin(), ctx.args.end());
   request.command = std::move(command);
   request.timeout_ms = timeout_ms;
+  request.wake_when_gone = wake_when_gone;
   ctx.server.blocking().Block(ctx.client, std::move(request));
 }
 
@@ -181,11 +202,11 @@ Result<int64_t> ParseBlockTimeout(std::string_view text, bool milliseconds) {
     if (std::isnan(seconds) || end != copy.c_str() + copy.size() || errno == ERANGE) {
       return Status::Error("ERR timeout is not a float or out of range");
     }
-    const long double ms = std::ceil(seconds * 1000.0L);
-    // Redis 7.0 casts without a range check, which turns a huge timeout negative.
-    timeout_ms = ms >= static_cast<long double>(LLONG_MAX) || ms < static_cast<long double>(LLONG_MIN)
-                     ? -1
-                     : static_cast<int64_t>(ms);
+    const long double ms = seconds * 1000.0L;
+    // Redis 7.2 refuses what does not fit in a long long (7.0 cast it, which made a
+    // huge timeout negative); a huge negative one is simply negative.
+    if (ms > static_cast<long double>(LLONG_MAX)) return Status::Error("ERR timeout is out of range");
+    timeout_ms = ms < static_cast<long double>(LLONG_MIN) ? -1 : static_cast<int64_t>(std::ceil(ms));
   }
   if (timeout_ms < 0) return Status::Error("ERR timeout is negative");
   if (timeout_ms > INT64_MAX - Shard::WallClockMs()) return Status::Error("ERR timeout is out of range");

@@ -12,6 +12,14 @@
 // finds nothing keeps the client blocked in its place. A served client is resumed: its
 // reply goes out and its pipelined commands run.
 //
+// XREADGROUP also waits on its group, which lives only as long as its key: it asks to be
+// re-run on any change of the key, deletion, type change, flush and SWAPDB included, so
+// that its own checks answer -NOGROUP or -WRONGTYPE (Redis 7.2's unblock_on_nokey)
+// instead of waiting for a group that can no longer appear.
+//
+// A blocked command counts once in INFO commandstats: when it is served, times out or
+// is unblocked, never for the run that blocked it nor for a re-run that blocks again.
+//
 // Re-running the command keeps one definition of what each blocking command does (its
 // handler) and journals the served pop as any other write.
 //
@@ -40,6 +48,7 @@ struct BlockRequest {
   ValueType type = ValueType::kList;
   std::vector<std::string> command;  // the command line re-run when a key is ready
   int64_t timeout_ms = 0;            // relative; 0 = forever: a timeout answers a null array
+  bool wake_when_gone = false;       // re-run on any change of a key, even to none or another type
 };
 
 class BlockingRegistry : public KeyspaceObserver {
@@ -67,7 +76,8 @@ class BlockingRegistry : public KeyspaceObserver {
 
   // KeyspaceObserver
   void OnKeyModified(int db, std::string_view key) override;
-  void OnDbChanged(int) override {}  // a flush empties keys: nothing becomes servable
+  // A flush empties keys: only waiters re-run when their key goes (XREADGROUP) care.
+  void OnDbChanged(int db) override;
   void OnDbsSwapped(int a, int b) override;
 
  private:
@@ -78,6 +88,13 @@ class BlockingRegistry : public KeyspaceObserver {
   };
   static std::string Slot(int db, std::string_view key);
   void MarkReady(const std::string& slot);
+  // Marks every waited-on key of `db` (-1: of every db) ready.
+  void MarkDbReady(int db);
+  // Whether re-running `waiter` now can do anything but block again.
+  bool MayServe(const Waiter& waiter, int db, std::string_view key);
+  // Ends a wait with `write_reply`'s answer, counted in the command's statistics.
+  template <typename WriteReply>
+  void Finish(uint64_t client_id, WriteReply&& write_reply);
   // Ends a wait: the client leaves every key's queue and is resumed (after the caller's
   // reply, if any, has been written to its output).
   void Release(uint64_t client_id);
@@ -105,11 +122,13 @@ enum class BlockingNothing : uint8_t { kNullArray, kNull };
 // `keys` (re-running `command`, or the command as sent when empty), or answers `nothing`
 // inside a transaction.
 void BlockOrAnswerNothing(CommandContext& ctx, std::vector<std::string> keys, ValueType type, int64_t timeout_ms,
-                          BlockingNothing nothing, std::vector<std::string> command = {});
+                          BlockingNothing nothing, std::vector<std::string> command = {},
+                          bool wake_when_gone = false);
 
 // Parses a blocking timeout in seconds (BLPOP ... 1.5; 0 = forever) into milliseconds,
-// with Redis's errors ("ERR timeout is not a float or out of range", "ERR timeout is
-// negative"). `milliseconds` for XREAD's BLOCK, which is an integer count of ms.
+// with Redis 7.2's errors ("ERR timeout is not a float or out of range", "ERR timeout is
+// negative", "ERR timeout is out of range"). `milliseconds` for XREAD's BLOCK, which is
+// an integer count of ms.
 Result<int64_t> ParseBlockTimeout(std::string_view text, bool milliseconds = false);
 
 }  // namespace tierkv

@@ -18,7 +18,7 @@ struct CommandSpec;
 struct WatchedKey {
   int db;
   std::string key;
-  bool expired_when_watched;  // Redis ignores expiry of keys already expired at WATCH
+  bool expired_when_watched;  // already expired at WATCH: its deletion is no change (server/watch_registry.h)
 };
 
 struct Client {

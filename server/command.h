@@ -41,6 +41,83 @@ using CommandHandler = void (*)(CommandContext&);
 // For commands whose keys are not described by first/last/step.
 using KeyFinder = std::vector<int> (*)(std::span<const std::string_view> args);
 
+// Redis's key-spec flags: how a command uses the keys a spec finds (RO, RW,
+// OW, RM), what it does to their data (access, update, insert, delete), and
+// the caveats (not_key, incomplete, variable_flags). In Redis's reply order.
+enum KeySpecFlag : uint32_t {
+  kKeyRO = 1u << 0,
+  kKeyRW = 1u << 1,
+  kKeyOW = 1u << 2,
+  kKeyRM = 1u << 3,
+  kKeyAccess = 1u << 4,
+  kKeyUpdate = 1u << 5,
+  kKeyInsert = 1u << 6,
+  kKeyDelete = 1u << 7,
+  kKeyNotKey = 1u << 8,
+  kKeyIncomplete = 1u << 9,
+  kKeyVariableFlags = 1u << 10,
+};
+
+// One of Redis's key specifications: where the search for keys begins (an
+// argument index, or after a keyword), then how keys are found from there (a
+// range, or a count argument). Written as data: KeySpec{flags}.Index(1).Range(0, 1, 0).
+struct KeySpec {
+  enum class Begin : uint8_t { kUnknown, kIndex, kKeyword };
+  enum class Find : uint8_t { kUnknown, kRange, kKeynum };
+
+  uint32_t flags = 0;
+  const char* notes = nullptr;  // Redis's remark on the spec, shown by COMMAND INFO
+  Begin begin = Begin::kUnknown;
+  int index = 0;                // kIndex: the argument; kKeyword: where the search starts (negative: from the end)
+  const char* keyword = nullptr;
+  Find find = Find::kUnknown;
+  int last_key = 0;   // kRange: the last key relative to the first (negative: from the end)
+  int key_step = 1;   // kRange and kKeynum
+  int limit = 0;      // kRange with last_key -1: only the first 1/limit of the remaining arguments
+  int keynum_index = 0;  // kKeynum: the count argument, relative to where the search began
+  int first_key = 0;     // kKeynum: the first key, relative to the count argument
+
+  KeySpec Index(int position) const {
+    KeySpec spec = *this;
+    spec.begin = Begin::kIndex;
+    spec.index = position;
+    return spec;
+  }
+  KeySpec Keyword(const char* word, int start_from) const {
+    KeySpec spec = *this;
+    spec.begin = Begin::kKeyword;
+    spec.keyword = word;
+    spec.index = start_from;
+    return spec;
+  }
+  KeySpec Range(int last, int step, int range_limit) const {
+    KeySpec spec = *this;
+    spec.find = Find::kRange;
+    spec.last_key = last;
+    spec.key_step = step;
+    spec.limit = range_limit;
+    return spec;
+  }
+  KeySpec Keynum(int count_index, int first, int step) const {
+    KeySpec spec = *this;
+    spec.find = Find::kKeynum;
+    spec.keynum_index = count_index;
+    spec.first_key = first;
+    spec.key_step = step;
+    return spec;
+  }
+};
+
+// A key argument of a concrete command line and the key-spec flags it is used with.
+struct KeyReference {
+  int position = 0;
+  uint32_t flags = 0;
+};
+// Redis's key extraction for the commands whose key specs cannot give the
+// flags (SET and BITFIELD, whose flags depend on the arguments; SORT, whose
+// STORE key the specs cannot locate).
+using KeyFlagsFinder = std::vector<KeyReference> (*)(std::span<const std::string_view> args);
+
 // Redis's per-command counters (INFO commandstats), kept beside the spec so
 // counting a call costs no lookup.
 struct CommandStats {
@@ -63,6 +140,11 @@ struct CommandSpec {
   std::string since;
   std::string complexity;
   KeyFinder key_finder = nullptr;
+  // Redis's key specifications (server/command_key_specs.cc attaches them by
+  // name when the table is built) and, for a few commands, its flag-aware
+  // key extraction.
+  std::vector<KeySpec> key_specs;
+  KeyFlagsFinder key_flags_finder = nullptr;
   std::vector<CommandSpec> subcommands;
   // The only mutable part of the table: statistics, engine thread only.
   mutable CommandStats stats;

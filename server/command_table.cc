@@ -1,5 +1,7 @@
 #include "server/command_table.h"
 
+#include "server/key_specs.h"
+
 
 namespace tierkv {
 namespace {
@@ -61,7 +63,9 @@ Result<std::unique_ptr<CommandTable>> CommandTable::Build() {
   RegisterGeoCommands(*table);
   RegisterSortCommands(*table);
   RegisterBlockingCommands(*table);
-  Status status = table->Validate();
+  Status status = AttachKeySpecs(*table);
+  if (!status.ok()) return status;
+  status = table->Validate();
   if (!status.ok()) return status;
   return table;
 }
@@ -81,6 +85,13 @@ Status ValidateSpec(const CommandSpec& spec, const std::string& full_name) {
   if (spec.handler == nullptr && spec.subcommands.empty()) return bad("has no handler");
   if (spec.first_key < 0 || (spec.first_key > 0 && spec.key_step <= 0)) return bad("has bad key positions");
   if (spec.first_key > 0 && spec.last_key > 0 && spec.last_key < spec.first_key) return bad("has last key before first");
+  // Key positions (used for GETKEYS fallbacks and later for routing) and Redis's key specs
+  // describe the same keys: one without the other is a missing row in command_key_specs.cc.
+  const bool has_positions = spec.first_key > 0 || spec.key_finder != nullptr;
+  if (has_positions != HasKeyArguments(spec)) return bad(has_positions ? "has no key specs" : "has no key positions");
+  if (LegacyRangeOf(spec.key_specs) != LegacyKeyRange{spec.first_key, spec.last_key, spec.key_step}) {
+    return bad("has key positions its key specs do not imply");
+  }
   if (spec.summary.empty()) return bad("has no summary");
   if (spec.group.empty()) return bad("has no group");
   if ((spec.flags & kCmdWrite) && (spec.flags & kCmdReadOnly)) return bad("is both write and readonly");

@@ -1,7 +1,10 @@
 #include "server/config.h"
 #include "server/config_param.h"
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -14,6 +17,7 @@
 #include "server/resp_parser.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace tierkv {
@@ -130,19 +134,38 @@ void Config::AddParams() {
   ServerSettings& s = *server_;
   EngineOptions& e = *engine_;
 
-  add({"bind", "", false, true, true,
+  // bind and port change at run time through the apply steps the server sets
+  // (Server::Rebind); without a server they are only stored.
+  add({"bind", "", true, true, true,
        [&s](const std::vector<std::string>& v) {
          s.bind = v;
          return Status::Ok();
        },
        [&s] { return JoinWords(s.bind); }});
-  int_param("port", 0, 65535, &s.port, false);
+  int_param("port", 0, 65535, &s.port);
   string_param("dir", &s.dir);
   params_.back()->protected_config = true;
+  // At start-up a missing data directory is created; at run time the new one
+  // must already exist (Redis's chdir), with the OS's reason when it does not.
+  params_.back()->apply = std::make_shared<const ApplyStep>([&s] {
+    struct stat info;
+    if (::stat(s.dir.c_str(), &info) != 0) return Status::Error(std::strerror(errno));
+    if (!S_ISDIR(info.st_mode)) return Status::Error(std::strerror(ENOTDIR));
+    return Status::Ok();
+  });
   int_param("tcp-backlog", 0, INT32_MAX, &s.tcp_backlog, false);
   int_param("timeout", 0, INT32_MAX, &s.timeout_seconds);
   int_param("maxclients", 1, INT32_MAX, &s.maxclients);
-  int_param("hz", 1, 500, &s.hz);
+  // Redis accepts any non-negative hz and keeps it within 1..500.
+  add({"hz", "", true, true, false,
+       [&s](const std::vector<std::string>& v) {
+         int64_t value;
+         if (!ParseInt64(v[0], &value)) return Invalid("argument couldn't be parsed into an integer");
+         if (value < 0 || value > INT32_MAX) return Invalid("argument must be between 0 and 2147483647 inclusive");
+         s.hz = static_cast<int>(std::clamp<int64_t>(value, 1, 500));
+         return Status::Ok();
+       },
+       [&s] { return std::to_string(s.hz); }});
   int_param("databases", 1, INT32_MAX, &e.databases, false);
   memory_param("maxmemory", &e.maxmemory);
   add({"maxmemory-policy", "", true, true, false,
@@ -163,6 +186,11 @@ void Config::AddParams() {
   int_param("lfu-log-factor", 0, INT32_MAX, &e.lfu_log_factor);
   int_param("lfu-decay-time", 0, INT32_MAX, &e.lfu_decay_time);
   int_param("active-expire-effort", 1, 10, &e.active_expire_effort);
+  bool_param("lazyfree-lazy-eviction", &e.lazy_free.eviction);
+  bool_param("lazyfree-lazy-expire", &e.lazy_free.expire);
+  bool_param("lazyfree-lazy-server-del", &e.lazy_free.server_del);
+  bool_param("lazyfree-lazy-user-del", &e.lazy_free.user_del);
+  bool_param("lazyfree-lazy-user-flush", &e.lazy_free.user_flush);
   // Collection encodings (engine/types/encoding_limits.h); the old ziplist names are aliases.
   EncodingLimits& limits = e.limits;
   auto aliased = [&](const char* alias) { params_.back()->alias = alias; };
@@ -244,6 +272,7 @@ void Config::AddParams() {
        },
        [&s] { return s.save; }});
   bool_param("appendonly", &s.appendonly);
+  bool_param("stop-writes-on-bgsave-error", &s.stop_writes_on_bgsave_error);
   add({"appendfsync", "", true, true, false,
        [&s](const std::vector<std::string>& v) {
          const std::string value = AsciiLower(v[0]);
@@ -370,58 +399,75 @@ Status Config::ApplyArguments(const std::vector<std::string>& args) {
   return ApplyConfigText(text, "command line");
 }
 
+namespace {
+
+// A CONFIG SET value as the words `set` takes: multi-word parameters split on
+// spaces ("" stays one empty word), others take the value whole.
+std::vector<std::string> ValueWords(const Config::Param& param, const std::string& value) {
+  if (!param.multi_word) return {value};
+  std::vector<std::string> words;
+  std::istringstream in(value);
+  for (std::string w; in >> w;) words.push_back(w);
+  if (words.empty()) words.emplace_back();
+  return words;
+}
+
+Status SetFailed(std::string_view name, std::string_view reason) {
+  return Status::Error("ERR CONFIG SET failed (possibly related to argument '" + std::string(name) + "') - " +
+                       std::string(reason));
+}
+
+}  // namespace
+
+void Config::SetApplyStep(std::string_view name, ApplyStep step) {
+  Param* param = Find(name);
+  if (param != nullptr) param->apply = std::make_shared<const ApplyStep>(std::move(step));
+}
+
+void Config::Restore(const std::vector<Param*>& targets, const std::vector<std::string>& previous, size_t count,
+                     const std::vector<Param*>& applied) {
+  for (size_t j = 0; j < count; ++j) (void)targets[j]->set(ValueWords(*targets[j], previous[j]));
+  // Re-applying an old value that was in effect a moment ago: nothing left to
+  // fall back to if it fails, as in Redis (which logs and carries on).
+  for (Param* param : applied) (void)(*param->apply)();
+}
+
 Status Config::SetAtRuntime(const std::vector<std::pair<std::string, std::string>>& pairs, bool allow_protected) {
-  // Validate everything first (unknown names, immutables, duplicates), then apply
-  // in order; on a failed value, restore the earlier values: all or nothing.
+  // As Redis: check every name first (unknown, immutable, protected,
+  // duplicate), then store every value, then run the apply steps of the
+  // parameters that changed. A failure at either of the last two steps puts
+  // every earlier value back: all or nothing.
   std::vector<Param*> targets;
   for (const auto& [name, value] : pairs) {
     Param* param = Find(name);
     if (param == nullptr) {
       return Status::Error("ERR Unknown option or number of arguments for CONFIG SET - '" + name + "'");
     }
-    if (!param->runtime) {
-      return Status::Error("ERR CONFIG SET failed (possibly related to argument '" + name +
-                           "') - can't set immutable config");
-    }
-    if (param->protected_config && !allow_protected) {
-      return Status::Error("ERR CONFIG SET failed (possibly related to argument '" + name +
-                           "') - can't set protected config");
-    }
+    if (!param->runtime) return SetFailed(name, "can't set immutable config");
+    if (param->protected_config && !allow_protected) return SetFailed(name, "can't set protected config");
     for (Param* seen : targets) {
-      if (seen == param) {
-        return Status::Error("ERR CONFIG SET failed (possibly related to argument '" + name +
-                             "') - duplicate parameter");
-      }
+      if (seen == param) return SetFailed(name, "duplicate parameter");
     }
     targets.push_back(param);
   }
   std::vector<std::string> previous;
   for (Param* param : targets) previous.push_back(param->get());
-  for (size_t i = 0; i < pairs.size(); ++i) {
-    std::vector<std::string> values;
-    if (targets[i]->multi_word) {
-      std::istringstream in(pairs[i].second);
-      for (std::string w; in >> w;) values.push_back(w);
-      if (values.empty()) values.emplace_back();
-    } else {
-      values.push_back(pairs[i].second);
-    }
-    Status status = targets[i]->set(values);
+  for (size_t i = 0; i < targets.size(); ++i) {
+    Status status = targets[i]->set(ValueWords(*targets[i], pairs[i].second));
     if (!status.ok()) {
-      for (size_t j = 0; j < i; ++j) {
-        std::vector<std::string> old;
-        std::istringstream in(previous[j]);
-        if (targets[j]->multi_word) {
-          for (std::string w; in >> w;) old.push_back(w);
-          if (old.empty()) old.emplace_back();
-        } else {
-          old.push_back(previous[j]);
-        }
-        (void)targets[j]->set(old);
-      }
-      return Status::Error("ERR CONFIG SET failed (possibly related to argument '" + pairs[i].first + "') - " +
-                           status.message());
+      Restore(targets, previous, i, {});
+      return SetFailed(pairs[i].first, status.message());
     }
+  }
+  std::vector<Param*> applied;
+  for (size_t i = 0; i < targets.size(); ++i) {
+    if (!targets[i]->apply || targets[i]->get() == previous[i]) continue;
+    Status status = (*targets[i]->apply)();
+    if (!status.ok()) {
+      Restore(targets, previous, targets.size(), applied);
+      return SetFailed(pairs[i].first, status.message());
+    }
+    applied.push_back(targets[i]);
   }
   if (on_change_) {
     for (Param* param : targets) on_change_(param->name);
@@ -448,6 +494,7 @@ std::vector<std::pair<std::string, std::string>> Config::Get(std::span<const std
       continue;
     }
     for (const auto& p : params_) {
+      if (p->hidden) continue;  // debugging knobs: only answered when named
       if (GlobMatch(pattern, p->name, /*nocase=*/true) && !seen(p->name)) out.emplace_back(p->name, p->get());
       if (!p->alias.empty() && GlobMatch(pattern, p->alias, true) && !seen(p->alias)) {
         out.emplace_back(p->alias, p->get());

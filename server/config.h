@@ -48,6 +48,7 @@ struct ServerSettings {
   std::string save = "3600 1 300 100 60 10000";    // save rules (used by persistence)
   bool appendonly = true;                          // appendonly (journal)
   std::string appendfsync = "everysec";            // appendfsync: always | everysec | no
+  bool stop_writes_on_bgsave_error = true;         // stop-writes-on-bgsave-error
   uint64_t journal_max_size = 64ull << 20;         // journal-max-size: a checkpoint round past this
   bool daemonize = false;                          // daemonize (not supported: must be no)
   std::string pidfile;                             // pidfile
@@ -91,9 +92,18 @@ class Config {
   const std::vector<std::unique_ptr<Param>>& params() const { return params_; }
   // Called after a runtime change so dependent state is refreshed.
   void set_on_change(std::function<void(std::string_view)> hook) { on_change_ = std::move(hook); }
+  // Redis's apply step of a parameter (see Param::apply): how a new value takes
+  // effect at run time when that can fail, as rebinding listeners can. The
+  // Status message is the reason CONFIG SET reports.
+  using ApplyStep = std::function<Status()>;
+  void SetApplyStep(std::string_view name, ApplyStep step);
 
  private:
   Param* Find(std::string_view name) const;
+  // Puts back `previous[i]` into `targets[i]` for i < count, applying again
+  // the ones in `applied` (their earlier apply ran with the new value).
+  void Restore(const std::vector<Param*>& targets, const std::vector<std::string>& previous, size_t count,
+               const std::vector<Param*>& applied);
   Status SetOne(std::string_view name, const std::vector<std::string>& values);
   void AddParams();
   // Redis parameters tierkv accepts and stores without acting on them

@@ -1,7 +1,7 @@
 // Redis 7.2 parameters that tierkv accepts, validates as Redis does (yes/no,
 // integer, memory value, one of a set of words), stores and reports, but that
-// have no effect here: replication, cluster, TLS, RDB/AOF file details, lazy
-// freeing, listpack sizes of types not built yet... Accepting them keeps
+// have no effect here: replication, cluster, TLS, RDB/AOF file details,
+// listpack sizes of types not built yet... Accepting them keeps
 // existing redis.conf files and configuration tooling working; docs/CONFIG.md
 // lists every parameter and says which ones tierkv honours. The parameters
 // tierkv acts on are in server/config.cc.
@@ -9,6 +9,7 @@
 // Defaults are Redis 7.2's (CONFIG GET on a default redis-server). Memory
 // values are stored in bytes, so CONFIG SET repl-backlog-size 2mb reads back as
 // 2097152, as in Redis.
+#include <cstdint>
 #include <memory>
 #include <sstream>
 
@@ -21,28 +22,32 @@ namespace tierkv {
 
 namespace {
 
-enum InertKind { kBool, kInt, kMemory, kEnum, kString, kWords };
-enum InertFlags : unsigned { kStartup = 0, kRuntime = 1, kProtected = 2 };
+// kMemoryPercent: a memory value or a percentage of maxmemory ("10%").
+enum InertKind { kBool, kInt, kMemory, kMemoryPercent, kEnum, kString, kWords };
+// kHidden: Redis's debugging knobs, left out of CONFIG GET patterns (answered when named).
+enum InertFlags : unsigned { kStartup = 0, kRuntime = 1, kProtected = 2, kHidden = 4 };
 
 struct InertDefault {
   const char* name;
   const char* alias;    // Redis's older name ("slave-read-only"), or ""
   const char* value;    // default
   InertKind kind;
-  unsigned flags;       // kRuntime: CONFIG SET may change it; kProtected: needs enable-protected-configs
+  unsigned flags;       // kRuntime: CONFIG SET may change it; kProtected: needs enable-protected-configs; kHidden
   const char* choices;  // kEnum: the accepted words, '|'-separated, in Redis's order
+  int64_t min = INT64_MIN;  // kInt: Redis's bounds
+  int64_t max = INT64_MAX;
 };
 
 constexpr InertDefault kInertParams[] = {
     {"acl-pubsub-default", "", "resetchannels", kEnum, kRuntime, "allchannels|resetchannels"},
     {"aclfile", "", "", kString, kStartup, ""},
-    {"acllog-max-len", "", "128", kInt, kRuntime, ""},
-    {"active-defrag-cycle-max", "", "25", kInt, kRuntime, ""},
-    {"active-defrag-cycle-min", "", "1", kInt, kRuntime, ""},
+    {"acllog-max-len", "", "128", kInt, kRuntime, "", 0, INT64_MAX},
+    {"active-defrag-cycle-max", "", "25", kInt, kRuntime, "", 1, 99},
+    {"active-defrag-cycle-min", "", "1", kInt, kRuntime, "", 1, 99},
     {"active-defrag-ignore-bytes", "", "104857600", kMemory, kRuntime, ""},
-    {"active-defrag-max-scan-fields", "", "1000", kInt, kRuntime, ""},
-    {"active-defrag-threshold-lower", "", "10", kInt, kRuntime, ""},
-    {"active-defrag-threshold-upper", "", "100", kInt, kRuntime, ""},
+    {"active-defrag-max-scan-fields", "", "1000", kInt, kRuntime, "", 1, INT64_MAX},
+    {"active-defrag-threshold-lower", "", "10", kInt, kRuntime, "", 0, 1000},
+    {"active-defrag-threshold-upper", "", "100", kInt, kRuntime, "", 0, 1000},
     {"activedefrag", "", "no", kBool, kRuntime, ""},
     {"activerehashing", "", "yes", kBool, kRuntime, ""},
     {"always-show-logo", "", "no", kBool, kStartup, ""},
@@ -55,29 +60,29 @@ constexpr InertDefault kInertParams[] = {
     {"appenddirname", "", "appendonlydir", kString, kStartup, ""},
     {"appendfilename", "", "appendonly.aof", kString, kStartup, ""},
     {"auto-aof-rewrite-min-size", "", "67108864", kMemory, kRuntime, ""},
-    {"auto-aof-rewrite-percentage", "", "100", kInt, kRuntime, ""},
+    {"auto-aof-rewrite-percentage", "", "100", kInt, kRuntime, "", 0, INT32_MAX},
     {"bgsave_cpulist", "", "", kString, kStartup, ""},
     {"bind-source-addr", "", "", kString, kRuntime, ""},
     {"bio_cpulist", "", "", kString, kStartup, ""},
-    {"busy-reply-threshold", "lua-time-limit", "5000", kInt, kRuntime, ""},
+    {"busy-reply-threshold", "lua-time-limit", "5000", kInt, kRuntime, "", 0, INT64_MAX},
     {"cluster-allow-pubsubshard-when-down", "", "yes", kBool, kRuntime, ""},
     {"cluster-allow-reads-when-down", "", "no", kBool, kRuntime, ""},
     {"cluster-allow-replica-migration", "", "yes", kBool, kRuntime, ""},
-    {"cluster-announce-bus-port", "", "0", kInt, kRuntime, ""},
+    {"cluster-announce-bus-port", "", "0", kInt, kRuntime, "", 0, 65535},
     {"cluster-announce-hostname", "", "", kString, kRuntime, ""},
     {"cluster-announce-human-nodename", "", "", kString, kRuntime, ""},
     {"cluster-announce-ip", "", "", kString, kRuntime, ""},
-    {"cluster-announce-port", "", "0", kInt, kRuntime, ""},
-    {"cluster-announce-tls-port", "", "0", kInt, kRuntime, ""},
+    {"cluster-announce-port", "", "0", kInt, kRuntime, "", 0, 65535},
+    {"cluster-announce-tls-port", "", "0", kInt, kRuntime, "", 0, 65535},
     {"cluster-config-file", "", "nodes.conf", kString, kStartup, ""},
     {"cluster-enabled", "", "no", kBool, kStartup, ""},
     {"cluster-link-sendbuf-limit", "", "0", kMemory, kRuntime, ""},
-    {"cluster-migration-barrier", "", "1", kInt, kRuntime, ""},
-    {"cluster-node-timeout", "", "15000", kInt, kRuntime, ""},
-    {"cluster-port", "", "0", kInt, kStartup, ""},
+    {"cluster-migration-barrier", "", "1", kInt, kRuntime, "", 0, INT32_MAX},
+    {"cluster-node-timeout", "", "15000", kInt, kRuntime, "", 0, INT64_MAX},
+    {"cluster-port", "", "0", kInt, kStartup, "", 0, 65535},
     {"cluster-preferred-endpoint-type", "", "ip", kEnum, kRuntime, "ip|hostname|unknown-endpoint"},
     {"cluster-replica-no-failover", "cluster-slave-no-failover", "no", kBool, kRuntime, ""},
-    {"cluster-replica-validity-factor", "cluster-slave-validity-factor", "10", kInt, kRuntime, ""},
+    {"cluster-replica-validity-factor", "cluster-slave-validity-factor", "10", kInt, kRuntime, "", 0, INT32_MAX},
     {"cluster-require-full-coverage", "", "yes", kBool, kRuntime, ""},
     {"crash-log-enabled", "", "yes", kBool, kRuntime, ""},
     {"crash-memcheck-enabled", "", "yes", kBool, kRuntime, ""},
@@ -85,25 +90,22 @@ constexpr InertDefault kInertParams[] = {
     {"disable-thp", "", "yes", kBool, kStartup, ""},
     {"dynamic-hz", "", "yes", kBool, kRuntime, ""},
     {"ignore-warnings", "", "", kString, kRuntime, ""},
-    {"io-threads", "", "1", kInt, kStartup, ""},
+    {"io-threads", "", "1", kInt, kStartup, "", 1, 128},
     {"io-threads-do-reads", "", "no", kBool, kStartup, ""},
     {"jemalloc-bg-thread", "", "yes", kBool, kRuntime, ""},
-    {"latency-monitor-threshold", "", "0", kInt, kRuntime, ""},
+    {"key-load-delay", "", "0", kInt, kRuntime | kHidden, "", INT32_MIN, INT32_MAX},
+    {"latency-monitor-threshold", "", "0", kInt, kRuntime, "", 0, INT64_MAX},
     {"latency-tracking", "", "yes", kBool, kRuntime, ""},
     {"latency-tracking-info-percentiles", "", "50 99 99.9", kWords, kRuntime, ""},
-    {"lazyfree-lazy-eviction", "", "no", kBool, kRuntime, ""},
-    {"lazyfree-lazy-expire", "", "no", kBool, kRuntime, ""},
-    {"lazyfree-lazy-server-del", "", "no", kBool, kRuntime, ""},
-    {"lazyfree-lazy-user-del", "", "no", kBool, kRuntime, ""},
-    {"lazyfree-lazy-user-flush", "", "no", kBool, kRuntime, ""},
-    {"list-compress-depth", "", "0", kInt, kRuntime, ""},
+    {"list-compress-depth", "", "0", kInt, kRuntime, "", 0, INT32_MAX},
+    {"loading-process-events-interval-bytes", "", "2097152", kInt, kRuntime | kHidden, "", 1024, INT32_MAX},
     {"locale-collate", "", "", kString, kRuntime, ""},
     {"masterauth", "", "", kString, kRuntime, ""},
     {"masteruser", "", "", kString, kRuntime, ""},
-    {"maxmemory-clients", "", "0", kString, kRuntime, ""},
-    {"maxmemory-eviction-tenacity", "", "10", kInt, kRuntime, ""},
-    {"min-replicas-max-lag", "min-slaves-max-lag", "10", kInt, kRuntime, ""},
-    {"min-replicas-to-write", "min-slaves-to-write", "0", kInt, kRuntime, ""},
+    {"maxmemory-clients", "", "0", kMemoryPercent, kRuntime, ""},
+    {"maxmemory-eviction-tenacity", "", "10", kInt, kRuntime, "", 0, 100},
+    {"min-replicas-max-lag", "min-slaves-max-lag", "10", kInt, kRuntime, "", 0, INT32_MAX},
+    {"min-replicas-to-write", "min-slaves-to-write", "0", kInt, kRuntime, "", 0, INT32_MAX},
     {"no-appendfsync-on-rewrite", "", "no", kBool, kRuntime, ""},
     {"notify-keyspace-events", "", "", kString, kRuntime, ""},
     {"oom-score-adj", "", "no", kEnum, kRuntime, "no|yes|relative|absolute"},
@@ -112,25 +114,26 @@ constexpr InertDefault kInertParams[] = {
     {"propagation-error-behavior", "", "ignore", kEnum, kRuntime, "ignore|panic|panic-on-replicas"},
     {"protected-mode", "", "yes", kBool, kRuntime, ""},
     {"rdb-del-sync-files", "", "no", kBool, kRuntime, ""},
+    {"rdb-key-save-delay", "", "0", kInt, kRuntime | kHidden, "", INT32_MIN, INT32_MAX},
     {"rdb-save-incremental-fsync", "", "yes", kBool, kRuntime, ""},
     {"rdbchecksum", "", "yes", kBool, kStartup, ""},
     {"rdbcompression", "", "yes", kBool, kRuntime, ""},
     {"repl-backlog-size", "", "1048576", kMemory, kRuntime, ""},
-    {"repl-backlog-ttl", "", "3600", kInt, kRuntime, ""},
+    {"repl-backlog-ttl", "", "3600", kInt, kRuntime, "", 0, INT64_MAX},
     {"repl-disable-tcp-nodelay", "", "no", kBool, kRuntime, ""},
     {"repl-diskless-load", "", "disabled", kEnum, kRuntime, "disabled|on-empty-db|swapdb"},
     {"repl-diskless-sync", "", "yes", kBool, kRuntime, ""},
-    {"repl-diskless-sync-delay", "", "5", kInt, kRuntime, ""},
-    {"repl-diskless-sync-max-replicas", "", "0", kInt, kRuntime, ""},
-    {"repl-ping-replica-period", "repl-ping-slave-period", "10", kInt, kRuntime, ""},
-    {"repl-timeout", "", "60", kInt, kRuntime, ""},
+    {"repl-diskless-sync-delay", "", "5", kInt, kRuntime, "", 0, INT32_MAX},
+    {"repl-diskless-sync-max-replicas", "", "0", kInt, kRuntime, "", 0, INT32_MAX},
+    {"repl-ping-replica-period", "repl-ping-slave-period", "10", kInt, kRuntime, "", 1, INT32_MAX},
+    {"repl-timeout", "", "60", kInt, kRuntime, "", 1, INT32_MAX},
     {"replica-announce-ip", "slave-announce-ip", "", kString, kRuntime, ""},
-    {"replica-announce-port", "slave-announce-port", "0", kInt, kRuntime, ""},
+    {"replica-announce-port", "slave-announce-port", "0", kInt, kRuntime, "", 0, 65535},
     {"replica-announced", "", "yes", kBool, kRuntime, ""},
     {"replica-ignore-disk-write-errors", "", "no", kBool, kRuntime, ""},
     {"replica-ignore-maxmemory", "slave-ignore-maxmemory", "yes", kBool, kRuntime, ""},
     {"replica-lazy-flush", "slave-lazy-flush", "no", kBool, kRuntime, ""},
-    {"replica-priority", "slave-priority", "100", kInt, kRuntime, ""},
+    {"replica-priority", "slave-priority", "100", kInt, kRuntime, "", 0, INT32_MAX},
     {"replica-read-only", "slave-read-only", "yes", kBool, kRuntime, ""},
     {"replica-serve-stale-data", "slave-serve-stale-data", "yes", kBool, kRuntime, ""},
     {"replicaof", "slaveof", "", kWords, kStartup, ""},
@@ -139,16 +142,15 @@ constexpr InertDefault kInertParams[] = {
     {"set-proc-title", "", "yes", kBool, kStartup, ""},
     {"shutdown-on-sigint", "", "default", kString, kRuntime, ""},
     {"shutdown-on-sigterm", "", "default", kString, kRuntime, ""},
-    {"shutdown-timeout", "", "10", kInt, kRuntime, ""},
-    {"slowlog-log-slower-than", "", "10000", kInt, kRuntime, ""},
-    {"slowlog-max-len", "", "128", kInt, kRuntime, ""},
-    {"socket-mark-id", "", "0", kInt, kStartup, ""},
-    {"stop-writes-on-bgsave-error", "", "yes", kBool, kRuntime, ""},
+    {"shutdown-timeout", "", "10", kInt, kRuntime, "", 0, INT32_MAX},
+    {"slowlog-log-slower-than", "", "10000", kInt, kRuntime, "", -1, INT64_MAX},
+    {"slowlog-max-len", "", "128", kInt, kRuntime, "", 0, INT64_MAX},
+    {"socket-mark-id", "", "0", kInt, kStartup, "", 0, UINT32_MAX},
     {"supervised", "", "no", kEnum, kStartup, "upstart|systemd|auto|no"},
     {"syslog-enabled", "", "no", kBool, kStartup, ""},
     {"syslog-facility", "", "local0", kEnum, kStartup, "user|local0|local1|local2|local3|local4|local5|local6|local7"},
     {"syslog-ident", "", "redis", kString, kStartup, ""},
-    {"tcp-keepalive", "", "300", kInt, kRuntime, ""},
+    {"tcp-keepalive", "", "300", kInt, kRuntime, "", 0, INT32_MAX},
     {"tls-auth-clients", "", "yes", kEnum, kRuntime, "no|yes|optional"},
     {"tls-ca-cert-dir", "", "", kString, kRuntime, ""},
     {"tls-ca-cert-file", "", "", kString, kRuntime, ""},
@@ -162,16 +164,18 @@ constexpr InertDefault kInertParams[] = {
     {"tls-dh-params-file", "", "", kString, kRuntime, ""},
     {"tls-key-file", "", "", kString, kRuntime, ""},
     {"tls-key-file-pass", "", "", kString, kRuntime, ""},
-    {"tls-port", "", "0", kInt, kRuntime, ""},
+    {"tls-port", "", "0", kInt, kRuntime, "", 0, 65535},
     {"tls-prefer-server-ciphers", "", "no", kBool, kRuntime, ""},
     {"tls-protocols", "", "", kString, kRuntime, ""},
     {"tls-replication", "", "no", kBool, kRuntime, ""},
-    {"tls-session-cache-size", "", "20480", kInt, kRuntime, ""},
-    {"tls-session-cache-timeout", "", "300", kInt, kRuntime, ""},
+    {"tls-session-cache-size", "", "20480", kInt, kRuntime, "", 0, INT32_MAX},
+    {"tls-session-cache-timeout", "", "300", kInt, kRuntime, "", 0, INT32_MAX},
     {"tls-session-caching", "", "yes", kBool, kRuntime, ""},
-    {"tracking-table-max-keys", "", "1000000", kInt, kRuntime, ""},
+    {"tracking-table-max-keys", "", "1000000", kInt, kRuntime, "", 0, INT64_MAX},
+    {"use-exit-on-panic", "", "no", kBool, kRuntime | kHidden, ""},
     {"unixsocket", "", "", kString, kStartup, ""},
     {"unixsocketperm", "", "0", kString, kStartup, ""},
+    {"watchdog-period", "", "0", kInt, kRuntime | kHidden, "", 0, INT32_MAX},
 };
 
 Status CheckInert(const InertDefault& d, const std::vector<std::string>& words, std::string* stored) {
@@ -186,12 +190,28 @@ Status CheckInert(const InertDefault& d, const std::vector<std::string>& words, 
     case kInt: {
       int64_t number;
       if (!ParseInt64(value, &number)) return Status::Error("argument couldn't be parsed into an integer");
+      if (number < d.min || number > d.max) {
+        return Status::Error("argument must be between " + std::to_string(d.min) + " and " + std::to_string(d.max) +
+                             " inclusive");
+      }
       *stored = std::to_string(number);
       return Status::Ok();
     }
     case kMemory: {
       uint64_t bytes;
       if (!ParseMemory(value, &bytes)) return Status::Error("argument must be a memory value");
+      *stored = std::to_string(bytes);
+      return Status::Ok();
+    }
+    case kMemoryPercent: {
+      int64_t percent;
+      uint64_t bytes;
+      if (value.ends_with('%') && ParseInt64(std::string_view(value).substr(0, value.size() - 1), &percent) &&
+          percent >= 0 && percent <= 100) {
+        *stored = std::to_string(percent) + "%";
+        return Status::Ok();
+      }
+      if (!ParseMemory(value, &bytes)) return Status::Error("argument must be a memory or percent value");
       *stored = std::to_string(bytes);
       return Status::Ok();
     }
@@ -239,6 +259,7 @@ void Config::AddInertParams() {
         },
         [value] { return *value; }});
     param->protected_config = (d.flags & kProtected) != 0;
+    param->hidden = (d.flags & kHidden) != 0;
     params_.push_back(std::move(param));
   }
 }

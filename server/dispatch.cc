@@ -11,6 +11,13 @@
 namespace tierkv {
 namespace {
 
+// Redis's text for writes refused after a failed background save.
+constexpr std::string_view kRoundErrorRefusal =
+    "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. "
+    "Commands that may modify the data set are disabled, because this instance is configured to report "
+    "errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check "
+    "the Redis logs for details about the RDB error.";
+
 bool ArityMatches(int arity, size_t argc) {
   return arity > 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
 }
@@ -43,13 +50,12 @@ bool IsWrite(const CommandSpec& spec, const Client& client, const CommandTable& 
 void Server::Execute(Client& client, std::span<const std::string_view> args) {
   const size_t reply_start = client.output.size();
   ++execute_depth_;
-  RunCommand(client, args);
+  const bool ran = RunCommand(client, args);
   --execute_depth_;
   // One journal record per top-level command: EXEC's queued commands share one.
-  if (execute_depth_ == 0) {
-    CommitChanges(&client);
-    HoldReadsOfUndurableWrites(client, args);
-  }
+  if (execute_depth_ == 0) CommitChanges(&client);
+  // Each command EXEC runs holds the client for what it read, as a command on its own does.
+  if (ran) HoldReadsOfUndurableWrites(client, args);
   // CLIENT REPLY OFF|SKIP drops replies; only at the top level, so that the
   // commands EXEC runs keep their place in EXEC's reply array.
   if (execute_depth_ == 0 && blocking_.has_ready_keys()) blocking_.ServeReady();
@@ -70,11 +76,9 @@ void Server::Execute(Client& client, std::span<const std::string_view> args) {
   }
 }
 
-void Server::RunCommand(Client& client, std::span<const std::string_view> args) {
+bool Server::RunCommand(Client& client, std::span<const std::string_view> args) {
   ReplyWriter& reply = client.reply;
   shard_.set_now_ms(Shard::WallClockMs());
-  ++stats_.total_commands_processed;
-  ++client.commands_processed;
 
   const CommandSpec* spec = nullptr;
   // Every refusal before the command runs also dooms an open MULTI, as in Redis; a
@@ -93,6 +97,7 @@ void Server::RunCommand(Client& client, std::span<const std::string_view> args) 
     } else if (client.in_multi) {
       client.multi_aborted = true;
     }
+    return false;
   };
 
   spec = commands_->Find(args[0]);
@@ -131,18 +136,23 @@ void Server::RunCommand(Client& client, std::span<const std::string_view> args) 
 
   if (client.in_multi && (spec->flags & kCmdNoMulti)) return reject("ERR Command not allowed inside a transaction");
 
-  // While the journal cannot be written, writes are refused and reads go on; inside MULTI
+  // While the journal cannot be written, or (stop-writes-on-bgsave-error, with save rules)
+  // the last checkpoint round failed, writes are refused and reads go on; inside MULTI
   // already when queued, and an EXEC whose queue holds a write, as Redis does. PING is
-  // refused too (Redis does it so that health checks notice).
-  if (durability_ != nullptr && !durability_->write_error().empty() &&
-      (IsWrite(*spec, client, *commands_) || spec->name == "ping")) {
-    return reject("MISCONF " + durability_->write_error());
+  // refused too (Redis does it so that health checks notice). The round's error comes
+  // first, as in Redis.
+  if (durability_ != nullptr) {
+    const bool round_error = settings_.stop_writes_on_bgsave_error && durability_->rounds_failing();
+    if ((round_error || !durability_->write_error().empty()) &&
+        (IsWrite(*spec, client, *commands_) || spec->name == "ping")) {
+      return reject(round_error ? std::string(kRoundErrorRefusal) : "MISCONF " + durability_->write_error());
+    }
   }
 
   if (client.in_multi && !(spec->flags & kCmdNoQueue)) {
     client.queued.emplace_back(args.begin(), args.end());
     reply.SimpleString("QUEUED");
-    return;
+    return false;
   }
 
   // CLIENT NO-TOUCH: the client's lookups leave access times alone (except
@@ -155,15 +165,27 @@ void Server::RunCommand(Client& client, std::span<const std::string_view> args) 
   const auto elapsed = std::chrono::steady_clock::now() - started;
   shard_.set_touch_enabled(true);
 
-  CommandStats& stats = spec->stats;
+  // A command that blocked is counted once, when it ends (server/blocking.h).
+  if (client.blocked) return;
+  CountCall(*spec, client, reply_start,
+            static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()));
+}
+
+void Server::CountCall(const CommandSpec& command, Client& client, size_t reply_start, uint64_t usec) {
+  // As Redis's call(): commands refused before they run or queued by MULTI are not
+  // counted, and a blocked command counts when it ends.
+  ++stats_.total_commands_processed;
+  ++client.commands_processed;
+  CommandStats& stats = command.stats;
   ++stats.calls;
-  stats.usec += static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count());
+  stats.usec += usec;
   if (client.output.size() > reply_start && client.output[reply_start] == '-') {
     ++stats.failed_calls;
     ++stats_.total_error_replies;
     const size_t line_end = client.output.find('\r', reply_start);
     info_.RecordError(std::string_view(client.output).substr(reply_start + 1, line_end - reply_start - 1));
   }
+  return true;
 }
 
 }  // namespace tierkv

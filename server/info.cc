@@ -30,6 +30,14 @@ void Field(std::string& out, std::string_view name, const T& value) {
   out.append("\r\n");
 }
 
+// A message as one INFO value: line breaks would end the field.
+std::string OneLine(std::string text) {
+  for (char& c : text) {
+    if (c == '\r' || c == '\n') c = ' ';
+  }
+  return text;
+}
+
 std::string Fixed2(double value) {
   char buf[64];
   std::snprintf(buf, sizeof(buf), "%.2f", value);
@@ -192,8 +200,8 @@ void MemorySection(Server& server, std::string& out) {
   Field(out, "mem_aof_buffer", "0");
   Field(out, "mem_allocator", AllocatorName());
   Field(out, "active_defrag_running", "0");
-  Field(out, "lazyfree_pending_objects", "0");
-  Field(out, "lazyfreed_objects", "0");
+  Field(out, "lazyfree_pending_objects", std::to_string(server.shard().lazy_free().pending_objects()));
+  Field(out, "lazyfreed_objects", std::to_string(server.shard().lazy_free().freed_objects()));
 }
 
 // Redis's field names, filled from checkpoint rounds (rdb_*) and the journal (aof_*),
@@ -249,6 +257,7 @@ void PersistenceSection(Server& server, std::string& out) {
   Field(out, "last_checkpoint_keys", d.last_checkpoint_keys);
   Field(out, "last_checkpoint_bytes", d.last_checkpoint_bytes);
   Field(out, "last_checkpoint_ms", d.last_checkpoint_ms);
+  Field(out, "last_checkpoint_error", OneLine(d.last_round_error));
   Field(out, "tier_bytes", d.tier.disk_bytes);
   Field(out, "tier_memory_bytes", d.tier.memory_bytes);
 }
@@ -495,6 +504,7 @@ void ResetStats(Server& server) {
   const uint64_t dirty = k.dirty;  // changes since the last save are not a statistic
   k = KeyspaceStats();
   k.dirty = dirty;
+  server.shard().lazy_free().ResetFreedCount();
   InfoCounters& counters = server.info_counters();
   for (const auto& spec : server.commands().all()) {
     spec->stats = CommandStats();

@@ -75,8 +75,7 @@ void Server::ApplyDurabilitySettings() {
   auto rules = ParseSaveRules(settings_.save);
   if (rules.ok()) durability_->set_save_rules(std::move(*rules));
   durability_->set_journal_max_size(settings_.journal_max_size);
-  Status journal = durability_->SetJournal(settings_.appendonly, FsyncPolicyNamed(settings_.appendfsync));
-  if (!journal.ok()) LogWarning("Could not reopen the journal: " + journal.message());
+  durability_->SetJournal(settings_.appendonly, FsyncPolicyNamed(settings_.appendfsync));
 }
 
 // Runs one journal effect through its command's handler, as a client with no
@@ -112,18 +111,25 @@ void Server::HoldReadsOfUndurableWrites(Client& client, std::span<const std::str
   const uint64_t durable = durability_->durable_lsn();
   const uint64_t newest = shard_.last_lsn();
   if (newest <= durable || client.wait_durable_lsn >= newest) return;  // nothing more to wait for
-  // A missing key may be missing because of a delete in flight, and a command without
-  // key positions (KEYS, SCAN, DBSIZE, EXEC...) may have seen anything: both wait for
-  // every write committed so far, as every reply does in Redis (it writes replies after
-  // the fsync of its event-loop turn).
-  uint64_t read_lsn = newest;
+  // Commands that neither read nor write the keyspace (PING, INFO, CONFIG, CLIENT...) go
+  // on: an operator must be able to look at a server whose journal cannot sync.
+  // EXEC reads nothing itself: each command it runs is judged on its own.
   const CommandSpec* spec = client.last_command;
-  if (spec != nullptr && spec->name != "exec" && (spec->first_key > 0 || spec->key_finder != nullptr)) {
+  if (spec == nullptr || !(spec->flags & (kCmdReadOnly | kCmdWrite))) return;
+  // A missing key may be missing because of a removal in flight: it waits for the db's
+  // last removal. A command that reads keys beyond its key positions (KEYS, SCAN, DBSIZE,
+  // SORT's BY/GET patterns) may have seen anything: it waits for every write committed
+  // so far, as every reply does in Redis (it writes replies after the fsync of its
+  // event-loop turn). A write that changed nothing (SET NX on a present key) read its
+  // keys as a read does.
+  uint64_t read_lsn = newest;
+  const bool reads_beyond_keys = spec->name == "sort" || spec->name == "sort_ro";
+  if (!reads_beyond_keys && (spec->first_key > 0 || spec->key_finder != nullptr)) {
     read_lsn = 0;
     const Db& db = shard_.db(client.db);
     for (int position : spec->KeyPositions(args)) {
       const Entry* entry = db.Peek(args[position]);
-      read_lsn = std::max(read_lsn, entry != nullptr ? entry->lsn : newest);
+      read_lsn = std::max(read_lsn, entry != nullptr ? entry->lsn : db.last_removal_lsn());
     }
   }
   if (read_lsn > durable) client.wait_durable_lsn = std::max(client.wait_durable_lsn, read_lsn);

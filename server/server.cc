@@ -26,9 +26,25 @@ Server::Server(ServerSettings settings, EngineOptions engine_options, std::uniqu
   start_time_ms_ = Shard::WallClockMs();
   run_id_ = RandomHex40();
   config_.set_on_change([this](std::string_view name) { OnConfigChanged(name); });
+  // Redis's reasons when the new port or addresses cannot be listened on.
+  config_.SetApplyStep("port", [this] { return Rebind("Unable to listen on this port. Check server logs."); });
+  config_.SetApplyStep("bind", [this] { return Rebind("Failed to bind to specified addresses."); });
 }
 
 Server::~Server() = default;
+
+Status Server::OpenAcceptor(asio::io_context& io, const asio::ip::tcp::endpoint& endpoint, int backlog,
+                            std::unique_ptr<asio::ip::tcp::acceptor>* out) {
+  auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(io);
+  asio::error_code ec;
+  acceptor->open(endpoint.protocol(), ec);
+  if (!ec) acceptor->set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor->bind(endpoint, ec);
+  if (!ec) acceptor->listen(backlog, ec);
+  if (ec) return Status::IoError(ec.message());
+  *out = std::move(acceptor);
+  return Status::Ok();
+}
 
 Status Server::Listen() {
   for (const std::string& host : settings_.bind) {
@@ -37,22 +53,56 @@ Status Server::Listen() {
     asio::error_code ec;
     auto ip = asio::ip::make_address(address, ec);
     if (ec) return Status::Error("invalid bind address '" + host + "'");
-    auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(io_);
-    asio::ip::tcp::endpoint endpoint(ip, static_cast<uint16_t>(settings_.port));
-    acceptor->open(endpoint.protocol(), ec);
-    if (!ec) acceptor->set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
-    if (!ec) acceptor->bind(endpoint, ec);
-    if (!ec) acceptor->listen(settings_.tcp_backlog, ec);
-    if (ec) {
+    std::unique_ptr<asio::ip::tcp::acceptor> acceptor;
+    Status status = OpenAcceptor(io_, {ip, static_cast<uint16_t>(settings_.port)}, settings_.tcp_backlog, &acceptor);
+    if (!status.ok()) {
       if (host[0] == '-') continue;
       return Status::Error("Could not create server TCP listening socket " + address + ":" +
-                           std::to_string(settings_.port) + ": " + ec.message());
+                           std::to_string(settings_.port) + ": " + status.message());
     }
     bound_port_ = acceptor->local_endpoint().port();
     acceptors_.push_back(std::move(acceptor));
   }
   if (acceptors_.empty()) return Status::Error("no listening address");
   return Status::Ok();
+}
+
+Status Server::Rebind(std::string_view failure) {
+  // The old listeners close first: the new set may reuse one of their
+  // addresses and ports, which a second listening socket could not bind.
+  std::vector<asio::ip::tcp::endpoint> previous;
+  auto retire_all = [this] {
+    asio::error_code ec;
+    for (auto& acceptor : acceptors_) {
+      acceptor->close(ec);
+      retired_acceptors_.push_back(std::move(acceptor));
+    }
+    acceptors_.clear();
+  };
+  for (auto& acceptor : acceptors_) {
+    asio::error_code ec;
+    previous.push_back(acceptor->local_endpoint(ec));
+  }
+  const uint16_t previous_port = bound_port_;
+  retire_all();
+  Status status = Listen();
+  if (!status.ok()) {
+    LogWarning("Rebinding the listeners: " + status.message() + "; listening on the previous addresses again");
+    retire_all();
+    for (const auto& endpoint : previous) {
+      std::unique_ptr<asio::ip::tcp::acceptor> acceptor;
+      Status reopened = OpenAcceptor(io_, endpoint, settings_.tcp_backlog, &acceptor);
+      if (!reopened.ok()) {
+        LogWarning("Could not listen again on " + endpoint.address().to_string() + ":" +
+                   std::to_string(endpoint.port()) + ": " + reopened.message());
+        continue;
+      }
+      acceptors_.push_back(std::move(acceptor));
+    }
+    bound_port_ = previous_port;
+  }
+  for (auto& acceptor : acceptors_) Accept(*acceptor);
+  return status.ok() ? Status::Ok() : Status::Error(std::string(failure));
 }
 
 void Server::Run() {
@@ -104,7 +154,7 @@ void Server::Accept(asio::ip::tcp::acceptor& acceptor) {
       ++stats_.total_connections_received;
       std::make_shared<Connection>(*this, std::move(socket))->Start();
     }
-    Accept(acceptor);
+    if (acceptor.is_open()) Accept(acceptor);  // closed by Rebind: its successor accepts
   });
 }
 
@@ -135,6 +185,8 @@ void Server::Cron() {
   shard_.ActiveExpireCycle(period_us / 4);
   shard_.HousekeepingStep();
   CommitChanges(nullptr);  // keys expired or evicted above
+  // A stream that expired above ends the wait of its XREADGROUP clients.
+  if (blocking_.has_ready_keys()) blocking_.ServeReady();
   if (durability_ != nullptr && !shutting_down_) durability_->Cron(now);
   RefreshMemoryStats();
   SampleInstantaneousMetrics(*this, now);

@@ -54,6 +54,12 @@ class Server {
   // Executes one command for `client` (the dispatcher: lookup, arity, MULTI
   // queueing, maxmemory, the handler, statistics).
   void Execute(Client& client, std::span<const std::string_view> args);
+  // Counts a finished run of `command` by `client` in total_commands_processed and INFO
+  // commandstats (and its
+  // error, if the reply written since `reply_start` is one). The dispatcher calls it
+  // for every command that does not block; the blocking registry when a blocked
+  // command ends by a timeout or CLIENT UNBLOCK.
+  void CountCall(const CommandSpec& command, Client& client, size_t reply_start, uint64_t usec);
   // True while EXEC runs its queued commands: blocking commands must not block then.
   bool running_transaction() const { return execute_depth_ > 1; }
 
@@ -120,9 +126,17 @@ class Server {
   Connection* FindConnection(uint64_t client_id);
 
  private:
-  // Execute without the CLIENT REPLY handling (dispatch.cc).
-  void RunCommand(Client& client, std::span<const std::string_view> args);
+  // Execute without the CLIENT REPLY handling (dispatch.cc). True when the command's
+  // handler ran (not refused before it, nor queued inside MULTI).
+  bool RunCommand(Client& client, std::span<const std::string_view> args);
   void Accept(asio::ip::tcp::acceptor& acceptor);
+  // A listening socket on `endpoint`; the error is the OS's reason.
+  static Status OpenAcceptor(asio::io_context& io, const asio::ip::tcp::endpoint& endpoint, int backlog,
+                             std::unique_ptr<asio::ip::tcp::acceptor>* out);
+  // CONFIG SET port / bind: closes the listeners and opens the configured ones.
+  // If that fails the old ones are opened again and `failure` (Redis's reason)
+  // is returned, so the server keeps listening where it was.
+  Status Rebind(std::string_view failure);
   void ScheduleCron();
   void Cron();
   Status ApplyEffect(int db, const Effect& effect);
@@ -139,6 +153,8 @@ class Server {
   BlockingRegistry blocking_;
   ParserLimits parser_limits_;
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
+  // Closed by Rebind; kept because their cancelled accepts still refer to them.
+  std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> retired_acceptors_;
   asio::steady_timer cron_timer_;
   asio::steady_timer accept_retry_timer_;
   asio::signal_set signals_;

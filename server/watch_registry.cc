@@ -42,34 +42,78 @@ bool WatchRegistry::AnyWatchedKeyExpired(const Client& client) const {
   return false;
 }
 
+WatchedKey& WatchRegistry::WatchOf(Client& client, int db, std::string_view key) {
+  return *std::find_if(client.watched.begin(), client.watched.end(),
+                       [&](const WatchedKey& w) { return w.db == db && w.key == key; });
+}
+
+bool WatchRegistry::ReadsAsMissing(int db, std::string_view key) const {
+  const Entry* entry = shard_->db(db).Peek(key);
+  return entry == nullptr || shard_->db(db).IsExpired(entry);
+}
+
 void WatchRegistry::OnKeyModified(int db, std::string_view key) {
   if (watchers_.empty()) return;
   auto it = watchers_.find(Slot(db, key));
   if (it == watchers_.end()) return;
-  for (Client* client : it->second) client->watch_dirty = true;
+  // An expiry is reported before the entry goes: an expired key here is being deleted.
+  const bool deleted = ReadsAsMissing(db, key);
+  for (Client* client : it->second) {
+    WatchedKey& watched = WatchOf(*client, db, key);
+    if (watched.expired_when_watched && deleted) {
+      watched.expired_when_watched = false;
+      continue;
+    }
+    client->watch_dirty = true;
+  }
 }
 
 void WatchRegistry::OnDbChanged(int db) {
-  // Called before a flush: as Redis, only watched keys that exist are touched.
+  // Called before a flush: as Redis, only watched keys that are stored are touched, and
+  // not those already expired when watched.
   for (auto& [slot, clients] : watchers_) {
     for (Client* client : clients) {
-      for (const WatchedKey& w : client->watched) {
-        if ((db == -1 || w.db == db) && shard_->db(w.db).Peek(w.key) != nullptr) client->watch_dirty = true;
+      for (WatchedKey& w : client->watched) {
+        if ((db != -1 && w.db != db) || Slot(w.db, w.key) != slot || shard_->db(w.db).Peek(w.key) == nullptr) continue;
+        if (w.expired_when_watched) {
+          w.expired_when_watched = false;
+        } else {
+          client->watch_dirty = true;
+        }
+      }
+    }
+  }
+}
+
+void WatchRegistry::OnDbReplaced(int emptied, int replaced_with) {
+  for (auto& [slot, clients] : watchers_) {
+    for (Client* client : clients) {
+      for (WatchedKey& w : client->watched) {
+        if (w.db != emptied || Slot(w.db, w.key) != slot) continue;
+        const bool was_stored = shard_->db(emptied).Peek(w.key) != nullptr;
+        const Entry* incoming = shard_->db(replaced_with).Peek(w.key);
+        if (!was_stored && incoming == nullptr) continue;
+        const bool incoming_expired = incoming != nullptr && shard_->db(replaced_with).IsExpired(incoming);
+        if (w.expired_when_watched) {
+          if (incoming == nullptr) {
+            w.expired_when_watched = false;  // the expired key is gone: still missing
+            continue;
+          }
+          if (incoming_expired) continue;  // still an expired key
+        } else if (!was_stored && incoming_expired) {
+          w.expired_when_watched = true;  // missing before, an expired key now
+          continue;
+        }
+        client->watch_dirty = true;
       }
     }
   }
 }
 
 void WatchRegistry::OnDbsSwapped(int a, int b) {
-  // Called before the swap: a watched key is touched if it exists on either side.
-  for (auto& [slot, clients] : watchers_) {
-    for (Client* client : clients) {
-      for (const WatchedKey& w : client->watched) {
-        if (w.db != a && w.db != b) continue;
-        if (shard_->db(a).Peek(w.key) != nullptr || shard_->db(b).Peek(w.key) != nullptr) client->watch_dirty = true;
-      }
-    }
-  }
+  // Called before the swap, so both sides are judged on the same contents.
+  OnDbReplaced(a, b);
+  OnDbReplaced(b, a);
 }
 
 void EndTransaction(Client& client, WatchRegistry& watches) {

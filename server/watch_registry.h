@@ -1,6 +1,12 @@
 // WatchRegistry: which clients WATCH which keys, so that any change to a
 // watched key (write, expiry, eviction, FLUSHDB, SWAPDB) makes their EXEC fail.
 // It is the Shard's KeyspaceObserver.
+//
+// A key that had already expired when it was watched (but was still stored) reads as
+// missing to the client: its later deletion, by lazy or active expiry, a flush or a
+// SWAPDB that leaves no key there, changes nothing the client saw, so it does not fail
+// EXEC; from then on the key is watched as a missing one. Redis 7's multi.c rules
+// (touchWatchedKey, touchAllWatchedKeysInDb).
 // Thread-safety: engine thread only.
 #pragma once
 
@@ -29,6 +35,12 @@ class WatchRegistry : public KeyspaceObserver {
 
  private:
   static std::string Slot(int db, std::string_view key);
+  // `client`'s watch of (db, key); watchers_ lists only clients that have one.
+  static WatchedKey& WatchOf(Client& client, int db, std::string_view key);
+  // A watched key that reads as missing (absent or expired) in `db`.
+  bool ReadsAsMissing(int db, std::string_view key) const;
+  // The SWAPDB rule for the watched keys of `emptied`, which gets `replaced_with`'s keys.
+  void OnDbReplaced(int emptied, int replaced_with);
   Shard* shard_;
   std::unordered_map<std::string, std::vector<Client*>> watchers_;  // "db:key" -> clients
 };

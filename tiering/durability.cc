@@ -17,7 +17,7 @@ constexpr int64_t kFailedRoundDelayMs = 5000;  // Redis's CONFIG_BGSAVE_RETRY_DE
 // Rough encoded size of a record, for the journal-size trigger (exact bytes are known
 // only to the writer thread, and the trigger needs no precision).
 uint64_t RecordBytes(const EffectRecord& record) {
-  uint64_t bytes = kJournalRecordHeaderSize + 12;
+  uint64_t bytes = kFrameHeaderSize + 12;
   for (const Effect& effect : record.effects) {
     bytes += 2;
     for (const std::string& arg : effect) bytes += arg.size() + 2;
@@ -82,11 +82,7 @@ Result<std::unique_ptr<Durability>> Durability::Open(Shard& shard, std::unique_p
 
   CheckpointerOptions checkpoints;
   checkpoints.post_to_engine = self.options_.post_to_engine;
-  // Records up to `lsn` may still be pending on the engine thread: Flush(lsn) waits for
-  // them to arrive and be synced.
-  checkpoints.make_journal_durable = [&self](uint64_t lsn) {
-    return self.journal_ != nullptr ? self.journal_->Flush(lsn) : Status::Ok();
-  };
+  checkpoints.make_journal_durable = [&self](uint64_t lsn) { return self.MakeJournalDurable(lsn); };
   checkpoints.drop_journal_below = [&self](uint64_t lsn) { self.DropJournalBelow(lsn); };
   self.checkpointer_ = std::make_unique<Checkpointer>(shard, *self.tier_, *self.pool_, std::move(checkpoints));
   self.checkpointer_->AddTombstones(std::move(self.recovery_.tombstones));
@@ -99,43 +95,69 @@ Result<std::unique_ptr<Durability>> Durability::Open(Shard& shard, std::unique_p
   }
   self.journal_lsn_ = self.synced_lsn_ = shard.last_lsn();
   if (self.options_.journal) {
-    Status opened = self.OpenJournal(shard.last_lsn());
-    if (!opened.ok()) return opened;
+    // At start-up the engine thread may wait for the disk (the writer syncs the newest
+    // segment); at run time the I/O pool opens it.
+    auto writer = JournalWriter::Open(self.NewJournalOptions(shard.last_lsn()));
+    if (!writer.ok()) return writer.status();
+    self.journal_ = self.pool_journal_ = std::move(*writer);
   }
   self.last_save_ms_ = NowMs();
   shard.set_memory_not_counted_for_evict([&self] { return self.MemoryNotCountedForEvict(); });
   return durability;
 }
 
-Status Durability::OpenJournal(uint64_t last_lsn) {
+JournalWriterOptions Durability::NewJournalOptions(uint64_t last_lsn) {
   JournalWriterOptions journal;
   journal.dir = JournalDir();
   journal.rotate_size = options_.journal_segment_size;
   journal.fsync = options_.fsync;
   journal.last_lsn = last_lsn;
   // Only errors, and syncs that matter, cross to the engine thread: under everysec and no
-  // nothing waits for the sync, so one report per second is plenty.
+  // nothing waits for the sync, so one report per second is plenty (under always every
+  // report is a sync).
   auto post = options_.post_to_engine;
-  const bool every_report = options_.fsync == FsyncPolicy::kAlways;
-  journal.on_progress = [this, post, every_report, reported_synced = uint64_t{0}, failed = false](
+  const uint64_t generation = ++journal_generation_;
+  journal.on_progress = [this, post, generation, reported_synced = uint64_t{0}, failed = false](
                             JournalProgress progress, const Status& status) mutable {
-    if (!every_report && status.ok() && !failed && progress.synced_lsn <= reported_synced) return;
+    if (status.ok() && !failed && progress.synced_lsn <= reported_synced) return;
     reported_synced = progress.synced_lsn;
     failed = !status.ok();
-    post([this, progress, status] { OnJournalProgress(progress, status); });
+    post([this, generation, progress, status] { OnJournalProgress(generation, progress, status); });
   };
-  auto writer = JournalWriter::Open(std::move(journal));
-  if (!writer.ok()) return writer.status();
-  journal_ = std::move(*writer);
-  return Status::Ok();
+  return journal;
+}
+
+std::shared_ptr<JournalWriter> Durability::JournalForPool() const {
+  std::lock_guard lock(journal_mu_);
+  return pool_journal_;
+}
+
+Status Durability::MakeJournalDurable(uint64_t lsn) const {
+  std::shared_ptr<JournalWriter> journal;
+  {
+    std::lock_guard lock(journal_mu_);
+    if (!pool_journal_error_.ok()) return pool_journal_error_;
+    journal = pool_journal_;
+  }
+  // Records up to `lsn` may still be on their way from the engine thread: Flush waits.
+  return journal != nullptr ? journal->Flush(lsn) : Status::Ok();
 }
 
 Durability::~Durability() {
   shard_.set_memory_not_counted_for_evict(nullptr);
   SubmitPending();
   *alive_ = false;
-  pool_->Drain();
+  pool_->Drain();  // an open or close in flight ends; its completion will not run
   if (journal_ != nullptr) journal_->Close();
+  const bool old_writer_clean = journal_ == nullptr || journal_->status().ok();
+  if (!pending_.empty() && old_writer_clean) {
+    // Records that waited for a writer being opened (or for the one after a writer being
+    // closed). At shutdown the engine thread may wait for the disk: write them here.
+    auto writer = JournalWriter::Open(NewJournalOptions(pending_.front().lsn - 1));
+    Status written = writer.ok() ? (*writer)->SubmitBatch(std::move(pending_)) : writer.status();
+    if (writer.ok()) (*writer)->Close();
+    if (!written.ok() && options_.warn) options_.warn("Could not journal the last records: " + written.message());
+  }
 }
 
 uint64_t Durability::CommitChanges() {
@@ -143,8 +165,10 @@ uint64_t Durability::CommitChanges() {
   if (!record.has_value()) return 0;
   const uint64_t lsn = record->lsn;
   journal_lsn_ = lsn;
-  if (journal_ == nullptr) {
-    synced_lsn_ = lsn;
+  if (!options_.journal) {
+    // Not journaled. A writer still being closed holds records that replies may wait
+    // for: durable_lsn() moves on when it is closed.
+    if (journal_ == nullptr) synced_lsn_ = lsn;
     return lsn;
   }
   const uint64_t bytes = RecordBytes(*record);
@@ -162,33 +186,42 @@ uint64_t Durability::CommitChanges() {
 }
 
 void Durability::SubmitPending() {
-  if (pending_.empty() || journal_ == nullptr) return;
+  // While a writer opens, or a sealed one closes, records wait for the next writer.
+  if (pending_.empty() || journal_ == nullptr || journal_sealed_) return;
   std::vector<EffectRecord> records;
   records.swap(pending_);
   pending_bytes_ = 0;
   Status submitted = journal_->SubmitBatch(std::move(records));
   if (!submitted.ok() && options_.warn) {
-    // A record over the size limit: the change stands in DRAM but cannot be journaled.
+    // Only after Close() or for an LSN out of order (a bug): the change stands in DRAM but
+    // cannot be journaled.
     options_.warn("The journal refused a record: " + submitted.message());
   }
 }
 
-uint64_t Durability::durable_lsn() const { return holds_replies() ? synced_lsn_ : journal_lsn_; }
-
-void Durability::OnJournalProgress(JournalProgress progress, const Status& status) {
+void Durability::OnJournalProgress(uint64_t generation, JournalProgress progress, const Status& status) {
+  if (generation != journal_generation_ || journal_ == nullptr) return;  // a closed writer's
   if (!status.ok()) {
-    if (write_error_.empty() && options_.warn) options_.warn("Error writing the journal: " + status.message());
-    write_error_ = "Errors writing to the AOF file: " + ReasonOf(status);
+    NoteJournalError(status);
     return;
   }
   if (!write_error_.empty()) {
     if (options_.log) options_.log("Journal writes resumed after the error was cleared");
     write_error_.clear();
   }
-  if (progress.synced_lsn > synced_lsn_) {
-    synced_lsn_ = progress.synced_lsn;
-    if (holds_replies() && options_.on_durable) options_.on_durable(synced_lsn_);
-  }
+  if (progress.synced_lsn > synced_lsn_) SetDurable(progress.synced_lsn);
+  ReconcileJournal();  // a writer kept open by its error may be closed now
+}
+
+void Durability::NoteJournalError(const Status& status) {
+  if (write_error_.empty() && options_.warn) options_.warn("Error writing the journal: " + status.message());
+  write_error_ = "Errors writing to the AOF file: " + ReasonOf(status);
+}
+
+// Replies held under always wait for this, whatever the policy is now.
+void Durability::SetDurable(uint64_t lsn) {
+  synced_lsn_ = lsn;
+  if (options_.on_durable) options_.on_durable(synced_lsn_);
 }
 
 bool Durability::StartRound(RoundDone done, bool rewrite) {
@@ -217,6 +250,7 @@ void Durability::OnRoundDone(const CheckpointResult& result) {
   const int64_t now = NowMs();
   const int64_t seconds = (now - round_started_ms_) / 1000;
   history_.last_round_ok = result.status.ok();
+  history_.last_round_error = result.status.ok() ? std::string() : result.status.message();
   history_.last_round_seconds = seconds;
   history_.last_checkpoint_keys = result.keys;
   history_.last_checkpoint_bytes = result.bytes;
@@ -255,24 +289,118 @@ void Durability::ScheduleRound(bool rewrite) {
   scheduled_is_rewrite_ = rewrite;
 }
 
-Status Durability::SetJournal(bool enabled, FsyncPolicy fsync) {
-  const bool was_enabled = journal_ != nullptr;
-  if (enabled == was_enabled && fsync == options_.fsync) return Status::Ok();
-  SubmitPending();
-  if (journal_ != nullptr) {
-    journal_->Close();
-    journal_.reset();
-    write_error_.clear();
-    synced_lsn_ = journal_lsn_;
-    if (options_.on_durable) options_.on_durable(synced_lsn_);
-  }
-  options_.journal = enabled;
+void Durability::SetJournal(bool enabled, FsyncPolicy fsync) {
+  SubmitPending();  // what was committed so far goes to the writer in place
   options_.fsync = fsync;
-  if (!enabled) return Status::Ok();
-  Status opened = OpenJournal(shard_.last_lsn());
-  if (!opened.ok()) return opened;
-  if (!was_enabled && !checkpointer_->in_progress()) StartRound(nullptr, true);
-  return Status::Ok();
+  if (journal_ != nullptr && !journal_sealed_) journal_->SetFsyncPolicy(fsync);
+  if (enabled && !options_.journal) round_after_open_ = true;  // covers the changes made while off
+  options_.journal = enabled;
+  ReconcileJournal();
+}
+
+void Durability::ReconcileJournal() {
+  if (journal_ != nullptr && !options_.journal && !journal_sealed_) {
+    journal_->Seal();  // at once: a round's Flush must not wait for records never submitted
+    journal_sealed_ = true;
+  }
+  if (journal_transition_) return;  // runs again when it ends
+  if (journal_ != nullptr && journal_sealed_) {
+    // Closing a failed writer would drop what it has not synced: it is retried first.
+    if (write_error_.empty()) CloseJournalInBackground();
+    return;
+  }
+  if (journal_ != nullptr) return;
+  // Records committed for a writer that could not be opened still need one, even if the
+  // journal has been turned off since (their replies may be held).
+  if (options_.journal || !pending_.empty()) {
+    OpenJournalInBackground();
+  } else {
+    // No journal, nothing for one: no journal error stands (a failed open's included).
+    write_error_.clear();
+    std::lock_guard lock(journal_mu_);
+    pool_journal_error_ = Status::Ok();
+  }
+}
+
+void Durability::OpenJournalInBackground() {
+  journal_transition_ = true;
+  auto post = options_.post_to_engine;
+  // Records committed for the journal since it was turned on wait in pending_: the new
+  // writer must accept them.
+  const uint64_t last_lsn = pending_.empty() ? shard_.last_lsn() : pending_.front().lsn - 1;
+  auto options = std::make_shared<JournalWriterOptions>(NewJournalOptions(last_lsn));
+  pool_->Submit([this, post, options] {
+    auto opened = JournalWriter::Open(std::move(*options));
+    std::shared_ptr<JournalWriter> writer;
+    if (opened.ok()) writer = std::move(*opened);
+    {
+      std::lock_guard lock(journal_mu_);
+      pool_journal_ = writer;
+      pool_journal_error_ = opened.status();
+    }
+    post([this, writer, status = opened.status()] { OnJournalOpened(writer, status); });
+  });
+  // Started at once, as Redis starts its rewrite (INFO shows it): its batches are queued
+  // after the open, so they flush the new writer (or fail if it could not be opened, and
+  // the next open starts another round).
+  if (round_after_open_) {
+    round_after_open_ = false;
+    if (checkpointer_->in_progress()) {
+      ScheduleRound(true);
+    } else {
+      StartRound(nullptr, true);
+    }
+  }
+}
+
+void Durability::OnJournalOpened(std::shared_ptr<JournalWriter> writer, const Status& status) {
+  journal_transition_ = false;
+  if (!status.ok()) {
+    // As a journal that cannot be written: writes are refused, the records committed for
+    // it wait (and so do their replies), and the cron tries again, with another round
+    // (this one fails without its journal).
+    NoteJournalError(status);
+    round_after_open_ = options_.journal;
+    return;
+  }
+  write_error_.clear();
+  journal_ = std::move(writer);
+  journal_sealed_ = false;
+  journal_->SetFsyncPolicy(options_.fsync);  // it may have changed while the writer opened
+  SubmitPending();
+  ReconcileJournal();
+}
+
+void Durability::CloseJournalInBackground() {
+  journal_transition_ = true;
+  auto post = options_.post_to_engine;
+  std::shared_ptr<JournalWriter> writer = journal_;
+  pool_->Submit([this, post, writer] {
+    // Sealed: Flush() syncs every record the writer was given. Close() then has nothing
+    // left to write; a failed writer is not closed, so that Retry() can still save it.
+    Status status = writer->Flush();
+    if (status.ok()) {
+      writer->Close();
+      std::lock_guard lock(journal_mu_);
+      pool_journal_.reset();
+    }
+    post([this, status] { OnJournalClosed(status); });
+  });
+}
+
+void Durability::OnJournalClosed(const Status& status) {
+  journal_transition_ = false;
+  if (!status.ok()) {
+    NoteJournalError(status);  // the cron retries it; the close is tried again after
+    return;
+  }
+  journal_.reset();
+  journal_sealed_ = false;
+  write_error_.clear();
+  // The closed writer's records are synced; later ones were not journaled, except those
+  // waiting for the next writer if the journal was turned on again meanwhile.
+  SetDurable(std::max(synced_lsn_, pending_.empty() ? journal_lsn_ : pending_.front().lsn - 1));
+  ReconcileJournal();
 }
 
 void Durability::DropJournalBelow(uint64_t lsn) {
@@ -281,9 +409,14 @@ void Durability::DropJournalBelow(uint64_t lsn) {
   const std::string dir = JournalDir();
   auto segments = ListJournalSegments(dir);
   if (!segments.ok()) return;
+  // Nor the segment the writer's durable state is in: a failed writer's Retry() cuts it
+  // back to its synced size and writes what follows again.
+  std::shared_ptr<JournalWriter> journal = JournalForPool();
+  const uint64_t keep_from = journal != nullptr ? journal->durable_segment_first_lsn() : 0;
   uint64_t dropped = 0;
   for (size_t i = 0; i + 1 < segments->size(); ++i) {
     if ((*segments)[i + 1].first_lsn > lsn + 1) break;
+    if (keep_from != 0 && (*segments)[i].first_lsn >= keep_from) break;
     const uint64_t size = FileSize((*segments)[i].path);
     if (::unlink((*segments)[i].path.c_str()) == 0) dropped += size;
   }
@@ -294,9 +427,13 @@ void Durability::DropJournalBelow(uint64_t lsn) {
 
 void Durability::Cron(int64_t now_ms) {
   tier_write_buffer_bytes_ = tier_->stats().write_buffer_bytes;
-  if (journal_ != nullptr && !write_error_.empty() && now_ms - last_retry_ms_ >= kRetryIntervalMs) {
+  if (!write_error_.empty() && now_ms - last_retry_ms_ >= kRetryIntervalMs) {
     last_retry_ms_ = now_ms;
-    journal_->Retry();
+    if (journal_ != nullptr) {
+      journal_->Retry();
+    } else {
+      ReconcileJournal();  // the writer could not be opened: open it again
+    }
   }
   if (checkpointer_->in_progress()) return;
   // After a failed round, wait before trying again, as Redis does after a failed BGSAVE.
@@ -322,13 +459,16 @@ Status Durability::SyncJournal() {
 DurabilityInfo Durability::info() const {
   DurabilityInfo info = history_;
   info.round_in_progress = checkpointer_->in_progress();
-  info.round_scheduled = round_scheduled_;
+  // A round waiting for the journal to open (appendonly yes while the old writer closes)
+  // is scheduled too, as Redis reports a rewrite it cannot start yet.
+  info.round_scheduled = round_scheduled_ || round_after_open_;
   info.round_is_rewrite = round_is_rewrite_;
   info.round_started_ms = round_started_ms_;
   info.last_save_unix = last_save_ms_ / 1000;
   info.journal_lsn = journal_lsn_;
   info.durable_lsn = synced_lsn_;
   info.journal_bytes = journal_bytes_;
+  info.journal_memory_bytes = journal_memory_bytes();
   info.journal_write_ok = write_error_.empty();
   info.tier = tier_->stats();
   return info;

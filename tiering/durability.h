@@ -13,12 +13,22 @@
 // refuses writes with -MISCONF; the cron retries once a second and writes resume by
 // themselves once the journal can be written again.
 //
+// CONFIG SET appendfsync changes the live writer's policy (nothing is dropped, and what
+// was submitted before is synced at once). CONFIG SET appendonly opens or closes the
+// writer on the I/O pool, never on the engine thread: turning it off seals the writer
+// (no more records), then syncs and closes it; replies held under always are released
+// only once that sync has covered them. A failed writer is not closed: it stays (writes
+// stay refused) and is retried until its records are durable, then closed. Turning it on
+// keeps the records committed meanwhile until the writer is open, and starts a round at
+// once, whose batches the I/O pool runs after the open.
+//
 // Thread-safety: engine thread only. Journal progress and tier I/O completions arrive
 // through post_to_engine.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <utility>
@@ -61,6 +71,7 @@ struct DurabilityInfo {
   int64_t round_started_ms = 0;      // unix ms
   int64_t last_save_unix = 0;        // LASTSAVE
   bool last_round_ok = true;
+  std::string last_round_error;      // why the last round failed; empty after a success
   int64_t last_round_seconds = -1;
   uint64_t rounds = 0;
   uint64_t rewrites = 0;
@@ -71,6 +82,7 @@ struct DurabilityInfo {
   uint64_t journal_lsn = 0;          // last LSN handed to the journal
   uint64_t durable_lsn = 0;
   uint64_t journal_bytes = 0;
+  uint64_t journal_memory_bytes = 0;  // what the journal writer holds (JournalWriterStats)
   uint64_t last_checkpoint_keys = 0;
   uint64_t last_checkpoint_bytes = 0;
   int64_t last_checkpoint_ms = 0;
@@ -98,12 +110,15 @@ class Durability {
   // of the event-loop turn (the server calls it before replies leave).
   void SubmitPending();
 
-  // Every LSN up to this is durable (with appendfsync always: synced; otherwise the
-  // journal makes no promise, and this is the last LSN handed to it).
-  uint64_t durable_lsn() const;
-  bool holds_replies() const { return journal_ != nullptr && options_.fsync == FsyncPolicy::kAlways; }
+  // Every journaled LSN up to this is synced; without a journal, the last LSN committed.
+  // A reply held under always waits for it, also after the policy changed.
+  uint64_t durable_lsn() const { return synced_lsn_; }
+  bool holds_replies() const { return options_.journal && options_.fsync == FsyncPolicy::kAlways; }
   // Non-empty while writes must be refused: the journal's error.
   const std::string& write_error() const { return write_error_; }
+  // The last round failed while save rules are set (Redis refuses writes then, with
+  // stop-writes-on-bgsave-error).
+  bool rounds_failing() const { return !history_.last_round_ok && !options_.save_rules.empty(); }
 
   // Starts a checkpoint round (SAVE, BGSAVE, BGREWRITEAOF, shutdown); `done` runs when it
   // ends. False while one runs (`done` is then not called).
@@ -115,9 +130,10 @@ class Durability {
   void ScheduleRound(bool rewrite);
   bool round_scheduled() const { return round_scheduled_; }
   // Turns the journal on or off, or changes its fsync policy (CONFIG SET appendonly /
-  // appendfsync). Closing the old writer waits for its final fsync. Turning it on starts
-  // a round, which covers the changes made while it was off.
-  Status SetJournal(bool enabled, FsyncPolicy fsync);
+  // appendfsync); see the header comment. Returns at once: opening and closing happen
+  // on the I/O pool. Turning it on starts a round, which covers the changes made while it
+  // was off.
+  void SetJournal(bool enabled, FsyncPolicy fsync);
   // Calls `done` when the running round ends (or at once, OK, if none runs).
   void AfterRound(RoundDone done);
 
@@ -132,17 +148,36 @@ class Durability {
   Status SyncJournal();
 
   DurabilityInfo info() const;
+  // Heap bytes the journal writer holds (queued records, the unsynced copy it keeps for a
+  // retry): cheap enough for every used_memory computation.
+  uint64_t journal_memory_bytes() const { return journal_ != nullptr ? journal_->stats().memory_bytes : 0; }
   // What this layer holds that evicting keys would not free: records not yet handed to
-  // the journal thread and the tier's write buffers (as of the last Cron). The shard
-  // sets it apart from maxmemory, as Redis does with its AOF buffer.
-  size_t MemoryNotCountedForEvict() const { return pending_bytes_ + tier_write_buffer_bytes_; }
+  // the journal thread, what the journal writer holds, and the tier's write buffers (as
+  // of the last Cron). The shard sets it apart from maxmemory, as Redis does with its
+  // AOF buffer.
+  size_t MemoryNotCountedForEvict() const {
+    return pending_bytes_ + journal_memory_bytes() + tier_write_buffer_bytes_;
+  }
   const RecoveryReport& recovery() const { return recovery_; }
 
  private:
   Durability(Shard& shard, std::unique_ptr<Tier> tier, DurabilityOptions options);
   std::string JournalDir() const { return options_.dir + "/journal"; }
-  Status OpenJournal(uint64_t last_lsn);
-  void OnJournalProgress(JournalProgress progress, const Status& status);
+  // The options of a new writer; its reports carry a new generation.
+  JournalWriterOptions NewJournalOptions(uint64_t last_lsn);
+  // Opens or closes the writer on the I/O pool until it matches options_.journal.
+  void ReconcileJournal();
+  void OpenJournalInBackground();
+  void CloseJournalInBackground();
+  void OnJournalOpened(std::shared_ptr<JournalWriter> writer, const Status& status);
+  void OnJournalClosed(const Status& status);
+  void OnJournalProgress(uint64_t generation, JournalProgress progress, const Status& status);
+  void NoteJournalError(const Status& status);
+  void SetDurable(uint64_t lsn);
+  // I/O pool: the writer as the pool's tasks see it, and the write-ahead rule for a
+  // round's batch (the journal durable up to `lsn` first).
+  std::shared_ptr<JournalWriter> JournalForPool() const;
+  Status MakeJournalDurable(uint64_t lsn) const;
   void OnRoundDone(const CheckpointResult& result);
   void DropJournalBelow(uint64_t lsn);
 
@@ -151,7 +186,17 @@ class Durability {
   DurabilityOptions options_;
   std::unique_ptr<TierIoPool> pool_;
   std::unique_ptr<Checkpointer> checkpointer_;
-  std::unique_ptr<JournalWriter> journal_;
+  std::shared_ptr<JournalWriter> journal_;  // the engine thread's
+  // The writer as the I/O pool sees it, set by the pool's own open and close tasks, which
+  // run in order with a round's batches: a batch queued after an open flushes the new
+  // writer before the engine thread has heard of it. Guarded by journal_mu_.
+  std::shared_ptr<JournalWriter> pool_journal_;
+  Status pool_journal_error_;  // the open failed: batches must not outrun the journal
+  mutable std::mutex journal_mu_;
+  bool round_after_open_ = false;    // appendonly yes: the covering round starts with the open
+  uint64_t journal_generation_ = 0;  // of the current writer; older writers' reports are stale
+  bool journal_sealed_ = false;      // journal_ takes no more records: it is being closed
+  bool journal_transition_ = false;  // an open or close runs on the I/O pool
   RecoveryReport recovery_;
 
   // Records committed during this event-loop turn, handed to the journal thread together

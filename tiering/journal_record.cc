@@ -1,4 +1,5 @@
-// Encoding and decoding of journal records. See journal_record.h for the format.
+// Encoding and decoding of journal record payloads, batches and version 1 records. See
+// journal_record.h for the formats.
 #include "tiering/journal_record.h"
 
 #include <cstdio>
@@ -7,6 +8,7 @@
 #include <utility>
 
 #include "tiering/crc32c.h"
+#include "tiering/little_endian.h"
 
 namespace tierkv {
 namespace {
@@ -20,24 +22,18 @@ size_t ReserveFor(uint64_t count) {
   return static_cast<size_t>(count < kMaxReserve ? count : kMaxReserve);
 }
 
+size_t VarintSize(uint64_t value) {
+  size_t bytes = 1;
+  for (; value >= 0x80; value >>= 7) ++bytes;
+  return bytes;
+}
+
 void AppendVarint(uint64_t value, std::string* out) {
   while (value >= 0x80) {
     out->push_back(static_cast<char>((value & 0x7f) | 0x80));
     value >>= 7;
   }
   out->push_back(static_cast<char>(value));
-}
-
-void StoreLittleEndian32(uint32_t value, char* p) {
-  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>((value >> (8 * i)) & 0xff);
-}
-
-uint32_t LoadLittleEndian32(const char* p) {
-  uint32_t value = 0;
-  for (int i = 0; i < 4; ++i) {
-    value |= static_cast<uint32_t>(static_cast<unsigned char>(p[i])) << (8 * i);
-  }
-  return value;
 }
 
 // Reads the payload after its CRC has been verified. Any failure here means the bytes
@@ -75,6 +71,7 @@ class PayloadReader {
   }
 
   bool empty() const { return rest_.empty(); }
+  std::string_view rest() const { return rest_; }
 
  private:
   std::string_view rest_;
@@ -87,10 +84,7 @@ DecodeResult Fail(DecodeResult result, std::string* why, const char* text) {
 
 }  // namespace
 
-Status EncodeRecord(const JournalRecord& record, std::string* out) {
-  const size_t header_at = out->size();
-  out->append(kJournalRecordHeaderSize, '\0');
-  const size_t payload_at = out->size();
+void EncodeRecordPayload(const JournalRecord& record, std::string* out) {
   AppendVarint(record.lsn, out);
   AppendVarint(record.db, out);
   AppendVarint(record.effects.size(), out);
@@ -101,48 +95,9 @@ Status EncodeRecord(const JournalRecord& record, std::string* out) {
       out->append(arg);
     }
   }
-  const size_t payload_size = out->size() - payload_at;
-  if (payload_size > kMaxJournalPayloadSize) {
-    out->resize(header_at);
-    return Status::Error("ERR journal record for LSN " + std::to_string(record.lsn) + " has a " +
-                         std::to_string(payload_size) + "-byte payload, above the limit of " +
-                         std::to_string(kMaxJournalPayloadSize));
-  }
-  const uint32_t crc = Crc32c(0, out->data() + payload_at, payload_size);
-  StoreLittleEndian32(static_cast<uint32_t>(payload_size), out->data() + header_at);
-  StoreLittleEndian32(crc, out->data() + header_at + 4);
-  return Status::Ok();
 }
 
-void AppendRecord(const JournalRecord& record, std::string* out) {
-  if (Status status = EncodeRecord(record, out); !status.ok()) {
-    std::fprintf(stderr, "tierkv: refusing to encode a journal record: %s\n",
-                 status.message().c_str());
-    std::abort();
-  }
-}
-
-DecodeResult DecodeRecord(std::string_view in, JournalRecord* out, size_t* consumed,
-                          std::string* why) {
-  if (in.size() < kJournalRecordHeaderSize) {
-    return Fail(DecodeResult::kIncomplete, why, "record header cut short");
-  }
-  const uint32_t payload_size = LoadLittleEndian32(in.data());
-  const uint32_t stored_crc = LoadLittleEndian32(in.data() + 4);
-  if (payload_size > kMaxJournalPayloadSize) {
-    return Fail(DecodeResult::kCorrupt, why, "record length exceeds the maximum");
-  }
-  if (payload_size < kMinJournalPayloadSize) {
-    return Fail(DecodeResult::kCorrupt, why, "record length below the minimum");
-  }
-  if (in.size() - kJournalRecordHeaderSize < payload_size) {
-    return Fail(DecodeResult::kIncomplete, why, "record payload cut short");
-  }
-  const std::string_view payload = in.substr(kJournalRecordHeaderSize, payload_size);
-  if (Crc32c(0, payload.data(), payload.size()) != stored_crc) {
-    return Fail(DecodeResult::kCorrupt, why, "record checksum mismatch");
-  }
-
+DecodeResult DecodeRecordPayload(std::string_view payload, JournalRecord* out, std::string* why) {
   PayloadReader reader(payload);
   JournalRecord record;
   uint64_t db = 0;
@@ -166,10 +121,85 @@ DecodeResult DecodeRecord(std::string_view in, JournalRecord* out, size_t* consu
     }
   }
   if (!reader.empty()) return Fail(DecodeResult::kCorrupt, why, "trailing bytes in record");
-
   *out = std::move(record);
-  *consumed = kJournalRecordHeaderSize + payload_size;
   return DecodeResult::kOk;
+}
+
+bool PeekPayloadLsn(std::string_view payload, uint64_t* lsn) {
+  PayloadReader reader(payload);
+  return reader.ReadVarint(lsn);
+}
+
+void EncodeRecord(const JournalRecord& record, std::string* batch) {
+  // The length goes first: count the payload's bytes rather than copy a large one.
+  uint64_t size = VarintSize(record.lsn) + VarintSize(record.db) + VarintSize(record.effects.size());
+  for (const JournalEffect& effect : record.effects) {
+    size += VarintSize(effect.size());
+    for (const std::string& arg : effect) size += VarintSize(arg.size()) + arg.size();
+  }
+  AppendVarint(size, batch);
+  const size_t payload_at = batch->size();
+  EncodeRecordPayload(record, batch);
+  if (batch->size() - payload_at != size) {  // VarintSize and AppendVarint disagree: a bug
+    std::fprintf(stderr, "tierkv: journal record LSN %llu: counted %llu payload bytes, wrote %zu\n",
+                 static_cast<unsigned long long>(record.lsn), static_cast<unsigned long long>(size),
+                 batch->size() - payload_at);
+    std::abort();
+  }
+}
+
+bool NextBatchPayload(std::string_view* batch, std::string_view* payload) {
+  PayloadReader reader(*batch);
+  uint64_t size = 0;
+  if (!reader.ReadVarint(&size)) return false;
+  const std::string_view rest = reader.rest();
+  if (size > rest.size()) return false;
+  *payload = rest.substr(0, static_cast<size_t>(size));
+  *batch = rest.substr(static_cast<size_t>(size));
+  return true;
+}
+
+DecodeResult DecodeV1Record(std::string_view in, JournalRecord* out, size_t* consumed,
+                            std::string* why) {
+  if (in.size() < kV1RecordHeaderSize) {
+    return Fail(DecodeResult::kIncomplete, why, "record header cut short");
+  }
+  const uint32_t payload_size = LoadLittleEndian<uint32_t>(in.data());
+  const uint32_t stored_crc = LoadLittleEndian<uint32_t>(in.data() + 4);
+  if (payload_size > kV1MaxPayloadSize) {
+    return Fail(DecodeResult::kCorrupt, why, "record length exceeds the maximum");
+  }
+  if (payload_size < kMinJournalPayloadSize) {
+    return Fail(DecodeResult::kCorrupt, why, "record length below the minimum");
+  }
+  if (in.size() - kV1RecordHeaderSize < payload_size) {
+    return Fail(DecodeResult::kIncomplete, why, "record payload cut short");
+  }
+  const std::string_view payload = in.substr(kV1RecordHeaderSize, payload_size);
+  if (Crc32c(0, payload.data(), payload.size()) != stored_crc) {
+    return Fail(DecodeResult::kCorrupt, why, "record checksum mismatch");
+  }
+  JournalRecord record;
+  if (DecodeResult result = DecodeRecordPayload(payload, &record, why); result != DecodeResult::kOk) {
+    return result;
+  }
+  *out = std::move(record);
+  *consumed = kV1RecordHeaderSize + payload_size;
+  return DecodeResult::kOk;
+}
+
+void EncodeV1RecordForTesting(const JournalRecord& record, std::string* out) {
+  std::string payload;
+  EncodeRecordPayload(record, &payload);
+  if (payload.size() > kV1MaxPayloadSize) {
+    std::fprintf(stderr, "tierkv: a version 1 journal record holds at most %u bytes\n", kV1MaxPayloadSize);
+    std::abort();
+  }
+  char header[kV1RecordHeaderSize];
+  StoreLittleEndian<uint32_t>(static_cast<uint32_t>(payload.size()), header);
+  StoreLittleEndian<uint32_t>(Crc32c(0, payload.data(), payload.size()), header + 4);
+  out->append(header, sizeof(header));
+  out->append(payload);
 }
 
 const char* DecodeResultName(DecodeResult result) {

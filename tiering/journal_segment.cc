@@ -57,37 +57,30 @@ Status WriteAll(int fd, const std::string& path, std::string_view bytes) {
   return Status::Ok();
 }
 
-Status ReadWholeFile(const std::string& path, std::string* out) {
-  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) return OsError(path, "open", errno);
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) return OsError(path, "fstat", errno);
-  out->assign(static_cast<size_t>(st.st_size), '\0');
+// Reads up to `limit` bytes from the start of the open file into *out.
+Status ReadUpTo(int fd, const std::string& path, size_t limit, std::string* out) {
+  out->assign(limit, '\0');
   size_t filled = 0;
-  while (filled < out->size()) {
-    const ssize_t got = ::read(fd.get(), out->data() + filled, out->size() - filled);
+  while (filled < limit) {
+    const ssize_t got = ::read(fd, out->data() + filled, limit - filled);
     if (got < 0) {
       if (errno == EINTR) continue;
       return OsError(path, "read", errno);
     }
-    if (got == 0) break;  // shrank since fstat: keep what exists
+    if (got == 0) break;  // shrank since the caller sized it: keep what exists
     filled += static_cast<size_t>(got);
   }
   out->resize(filled);
   return Status::Ok();
 }
 
-// True if a record that decodes cleanly starts anywhere after `from`: the damage at
-// `from` is then not a torn tail, since a crash mid-append leaves nothing valid behind
-// the record it interrupted. Tries every offset; the length and checksum checks reject
-// almost all of them without reading their claimed payload.
-bool ValidRecordFollows(std::string_view bytes, size_t from) {
-  JournalRecord record;
-  size_t consumed = 0;
-  for (size_t at = from + 1; at + kJournalRecordHeaderSize < bytes.size(); ++at) {
-    if (DecodeRecord(bytes.substr(at), &record, &consumed) == DecodeResult::kOk) return true;
-  }
-  return false;
+// Up to `limit` bytes from the start of `path` (the whole file with SIZE_MAX).
+Status ReadFilePrefix(const std::string& path, size_t limit, std::string* out) {
+  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return OsError(path, "open", errno);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return OsError(path, "fstat", errno);
+  return ReadUpTo(fd.get(), path, std::min(limit, static_cast<size_t>(st.st_size)), out);
 }
 
 }  // namespace
@@ -173,6 +166,8 @@ SegmentWriter::~SegmentWriter() {
 }
 
 Status SegmentWriter::OpenExisting(const JournalSegmentFile& segment) {
+  std::string start;
+  if (Status status = ReadFilePrefix(segment.path, kSegmentHeaderSize, &start); !status.ok()) return status;
   const int fd = ::open(segment.path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
   if (fd < 0) return OsError(segment.path, "open", errno);
   struct stat st {};
@@ -185,7 +180,23 @@ Status SegmentWriter::OpenExisting(const JournalSegmentFile& segment) {
   path_ = segment.path;
   first_lsn_ = segment.first_lsn;
   size_ = static_cast<uint64_t>(st.st_size);
-  return Status::Ok();
+  std::string why;
+  switch (DetectSegmentFormat(start, &header_, &why)) {
+    case SegmentFormat::kVersion2:
+      return Status::Ok();
+    case SegmentFormat::kEmpty:
+      // Recovery cut a header that never reached the disk whole (or the writer was
+      // reopened on a segment it had just created): give it one.
+      return WriteHeader(segment.first_lsn);
+    case SegmentFormat::kVersion1:
+      // Kept as it is (a file holds one format); the next Append starts a version 2 one.
+      legacy_ = true;
+      return Status::Ok();
+    case SegmentFormat::kTornHeader:
+    case SegmentFormat::kBadHeader:
+      break;
+  }
+  return Status::Corruption("journal " + segment.path + ": cannot append: " + why);
 }
 
 Status SegmentWriter::StartSegment(uint64_t first_lsn) {
@@ -196,8 +207,25 @@ Status SegmentWriter::StartSegment(uint64_t first_lsn) {
   path_ = path;
   first_lsn_ = first_lsn;
   size_ = 0;
+  legacy_ = false;
+  if (Status status = WriteHeader(first_lsn); !status.ok()) return status;
   // The new name must survive a crash as well as the bytes written into it.
   return SyncDirectory(options_.dir);
+}
+
+// Writes a version 2 header into the current segment, empty until now, and syncs it: a
+// header is durable before any record depends on it, so a damaged one is never a torn tail.
+Status SegmentWriter::WriteHeader(uint64_t first_lsn) {
+  header_ = SegmentHeader{.version = kJournalFormatVersion,
+                          .block_size = options_.block_size,
+                          .nonce = NewSegmentNonce(),
+                          .first_lsn = first_lsn};
+  std::string bytes;
+  EncodeSegmentHeader(header_, &bytes);
+  if (Status status = WriteAll(fd_, path_, bytes); !status.ok()) return status;
+  size_ = bytes.size();
+  if (::fdatasync(fd_) != 0) return OsError(path_, "fdatasync", errno);
+  return Status::Ok();
 }
 
 Status SegmentWriter::CloseCurrent() {
@@ -213,10 +241,9 @@ Status SegmentWriter::Failed(Status status) {
   return status;
 }
 
-Status SegmentWriter::Append(uint64_t first_lsn, std::string_view encoded) {
+Status SegmentWriter::Append(uint64_t first_lsn, std::string_view batch) {
   if (!failure_.ok()) return failure_;
-  const bool needs_new_segment = fd_ < 0 || (size_ > 0 && (size_ >= options_.rotate_size || rotate_requested_));
-  if (needs_new_segment) {
+  if (RotatesAtNextAppend()) {
     if (fd_ >= 0 && first_lsn <= first_lsn_) {
       return Status::Error("ERR journal segment " + JournalSegmentFileName(first_lsn) +
                            " would not sort after " + path_);
@@ -227,8 +254,12 @@ Status SegmentWriter::Append(uint64_t first_lsn, std::string_view encoded) {
     if (Status status = StartSegment(first_lsn); !status.ok()) return Failed(status);
     rotate_requested_ = false;
   }
-  if (Status status = WriteAll(fd_, path_, encoded); !status.ok()) return Failed(status);
-  size_ += encoded.size();
+  std::string framed;
+  std::string_view payload;
+  while (NextBatchPayload(&batch, &payload)) AppendFrames(payload, header_, size_ + framed.size(), &framed);
+  if (!batch.empty()) return Status::Error("ERR journal batch ends inside a record");
+  if (Status status = WriteAll(fd_, path_, framed); !status.ok()) return Failed(status);
+  size_ += framed.size();
   return Status::Ok();
 }
 
@@ -242,26 +273,42 @@ Status SegmentWriter::Sync() {
 // ---------------------------------------------------------------------------------------
 // JournalScanner
 
-const char* JournalDamageKindName(JournalDamageKind kind) {
-  switch (kind) {
-    case JournalDamageKind::kTorn: return "torn";
-    case JournalDamageKind::kCorrupt: return "corrupt";
-    case JournalDamageKind::kLsnOutOfOrder: return "lsn-out-of-order";
-  }
-  return "unknown";
-}
-
-Result<JournalScanner> JournalScanner::Open(const std::string& dir) {
+Result<JournalScanner> JournalScanner::Open(const std::string& dir, std::optional<uint64_t> checkpoint_lsn) {
   Result<std::vector<JournalSegmentFile>> segments = ListJournalSegments(dir);
   if (!segments.ok()) return segments.status();
-  return JournalScanner(std::move(segments).value());
+  return JournalScanner(std::move(segments).value(), checkpoint_lsn);
 }
 
 Status JournalScanner::LoadSegment(size_t index) {
+  if (reader_.has_value()) checksummed_done_ += reader_->bytes_checksummed();
+  reader_.reset();
   segment_index_ = index;
-  offset_ = 0;
   loaded_ = true;
-  return ReadWholeFile(segments_[index].path, &bytes_);
+  if (Status status = ReadFilePrefix(segments_[index].path, SIZE_MAX, bytes_.get()); !status.ok()) return status;
+  const JournalSegmentFile& segment = segments_[index];
+  reader_.emplace(*bytes_, segment.path, segment.first_lsn, index + 1 == segments_.size());
+  return Status::Ok();
+}
+
+// A segment named N must follow LSN N - 1 or less: otherwise the LSNs between the last
+// one accounted for and N were in a segment that is gone.
+std::optional<JournalDamage> JournalScanner::CheckContinuity(size_t index) {
+  const JournalSegmentFile& segment = segments_[index];
+  if (!accounted_lsn_.has_value()) accounted_lsn_ = segment.first_lsn == 0 ? 0 : segment.first_lsn - 1;
+  if (segment.first_lsn > *accounted_lsn_ + 1) {
+    const std::string missing = "LSNs " + std::to_string(*accounted_lsn_ + 1) + ".." +
+                                std::to_string(segment.first_lsn - 1) + " are missing";
+    const std::string where = index == 0 ? " between the checkpoint (LSN " + std::to_string(*accounted_lsn_) +
+                                               ") and the oldest segment"
+                                         : " between " + segments_[index - 1].path + " and this segment";
+    return JournalDamage{.file = segment.path,
+                         .offset = 0,
+                         .kind = JournalDamageKind::kMissingLsns,
+                         .truncatable = false,
+                         .detail = missing + where + ": a segment was lost"};
+  }
+  accounted_lsn_ = std::max(*accounted_lsn_, segment.first_lsn == 0 ? 0 : segment.first_lsn - 1);
+  return std::nullopt;
 }
 
 Result<bool> JournalScanner::Stop(JournalDamage damage) {
@@ -270,10 +317,7 @@ Result<bool> JournalScanner::Stop(JournalDamage damage) {
     final_status_ = Status::Ok();
     return false;
   }
-  final_status_ = Status::Corruption("journal " + damage_->file + " at offset " +
-                                     std::to_string(damage_->offset) + ": " +
-                                     JournalDamageKindName(damage_->kind) + " record (" +
-                                     damage_->detail + ")");
+  final_status_ = Status::Corruption("journal " + DescribeJournalDamage(*damage_));
   return *final_status_;
 }
 
@@ -283,33 +327,38 @@ Result<bool> JournalScanner::Next(JournalRecord* record) {
     return false;
   }
   for (;;) {
-    if (!loaded_ || offset_ == bytes_.size()) {
-      const size_t next = loaded_ ? segment_index_ + 1 : 0;
-      if (next >= segments_.size()) {
+    if (!loaded_) {
+      const size_t next = 0;
+      if (segments_.empty()) {
         final_status_ = Status::Ok();
-        bytes_.clear();
         return false;
       }
+      if (std::optional<JournalDamage> gap = CheckContinuity(next)) return Stop(std::move(*gap));
+      if (Status status = LoadSegment(next); !status.ok()) {
+        final_status_ = status;
+        return status;
+      }
+    }
+    const JournalSegmentFile& segment = segments_[segment_index_];
+    const SegmentReader::Step step = reader_->Next(record);
+    if (step == SegmentReader::Step::kDamage) return Stop(*reader_->damage());
+    if (step == SegmentReader::Step::kEnd) {
+      const size_t next = segment_index_ + 1;
+      if (next >= segments_.size()) {
+        final_status_ = Status::Ok();
+        checksummed_done_ += reader_->bytes_checksummed();
+        reader_.reset();
+        bytes_->clear();
+        return false;
+      }
+      if (std::optional<JournalDamage> gap = CheckContinuity(next)) return Stop(std::move(*gap));
       if (Status status = LoadSegment(next); !status.ok()) {
         final_status_ = status;
         return status;
       }
       continue;
     }
-    const JournalSegmentFile& segment = segments_[segment_index_];
-    const std::string_view rest = std::string_view(bytes_).substr(offset_);
-    size_t consumed = 0;
-    std::string why;
-    const DecodeResult result = DecodeRecord(rest, record, &consumed, &why);
-    if (result != DecodeResult::kOk) {
-      const bool in_last_segment = segment_index_ + 1 == segments_.size();
-      return Stop({.file = segment.path,
-                   .offset = offset_,
-                   .kind = result == DecodeResult::kIncomplete ? JournalDamageKind::kTorn
-                                                               : JournalDamageKind::kCorrupt,
-                   .truncatable = in_last_segment && !ValidRecordFollows(bytes_, offset_),
-                   .detail = why});
-    }
+    const uint64_t offset = reader_->record_offset();
     const bool after_previous = !seen_record_ || record->lsn > last_lsn_;
     if (!after_previous || record->lsn < segment.first_lsn) {
       const std::string lsn = "LSN " + std::to_string(record->lsn);
@@ -318,16 +367,16 @@ Result<bool> JournalScanner::Next(JournalRecord* record) {
               ? lsn + " after LSN " + std::to_string(last_lsn_)
               : lsn + " below the segment's first LSN " + std::to_string(segment.first_lsn);
       return Stop({.file = segment.path,
-                   .offset = offset_,
+                   .offset = offset,
                    .kind = JournalDamageKind::kLsnOutOfOrder,
                    .truncatable = false,
                    .detail = detail});
     }
     seen_record_ = true;
     last_lsn_ = record->lsn;
+    accounted_lsn_ = std::max(accounted_lsn_.value_or(0), record->lsn);
     record_segment_index_ = segment_index_;
-    record_offset_ = offset_;
-    offset_ += consumed;
+    record_offset_ = offset;
     return true;
   }
 }

@@ -23,17 +23,21 @@ using Clock = JournalWriter::Clock;
 constexpr auto kGatherWindow = std::chrono::milliseconds(1);
 constexpr size_t kWakeQueueRecords = 8192;
 
-// An upper bound of the record's encoded payload (each varint counted at its 10-byte
-// maximum), so Submit() can refuse an oversized record without encoding it.
-uint64_t PayloadSizeBound(const JournalRecord& record) {
-  constexpr uint64_t kVarint = 10;
-  uint64_t bound = 3 * kVarint;
+// Heap bytes a queued record holds: its vectors' arrays and the strings too long for the
+// small-string buffer. Counted once at Submit(), so stats() need not walk the queue.
+uint64_t RecordMemory(const JournalRecord& record) {
+  static const size_t kInlineCapacity = std::string().capacity();
+  uint64_t bytes = sizeof(JournalRecord) + record.effects.capacity() * sizeof(JournalEffect);
   for (const JournalEffect& effect : record.effects) {
-    bound += kVarint;
-    for (const std::string& arg : effect) bound += kVarint + arg.size();
+    bytes += effect.capacity() * sizeof(std::string);
+    for (const std::string& arg : effect) {
+      if (arg.capacity() > kInlineCapacity) bytes += arg.capacity() + 1;
+    }
   }
-  return bound;
+  return bytes;
 }
+
+bool Exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0 || errno != ENOENT; }
 
 // The first LSN in a segment path's file name, 0 if it is not one.
 uint64_t SegmentFirstLsn(const std::string& path) {
@@ -48,7 +52,8 @@ uint64_t SegmentFirstLsn(const std::string& path) {
 
 }  // namespace
 
-JournalWriter::JournalWriter(JournalWriterOptions options) : options_(std::move(options)) {}
+JournalWriter::JournalWriter(JournalWriterOptions options)
+    : options_(std::move(options)), fsync_(options_.fsync) {}
 
 Result<std::unique_ptr<JournalWriter>> JournalWriter::Open(JournalWriterOptions options) {
   std::unique_ptr<JournalWriter> writer(new JournalWriter(std::move(options)));
@@ -66,9 +71,8 @@ Result<std::unique_ptr<JournalWriter>> JournalWriter::Open(JournalWriterOptions 
   writer->synced_lsn_ = writer->options_.last_lsn;
   writer->last_sync_ = Clock::now();
   writer->thread_ = std::thread(&JournalWriter::Run, writer.get());
-  if (writer->options_.fsync == FsyncPolicy::kEverySec) {
-    writer->syncer_ = std::thread(&JournalWriter::RunSyncer, writer.get());
-  }
+  // Started whatever the policy: SetFsyncPolicy() may switch to everysec later.
+  writer->syncer_ = std::thread(&JournalWriter::RunSyncer, writer.get());
   return writer;
 }
 
@@ -86,13 +90,7 @@ Status JournalWriter::SubmitBatch(std::vector<JournalRecord> records) {
   {
     std::lock_guard lock(mu_);
     for (JournalRecord& record : records) {
-      if (PayloadSizeBound(record) > kMaxJournalPayloadSize) {
-        status = Status::Error("ERR journal record for LSN " + std::to_string(record.lsn) +
-                               " may exceed the payload limit of " +
-                               std::to_string(kMaxJournalPayloadSize) + " bytes");
-        break;
-      }
-      if (closing_) {
+      if (closing_ || sealed_) {
         status = Status::Error("ERR journal writer is closed");
         break;
       }
@@ -103,12 +101,13 @@ Status JournalWriter::SubmitBatch(std::vector<JournalRecord> records) {
         break;
       }
       submitted_lsn_ = record.lsn;
+      queued_memory_ += RecordMemory(record);
       queue_.push_back(std::move(record));
     }
     // Waking the writer costs a context switch on each side. Under always a reply waits
     // for the batch, so wake it at once; otherwise only an idle writer needs waking (a
     // busy one gathers what arrives for kGatherWindow and comes back for it).
-    wake = options_.fsync == FsyncPolicy::kAlways || writer_idle_ || queue_.size() >= kWakeQueueRecords;
+    wake = fsync_ == FsyncPolicy::kAlways || writer_idle_ || queue_.size() >= kWakeQueueRecords;
   }
   if (wake) work_cv_.notify_one();
   return status;
@@ -116,14 +115,20 @@ Status JournalWriter::SubmitBatch(std::vector<JournalRecord> records) {
 
 Status JournalWriter::Flush(uint64_t up_to) {
   std::unique_lock lock(mu_);
-  const uint64_t target = up_to != 0 ? up_to : submitted_lsn_;
-  if (synced_lsn_ >= target) return Status::Ok();
+  // Once sealed or closing, no record beyond submitted_lsn_ will come: LSNs above it are
+  // not the journal's (a checkpoint round may ask for them after appendonly was turned
+  // off) and must not be waited for.
+  const auto target = [&] {
+    const uint64_t wanted = up_to != 0 ? up_to : submitted_lsn_;
+    return sealed_ || closing_ ? std::min(wanted, submitted_lsn_) : wanted;
+  };
+  if (synced_lsn_ >= target()) return Status::Ok();
   if (!failure_.ok()) return failure_;
   if (closed_) return Status::Error("ERR journal writer is closed");
-  flush_target_ = std::max(flush_target_, target);
+  flush_target_ = std::max(flush_target_, target());
   work_cv_.notify_one();
-  done_cv_.wait(lock, [&] { return synced_lsn_ >= target || !failure_.ok() || closed_; });
-  if (synced_lsn_ >= target) return Status::Ok();
+  done_cv_.wait(lock, [&] { return synced_lsn_ >= target() || !failure_.ok() || closed_; });
+  if (synced_lsn_ >= target()) return Status::Ok();
   if (!failure_.ok()) return failure_;
   return Status::Error("ERR journal writer is closed");
 }
@@ -131,6 +136,31 @@ Status JournalWriter::Flush(uint64_t up_to) {
 void JournalWriter::Rotate() {
   std::lock_guard lock(mu_);
   rotate_requested_ = true;
+}
+
+void JournalWriter::Seal() {
+  {
+    std::lock_guard lock(mu_);
+    sealed_ = true;
+  }
+  done_cv_.notify_all();  // Flush() waiters may be waiting for LSNs that will not come
+}
+
+void JournalWriter::SetFsyncPolicy(FsyncPolicy policy) {
+  {
+    std::lock_guard lock(mu_);
+    if (fsync_ == policy) return;
+    fsync_ = policy;
+    // Replies held under always, or everysec's promise of a sync within the interval,
+    // must not wait on the new policy's timing (under no: forever).
+    flush_target_ = std::max(flush_target_, submitted_lsn_);
+  }
+  work_cv_.notify_one();
+}
+
+uint64_t JournalWriter::durable_segment_first_lsn() const {
+  std::lock_guard lock(mu_);
+  return durable_segment_first_lsn_;
 }
 
 void JournalWriter::Retry() {
@@ -150,6 +180,7 @@ void JournalWriter::Close() {
     closing_ = true;
   }
   work_cv_.notify_one();
+  done_cv_.notify_all();  // as for Seal()
   if (thread_.joinable()) thread_.join();
   {
     std::lock_guard lock(mu_);
@@ -166,7 +197,8 @@ void JournalWriter::Close() {
 
 JournalWriterStats JournalWriter::stats() const {
   std::lock_guard lock(mu_);
-  return {submitted_lsn_, written_lsn_, synced_lsn_, batches_, syncs_, !failure_.ok()};
+  return {submitted_lsn_, written_lsn_, synced_lsn_, batches_, syncs_, !failure_.ok(),
+          queued_memory_ + batch_memory_ + unsynced_memory_};
 }
 
 Status JournalWriter::status() const {
@@ -184,8 +216,15 @@ bool JournalWriter::WakeCondition(Clock::time_point now) const {
   if (!failure_.ok()) return closing_;
   if (!queue_.empty() || closing_) return true;
   if (written_lsn_ <= synced_lsn_) return false;
-  return flush_target_ > synced_lsn_ || (options_.fsync == FsyncPolicy::kEverySec && !sync_job_.has_value() &&
-                                         now >= last_sync_ + options_.sync_interval);
+  return flush_target_ > synced_lsn_ || BackgroundSyncDue(now);
+}
+
+// Whether the background sync should start: everysec's timer, or (everysec and no) the
+// unsynced copy at its bound. Called with mu_ held.
+bool JournalWriter::BackgroundSyncDue(Clock::time_point now) const {
+  if (fsync_ == FsyncPolicy::kAlways || sync_job_.has_value() || written_lsn_ <= synced_lsn_) return false;
+  if (unsynced_memory_ >= options_.max_unsynced_bytes) return true;
+  return fsync_ == FsyncPolicy::kEverySec && now >= last_sync_ + options_.sync_interval;
 }
 
 void JournalWriter::Run() {
@@ -193,7 +232,7 @@ void JournalWriter::Run() {
   std::unique_lock lock(mu_);
   for (;;) {
     while (!WakeCondition(Clock::now())) {
-      const bool timer = options_.fsync == FsyncPolicy::kEverySec && failure_.ok() &&
+      const bool timer = fsync_ == FsyncPolicy::kEverySec && failure_.ok() &&
                          written_lsn_ > synced_lsn_ && !sync_job_.has_value();
       writer_idle_ = true;
       if (timer) {
@@ -216,20 +255,19 @@ void JournalWriter::Run() {
       continue;
     }
     if (!failure_.ok()) break;  // closing while failed: what is queued stays unwritten
-    // everysec: start the timed sync even while batches keep coming.
-    if (options_.fsync == FsyncPolicy::kEverySec && !closing_ && !sync_job_.has_value() &&
-        written_lsn_ > synced_lsn_ && Clock::now() >= last_sync_ + options_.sync_interval) {
-      StartBackgroundSync(lock);
-    }
+    // Start a due sync even while batches keep coming.
+    if (!closing_ && BackgroundSyncDue(Clock::now())) StartBackgroundSync(lock);
     if (!queue_.empty()) {
       std::vector<JournalRecord> batch;
-      batch.swap(queue_);
+      batch.swap(queue_);  // queue_ starts again with no capacity
+      batch_memory_ = std::exchange(queued_memory_, 0);
       const bool rotate = std::exchange(rotate_requested_, false);
       lock.unlock();
       if (rotate) segments_->RotateAtNextAppend();
       WriteBatch(std::move(batch));
       lock.lock();
-      if (options_.fsync != FsyncPolicy::kAlways) {
+      batch_memory_ = 0;
+      if (fsync_ != FsyncPolicy::kAlways) {
         // Gather: one write per window under load instead of one per submission.
         work_cv_.wait_for(lock, kGatherWindow, [this] {
           return closing_ || retry_requested_ || sync_finished_ || flush_target_ > synced_lsn_ ||
@@ -238,8 +276,8 @@ void JournalWriter::Run() {
       }
       continue;
     }
-    if (written_lsn_ > synced_lsn_) {  // everysec timer, Flush() or Close()
-      if (options_.fsync == FsyncPolicy::kEverySec && !closing_ && flush_target_ <= synced_lsn_) {
+    if (written_lsn_ > synced_lsn_) {  // a due sync, Flush() or Close()
+      if (fsync_ != FsyncPolicy::kAlways && !closing_ && flush_target_ <= synced_lsn_) {
         StartBackgroundSync(lock);
         continue;
       }
@@ -271,7 +309,7 @@ void JournalWriter::StartBackgroundSync(std::unique_lock<std::mutex>& lock) {
   job.size = segments_->size();
   job.path = segments_->current_path();
   job.generation = unsynced_generation_;
-  job.unsynced_length = unsynced_bytes_.size();
+  job.unsynced_chunks = unsynced_.size();
   sync_job_ = std::move(job);
   sync_cv_.notify_one();
 }
@@ -295,13 +333,8 @@ void JournalWriter::BookBackgroundSync(std::unique_lock<std::mutex>& lock) {
     return;
   }
   if (job.generation == unsynced_generation_) {
-    unsynced_bytes_.erase(0, job.unsynced_length);
-    unsynced_first_lsn_ = job.lsn + 1;  // a lower bound of what remains, as segment names are
-    if (segments_ != nullptr && segments_->current_path() == job.path) {
-      synced_segment_path_ = job.path;
-      synced_segment_first_lsn_ = SegmentFirstLsn(job.path);
-      synced_size_ = job.size;
-    }
+    DropUnsynced(job.unsynced_chunks);
+    if (segments_ != nullptr && segments_->current_path() == job.path) MarkSynced(job.size);
   }
   {
     std::lock_guard guard(mu_);
@@ -341,32 +374,28 @@ void JournalWriter::RunSyncer() {
 
 void JournalWriter::WriteBatch(std::vector<JournalRecord> batch) {
   std::string bytes;
-  for (const JournalRecord& record : batch) {
-    if (Status status = EncodeRecord(record, &bytes); !status.ok()) {
-      // Unreachable: Submit() refused anything that could exceed the limit.
-      Fail(status);
-      return;
-    }
-  }
+  for (const JournalRecord& record : batch) EncodeRecord(record, &bytes);
   const uint64_t first_lsn = batch.front().lsn;
   const uint64_t last_lsn = batch.back().lsn;
+  batch = {};  // the encoded copy is what is kept from here on
   const std::string path_before = segments_->current_path();
 
   Status status;
-  if (options_.hooks.before_write) status = options_.hooks.before_write(first_lsn);
+  // Rotation fdatasyncs the finished segment: an outstanding background sync of it goes
+  // first (see the header comment). If that sync failed, the batch is not written, only
+  // kept for Retry().
+  if (segments_->RotatesAtNextAppend() && !SettleBackgroundSync()) status = this->status();
+  if (status.ok() && options_.hooks.before_write) status = options_.hooks.before_write(first_lsn);
   if (status.ok()) status = segments_->Append(first_lsn, bytes);
 
   const bool rotated = status.ok() && segments_->current_path() != path_before;
   if (rotated) {
     // Append synced and closed the previous segment: all before this batch is durable.
     MarkSynced(0);
-    unsynced_bytes_.clear();
-    ++unsynced_generation_;
+    DropUnsynced(unsynced_.size());
   }
   // Kept until synced, also when the write failed, so that Retry() can write it again.
-  if (unsynced_bytes_.empty()) unsynced_first_lsn_ = first_lsn;
-  unsynced_bytes_ += bytes;
-  unsynced_last_lsn_ = last_lsn;
+  KeepUnsynced(first_lsn, last_lsn, std::move(bytes));
   if (!status.ok()) {
     Fail(status);
     return;
@@ -379,7 +408,7 @@ void JournalWriter::WriteBatch(std::vector<JournalRecord> batch) {
     written_lsn_ = last_lsn;
     if (rotated) synced_lsn_ = std::max(synced_lsn_, first_lsn - 1);
     // everysec's timed sync is started by Run() on the syncer thread.
-    sync_now = options_.fsync == FsyncPolicy::kAlways || flush_target_ > synced_lsn_;
+    sync_now = fsync_ == FsyncPolicy::kAlways || flush_target_ > synced_lsn_;
   }
   if (rotated) done_cv_.notify_all();
   if (sync_now) {
@@ -389,7 +418,14 @@ void JournalWriter::WriteBatch(std::vector<JournalRecord> batch) {
   }
 }
 
+bool JournalWriter::SettleBackgroundSync() {
+  std::unique_lock lock(mu_);
+  AwaitBackgroundSync(lock);
+  return failure_.ok();
+}
+
 void JournalWriter::SyncWritten() {
+  if (!SettleBackgroundSync()) return;  // its error is reported; never sync after it
   uint64_t target = 0;
   {
     std::lock_guard lock(mu_);
@@ -403,8 +439,7 @@ void JournalWriter::SyncWritten() {
     return;
   }
   MarkSynced(segments_->size());
-  unsynced_bytes_.clear();
-  ++unsynced_generation_;
+  DropUnsynced(unsynced_.size());
   {
     std::lock_guard lock(mu_);
     ++syncs_;
@@ -426,19 +461,19 @@ void JournalWriter::DoRetry() {
     Report(status);
     return;
   }
-  const bool rewrote = !unsynced_bytes_.empty();
+  const bool rewrote = !unsynced_.empty();
+  const uint64_t rewritten_last_lsn = rewrote ? unsynced_.back().last_lsn : 0;
+  DropUnsynced(unsynced_.size());
   {
     std::lock_guard lock(mu_);
     if (rewrote) {
-      written_lsn_ = std::max(written_lsn_, unsynced_last_lsn_);
+      written_lsn_ = std::max(written_lsn_, rewritten_last_lsn);
       ++syncs_;
     }
     synced_lsn_ = written_lsn_;
     last_sync_ = Clock::now();
     failure_ = Status::Ok();
   }
-  unsynced_bytes_.clear();
-  ++unsynced_generation_;
   done_cv_.notify_all();
   Report(Status::Ok());
 }
@@ -461,7 +496,10 @@ Status JournalWriter::RestoreDurableState() {
   if (removed) {
     if (Status status = SyncDirectory(options_.dir); !status.ok()) return status;
   }
-  if (synced_segment_first_lsn_.has_value()) {
+  // A round's commit may have dropped the synced segment since it was synced (what it
+  // held is in the tier): there is nothing left to cut back then, and the unsynced
+  // records go to a segment of their own.
+  if (synced_segment_first_lsn_.has_value() && Exists(synced_segment_path_)) {
     if (Status status = JournalScanner::TruncateAt(synced_segment_path_, synced_size_);
         !status.ok()) {
       return status;
@@ -471,12 +509,19 @@ Status JournalWriter::RestoreDurableState() {
       SegmentWriter::Open({options_.dir, options_.rotate_size});
   if (!reopened.ok()) return reopened.status();
   segments_ = std::move(reopened).value();
-  if (unsynced_bytes_.empty()) return Status::Ok();
+  return RewriteUnsynced();
+}
 
+Status JournalWriter::RewriteUnsynced() {
+  if (unsynced_.empty()) return Status::Ok();
+  for (const UnsyncedChunk& chunk : unsynced_) {
+    Status status;
+    if (options_.hooks.before_write) status = options_.hooks.before_write(chunk.first_lsn);
+    if (status.ok()) status = segments_->Append(chunk.first_lsn, chunk.bytes);
+    if (!status.ok()) return status;
+  }
   Status status;
-  if (options_.hooks.before_write) status = options_.hooks.before_write(unsynced_first_lsn_);
-  if (status.ok()) status = segments_->Append(unsynced_first_lsn_, unsynced_bytes_);
-  if (status.ok() && options_.hooks.before_sync) status = options_.hooks.before_sync();
+  if (options_.hooks.before_sync) status = options_.hooks.before_sync();
   if (status.ok()) status = segments_->Sync();
   if (!status.ok()) return status;
   MarkSynced(segments_->size());
@@ -487,6 +532,30 @@ void JournalWriter::MarkSynced(uint64_t size) {
   synced_segment_path_ = segments_->current_path();
   synced_segment_first_lsn_ = SegmentFirstLsn(synced_segment_path_);
   synced_size_ = size;
+  std::lock_guard lock(mu_);
+  durable_segment_first_lsn_ = *synced_segment_first_lsn_;
+}
+
+void JournalWriter::KeepUnsynced(uint64_t first_lsn, uint64_t last_lsn, std::string bytes) {
+  const uint64_t memory = bytes.capacity();
+  unsynced_.push_back({first_lsn, last_lsn, std::move(bytes)});
+  std::lock_guard lock(mu_);
+  unsynced_memory_ += memory;
+  batch_memory_ = 0;  // the records it was encoded from are gone
+}
+
+void JournalWriter::DropUnsynced(size_t chunks) {
+  uint64_t freed = 0;
+  for (size_t i = 0; i < chunks && !unsynced_.empty(); ++i) {
+    freed += unsynced_.front().bytes.capacity();
+    unsynced_.pop_front();
+  }
+  if (unsynced_.empty()) {
+    std::deque<UnsyncedChunk>().swap(unsynced_);  // the deque's own blocks too
+    ++unsynced_generation_;
+  }
+  std::lock_guard lock(mu_);
+  unsynced_memory_ -= std::min(unsynced_memory_, freed);
 }
 
 void JournalWriter::Fail(Status status) {

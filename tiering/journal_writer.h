@@ -12,12 +12,22 @@
 //   synced_lsn   every record up to it has been fdatasync'ed: it survives a power loss.
 // With appendfsync always, a reply to a write is released once synced_lsn covers its LSN.
 // With everysec, synced_lsn trails by at most about `sync_interval`; with no, it moves
-// only at rotation, Flush() and Close().
+// only at rotation, Flush(), Close() and when the unsynced copy reaches
+// `max_unsynced_bytes` (under everysec too).
 //
-// Under everysec the periodic fdatasync runs on a second thread (the syncer), on a
-// duplicate of the segment's descriptor, so records keep reaching the OS while it runs:
-// a crash of the process (not of the machine) then loses only what was still queued in
-// memory. Its outcome is booked by the writer thread, which alone reports progress.
+// Under everysec the periodic fdatasync runs on a second thread (the syncer, started
+// whatever the policy, since the policy can change), on a duplicate of the segment's
+// descriptor, so records keep reaching the OS while it runs: a crash of the process (not
+// of the machine) then loses only what was still queued in memory. Its outcome is booked by the writer thread, which alone reports progress. The
+// duplicate shares the open file description, and Linux reports a writeback error once
+// per description: whichever fdatasync comes first consumes it. So the writer thread
+// never syncs the segment itself (its own sync, or rotation's) while a background sync
+// is outstanding: it books that one first, and an error there fails the writer before
+// a later, successful sync could be taken as covering the lost pages.
+//
+// The policy can change while the writer runs (SetFsyncPolicy): nothing queued or written
+// is dropped, and what was submitted before the change is synced at once, so replies
+// held under always are released by a real sync, whatever the new policy.
 //
 // Errors: a failed write or fsync is reported through the callback with a non-OK Status
 // and the writer stays failed: it does not retry fsync on the same file (after a failed
@@ -26,10 +36,13 @@
 // writer thread start from what is known durable:
 //   - segments created after the last successful sync are deleted, the last synced
 //     segment is cut back to its synced size (and synced), and the segment writer is
-//     reopened on a fresh file descriptor;
+//     reopened on a fresh file descriptor. If a checkpoint round has dropped that segment
+//     meanwhile (its records are in the tier), there is nothing to cut back;
 //   - every record not yet synced (kept in memory since the last sync, which is at most
 //     one segment plus one batch, because rotation syncs) is written again, then synced,
 //     then the queue resumes.
+// The unsynced copy is kept one batch per chunk, each freed once a sync covers it, so the
+// writer holds no more memory than what is queued or unsynced (stats().memory_bytes).
 // Guaranteed after a successful Retry: the journal holds every submitted record exactly
 // once, in LSN order, and synced_lsn covers all records written so far. Not guaranteed:
 // if the process dies while the writer is failed, records above synced_lsn may be lost
@@ -44,6 +57,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -87,10 +101,15 @@ struct JournalWriterOptions {
   std::string dir;
   // Start a new segment once the current one holds this many bytes. Default 64 MiB.
   uint64_t rotate_size = 64u << 20;
-  // appendfsync. Default everysec, as Redis. Fixed at Open().
+  // appendfsync. Default everysec, as Redis. Changes at run time with SetFsyncPolicy().
   FsyncPolicy fsync = FsyncPolicy::kEverySec;
   // The everysec period. Default 1 s (tests shorten it).
   std::chrono::milliseconds sync_interval{1000};
+  // Under everysec and no, a sync also starts once the copy of unsynced records that the
+  // writer keeps for Retry() reaches this many bytes, so that a fast writer's copy stays
+  // bounded (a second of writes could otherwise take hundreds of MiB; under no it would
+  // grow to a whole segment). Default 16 MiB.
+  uint64_t max_unsynced_bytes = 16u << 20;
   // The LSN of the last record already in the journal (0 for none): Submit() accepts only
   // LSNs above it.
   uint64_t last_lsn = 0;
@@ -107,6 +126,9 @@ struct JournalWriterStats {
   uint64_t batches = 0;        // batches written
   uint64_t syncs = 0;          // fdatasync calls made by the writer (not rotation's)
   bool failed = false;
+  // Heap bytes the writer holds for records: those queued or being written, and the
+  // copy of what is written but not yet synced (kept for Retry()). Freed as syncs cover it.
+  uint64_t memory_bytes = 0;
 };
 
 class JournalWriter {
@@ -122,8 +144,8 @@ class JournalWriter {
   JournalWriter& operator=(const JournalWriter&) = delete;
 
   // Queues `record` for writing; never waits for I/O. Refuses (and does not queue) a record
-  // whose LSN does not exceed the previous one, one that may exceed the payload limit, and
-  // any record after Close(). Accepted while the writer is failed: it waits for Retry().
+  // whose LSN does not exceed the previous one, and any record after Close(). A record of
+  // any size is accepted (the segment writer cuts it into frames). Accepted while the writer is failed: it waits for Retry().
   Status Submit(JournalRecord record);
   // Submit() for several records under one lock and one wake-up of the writer thread (the
   // engine hands over what a whole event-loop turn produced). Stops at the first refused
@@ -137,6 +159,20 @@ class JournalWriter {
 
   // The next batch starts a new segment (see SegmentWriter::RotateAtNextAppend).
   void Rotate();
+
+  // No record will be submitted any more (the journal is being turned off): Submit()
+  // refuses, and Flush() waits for nothing beyond the records already submitted. The
+  // writer goes on otherwise (a failed one waits for Retry()); Close() still ends it.
+  void Seal();
+
+  // appendfsync at run time. Everything submitted before the change is synced as soon as
+  // it is written (also under kNo), so whatever waited for the old policy's sync gets it.
+  // While the writer is failed the change waits with the queue for Retry().
+  void SetFsyncPolicy(FsyncPolicy policy);
+
+  // The first LSN of the segment holding the writer's last durable state (the one Retry()
+  // cuts back to); 0 before there is one. Segments from it on must stay on disk.
+  uint64_t durable_segment_first_lsn() const;
 
   // Asks the writer thread to recover from a failure (see the header comment); the
   // outcome arrives through the callback. Does nothing if the writer is not failed.
@@ -153,8 +189,12 @@ class JournalWriter {
   explicit JournalWriter(JournalWriterOptions options);
   void Run();
   bool WakeCondition(std::chrono::steady_clock::time_point now) const;
+  bool BackgroundSyncDue(std::chrono::steady_clock::time_point now) const;
   void WriteBatch(std::vector<JournalRecord> batch);
   void SyncWritten();
+  // Books an outstanding background sync (see the header comment); false if the writer
+  // is failed afterwards.
+  bool SettleBackgroundSync();
   void DoRetry();
   // everysec's background sync: started and booked on the writer thread (mu_ held on
   // entry to Start/Await, released around the bookkeeping), run on the syncer thread.
@@ -163,9 +203,13 @@ class JournalWriter {
   void BookBackgroundSync(std::unique_lock<std::mutex>& lock);
   void RunSyncer();
   Status RestoreDurableState();
+  Status RewriteUnsynced();
   void Fail(Status status);
   void Report(const Status& status);
   void MarkSynced(uint64_t size);
+  // The unsynced copy: keep a written batch, forget what a sync covered.
+  void KeepUnsynced(uint64_t first_lsn, uint64_t last_lsn, std::string bytes);
+  void DropUnsynced(size_t chunks);
 
   const JournalWriterOptions options_;
 
@@ -174,15 +218,25 @@ class JournalWriter {
   std::optional<uint64_t> synced_segment_first_lsn_;  // the segment holding synced_size_
   std::string synced_segment_path_;
   uint64_t synced_size_ = 0;        // bytes of that segment known durable
-  std::string unsynced_bytes_;      // what follows it on disk, kept for Retry()
-  uint64_t unsynced_first_lsn_ = 0;
-  uint64_t unsynced_last_lsn_ = 0;
+  // What follows it on disk, kept for Retry(): one chunk per batch written, oldest first,
+  // so that a sync frees what it covers (a cleared std::string would keep its capacity).
+  struct UnsyncedChunk {
+    uint64_t first_lsn = 0;
+    uint64_t last_lsn = 0;
+    std::string bytes;
+  };
+  std::deque<UnsyncedChunk> unsynced_;
   Clock::time_point last_sync_;
 
   mutable std::mutex mu_;
   std::condition_variable work_cv_;  // wakes the writer thread
   std::condition_variable done_cv_;  // wakes Flush() waiters
   std::vector<JournalRecord> queue_;
+  FsyncPolicy fsync_;               // options_.fsync until SetFsyncPolicy()
+  uint64_t queued_memory_ = 0;      // heap bytes of queue_
+  uint64_t batch_memory_ = 0;       // ... of the batch the writer thread is writing
+  uint64_t unsynced_memory_ = 0;    // ... of unsynced_ (mirrored here for stats())
+  uint64_t durable_segment_first_lsn_ = 0;  // synced_segment_first_lsn_, for other threads
   uint64_t submitted_lsn_ = 0;
   uint64_t written_lsn_ = 0;
   uint64_t synced_lsn_ = 0;
@@ -192,9 +246,10 @@ class JournalWriter {
   Status failure_;
   bool retry_requested_ = false;
   bool closing_ = false;
+  bool sealed_ = false;
   bool closed_ = false;
-  bool writer_idle_ = false;
-  bool rotate_requested_ = false;  // for the writer thread to pass to the segment writer  // the writer thread waits for work (Submit must wake it)
+  bool writer_idle_ = false;  // the writer thread waits for work (Submit must wake it)
+  bool rotate_requested_ = false;  // for the writer thread to pass to the segment writer
 
   // The background sync (everysec), guarded by mu_.
   struct SyncJob {
@@ -203,7 +258,7 @@ class JournalWriter {
     uint64_t size = 0;            // the segment's size then
     std::string path;             // the segment it syncs
     uint64_t generation = 0;      // unsynced_generation_ then
-    size_t unsynced_length = 0;   // bytes of unsynced_bytes_ it covers
+    size_t unsynced_chunks = 0;   // chunks of unsynced_ it covers
     Clock::time_point started;    // set by the syncer: when fdatasync began
     Status status;                // set by the syncer
   };
@@ -213,7 +268,7 @@ class JournalWriter {
   bool syncer_stopping_ = false;
   std::condition_variable sync_cv_;   // wakes the syncer
   std::thread syncer_;
-  uint64_t unsynced_generation_ = 0;  // bumped whenever unsynced_bytes_ restarts (writer thread)
+  uint64_t unsynced_generation_ = 0;  // bumped whenever unsynced_ restarts (writer thread)
   std::mutex close_mu_;  // serialises Close() calls
   std::thread thread_;
 };

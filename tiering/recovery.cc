@@ -150,14 +150,20 @@ Result<RecoveryReport> Recover(Shard& shard, Tier& tier, const RecoveryOptions& 
   if (!options.journal_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(options.journal_dir, ec);
-    auto scanner = JournalScanner::Open(options.journal_dir);
+    // The journal must continue the checkpoint: a lost segment stops start-up here.
+    auto scanner = JournalScanner::Open(options.journal_dir, report.checkpoint_lsn);
     if (!scanner.ok()) return scanner.status();
+    // A segment named N may have had records from N on handed out and lost before they
+    // reached the disk: numbering resumes above every name so that no LSN is used twice.
+    for (const JournalSegmentFile& segment : scanner->segments()) {
+      report.last_lsn = std::max(report.last_lsn, segment.first_lsn);
+    }
     EffectRecord record;
     for (;;) {
       auto more = scanner->Next(&record);
       if (!more.ok()) {
         return Status::Corruption(more.status().message() +
-                                  " (the journal is damaged before its end; tierkv-check --repair truncates it there)");
+                                  " (the journal is damaged before its end; tierkv-check --repair cuts it there)");
       }
       if (!*more) break;
       report.last_lsn = std::max(report.last_lsn, record.lsn);

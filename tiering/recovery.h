@@ -12,8 +12,14 @@
 //     FLUSHALL effect removes only the keys older than the record.
 //  4. A torn tail (the journal's last bytes end inside a record) is cut off at the last
 //     good record and reported; damage anywhere else stops recovery with the file and
-//     offset (repair: tierkv-check --repair).
-// Numbering resumes above the largest LSN seen anywhere.
+//     offset (repair: tierkv-check --repair). So does a journal that does not continue
+//     C: a missing segment (the LSNs it held are named).
+// Numbering resumes above the largest LSN seen anywhere: the checkpoint, the tier's
+// entries, the journal's records and every segment's name (a segment's name is the first
+// LSN its writer handed out, which may have been acknowledged and lost with an unsynced
+// tail: it is never given out again). Not covered: LSNs handed out after a segment's
+// first one and lost with an unsynced tail inside it; the records that remain do not say
+// how far numbering had gone.
 //
 // Thread-safety: runs on the engine thread before it serves clients.
 #pragma once

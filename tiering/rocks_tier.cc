@@ -5,6 +5,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/snapshot.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 #include <rocksdb/write_buffer_manager.h>
@@ -99,6 +100,18 @@ rocksdb::ColumnFamilyOptions ObjectsFamilyOptions(rocksdb::ColumnFamilyOptions f
   return family;
 }
 
+// RocksDB's own recovery from a full disk waits (in its SstFileManager) until about twice
+// a memtable's size is free again, which a small disk may never have: the tier would stay
+// read-only for good. Recovery is left to RocksTier instead, which asks for it (Resume())
+// at the next Write or Commit after a failure.
+class ManualErrorRecovery final : public rocksdb::EventListener {
+ public:
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason /*reason*/, rocksdb::Status /*bg_error*/,
+                            bool* auto_recovery) override {
+    *auto_recovery = false;
+  }
+};
+
 rocksdb::WriteOptions NoWal() {
   rocksdb::WriteOptions options;
   options.disableWAL = true;  // the journal is the log of record; Commit() flushes
@@ -166,6 +179,7 @@ Result<std::unique_ptr<RocksTier>> RocksTier::Open(const RocksTierOptions& optio
   db_options.atomic_flush = true;
   db_options.write_buffer_manager =
       std::make_shared<rocksdb::WriteBufferManager>(options.write_buffer_bytes);
+  db_options.listeners.push_back(std::make_shared<ManualErrorRecovery>());
   const rocksdb::ColumnFamilyOptions family = FamilyOptions(tier->block_cache_, options.write_buffer_bytes);
 
   // The families on disk decide what is opened: a version-1 tier still has "values"; a
@@ -333,8 +347,25 @@ Status RocksTier::FlushDataAndWait() {
   return FromRocks(db_->Flush(options, {keys_, objects_}), "flush keys and objects", path_);
 }
 
+// RocksDB keeps a background error (a flush that failed with ENOSPC or EIO) and refuses
+// every later write and flush with it, also once the cause is gone: it resumes by itself
+// only from errors it deems retryable. So after a failure the next Write or Commit asks it
+// to resume first; Resume() flushes what is pending and clears the error, or fails again.
+Status RocksTier::ResumeAfterFailure() {
+  if (!failed_.load()) return Status::Ok();
+  Status resumed = FromRocks(db_->Resume(), "resume after an error", path_);
+  if (resumed.ok()) failed_ = false;
+  return resumed;
+}
+
+Status RocksTier::NoteFailure(Status status) {
+  if (!status.ok()) failed_ = true;
+  return status;
+}
+
 Status RocksTier::Write(const TierBatch& batch) {
   std::lock_guard lock(write_mu_);
+  if (Status resumed = ResumeAfterFailure(); !resumed.ok()) return resumed;
   const bool sets_metadata = std::any_of(batch.ops().begin(), batch.ops().end(), [](const TierBatch::Op& op) {
     return op.kind == TierBatch::Kind::kSetMetadata;
   });
@@ -390,7 +421,7 @@ Status RocksTier::Write(const TierBatch& batch) {
     }
     if (!added.ok()) return FromRocks(added, "build write batch", path_);
   }
-  return FromRocks(db_->Write(NoWal(), &rocks_batch), "write", path_);
+  return NoteFailure(FromRocks(db_->Write(NoWal(), &rocks_batch), "write", path_));
 }
 
 // Why this order makes Commit durable without a WAL: Write() puts data in the "keys" and
@@ -406,12 +437,13 @@ Status RocksTier::Write(const TierBatch& batch) {
 // stay alive until "meta" itself flushes: WAL files would pile up.)
 Status RocksTier::Commit(uint64_t checkpoint_lsn) {
   std::lock_guard lock(commit_mu_);
+  if (Status resumed = ResumeAfterFailure(); !resumed.ok()) return resumed;
   Status flushed = FlushDataAndWait();
-  if (!flushed.ok()) return flushed;
+  if (!flushed.ok()) return NoteFailure(flushed);
   Status put = FromRocks(db_->Put(NoWal(), meta_, kCheckpointLsnKey, EncodeFixed64(checkpoint_lsn)),
                          "write checkpoint_lsn", path_);
-  if (!put.ok()) return put;
-  return FlushAndWait(meta_, "flush meta");
+  if (!put.ok()) return NoteFailure(put);
+  return NoteFailure(FlushAndWait(meta_, "flush meta"));
 }
 
 Result<std::optional<TierKeyMetadata>> RocksTier::ReadKeyMetadata(uint32_t db, std::string_view key,

@@ -20,6 +20,9 @@
 // (see Commit in rocks_tier.cc for the ordering argument). RocksDB's atomic_flush is on:
 // without a WAL it is what keeps a batch's "keys" and "objects" halves together when
 // memtables are flushed on their own.
+// After a failure (a flush that
+// hit ENOSPC or EIO leaves RocksDB refusing writes) the next Write or Commit calls
+// DB::Resume() first, so checkpoints work again once the cause is gone.
 //
 // Thread-safety: every method may be called from any thread at once; RocksDB serialises
 // writes internally and a WriteBatch is applied atomically. Commit() calls are serialised
@@ -28,6 +31,7 @@
 // snapshot: they see each Write() entirely or not at all.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -98,6 +102,10 @@ class RocksTier final : public Tier {
   Status FlushDataAndWait();
   Result<std::optional<TierKeyMetadata>> ReadKeyMetadata(uint32_t db, std::string_view key,
                                                          const rocksdb::Snapshot* snapshot);
+  // After a failed Write or Commit: asks RocksDB to clear its background error.
+  Status ResumeAfterFailure();
+  // Returns `status`, remembering a failure for ResumeAfterFailure().
+  Status NoteFailure(Status status);
 
   const std::string path_;
   std::shared_ptr<rocksdb::Cache> block_cache_;
@@ -110,6 +118,7 @@ class RocksTier final : public Tier {
   rocksdb::ColumnFamilyHandle* v1_values_ = nullptr;
   std::mutex commit_mu_;
   std::mutex write_mu_;
+  std::atomic<bool> failed_{false};  // a Write or Commit failed since the last Resume()
 };
 
 }  // namespace tierkv

@@ -24,6 +24,9 @@ struct EncodingLimits {
   // list-max-listpack-size (runtime): > 0 = entries per quicklist node; -1..-5 = node
   // size limit of 4, 8, 16, 32, 64 KiB.
   int64_t list_max_listpack_size = -2;
+  // DEBUG QUICKLIST-PACKED-THRESHOLD (runtime, not a config parameter): list elements of
+  // at least this many bytes get a plain node; 0 = Redis's default rule.
+  size_t list_packed_threshold = 0;
   size_t stream_node_max_bytes = 4096;     // stream-node-max-bytes (runtime)
   int64_t stream_node_max_entries = 100;   // stream-node-max-entries (runtime)
   size_t hll_sparse_max_bytes = 3000;      // hll-sparse-max-bytes (runtime)

@@ -1,7 +1,8 @@
 // COMMAND, COMMAND COUNT|LIST|INFO|DOCS|GETKEYS|GETKEYSANDFLAGS|HELP: all
 // derived from the command table, in Redis 7's reply shapes. ACL categories
-// and key-spec flags are derived from each command's flags and group (tierkv
-// has no per-command ACL table), the way Redis sets its implicit categories.
+// are derived from each command's flags and group (tierkv has no per-command
+// ACL table), the way Redis sets its implicit categories; key specs are
+// Redis's own (server/command_key_specs.cc).
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "server/command_table.h"
 #include "server/commands/help.h"
 #include "server/error_reply.h"
+#include "server/key_specs.h"
 #include "server/server.h"
 
 namespace tierkv {
@@ -100,62 +102,84 @@ std::vector<std::string> Tips(const CommandSpec& spec) {
   return {};
 }
 
-// Key-spec flags from the command's flags: readers access, writers update.
-std::vector<std::string> KeySpecFlags(const CommandSpec& spec) {
-  if (spec.flags & kCmdReadOnly) return {"RO", "access"};
-  if (spec.flags & kCmdWrite) return {"RW", "update"};
-  return {"RW", "access"};
-}
-
 void StatusSet(ReplyWriter& reply, const std::vector<std::string>& items) {
   reply.Set(items.size());
   for (const std::string& item : items) reply.SimpleString(item);
 }
 
-void KeySpecs(ReplyWriter& reply, const CommandSpec& spec) {
-  // A set of key specs in Redis 7 (hence '~' in RESP3).
-  if (spec.first_key <= 0 && spec.key_finder == nullptr) return reply.Set(0);
-  reply.Set(1);
-  reply.Map(3);
-  reply.Bulk("flags");
-  StatusSet(reply, KeySpecFlags(spec));
-  if (spec.first_key <= 0) {
-    // Keys found by a function: Redis's "unknown" begin_search and find_keys.
-    reply.Bulk("begin_search");
-    reply.Map(2);
-    reply.Bulk("type");
-    reply.Bulk("unknown");
-    reply.Bulk("spec");
-    reply.Map(0);
-    reply.Bulk("find_keys");
-    reply.Map(2);
-    reply.Bulk("type");
-    reply.Bulk("unknown");
-    reply.Bulk("spec");
-    reply.Map(0);
-    return;
+// One key spec as Redis 7 shows it: {notes, flags, begin_search, find_keys}.
+void ReplyKeySpec(ReplyWriter& reply, const KeySpec& spec) {
+  reply.Map(spec.notes != nullptr ? 4 : 3);
+  if (spec.notes != nullptr) {
+    reply.Bulk("notes");
+    reply.Bulk(spec.notes);
   }
+  reply.Bulk("flags");
+  StatusSet(reply, KeySpecFlagNames(spec.flags));
   reply.Bulk("begin_search");
   reply.Map(2);
   reply.Bulk("type");
-  reply.Bulk("index");
-  reply.Bulk("spec");
-  reply.Map(1);
-  reply.Bulk("index");
-  reply.Integer(spec.first_key);
+  switch (spec.begin) {
+    case KeySpec::Begin::kIndex:
+      reply.Bulk("index");
+      reply.Bulk("spec");
+      reply.Map(1);
+      reply.Bulk("index");
+      reply.Integer(spec.index);
+      break;
+    case KeySpec::Begin::kKeyword:
+      reply.Bulk("keyword");
+      reply.Bulk("spec");
+      reply.Map(2);
+      reply.Bulk("keyword");
+      reply.Bulk(spec.keyword);
+      reply.Bulk("startfrom");
+      reply.Integer(spec.index);
+      break;
+    case KeySpec::Begin::kUnknown:
+      reply.Bulk("unknown");
+      reply.Bulk("spec");
+      reply.Map(0);
+      break;
+  }
   reply.Bulk("find_keys");
   reply.Map(2);
   reply.Bulk("type");
-  reply.Bulk("range");
-  reply.Bulk("spec");
-  reply.Map(3);
-  reply.Bulk("lastkey");
-  // Relative to the first key; negative values count from the end.
-  reply.Integer(spec.last_key < 0 ? spec.last_key : spec.last_key - spec.first_key);
-  reply.Bulk("keystep");
-  reply.Integer(spec.key_step);
-  reply.Bulk("limit");
-  reply.Integer(0);
+  switch (spec.find) {
+    case KeySpec::Find::kRange:
+      reply.Bulk("range");
+      reply.Bulk("spec");
+      reply.Map(3);
+      reply.Bulk("lastkey");
+      reply.Integer(spec.last_key);
+      reply.Bulk("keystep");
+      reply.Integer(spec.key_step);
+      reply.Bulk("limit");
+      reply.Integer(spec.limit);
+      break;
+    case KeySpec::Find::kKeynum:
+      reply.Bulk("keynum");
+      reply.Bulk("spec");
+      reply.Map(3);
+      reply.Bulk("keynumidx");
+      reply.Integer(spec.keynum_index);
+      reply.Bulk("firstkey");
+      reply.Integer(spec.first_key);
+      reply.Bulk("keystep");
+      reply.Integer(spec.key_step);
+      break;
+    case KeySpec::Find::kUnknown:
+      reply.Bulk("unknown");
+      reply.Bulk("spec");
+      reply.Map(0);
+      break;
+  }
+}
+
+void KeySpecs(ReplyWriter& reply, const CommandSpec& spec) {
+  // A set of key specs in Redis 7 (hence '~' in RESP3).
+  reply.Set(spec.key_specs.size());
+  for (const KeySpec& key_spec : spec.key_specs) ReplyKeySpec(reply, key_spec);
 }
 
 // The 10-element COMMAND INFO array. `parent` is set for subcommands.
@@ -301,9 +325,9 @@ void CmdCommandList(CommandContext& ctx) {
   ctx.reply().BulkArray(names);
 }
 
-// Shared by GETKEYS and GETKEYSANDFLAGS: the key positions of args[2..], or an
-// error reply (false).
-bool FindKeys(CommandContext& ctx, const CommandSpec** found, std::vector<int>* positions) {
+// Shared by GETKEYS and GETKEYSANDFLAGS: the keys of args[2..] with their
+// flags, or an error reply (false).
+bool FindKeys(CommandContext& ctx, std::vector<KeyReference>* keys) {
   const std::span<const std::string_view> command = ctx.args.subspan(2);
   const CommandSpec* spec = ctx.server.commands().Find(command[0]);
   if (spec != nullptr && !spec->subcommands.empty() && command.size() >= 2) {
@@ -313,7 +337,7 @@ bool FindKeys(CommandContext& ctx, const CommandSpec** found, std::vector<int>* 
     ctx.reply().Error("ERR Invalid command specified");
     return false;
   }
-  if (spec->first_key <= 0 && spec->key_finder == nullptr) {
+  if (!HasKeyArguments(*spec)) {
     ctx.reply().Error("ERR The command has no key arguments");
     return false;
   }
@@ -322,9 +346,8 @@ bool FindKeys(CommandContext& ctx, const CommandSpec** found, std::vector<int>* 
     ctx.reply().Error("ERR Invalid number of arguments specified for command");
     return false;
   }
-  *found = spec;
-  *positions = spec->KeyPositions(command);
-  if (positions->empty()) {
+  *keys = KeysWithFlags(*spec, command);
+  if (keys->empty()) {
     ctx.reply().Error("ERR Invalid arguments specified for command");
     return false;
   }
@@ -332,23 +355,20 @@ bool FindKeys(CommandContext& ctx, const CommandSpec** found, std::vector<int>* 
 }
 
 void CmdCommandGetKeys(CommandContext& ctx) {
-  const CommandSpec* spec;
-  std::vector<int> positions;
-  if (!FindKeys(ctx, &spec, &positions)) return;
-  ctx.reply().Array(positions.size());
-  for (int position : positions) ctx.reply().Bulk(ctx.arg(2 + static_cast<size_t>(position)));
+  std::vector<KeyReference> keys;
+  if (!FindKeys(ctx, &keys)) return;
+  ctx.reply().Array(keys.size());
+  for (const KeyReference& key : keys) ctx.reply().Bulk(ctx.arg(2 + static_cast<size_t>(key.position)));
 }
 
 void CmdCommandGetKeysAndFlags(CommandContext& ctx) {
-  const CommandSpec* spec;
-  std::vector<int> positions;
-  if (!FindKeys(ctx, &spec, &positions)) return;
-  const std::vector<std::string> flags = KeySpecFlags(*spec);
-  ctx.reply().Array(positions.size());
-  for (int position : positions) {
+  std::vector<KeyReference> keys;
+  if (!FindKeys(ctx, &keys)) return;
+  ctx.reply().Array(keys.size());
+  for (const KeyReference& key : keys) {
     ctx.reply().Array(2);
-    ctx.reply().Bulk(ctx.arg(2 + static_cast<size_t>(position)));
-    StatusSet(ctx.reply(), flags);
+    ctx.reply().Bulk(ctx.arg(2 + static_cast<size_t>(key.position)));
+    StatusSet(ctx.reply(), KeySpecFlagNames(key.flags));
   }
 }
 

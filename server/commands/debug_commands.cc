@@ -1,17 +1,26 @@
 // DEBUG: the subcommands test suites and tools rely on (SLEEP, SET-ACTIVE-EXPIRE,
-// OBJECT, DIGEST, DIGEST-VALUE, PROTOCOL, CHANGE-REPL-ID, LOG, ERROR, HELP), refused
+// OBJECT, DIGEST, DIGEST-VALUE, PROTOCOL, CHANGE-REPL-ID, LOG, ERROR, POPULATE,
+// QUICKLIST-PACKED-THRESHOLD, STRINGMATCH-LEN, the layout reports of
+// server/commands/debug_structure.h, HELP), refused
 // unless enable-debug-command allows the caller, with Redis 7's error text.
 // As in Redis, DEBUG is one command whose subcommand the handler picks (so
 // unknown subcommands get DEBUG's own error, not the container error).
 #include <chrono>
+#include <climits>
+#include <cstdlib>
+#include <random>
 #include <thread>
 
+#include "engine/debug_ops.h"
 #include "engine/digest.h"
+#include "engine/glob.h"
 #include "server/client_info.h"
 #include "server/command_args.h"
 #include "server/command_context.h"
 #include "server/command_table.h"
+#include "server/commands/debug_structure.h"
 #include "server/commands/help.h"
+#include "server/config.h"
 #include "server/error_reply.h"
 #include "server/info.h"
 #include "server/log.h"
@@ -69,10 +78,66 @@ void DebugDigestValue(CommandContext& ctx) {
 
 void DebugSleep(CommandContext& ctx) {
   // Blocks the engine thread on purpose: tests use it to stand for a slow command.
-  double seconds = 0;
-  (void)ParseDouble(ctx.arg(2), &seconds);  // Redis uses strtod: junk counts as 0
-  if (seconds > 0) std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  // Redis reads the seconds with strtod: a number prefix counts ("0.5s" sleeps 0.5 s),
+  // junk counts as 0.
+  const std::string text(ctx.arg(2));
+  const double seconds = std::strtod(text.c_str(), nullptr);
+  if (seconds > 0) std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int64_t>(seconds * 1e6)));
   ctx.reply().Ok();
+}
+
+// Redis's getPositiveLongFromObjectOrReply: an integer from 0 to LONG_MAX, with one
+// error for a non-integer and a negative one alike.
+Result<int64_t> NonNegativeArg(std::string_view text) {
+  int64_t value;
+  if (!ParseInt64(text, &value) || value < 0) return Status::Error("ERR value is out of range, must be positive");
+  return value;
+}
+
+// DEBUG POPULATE <count> [<prefix>] [<size>]
+void DebugPopulate(CommandContext& ctx) {
+  auto count = NonNegativeArg(ctx.arg(2));
+  if (!count.ok()) return ReplyError(ctx.reply(), count.status());
+  auto size = ctx.argc() == 5 ? NonNegativeArg(ctx.arg(4)) : Result<int64_t>(int64_t{0});
+  if (!size.ok()) return ReplyError(ctx.reply(), size.status());
+  const std::string_view prefix = ctx.argc() >= 4 ? ctx.arg(3) : "key";
+  (void)OpPopulate(ctx.shard, ctx.client.db, static_cast<uint64_t>(*count), prefix, static_cast<size_t>(*size));
+  ctx.reply().Ok();
+}
+
+// DEBUG QUICKLIST-PACKED-THRESHOLD <size>: list elements of at least <size> bytes get a
+// plain node (0 restores the default rule).
+void DebugQuicklistPackedThreshold(CommandContext& ctx) {
+  // Redis refuses sizes up to 1 MiB short of 4 GiB and above.
+  constexpr uint64_t kLimit = (uint64_t{1} << 32) - (uint64_t{1} << 20);
+  uint64_t bytes;
+  if (!ParseMemory(ctx.arg(2), &bytes) || bytes > kLimit) {
+    return ctx.reply().Error("ERR argument must be a memory value bigger than 1 and smaller than 4gb");
+  }
+  ctx.shard.options().limits.list_packed_threshold = static_cast<size_t>(bytes);
+  ctx.reply().Ok();
+}
+
+// DEBUG STRINGMATCH-LEN: matches random patterns against random strings, as Redis's
+// stringmatchlen_fuzz_test, to show that no pattern makes the matcher crash or run away.
+void DebugStringMatchLen(CommandContext& ctx) {
+  constexpr int kCycles = 100000;
+  constexpr size_t kMaxLength = 32;
+  std::mt19937 random(std::random_device{}());
+  std::string pattern;
+  std::string text;
+  auto fill = [&](std::string& bytes) {
+    bytes.resize(random() % kMaxLength);
+    for (char& c : bytes) c = static_cast<char>(random() % 128);
+  };
+  uint64_t matches = 0;
+  for (int i = 0; i < kCycles; ++i) {
+    fill(pattern);
+    fill(text);
+    matches += GlobMatch(pattern, text) ? 1 : 0;
+  }
+  LogVerbose("DEBUG STRINGMATCH-LEN: " + std::to_string(matches) + " matches");
+  ctx.reply().SimpleString("Apparently Redis did not crash: test passed");
 }
 
 // DEBUG PROTOCOL <type>: one reply of each RESP3 type, for client library tests.
@@ -131,6 +196,12 @@ void DebugHelp(CommandContext& ctx) {
              "    Output a hex signature representing the current DB content.",
              "DIGEST-VALUE <key> [<key> ...]",
              "    Output a hex signature of the values of all the specified keys.",
+             "HTSTATS <dbid> [full]",
+             "    Return hash table statistics of the specified Redis database.",
+             "HTSTATS-KEY <key> [full]",
+             "    Like HTSTATS but for the hash table stored at <key>'s value.",
+             "LISTPACK <key>",
+             "    Show low level info about the listpack encoding of <key>.",
              "ERROR <string>",
              "    Return a Redis protocol error with <string> as message. Useful for clients",
              "    unit tests to simulate Redis errors.",
@@ -142,12 +213,25 @@ void DebugHelp(CommandContext& ctx) {
              "    true, false.",
              "OBJECT <key>",
              "    Show low level info about the value at <key>.",
+             "POPULATE <count> [<prefix>] [<size>]",
+             "    Create <count> string keys named key:<num>. If <prefix> is specified then",
+             "    it is used instead of the 'key' prefix. These are not propagated to",
+             "    replicas. Cluster slots are not respected so keys not belonging to the",
+             "    current node can be created in cluster mode.",
+             "QUICKLIST <key> [<0|1>]",
+             "    Show low level info about the quicklist encoding of <key>.",
+             "    The 0 option prints only the quicklist nodes' size; 1 prints every node.",
+             "QUICKLIST-PACKED-THRESHOLD <size>",
+             "    Sets the threshold for elements to be inserted as plain vs packed nodes",
+             "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
              "SET-ACTIVE-EXPIRE <0|1>",
              "    Setting it to 0 disables expiring keys in background when they are not",
              "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
              "    default.",
              "SLEEP <seconds>",
-             "    Stop the server for <seconds>. Decimals allowed."});
+             "    Stop the server for <seconds>. Decimals allowed.",
+             "STRINGMATCH-LEN",
+             "    Run a fuzz tester against the stringmatchlen() function."});
 }
 
 void CmdDebug(CommandContext& ctx) {
@@ -187,6 +271,13 @@ void CmdDebug(CommandContext& ctx) {
     return ctx.server.ReloadFromDisk(ctx.client.id);
   }
   if (IsOption(sub, "error") && argc == 3) return ctx.reply().Error(ctx.arg(2));
+  if (IsOption(sub, "populate") && argc >= 3 && argc <= 5) return DebugPopulate(ctx);
+  if (IsOption(sub, "quicklist-packed-threshold") && argc == 3) return DebugQuicklistPackedThreshold(ctx);
+  if (IsOption(sub, "stringmatch-len") && argc == 2) return DebugStringMatchLen(ctx);
+  if (IsOption(sub, "htstats") && argc >= 3) return DebugHtStats(ctx);
+  if (IsOption(sub, "htstats-key") && argc >= 3) return DebugHtStatsKey(ctx);
+  if (IsOption(sub, "listpack") && argc == 3) return DebugListpack(ctx);
+  if (IsOption(sub, "quicklist") && (argc == 3 || argc == 4)) return DebugQuicklist(ctx);
   ctx.reply().Error("ERR unknown subcommand or wrong number of arguments for '" + std::string(sub.substr(0, 128)) +
                     "'. Try DEBUG HELP.");
 }

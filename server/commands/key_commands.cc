@@ -17,7 +17,13 @@ namespace {
 
 std::span<const std::string_view> KeyArgs(const CommandContext& ctx) { return ctx.args.subspan(1); }
 
-void CmdDel(CommandContext& ctx) { ctx.reply().Integer(OpDel(ctx.shard, ctx.client.db, KeyArgs(ctx))); }
+void CmdDel(CommandContext& ctx) {
+  ctx.reply().Integer(OpDel(ctx.shard, ctx.client.db, KeyArgs(ctx), FreeReason::kUserDel));
+}
+
+void CmdUnlink(CommandContext& ctx) {
+  ctx.reply().Integer(OpDel(ctx.shard, ctx.client.db, KeyArgs(ctx), FreeReason::kUnlink));
+}
 
 void CmdExists(CommandContext& ctx) { ctx.reply().Integer(OpExists(ctx.shard, ctx.client.db, KeyArgs(ctx))); }
 
@@ -207,7 +213,7 @@ void RegisterKeyCommands(CommandTable& table) {
              .handler = CmdDel, .group = "generic", .summary = "Deletes one or more keys.", .since = "1.0.0",
              .complexity = "O(N) where N is the number of keys that will be removed."});
   table.Add({.name = "unlink", .arity = -2, .flags = kCmdWrite | kCmdFast, .first_key = 1, .last_key = -1,
-             .key_step = 1, .handler = CmdDel, .group = "generic",
+             .key_step = 1, .handler = CmdUnlink, .group = "generic",
              .summary = "Asynchronously deletes one or more keys.", .since = "4.0.0",
              .complexity = "O(1) for each key removed regardless of its size."});
   table.Add({.name = "exists", .arity = -2, .flags = kCmdReadOnly | kCmdFast, .first_key = 1, .last_key = -1,

@@ -13,26 +13,39 @@ namespace {
 
 void CmdDbSize(CommandContext& ctx) { ctx.reply().Integer(static_cast<int64_t>(ctx.db().size())); }
 
-// FLUSHDB/FLUSHALL [ASYNC|SYNC]: both run synchronously here (freeing is fast
-// enough for now); the option is validated as Redis does.
-bool ParseFlushMode(CommandContext& ctx) {
+// FLUSHDB/FLUSHALL [ASYNC|SYNC]: ASYNC hands the emptied tables to the
+// lazy-freeing thread, SYNC frees them here, no option follows
+// lazyfree-lazy-user-flush. False (after the error reply) on a bad option.
+bool ParseFlushLazily(CommandContext& ctx, bool* lazy) {
+  *lazy = ctx.shard.options().lazy_free.user_flush;
   if (ctx.argc() == 1) return true;
-  if (ctx.argc() == 2 && (IsOption(ctx.arg(1), "ASYNC") || IsOption(ctx.arg(1), "SYNC"))) return true;
+  if (ctx.argc() == 2 && IsOption(ctx.arg(1), "ASYNC")) {
+    *lazy = true;
+    return true;
+  }
+  if (ctx.argc() == 2 && IsOption(ctx.arg(1), "SYNC")) {
+    *lazy = false;
+    return true;
+  }
   ReplyError(ctx.reply(), Status::Syntax());
   return false;
 }
 
 void CmdFlushDb(CommandContext& ctx) {
-  if (!ParseFlushMode(ctx)) return;
-  ctx.shard.FlushDb(ctx.client.db);
-  ReturnFreedMemoryToOs();
+  bool lazy;
+  if (!ParseFlushLazily(ctx, &lazy)) return;
+  ctx.shard.FlushDb(ctx.client.db, lazy);
+  // A synchronous flush hands the freed pages back at once, as Redis does.
+  if (!lazy) ReturnFreedMemoryToOs();
   ctx.reply().Ok();
 }
 
 void CmdFlushAll(CommandContext& ctx) {
-  if (!ParseFlushMode(ctx)) return;
-  ctx.shard.FlushAll();
-  ReturnFreedMemoryToOs();
+  bool lazy;
+  if (!ParseFlushLazily(ctx, &lazy)) return;
+  ctx.shard.FlushAll(lazy);
+  // A synchronous flush hands the freed pages back at once, as Redis does.
+  if (!lazy) ReturnFreedMemoryToOs();
   ctx.reply().Ok();
 }
 

@@ -311,8 +311,9 @@ void ReplyNothingToServe(CommandContext& ctx, const ReadArgs& args, std::vector<
   if (args.block_ms < 0) return ctx.reply().NullArray();
   std::vector<std::string> keys;
   for (size_t i = 0; i < args.key_count; ++i) keys.emplace_back(ctx.arg(args.streams + i));
+  // XREADGROUP's group dies with its key: it is re-run on any change of the key.
   BlockOrAnswerNothing(ctx, std::move(keys), ValueType::kStream, args.block_ms, BlockingNothing::kNullArray,
-                       std::move(command));
+                       std::move(command), /*wake_when_gone=*/args.has_group);
 }
 
 void CmdXRead(CommandContext& ctx) {

@@ -213,6 +213,69 @@ def test_watch_on_already_expired_key_is_not_aborted_by_its_deletion(conn, r):
         call(r, "DEBUG", "SET-ACTIVE-EXPIRE", "1")
 
 
+@pytest.fixture
+def no_active_expiry(r):
+    """Expired keys stay stored until something touches them."""
+    call(r, "DEBUG", "SET-ACTIVE-EXPIRE", "0")
+    yield
+    call(r, "DEBUG", "SET-ACTIVE-EXPIRE", "1")
+
+
+def store_expired(c, r, key):
+    at = server_ms(r) + 20
+    send(c, "SET", key, "1", "PXAT", str(at))
+    wait_past(r, at)  # expired but still stored: nothing has touched it
+
+
+@pytest.mark.parametrize("delete", [
+    ("GET", "w"),  # lazy expiry by another client
+    ("EXISTS", "w"),
+    ("FLUSHDB",),
+    ("FLUSHALL",),
+    ("SWAPDB", "0", "9"),  # nothing comes in its place
+], ids=["get", "exists", "flushdb", "flushall", "swapdb"])
+def test_watch_of_an_already_expired_key_survives_its_deletion_by_another_client(
+        conn, other, r, no_active_expiry, delete):
+    store_expired(conn, r, "w")
+    send(conn, "WATCH", "w")
+    send(other, *delete)
+    assert run_watched_transaction(conn) == b"*1\r\n+PONG\r\n"
+
+
+def test_watch_of_an_already_expired_key_survives_active_expiry(conn, r):
+    store_expired(conn, r, "w")
+    send(conn, "WATCH", "w")
+    wait_until(lambda: r.info("stats")["expired_keys"] >= 1 and r.dbsize() == 0, timeout=3,
+               message="active expiry to delete the key")
+    assert run_watched_transaction(conn) == b"*1\r\n+PONG\r\n"
+
+
+def test_watch_of_an_already_expired_key_fails_when_it_is_written(conn, other, r, no_active_expiry):
+    store_expired(conn, r, "w")
+    send(conn, "WATCH", "w")
+    send(other, "GET", "w")  # deleted: from now on watched as a missing key
+    send(other, "SET", "w", "new")
+    assert run_watched_transaction(conn) == NIL_ARRAY
+
+
+def test_watch_of_an_already_expired_key_fails_when_swapdb_brings_a_live_one(conn, other, r, no_active_expiry):
+    store_expired(conn, r, "w")
+    send(conn, "WATCH", "w")
+    send(other, "SELECT", "9")
+    send(other, "SET", "w", "live")
+    send(other, "SWAPDB", "0", "9")
+    assert run_watched_transaction(conn) == NIL_ARRAY
+
+
+def test_watch_of_a_key_that_expires_after_watch_still_fails(conn, other, r, no_active_expiry):
+    at = server_ms(r) + 50
+    send(conn, "SET", "w", "1", "PXAT", str(at))
+    send(conn, "WATCH", "w")
+    wait_past(r, at)
+    send(other, "GET", "w")  # the lazy deletion is a change this client did not see
+    assert run_watched_transaction(conn) == NIL_ARRAY
+
+
 def test_watch_fails_on_flushall(conn, other):
     send(conn, "SET", "w", "1")
     send(conn, "WATCH", "w")

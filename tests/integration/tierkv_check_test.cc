@@ -27,6 +27,8 @@
 #include "engine/entry.h"
 #include "harness/server_process.h"
 #include "harness/temp_dir.h"
+#include "tiering/journal_frame.h"
+#include "tiering/journal_segment.h"
 #include "tiering/rdb_file.h"
 #include "tiering/rdb_object.h"
 #include "tiering/rocks_tier.h"
@@ -105,15 +107,20 @@ std::vector<std::string> Segments(const std::string& data_dir) {
   return paths;
 }
 
-// Where each record of a segment starts: u32 payload length, u32 CRC, payload.
+// Where each record of a (format version 2) segment starts: after the segment header,
+// frames of a 16-byte header (payload length at +8, type at +12) and their payload; a
+// record starts at a FULL or FIRST frame.
 std::vector<size_t> RecordOffsets(const std::string& bytes) {
   std::vector<size_t> offsets;
-  size_t at = 0;
-  while (at + 8 <= bytes.size()) {
+  size_t at = kSegmentHeaderSize;
+  for (;;) {
+    at = static_cast<size_t>(NextFrameStart(at, kDefaultJournalBlockSize));
+    if (at + kFrameHeaderSize > bytes.size()) break;
     uint32_t length = 0;
-    for (int i = 0; i < 4; ++i) length |= uint32_t{static_cast<uint8_t>(bytes[at + i])} << (8 * i);
-    offsets.push_back(at);
-    at += 8 + length;
+    for (int i = 0; i < 4; ++i) length |= uint32_t{static_cast<uint8_t>(bytes[at + 8 + i])} << (8 * i);
+    const auto type = static_cast<FrameType>(bytes[at + 12]);
+    if (type == FrameType::kFull || type == FrameType::kFirst) offsets.push_back(at);
+    at += kFrameHeaderSize + length;
   }
   return offsets;
 }
@@ -121,7 +128,7 @@ std::vector<size_t> RecordOffsets(const std::string& bytes) {
 // Flips a payload byte of the record at `offset`: its CRC no longer matches.
 void CorruptRecordAt(const std::string& segment, size_t offset) {
   std::string bytes = ReadFile(segment);
-  bytes[offset + 9] = static_cast<char>(bytes[offset + 9] ^ 0x5a);
+  bytes[offset + kFrameHeaderSize + 1] = static_cast<char>(bytes[offset + kFrameHeaderSize + 1] ^ 0x5a);
   WriteFile(segment, bytes);
 }
 
@@ -226,6 +233,43 @@ TEST(TierkvCheck, VerifyCountsWhatAKilledServerLeftAndExitsZero) {
   EXPECT_NE(run.output.find("result: OK (0 errors, 0 warnings)"), std::string::npos) << run.output;
 }
 
+// Rewrites every journal segment in format version 1 (no header, bare records), as an
+// earlier release wrote them.
+void RewriteJournalInVersion1(const std::string& data_dir) {
+  std::map<std::string, std::string> segments;
+  for (const std::string& path : Segments(data_dir)) segments[path];
+  auto scanner = JournalScanner::Open(data_dir + "/journal");
+  ASSERT_TRUE(scanner.ok());
+  JournalRecord record;
+  while (true) {
+    auto more = scanner->Next(&record);
+    ASSERT_TRUE(more.ok()) << more.status().message();
+    if (!*more) break;
+    EncodeV1RecordForTesting(record, &segments[scanner->record_file()]);
+  }
+  for (const auto& [path, bytes] : segments) WriteFile(path, bytes);
+}
+
+TEST(TierkvCheck, AVersion1JournalVerifiesAndTheServerServesIt) {
+  TempDir data("tierkv-check");
+  MakeKilledServerDir(data.path());
+  RewriteJournalInVersion1(data.path());
+  ASSERT_NE(ReadFile(Segments(data.path()).back()).substr(0, 8), std::string(kJournalSegmentMagic));
+
+  const CheckRun run = RunCheck({"--dir", data.path()});
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find("2 segments, 6 records"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("result: OK (0 errors, 0 warnings)"), std::string::npos) << run.output;
+
+  auto server = StartTierkv(data.path());
+  ASSERT_TRUE(server != nullptr);
+  auto c = server->Connect();
+  EXPECT_EQ(std::string(Command(c.get(), {"GET", "k5"})->str), "v5");  // replayed from version 1
+  Must(c.get(), {"SET", "k7", "v7"});                                   // into a new version 2 segment
+  EXPECT_EQ(Segments(data.path()).size(), 3u);
+  EXPECT_EQ(ReadFile(Segments(data.path()).back()).substr(0, 8), std::string(kJournalSegmentMagic));
+}
+
 TEST(TierkvCheck, VerifyChangesNothingOnDisk) {
   TempDir data("tierkv-check");
   MakeKilledServerDir(data.path());
@@ -261,7 +305,7 @@ TEST(TierkvCheck, VerifyWarnsAboutATornTailAndOnlyStrictFailsOnIt) {
   MakeKilledServerDir(data.path());
   const std::string segment = Segments(data.path()).back();
   const size_t whole = fs::file_size(segment);
-  // A crash mid-append: a header promising 100 bytes, and 3 of them.
+  // A crash mid-append: 11 bytes of a 16-byte frame header.
   WriteFile(segment, ReadFile(segment) + std::string("\x64\x00\x00\x00\x01\x02\x03\x04xyz", 11));
   const auto before = Contents(data.path());
 
@@ -286,7 +330,7 @@ TEST(TierkvCheck, VerifyWarnsWhenRecordsAfterTheCheckpointAreMissing) {
   const std::string bytes = ReadFile(segment);
   const std::vector<size_t> offsets = RecordOffsets(bytes);
   ASSERT_EQ(offsets.size(), 3u);
-  WriteFile(segment, bytes.substr(offsets[1]));
+  WriteFile(segment, bytes.substr(0, kSegmentHeaderSize) + bytes.substr(offsets[1]));
 
   const CheckRun run = RunCheck({"--dir", data.path()});
   EXPECT_EQ(run.exit_code, 0) << run.output;
@@ -456,6 +500,42 @@ TEST(TierkvCheck, RepairOfDamageInAnEarlierSegmentDeletesTheLaterOnesAndNamesThe
   // The tier still holds the checkpoint (k1..k3); the journal's later records are gone.
   EXPECT_EQ(std::string(Command(c.get(), {"GET", "k2"})->str), "v2");
   EXPECT_EQ(Command(c.get(), {"GET", "k4"})->type, REDIS_REPLY_NIL);
+}
+
+// Sets the tier's checkpoint LSN (the server is not running).
+void SetCheckpoint(const std::string& data_dir, uint64_t lsn) {
+  RocksTierOptions options;
+  options.path = data_dir + "/tier";
+  auto tier = RocksTier::Open(options);
+  ASSERT_TRUE(tier.ok()) << tier.status().message();
+  ASSERT_TRUE((*tier)->Commit(lsn).ok());
+}
+
+TEST(TierkvCheck, AMissingSegmentFailsVerifyAndRepairDeletesTheSegmentsAfterTheGap) {
+  TempDir data("tierkv-check");
+  MakeKilledServerDir(data.path());  // segments LSN 1..3 and 4..6
+  const std::string first = Segments(data.path()).front();
+  const std::string second = Segments(data.path()).back();
+  SetCheckpoint(data.path(), 0);  // as if the round at LSN 3 had not ended: LSN 1.. are needed
+  fs::remove(first);
+  EXPECT_TRUE(StartTierkv(data.path()) == nullptr) << "the server started on a journal with a gap";
+
+  const CheckRun verify = RunCheck({"--dir", data.path()});
+  EXPECT_EQ(verify.exit_code, 1) << verify.output;
+  EXPECT_NE(verify.output.find("missing-lsns segment (LSNs 1..3 are missing between the checkpoint (LSN 0) and "
+                               "the oldest segment"),
+            std::string::npos)
+      << verify.output;
+
+  const CheckRun repaired = RunCheck({"--dir", data.path(), "--repair", "--yes"});
+  EXPECT_EQ(repaired.exit_code, 0) << repaired.output;
+  EXPECT_NE(repaired.output.find("delete " + second), std::string::npos) << repaired.output;
+  EXPECT_FALSE(fs::exists(second));
+  auto server = StartTierkv(data.path());
+  ASSERT_TRUE(server != nullptr) << "the server does not start on the repaired directory";
+  auto c = server->Connect();
+  EXPECT_EQ(std::string(Command(c.get(), {"GET", "k1"})->str), "v1");  // from the tier
+  EXPECT_EQ(Command(c.get(), {"GET", "k4"})->type, REDIS_REPLY_NIL);    // its segment is gone
 }
 
 TEST(TierkvCheck, RepairOfAnIntactJournalDoesNothing) {

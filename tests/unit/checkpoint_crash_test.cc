@@ -204,7 +204,7 @@ class CheckpointCrashTest : public ::testing::Test {
     std::optional<EffectRecord> record = shard().CommitChanges();
     if (!record.has_value()) return;
     std::string bytes;
-    AppendRecord(*record, &bytes);
+    EncodeRecord(*record, &bytes);
     ASSERT_TRUE(journal_->Append(record->lsn, bytes).ok());
     journal_lsn_ = record->lsn;
     journal_ends_[record->lsn] = {std::filesystem::path(journal_->current_path()).filename().string(), journal_->size()};

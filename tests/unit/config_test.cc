@@ -97,6 +97,41 @@ TEST_F(ConfigTest, SetAtRuntimeChecksBeforeChanging) {
   EXPECT_EQ(GetOne("busy-reply-threshold"), "100");
 }
 
+TEST_F(ConfigTest, FailedApplyStepRestoresEveryValueAndReappliesTheApplied) {
+  int port_applies = 0;
+  config.SetApplyStep("port", [&] {
+    ++port_applies;
+    return Status::Ok();
+  });
+  config.SetApplyStep("bind", [&] { return Status::Error("Failed to bind to specified addresses."); });
+  EXPECT_EQ(config.SetAtRuntime({{"maxmemory", "1gb"}, {"port", "7001"}, {"bind", "10.9.9.9"}, {"hz", "20"}})
+                .message(),
+            "ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to specified addresses.");
+  EXPECT_EQ(engine.maxmemory, 0u);
+  EXPECT_EQ(server.port, 6379);
+  EXPECT_EQ(GetOne("bind"), "127.0.0.1");
+  EXPECT_EQ(server.hz, 10);
+  EXPECT_EQ(port_applies, 2);  // the new port, then the old one again
+  // An unchanged value needs no apply step.
+  ASSERT_TRUE(config.SetAtRuntime({{"port", "6379"}, {"bind", "127.0.0.1"}}).ok());
+  EXPECT_EQ(port_applies, 2);
+}
+
+TEST_F(ConfigTest, DirMustExistWhenSetAtRuntime) {
+  EXPECT_EQ(config.SetAtRuntime({{"maxmemory", "1gb"}, {"dir", "/nonexistent/tierkv"}}).message(),
+            "ERR CONFIG SET failed (possibly related to argument 'dir') - No such file or directory");
+  EXPECT_EQ(engine.maxmemory, 0u);
+  EXPECT_EQ(server.dir, "./data");
+  // At start-up the data directory is created later, so any path is taken.
+  EXPECT_TRUE(config.ApplyArguments({"--dir", "/nonexistent/tierkv"}).ok());
+}
+
+TEST_F(ConfigTest, HiddenParametersAnsweredOnlyWhenNamed) {
+  EXPECT_EQ(GetOne("key-load-delay"), "0");
+  for (const auto& [name, value] : config.Get("*")) EXPECT_NE(name, "key-load-delay");
+  EXPECT_TRUE(config.Get("key-load-*").empty());
+}
+
 TEST_F(ConfigTest, RewriteKeepsCommentsAndUpdatesValues) {
   const auto path = std::filesystem::temp_directory_path() / ("tierkv_config_test_" + std::to_string(getpid()));
   {

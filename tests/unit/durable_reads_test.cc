@@ -90,11 +90,55 @@ TEST_F(DurableReadsTest, MissOfAKeyWhoseDeleteIsInFlightIsHeld) {
   EXPECT_FALSE(harness_.server().RepliesHeld(reader_));
 }
 
+TEST_F(DurableReadsTest, MissIsNotHeldBehindAWriteThatRemovedNothing) {
+  ASSERT_EQ(harness_.Run({"SET", "k", "v"}), "+OK\r\n");
+  EXPECT_EQ(Read({"EXISTS", "never-written"}), ":0\r\n");
+  EXPECT_FALSE(harness_.server().RepliesHeld(reader_));
+}
+
 TEST_F(DurableReadsTest, CommandWithoutKeyPositionsWaitsForEveryWriteInFlight) {
   ASSERT_EQ(harness_.Run({"SET", "k", "v"}), "+OK\r\n");
   EXPECT_EQ(Read({"DBSIZE"}), ":1\r\n");
   EXPECT_EQ(reader_.wait_durable_lsn, NewestLsn());
   EXPECT_TRUE(harness_.server().RepliesHeld(reader_));
+}
+
+// A journal that cannot sync (disk full) holds every reply that depends on it, and must
+// not hold the INFO or PING an operator sends to find out why.
+TEST_F(DurableReadsTest, CommandsThatDoNotTouchTheKeyspaceAreNotHeldBehindAWrite) {
+  ASSERT_EQ(harness_.Run({"SET", "k", "v"}), "+OK\r\n");
+  EXPECT_EQ(Read({"PING"}), "+PONG\r\n");
+  EXPECT_FALSE(harness_.server().RepliesHeld(reader_));
+  EXPECT_EQ(Read({"INFO", "persistence"})[0], '$');
+  EXPECT_FALSE(harness_.server().RepliesHeld(reader_));
+}
+
+TEST_F(DurableReadsTest, WriteThatChangedNothingWaitsForTheKeyItRead) {
+  ASSERT_EQ(harness_.Run({"SET", "k", "v"}), "+OK\r\n");
+  EXPECT_EQ(Read({"SET", "k", "other", "NX"}), "$-1\r\n");
+  EXPECT_TRUE(harness_.server().RepliesHeld(reader_));
+}
+
+TEST_F(DurableReadsTest, TransactionIsHeldForWhatItsCommandsRead) {
+  ASSERT_EQ(harness_.Run({"SET", "old", "1"}), "+OK\r\n");
+  WaitDurable(NewestLsn());
+  ASSERT_EQ(harness_.Run({"SET", "new", "2"}), "+OK\r\n");
+
+  ASSERT_EQ(Read({"MULTI"}), "+OK\r\n");
+  ASSERT_EQ(Read({"GET", "old"}), "+QUEUED\r\n");
+  EXPECT_EQ(Read({"EXEC"}), "*1\r\n$1\r\n1\r\n");
+  EXPECT_FALSE(harness_.server().RepliesHeld(reader_));
+
+  ASSERT_EQ(Read({"MULTI"}), "+OK\r\n");
+  ASSERT_EQ(Read({"GET", "new"}), "+QUEUED\r\n");
+  EXPECT_EQ(Read({"EXEC"}), "*1\r\n$1\r\n2\r\n");
+  EXPECT_TRUE(harness_.server().RepliesHeld(reader_));
+}
+
+TEST_F(DurableReadsTest, CommandRefusedBeforeItRanIsNotHeld) {
+  ASSERT_EQ(harness_.Run({"SET", "k", "v"}), "+OK\r\n");
+  EXPECT_EQ(Read({"GET"}), "-ERR wrong number of arguments for 'get' command\r\n");
+  EXPECT_FALSE(harness_.server().RepliesHeld(reader_));
 }
 
 TEST_F(DurableReadsTest, NothingIsHeldWhenNoWriteIsInFlight) {

@@ -72,6 +72,16 @@ TEST(ListNodeLimitTest, NegativeFillsLimitBytes) {
   EXPECT_TRUE(ListNodeLimit::FromFill(INT64_MIN).Exceeds(65537, 1));
 }
 
+TEST(ListNodeLimitTest, APackedThresholdDecidesPlainNodesWhateverTheFill) {
+  for (int64_t fill : {-2, 5}) {
+    const ListNodeLimit limit = ListNodeLimit::FromFill(fill, /*packed_threshold=*/100);
+    EXPECT_FALSE(limit.IsLargeElement(99)) << fill;
+    EXPECT_TRUE(limit.IsLargeElement(100)) << fill;  // from the threshold on, as Redis's >=
+    EXPECT_TRUE(limit.Halved().IsLargeElement(100)) << fill;
+  }
+  EXPECT_FALSE(ListNodeLimit::FromFill(-2, 0).IsLargeElement(8192));  // 0: the fill's rule
+}
+
 TEST(ListNodeLimitTest, PositiveFillsCountEntriesWithinTheSafetySize) {
   const ListNodeLimit limit = ListNodeLimit::FromFill(5);
   EXPECT_FALSE(limit.Exceeds(100, 5));

@@ -5,7 +5,7 @@
 // offset), and where LSN numbering resumes.
 //
 // The tier is a FakeTier seeded directly; journals are written with SegmentWriter and
-// AppendRecord; effects are applied through the real command handlers.
+// EncodeRecord; effects are applied through the real command handlers.
 #include <gtest/gtest.h>
 
 #include <sys/stat.h>
@@ -21,6 +21,7 @@
 #include "harness/command_harness.h"
 #include "harness/engine_queue.h"
 #include "harness/fake_tier.h"
+#include "harness/journal_files.h"
 #include "harness/keyspace_image.h"
 #include "harness/resp_literals.h"
 #include "harness/temp_dir.h"
@@ -55,7 +56,7 @@ TierEntry StoredValue(uint32_t db, const std::string& key, const std::string& va
 
 std::string Encoded(const std::vector<EffectRecord>& records) {
   std::string bytes;
-  for (const EffectRecord& record : records) AppendRecord(record, &bytes);
+  for (const EffectRecord& record : records) EncodeRecord(record, &bytes);
   return bytes;
 }
 
@@ -98,6 +99,14 @@ class RecoveryTest : public ::testing::Test {
     };
     options.log = [this](const std::string& line) { log_.push_back(line); };
     return Recover(shard(), tier_, options);
+  }
+
+  // Recovers the same tier and journal into another keyspace (a second start-up).
+  Result<RecoveryReport> RecoverAgain(CommandHarness& again) {
+    RecoveryOptions options;
+    options.journal_dir = journal_dir_;
+    options.apply = [&](int db, const Effect& effect) { return testing::ApplyThroughCommands(again, db, effect); };
+    return Recover(again.shard(), tier_, options);
   }
 
   std::optional<std::string> Value(int db, const std::string& key) {
@@ -174,7 +183,7 @@ TEST_F(RecoveryTest, RecordsApplyToAKeyOnlyAboveItsTierLsn) {
 TEST_F(RecoveryTest, EveryEffectOfARecordOnOneKeyApplies) {
   // Own effects (a MULTI, an XREADGROUP) can name one key several times in a record; the
   // first stamps the key with the record's LSN, which must not hide the others.
-  SeedTier({StoredValue(0, "k", "tier", 4)}, 4);
+  SeedTier({StoredValue(0, "k", "tier", 4)}, 5);
   WriteJournal({{{6, 0, {{"APPEND", "k", "+a"}, {"SET", "other", "o"}, {"APPEND", "k", "+b"}}}}});
   ASSERT_TRUE(RunRecovery().ok());
   EXPECT_EQ(applied_, (std::vector<std::string>{"0:APPEND k +a", "0:SET other o", "0:APPEND k +b"}));
@@ -277,7 +286,7 @@ TEST_F(RecoveryTest, ReplayedFlushDbRemovesOnlyOlderKeysAndQueuesSurvivors) {
 }
 
 TEST_F(RecoveryTest, ReplayedFlushAllRemovesOlderKeysInEveryDb) {
-  SeedTier({StoredValue(0, "a", "a1", 1), StoredValue(5, "b", "b1", 1), StoredValue(7, "n", "n6", 6)}, 1);
+  SeedTier({StoredValue(0, "a", "a1", 1), StoredValue(5, "b", "b1", 1), StoredValue(7, "n", "n6", 6)}, 2);
   WriteJournal({{{3, 2, {{"SET", "x", "x3"}}}, {4, 0, {{"FLUSHALL"}}}, {6, 7, {{"SET", "n", "n6"}}}}});
   ASSERT_TRUE(RunRecovery().ok());
   EXPECT_EQ(ImageOf(shard()), (KeyspaceImage{{{7, "n"}, {"n6", kNoExpire}}}));
@@ -286,16 +295,13 @@ TEST_F(RecoveryTest, ReplayedFlushAllRemovesOlderKeysInEveryDb) {
 }
 
 TEST_F(RecoveryTest, TornTailIsCutAndReported) {
-  std::vector<EffectRecord> good;
-  for (uint64_t lsn = 1; lsn <= 5; ++lsn) good.push_back({lsn, 0, {{"SET", "k" + std::to_string(lsn), "v"}}});
-  const std::vector<std::string> paths = WriteJournal({good});
-  const uint64_t good_size = FileSize(paths[0]);
-  std::string torn;
-  AppendRecord({6, 0, {{"SET", "k6", std::string(100, 'v')}}}, &torn);
-  {
-    std::ofstream out(paths[0], std::ios::binary | std::ios::app);
-    out.write(torn.data(), static_cast<std::streamsize>(torn.size() / 2));
-  }
+  std::vector<EffectRecord> records;
+  for (uint64_t lsn = 1; lsn <= 5; ++lsn) records.push_back({lsn, 0, {{"SET", "k" + std::to_string(lsn), "v"}}});
+  records.push_back({6, 0, {{"SET", "k6", std::string(100, 'v')}}});
+  const std::vector<std::string> paths = WriteJournal({records});
+  const testing::RecordPlace torn = testing::RecordPlaces(journal_dir_).back();
+  const uint64_t good_size = torn.offset;
+  std::filesystem::resize_file(paths[0], torn.offset + (torn.end - torn.offset) / 2);
   ASSERT_GT(FileSize(paths[0]), good_size);
 
   auto report = RunRecovery();
@@ -315,25 +321,14 @@ TEST_F(RecoveryTest, TornTailIsCutAndReported) {
   // Recovering again finds a clean journal.
   CommandHarness again;
   again.shard().changes().set_enabled(true);
-  RecoveryOptions options;
-  options.journal_dir = journal_dir_;
-  options.apply = [&](int db, const Effect& effect) { return testing::ApplyThroughCommands(again, db, effect); };
-  auto second = Recover(again.shard(), tier_, options);
+  auto second = RecoverAgain(again);
   ASSERT_TRUE(second.ok());
   EXPECT_FALSE(second->truncated_tail.has_value());
   EXPECT_EQ(ImageOf(again.shard()), ImageOf(shard()));
 }
 
-// Flips one byte of the record that starts at `offset` (inside its payload).
-void DamageRecordAt(const std::string& path, uint64_t offset) {
-  std::fstream file(path, std::ios::binary | std::ios::in | std::ios::out);
-  file.seekg(static_cast<std::streamoff>(offset + kJournalRecordHeaderSize + 1));
-  char byte = 0;
-  file.read(&byte, 1);
-  file.seekp(static_cast<std::streamoff>(offset + kJournalRecordHeaderSize + 1));
-  byte = static_cast<char>(byte ^ 0x5a);
-  file.write(&byte, 1);
-}
+// Flips one byte of the record that starts at `offset` (inside its first frame's payload).
+void DamageRecordAt(const std::string& path, uint64_t offset) { testing::FlipByteAt(path, offset + kFrameHeaderSize + 1); }
 
 TEST_F(RecoveryTest, DamageInAnEarlierSegmentFailsWithFileAndOffset) {
   std::vector<EffectRecord> first;
@@ -343,7 +338,7 @@ TEST_F(RecoveryTest, DamageInAnEarlierSegmentFailsWithFileAndOffset) {
   const std::vector<std::string> paths = WriteJournal({first, second});
   ASSERT_EQ(paths.size(), 2u);
   ASSERT_NE(paths[0], paths[1]);
-  const uint64_t offset = Encoded({first[0], first[1]}).size();  // record 3
+  const uint64_t offset = testing::RecordPlaces(journal_dir_)[2].offset;  // record 3
   DamageRecordAt(paths[0], offset);
   const uint64_t size = FileSize(paths[0]);
 
@@ -360,7 +355,7 @@ TEST_F(RecoveryTest, DamageFollowedByGoodRecordsInTheLastSegmentIsFatal) {
   std::vector<EffectRecord> records;
   for (uint64_t lsn = 1; lsn <= 5; ++lsn) records.push_back({lsn, 0, {{"SET", "k", std::to_string(lsn)}}});
   const std::vector<std::string> paths = WriteJournal({records});
-  const uint64_t offset = Encoded({records[0]}).size();  // record 2
+  const uint64_t offset = testing::RecordPlaces(journal_dir_)[1].offset;  // record 2
   DamageRecordAt(paths[0], offset);
   auto report = RunRecovery();
   ASSERT_FALSE(report.ok());
@@ -416,7 +411,7 @@ TEST_F(RecoveryTest, AnEffectTheCommandsRefuseStopsRecoveryAtItsRecord) {
   const std::string& message = report.status().message();
   EXPECT_NE(message.find("LSN 2"), std::string::npos) << message;
   EXPECT_NE(message.find(paths[0]), std::string::npos) << message;
-  EXPECT_NE(message.find("offset " + std::to_string(Encoded({{1, 0, {{"SET", "a", "1"}}}}).size())),
+  EXPECT_NE(message.find("offset " + std::to_string(testing::RecordPlaces(journal_dir_)[1].offset)),
             std::string::npos)
       << message;
 }
@@ -464,6 +459,91 @@ TEST_F(RecoveryTest, RecordsAtOrBelowTheCheckpointStillCountForNumbering) {
   EXPECT_TRUE(applied_.empty());
   EXPECT_EQ(report->records_replayed, 0u);
   EXPECT_EQ(shard().last_lsn(), 20u);
+}
+
+// Segments written by earlier releases (format version 1, no header) replay as before; the
+// writer then continues in a version 2 segment, and both replay together.
+TEST_F(RecoveryTest, Version1JournalReplaysAndTheJournalContinuesInVersion2) {
+  std::filesystem::create_directories(journal_dir_);
+  std::string v1;
+  EncodeV1RecordForTesting({1, 0, {{"SET", "a", "1"}}}, &v1);
+  EncodeV1RecordForTesting({2, 3, {{"SET", "b", "2"}}}, &v1);
+  std::ofstream(journal_dir_ + "/" + JournalSegmentFileName(1), std::ios::binary) << v1;
+  auto report = RunRecovery();
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  EXPECT_EQ(report->records_replayed, 2u);
+  EXPECT_EQ(Value(0, "a"), "1");
+  EXPECT_EQ(Value(3, "b"), "2");
+
+  WriteJournal({{{3, 0, {{"SET", "a", "3"}}}}});
+  ASSERT_EQ(ListJournalSegments(journal_dir_)->size(), 2u);
+  CommandHarness again;
+  auto second = RecoverAgain(again);
+  ASSERT_TRUE(second.ok()) << second.status().message();
+  EXPECT_EQ(second->records_replayed, 3u);
+  EXPECT_EQ(std::string(again.shard().db(0).Peek("a")->string_value()), "3");
+}
+
+TEST_F(RecoveryTest, MissingMiddleSegmentStopsStartUpNamingTheGap) {
+  const std::vector<std::string> paths = WriteJournal({{{1, 0, {{"SET", "a", "1"}}}, {2, 0, {{"SET", "a", "2"}}}},
+                                                       {{3, 0, {{"SET", "a", "3"}}}, {4, 0, {{"SET", "a", "4"}}}},
+                                                       {{5, 0, {{"SET", "a", "5"}}}}});
+  ASSERT_EQ(paths.size(), 3u);
+  std::filesystem::remove(paths[1]);
+  auto report = RunRecovery();
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.status().code(), Code::kCorruption);
+  const std::string& message = report.status().message();
+  EXPECT_NE(message.find("LSNs 3..4 are missing"), std::string::npos) << message;
+  EXPECT_NE(message.find(paths[0]), std::string::npos) << message;
+  EXPECT_NE(message.find(paths[2]), std::string::npos) << message;
+}
+
+TEST_F(RecoveryTest, JournalThatDoesNotContinueTheCheckpointStopsStartUp) {
+  SeedTier({StoredValue(0, "a", "1", 5)}, 5);
+  WriteJournal({{{9, 0, {{"SET", "a", "9"}}}}});
+  auto report = RunRecovery();
+  ASSERT_FALSE(report.ok());
+  EXPECT_NE(report.status().message().find("LSNs 6..8 are missing between the checkpoint (LSN 5)"), std::string::npos)
+      << report.status().message();
+}
+
+TEST_F(RecoveryTest, SegmentsWhollyBelowTheCheckpointNeedNoContinuity) {
+  // Dropped segments below the checkpoint leave the journal starting anywhere at or below
+  // the LSN after it.
+  SeedTier({}, 40);
+  WriteJournal({{{30, 0, {{"SET", "old", "1"}}}}, {{41, 0, {{"SET", "new", "1"}}}}});
+  auto report = RunRecovery();
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  EXPECT_EQ(applied_, (std::vector<std::string>{"0:SET new 1"}));
+}
+
+// A segment is created for a batch starting at its name; if the crash lost every record of
+// it, that LSN may still have been acknowledged (everysec) and must not be handed out again.
+TEST_F(RecoveryTest, NumberingResumesAboveASegmentNamedAboveTheLastRecord) {
+  const std::vector<std::string> paths =
+      WriteJournal({{{1, 0, {{"SET", "a", "1"}}}, {2, 0, {{"SET", "a", "2"}}}}, {{3, 0, {{"SET", "a", "3"}}}}});
+  ASSERT_EQ(paths.size(), 2u);
+  std::filesystem::resize_file(paths[1], kSegmentHeaderSize);  // LSN 3 never reached the disk
+  auto report = RunRecovery();
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  EXPECT_EQ(report->last_lsn, 3u);
+  EXPECT_EQ(shard().last_lsn(), 3u);
+  harness_.Run({"SET", "b", "1"});
+  auto record = shard().CommitChanges();
+  ASSERT_TRUE(record.has_value());
+  EXPECT_EQ(record->lsn, 4u);
+
+  // The writer continues in that segment; the skipped LSN inside it is no gap.
+  auto writer = SegmentWriter::Open({journal_dir_, 1 << 20});
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Append(4, Encoded({*record})).ok());
+  EXPECT_EQ((*writer)->current_path(), paths[1]);
+  CommandHarness again;
+  auto second = RecoverAgain(again);
+  ASSERT_TRUE(second.ok()) << second.status().message();
+  EXPECT_EQ(second->records_replayed, 3u);
+  EXPECT_EQ(again.shard().last_lsn(), 4u);
 }
 
 TEST_F(RecoveryTest, ReplayedKeysAreQueuedForTheNextCheckpoint) {

@@ -171,7 +171,7 @@ Status ApplyKeyEffect(Shard& shard, int db, const Effect& effect, EffectKind kin
       return Status::Ok();
     case EffectKind::kDel: {
       std::vector<std::string_view> keys(effect.begin() + 1, effect.end());
-      (void)OpDel(shard, db, keys);
+      (void)OpDel(shard, db, keys, FreeReason::kUserDel);
       return Status::Ok();
     }
     case EffectKind::kFlushDb:

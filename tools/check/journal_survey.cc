@@ -42,7 +42,7 @@ void NoteEffects(JournalSurvey& survey, const JournalRecord& record, const std::
 
 }  // namespace
 
-JournalSurvey SurveyJournal(const std::string& journal_dir, uint64_t checkpoint_lsn) {
+JournalSurvey SurveyJournal(const std::string& journal_dir, uint64_t checkpoint_lsn, bool checkpoint_known) {
   JournalSurvey survey;
   survey.present = PathExists(journal_dir);
   if (!survey.present) return survey;
@@ -58,7 +58,8 @@ JournalSurvey SurveyJournal(const std::string& journal_dir, uint64_t checkpoint_
     survey.bytes += segment.bytes;
     survey.segments.push_back(std::move(segment));
   }
-  auto scanner = JournalScanner::Open(journal_dir);
+  auto scanner = JournalScanner::Open(journal_dir, checkpoint_known ? std::optional<uint64_t>(checkpoint_lsn)
+                                                                    : std::nullopt);
   if (!scanner.ok()) {
     survey.read_error = scanner.status();
     return survey;

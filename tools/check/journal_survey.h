@@ -43,8 +43,9 @@ struct JournalSurvey {
   uint64_t first_after_checkpoint = 0;
   uint64_t last_after_checkpoint = 0;
   // LSNs missing among them, the first expected being checkpoint + 1. LSNs are
-  // consecutive, so a gap is a record that was never journaled (appendonly was off, a
-  // record over the size limit) or a segment that was lost.
+  // consecutive, so a gap is a record that was never journaled (appendonly was off, or
+  // numbering resumed above a segment whose records were lost unsynced); a lost segment
+  // is damage instead (kMissingLsns).
   std::vector<LsnGap> gaps;  // the first kMaxListed
   uint64_t gap_count = 0;
   // Effects by verb ("SET", "DEL"...), over every record read.
@@ -66,6 +67,8 @@ struct JournalSurvey {
 };
 
 // Reads every segment of `journal_dir` (absent: an empty survey with present = false).
-JournalSurvey SurveyJournal(const std::string& journal_dir, uint64_t checkpoint_lsn);
+// With `checkpoint_known`, the journal must continue checkpoint_lsn, as a server checks at
+// start-up (a gap is damage of kind kMissingLsns).
+JournalSurvey SurveyJournal(const std::string& journal_dir, uint64_t checkpoint_lsn, bool checkpoint_known = true);
 
 }  // namespace tierkv::check

@@ -34,25 +34,18 @@ Result<std::string> ReadFile(const std::string& path) {
 }
 
 // Counts the records in bytes[from..] that decode and continue the LSN order after
-// *previous_lsn, resynchronising byte by byte past anything that does not (a false match
-// needs a CRC-32C collision). Updates *previous_lsn.
+// *previous_lsn (tiering/journal_segment_reader.h's SalvageRecords resynchronises past
+// damage). Updates *previous_lsn.
 void CountDecodable(std::string_view bytes, size_t from, uint64_t checkpoint_lsn, uint64_t* previous_lsn,
                     Salvage* salvage) {
-  JournalRecord record;
-  size_t at = from;
-  while (at + kJournalRecordHeaderSize < bytes.size()) {
-    size_t consumed = 0;
-    if (DecodeRecord(bytes.substr(at), &record, &consumed) == DecodeResult::kOk && record.lsn > *previous_lsn) {
-      ++salvage->records;
-      if (salvage->first_lsn == 0) salvage->first_lsn = record.lsn;
-      salvage->last_lsn = record.lsn;
-      if (record.lsn > checkpoint_lsn) ++salvage->after_checkpoint;
-      *previous_lsn = record.lsn;
-      at += consumed;
-    } else {
-      ++at;
-    }
-  }
+  SalvageRecords(bytes, from, [&](const JournalRecord& record) {
+    if (record.lsn <= *previous_lsn) return;
+    ++salvage->records;
+    if (salvage->first_lsn == 0) salvage->first_lsn = record.lsn;
+    salvage->last_lsn = record.lsn;
+    if (record.lsn > checkpoint_lsn) ++salvage->after_checkpoint;
+    *previous_lsn = record.lsn;
+  });
 }
 
 std::string Describe(const Salvage& salvage) {
@@ -90,7 +83,7 @@ int RunRepair(const CheckOptions& options) {
   }
   const uint64_t checkpoint = checkpoint_lsn.value_or(0);
 
-  const JournalSurvey journal = SurveyJournal(paths.journal, checkpoint);
+  const JournalSurvey journal = SurveyJournal(paths.journal, checkpoint, checkpoint_lsn.has_value());
   if (!journal.read_error.ok()) {
     report.Error("journal unreadable: " + journal.read_error.message());
     return kExitDamaged;
@@ -102,9 +95,7 @@ int RunRepair(const CheckOptions& options) {
   }
 
   const JournalDamage& damage = *journal.damage;
-  report.Line(std::string(damage.truncatable ? "torn tail" : "corruption") + " in " + damage.file + " at offset " +
-              std::to_string(damage.offset) + ": " + JournalDamageKindName(damage.kind) + " record (" + damage.detail +
-              ")");
+  report.Line(std::string(damage.truncatable ? "torn tail" : "corruption") + " in " + DescribeJournalDamage(damage));
   report.Line("plan:");
   report.Line("  keep every record up to LSN " + std::to_string(journal.last_good_lsn) + " (" +
               Count(journal.records, "record", "records") + ")");
@@ -117,14 +108,23 @@ int RunRepair(const CheckOptions& options) {
     return kExitDamaged;
   }
   Salvage in_damaged;
-  CountDecodable(*damaged_bytes, damage.offset + 1, checkpoint, &previous_lsn, &in_damaged);
+  CountDecodable(*damaged_bytes, damage.offset, checkpoint, &previous_lsn, &in_damaged);
   lost_writes += in_damaged.after_checkpoint;
-  report.Line("  truncate " + damage.file + " from " + std::to_string(damaged_bytes->size()) + " to " +
-              std::to_string(damage.offset) + " bytes, dropping " +
-              std::to_string(damaged_bytes->size() - damage.offset) +
-              " bytes (the damaged record and everything after it); " + Describe(in_damaged));
+  std::vector<std::string> doomed;  // segments to delete, oldest first
+  // After a missing segment the journal cannot continue: the segment after the gap goes
+  // whole (cut to nothing, its name would still claim LSNs the journal lacks).
+  const bool after_gap = damage.kind == JournalDamageKind::kMissingLsns;
+  if (after_gap) {
+    report.Line("  delete " + damage.file + " (" + std::to_string(damaged_bytes->size()) +
+                " bytes, the first segment after the missing LSNs): " + Describe(in_damaged));
+    doomed.push_back(damage.file);
+  } else {
+    report.Line("  truncate " + damage.file + " from " + std::to_string(damaged_bytes->size()) + " to " +
+                std::to_string(damage.offset) + " bytes, dropping " +
+                std::to_string(damaged_bytes->size() - damage.offset) +
+                " bytes (the damaged record and everything after it); " + Describe(in_damaged));
+  }
 
-  std::vector<std::string> doomed;  // later segments, oldest first
   for (size_t i = journal.damaged_segment + 1; i < journal.segments.size(); ++i) {
     const SegmentSummary& segment = journal.segments[i];
     auto bytes = ReadFile(segment.path);
@@ -146,7 +146,7 @@ int RunRepair(const CheckOptions& options) {
     report.Line("  every decodable dropped record is at or below the checkpoint (LSN " + checkpoint_text +
                 "): the tier already holds its writes");
   }
-  if (damage.kind != JournalDamageKind::kLsnOutOfOrder) {
+  if (damage.kind != JournalDamageKind::kLsnOutOfOrder && !after_gap) {
     // LSNs are consecutive: a one-LSN hole before the first record that still decodes is
     // the damaged record's own.
     const uint64_t missing = journal.last_good_lsn + 1;
@@ -175,13 +175,15 @@ int RunRepair(const CheckOptions& options) {
     report.Error(synced.message());
     return kExitDamaged;
   }
-  if (Status cut = JournalScanner::TruncateAt(damage.file, damage.offset); !cut.ok()) {
-    report.Error(cut.message());
-    return kExitDamaged;
+  if (!after_gap) {
+    if (Status cut = JournalScanner::TruncateAt(damage.file, damage.offset); !cut.ok()) {
+      report.Error(cut.message());
+      return kExitDamaged;
+    }
+    report.Line("truncated " + damage.file + " to " + std::to_string(damage.offset) + " bytes");
   }
-  report.Line("truncated " + damage.file + " to " + std::to_string(damage.offset) + " bytes");
 
-  const JournalSurvey after = SurveyJournal(paths.journal, checkpoint);
+  const JournalSurvey after = SurveyJournal(paths.journal, checkpoint, checkpoint_lsn.has_value());
   if (!after.read_error.ok() || after.damage.has_value()) {
     report.Error("the journal is still damaged after the repair: run tierkv-check --dir " + paths.dir);
     return kExitDamaged;

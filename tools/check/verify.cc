@@ -64,8 +64,7 @@ void JudgeJournal(Report& report, const JournalSurvey& journal, const std::strin
   if (journal.damage.has_value()) {
     const JournalDamage& damage = *journal.damage;
     const uint64_t cut = FileBytes(damage.file) - damage.offset;
-    const std::string where = damage.file + " at offset " + std::to_string(damage.offset) + ": " +
-                              JournalDamageKindName(damage.kind) + " record (" + damage.detail + ")";
+    const std::string where = DescribeJournalDamage(damage);
     if (damage.truncatable) {
       report.Warning("torn tail in " + where + "; a server cuts the last " + std::to_string(cut) +
                      " bytes when it starts (a crash mid-write leaves this)");
@@ -131,7 +130,7 @@ int RunVerify(const CheckOptions& options) {
     }
   }
 
-  const JournalSurvey journal = SurveyJournal(paths.journal, checkpoint_lsn);
+  const JournalSurvey journal = SurveyJournal(paths.journal, checkpoint_lsn, checkpoint_known);
   const uint64_t lsn_bound = std::max(checkpoint_lsn, journal.last_lsn);
   uint32_t max_db = journal.max_db;
   if (tier != nullptr) {

@@ -9,7 +9,8 @@ namespace tierkv {
 namespace {
 
 ListNodeLimit LimitOf(const Shard& shard) {
-  return ListNodeLimit::FromFill(shard.options().limits.list_max_listpack_size);
+  return ListNodeLimit::FromFill(shard.options().limits.list_max_listpack_size,
+                                 shard.options().limits.list_packed_threshold);
 }
 
 std::string_view PopCommand(ListEnd end) { return end == ListEnd::kHead ? "LPOP" : "RPOP"; }

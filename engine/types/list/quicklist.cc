@@ -41,8 +41,9 @@ size_t OffsetOf(const Listpack& entries, Listpack::Pos pos) {
 
 // ---- ListNodeLimit ----
 
-ListNodeLimit ListNodeLimit::FromFill(int64_t fill) {
+ListNodeLimit ListNodeLimit::FromFill(int64_t fill, size_t packed_threshold) {
   ListNodeLimit limit;
+  limit.packed_threshold = packed_threshold;
   if (fill >= 0) {
     limit.max_count = fill == 0 ? 1 : static_cast<size_t>(fill);  // every node holds one at least
   } else {
@@ -59,6 +60,7 @@ bool ListNodeLimit::Exceeds(size_t bytes, size_t count) const {
 }
 
 bool ListNodeLimit::IsLargeElement(size_t size) const {
+  if (packed_threshold != 0) return size >= packed_threshold;
   return size > (max_bytes != kUnlimited ? max_bytes : kSafetyBytes);
 }
 
@@ -66,6 +68,7 @@ ListNodeLimit ListNodeLimit::Halved() const {
   ListNodeLimit half;
   half.max_bytes = max_bytes == kUnlimited ? kUnlimited : max_bytes / 2;
   half.max_count = max_count == kUnlimited ? kUnlimited : max_count / 2;
+  half.packed_threshold = packed_threshold;
   return half;
 }
 

@@ -45,8 +45,11 @@ struct ListNodeLimit {
 
   size_t max_bytes = kUnlimited;  // size-based fill
   size_t max_count = kUnlimited;  // count-based fill
+  // DEBUG QUICKLIST-PACKED-THRESHOLD: elements of at least this many bytes get a plain
+  // node whatever the fill; 0 = Redis's default (the fill decides).
+  size_t packed_threshold = 0;
 
-  static ListNodeLimit FromFill(int64_t fill);
+  static ListNodeLimit FromFill(int64_t fill, size_t packed_threshold = 0);
   // Redis's quicklistNodeExceedsLimit: would a node of `bytes` holding `count` pass it?
   bool Exceeds(size_t bytes, size_t count) const;
   // Redis 7.2's isLargeElement: an element of `size` bytes gets a plain node.

@@ -259,3 +259,152 @@ def test_disk_full_refuses_writes_keeps_reads_and_resumes(fsync, small_disk, tmp
         assert server.terminate() == 0, server.run_log()[-3000:]
     finally:
         server.kill()
+
+
+def fill_until_the_journal_fails(server, admin, small_disk):
+    """Fills the disk under appendfsync always; returns the FillWriter, whose last write
+    is held (not answered) because its journal record hit ENOSPC."""
+    make_filler(small_disk / "filler", FREE_BYTES)
+    writer = FillWriter(server.port)
+    writer.start()
+    poll_until(lambda: writer.errors or not writer.is_alive() or journal_failed(admin),
+               timeout=60, message="the journal to fail with ENOSPC")
+    assert not writer.errors, writer.errors
+    assert journal_failed(admin), admin.info("persistence")
+    assert writer.is_alive() and writer.pending is not None and writer.misconf is None
+    writer.stop.set()
+    return writer
+
+
+def write_until_accepted(admin, key):
+    def accepted():
+        try:
+            return admin.set(key, "resumed") is True
+        except redis.ResponseError as error:
+            assert str(error).startswith("MISCONF"), error
+            return False
+    poll_until(accepted, timeout=30, message="writes to resume after space was freed", interval=0.05)
+
+
+@pytest.mark.parametrize("change", ["appendfsync", "appendonly"])
+def test_config_set_during_disk_full_drops_no_record_and_releases_no_held_reply(change, small_disk, tmp_path):
+    """CONFIG SET appendfsync / appendonly while the journal is failed used to close the
+    writer and open a new one: the queued records were dropped, the write held under
+    always was answered OK although it was not durable, and the new writer appended
+    after the failed partial record. Now the policy changes on the live writer, and a
+    failed writer is turned off only once its retry has made its records durable."""
+    binary = server_bin_or_skip()
+    server = DurableServer(binary, small_disk / "data", tmp_path / "logs",
+                           ["--appendonly", "yes", "--appendfsync", "always", "--save", ""])
+    server.start()
+    try:
+        admin = server.client()
+        acked = {f"before:{i}": f"value {i}" for i in range(50)}
+        assert admin.mset(acked) is True
+        writer = fill_until_the_journal_fails(server, admin, small_disk)
+
+        if change == "appendfsync":
+            for policy in ("everysec", "no"):
+                assert admin.config_set("appendfsync", policy) is True
+        else:
+            assert admin.config_set("appendonly", "no") is True
+        # Nothing of the failed journal was dropped or declared durable: its write stays
+        # held, and writes stay refused until the journal can be written.
+        assert journal_failed(admin), admin.info("persistence")
+        expect_misconf(admin, "SET", "probe", "x")
+        assert writer.is_alive() and writer.pending is not None, "the held write was answered before it was durable"
+        assert_all_present(admin, {**acked, **writer.acked}, "reads while the disk is full", server)
+
+        os.remove(small_disk / "filler")
+        writer.join(timeout=60)
+        assert not writer.is_alive(), "the held write was never answered"
+        assert not writer.errors and writer.misconf is None and writer.pending is None, writer.errors
+        write_until_accepted(admin, "after:first")
+        resumed = {"after:first": "resumed"}
+        for i in range(20):
+            assert admin.set(f"after:{i}", i) is True
+            resumed[f"after:{i}"] = str(i)
+        if change == "appendfsync":
+            assert admin.config_set("appendfsync", "always") is True
+        else:
+            # Turned on again: a round puts what was written without a journal in the tier.
+            rewrites = int(admin.info("persistence")["aof_rewrites"])
+            assert admin.config_set("appendonly", "yes") is True
+            poll_until(lambda: int(admin.info("persistence")["aof_rewrites"]) > rewrites,
+                       timeout=60, message="the round started by appendonly yes to end")
+            assert admin.info("persistence")["aof_last_bgrewrite_status"] == "ok", server.run_log()
+        for i in range(20):
+            assert admin.set(f"last:{i}", i) is True
+            resumed[f"last:{i}"] = str(i)
+        assert not journal_failed(admin)
+
+        # Every acknowledged write is durable (always): a SIGKILL loses none, and the
+        # journal the failed writer left is clean.
+        admin.close()
+        server.kill()
+        server.start()
+        assert not server.fatal_lines(), server.run_log()
+        client = server.client()
+        assert_all_present(client, {**acked, **writer.acked, **resumed}, "after the restart", server)
+        client.close()
+        assert server.terminate() == 0, server.run_log()[-3000:]
+    finally:
+        server.kill()
+
+
+def run_round(admin):
+    """BGSAVE, waited for; INFO's rdb_last_bgsave_status after it."""
+    assert admin.bgsave()
+    poll_until(lambda: admin.info("persistence")["rdb_bgsave_in_progress"] == 0,
+               timeout=60, message="the round to end")
+    return admin.info("persistence")["rdb_last_bgsave_status"]
+
+
+BGSAVE_MISCONF = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk."
+
+
+def test_rounds_work_again_once_tier_space_is_back(small_disk, tmp_path):
+    """A round whose RocksDB flush hits ENOSPC leaves RocksDB with a background error. Its
+    own recovery waits for about two memtables' worth of free space, which a small disk
+    never has, so every later round failed too, for good. The tier resumes RocksDB itself
+    at the next round, and what the failed round wrote is kept. Meanwhile, with save rules
+    set, writes are refused as Redis refuses them after a failed BGSAVE
+    (stop-writes-on-bgsave-error)."""
+    binary = server_bin_or_skip()
+    # A save rule that never fires here: it only makes the failed round refuse writes.
+    server = DurableServer(binary, small_disk / "data", tmp_path / "logs",
+                           ["--appendonly", "no", "--save", "3600 100000000"])
+    server.start()
+    try:
+        admin = server.client()
+        # Random hex: compressed, still larger than the space left below.
+        values = {f"tier:{i}": os.urandom(VALUE_BYTES // 2).hex() for i in range(300)}
+        assert admin.mset(values) is True
+        make_filler(small_disk / "filler", 256 << 10)
+        assert run_round(admin) == "err"
+        assert "No space left on device" in server.run_log()
+        assert "No space left on device" in admin.info("persistence")["last_checkpoint_error"]
+        with pytest.raises(redis.ResponseError) as refused:
+            admin.set("probe", "x")
+        assert str(refused.value).startswith(BGSAVE_MISCONF), refused.value
+        assert admin.get("tier:0") == values["tier:0"]  # reads go on
+        assert admin.config_set("stop-writes-on-bgsave-error", "no") is True
+        assert admin.set("while-failed", "x") is True
+        values["while-failed"] = "x"
+        assert admin.config_set("stop-writes-on-bgsave-error", "yes") is True
+        os.remove(small_disk / "filler")
+        assert run_round(admin) == "ok", server.run_log()[-3000:]
+        assert admin.set("after", "x") is True  # the round's success lifts the refusal
+        assert admin.info("persistence")["last_checkpoint_error"] == ""
+        values["after"] = "x"
+        assert run_round(admin) == "ok", server.run_log()[-3000:]
+        # appendonly no: the restart has only the tier.
+        admin.close()
+        server.kill()
+        server.start()
+        client = server.client()
+        assert_all_present(client, values, "after the restart", server)
+        client.close()
+        assert server.terminate() == 0, server.run_log()[-3000:]
+    finally:
+        server.kill()

@@ -1,0 +1,225 @@
+// Tests for tiering/durability: CONFIG SET appendonly / appendfsync while the journal is
+// failed. The journal is made to fail for real: a file size limit (RLIMIT_FSIZE) makes the
+// writer's write() stop part-way through a record with EFBIG, as a full disk would with
+// ENOSPC, and lifting the limit is the space coming back.
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/command_harness.h"
+#include "harness/engine_queue.h"
+#include "harness/fake_tier.h"
+#include "harness/keyspace_image.h"
+#include "harness/temp_dir.h"
+#include "tiering/durability.h"
+#include "tiering/journal_segment.h"
+
+namespace tierkv {
+namespace {
+
+using testing::CommandHarness;
+using testing::EngineQueue;
+using testing::FakeTier;
+using testing::TempDir;
+
+// While it lives, files this process writes may not grow past `bytes` (writes beyond get
+// EFBIG; SIGXFSZ is ignored so that they fail instead of killing the process).
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(uint64_t bytes) {
+    ::signal(SIGXFSZ, SIG_IGN);
+    ::getrlimit(RLIMIT_FSIZE, &saved_);
+    rlimit limited = saved_;
+    limited.rlim_cur = bytes;
+    EXPECT_EQ(::setrlimit(RLIMIT_FSIZE, &limited), 0);
+  }
+  ~FileSizeLimit() { EXPECT_EQ(::setrlimit(RLIMIT_FSIZE, &saved_), 0); }
+  FileSizeLimit(const FileSizeLimit&) = delete;
+  FileSizeLimit& operator=(const FileSizeLimit&) = delete;
+
+ private:
+  rlimit saved_{};
+};
+
+uint64_t JournalSize(const std::string& dir) {
+  uint64_t bytes = 0;
+  Result<std::vector<JournalSegmentFile>> segments = ListJournalSegments(dir + "/journal");
+  EXPECT_TRUE(segments.ok());
+  if (!segments.ok()) return 0;
+  for (const JournalSegmentFile& segment : *segments) {
+    bytes += std::filesystem::file_size(segment.path);
+  }
+  return bytes;
+}
+
+// Every record in the journal, checking that it ends cleanly (no torn or corrupt tail).
+std::vector<uint64_t> JournalLsns(const std::string& dir) {
+  std::vector<uint64_t> lsns;
+  Result<JournalScanner> scanner = JournalScanner::Open(dir + "/journal");
+  EXPECT_TRUE(scanner.ok());
+  if (!scanner.ok()) return lsns;
+  JournalRecord record;
+  for (;;) {
+    Result<bool> more = scanner->Next(&record);
+    EXPECT_TRUE(more.ok()) << more.status().message();
+    if (!more.ok() || !*more) break;
+    lsns.push_back(record.lsn);
+  }
+  EXPECT_FALSE(scanner->damage().has_value()) << scanner->damage()->detail;
+  return lsns;
+}
+
+class DurabilityJournalFailureTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    DurabilityOptions options;
+    options.dir = dir_.path();
+    options.fsync = FsyncPolicy::kAlways;
+    options.journal_max_size = 0;
+    options.post_to_engine = engine_.Poster();
+    options.apply = [this](int db, const Effect& effect) {
+      return testing::ApplyThroughCommands(harness_, db, effect);
+    };
+    options.on_durable = [this](uint64_t lsn) { released_lsn_ = lsn; };
+    auto tier = std::make_unique<FakeTier>();
+    tier_ = tier.get();
+    auto opened = Durability::Open(harness_.shard(), std::move(tier), std::move(options));
+    ASSERT_TRUE(opened.ok()) << opened.status().message();
+    durability_ = std::move(*opened);
+  }
+
+  uint64_t Write(const std::string& key, const std::string& value) {
+    EXPECT_EQ(harness_.Run({"SET", key, value}), "+OK\r\n");
+    const uint64_t lsn = durability_->CommitChanges();
+    durability_->SubmitPending();
+    return lsn;
+  }
+
+  // A write acknowledged under always (synced), then one whose record the journal fails
+  // to write part-way (its reply is held) until `limit_` is reset.
+  void FailTheJournal() {
+    synced_ = Write("synced", "1");
+    ASSERT_TRUE(engine_.RunUntil([&] { return durability_->durable_lsn() >= synced_; }));
+    limit_.emplace(JournalSize(dir_.path()) + 16);  // 16 bytes of the next record fit
+    held_ = Write("held", std::string(4096, 'v'));
+    ASSERT_TRUE(engine_.RunUntil([&] { return !durability_->write_error().empty(); }));
+  }
+
+  // Nothing of the failed journal is dropped or declared durable.
+  void ExpectTheHeldWriteStillHeld() {
+    engine_.RunPending();
+    EXPECT_LT(durability_->durable_lsn(), held_);
+    EXPECT_LT(released_lsn_, held_);
+    EXPECT_FALSE(durability_->write_error().empty()) << "writes must stay refused";
+  }
+
+  // Space comes back; the cron's retry makes the held write durable.
+  void RetryUntilReleased() {
+    limit_.reset();
+    durability_->Cron(Shard::WallClockMs());
+    ASSERT_TRUE(engine_.RunUntil([&] { return released_lsn_ >= held_ && durability_->write_error().empty(); }));
+  }
+
+  TempDir dir_{"tierkv-durability"};
+  EngineQueue engine_;
+  CommandHarness harness_;
+  FakeTier* tier_ = nullptr;  // owned by durability_
+  std::unique_ptr<Durability> durability_;
+  uint64_t released_lsn_ = 0;  // what on_durable said last
+  std::optional<FileSizeLimit> limit_;
+  uint64_t synced_ = 0;
+  uint64_t held_ = 0;
+};
+
+// Closing the failed writer dropped its unsynced record, released the held reply, and
+// the new writer appended after the partial record: a journal the next start calls corrupt.
+TEST_F(DurabilityJournalFailureTest, AppendfsyncChangeWhileFailedDropsNoRecordNorReleasesAHeldReply) {
+  ASSERT_NO_FATAL_FAILURE(FailTheJournal());
+  durability_->SetJournal(true, FsyncPolicy::kEverySec);
+  durability_->SetJournal(true, FsyncPolicy::kNo);
+  ExpectTheHeldWriteStillHeld();
+  ASSERT_NO_FATAL_FAILURE(RetryUntilReleased());
+  EXPECT_EQ(JournalLsns(dir_.path()), (std::vector<uint64_t>{synced_, held_}));
+}
+
+// appendonly no used to close the failed writer at once, the same way.
+TEST_F(DurabilityJournalFailureTest, AppendonlyOffWhileFailedWaitsForTheRecordsToBeDurable) {
+  ASSERT_NO_FATAL_FAILURE(FailTheJournal());
+  durability_->SetJournal(false, FsyncPolicy::kAlways);
+  ExpectTheHeldWriteStillHeld();
+  ASSERT_NO_FATAL_FAILURE(RetryUntilReleased());
+  // Then closed: later writes are not journaled, and nothing waits for them.
+  const uint64_t unjournaled = Write("after", "x");
+  ASSERT_TRUE(engine_.RunUntil([&] { return durability_->durable_lsn() >= unjournaled; }));
+  EXPECT_EQ(JournalLsns(dir_.path()), (std::vector<uint64_t>{synced_, held_}));
+}
+
+// A round rotates the journal, the new segment's first write fails, and the round's
+// commit used to drop the segment the failed writer cuts back to: its retry then failed
+// with ENOENT for good.
+TEST_F(DurabilityJournalFailureTest, ARoundKeepsTheSegmentTheFailedWriterReturnsTo) {
+  synced_ = Write("synced", "1");
+  ASSERT_TRUE(engine_.RunUntil([&] { return durability_->durable_lsn() >= synced_; }));
+  const std::vector<JournalSegmentFile> before = *ListJournalSegments(dir_.path() + "/journal");
+  ASSERT_EQ(before.size(), 1u);
+  tier_->StallCommits();
+  bool round_done = false;
+  Status round_status;
+  ASSERT_TRUE(durability_->StartRound([&](const Status& status) {
+    round_status = status;
+    round_done = true;
+  }));
+  // The engine runs the round's slices until its commit is held (bounded: 30 s).
+  bool stalled = false;
+  for (int i = 0; i < 30000 && !stalled; ++i) {
+    engine_.RunPending();
+    stalled = tier_->WaitUntilCommitsStalled(1, std::chrono::milliseconds(1));
+  }
+  ASSERT_TRUE(stalled);
+  limit_.emplace(16);  // the next segment's first record fails part-way
+  held_ = Write("held", std::string(4096, 'v'));
+  ASSERT_TRUE(engine_.RunUntil([&] { return !durability_->write_error().empty(); }));
+  ASSERT_EQ(ListJournalSegments(dir_.path() + "/journal")->size(), 2u);
+  tier_->ReleaseCommits();
+  ASSERT_TRUE(engine_.RunUntil([&] { return round_done; }));
+  ASSERT_TRUE(round_status.ok()) << round_status.message();
+  EXPECT_TRUE(std::filesystem::exists(before[0].path)) << "the round dropped the failed writer's segment";
+
+  ASSERT_NO_FATAL_FAILURE(RetryUntilReleased());
+  EXPECT_EQ(JournalLsns(dir_.path()), (std::vector<uint64_t>{synced_, held_}));
+}
+
+// appendonly no, then yes before the old writer was closed: the record committed
+// meanwhile waits for the next writer, which was opened above its LSN and refused it, so
+// its reply was held for ever.
+TEST_F(DurabilityJournalFailureTest, AppendonlyOnWhileTheOldWriterClosesKeepsTheRecordsForTheNext) {
+  durability_->SetJournal(false, FsyncPolicy::kAlways);  // the close runs on the I/O pool
+  Write("off", "x");
+  durability_->SetJournal(true, FsyncPolicy::kAlways);  // before the engine hears it closed
+  const uint64_t waiting = Write("on", "x");
+  ASSERT_TRUE(engine_.RunUntil([&] { return released_lsn_ >= waiting; }));
+  EXPECT_EQ(JournalLsns(dir_.path()), (std::vector<uint64_t>{waiting}));
+}
+
+// appendonly yes opens the writer on the I/O pool; records committed meanwhile wait for
+// it. A shutdown before it arrives must still journal them.
+TEST_F(DurabilityJournalFailureTest, RecordsWaitingForTheJournalToOpenReachItAtShutdown) {
+  durability_->SetJournal(false, FsyncPolicy::kAlways);
+  const uint64_t unjournaled = Write("off", "x");
+  ASSERT_TRUE(engine_.RunUntil([&] { return durability_->durable_lsn() >= unjournaled; }));  // closed
+  durability_->SetJournal(true, FsyncPolicy::kAlways);
+  const uint64_t waiting = Write("opening", "x");  // the engine queue is not run: still opening
+  durability_.reset();
+  EXPECT_EQ(JournalLsns(dir_.path()), (std::vector<uint64_t>{waiting}));
+}
+
+}  // namespace
+}  // namespace tierkv
