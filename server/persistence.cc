@@ -43,6 +43,7 @@ Status Server::OpenDurability() {
   tier_options.path = settings_.dir + "/tier";
   tier_options.block_cache_bytes = TierMemoryShare(shard_.options().maxmemory);
   tier_options.write_buffer_bytes = TierMemoryShare(shard_.options().maxmemory);
+  tier_options.log = [](const std::string& line) { LogNotice(line); };
   auto tier = RocksTier::Open(tier_options);
   if (!tier.ok()) return tier.status();
   auto rules = ParseSaveRules(settings_.save);

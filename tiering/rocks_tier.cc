@@ -4,14 +4,18 @@
 #include <rocksdb/convenience.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/snapshot.h>
 #include <rocksdb/listener.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 #include <rocksdb/write_buffer_manager.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <limits>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "tiering/rocks_tier_format.h"
@@ -19,8 +23,11 @@
 namespace tierkv {
 namespace {
 
-const char* const kValuesFamily = "values";
+const char* const kKeysFamily = "keys";
+const char* const kObjectsFamily = "objects";
 const char* const kMetaFamily = "meta";
+const char* const kV1ValuesFamily = "values";  // format version 1 only
+constexpr uint32_t kV1FormatVersion = 1;
 const char* const kFormatVersionKey = "format_version";
 const char* const kCheckpointLsnKey = "checkpoint_lsn";
 
@@ -60,7 +67,7 @@ rocksdb::CompressionType ChooseCompression() {
   return rocksdb::kNoCompression;
 }
 
-// The three column families share RocksTierOptions::write_buffer_bytes; a memtable is
+// The column families share RocksTierOptions::write_buffer_bytes; a memtable is
 // switched at a quarter of it, so several can be filling or flushing within the bound.
 rocksdb::ColumnFamilyOptions FamilyOptions(const std::shared_ptr<rocksdb::Cache>& block_cache,
                                            size_t write_buffer_bytes) {
@@ -75,6 +82,21 @@ rocksdb::ColumnFamilyOptions FamilyOptions(const std::shared_ptr<rocksdb::Cache>
   // checkpointed: keep the last level's filters too.
   family.optimize_filters_for_hits = false;
   family.write_buffer_size = std::max<size_t>(write_buffer_bytes / 4, 1 << 20);
+  return family;
+}
+
+// Values live in blob files (RocksDB's integrated BlobDB): a compaction of "objects" then
+// rewrites small blob references, not the values, which keeps a checkpoint's write
+// amplification near the bytes it changed. Garbage collection relocates the live values
+// of the oldest 5% of blob files during compactions, so that overwritten values free
+// space; RocksDB's default, 25%, rewrote so much that a 1% change cost 9.5x its bytes
+// over 8 checkpoint rounds (docs/BENCHMARKS.md 4.2), against 1.6x at 5%.
+rocksdb::ColumnFamilyOptions ObjectsFamilyOptions(rocksdb::ColumnFamilyOptions family) {
+  family.enable_blob_files = true;
+  family.min_blob_size = 0;
+  family.blob_compression_type = family.compression;
+  family.enable_blob_garbage_collection = true;
+  family.blob_garbage_collection_age_cutoff = 0.05;
   return family;
 }
 
@@ -95,6 +117,39 @@ rocksdb::WriteOptions NoWal() {
   options.disableWAL = true;  // the journal is the log of record; Commit() flushes
   return options;
 }
+
+// The (db, key) under an iterator, or Corruption if it has no db prefix.
+Result<TierKeyRef> KeyAt(const rocksdb::Iterator& it, const std::string& path) {
+  const std::optional<TierKeyRef> key = DecodeTierKey(it.key().ToStringView());
+  if (!key) {
+    return Status::Corruption("tier " + path + ": key '" + PrintableKey(it.key().ToStringView()) +
+                              "' has no db prefix");
+  }
+  return *key;
+}
+
+// Adds `entry` to `batch` in the version-2 layout: the metadata, and the value apart
+// (a tombstone has none, so a value stored before is removed).
+rocksdb::Status AddPut(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* keys,
+                       rocksdb::ColumnFamilyHandle* objects, const TierEntry& entry) {
+  const std::string key = EncodeTierKey(entry.db, entry.key);
+  rocksdb::Status added = batch.Put(keys, key, EncodeTierKeyMetadata(KeyMetadataOf(entry)));
+  if (!added.ok()) return added;
+  return entry.tombstone ? batch.Delete(objects, key) : batch.Put(objects, key, entry.value);
+}
+
+// What the ops of one batch applied so far did to keys, for a SetMetadata further on
+// that must see them. Absent from `keys`: as stored before the batch (unless its db was
+// erased in the batch).
+struct BatchEffects {
+  std::unordered_map<std::string, std::optional<TierKeyMetadata>> keys;  // by encoded key
+  std::unordered_set<uint32_t> erased_dbs;
+
+  void EraseDb(uint32_t db) {
+    std::erase_if(keys, [db](const auto& item) { return DecodeTierKey(item.first)->db == db; });
+    erased_dbs.insert(db);
+  }
+};
 
 }  // namespace
 
@@ -119,12 +174,36 @@ Result<std::unique_ptr<RocksTier>> RocksTier::Open(const RocksTierOptions& optio
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = create;
   db_options.create_missing_column_families = !options.read_only;
+  // Without a WAL, only an atomic flush keeps a batch's "keys" and "objects" halves
+  // together across a crash (RocksDB flushes memtables on its own when they fill).
+  db_options.atomic_flush = true;
   db_options.write_buffer_manager =
       std::make_shared<rocksdb::WriteBufferManager>(options.write_buffer_bytes);
   db_options.listeners.push_back(std::make_shared<ManualErrorRecovery>());
   const rocksdb::ColumnFamilyOptions family = FamilyOptions(tier->block_cache_, options.write_buffer_bytes);
-  const std::vector<rocksdb::ColumnFamilyDescriptor> families = {
-      {rocksdb::kDefaultColumnFamilyName, family}, {kValuesFamily, family}, {kMetaFamily, family}};
+
+  // The families on disk decide what is opened: a version-1 tier still has "values"; a
+  // read-only open cannot create the version-2 families, so it opens those that exist
+  // and CheckOrStampFormat refuses what it cannot read.
+  std::vector<std::string> existing;
+  (void)rocksdb::DB::ListColumnFamilies(db_options, options.path, &existing);  // none: fresh
+  const auto exists = [&](const char* name) {
+    return std::find(existing.begin(), existing.end(), name) != existing.end();
+  };
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  std::vector<rocksdb::ColumnFamilyHandle**> targets;
+  const auto want = [&](const std::string& name, rocksdb::ColumnFamilyHandle** target,
+                        const rocksdb::ColumnFamilyOptions& family_options) {
+    if (options.read_only && !exists(name.c_str())) return;
+    families.emplace_back(name, family_options);
+    targets.push_back(target);
+  };
+  want(rocksdb::kDefaultColumnFamilyName, &tier->default_, family);
+  want(kKeysFamily, &tier->keys_, family);
+  want(kObjectsFamily, &tier->objects_, ObjectsFamilyOptions(family));
+  want(kMetaFamily, &tier->meta_, family);
+  if (exists(kV1ValuesFamily)) want(kV1ValuesFamily, &tier->v1_values_, family);
+
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
   const rocksdb::Status rocks_opened =
@@ -133,11 +212,10 @@ Result<std::unique_ptr<RocksTier>> RocksTier::Open(const RocksTierOptions& optio
   Status opened = FromRocks(rocks_opened, "open", options.path);
   if (!opened.ok()) return opened;
   tier->db_.reset(db);
-  tier->default_ = handles[0];
-  tier->values_ = handles[1];
-  tier->meta_ = handles[2];
+  for (size_t i = 0; i < handles.size(); ++i) *targets[i] = handles[i];
+  if (tier->meta_ == nullptr) return Status::Corruption("tier " + options.path + " has no meta family");
 
-  Status format = tier->CheckOrStampFormat(options.format_version, options.read_only);
+  Status format = tier->CheckOrStampFormat(options);
   if (!format.ok()) return format;
   return tier;
 }
@@ -146,39 +224,127 @@ RocksTier::~RocksTier() {
   if (db_ == nullptr) return;
   // Waits for running flushes and compactions (flushing unpersisted memtables first).
   rocksdb::CancelAllBackgroundWork(db_.get(), /*wait=*/true);
-  for (rocksdb::ColumnFamilyHandle* handle : {default_, values_, meta_}) {
-    (void)db_->DestroyColumnFamilyHandle(handle);
+  for (rocksdb::ColumnFamilyHandle* handle : {default_, keys_, objects_, meta_, v1_values_}) {
+    if (handle != nullptr) (void)db_->DestroyColumnFamilyHandle(handle);
   }
   (void)db_->Close();  // nothing left to report it to; the next Open sees any damage
 }
 
-Status RocksTier::CheckOrStampFormat(uint32_t format_version, bool read_only) {
+Status RocksTier::CheckOrStampFormat(const RocksTierOptions& options) {
   Result<std::optional<uint64_t>> stored = ReadMetaNumber(*db_, meta_, kFormatVersionKey, path_);
   if (!stored.ok()) return stored.status();
   if (stored->has_value()) {
-    if (**stored == format_version) return Status::Ok();
-    return Status::Error("ERR tier " + path_ + " has format version " + std::to_string(**stored) +
-                         ", but this build reads version " + std::to_string(format_version));
+    const uint64_t version = **stored;
+    const bool convertible = version == kV1FormatVersion && options.format_version == kTierFormatVersion &&
+                             v1_values_ != nullptr;
+    if (convertible && !options.read_only) return ConvertFromV1(options);
+    if (version != options.format_version) {
+      return Status::Error("ERR tier " + path_ + " has format version " + std::to_string(version) +
+                           ", but this build reads version " + std::to_string(options.format_version) +
+                           (convertible ? " (a server opening it converts it)" : ""));
+    }
+    if (keys_ == nullptr || objects_ == nullptr) {
+      return Status::Corruption("tier " + path_ + " lacks the keys or objects family");
+    }
+    // A conversion that stamped the version but crashed before dropping "values".
+    return v1_values_ != nullptr && !options.read_only ? DropV1Values() : Status::Ok();
   }
 
   // No version: a fresh tier, or one whose creation was cut short before the stamp
   // was flushed. Either way it must hold no entries yet.
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), values_));
-  it->SeekToFirst();
-  if (it->Valid()) return Status::Corruption("tier " + path_ + " holds entries but no format_version");
-  Status scanned = FromRocks(it->status(), "scan", path_);
-  if (!scanned.ok()) return scanned;
-  if (read_only) return Status::Ok();  // ReadMetadata reports the missing version
-  Status put = FromRocks(db_->Put(NoWal(), meta_, kFormatVersionKey, EncodeFixed64(format_version)),
+  for (rocksdb::ColumnFamilyHandle* family : {keys_, v1_values_}) {
+    if (family == nullptr) continue;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), family));
+    it->SeekToFirst();
+    if (it->Valid()) return Status::Corruption("tier " + path_ + " holds entries but no format_version");
+    Status scanned = FromRocks(it->status(), "scan", path_);
+    if (!scanned.ok()) return scanned;
+  }
+  if (options.read_only) return Status::Ok();  // ReadMetadata reports the missing version
+  Status put = FromRocks(db_->Put(NoWal(), meta_, kFormatVersionKey, EncodeFixed64(options.format_version)),
                          "write format_version", path_);
   if (!put.ok()) return put;
   return FlushAndWait(meta_, "flush meta");
+}
+
+// Version 1 -> 2 in place. Crash-safe because the version-1 records are only read until
+// the end: the new families are written in bounded batches and flushed, then
+// format_version 2 is stamped and flushed, and only then is "values" dropped. A crash
+// before the stamp leaves version 1, and the next Open converts again from the start,
+// overwriting the same keys with the same records; a crash after it leaves a version-2
+// tier whose "values" the next Open drops.
+Status RocksTier::ConvertFromV1(const RocksTierOptions& options) {
+  constexpr size_t kBatchKeys = 1024;
+  constexpr size_t kBatchBytes = 4 << 20;
+  const auto started = std::chrono::steady_clock::now();
+  if (options.log) options.log("tier " + path_ + ": converting format version 1 to 2");
+
+  uint64_t converted = 0;
+  rocksdb::WriteBatch batch;
+  size_t batch_keys = 0;
+  const auto write_batch = [&] {
+    Status written = FromRocks(db_->Write(NoWal(), &batch), "write converted entries", path_);
+    batch.Clear();
+    batch_keys = 0;
+    return written;
+  };
+  rocksdb::ReadOptions read;
+  read.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, v1_values_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    Result<TierKeyRef> key = KeyAt(*it, path_);
+    if (!key.ok()) return key.status();
+    Result<TierEntry> entry = DecodeV1TierValue(key->db, key->key, it->value().ToStringView());
+    if (!entry.ok()) return entry.status();
+    Status added = FromRocks(AddPut(batch, keys_, objects_, *entry), "build write batch", path_);
+    if (!added.ok()) return added;
+    ++converted;
+    if (++batch_keys >= kBatchKeys || batch.GetDataSize() >= kBatchBytes) {
+      if (Status written = write_batch(); !written.ok()) return written;
+    }
+  }
+  Status scanned = FromRocks(it->status(), "scan version-1 values", path_);
+  if (!scanned.ok()) return scanned;
+  it.reset();
+  if (batch_keys > 0) {
+    if (Status written = write_batch(); !written.ok()) return written;
+  }
+  Status flushed = FlushDataAndWait();
+  if (!flushed.ok()) return flushed;
+  Status put = FromRocks(db_->Put(NoWal(), meta_, kFormatVersionKey, EncodeFixed64(kTierFormatVersion)),
+                         "write format_version", path_);
+  if (!put.ok()) return put;
+  Status stamped = FlushAndWait(meta_, "flush meta");
+  if (!stamped.ok()) return stamped;
+  Status dropped = DropV1Values();
+  if (!dropped.ok()) return dropped;
+  const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  if (options.log) {
+    options.log("tier " + path_ + ": converted " + std::to_string(converted) + " entries to format version 2 in " +
+                std::to_string(elapsed.count()) + " ms");
+  }
+  return Status::Ok();
+}
+
+Status RocksTier::DropV1Values() {
+  Status dropped = FromRocks(db_->DropColumnFamily(v1_values_), "drop version-1 values", path_);
+  if (!dropped.ok()) return dropped;
+  (void)db_->DestroyColumnFamilyHandle(v1_values_);
+  v1_values_ = nullptr;
+  return Status::Ok();
 }
 
 Status RocksTier::FlushAndWait(rocksdb::ColumnFamilyHandle* family, const char* what) {
   rocksdb::FlushOptions options;
   options.wait = true;
   return FromRocks(db_->Flush(options, family), what, path_);
+}
+
+Status RocksTier::FlushDataAndWait() {
+  rocksdb::FlushOptions options;
+  options.wait = true;
+  return FromRocks(db_->Flush(options, {keys_, objects_}), "flush keys and objects", path_);
 }
 
 // RocksDB keeps a background error (a flush that failed with ENOSPC or EIO) and refuses
@@ -198,18 +364,28 @@ Status RocksTier::NoteFailure(Status status) {
 }
 
 Status RocksTier::Write(const TierBatch& batch) {
+  std::lock_guard lock(write_mu_);
   if (Status resumed = ResumeAfterFailure(); !resumed.ok()) return resumed;
+  const bool sets_metadata = std::any_of(batch.ops().begin(), batch.ops().end(), [](const TierBatch::Op& op) {
+    return op.kind == TierBatch::Kind::kSetMetadata;
+  });
+  BatchEffects effects;  // kept only when a SetMetadata needs it
   rocksdb::WriteBatch rocks_batch;
   for (const TierBatch::Op& op : batch.ops()) {
     const TierEntry& entry = op.entry;
     rocksdb::Status added;
     switch (op.kind) {
       case TierBatch::Kind::kPut:
-        added = rocks_batch.Put(values_, EncodeTierKey(entry.db, entry.key), EncodeTierValue(entry));
+        added = AddPut(rocks_batch, keys_, objects_, entry);
+        if (sets_metadata) effects.keys[EncodeTierKey(entry.db, entry.key)] = KeyMetadataOf(entry);
         break;
-      case TierBatch::Kind::kErase:
-        added = rocks_batch.Delete(values_, EncodeTierKey(entry.db, entry.key));
+      case TierBatch::Kind::kErase: {
+        const std::string key = EncodeTierKey(entry.db, entry.key);
+        added = rocks_batch.Delete(keys_, key);
+        if (added.ok()) added = rocks_batch.Delete(objects_, key);
+        if (sets_metadata) effects.keys[key] = std::nullopt;
         break;
+      }
       case TierBatch::Kind::kEraseDb:
         // The range [prefix(db), prefix(db + 1)) has no end for the last db. Redis dbs
         // are small indexes, so that one is refused rather than special-cased.
@@ -217,28 +393,52 @@ Status RocksTier::Write(const TierBatch& batch) {
           return Status::Error("ERR tier " + path_ + ": EraseDb of db " +
                                std::to_string(entry.db) + " is not supported");
         }
-        added = rocks_batch.DeleteRange(values_, TierDbPrefix(entry.db), TierDbPrefix(entry.db + 1));
+        for (rocksdb::ColumnFamilyHandle* family : {keys_, objects_}) {
+          if (added.ok()) added = rocks_batch.DeleteRange(family, TierDbPrefix(entry.db), TierDbPrefix(entry.db + 1));
+        }
+        if (sets_metadata) effects.EraseDb(entry.db);
         break;
+      case TierBatch::Kind::kSetMetadata: {
+        const std::string key = EncodeTierKey(entry.db, entry.key);
+        std::optional<TierKeyMetadata> current;
+        if (auto found = effects.keys.find(key); found != effects.keys.end()) {
+          current = found->second;
+        } else if (!effects.erased_dbs.contains(entry.db)) {
+          Result<std::optional<TierKeyMetadata>> stored = ReadKeyMetadata(entry.db, entry.key, nullptr);
+          if (!stored.ok()) return stored.status();
+          current = std::move(*stored);
+        }
+        if (!current || current->tombstone) {
+          return Status::Error("ERR tier " + path_ + ": metadata-only write of db " + std::to_string(entry.db) +
+                               " key '" + PrintableKey(entry.key) + "', which holds no value");
+        }
+        current->lsn = entry.lsn;
+        current->expire_at_ms = entry.expire_at_ms;
+        added = rocks_batch.Put(keys_, key, EncodeTierKeyMetadata(*current));
+        effects.keys[key] = std::move(current);
+        break;
+      }
     }
     if (!added.ok()) return FromRocks(added, "build write batch", path_);
   }
   return NoteFailure(FromRocks(db_->Write(NoWal(), &rocks_batch), "write", path_));
 }
 
-// Why this order makes Commit durable without a WAL: Write() puts data in the "values"
-// memtables only. Flush(wait) returns after RocksDB has written the memtables' SST
-// files, synced them and their directory, and recorded them in the synced MANIFEST, so
-// every Write() that returned before this call now survives a crash. Only then is the
-// checkpoint LSN written to "meta" and "meta" flushed the same way. A crash at any point
-// leaves a recorded LSN whose data was flushed before it: the previous one or this one.
+// Why this order makes Commit durable without a WAL: Write() puts data in the "keys" and
+// "objects" memtables only. Flush(wait) of both (one atomic flush) returns after RocksDB
+// has written their SST files, synced them and their directory, and recorded them in the
+// synced MANIFEST, so every Write() that returned before this call now survives a crash.
+// Only then is the checkpoint LSN written to "meta" and "meta" flushed the same way. A
+// crash at any point leaves a recorded LSN whose data was flushed before it: the previous
+// one or this one.
 //
 // (Recording the LSN with a synced WAL write instead would be one flush cheaper, but
-// every values flush starts a new WAL file, and each file holding a meta record would
+// every data flush starts a new WAL file, and each file holding a meta record would
 // stay alive until "meta" itself flushes: WAL files would pile up.)
 Status RocksTier::Commit(uint64_t checkpoint_lsn) {
   std::lock_guard lock(commit_mu_);
   if (Status resumed = ResumeAfterFailure(); !resumed.ok()) return resumed;
-  Status flushed = FlushAndWait(values_, "flush values");
+  Status flushed = FlushDataAndWait();
   if (!flushed.ok()) return NoteFailure(flushed);
   Status put = FromRocks(db_->Put(NoWal(), meta_, kCheckpointLsnKey, EncodeFixed64(checkpoint_lsn)),
                          "write checkpoint_lsn", path_);
@@ -246,29 +446,88 @@ Status RocksTier::Commit(uint64_t checkpoint_lsn) {
   return NoteFailure(FlushAndWait(meta_, "flush meta"));
 }
 
-Result<std::optional<TierEntry>> RocksTier::Get(uint32_t db, std::string_view key) {
+Result<std::optional<TierKeyMetadata>> RocksTier::ReadKeyMetadata(uint32_t db, std::string_view key,
+                                                                  const rocksdb::Snapshot* snapshot) {
+  rocksdb::ReadOptions options;
+  options.snapshot = snapshot;
   rocksdb::PinnableSlice stored;
-  rocksdb::Status read = db_->Get(rocksdb::ReadOptions(), values_, EncodeTierKey(db, key), &stored);
-  if (read.IsNotFound()) return std::optional<TierEntry>();
+  rocksdb::Status read = db_->Get(options, keys_, EncodeTierKey(db, key), &stored);
+  if (read.IsNotFound()) return std::optional<TierKeyMetadata>();
   if (!read.ok()) return FromRocks(read, "get", path_);
-  Result<TierEntry> entry = DecodeTierValue(db, key, stored.ToStringView());
+  Result<TierKeyMetadata> metadata = DecodeTierKeyMetadata(db, key, stored.ToStringView());
+  if (!metadata.ok()) return metadata.status();
+  return std::optional<TierKeyMetadata>(std::move(metadata).value());
+}
+
+Result<std::optional<TierEntry>> RocksTier::Get(uint32_t db, std::string_view key) {
+  // One snapshot for both reads, so that a concurrent Write is seen whole or not at all.
+  rocksdb::ManagedSnapshot snapshot(db_.get());
+  Result<std::optional<TierKeyMetadata>> metadata = ReadKeyMetadata(db, key, snapshot.snapshot());
+  if (!metadata.ok()) return metadata.status();
+  if (!metadata->has_value()) return std::optional<TierEntry>();
+  rocksdb::PinnableSlice object;
+  if (!(*metadata)->tombstone) {
+    rocksdb::ReadOptions options;
+    options.snapshot = snapshot.snapshot();
+    rocksdb::Status read = db_->Get(options, objects_, EncodeTierKey(db, key), &object);
+    if (read.IsNotFound()) {
+      return Status::Corruption("tier " + path_ + ": db " + std::to_string(db) + " key '" + PrintableKey(key) +
+                                "' has metadata but no value");
+    }
+    if (!read.ok()) return FromRocks(read, "get", path_);
+  }
+  Result<TierEntry> entry = JoinTierEntry(std::move(**metadata), object.ToStringView());
   if (!entry.ok()) return entry.status();
   return std::optional<TierEntry>(std::move(entry).value());
 }
 
+// Walks "keys" and "objects" side by side: both are in encoded-key order, and "objects"
+// holds exactly the keys whose metadata is not a tombstone, so the value iterator
+// normally just steps along; it seeks only if the two disagree.
 Status RocksTier::ForEach(const std::function<Status(TierEntry&&)>& visit) {
+  rocksdb::ManagedSnapshot snapshot(db_.get());
   rocksdb::ReadOptions options;
   options.fill_cache = false;  // a full scan (recovery) must not evict the hot blocks
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, values_));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    const std::optional<TierKeyRef> key = DecodeTierKey(it->key().ToStringView());
-    if (!key) {
-      return Status::Corruption("tier " + path_ + ": key '" +
-                                PrintableKey(it->key().ToStringView()) + "' has no db prefix");
+  options.snapshot = snapshot.snapshot();
+  std::unique_ptr<rocksdb::Iterator> keys(db_->NewIterator(options, keys_));
+  std::unique_ptr<rocksdb::Iterator> objects(db_->NewIterator(options, objects_));
+  objects->SeekToFirst();
+  for (keys->SeekToFirst(); keys->Valid(); keys->Next()) {
+    Result<TierKeyRef> key = KeyAt(*keys, path_);
+    if (!key.ok()) return key.status();
+    Result<TierKeyMetadata> metadata = DecodeTierKeyMetadata(key->db, key->key, keys->value().ToStringView());
+    if (!metadata.ok()) return metadata.status();
+    const bool tombstone = metadata->tombstone;
+    std::string_view object;
+    if (!tombstone) {
+      if (!objects->Valid() || objects->key() != keys->key()) objects->Seek(keys->key());
+      if (!objects->Valid() || objects->key() != keys->key()) {
+        Status scanned = FromRocks(objects->status(), "scan", path_);
+        if (!scanned.ok()) return scanned;
+        return Status::Corruption("tier " + path_ + ": db " + std::to_string(key->db) + " key '" +
+                                  PrintableKey(key->key) + "' has metadata but no value");
+      }
+      object = objects->value().ToStringView();
     }
-    Result<TierEntry> entry = DecodeTierValue(key->db, key->key, it->value().ToStringView());
+    Result<TierEntry> entry = JoinTierEntry(std::move(metadata).value(), object);
     if (!entry.ok()) return entry.status();
+    if (!tombstone) objects->Next();
     Status visited = visit(std::move(entry).value());
+    if (!visited.ok()) return visited;
+  }
+  return FromRocks(keys->status(), "scan", path_);
+}
+
+Status RocksTier::ForEachKey(const std::function<Status(TierKeyMetadata&&)>& visit) {
+  rocksdb::ReadOptions options;
+  options.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, keys_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    Result<TierKeyRef> key = KeyAt(*it, path_);
+    if (!key.ok()) return key.status();
+    Result<TierKeyMetadata> metadata = DecodeTierKeyMetadata(key->db, key->key, it->value().ToStringView());
+    if (!metadata.ok()) return metadata.status();
+    Status visited = visit(std::move(metadata).value());
     if (!visited.ok()) return visited;
   }
   return FromRocks(it->status(), "scan", path_);
@@ -293,12 +552,12 @@ TierStats RocksTier::stats() const {
   };
   using Properties = rocksdb::DB::Properties;
   TierStats stats;
-  stats.disk_bytes = sum(Properties::kTotalSstFilesSize);
+  stats.disk_bytes = sum(Properties::kTotalSstFilesSize) + sum(Properties::kTotalBlobFileSize);
   stats.write_buffer_bytes = sum(Properties::kCurSizeAllMemTables);
   stats.memory_bytes = block_cache_->GetUsage() + stats.write_buffer_bytes +
                        sum(Properties::kEstimateTableReadersMem);
   uint64_t keys = 0;
-  if (db_->GetIntProperty(values_, Properties::kEstimateNumKeys, &keys)) stats.keys = keys;
+  if (db_->GetIntProperty(keys_, Properties::kEstimateNumKeys, &keys)) stats.keys = keys;
   return stats;
 }
 

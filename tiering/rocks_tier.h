@@ -1,9 +1,13 @@
 // RocksTier: the Tier (tiering/tier.h) on RocksDB, in one directory.
 //
-// Layout: column family "values" maps (db, key) to the entry (tiering/rocks_tier_format.h);
-// "meta" holds "format_version" and "checkpoint_lsn" (8 bytes little-endian each);
-// "default" is unused. A fresh tier is stamped with the format version; an existing one
-// with another version is refused at Open, naming both versions.
+// Layout (format version 2, tiering/rocks_tier_format.h): column family "keys" maps
+// (db, key) to the key's metadata (tombstones live there only), "objects" maps (db, key)
+// to the value's RDB object encoding, kept in blob files (compactions move references,
+// not values); "meta" holds "format_version" and "checkpoint_lsn"
+// (8 bytes little-endian each); "default" is unused. A fresh tier is stamped with the
+// format version; a version-1 tier (one "values" family, metadata and value together) is
+// converted in place at Open (ConvertFromV1 in rocks_tier.cc); any other version is
+// refused at Open, naming both versions.
 //
 // Tuned for point lookups of cold values: a bloom filter (10 bits/key) and an LRU block
 // cache of `block_cache_bytes`. Index and filter blocks stay OUT of the block cache
@@ -13,21 +17,27 @@
 //
 // Durability: RocksDB's WAL is never written (the journal is the log of record), so
 // Write() lands in memtables only and a crash loses it until Commit(), which flushes
-// (see Commit in rocks_tier.cc for the ordering argument). After a failure (a flush that
+// (see Commit in rocks_tier.cc for the ordering argument). RocksDB's atomic_flush is on:
+// without a WAL it is what keeps a batch's "keys" and "objects" halves together when
+// memtables are flushed on their own.
+// After a failure (a flush that
 // hit ENOSPC or EIO leaves RocksDB refusing writes) the next Write or Commit calls
 // DB::Resume() first, so checkpoints work again once the cause is gone.
 //
 // Thread-safety: every method may be called from any thread at once; RocksDB serialises
 // writes internally and a WriteBatch is applied atomically. Commit() calls are serialised
-// by a mutex so that checkpoint LSNs are recorded in call order. ForEach iterates over an
-// implicit snapshot: it sees each Write() entirely or not at all.
+// by a mutex so that checkpoint LSNs are recorded in call order; Write() calls by another
+// (a SetMetadata reads the metadata it rewrites). Get, ForEach and ForEachKey read from a
+// snapshot: they see each Write() entirely or not at all.
 #pragma once
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "tiering/tier.h"
@@ -36,6 +46,7 @@ namespace rocksdb {
 class Cache;
 class ColumnFamilyHandle;
 class DB;
+class Snapshot;
 }  // namespace rocksdb
 
 namespace tierkv {
@@ -60,6 +71,8 @@ struct RocksTierOptions {
   // The version a fresh tier is stamped with and an existing one must have. Only tests
   // change it (to write a tier "from another version").
   uint32_t format_version = kTierFormatVersion;
+  // Told what Open does that takes time (converting a version-1 tier). May be empty.
+  std::function<void(const std::string&)> log;
 };
 
 class RocksTier final : public Tier {
@@ -76,13 +89,19 @@ class RocksTier final : public Tier {
   Status Commit(uint64_t checkpoint_lsn) override;
   Result<std::optional<TierEntry>> Get(uint32_t db, std::string_view key) override;
   Status ForEach(const std::function<Status(TierEntry&&)>& visit) override;
+  Status ForEachKey(const std::function<Status(TierKeyMetadata&&)>& visit) override;
   Result<TierMetadata> ReadMetadata() override;
   TierStats stats() const override;
 
  private:
   RocksTier(std::string path, std::shared_ptr<rocksdb::Cache> block_cache);
-  Status CheckOrStampFormat(uint32_t format_version, bool read_only);
+  Status CheckOrStampFormat(const RocksTierOptions& options);
+  Status ConvertFromV1(const RocksTierOptions& options);
+  Status DropV1Values();
   Status FlushAndWait(rocksdb::ColumnFamilyHandle* family, const char* what);
+  Status FlushDataAndWait();
+  Result<std::optional<TierKeyMetadata>> ReadKeyMetadata(uint32_t db, std::string_view key,
+                                                         const rocksdb::Snapshot* snapshot);
   // After a failed Write or Commit: asks RocksDB to clear its background error.
   Status ResumeAfterFailure();
   // Returns `status`, remembering a failure for ResumeAfterFailure().
@@ -92,9 +111,13 @@ class RocksTier final : public Tier {
   std::shared_ptr<rocksdb::Cache> block_cache_;
   std::unique_ptr<rocksdb::DB> db_;
   rocksdb::ColumnFamilyHandle* default_ = nullptr;  // owned by db_, released in ~RocksTier
-  rocksdb::ColumnFamilyHandle* values_ = nullptr;
+  rocksdb::ColumnFamilyHandle* keys_ = nullptr;
+  rocksdb::ColumnFamilyHandle* objects_ = nullptr;
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
+  // The version-1 family, open only until a conversion drops it.
+  rocksdb::ColumnFamilyHandle* v1_values_ = nullptr;
   std::mutex commit_mu_;
+  std::mutex write_mu_;
   std::atomic<bool> failed_{false};  // a Write or Commit failed since the last Resume()
 };
 

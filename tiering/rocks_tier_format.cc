@@ -41,6 +41,51 @@ Status Damaged(uint32_t db, std::string_view key, std::string_view what) {
                             PrintableKey(key) + "' is damaged: " + std::string(what));
 }
 
+// The part both versions share: format byte, flags, lsn, [expire].
+void AppendHeader(uint8_t format, bool tombstone, uint64_t lsn, int64_t expire_at_ms,
+                  std::string* out) {
+  const bool has_expire = !tombstone && expire_at_ms != kNoExpire;
+  out->push_back(static_cast<char>(format));
+  out->push_back(static_cast<char>((tombstone ? kFlagTombstone : 0) | (has_expire ? kFlagExpire : 0)));
+  AppendVarint(lsn, out);
+  if (has_expire) {
+    const auto bits = static_cast<uint64_t>(expire_at_ms);
+    for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>(bits >> (8 * i)));
+  }
+}
+
+struct Header {
+  bool tombstone = false;
+  uint64_t lsn = 0;
+  int64_t expire_at_ms = kNoExpire;
+};
+
+// Consumes the header from the front of `in`, checking its format byte is `format`.
+Result<Header> ReadHeader(uint8_t format, uint32_t db, std::string_view key, std::string_view* in) {
+  if (in->size() < 2) return Damaged(db, key, "shorter than its header");
+  const auto stored_format = static_cast<uint8_t>((*in)[0]);
+  const auto flags = static_cast<uint8_t>((*in)[1]);
+  if (stored_format != format) {
+    return Damaged(db, key, "unknown record format " + std::to_string(stored_format));
+  }
+  if ((flags & ~kKnownFlags) != 0) return Damaged(db, key, "unknown flags");
+  in->remove_prefix(2);
+
+  Header header;
+  header.tombstone = (flags & kFlagTombstone) != 0;
+  if (!ReadVarint(in, &header.lsn)) return Damaged(db, key, "bad LSN");
+  if ((flags & kFlagExpire) != 0) {
+    if (header.tombstone) return Damaged(db, key, "tombstone with an expire");
+    if (in->size() < 8) return Damaged(db, key, "truncated expire");
+    uint64_t bits = 0;
+    for (int i = 0; i < 8; ++i) bits |= uint64_t{static_cast<uint8_t>((*in)[i])} << (8 * i);
+    header.expire_at_ms = static_cast<int64_t>(bits);
+    if (header.expire_at_ms == kNoExpire) return Damaged(db, key, "expire flag without an expire");
+    in->remove_prefix(8);
+  }
+  return header;
+}
+
 }  // namespace
 
 std::string TierDbPrefix(uint32_t db) {
@@ -64,46 +109,74 @@ std::optional<TierKeyRef> DecodeTierKey(std::string_view encoded) {
   return TierKeyRef{db, encoded.substr(kDbPrefixBytes)};
 }
 
-std::string EncodeTierValue(const TierEntry& entry) {
-  const bool has_expire = !entry.tombstone && entry.expire_at_ms != kNoExpire;
+std::string EncodeTierKeyMetadata(const TierKeyMetadata& metadata) {
   std::string out;
-  out.reserve(2 + kMaxVarintBytes + 8 + (entry.tombstone ? 0 : entry.value.size()));
-  out.push_back(static_cast<char>(kRocksValueFormat));
-  out.push_back(static_cast<char>((entry.tombstone ? kFlagTombstone : 0) |
-                                  (has_expire ? kFlagExpire : 0)));
-  AppendVarint(entry.lsn, &out);
-  if (has_expire) {
-    const auto bits = static_cast<uint64_t>(entry.expire_at_ms);
-    for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(bits >> (8 * i)));
+  out.reserve(2 + 2 * kMaxVarintBytes + 8 + 1);
+  AppendHeader(kRocksKeyMetadataFormat, metadata.tombstone, metadata.lsn, metadata.expire_at_ms, &out);
+  if (metadata.tombstone) return out;
+  AppendVarint(metadata.value_size, &out);
+  if (metadata.value_size > 0) out.push_back(static_cast<char>(metadata.value_type));
+  return out;
+}
+
+Result<TierKeyMetadata> DecodeTierKeyMetadata(uint32_t db, std::string_view key,
+                                              std::string_view encoded) {
+  Result<Header> header = ReadHeader(kRocksKeyMetadataFormat, db, key, &encoded);
+  if (!header.ok()) return header.status();
+  TierKeyMetadata metadata;
+  metadata.db = db;
+  metadata.key = std::string(key);
+  metadata.lsn = header->lsn;
+  metadata.tombstone = header->tombstone;
+  metadata.expire_at_ms = header->expire_at_ms;
+  if (!metadata.tombstone) {
+    if (!ReadVarint(&encoded, &metadata.value_size)) return Damaged(db, key, "bad value size");
+    if (metadata.value_size > 0) {
+      if (encoded.empty()) return Damaged(db, key, "no value type");
+      metadata.value_type = static_cast<uint8_t>(encoded[0]);
+      encoded.remove_prefix(1);
+    }
   }
+  if (!encoded.empty()) return Damaged(db, key, "bytes after the metadata");
+  return metadata;
+}
+
+Result<TierEntry> JoinTierEntry(TierKeyMetadata&& metadata, std::string_view object) {
+  TierEntry entry;
+  entry.db = metadata.db;
+  entry.key = std::move(metadata.key);
+  entry.lsn = metadata.lsn;
+  entry.tombstone = metadata.tombstone;
+  if (entry.tombstone) return entry;
+  if (object.size() != metadata.value_size) {
+    return Damaged(entry.db, entry.key, "value of " + std::to_string(object.size()) +
+                                            " bytes where the metadata says " +
+                                            std::to_string(metadata.value_size));
+  }
+  if (!object.empty() && static_cast<uint8_t>(object[0]) != metadata.value_type) {
+    return Damaged(entry.db, entry.key, "value type differs from the metadata's");
+  }
+  entry.expire_at_ms = metadata.expire_at_ms;
+  entry.value = std::string(object);
+  return entry;
+}
+
+std::string EncodeV1TierValueForTests(const TierEntry& entry) {
+  std::string out;
+  AppendHeader(kRocksV1ValueFormat, entry.tombstone, entry.lsn, entry.expire_at_ms, &out);
   if (!entry.tombstone) out.append(entry.value);
   return out;
 }
 
-Result<TierEntry> DecodeTierValue(uint32_t db, std::string_view key, std::string_view encoded) {
-  if (encoded.size() < 2) return Damaged(db, key, "shorter than its header");
-  const auto format = static_cast<uint8_t>(encoded[0]);
-  const auto flags = static_cast<uint8_t>(encoded[1]);
-  if (format != kRocksValueFormat) {
-    return Damaged(db, key, "unknown value format " + std::to_string(format));
-  }
-  if ((flags & ~kKnownFlags) != 0) return Damaged(db, key, "unknown flags");
-  encoded.remove_prefix(2);
-
+Result<TierEntry> DecodeV1TierValue(uint32_t db, std::string_view key, std::string_view encoded) {
+  Result<Header> header = ReadHeader(kRocksV1ValueFormat, db, key, &encoded);
+  if (!header.ok()) return header.status();
   TierEntry entry;
   entry.db = db;
   entry.key = std::string(key);
-  entry.tombstone = (flags & kFlagTombstone) != 0;
-  if (!ReadVarint(&encoded, &entry.lsn)) return Damaged(db, key, "bad LSN");
-  if ((flags & kFlagExpire) != 0) {
-    if (entry.tombstone) return Damaged(db, key, "tombstone with an expire");
-    if (encoded.size() < 8) return Damaged(db, key, "truncated expire");
-    uint64_t bits = 0;
-    for (int i = 0; i < 8; ++i) bits |= uint64_t{static_cast<uint8_t>(encoded[i])} << (8 * i);
-    entry.expire_at_ms = static_cast<int64_t>(bits);
-    if (entry.expire_at_ms == kNoExpire) return Damaged(db, key, "expire flag without an expire");
-    encoded.remove_prefix(8);
-  }
+  entry.tombstone = header->tombstone;
+  entry.lsn = header->lsn;
+  entry.expire_at_ms = header->expire_at_ms;
   if (entry.tombstone && !encoded.empty()) return Damaged(db, key, "tombstone with a value");
   entry.value = std::string(encoded);
   return entry;

@@ -3,6 +3,15 @@
 // it and recovery loads it back; later, cold values spill into the same map (design brief,
 // "The tier").
 //
+// A key's metadata (LSN, tombstone, expiry, value type and size) is kept apart from its
+// value bytes: ForEachKey visits every key without reading a value (a restart that keeps
+// values cold), and a metadata-only change (an EXPIRE) is a TierBatch::SetMetadata that
+// writes no value.
+//
+// No visit promises an order: a backend may return keys in (db, key) order (RocksTier
+// does) or in any other (a persistent hash index cannot sort cheaply). Callers that need
+// an order sort what they collect.
+//
 // The interface is synchronous on purpose: every call may block on the disk, so callers
 // run it on the tier I/O pool (tiering/tier_io_pool.h), never on the engine thread. Tests
 // drive it directly, and FakeTier (tests/harness/fake_tier.h) implements it in memory
@@ -14,6 +23,11 @@
 //
 // Thread-safety: every method may be called from any thread; implementations serialise
 // what needs it. A batch is applied atomically: after a crash, all of it or none of it.
+// Reads (Get above all: a cold read a client waits for) never wait for a Write or Commit
+// in progress, so they can run on an executor of their own, apart from checkpoint writes.
+//
+// Erasing a db (TierBatch::EraseDb) must not cost a write per key of the db: RocksTier
+// writes one range tombstone per family (FakeTier, a test double, walks its map).
 #pragma once
 
 #include <cstdint>
@@ -30,7 +44,8 @@ namespace tierkv {
 
 // The format of what a tier stores. Bumped on any incompatible change; a tier written
 // with another version is refused at open, with both versions in the message.
-inline constexpr uint32_t kTierFormatVersion = 1;
+// Version 1 kept metadata and value in one record; RocksTier converts such a tier at Open.
+inline constexpr uint32_t kTierFormatVersion = 2;
 
 // One key as the tier holds it.
 struct TierEntry {
@@ -44,6 +59,34 @@ struct TierEntry {
   bool operator==(const TierEntry&) const = default;
 };
 
+// What the tier holds about a key besides its value bytes.
+struct TierKeyMetadata {
+  uint32_t db = 0;
+  std::string key;
+  uint64_t lsn = 0;
+  bool tombstone = false;            // value_size, value_type and expire_at_ms are unused
+  int64_t expire_at_ms = kNoExpire;  // absolute unix ms, or kNoExpire
+  uint64_t value_size = 0;           // bytes of the stored value (its RDB object encoding)
+  uint8_t value_type = 0;            // the value's RDB type byte (type and encoding); 0 if empty
+
+  bool operator==(const TierKeyMetadata&) const = default;
+};
+
+// The metadata a tier stores for `entry` (a tombstone's unused fields dropped).
+inline TierKeyMetadata KeyMetadataOf(const TierEntry& entry) {
+  TierKeyMetadata metadata;
+  metadata.db = entry.db;
+  metadata.key = entry.key;
+  metadata.lsn = entry.lsn;
+  metadata.tombstone = entry.tombstone;
+  if (!entry.tombstone) {
+    metadata.expire_at_ms = entry.expire_at_ms;
+    metadata.value_size = entry.value.size();
+    metadata.value_type = entry.value.empty() ? 0 : static_cast<uint8_t>(entry.value[0]);
+  }
+  return metadata;
+}
+
 // An ordered group of changes applied atomically by Tier::Write.
 class TierBatch {
  public:
@@ -51,13 +94,26 @@ class TierBatch {
     kPut,      // store `entry` (a value or a tombstone), replacing what the key had
     kErase,    // remove (db, key) outright, leaving nothing behind (purges a tombstone)
     kEraseDb,  // remove every key of db `entry.db` (FLUSHDB / FLUSHALL / SWAPDB)
+    // Set the lsn and expire_at_ms of a key that holds a value, leaving the value bytes as
+    // they are stored. The key must hold a value when the op applies (stored before, or
+    // put earlier in the same batch): on an absent key or a tombstone the whole Write
+    // fails with Status::Error and applies nothing.
+    kSetMetadata,
   };
   struct Op {
     Kind kind;
-    TierEntry entry;  // kErase uses db and key; kEraseDb uses db
+    TierEntry entry;  // kErase uses db and key; kEraseDb uses db; kSetMetadata no value
   };
 
   void Put(TierEntry entry) { ops_.push_back({Kind::kPut, std::move(entry)}); }
+  void SetMetadata(uint32_t db, std::string key, uint64_t lsn, int64_t expire_at_ms) {
+    TierEntry target;
+    target.db = db;
+    target.key = std::move(key);
+    target.lsn = lsn;
+    target.expire_at_ms = expire_at_ms;
+    ops_.push_back({Kind::kSetMetadata, std::move(target)});
+  }
   void Erase(uint32_t db, std::string key) {
     TierEntry target;
     target.db = db;
@@ -102,12 +158,16 @@ class Tier {
   // metadata. After it returns OK a crash loses nothing written before the call.
   virtual Status Commit(uint64_t checkpoint_lsn) = 0;
 
-  // The entry stored for (db, key), tombstones included; nullopt if none.
+  // The entry stored for (db, key), value included, tombstones too; nullopt if none.
   virtual Result<std::optional<TierEntry>> Get(uint32_t db, std::string_view key) = 0;
 
-  // Visits every stored entry, tombstones included, in (db, key) order. Stops at the
-  // first non-OK Status `visit` returns and returns it.
+  // Visits every stored entry with its value, tombstones included, in no promised order.
+  // Stops at the first non-OK Status `visit` returns and returns it.
   virtual Status ForEach(const std::function<Status(TierEntry&&)>& visit) = 0;
+
+  // Visits every stored key's metadata, tombstones included, reading no value bytes; in
+  // no promised order. Stops at the first non-OK Status `visit` returns and returns it.
+  virtual Status ForEachKey(const std::function<Status(TierKeyMetadata&&)>& visit) = 0;
 
   virtual Result<TierMetadata> ReadMetadata() = 0;
 

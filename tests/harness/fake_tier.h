@@ -10,15 +10,18 @@
 //   - stall on demand: StallWrites() / StallCommits() close a gate that blocks those calls
 //     on entry until Release...(); WaitUntilStalled...(n) returns once n calls are held,
 //     so a test knows a batch is in flight and can check the engine keeps serving;
-//   - count: counters() reports calls, ops and bytes.
+//   - count: counters() reports calls, ops and bytes (value bytes read included, so a
+//     test can tell that a pass read no value).
 // Tombstones are stored without expire or value, as RocksTier stores them, so both
 // backends answer alike.
 //
 // Thread-safety: every method may be called from any thread; one mutex guards the state.
 // A stalled call waits without holding it, so reads go on while writes are held. ForEach
-// visits a copy taken under the mutex, so `visit` may call back into the tier.
+// and ForEachKey visit a copy taken under the mutex, so `visit` may call back into the
+// tier.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -26,6 +29,7 @@
 #include <mutex>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "tiering/tier.h"
 
@@ -37,6 +41,7 @@ struct FakeTierCounters {
   uint64_t bytes_written = 0;  // key + value bytes of the entries they put
   uint64_t commits = 0;        // successful Commit() calls
   uint64_t gets = 0;           // Get() calls that reached the data
+  uint64_t value_bytes_read = 0;  // value bytes Get() and ForEach() returned
 };
 
 class FakeTier final : public Tier {
@@ -46,7 +51,18 @@ class FakeTier final : public Tier {
     std::unique_lock lock(mu_);
     write_gate_.PassWhenOpen(lock, cv_);
     if (Status failure = write_failures_.Take(); !failure.ok()) return failure;
-    for (const TierBatch::Op& op : batch.ops()) Apply(op);
+    // Only SetMetadata can be refused half-way (a key without a value); a batch holding
+    // one is applied to a copy, so that a refusal leaves the tier as it was.
+    const bool refusable = std::any_of(batch.ops().begin(), batch.ops().end(), [](const TierBatch::Op& op) {
+      return op.kind == TierBatch::Kind::kSetMetadata;
+    });
+    if (refusable) {
+      Entries applied = live_;
+      if (Status status = ApplyAll(batch, applied); !status.ok()) return status;
+      live_ = std::move(applied);
+    } else if (Status status = ApplyAll(batch, live_); !status.ok()) {
+      return status;
+    }
     ++counters_.writes;
     counters_.ops += batch.size();
     return Status::Ok();
@@ -68,6 +84,7 @@ class FakeTier final : public Tier {
     ++counters_.gets;
     auto it = live_.find({db, std::string(key)});
     if (it == live_.end()) return std::optional<TierEntry>();
+    counters_.value_bytes_read += it->second.value.size();
     return std::optional<TierEntry>(it->second);
   }
 
@@ -77,9 +94,24 @@ class FakeTier final : public Tier {
       std::lock_guard lock(mu_);
       if (Status failure = read_failures_.Take(); !failure.ok()) return failure;
       snapshot = live_;
+      for (const auto& [where, entry] : snapshot) counters_.value_bytes_read += entry.value.size();
     }
     for (auto& [where, entry] : snapshot) {
       if (Status visited = visit(std::move(entry)); !visited.ok()) return visited;
+    }
+    return Status::Ok();
+  }
+
+  Status ForEachKey(const std::function<Status(TierKeyMetadata&&)>& visit) override {
+    std::vector<TierKeyMetadata> snapshot;
+    {
+      std::lock_guard lock(mu_);
+      if (Status failure = read_failures_.Take(); !failure.ok()) return failure;
+      snapshot.reserve(live_.size());
+      for (const auto& [where, entry] : live_) snapshot.push_back(KeyMetadataOf(entry));
+    }
+    for (TierKeyMetadata& metadata : snapshot) {
+      if (Status visited = visit(std::move(metadata)); !visited.ok()) return visited;
     }
     return Status::Ok();
   }
@@ -155,7 +187,14 @@ class FakeTier final : public Tier {
     }
   };
 
-  void Apply(const TierBatch::Op& op) {
+  Status ApplyAll(const TierBatch& batch, Entries& live) {
+    for (const TierBatch::Op& op : batch.ops()) {
+      if (Status status = Apply(op, live); !status.ok()) return status;
+    }
+    return Status::Ok();
+  }
+
+  Status Apply(const TierBatch::Op& op, Entries& live) {
     const TierEntry& entry = op.entry;
     switch (op.kind) {
       case TierBatch::Kind::kPut: {
@@ -165,20 +204,32 @@ class FakeTier final : public Tier {
           stored.value.clear();
         }
         counters_.bytes_written += stored.key.size() + stored.value.size();
-        live_[{entry.db, entry.key}] = std::move(stored);
+        live[{entry.db, entry.key}] = std::move(stored);
         break;
       }
       case TierBatch::Kind::kErase:
-        live_.erase({entry.db, entry.key});
+        live.erase({entry.db, entry.key});
         break;
       case TierBatch::Kind::kEraseDb: {
-        auto first = live_.lower_bound({entry.db, std::string()});
+        auto first = live.lower_bound({entry.db, std::string()});
         auto last = first;
-        while (last != live_.end() && last->first.first == entry.db) ++last;
-        live_.erase(first, last);
+        while (last != live.end() && last->first.first == entry.db) ++last;
+        live.erase(first, last);
+        break;
+      }
+      case TierBatch::Kind::kSetMetadata: {
+        auto it = live.find({entry.db, entry.key});
+        if (it == live.end() || it->second.tombstone) {
+          return Status::Error("ERR fake tier: metadata-only write of db " + std::to_string(entry.db) + " key '" +
+                               entry.key + "', which holds no value");
+        }
+        counters_.bytes_written += entry.key.size();
+        it->second.lsn = entry.lsn;
+        it->second.expire_at_ms = entry.expire_at_ms;
         break;
       }
     }
+    return Status::Ok();
   }
 
   void Arm(Failures& failures, int count, Status status) {

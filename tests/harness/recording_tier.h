@@ -74,6 +74,9 @@ class RecordingTier final : public Tier {
 
   Result<std::optional<TierEntry>> Get(uint32_t db, std::string_view key) override { return inner_.Get(db, key); }
   Status ForEach(const std::function<Status(TierEntry&&)>& visit) override { return inner_.ForEach(visit); }
+  Status ForEachKey(const std::function<Status(TierKeyMetadata&&)>& visit) override {
+    return inner_.ForEachKey(visit);
+  }
   Result<TierMetadata> ReadMetadata() override { return inner_.ReadMetadata(); }
   TierStats stats() const override { return inner_.stats(); }
 

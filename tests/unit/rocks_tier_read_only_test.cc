@@ -81,6 +81,22 @@ TEST(RocksTierReadOnly, SeesTheEntriesAndCheckpointACommitLeft) {
   EXPECT_EQ(seen[1], Value(2, "b", 7, std::string("\x00\x01y", 3)));
 }
 
+TEST(RocksTierReadOnly, VisitsEveryKeysMetadata) {
+  TempDir dir;
+  const std::string path = dir.path() + "/tier";
+  WriteTier(path);
+  auto tier = OpenReadOnly(path);
+  ASSERT_TRUE(tier.ok()) << tier.status().message();
+  std::vector<TierKeyMetadata> seen;
+  ASSERT_TRUE((*tier)->ForEachKey([&](TierKeyMetadata&& metadata) {
+    seen.push_back(std::move(metadata));
+    return Status::Ok();
+  }).ok());
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0], KeyMetadataOf(Value(0, "a", 3, std::string("\x00\x01x", 3))));
+  EXPECT_EQ(seen[1], KeyMetadataOf(Value(2, "b", 7, std::string("\x00\x01y", 3))));
+}
+
 TEST(RocksTierReadOnly, RefusesWritesAndCommits) {
   TempDir dir;
   const std::string path = dir.path() + "/tier";

@@ -1,13 +1,15 @@
 // Tests for tiering/tier.h: one conformance suite run against RocksTier and FakeTier
-// alike, then what only RocksTier has (format version check, defensive value decoding,
-// durability across a SIGKILL) and the FakeTier controls other tests rely on (crash,
-// failures, stalls, counters).
+// alike, then what only RocksTier has (format version check, conversion of a version-1
+// tier, a metadata pass that reads no value from disk, defensive decoding, durability
+// across a SIGKILL) and the FakeTier controls other tests rely on (crash, failures,
+// stalls, counters).
 #include "harness/fake_tier.h"
 #include "harness/temp_dir.h"
 #include "tiering/rocks_tier.h"
 #include "tiering/rocks_tier_format.h"
 
 #include <gtest/gtest.h>
+#include <rocksdb/db.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -15,15 +17,18 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <random>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 extern char** environ;
@@ -31,6 +36,16 @@ extern char** environ;
 namespace tierkv {
 
 // Readable test failures (found by gtest through ADL, so outside the unnamed namespace).
+void PrintTo(const TierKeyMetadata& metadata, std::ostream* out) {
+  *out << "{db " << metadata.db << " key '" << PrintableKey(metadata.key) << "' lsn " << metadata.lsn;
+  if (metadata.tombstone) {
+    *out << " tombstone}";
+  } else {
+    *out << " expire " << metadata.expire_at_ms << " size " << metadata.value_size << " type "
+         << int{metadata.value_type} << "}";
+  }
+}
+
 void PrintTo(const TierEntry& entry, std::ostream* out) {
   *out << "{db " << entry.db << " key '" << PrintableKey(entry.key) << "' lsn " << entry.lsn;
   if (entry.tombstone) {
@@ -57,6 +72,16 @@ TierEntry Value(uint32_t db, std::string key, uint64_t lsn, std::string value,
   entry.expire_at_ms = expire_at_ms;
   entry.value = std::move(value);
   return entry;
+}
+
+TierKeyMetadata KeyOf(const TierEntry& entry) { return KeyMetadataOf(entry); }
+
+// Visits come in no promised order: tests compare them in (db, key) order.
+template <typename T>
+std::vector<T> SortedByDbAndKey(std::vector<T> items) {
+  std::sort(items.begin(), items.end(),
+            [](const T& a, const T& b) { return std::tie(a.db, a.key) < std::tie(b.db, b.key); });
+  return items;
 }
 
 TierEntry Tombstone(uint32_t db, std::string key, uint64_t lsn) {
@@ -154,7 +179,16 @@ class TierConformanceTest : public ::testing::TestWithParam<BackendParam> {
       return Status::Ok();
     });
     EXPECT_TRUE(status.ok()) << status.message();
-    return all;
+    return SortedByDbAndKey(std::move(all));
+  }
+  std::vector<TierKeyMetadata> AllKeys() {
+    std::vector<TierKeyMetadata> all;
+    Status status = tier().ForEachKey([&](TierKeyMetadata&& metadata) {
+      all.push_back(std::move(metadata));
+      return Status::Ok();
+    });
+    EXPECT_TRUE(status.ok()) << status.message();
+    return SortedByDbAndKey(std::move(all));
   }
   TierMetadata Metadata() {
     auto metadata = tier().ReadMetadata();
@@ -219,7 +253,7 @@ TEST_P(TierConformanceTest, EraseDbRemovesExactlyOneDb) {
   EXPECT_EQ(Get(2, "k"), Value(2, "k", 4, "d"));
 }
 
-TEST_P(TierConformanceTest, ForEachVisitsInDbThenUnsignedKeyOrder) {
+TEST_P(TierConformanceTest, ForEachVisitsEveryEntryOnce) {
   std::vector<TierEntry> entries = {
       Value(0, "a", 1, "v"),     Value(0, "a\x00"s, 2, "v"), Value(0, "b", 3, "v"),
       Value(0, "\x80", 4, "v"),  Value(0, "\xff", 5, "v"),   Value(1, "", 6, "v"),
@@ -339,6 +373,93 @@ TEST_P(TierConformanceTest, LargeValueRoundTrips) {
   EXPECT_EQ(Get(0, "big"), Value(0, "big", 1, big));
 }
 
+TEST_P(TierConformanceTest, ForEachKeyVisitsEveryKeyWithItsMetadataAndNoValue) {
+  const std::vector<TierEntry> entries = {
+      Value(0, "plain", 1, "\x00\x05hello"s), Value(0, "ttl", 2, "\x0e\x01\x02"s, 1'700'000'000'000),
+      Value(0, "empty", 3, ""),                Tombstone(1, "gone", 4),
+      Value(7, "\xff\x00"s, 5, std::string(5000, 'z'))};
+  TierBatch batch;
+  for (const TierEntry& entry : entries) batch.Put(entry);
+  Write(batch);
+  std::vector<TierKeyMetadata> expected;
+  for (const TierEntry& entry : entries) expected.push_back(KeyOf(entry));
+  expected = SortedByDbAndKey(std::move(expected));
+  EXPECT_EQ(AllKeys(), expected);
+  EXPECT_EQ(expected[0].value_size, 0u);  // "empty" in db 0
+  EXPECT_EQ(expected[1].value_size, 7u);  // "plain"
+  EXPECT_EQ(expected[1].value_type, 0u);
+  EXPECT_EQ(expected[2].value_type, 0x0eu);  // "ttl"
+  EXPECT_EQ(expected[2].expire_at_ms, 1'700'000'000'000);
+
+  Commit(5);
+  backend_->Reopen();
+  EXPECT_EQ(AllKeys(), expected);
+}
+
+TEST_P(TierConformanceTest, ForEachKeyStopsAtTheFirstError) {
+  for (uint64_t i = 0; i < 5; ++i) Put(Value(0, "k" + std::to_string(i), i + 1, "v"));
+  int visited = 0;
+  Status status = tier().ForEachKey([&](TierKeyMetadata&&) {
+    return ++visited == 2 ? Status::IoError("stop here") : Status::Ok();
+  });
+  EXPECT_EQ(status.message(), "stop here");
+  EXPECT_EQ(visited, 2);
+}
+
+TEST_P(TierConformanceTest, SetMetadataChangesLsnAndExpireAndLeavesTheValue) {
+  const std::string value = "\x00\x0bsome value"s;
+  Put(Value(0, "k", 1, value));
+  TierBatch expire;
+  expire.SetMetadata(0, "k", 2, 1'800'000'000'000);
+  Write(expire);
+  EXPECT_EQ(Get(0, "k"), Value(0, "k", 2, value, 1'800'000'000'000));
+  TierBatch persist;
+  persist.SetMetadata(0, "k", 3, kNoExpire);
+  Write(persist);
+  EXPECT_EQ(Get(0, "k"), Value(0, "k", 3, value));
+  Commit(3);
+  backend_->Reopen();
+  EXPECT_EQ(Get(0, "k"), Value(0, "k", 3, value));
+  EXPECT_EQ(AllKeys(), (std::vector{KeyOf(Value(0, "k", 3, value))}));
+}
+
+TEST_P(TierConformanceTest, SetMetadataSeesEarlierOpsOfItsBatch) {
+  Put(Value(0, "stored", 1, "old"));
+  TierBatch batch;
+  batch.Put(Value(0, "new", 2, "fresh"));
+  batch.SetMetadata(0, "new", 3, 99);
+  batch.Put(Value(0, "stored", 4, "replaced"));
+  batch.SetMetadata(0, "stored", 5, 77);
+  Write(batch);
+  EXPECT_EQ(Get(0, "new"), Value(0, "new", 3, "fresh", 99));
+  EXPECT_EQ(Get(0, "stored"), Value(0, "stored", 5, "replaced", 77));
+}
+
+TEST_P(TierConformanceTest, SetMetadataOfAKeyWithoutValueFailsTheWholeBatch) {
+  Put(Value(0, "a", 1, "va"));
+  Put(Tombstone(0, "dead", 2));
+  Put(Value(4, "wiped", 3, "vw"));
+  const auto refused = [&](const std::function<void(TierBatch&)>& fill, const char* what) {
+    TierBatch batch;
+    batch.Put(Value(0, "a", 10, "changed"));
+    fill(batch);
+    Status status = tier().Write(batch);
+    EXPECT_EQ(status.code(), Code::kError) << what;
+    EXPECT_EQ(Get(0, "a"), Value(0, "a", 1, "va")) << what << ": applied part of a refused batch";
+  };
+  refused([](TierBatch& b) { b.SetMetadata(0, "absent", 11, kNoExpire); }, "absent key");
+  refused([](TierBatch& b) { b.SetMetadata(0, "dead", 11, kNoExpire); }, "tombstone");
+  refused([](TierBatch& b) {
+    b.Erase(0, "a");
+    b.SetMetadata(0, "a", 11, kNoExpire);
+  }, "erased earlier in the batch");
+  refused([](TierBatch& b) {
+    b.EraseDb(4);
+    b.SetMetadata(4, "wiped", 11, kNoExpire);
+  }, "db erased earlier in the batch");
+  EXPECT_EQ(Get(4, "wiped"), Value(4, "wiped", 3, "vw"));
+}
+
 TEST_P(TierConformanceTest, StatsFollowTheContents) {
   TierBatch batch;
   for (uint64_t i = 0; i < 10; ++i) batch.Put(Value(0, "key" + std::to_string(i), i + 1, "value"));
@@ -402,6 +523,301 @@ TEST(RocksTierTest, EraseOfTheLastDbIsRefusedAndChangesNothing) {
   batch.EraseDb(UINT32_MAX);
   EXPECT_FALSE((*tier)->Write(batch).ok());
   EXPECT_EQ(*(*tier)->Get(0, "k"), std::nullopt);
+}
+
+// ---------------------------------------------------------------------------------------
+// Format version 1 -> 2 at Open.
+
+std::string Fixed64(uint64_t value) {
+  std::string out(8, '\0');
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>(value >> (8 * i));
+  return out;
+}
+
+// Writes, with RocksDB directly, the families of `path` that the version-1 code wrote
+// ("values" with version-1 records, "meta" with format_version 1), plus what a
+// conversion cut short left behind: the first `converted` entries already in "keys" and
+// "objects", and format_version already 2 with `stamped`.
+struct V1Tier {
+  std::vector<TierEntry> entries;
+  uint64_t checkpoint_lsn = 0;
+  size_t converted = 0;
+  bool stamped = false;
+};
+
+void WriteV1Tier(const std::string& path, const V1Tier& v1) {
+  rocksdb::DBOptions options;
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, {}}, {"values", {}}, {"meta", {}}};
+  if (v1.converted > 0 || v1.stamped) {
+    families.emplace_back("keys", rocksdb::ColumnFamilyOptions());
+    families.emplace_back("objects", rocksdb::ColumnFamilyOptions());
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status opened = rocksdb::DB::Open(options, path, families, &handles, &db);
+  if (!opened.ok()) throw std::runtime_error("open v1 tier: " + opened.ToString());
+  rocksdb::WriteBatch batch;
+  for (size_t i = 0; i < v1.entries.size(); ++i) {
+    const TierEntry& entry = v1.entries[i];
+    const std::string key = EncodeTierKey(entry.db, entry.key);
+    (void)batch.Put(handles[1], key, EncodeV1TierValueForTests(entry));
+    if (i < v1.converted) {
+      (void)batch.Put(handles[3], key, EncodeTierKeyMetadata(KeyOf(entry)));
+      if (!entry.tombstone) (void)batch.Put(handles[4], key, entry.value);
+    }
+  }
+  (void)batch.Put(handles[2], "format_version", Fixed64(v1.stamped ? 2 : 1));
+  if (v1.checkpoint_lsn != 0) (void)batch.Put(handles[2], "checkpoint_lsn", Fixed64(v1.checkpoint_lsn));
+  rocksdb::Status written = db->Write(rocksdb::WriteOptions(), &batch);
+  for (rocksdb::ColumnFamilyHandle* handle : handles) (void)db->DestroyColumnFamilyHandle(handle);
+  (void)db->Close();
+  delete db;
+  if (!written.ok()) throw std::runtime_error("write v1 tier: " + written.ToString());
+}
+
+std::vector<std::string> FamiliesOf(const std::string& path) {
+  std::vector<std::string> names;
+  EXPECT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// More entries than one conversion batch (1024), in three dbs, with tombstones, expires,
+// an empty value and one large enough to end a batch by bytes.
+std::vector<TierEntry> Version1Entries() {
+  std::vector<TierEntry> entries;
+  for (uint32_t i = 0; i < 2500; ++i) {
+    const uint32_t db = i % 3;
+    std::string key = "key:" + std::to_string(i);
+    if (i % 10 == 0) {
+      entries.push_back(Tombstone(db, std::move(key), i + 1));
+    } else if (i % 7 == 0) {
+      entries.push_back(Value(db, std::move(key), i + 1, "\x00\x03" "abc"s, 1'700'000'000'000 + i));
+    } else {
+      entries.push_back(Value(db, std::move(key), i + 1, "\x00\x01" + std::to_string(i)));
+    }
+  }
+  entries.push_back(Value(0, "", 9000, ""));
+  entries.push_back(Value(1, "big", 9001, std::string(5 << 20, 'b')));
+  return SortedByDbAndKey(std::move(entries));
+}
+
+std::vector<TierEntry> AllOf(Tier& tier) {
+  std::vector<TierEntry> all;
+  Status status = tier.ForEach([&](TierEntry&& entry) {
+    all.push_back(std::move(entry));
+    return Status::Ok();
+  });
+  EXPECT_TRUE(status.ok()) << status.message();
+  return SortedByDbAndKey(std::move(all));
+}
+
+// Opens `path` as the server does and checks it holds `expected` in format version 2.
+void ExpectConvertedTier(const std::string& path, const std::vector<TierEntry>& expected, uint64_t checkpoint_lsn,
+                         std::vector<std::string>* log = nullptr) {
+  RocksTierOptions options;
+  options.path = path;
+  options.block_cache_bytes = 1 << 20;
+  if (log != nullptr) options.log = [log](const std::string& line) { log->push_back(line); };
+  {
+    auto tier = RocksTier::Open(options);
+    ASSERT_TRUE(tier.ok()) << tier.status().message();
+    auto metadata = (*tier)->ReadMetadata();
+    ASSERT_TRUE(metadata.ok()) << metadata.status().message();
+    EXPECT_EQ(metadata->format_version, 2u);
+    EXPECT_EQ(metadata->checkpoint_lsn, checkpoint_lsn);
+    EXPECT_TRUE(AllOf(**tier) == expected) << "entries differ after the conversion";
+    for (const TierEntry& entry : expected) {
+      if (entry.key != "big") continue;
+      EXPECT_TRUE(*(*tier)->Get(entry.db, entry.key) == entry) << "Get of the large value";
+    }
+  }
+  EXPECT_EQ(FamiliesOf(path), (std::vector<std::string>{"default", "keys", "meta", "objects"}));
+}
+
+TEST(RocksTierConversionTest, AVersion1TierIsConvertedInPlaceAtOpen) {
+  TempDir dir;
+  const std::string path = dir.path() + "/tier";
+  const std::vector<TierEntry> entries = Version1Entries();
+  WriteV1Tier(path, {.entries = entries, .checkpoint_lsn = 4242});
+  std::vector<std::string> log;
+  ExpectConvertedTier(path, entries, 4242, &log);
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_NE(log[0].find("converting format version 1 to 2"), std::string::npos) << log[0];
+  EXPECT_NE(log[1].find("converted " + std::to_string(entries.size()) + " entries"), std::string::npos) << log[1];
+  // Opened again: nothing left to convert.
+  log.clear();
+  ExpectConvertedTier(path, entries, 4242, &log);
+  EXPECT_TRUE(log.empty());
+}
+
+TEST(RocksTierConversionTest, AConversionCutShortBeforeItsStampStartsOver) {
+  TempDir dir;
+  const std::string path = dir.path() + "/tier";
+  const std::vector<TierEntry> entries = Version1Entries();
+  WriteV1Tier(path, {.entries = entries, .checkpoint_lsn = 7, .converted = entries.size() / 2});
+  ExpectConvertedTier(path, entries, 7);
+}
+
+TEST(RocksTierConversionTest, AConversionCutShortAfterItsStampDropsTheOldFamily) {
+  TempDir dir;
+  const std::string path = dir.path() + "/tier";
+  const std::vector<TierEntry> entries = Version1Entries();
+  WriteV1Tier(path, {.entries = entries, .checkpoint_lsn = 7, .converted = entries.size(), .stamped = true});
+  ExpectConvertedTier(path, entries, 7);
+}
+
+TEST(RocksTierConversionTest, AnEmptyVersion1TierConverts) {
+  TempDir dir;
+  const std::string path = dir.path() + "/tier";
+  WriteV1Tier(path, {});
+  ExpectConvertedTier(path, {}, 0);
+}
+
+TEST(RocksTierConversionTest, ReadOnlyOpenOfAVersion1TierIsRefusedAndChangesNothing) {
+  TempDir dir;
+  const std::string path = dir.path() + "/tier";
+  WriteV1Tier(path, {.entries = {Value(0, "k", 1, "\x00\x01v"s)}, .checkpoint_lsn = 1});
+  RocksTierOptions options;
+  options.path = path;
+  options.read_only = true;
+  auto refused = RocksTier::Open(options);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("has format version 1, but this build reads version 2"),
+            std::string::npos) << refused.status().message();
+  EXPECT_NE(refused.status().message().find("a server opening it converts it"), std::string::npos);
+  EXPECT_EQ(FamiliesOf(path), (std::vector<std::string>{"default", "meta", "values"}));
+}
+
+TEST(RocksTierConversionTest, DamagedVersion1RecordFailsTheOpenAndKeepsTheTier) {
+  TempDir dir;
+  const std::string path = dir.path() + "/tier";
+  std::vector<TierEntry> entries = {Value(0, "a", 1, "\x00\x01a"s), Value(0, "b", 2, "\x00\x01b"s)};
+  WriteV1Tier(path, {.entries = entries, .checkpoint_lsn = 2});
+  {  // damage b's record: an unknown flag
+    rocksdb::DB* db = nullptr;
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), path,
+                                  {{rocksdb::kDefaultColumnFamilyName, {}}, {"values", {}}, {"meta", {}}},
+                                  &handles, &db).ok());
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[1], EncodeTierKey(0, "b"), "\x01\x80\x02"s).ok());
+    for (rocksdb::ColumnFamilyHandle* handle : handles) (void)db->DestroyColumnFamilyHandle(handle);
+    (void)db->Close();
+    delete db;
+  }
+  auto refused = OpenRocks(path);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), Code::kCorruption);
+  EXPECT_NE(refused.status().message().find("key 'b'"), std::string::npos) << refused.status().message();
+  EXPECT_EQ(FamiliesOf(path), (std::vector<std::string>{"default", "keys", "meta", "objects", "values"}));
+}
+
+// ---------------------------------------------------------------------------------------
+// What a metadata pass reads from disk.
+
+// Bytes this process has read through read(2)/pread(2) so far (/proc/self/io rchar):
+// RocksDB reads SST files with pread, so this counts what a scan asked of the files,
+// whether or not the page cache served it.
+uint64_t BytesReadByProcess() {
+  std::ifstream io("/proc/self/io");
+  std::string field;
+  uint64_t value = 0;
+  while (io >> field >> value) {
+    if (field == "rchar:") return value;
+  }
+  throw std::runtime_error("no rchar in /proc/self/io");
+}
+
+struct PassBytes {
+  uint64_t value_bytes = 0;     // what was stored
+  uint64_t metadata_pass = 0;   // read by ForEachKey after a reopen
+  uint64_t full_pass = 0;       // read by ForEach after a reopen
+  double metadata_pass_ms = 0;
+  double full_pass_ms = 0;
+};
+
+PassBytes MeasurePasses(const std::string& path, uint32_t keys, size_t value_size) {
+  PassBytes bytes;
+  {
+    auto tier = OpenRocks(path);
+    if (!tier.ok()) throw std::runtime_error(tier.status().message());
+    std::mt19937_64 random(5);
+    TierBatch batch;
+    for (uint32_t i = 0; i < keys; ++i) {
+      std::string value(value_size, '\0');
+      for (char& c : value) c = static_cast<char>(random());  // incompressible
+      value[0] = 0;
+      bytes.value_bytes += value.size();
+      batch.Put(Value(0, "key:" + std::to_string(i), i + 1, std::move(value)));
+      if (batch.size() == 1024 || i + 1 == keys) {
+        if (!(*tier)->Write(batch).ok()) throw std::runtime_error("write");
+        batch.clear();
+      }
+    }
+    if (!(*tier)->Commit(keys).ok()) throw std::runtime_error("commit");
+  }
+  const auto measure = [&](const std::function<Status(Tier&)>& pass, double* elapsed_ms) {
+    auto tier = OpenRocks(path);  // fresh: nothing cached
+    if (!tier.ok()) throw std::runtime_error(tier.status().message());
+    const uint64_t before = BytesReadByProcess();
+    const auto started = std::chrono::steady_clock::now();
+    Status status = pass(**tier);
+    if (!status.ok()) throw std::runtime_error(status.message());
+    *elapsed_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    return BytesReadByProcess() - before;
+  };
+  uint64_t visited = 0;
+  bytes.metadata_pass = measure([&](Tier& tier) {
+    return tier.ForEachKey([&](TierKeyMetadata&&) {
+      ++visited;
+      return Status::Ok();
+    });
+  }, &bytes.metadata_pass_ms);
+  if (visited != keys) throw std::runtime_error("metadata pass missed keys");
+  bytes.full_pass = measure([](Tier& tier) { return tier.ForEach([](TierEntry&&) { return Status::Ok(); }); },
+                           &bytes.full_pass_ms);
+  return bytes;
+}
+
+TEST(RocksTierTest, MetadataPassReadsNoValueBytesFromDisk) {
+  TempDir dir;
+  const PassBytes bytes = MeasurePasses(dir.path() + "/tier", 2000, 4096);
+  EXPECT_LT(bytes.metadata_pass, bytes.value_bytes / 20)
+      << "metadata pass read " << bytes.metadata_pass << " bytes of " << bytes.value_bytes;
+  EXPECT_GT(bytes.full_pass, bytes.value_bytes / 2) << "the full pass cannot have read the values";
+}
+
+// The measurement in docs/BENCHMARKS.md 4.7 ("Restart reads: metadata pass vs full pass"); run by
+// hand: tier_test --gtest_also_run_disabled_tests --gtest_filter='*DISABLED_Restart*'
+TEST(RocksTierMeasurement, DISABLED_RestartMetadataPassVsFullPass) {
+  TempDir dir;
+  const PassBytes bytes = MeasurePasses(dir.path() + "/tier", 200'000, 1024);
+  std::printf("200000 keys x 1 KiB (%llu value bytes): metadata pass read %llu bytes in %.0f ms, "
+              "full pass %llu bytes in %.0f ms\n",
+              static_cast<unsigned long long>(bytes.value_bytes),
+              static_cast<unsigned long long>(bytes.metadata_pass), bytes.metadata_pass_ms,
+              static_cast<unsigned long long>(bytes.full_pass), bytes.full_pass_ms);
+}
+
+TEST(RocksTierTest, DiskBytesCountTheValuesInBlobFiles) {
+  TempDir dir;
+  auto tier = OpenRocks(dir.path() + "/tier");
+  ASSERT_TRUE(tier.ok()) << tier.status().message();
+  std::mt19937_64 random(3);
+  TierBatch batch;
+  uint64_t value_bytes = 0;
+  for (uint32_t i = 0; i < 200; ++i) {
+    std::string value(4096, '\0');
+    for (char& c : value) c = static_cast<char>(random());  // incompressible
+    value_bytes += value.size();
+    batch.Put(Value(0, "k" + std::to_string(i), i + 1, std::move(value)));
+  }
+  ASSERT_TRUE((*tier)->Write(batch).ok());
+  ASSERT_TRUE((*tier)->Commit(200).ok());
+  EXPECT_GE((*tier)->stats().disk_bytes, value_bytes);
 }
 
 // The child half of the test below: runs in a fresh process (spawned, so RocksDB's
@@ -485,48 +901,91 @@ TEST(RocksTierFormatTest, KeysSortByDbThenKey) {
   EXPECT_FALSE(DecodeTierKey("\x00\x00\x01"s).has_value());
 }
 
-TEST(RocksTierFormatTest, ValuesRoundTrip) {
+TEST(RocksTierFormatTest, KeyMetadataRoundTrips) {
   for (const TierEntry& entry :
        {Value(3, "k", 0, ""), Value(3, "k", UINT64_MAX, "\x00obj"s, 0),
-        Value(3, "k", 300, "obj", INT64_MAX), Value(3, "k", 1, "obj", -5), Tombstone(3, "k", 77)}) {
-    auto decoded = DecodeTierValue(3, "k", EncodeTierValue(entry));
+        Value(3, "k", 300, "\x10obj"s, INT64_MAX), Value(3, "k", 1, std::string(300, '\x05'), -5),
+        Tombstone(3, "k", 77)}) {
+    const TierKeyMetadata metadata = KeyOf(entry);
+    auto decoded = DecodeTierKeyMetadata(3, "k", EncodeTierKeyMetadata(metadata));
     ASSERT_TRUE(decoded.ok()) << decoded.status().message();
-    EXPECT_EQ(*decoded, entry);
+    EXPECT_EQ(*decoded, metadata);
+    auto joined = JoinTierEntry(std::move(*decoded), entry.value);
+    ASSERT_TRUE(joined.ok()) << joined.status().message();
+    EXPECT_EQ(*joined, entry);
   }
   // A tombstone drops what the contract leaves unused.
   TierEntry tombstone = Tombstone(3, "k", 5);
   tombstone.value = "ignored";
   tombstone.expire_at_ms = 99;
-  EXPECT_EQ(*DecodeTierValue(3, "k", EncodeTierValue(tombstone)), Tombstone(3, "k", 5));
+  auto decoded = DecodeTierKeyMetadata(3, "k", EncodeTierKeyMetadata(KeyOf(tombstone)));
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(*JoinTierEntry(std::move(*decoded), ""), Tombstone(3, "k", 5));
 }
 
-void ExpectCorruption(std::string_view encoded, const std::string& what) {
-  auto decoded = DecodeTierValue(7, "k\x00\xff"s, encoded);
+TEST(RocksTierFormatTest, Version1RecordsRoundTrip) {
+  for (const TierEntry& entry : {Value(3, "k", 0, ""), Value(3, "k", UINT64_MAX, "\x00obj"s, 0),
+                                 Value(3, "k", 1, "obj", -5), Tombstone(3, "k", 77)}) {
+    auto decoded = DecodeV1TierValue(3, "k", EncodeV1TierValueForTests(entry));
+    ASSERT_TRUE(decoded.ok()) << decoded.status().message();
+    EXPECT_EQ(*decoded, entry);
+  }
+}
+
+// A decoding of kDamagedKey in db 7 (metadata, a version-1 record, or a joined entry).
+template <typename Decoded>
+void ExpectCorruption(const Result<Decoded>& decoded, const std::string& what) {
   ASSERT_FALSE(decoded.ok()) << what;
   EXPECT_EQ(decoded.status().code(), Code::kCorruption) << what;
   EXPECT_NE(decoded.status().message().find("db 7 key 'k\\x00\\xff'"), std::string::npos)
       << decoded.status().message();
 }
 
-TEST(RocksTierFormatTest, DamagedValuesAreCorruptionNamingDbAndKey) {
+const std::string kDamagedKey = "k\x00\xff"s;
+
+void ExpectDamagedMetadata(std::string_view encoded, const std::string& what) {
+  ExpectCorruption(DecodeTierKeyMetadata(7, kDamagedKey, encoded), what);
+}
+
+TEST(RocksTierFormatTest, DamagedMetadataIsCorruptionNamingDbAndKey) {
+  const std::string full = EncodeTierKeyMetadata(KeyOf(Value(7, "k", 300, "\x02obj"s, 1'700'000'000'000)));
+  for (size_t length = 0; length < full.size(); ++length) {
+    ExpectDamagedMetadata(std::string_view(full).substr(0, length), "cut at " + std::to_string(length));
+  }
+  ExpectDamagedMetadata(full + "x", "bytes after the metadata");
+  std::string bad_format = full;
+  bad_format[0] = kRocksV1ValueFormat;
+  ExpectDamagedMetadata(bad_format, "a version-1 record");
+  std::string bad_flags = full;
+  bad_flags[1] = static_cast<char>(bad_flags[1] | 0x80);
+  ExpectDamagedMetadata(bad_flags, "flags");
+  ExpectDamagedMetadata("\x02\x00"s + std::string(10, '\x80') + "\x01", "varint longer than 10 bytes");
+  ExpectDamagedMetadata("\x02\x00"s + std::string(9, '\xff') + "\x02", "varint above 64 bits");
+  ExpectDamagedMetadata("\x02\x01\x05\x00"s, "tombstone with a size");
+  ExpectDamagedMetadata("\x02\x03\x05"s + std::string(8, '\x01'), "tombstone with an expire");
+  ExpectDamagedMetadata("\x02\x02\x05"s + std::string(8, '\xff') + "\x00"s, "expire flag with kNoExpire");
+}
+
+TEST(RocksTierFormatTest, ValueDisagreeingWithItsMetadataIsCorruption) {
+  const TierKeyMetadata metadata = KeyOf(Value(7, kDamagedKey, 3, "\x02" "abc"s));
+  ExpectCorruption(JoinTierEntry(TierKeyMetadata(metadata), "\x02" "ab"s), "shorter value");
+  ExpectCorruption(JoinTierEntry(TierKeyMetadata(metadata), "\x02" "abcd"s), "longer value");
+  ExpectCorruption(JoinTierEntry(TierKeyMetadata(metadata), "\x03" "abc"s), "other type");
+}
+
+TEST(RocksTierFormatTest, DamagedVersion1RecordsAreCorruptionNamingDbAndKey) {
   // Every cut inside the header, LSN or expire (the object's own bytes are checked by
   // the RDB decoder).
-  const std::string full = EncodeTierValue(Value(7, "k", 300, "obj", 1'700'000'000'000));
+  const std::string full = EncodeV1TierValueForTests(Value(7, "k", 300, "obj", 1'700'000'000'000));
   const size_t object_start = full.size() - 3;
   for (size_t length = 0; length < object_start; ++length) {
-    ExpectCorruption(std::string_view(full).substr(0, length), "cut at " + std::to_string(length));
+    ExpectCorruption(DecodeV1TierValue(7, kDamagedKey, std::string_view(full).substr(0, length)),
+                     "cut at " + std::to_string(length));
   }
   std::string bad_format = full;
   bad_format[0] = 9;
-  ExpectCorruption(bad_format, "format");
-  std::string bad_flags = full;
-  bad_flags[1] = static_cast<char>(bad_flags[1] | 0x80);
-  ExpectCorruption(bad_flags, "flags");
-  ExpectCorruption("\x01\x00"s + std::string(10, '\x80') + "\x01", "varint longer than 10 bytes");
-  ExpectCorruption("\x01\x00"s + std::string(9, '\xff') + "\x02", "varint above 64 bits");
-  ExpectCorruption("\x01\x01\x05obj"s, "tombstone with a value");
-  ExpectCorruption("\x01\x03\x05"s + std::string(8, '\x01'), "tombstone with an expire");
-  ExpectCorruption("\x01\x02\x05"s + std::string(8, '\xff'), "expire flag with kNoExpire");
+  ExpectCorruption(DecodeV1TierValue(7, kDamagedKey, bad_format), "format");
+  ExpectCorruption(DecodeV1TierValue(7, kDamagedKey, "\x01\x01\x05obj"s), "tombstone with a value");
 }
 
 // ---------------------------------------------------------------------------------------

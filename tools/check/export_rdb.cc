@@ -34,6 +34,7 @@ class EmptyTier final : public Tier {
   Status Commit(uint64_t) override { return Status::Error("ERR read-only"); }
   Result<std::optional<TierEntry>> Get(uint32_t, std::string_view) override { return std::optional<TierEntry>(); }
   Status ForEach(const std::function<Status(TierEntry&&)>&) override { return Status::Ok(); }
+  Status ForEachKey(const std::function<Status(TierKeyMetadata&&)>&) override { return Status::Ok(); }
   Result<TierMetadata> ReadMetadata() override { return TierMetadata{}; }
   TierStats stats() const override { return {}; }
 };
