@@ -553,8 +553,7 @@ TierStats RocksTier::stats() const {
   using Properties = rocksdb::DB::Properties;
   TierStats stats;
   stats.disk_bytes = sum(Properties::kTotalSstFilesSize) + sum(Properties::kTotalBlobFileSize);
-  stats.write_buffer_bytes = sum(Properties::kCurSizeAllMemTables);
-  stats.memory_bytes = block_cache_->GetUsage() + stats.write_buffer_bytes +
+  stats.memory_bytes = block_cache_->GetUsage() + sum(Properties::kCurSizeAllMemTables) +
                        sum(Properties::kEstimateTableReadersMem);
   uint64_t keys = 0;
   if (db_->GetIntProperty(keys_, Properties::kEstimateNumKeys, &keys)) stats.keys = keys;

@@ -143,7 +143,6 @@ struct TierMetadata {
 struct TierStats {
   uint64_t disk_bytes = 0;    // bytes of the tier's files on disk (INFO tier_bytes)
   uint64_t memory_bytes = 0;  // caches and buffers it holds in DRAM (counted in used_memory)
-  uint64_t write_buffer_bytes = 0;  // the part of memory_bytes waiting to be written out
   uint64_t keys = 0;          // estimated number of stored entries, tombstones included
 };
 
