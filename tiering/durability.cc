@@ -452,7 +452,6 @@ void Durability::DropJournalBelow(uint64_t lsn) {
 }
 
 void Durability::Cron(int64_t now_ms) {
-  tier_memory_bytes_ = tier_->stats().memory_bytes;
   if (!write_error_.empty() && now_ms - last_retry_ms_ >= kRetryIntervalMs) {
     last_retry_ms_ = now_ms;
     if (journal_ != nullptr) {

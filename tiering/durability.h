@@ -154,11 +154,11 @@ class Durability {
   uint64_t journal_memory_bytes() const { return journal_ != nullptr ? journal_->stats().memory_bytes : 0; }
   // What this layer holds that evicting keys would not free: records not yet handed to
   // the journal thread, what the journal writer holds, and the tier's block cache and
-  // write buffers (as of the last Cron), each bounded by its owner. The shard sets it
+  // write buffers (as of its last write), each bounded by its owner. The shard sets it
   // apart from maxmemory, as Redis does with its AOF buffer, so that a cache keeps as
   // many keys as Redis in the same budget.
   size_t MemoryNotCountedForEvict() const {
-    return pending_bytes_ + journal_memory_bytes() + tier_memory_bytes_;
+    return pending_bytes_ + journal_memory_bytes() + tier_->last_memory_bytes();
   }
   const RecoveryReport& recovery() const { return recovery_; }
 
@@ -208,7 +208,6 @@ class Durability {
   // at its end (one lock and one wake-up per turn rather than per command).
   std::vector<EffectRecord> pending_;
   size_t pending_bytes_ = 0;  // RecordBytes of pending_
-  size_t tier_memory_bytes_ = 0;  // TierStats::memory_bytes, refreshed by Cron
   bool submit_scheduled_ = false;
   uint64_t journal_lsn_ = 0;
   uint64_t synced_lsn_ = 0;

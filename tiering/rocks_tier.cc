@@ -421,7 +421,9 @@ Status RocksTier::Write(const TierBatch& batch) {
     }
     if (!added.ok()) return FromRocks(added, "build write batch", path_);
   }
-  return NoteFailure(FromRocks(db_->Write(NoWal(), &rocks_batch), "write", path_));
+  Status written = NoteFailure(FromRocks(db_->Write(NoWal(), &rocks_batch), "write", path_));
+  set_last_memory_bytes(stats().memory_bytes);  // the memtables grew
+  return written;
 }
 
 // Why this order makes Commit durable without a WAL: Write() puts data in the "keys" and
@@ -443,7 +445,9 @@ Status RocksTier::Commit(uint64_t checkpoint_lsn) {
   Status put = FromRocks(db_->Put(NoWal(), meta_, kCheckpointLsnKey, EncodeFixed64(checkpoint_lsn)),
                          "write checkpoint_lsn", path_);
   if (!put.ok()) return NoteFailure(put);
-  return NoteFailure(FlushAndWait(meta_, "flush meta"));
+  Status flushed_meta = NoteFailure(FlushAndWait(meta_, "flush meta"));
+  set_last_memory_bytes(stats().memory_bytes);  // the memtables were flushed
+  return flushed_meta;
 }
 
 Result<std::optional<TierKeyMetadata>> RocksTier::ReadKeyMetadata(uint32_t db, std::string_view key,

@@ -30,6 +30,7 @@
 // writes one range tombstone per family (FakeTier, a test double, walks its map).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -150,6 +151,11 @@ class Tier {
  public:
   virtual ~Tier() = default;
 
+  // TierStats::memory_bytes as of the backend's last Write or Commit: a relaxed atomic
+  // load, cheap enough for the maxmemory check before each command and safe from any
+  // thread (the figure itself is computed on the thread that wrote).
+  uint64_t last_memory_bytes() const { return last_memory_bytes_.load(std::memory_order_relaxed); }
+
   // Applies the batch atomically, in order. Not necessarily durable until Commit().
   virtual Status Write(const TierBatch& batch) = 0;
 
@@ -171,6 +177,12 @@ class Tier {
   virtual Result<TierMetadata> ReadMetadata() = 0;
 
   virtual TierStats stats() const = 0;
+
+ protected:
+  void set_last_memory_bytes(uint64_t bytes) { last_memory_bytes_.store(bytes, std::memory_order_relaxed); }
+
+ private:
+  std::atomic<uint64_t> last_memory_bytes_{0};
 };
 
 }  // namespace tierkv

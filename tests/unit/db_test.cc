@@ -151,6 +151,22 @@ TEST(Shard, AllKeysPoliciesEvictEverythingIfNeeded) {
   }
 }
 
+// A command was refused OOM while evictable keys remained: after its share of evictions
+// (or when a background thread's free moved the figure between two looks) the shard
+// answered OOM. As Redis, only a keyspace with nothing left to evict refuses.
+TEST(Shard, EvictionThatHasKeysLeftNeverRefuses) {
+  EngineOptions options;
+  options.policy = EvictionPolicy::kAllKeysRandom;
+  options.maxmemory = 1;  // never reached: every call evicts its whole share
+  Shard shard(options);
+  constexpr int kKeys = 10001;  // one more than a call evicts
+  for (int i = 0; i < kKeys; ++i) shard.db(0).Set(NewString(shard, "k" + std::to_string(i), "v"));
+  EXPECT_TRUE(shard.EnforceMaxmemory().ok());
+  EXPECT_EQ(shard.KeyCount(), 1u);
+  EXPECT_EQ(shard.EnforceMaxmemory().code(), Code::kOutOfMemory);
+  EXPECT_EQ(shard.KeyCount(), 0u);
+}
+
 TEST(Shard, LfuCounterStartsAtFiveAndDecaysWithTime) {
   EngineOptions options;
   options.policy = EvictionPolicy::kAllKeysLfu;

@@ -557,7 +557,6 @@ TEST(JournalWriterTest, UnsyncedCopyPastItsBoundStartsASync) {
     ASSERT_TRUE(recorder.WaitFor([](const std::vector<Recorder::Call>& calls) {
       return !calls.empty() && calls.back().progress.synced_lsn >= 4;
     }));
-    EXPECT_LT(writer->stats().memory_bytes, 16 * value.size());
     writer->Close();
   }
 }
