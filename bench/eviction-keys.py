@@ -10,8 +10,8 @@ been offered, in two loads:
 Reported per server and load: keys kept (DBSIZE), used_memory and RSS after the
 load, and used_memory and RSS one second after FLUSHALL. tierkv runs twice: in
 its default configuration (journal on, appendfsync everysec, Redis's default
-save rules) and with neither journal nor save rules; Redis runs without
-persistence.
+save rules), with neither journal nor save rules, and as a pure cache (`tier
+none`, nothing tracked for durability); Redis runs without persistence.
 
 Targets (docs/BENCHMARKS.md section 7): tierkv keeps at least as many keys as
 Redis; its RSS stays within 1.1x maxmemory plus the documented base.
@@ -92,6 +92,7 @@ def main():
     # defaults for the first row.
     configs = [("tierkv", tierkv, ["--appendonly", "yes", "--save", "3600 1 300 100 60 10000"]),
                ("tierkv-nojournal", tierkv, []),
+               ("tierkv-tiernone", tierkv, ["--tier", "none"]),
                ("redis", redis, [])]
     print(f"maxmemory {budget_mb} MiB, allkeys-lru, {keys} writes of {VALUE_SIZE} B per load")
     print(f"{'load':<11} {'server':<17} {'keys kept':>10} {'used MiB':>9} {'RSS MiB':>8} "
@@ -105,7 +106,7 @@ def main():
                   f"{after['rss'] / 2**20:>8.1f} {after['rss'] / budget:>10.2f} "
                   f"{flushed['used'] / 2**20:>17.1f} {flushed['rss'] / 2**20:>16.1f}", flush=True)
     for load in LOADS:
-        for name in ("tierkv", "tierkv-nojournal"):
+        for name in ("tierkv", "tierkv-nojournal", "tierkv-tiernone"):
             print(f"{load}: {name}/redis keys kept = {kept[(load, name)] / max(1, kept[(load, 'redis')]):.3f}")
 
 
