@@ -39,6 +39,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "tiering/tier.h"
 
@@ -99,6 +100,8 @@ class RocksTier final : public Tier {
   Status ConvertFromV1(const RocksTierOptions& options);
   Status DropV1Values();
   Status FlushAndWait(rocksdb::ColumnFamilyHandle* family, const char* what);
+  // Flushes `families` and checks that their memtables are empty (see rocks_tier.cc).
+  Status FlushUntilEmpty(const std::vector<rocksdb::ColumnFamilyHandle*>& families, const char* what);
   Status FlushDataAndWait();
   Result<std::optional<TierKeyMetadata>> ReadKeyMetadata(uint32_t db, std::string_view key,
                                                          const rocksdb::Snapshot* snapshot);
