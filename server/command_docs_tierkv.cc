@@ -2,7 +2,8 @@
 // the reference redis-server 7.0 lacks, and commands whose docs Redis 7.2
 // changed in ways tierkv implements. tools/command-docs/generate.py leaves
 // every command named here out of server/generated/command_docs.cc, so each
-// command is documented in one place only.
+// command is documented in one place only. Arguments are named as the
+// generated docs name them (Redis 7.0's names).
 #include "server/command_docs.h"
 
 namespace tierkv {

@@ -184,6 +184,8 @@ def main():
     else:
         wanted = set(documented_names(options.output))
     wanted = (wanted | set(options.add)) - set(options.drop) - set(documented_names(HAND_WRITTEN))
+    if not wanted:
+        raise SystemExit("no commands to document: name them with --commands-of PORT or --add")
 
     with tempfile.TemporaryDirectory() as workdir:
         process, client = start_reference(options.reference, workdir)
