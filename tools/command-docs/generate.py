@@ -4,7 +4,7 @@ deprecation, history and arguments) of every command tierkv implements, as
 answered by a reference redis-server, in the text format that
 server/command_docs.h describes.
 
-    /usr/bin/python3 tools/command-docs/generate.py [--add NAME ...] [--drop NAME ...]
+    /usr/bin/python3 tools/command-docs/generate.py [--add NAME ...] [--drop NAME ...] [--check]
 
 The commands documented are those the current file documents, plus --add,
 minus --drop (full names: "get", "config|set"); --commands-of PORT takes them
@@ -12,9 +12,12 @@ from a tierkv-server running on 127.0.0.1:PORT instead. Commands documented by
 hand in server/command_docs_tierkv.cc (tierkv's own, and those whose docs
 Redis 7.2 changed) are left out. A reference redis-server (default
 /usr/bin/redis-server) is started on a free loopback port and stopped again.
-Needs redis-py (Debian's python3-redis).
+--check writes nothing and fails when the file differs from what it would
+write (a hand edit, or a reference whose docs changed). Needs redis-py
+(Debian's python3-redis).
 """
 import argparse
+import difflib
 import os
 import re
 import socket
@@ -177,6 +180,8 @@ def main():
     parser.add_argument("--add", nargs="*", default=[])
     parser.add_argument("--drop", nargs="*", default=[])
     parser.add_argument("--output", default=OUTPUT)
+    parser.add_argument("--check", action="store_true",
+                        help="compare with the file instead of writing it")
     options = parser.parse_args()
 
     if options.commands_of:
@@ -203,9 +208,21 @@ def main():
     lines = []
     for name in sorted(wanted):
         lines.extend(command_lines(name, docs[name]))
+    text = HEADER.format(version=version) + "\n".join(lines) + "\n" + FOOTER
+    where = os.path.relpath(options.output, ROOT)
+    if options.check:
+        with open(options.output, encoding="utf-8") as current:
+            differences = list(difflib.unified_diff(current.read().splitlines(), text.splitlines(),
+                                                    where, "generated", lineterm="", n=1))
+        if differences:
+            print("\n".join(differences[:40]))
+            raise SystemExit(f"{where} is not what the generator writes: regenerate it")
+        print(f"{where} is what the generator writes ({len(wanted)} commands)")
+        return 0
     with open(options.output, "w", encoding="utf-8") as out:
-        out.write(HEADER.format(version=version) + "\n".join(lines) + "\n" + FOOTER)
-    print(f"wrote {len(wanted)} commands to {os.path.relpath(options.output, ROOT)}")
+        out.write(text)
+    print(f"wrote {len(wanted)} commands to {where}")
+    return 0
 
 
 if __name__ == "__main__":
