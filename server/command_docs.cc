@@ -39,6 +39,7 @@ std::string SetOnce(std::string& target, std::string_view value, std::string_vie
   return "";
 }
 
+// Flag words in Redis's reply order.
 struct FlagWord {
   std::string_view word;
   uint8_t flag;
@@ -181,7 +182,22 @@ std::string CheckArguments(const std::vector<ArgumentDoc>& arguments, size_t key
   return "";
 }
 
+template <size_t N>
+std::vector<std::string> FlagNames(uint8_t flags, const FlagWord (&known)[N]) {
+  std::vector<std::string> names;
+  for (const FlagWord& candidate : known) {
+    if (flags & candidate.flag) names.emplace_back(candidate.word);
+  }
+  return names;
+}
+
 }  // namespace
+
+std::vector<std::string> DocFlagNames(uint8_t command_doc_flags) { return FlagNames(command_doc_flags, kDocFlags); }
+
+std::vector<std::string> ArgumentFlagNames(uint8_t argument_flags) {
+  return FlagNames(argument_flags, kArgumentFlags);
+}
 
 Status AttachCommandDocs(CommandTable& table) {
   const CommandDocsText texts[] = {{"server/generated/command_docs.cc", GeneratedCommandDocs()},

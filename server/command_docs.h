@@ -31,8 +31,11 @@
 // Thread-safety: AttachCommandDocs runs while the table is built.
 #pragma once
 
+#include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/status.h"
 
@@ -55,5 +58,10 @@ std::string_view HandWrittenCommandDocs();
 // once and every key_spec_index names one of the command's key specs.
 Status AttachCommandDocs(CommandTable& table);
 Status AttachCommandDocs(CommandTable& table, std::span<const CommandDocsText> texts);
+
+// The names of CommandDocs flags (doc_flags) and of ArgumentDoc flags, in
+// Redis's reply order: the words the text format uses too.
+std::vector<std::string> DocFlagNames(uint8_t command_doc_flags);
+std::vector<std::string> ArgumentFlagNames(uint8_t argument_flags);
 
 }  // namespace tierkv

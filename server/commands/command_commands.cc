@@ -2,16 +2,16 @@
 // derived from the command table, in Redis 7's reply shapes. ACL categories
 // are derived from each command's flags and group (tierkv has no per-command
 // ACL table), the way Redis sets its implicit categories; key specs are
-// Redis's own (server/command_key_specs.cc).
+// Redis's own (server/command_key_specs.cc), and so are the docs
+// (server/command_docs.h).
 #include <algorithm>
-#include <initializer_list>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "engine/glob.h"
 #include "server/command_args.h"
 #include "server/command_context.h"
+#include "server/command_docs.h"
 #include "server/command_table.h"
 #include "server/commands/help.h"
 #include "server/error_reply.h"
@@ -202,16 +202,6 @@ void ReplyCommandInfo(ReplyWriter& reply, const CommandSpec& spec, const Command
   for (const CommandSpec& sub : spec.subcommands) ReplyCommandInfo(reply, sub, &spec);
 }
 
-// Redis's names of flag bits, in its reply order.
-template <typename Flags>
-std::vector<std::string> DocFlagNames(uint8_t flags, std::initializer_list<std::pair<Flags, const char*>> names) {
-  std::vector<std::string> out;
-  for (const auto& [flag, name] : names) {
-    if (flags & flag) out.emplace_back(name);
-  }
-  return out;
-}
-
 void ReplyIfSet(ReplyWriter& reply, const char* field, const std::string& value) {
   if (value.empty()) return;
   reply.Bulk(field);
@@ -241,9 +231,7 @@ void ReplyArgumentDocs(ReplyWriter& reply, const std::vector<ArgumentDoc>& argum
     ReplyIfSet(reply, "deprecated_since", arg.deprecated_since);
     if (arg.flags != 0) {
       reply.Bulk("flags");
-      StatusSet(reply, DocFlagNames(arg.flags, {std::pair{ArgumentDoc::kOptional, "optional"},
-                                                {ArgumentDoc::kMultiple, "multiple"},
-                                                {ArgumentDoc::kMultipleToken, "multiple_token"}}));
+      StatusSet(reply, ArgumentFlagNames(arg.flags));
     }
     if (!arg.arguments.empty()) {
       reply.Bulk("arguments");
@@ -268,8 +256,7 @@ void ReplyCommandDocs(ReplyWriter& reply, const CommandSpec& spec) {
   ReplyIfSet(reply, "complexity", spec.complexity);
   if (docs.flags != 0) {
     reply.Bulk("doc_flags");
-    StatusSet(reply, DocFlagNames(docs.flags, {std::pair{CommandDocs::kDeprecated, "deprecated"},
-                                               {CommandDocs::kSysCmd, "syscmd"}}));
+    StatusSet(reply, DocFlagNames(docs.flags));
   }
   ReplyIfSet(reply, "deprecated_since", docs.deprecated_since);
   ReplyIfSet(reply, "replaced_by", docs.replaced_by);

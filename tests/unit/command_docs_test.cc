@@ -96,6 +96,14 @@ TEST(CommandDocs, AttachesFactsAndNestedArgumentsInOrder) {
   EXPECT_TRUE(table.Find("box")->docs.arguments.empty());
 }
 
+TEST(CommandDocs, FlagNamesAreRedisWordsInRedisOrder) {
+  EXPECT_EQ(DocFlagNames(CommandDocs::kSysCmd | CommandDocs::kDeprecated),
+            (std::vector<std::string>{"deprecated", "syscmd"}));
+  EXPECT_EQ(ArgumentFlagNames(ArgumentDoc::kMultipleToken | ArgumentDoc::kMultiple | ArgumentDoc::kOptional),
+            (std::vector<std::string>{"optional", "multiple", "multiple_token"}));
+  EXPECT_TRUE(DocFlagNames(0).empty());
+}
+
 TEST(CommandDocs, TwoTextsMayShareTheCommandsButNotACommand) {
   CommandTable table = SmallTable();
   EXPECT_TRUE(Attach(table, {"getx\n  arg key key\n    key_spec_index 0\n", "box\nbox|inner\n"}).ok());
