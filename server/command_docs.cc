@@ -17,6 +17,7 @@ struct DocsEntry {
   std::string name;
   CommandDocs docs;
   std::string_view origin;
+  bool addition = false;  // "+name": facts added to the command's docs given elsewhere
 };
 
 constexpr std::string_view kArgumentTypes[] = {"string", "integer", "double",     "key",  "pattern",
@@ -132,8 +133,10 @@ Result<std::vector<DocsEntry>> ParseDocs(const CommandDocsText& source) {
     const size_t depth = indent / 2;
     const std::string_view body = line.substr(indent);
     if (depth == 0) {
-      if (body.find(' ') != std::string_view::npos) return fail("a command name has no spaces");
-      entries.push_back({std::string(body), {}, source.origin});
+      const bool addition = body.starts_with('+');
+      const std::string_view name = body.substr(addition ? 1 : 0);
+      if (name.empty() || name.find(' ') != std::string_view::npos) return fail("a command name is one word");
+      entries.push_back({std::string(name), {}, source.origin, addition});
       open.clear();
       continue;
     }
@@ -191,6 +194,20 @@ std::vector<std::string> FlagNames(uint8_t flags, const FlagWord (&known)[N]) {
   return names;
 }
 
+// Appends an addition's facts to the docs it extends; the error text, or "".
+std::string AddFacts(CommandDocs& docs, CommandDocs&& addition) {
+  if ((!addition.deprecated_since.empty() && !docs.deprecated_since.empty()) ||
+      (!addition.replaced_by.empty() && !docs.replaced_by.empty())) {
+    return "gives a deprecation the docs already give";
+  }
+  docs.flags |= addition.flags;
+  if (!addition.deprecated_since.empty()) docs.deprecated_since = std::move(addition.deprecated_since);
+  if (!addition.replaced_by.empty()) docs.replaced_by = std::move(addition.replaced_by);
+  for (CommandDocs::Change& change : addition.history) docs.history.push_back(std::move(change));
+  for (ArgumentDoc& arg : addition.arguments) docs.arguments.push_back(std::move(arg));
+  return "";
+}
+
 }  // namespace
 
 std::vector<std::string> DocFlagNames(uint8_t command_doc_flags) { return FlagNames(command_doc_flags, kDocFlags); }
@@ -207,15 +224,25 @@ Status AttachCommandDocs(CommandTable& table) {
 
 Status AttachCommandDocs(CommandTable& table, std::span<const CommandDocsText> texts) {
   std::map<std::string, DocsEntry> by_name;  // ordered, so the first leftover reported is always the same
+  std::vector<DocsEntry> additions;
   for (const CommandDocsText& text : texts) {
     auto entries = ParseDocs(text);
     if (!entries.ok()) return entries.status();
     for (DocsEntry& entry : *entries) {
       const std::string name = entry.name;
-      if (!by_name.emplace(name, std::move(entry)).second) {
+      if (entry.addition) {
+        additions.push_back(std::move(entry));
+      } else if (!by_name.emplace(name, std::move(entry)).second) {
         return Status::Error("command docs: '" + name + "' is documented twice");
       }
     }
+  }
+  for (DocsEntry& addition : additions) {
+    const auto base = by_name.find(addition.name);
+    const std::string where = "command docs: " + std::string(addition.origin) + ": '+" + addition.name + "' ";
+    if (base == by_name.end()) return Status::Error(where + "adds to docs that nothing gives");
+    const std::string error = AddFacts(base->second.docs, std::move(addition.docs));
+    if (!error.empty()) return Status::Error(where + error);
   }
   auto attach = [&](CommandSpec& spec, const std::string& full_name) {
     const auto found = by_name.find(full_name);

@@ -4,14 +4,17 @@
 //   server/generated/command_docs.cc  Redis's own docs, written by
 //                                     tools/command-docs/generate.py
 //   server/command_docs_tierkv.cc     written by hand: commands the reference
-//                                     lacks, and docs Redis 7.2 changed
-// Every command is documented exactly once across the two; a command without
-// docs, docs naming no command, or text that does not parse stops start-up.
+//                                     lacks, and what Redis 7.2 added to docs
+// Every command is documented exactly once across the two (and may have
+// additions); a command without docs, docs naming no command, or text that
+// does not parse stops start-up.
 //
 // The text format: one line per fact, nesting by two-space indentation, blank
 // lines and lines starting with '#' ignored.
 //   <full name>                       a command ("get") or subcommand ("config|set"),
 //                                     at column 0; its facts follow, indented
+//   +<full name>                      facts added to that command's docs: doc flags,
+//                                     deprecation, history lines and arguments appended
 //     doc_flags <deprecated|syscmd>...
 //     deprecated_since <version>
 //     replaced_by <text>

@@ -233,6 +233,31 @@ client|kill
       arg yes/no string
         token SKIPME
         flags optional
+client|list
+  history 2.8.12 Added unique client `id` field.
+  history 5.0.0 Added optional `TYPE` filter.
+  history 6.0.0 Added `user` field.
+  history 6.2.0 Added `argv-mem`, `tot-mem`, `laddr` and `redir` fields and the optional `ID` filter.
+  history 7.0.0 Added `resp`, `multi-mem`, `rbs` and `rbp` fields.
+  history 7.0.3 Added `ssub` field.
+  arg normal_master_replica_pubsub oneof
+    token TYPE
+    since 5.0.0
+    flags optional
+    arg normal pure-token
+      token NORMAL
+    arg master pure-token
+      token MASTER
+    arg replica pure-token
+      token REPLICA
+    arg pubsub pure-token
+      token PUBSUB
+  arg id block
+    token ID
+    since 6.2.0
+    flags optional
+    arg client-id integer
+      flags multiple
 client|no-evict
   arg enabled oneof
     arg on pure-token
@@ -1103,6 +1128,7 @@ pttl
   history 2.8.0 Added the -2 reply.
   arg key key
     key_spec_index 0
+quit
 randomkey
 rename
   arg key key
@@ -1573,11 +1599,26 @@ xgroup|setid
     token ENTRIESREAD
     flags optional
 xinfo
+xinfo|consumers
+  arg key key
+    key_spec_index 0
+  arg groupname string
 xinfo|groups
   history 7.0.0 Added the `entries-read` and `lag` fields
   arg key key
     key_spec_index 0
 xinfo|help
+xinfo|stream
+  history 6.0.0 Added the `FULL` modifier.
+  history 7.0.0 Added the `max-deleted-entry-id`, `entries-added`, `recorded-first-entry-id`, `entries-read` and `lag` fields
+  arg key key
+    key_spec_index 0
+  arg full block
+    token FULL
+    flags optional
+    arg count integer
+      token COUNT
+      flags optional
 xlen
   arg key key
     key_spec_index 0
@@ -1912,6 +1953,10 @@ zrangestore
     flags optional
     arg offset integer
     arg count integer
+zrank
+  arg key key
+    key_spec_index 0
+  arg member string
 zrem
   history 2.4.0 Accepts multiple elements.
   arg key key
@@ -1974,6 +2019,10 @@ zrevrangebyscore
     flags optional
     arg offset integer
     arg count integer
+zrevrank
+  arg key key
+    key_spec_index 0
+  arg member string
 zscan
   arg key key
     key_spec_index 0

@@ -112,6 +112,35 @@ TEST(CommandDocs, TwoTextsMayShareTheCommandsButNotACommand) {
   EXPECT_EQ(twice.message(), "command docs: 'getx' is documented twice");
 }
 
+TEST(CommandDocs, AdditionsAppendToDocsFromAnyText) {
+  CommandTable table = SmallTable();
+  const std::string_view additions = R"docs(
++getx
+  doc_flags deprecated
+  deprecated_since 7.2.0
+  history 7.2.0 Added `EXTRA`.
+  arg extra pure-token
+    token EXTRA
+    flags optional
+)docs";
+  const std::string_view base = "getx\n  history 1.0.0 First.\n  arg key key\n    key_spec_index 0\nbox\nbox|inner\n";
+  ASSERT_TRUE(Attach(table, {additions, base}).ok());
+  const CommandDocs& docs = table.Find("getx")->docs;
+  EXPECT_EQ(docs.flags, CommandDocs::kDeprecated);
+  EXPECT_EQ(docs.deprecated_since, "7.2.0");
+  ASSERT_EQ(docs.history.size(), 2u);
+  EXPECT_EQ(docs.history[1].what, "Added `EXTRA`.");
+  ASSERT_EQ(docs.arguments.size(), 2u);
+  EXPECT_EQ(docs.arguments[1].token, "EXTRA");
+}
+
+TEST(CommandDocs, AdditionsNeedDocsToAddTo) {
+  EXPECT_EQ(AttachError("box\nbox|inner\n+getx\n  history 1.0.0 x\n"),
+            "command docs: test: '+getx' adds to docs that nothing gives");
+  EXPECT_EQ(AttachError("getx\n  replaced_by a\nbox\nbox|inner\n+getx\n  replaced_by b\n"),
+            "command docs: test: '+getx' gives a deprecation the docs already give");
+}
+
 TEST(CommandDocs, EveryCommandAndSubcommandNeedsDocs) {
   EXPECT_EQ(AttachError("getx\nbox\n"),
             "command docs: 'box|inner' has none (run tools/command-docs/generate.py --add box|inner, or write them "
@@ -137,7 +166,8 @@ TEST(CommandDocs, MalformedTextIsReportedWithItsLine) {
   EXPECT_EQ(AttachError("getx\n  history 1.0.0\n"), prefix + "2: 'history' needs a version and a text");
   EXPECT_EQ(AttachError("getx\n  replaced_by a\n  replaced_by b\n"), prefix + "3: 'replaced_by' is given twice");
   EXPECT_EQ(AttachError("getx\n  arg k key\n    key_spec_index one\n"), prefix + "3: 'key_spec_index' needs one index");
-  EXPECT_EQ(AttachError("get x\n"), prefix + "1: a command name has no spaces");
+  EXPECT_EQ(AttachError("get x\n"), prefix + "1: a command name is one word");
+  EXPECT_EQ(AttachError("+\n"), prefix + "1: a command name is one word");
 }
 
 TEST(CommandDocs, ArgumentsMustBeShapedAsRedisShapesThem) {

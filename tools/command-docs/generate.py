@@ -9,8 +9,8 @@ server/command_docs.h describes.
 The commands documented are those the current file documents, plus --add,
 minus --drop (full names: "get", "config|set"); --commands-of PORT takes them
 from a tierkv-server running on 127.0.0.1:PORT instead. Commands documented by
-hand in server/command_docs_tierkv.cc (tierkv's own, and those whose docs
-Redis 7.2 changed) are left out. A reference redis-server (default
+hand in server/command_docs_tierkv.cc (tierkv's own) are left out; its
+"+name" additions (what Redis 7.2 added) apply to the generated docs. A reference redis-server (default
 /usr/bin/redis-server) is started on a free loopback port and stopped again.
 --check writes nothing and fails when the file differs from what it would
 write (a hand edit, or a reference whose docs changed). Needs redis-py
@@ -54,7 +54,7 @@ def documented_names(path):
     names = []
     for body in re.findall(r'R"docs\((.*?)\)docs"', text, re.S):
         names.extend(line for line in body.splitlines()
-                     if line and not line[0].isspace() and not line.startswith("#"))
+                     if line and not line[0].isspace() and line[0] not in "#+")
     return names
 
 
