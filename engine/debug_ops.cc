@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "engine/string_ops.h"
+#include "engine/types/string/string_ops.h"
 
 namespace tierkv {
 

@@ -8,11 +8,11 @@
 #include <memory>
 
 #include "engine/keyspace_ops.h"
-#include "engine/string_ops.h"
 #include "engine/types/hash/hash_ops.h"
 #include "engine/types/list/list_ops.h"
 #include "engine/types/list/list_value.h"
 #include "engine/types/set/set_ops.h"
+#include "engine/types/string/string_ops.h"
 #include "engine/types/zset/zset_ops.h"
 
 namespace tierkv {

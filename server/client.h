@@ -58,9 +58,6 @@ struct Client {
   enum class ReplyMode : uint8_t { kOn, kOff, kSkipNext, kSkip };
   ReplyMode reply_mode = ReplyMode::kOn;
   bool close_after_reply = false;
-  // Replies from here on are held until the journal is durable up to this LSN
-  // (appendfsync always); 0 when nothing waits.
-  uint64_t wait_durable_lsn = 0;
   bool suspended = false;  // runs no more commands until the server resumes it
   bool blocked = false;    // waiting in a blocking command (server/blocking.h)
   bool kill_requested = false;

@@ -85,6 +85,14 @@ bool HasKeyArguments(const CommandSpec& spec) {
   return false;
 }
 
+bool ReadsUnnamedKeys(const CommandSpec& spec) {
+  return std::any_of(spec.key_specs.begin(), spec.key_specs.end(), [](const KeySpec& key_spec) {
+    const bool reads = key_spec.flags & (kKeyRO | kKeyRW);
+    const bool unlocated = key_spec.begin == KeySpec::Begin::kUnknown || (key_spec.flags & kKeyIncomplete);
+    return reads && unlocated;
+  });
+}
+
 std::vector<KeyReference> KeysWithFlags(const CommandSpec& spec, std::span<const std::string_view> args) {
   bool has_real_key = false;
   bool variable_flags = false;

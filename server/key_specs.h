@@ -27,6 +27,12 @@ Status AttachKeySpecs(CommandTable& table);
 // not_key, or a key extraction of its own): Redis's doesCommandHaveKeys.
 bool HasKeyArguments(const CommandSpec& spec);
 
+// Whether the command may read keys that no argument names, so that its key positions do
+// not say all it read: a spec that reads (RO or RW) keys it cannot locate (begin search
+// unknown, or incomplete), as SORT's BY/GET patterns, whose key names derive from the
+// content of the key sorted.
+bool ReadsUnnamedKeys(const CommandSpec& spec);
+
 // The keys of `args` (args[0] is the command name) and their flags: from the
 // key specs when they find every key with fixed flags, otherwise from the
 // command's own extraction (flag-aware for SET, BITFIELD, SORT; flags 0 for

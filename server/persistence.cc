@@ -103,60 +103,24 @@ Status Server::ApplyEffect(int db, const Effect& effect) {
 void Server::CommitChanges(Client* client) {
   if (durability_ == nullptr) return;
   const uint64_t lsn = durability_->CommitChanges();
-  if (lsn != 0 && client != nullptr && durability_->holds_replies()) client->wait_durable_lsn = lsn;
+  if (lsn != 0 && client != nullptr && durability_->holds_replies()) durable_replies_.WaitFor(client->id, lsn);
 }
 
 void Server::HoldReadsOfUndurableWrites(Client& client, std::span<const std::string_view> args) {
-  if (durability_ == nullptr || !durability_->holds_replies()) return;
-  const uint64_t durable = durability_->durable_lsn();
-  const uint64_t newest = shard_.last_lsn();
-  if (newest <= durable || client.wait_durable_lsn >= newest) return;  // nothing more to wait for
-  // Commands that neither read nor write the keyspace (PING, INFO, CONFIG, CLIENT...) go
-  // on: an operator must be able to look at a server whose journal cannot sync.
-  // EXEC reads nothing itself: each command it runs is judged on its own.
-  const CommandSpec* spec = client.last_command;
-  if (spec == nullptr || !(spec->flags & (kCmdReadOnly | kCmdWrite))) return;
-  // A missing key may be missing because of a removal in flight: it waits for the db's
-  // last removal. A command that reads keys beyond its key positions (KEYS, SCAN, DBSIZE,
-  // SORT's BY/GET patterns) may have seen anything: it waits for every write committed
-  // so far, as every reply does in Redis (it writes replies after the fsync of its
-  // event-loop turn). A write that changed nothing (SET NX on a present key) read its
-  // keys as a read does.
-  uint64_t read_lsn = newest;
-  const bool reads_beyond_keys = spec->name == "sort" || spec->name == "sort_ro";
-  if (!reads_beyond_keys && (spec->first_key > 0 || spec->key_finder != nullptr)) {
-    read_lsn = 0;
-    const Db& db = shard_.db(client.db);
-    for (int position : spec->KeyPositions(args)) {
-      const Entry* entry = db.Peek(args[position]);
-      read_lsn = std::max(read_lsn, entry != nullptr ? entry->lsn : db.last_removal_lsn());
-    }
-  }
-  if (read_lsn > durable) client.wait_durable_lsn = std::max(client.wait_durable_lsn, read_lsn);
+  if (durability_ == nullptr || !durability_->holds_replies() || client.last_command == nullptr) return;
+  durable_replies_.WaitForReads(client.id, *client.last_command, args, shard_.db(client.db), shard_.last_lsn(),
+                                durability_->durable_lsn());
 }
 
 bool Server::RepliesHeld(const Client& client) const {
-  return client.wait_durable_lsn != 0 && durability_ != nullptr && client.wait_durable_lsn > durability_->durable_lsn();
+  return durability_ != nullptr && durable_replies_.Held(client.id, durability_->durable_lsn());
 }
 
-void Server::HoldUntilDurable(const Client& client) {
-  if (std::find(held_clients_.begin(), held_clients_.end(), client.id) == held_clients_.end()) {
-    held_clients_.push_back(client.id);
-  }
-}
+void Server::HoldUntilDurable(const Client& client) { durable_replies_.Park(client.id); }
 
 void Server::ReleaseDurableReplies(uint64_t durable_lsn) {
-  std::vector<uint64_t> held;
-  held.swap(held_clients_);
-  for (uint64_t id : held) {
-    Connection* connection = FindConnection(id);
-    if (connection == nullptr) continue;
-    if (connection->client().wait_durable_lsn > durable_lsn) {
-      held_clients_.push_back(id);
-      continue;
-    }
-    connection->client().wait_durable_lsn = 0;
-    connection->Resume();
+  for (uint64_t id : durable_replies_.Release(durable_lsn)) {
+    if (Connection* connection = FindConnection(id)) connection->Resume();
   }
 }
 

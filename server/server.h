@@ -19,6 +19,7 @@
 #include "server/client.h"
 #include "server/command_table.h"
 #include "server/config.h"
+#include "server/durable_replies.h"
 #include "server/info.h"
 #include "server/resp_parser.h"
 #include "server/watch_registry.h"
@@ -100,6 +101,7 @@ class Server {
   // True while `client` has replies that must wait for the journal; the connection is
   // resumed (Connection::Resume) once they may go.
   bool RepliesHeld(const Client& client) const;
+  const DurableReplies& durable_replies() const { return durable_replies_; }
   // With appendfsync always, nobody observes a write before it is durable: after a
   // command, `client`'s replies also wait for the LSN of every key it read (of every
   // write in flight, for a command without key positions or a key that is missing).
@@ -169,7 +171,7 @@ class Server {
   InfoCounters info_;
   int execute_depth_ = 0;  // > 1 while EXEC runs its queued commands
   std::unique_ptr<Durability> durability_;
-  std::vector<uint64_t> held_clients_;  // ids of clients whose replies wait for the journal
+  DurableReplies durable_replies_;  // appendfsync always: whose replies wait for which LSN
   bool shutting_down_ = false;
   bool stopping_ = false;
 };

@@ -10,6 +10,7 @@ PACKAGES=(
   libasio-dev                       # networking (standalone asio)
   libjemalloc-dev                   # allocator with exact statistics for INFO memory
   libxxhash-dev                     # fast keyspace hashing
+  liblzf-dev                        # LZF, as Redis compresses strings in DUMP and RDB
   librocksdb-dev                    # RocksTier, the disk tier (Debian 12: RocksDB 7.8)
   libgtest-dev libgmock-dev         # unit tests
   libbenchmark-dev                  # micro-benchmarks

@@ -1,11 +1,11 @@
 // Bit commands: SETBIT GETBIT BITCOUNT BITPOS BITOP BITFIELD BITFIELD_RO, the
 // Cmd* half (argument parsing and replies). The operations are in
-// engine/bit_ops.cc. Arguments are parsed before the key is looked up, as
+// engine/types/string/bit_ops.cc. Arguments are parsed before the key is looked up, as
 // Redis 7.2 does, with Redis's error texts.
 #include <vector>
 
-#include "engine/bit_ops.h"
-#include "engine/string_ops.h"
+#include "engine/types/string/bit_ops.h"
+#include "engine/types/string/string_ops.h"
 #include "server/command_args.h"
 #include "server/command_context.h"
 #include "server/command_table.h"

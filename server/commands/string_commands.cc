@@ -1,9 +1,9 @@
 // String commands: the Cmd* half (argument parsing and replies). The
-// operations themselves are in engine/string_ops.cc (and engine/lcs.cc).
+// operations themselves are in engine/types/string/string_ops.cc (and engine/types/string/lcs.cc).
 // Argument errors are checked in the order Redis checks them, so that a
 // command with several problems reports the same one.
-#include "engine/lcs.h"
-#include "engine/string_ops.h"
+#include "engine/types/string/lcs.h"
+#include "engine/types/string/string_ops.h"
 #include "server/command_args.h"
 #include "server/command_context.h"
 #include "server/command_table.h"

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/bit_ops.h"
+#include "engine/types/string/bit_ops.h"
 #include "harness/command_harness.h"
 #include "harness/journal_replay.h"
 #include "harness/resp_literals.h"

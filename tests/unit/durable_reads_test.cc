@@ -62,7 +62,7 @@ TEST_F(DurableReadsTest, ReaderOfAnUnsyncedWriteIsHeldUntilItsSync) {
   EXPECT_TRUE(harness_.server().RepliesHeld(harness_.client()));
 
   EXPECT_EQ(Read({"GET", "k"}), "$1\r\nv\r\n");
-  EXPECT_EQ(reader_.wait_durable_lsn, write_lsn);
+  EXPECT_EQ(harness_.server().durable_replies().WaitingFor(reader_.id), write_lsn);
   EXPECT_TRUE(harness_.server().RepliesHeld(reader_));
 
   WaitDurable(write_lsn);
@@ -99,7 +99,7 @@ TEST_F(DurableReadsTest, MissIsNotHeldBehindAWriteThatRemovedNothing) {
 TEST_F(DurableReadsTest, CommandWithoutKeyPositionsWaitsForEveryWriteInFlight) {
   ASSERT_EQ(harness_.Run({"SET", "k", "v"}), "+OK\r\n");
   EXPECT_EQ(Read({"DBSIZE"}), ":1\r\n");
-  EXPECT_EQ(reader_.wait_durable_lsn, NewestLsn());
+  EXPECT_EQ(harness_.server().durable_replies().WaitingFor(reader_.id), NewestLsn());
   EXPECT_TRUE(harness_.server().RepliesHeld(reader_));
 }
 

@@ -5,8 +5,8 @@
 
 #include <string>
 
-#include "engine/lcs.h"
-#include "engine/string_ops.h"
+#include "engine/types/string/lcs.h"
+#include "engine/types/string/string_ops.h"
 #include "harness/command_harness.h"
 #include "harness/resp_literals.h"
 

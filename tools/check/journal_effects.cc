@@ -7,10 +7,10 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/bit_ops.h"
 #include "engine/expire_ops.h"
 #include "engine/key_ops.h"
-#include "engine/string_ops.h"
+#include "engine/types/string/bit_ops.h"
+#include "engine/types/string/string_ops.h"
 
 namespace tierkv::check {
 namespace {

@@ -1,4 +1,4 @@
-#include "engine/lcs.h"
+#include "engine/types/string/lcs.h"
 
 #include <memory>
 #include <new>

@@ -1,4 +1,4 @@
-#include "engine/string_ops.h"
+#include "engine/types/string/string_ops.h"
 
 #include <charconv>
 #include <cmath>

@@ -1,11 +1,11 @@
-#include "engine/bit_ops.h"
+#include "engine/types/string/bit_ops.h"
 
 #include <algorithm>
 #include <bit>
 #include <cstring>
 
 #include "engine/keyspace_ops.h"
-#include "engine/string_ops.h"
+#include "engine/types/string/string_ops.h"
 
 namespace tierkv {
 namespace {

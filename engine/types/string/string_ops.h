@@ -96,7 +96,7 @@ Result<int64_t> OpSetRange(Shard& shard, int db, std::string_view key, uint64_t 
 Result<std::pair<std::string, std::string>> OpLcsLoad(Shard& shard, int db, std::string_view key_a,
                                                       std::string_view key_b);
 
-// For the bit operations (engine/bit_ops.cc): the string entry at `key` for
+// For the bit operations (engine/types/string/bit_ops.cc): the string entry at `key` for
 // writing, created empty if missing and grown with zero bytes to at least
 // `min_len` (>= 1) bytes; encoding becomes raw. `old_len` receives the
 // length before (0 if the key was missing), so callers can tell whether the
