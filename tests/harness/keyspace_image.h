@@ -5,6 +5,8 @@
 //     one before the crash" in one assertion and see the difference when it fails.
 //   - TierImageOf(tier): the same for what a tier holds (tombstones apart), to check a
 //     tier against a keyspace.
+//   - ApplyRecord: every effect of a record through the engine's effect applier, from the
+//     record's db, as recovery applies them (a replica of a primary in tests).
 //   - ApplyThroughCommands: RecoveryOptions::apply for tests. It runs one journal effect
 //     through the real command handlers in the given db with expiry off, as
 //     Server::ApplyEffect does.
@@ -23,6 +25,7 @@
 
 #include "engine/digest.h"
 #include "engine/effect_record.h"
+#include "engine/effects/effect_applier.h"
 #include "engine/shard.h"
 #include "harness/command_harness.h"
 #include "tiering/entry_codec.h"
@@ -86,6 +89,17 @@ inline KeyspaceImage TierImageOf(Tier& tier) {
   });
   if (!visited.ok()) throw std::runtime_error("TierImageOf: " + visited.message());
   return image;
+}
+
+// Applies every effect of `record` to `shard` through the engine's effect applier
+// (engine/effects/effect_applier.h), starting in the record's db; the first failure is
+// returned.
+inline Status ApplyRecord(Shard& shard, const EffectRecord& record) {
+  int db = static_cast<int>(record.db);
+  for (const Effect& effect : record.effects) {
+    if (Status applied = ApplyEffect(shard, db, effect); !applied.ok()) return applied;
+  }
+  return Status::Ok();
 }
 
 // Runs `effect` as a command of a connection-less client sitting in `db`; the command's
