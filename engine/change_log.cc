@@ -4,6 +4,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "engine/rdb/dump_payload.h"
 #include "engine/shard.h"
 
 namespace tierkv {
@@ -11,14 +12,13 @@ namespace {
 
 // The effect that recreates `entry` exactly, whatever it was before: SET for a string,
 // RESTORE of its DUMP payload (absolute expiry) for any other type.
-void AppendStateEffect(const Entry& entry, const ChangeLog::StateEncoder& encode, std::vector<Effect>* effects) {
+void AppendStateEffect(const Entry& entry, std::vector<Effect>* effects) {
   if (entry.type == ValueType::kString) {
     effects->push_back(StringStateEffect(entry.key(), entry.string_value(), entry.expire_at()));
     return;
   }
-  if (!encode) std::abort();  // journaling a collection needs the tier's serialization installed
   effects->push_back({"RESTORE", std::string(entry.key()), entry.has_expire() ? std::to_string(entry.expire_at()) : "0",
-                      encode(entry), "REPLACE", "ABSTTL"});
+                      DumpEntry(entry), "REPLACE", "ABSTTL"});
 }
 
 bool SetsWholeState(const Effect& effect) { return !effect.empty() && (effect[0] == "SET" || effect[0] == "DEL"); }
@@ -96,7 +96,7 @@ std::optional<EffectRecord> ChangeLog::Commit(Shard& shard, uint64_t lsn) {
     if (entry == nullptr) {
       record.effects.push_back(DeletionEffect(event.key));
     } else {
-      AppendStateEffect(*entry, state_encoder_, &record.effects);
+      AppendStateEffect(*entry, &record.effects);
     }
   });
   StampAndQueue(shard, lsn);

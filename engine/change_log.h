@@ -30,7 +30,6 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -71,10 +70,6 @@ class ChangeLog {
   void NoteKey(int db, std::string_view key);
   // A change to `key` described by `effect` (see the top of this file).
   void NoteEffect(int db, std::string_view key, Effect effect);
-  // Serializes a collection's value as a DUMP payload, for its resulting-state effect
-  // (RESTORE). Installed by the durability layer, which owns the RDB encodings.
-  using StateEncoder = std::function<std::string(const Entry&)>;
-  void set_state_encoder(StateEncoder encoder) { state_encoder_ = std::move(encoder); }
   // db == -1: every database.
   void NoteEmptied(int db);
   bool has_pending() const { return !events_.empty(); }
@@ -128,7 +123,6 @@ class ChangeLog {
   void CountKeyBytes();
 
   bool enabled_ = false;
-  StateEncoder state_encoder_;
   std::vector<Event> events_;
   std::vector<DirtyItem> dirty_;
   // Deleted keys and emptied dbs are queued without dedupe; when no round runs for a

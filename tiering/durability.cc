@@ -5,7 +5,6 @@
 
 #include <algorithm>
 
-#include "tiering/dump_payload.h"
 #include "tiering/journal_segment.h"
 
 namespace tierkv {
@@ -68,7 +67,6 @@ Result<std::unique_ptr<Durability>> Durability::Open(Shard& shard, std::unique_p
   std::unique_ptr<Durability> durability(new Durability(shard, std::move(tier), std::move(options)));
   Durability& self = *durability;
   shard.changes().set_enabled(true);
-  shard.changes().set_state_encoder([](const Entry& entry) { return DumpEntry(entry); });
 
   RecoveryOptions recovery;
   recovery.journal_dir = self.JournalDir();

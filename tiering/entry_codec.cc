@@ -2,8 +2,8 @@
 
 #include <string>
 
-#include "tiering/rdb_format.h"
-#include "tiering/rdb_object.h"
+#include "engine/rdb/rdb_format.h"
+#include "engine/rdb/rdb_object.h"
 
 namespace tierkv {
 

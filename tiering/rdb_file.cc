@@ -14,9 +14,9 @@
 #include <limits>
 #include <utility>
 
-#include "tiering/crc64.h"
+#include "engine/rdb/crc64.h"
+#include "engine/rdb/rdb_object.h"
 #include "tiering/journal_segment.h"  // OsError, SyncDirectory
-#include "tiering/rdb_object.h"
 
 namespace tierkv {
 namespace {

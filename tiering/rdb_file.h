@@ -44,8 +44,8 @@
 #include <vector>
 
 #include "engine/entry.h"
+#include "engine/rdb/rdb_format.h"
 #include "engine/status.h"
-#include "tiering/rdb_format.h"
 
 namespace tierkv {
 

@@ -14,6 +14,8 @@
 #include "engine/debug_ops.h"
 #include "engine/digest.h"
 #include "engine/glob.h"
+#include "engine/rdb/rdb_format.h"
+#include "engine/rdb/rdb_object.h"
 #include "server/client_info.h"
 #include "server/command_args.h"
 #include "server/command_context.h"
@@ -25,8 +27,6 @@
 #include "server/info.h"
 #include "server/log.h"
 #include "server/server.h"
-#include "tiering/rdb_format.h"
-#include "tiering/rdb_object.h"
 
 namespace tierkv {
 namespace {

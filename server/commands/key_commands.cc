@@ -1,16 +1,16 @@
 // Generic key commands: DEL UNLINK EXISTS TYPE RENAME RENAMENX COPY MOVE KEYS
 // SCAN RANDOMKEY TOUCH OBJECT DUMP RESTORE. The Cmd* half: argument parsing
 // and replies; the operations are in engine/key_ops.cc, the DUMP payload
-// format in tiering/dump_payload.cc.
+// format in engine/rdb/dump_payload.cc.
 
 #include "engine/key_ops.h"
+#include "engine/rdb/dump_payload.h"
 #include "server/command_args.h"
 #include "server/command_context.h"
 #include "server/command_table.h"
 #include "server/commands/help.h"
 #include "server/error_reply.h"
 #include "server/scan_args.h"
-#include "tiering/dump_payload.h"
 
 namespace tierkv {
 namespace {

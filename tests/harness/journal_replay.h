@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "harness/command_harness.h"
-#include "tiering/dump_payload.h"
 
 namespace tierkv::testing {
 
@@ -20,7 +19,6 @@ class JournalReplayTest : public ::testing::Test {
  protected:
   JournalReplayTest() : primary_({}, WithDebug()), replica_({}, WithDebug()) {
     primary_.shard().changes().set_enabled(true);
-    primary_.shard().changes().set_state_encoder([](const Entry& entry) { return DumpEntry(entry); });
   }
 
   std::string Run(const std::vector<std::string>& args) {

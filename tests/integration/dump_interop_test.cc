@@ -29,8 +29,8 @@
 #include <thread>
 #include <vector>
 
+#include "engine/rdb/dump_payload.h"
 #include "harness/server_process.h"
-#include "tiering/dump_payload.h"
 
 extern char** environ;
 

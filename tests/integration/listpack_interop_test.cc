@@ -14,10 +14,10 @@
 #include <utility>
 #include <vector>
 
+#include "engine/rdb/dump_payload.h"
+#include "engine/rdb/rdb_format.h"
 #include "engine/types/listpack.h"
 #include "harness/server_process.h"
-#include "tiering/dump_payload.h"
-#include "tiering/rdb_format.h"
 
 namespace tierkv {
 namespace {

@@ -26,11 +26,11 @@
 #include <string>
 #include <vector>
 
+#include "engine/rdb/dump_payload.h"
+#include "engine/rdb/rdb_object.h"
 #include "harness/server_process.h"
 #include "harness/temp_dir.h"
-#include "tiering/dump_payload.h"
 #include "tiering/rdb_file.h"
-#include "tiering/rdb_object.h"
 
 namespace tierkv {
 namespace {

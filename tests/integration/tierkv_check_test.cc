@@ -25,12 +25,12 @@
 #include <vector>
 
 #include "engine/entry.h"
+#include "engine/rdb/rdb_object.h"
 #include "harness/server_process.h"
 #include "harness/temp_dir.h"
 #include "tiering/journal_frame.h"
 #include "tiering/journal_segment.h"
 #include "tiering/rdb_file.h"
-#include "tiering/rdb_object.h"
 #include "tiering/rocks_tier.h"
 
 namespace tierkv {

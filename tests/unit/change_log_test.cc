@@ -15,10 +15,10 @@
 #include <vector>
 
 #include "engine/change_log.h"
+#include "engine/rdb/dump_payload.h"
 #include "engine/shard.h"
 #include "harness/command_harness.h"
 #include "harness/keyspace_image.h"
-#include "tiering/dump_payload.h"
 
 namespace tierkv {
 namespace {
@@ -44,7 +44,6 @@ class ChangeLogTest : public ::testing::Test {
  protected:
   ChangeLogTest() {
     shard().changes().set_enabled(true);
-    shard().changes().set_state_encoder([](const Entry& entry) { return DumpEntry(entry); });
   }
 
   void TearDown() override {

@@ -1,5 +1,5 @@
-// Tests for tiering/crc64: Redis's CRC-64 (Jones, reflected).
-#include "tiering/crc64.h"
+// Tests for engine/rdb/crc64: Redis's CRC-64 (Jones, reflected).
+#include "engine/rdb/crc64.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
-// Tests for tiering/dump_payload: byte-exact DUMP payloads of strings (vectors taken from
+// Tests for engine/rdb/dump_payload: byte-exact DUMP payloads of strings (vectors taken from
 // redis-server 7.0.15), round trips, and Redis's RESTORE errors for damaged payloads.
-#include "tiering/dump_payload.h"
+#include "engine/rdb/dump_payload.h"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "tiering/crc64.h"
+#include "engine/rdb/crc64.h"
 
 namespace tierkv {
 namespace {

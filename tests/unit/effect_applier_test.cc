@@ -12,13 +12,13 @@
 #include <vector>
 
 #include "engine/keyspace_ops.h"
+#include "engine/rdb/dump_payload.h"
 #include "engine/string_ops.h"
 #include "engine/types/hash/hash_value.h"
 #include "engine/types/stream/stream.h"
 #include "engine/types/stream/stream_ops.h"
 #include "harness/command_harness.h"
 #include "harness/keyspace_image.h"
-#include "tiering/dump_payload.h"
 
 namespace tierkv {
 namespace {
@@ -47,10 +47,7 @@ std::string StreamState(Shard& shard, int db, std::string_view key) {
 
 class EffectApplierTest : public ::testing::Test {
  protected:
-  EffectApplierTest() {
-    primary_.shard().changes().set_enabled(true);
-    primary_.shard().changes().set_state_encoder([](const Entry& entry) { return DumpEntry(entry); });
-  }
+  EffectApplierTest() { primary_.shard().changes().set_enabled(true); }
 
   // Runs a command on the primary, applies the record it journaled to the replica, and
   // checks that both keyspaces agree.

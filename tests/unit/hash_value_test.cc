@@ -13,14 +13,14 @@
 
 #include "engine/digest.h"
 #include "engine/keyspace_ops.h"
+#include "engine/rdb/rdb_collections.h"
+#include "engine/rdb/rdb_object.h"
 #include "engine/types/hash/field_table.h"
 #include "engine/types/hash/hash_ops.h"
 #include "engine/types/hash/hash_value.h"
 #include "harness/command_harness.h"
 #include "harness/keyspace_image.h"
 #include "harness/resp_literals.h"
-#include "tiering/rdb_collections.h"
-#include "tiering/rdb_object.h"
 
 namespace tierkv::testing {
 namespace {

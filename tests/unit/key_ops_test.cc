@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "engine/key_ops.h"
+#include "engine/rdb/dump_payload.h"
 #include "harness/command_harness.h"
 #include "harness/resp_literals.h"
-#include "tiering/dump_payload.h"
 
 namespace tierkv::testing {
 namespace {

@@ -1,6 +1,6 @@
-// Tests for tiering/lzf: round trips, liblzf-identical output, and bounds-checked
+// Tests for engine/rdb/lzf: round trips, liblzf-identical output, and bounds-checked
 // decompression of damaged input.
-#include "tiering/lzf.h"
+#include "engine/rdb/lzf.h"
 
 #include <gtest/gtest.h>
 

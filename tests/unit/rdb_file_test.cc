@@ -18,9 +18,9 @@
 #include <string>
 #include <vector>
 
+#include "engine/rdb/crc64.h"
+#include "engine/rdb/rdb_object.h"
 #include "harness/temp_dir.h"
-#include "tiering/crc64.h"
-#include "tiering/rdb_object.h"
 
 namespace tierkv {
 namespace {

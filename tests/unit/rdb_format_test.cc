@@ -1,6 +1,6 @@
-// Tests for tiering/rdb_format: length and string encodings, byte-exact with Redis, and a
+// Tests for engine/rdb/rdb_format: length and string encodings, byte-exact with Redis, and a
 // reader that rejects every damaged or truncated input.
-#include "tiering/rdb_format.h"
+#include "engine/rdb/rdb_format.h"
 
 #include <gtest/gtest.h>
 

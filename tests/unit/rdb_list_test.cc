@@ -1,4 +1,4 @@
-// RDB encodings of lists (tiering/rdb_list.cc): byte equality with a Redis 7.0 DUMP,
+// RDB encodings of lists (engine/rdb/rdb_list.cc): byte equality with a Redis 7.0 DUMP,
 // round trips of both encodings and of plain nodes, the encodings read on load, the old
 // plain-list encoding, and damaged input (every truncation, random byte flips) ending in
 // Corruption or a valid list, never a crash.
@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "engine/rdb/dump_payload.h"
+#include "engine/rdb/rdb_collections.h"
+#include "engine/rdb/rdb_object.h"
 #include "engine/types/list/list_value.h"
-#include "tiering/dump_payload.h"
-#include "tiering/rdb_collections.h"
-#include "tiering/rdb_object.h"
 
 namespace tierkv {
 namespace {

@@ -1,4 +1,4 @@
-// RDB encodings of sets (tiering/rdb_set.cc): what is written for each encoding (intset
+// RDB encodings of sets (engine/rdb/rdb_set.cc): what is written for each encoding (intset
 // blob, or a plain member list that Redis 7.0 can read), how types 2, 11 and 20 load and
 // which encoding they load into under the limits, and that damaged input is Corruption,
 // never a crash (a small fuzz over valid payloads).
@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/rdb/rdb_collections.h"
 #include "engine/types/set/set_value.h"
-#include "tiering/rdb_collections.h"
 
 namespace tierkv {
 namespace {

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/rdb/dump_payload.h"
 #include "harness/command_harness.h"
 #include "harness/engine_queue.h"
 #include "harness/fake_tier.h"
@@ -26,7 +27,6 @@
 #include "harness/resp_literals.h"
 #include "harness/temp_dir.h"
 #include "tiering/checkpointer.h"
-#include "tiering/dump_payload.h"
 #include "tiering/entry_codec.h"
 #include "tiering/journal_record.h"
 #include "tiering/journal_segment.h"

@@ -12,12 +12,12 @@
 
 #include "engine/digest.h"
 #include "engine/keyspace_ops.h"
+#include "engine/rdb/rdb_collections.h"
 #include "engine/types/stream/stream.h"
 #include "engine/types/stream/stream_ops.h"
 #include "harness/command_harness.h"
 #include "harness/keyspace_image.h"
 #include "harness/resp_literals.h"
-#include "tiering/rdb_collections.h"
 
 namespace tierkv {
 namespace {

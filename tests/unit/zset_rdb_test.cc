@@ -1,4 +1,4 @@
-// RDB encodings of sorted sets (tiering/rdb_zset.cc): both encodings round trip, the
+// RDB encodings of sorted sets (engine/rdb/rdb_zset.cc): both encodings round trip, the
 // loaded encoding follows the limits, type 3's text scores read, and damaged input is
 // Corruption, never a crash (a small fuzz over valid payloads).
 #include <gtest/gtest.h>
@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "engine/rdb/rdb_collections.h"
+#include "engine/rdb/rdb_format.h"
 #include "engine/types/zset/zset.h"
-#include "tiering/rdb_collections.h"
-#include "tiering/rdb_format.h"
 
 namespace tierkv {
 namespace {

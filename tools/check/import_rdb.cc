@@ -6,11 +6,11 @@
 #include <memory>
 
 #include "engine/entry.h"
+#include "engine/rdb/rdb_object.h"
 #include "engine/shard.h"
 #include "tiering/entry_codec.h"
 #include "tiering/journal_segment.h"
 #include "tiering/rdb_file.h"
-#include "tiering/rdb_object.h"
 #include "tiering/rocks_tier.h"
 #include "tools/check/data_dir.h"
 #include "tools/check/exit_codes.h"

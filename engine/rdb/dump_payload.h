@@ -18,9 +18,9 @@
 #include <string>
 #include <string_view>
 
+#include "engine/rdb/rdb_format.h"
+#include "engine/rdb/rdb_object.h"
 #include "engine/status.h"
-#include "tiering/rdb_format.h"
-#include "tiering/rdb_object.h"
 
 namespace tierkv {
 

@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "engine/number.h"
+#include "engine/rdb/rdb_collections.h"
 #include "engine/types/set/set_value.h"
-#include "tiering/rdb_collections.h"
 
 namespace tierkv {
 namespace {

@@ -1,7 +1,7 @@
 // DUMP payload framing. See dump_payload.h.
-#include "tiering/dump_payload.h"
+#include "engine/rdb/dump_payload.h"
 
-#include "tiering/crc64.h"
+#include "engine/rdb/crc64.h"
 
 namespace tierkv {
 namespace {

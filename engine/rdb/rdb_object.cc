@@ -1,10 +1,10 @@
 // Serialization of RdbObject values. See rdb_object.h.
-#include "tiering/rdb_object.h"
+#include "engine/rdb/rdb_object.h"
 
 #include <optional>
 #include <utility>
 
-#include "tiering/rdb_collections.h"
+#include "engine/rdb/rdb_collections.h"
 
 namespace tierkv {
 

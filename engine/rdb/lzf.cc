@@ -4,7 +4,7 @@
 // same bookkeeping after a match, same capacity checks) because Redis decides whether to
 // store a string compressed from whether liblzf's output fits, and we want identical
 // decisions and identical bytes. It is written with indices instead of pointers.
-#include "tiering/lzf.h"
+#include "engine/rdb/lzf.h"
 
 #include <algorithm>
 #include <cstdint>

@@ -1,4 +1,4 @@
-// The RDB encodings of each collection type, one file each (tiering/rdb_hash.cc,
+// The RDB encodings of each collection type, one file each (engine/rdb/rdb_hash.cc,
 // rdb_list.cc, rdb_set.cc, rdb_zset.cc, rdb_stream.cc), dispatched from rdb_object.cc.
 //
 // Write* writes the type byte and the value, in an encoding Redis 7.0 loads (RDB version
@@ -15,9 +15,9 @@
 #include <memory>
 
 #include "engine/entry.h"
+#include "engine/rdb/rdb_format.h"
 #include "engine/status.h"
 #include "engine/types/encoding_limits.h"
-#include "tiering/rdb_format.h"
 
 namespace tierkv {
 

@@ -2,7 +2,7 @@
 // the unit that DUMP payloads carry and that the tier stores.
 //
 // Strings are decoded here; every other type decodes straight into its engine value
-// (engine/types/) through its own file, tiering/rdb_<type>.cc (rdb_collections.h), which
+// (engine/types/) through its own file, engine/rdb/rdb_<type>.cc (rdb_collections.h), which
 // reads each encoding Redis writes for that type and writes the one Redis 7.0 reads.
 //
 // Thread-safety: plain values and free functions over caller-owned buffers; no shared
@@ -17,9 +17,9 @@
 #include <memory>
 
 #include "engine/entry.h"
+#include "engine/rdb/rdb_format.h"
 #include "engine/status.h"
 #include "engine/types/encoding_limits.h"
-#include "tiering/rdb_format.h"
 
 namespace tierkv {
 

@@ -1,11 +1,11 @@
 // RDB length, integer and string encodings. See rdb_format.h.
-#include "tiering/rdb_format.h"
+#include "engine/rdb/rdb_format.h"
 
 #include <charconv>
 #include <limits>
 #include <optional>
 
-#include "tiering/lzf.h"
+#include "engine/rdb/lzf.h"
 
 namespace tierkv {
 namespace {

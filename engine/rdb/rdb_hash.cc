@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/rdb/rdb_collections.h"
 #include "engine/types/hash/hash_value.h"
-#include "tiering/rdb_collections.h"
 
 namespace tierkv {
 namespace {

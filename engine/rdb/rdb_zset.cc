@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "engine/number.h"
+#include "engine/rdb/rdb_collections.h"
 #include "engine/types/zset/zset.h"
-#include "tiering/rdb_collections.h"
 
 namespace tierkv {
 namespace {

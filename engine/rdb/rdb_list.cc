@@ -13,8 +13,8 @@
 #include <memory>
 #include <string>
 
+#include "engine/rdb/rdb_collections.h"
 #include "engine/types/list/list_value.h"
-#include "tiering/rdb_collections.h"
 
 namespace tierkv {
 namespace {

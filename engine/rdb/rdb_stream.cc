@@ -17,8 +17,8 @@
 // must not be able to break the stream's invariants.
 #include <string>
 
+#include "engine/rdb/rdb_collections.h"
 #include "engine/types/stream/stream.h"
-#include "tiering/rdb_collections.h"
 
 namespace tierkv {
 namespace {

@@ -1,5 +1,5 @@
 // Byte-at-a-time table-driven CRC-64/Jones (reflected). See crc64.h.
-#include "tiering/crc64.h"
+#include "engine/rdb/crc64.h"
 
 #include <array>
 
