@@ -24,7 +24,7 @@ struct EffectVerb {
   Result<EffectAction> (*parse)(const EffectArgs& args);
 };
 
-// Deletion, TTL and whole-state effects of any type: DEL, PEXPIREAT, PERSIST.
+// Effects on a key of any type: DEL, PEXPIREAT, PERSIST, RESTORE (a whole state).
 std::span<const EffectVerb> KeyVerbs();
 // Strings: SET, APPEND, SETRANGE, SETBIT, BITFIELD, and PFADD (a HyperLogLog is a string).
 std::span<const EffectVerb> StringVerbs();

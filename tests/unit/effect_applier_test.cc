@@ -15,6 +15,7 @@
 #include "engine/rdb/dump_payload.h"
 #include "engine/string_ops.h"
 #include "engine/types/hash/hash_value.h"
+#include "engine/types/list/list_value.h"
 #include "engine/types/stream/stream.h"
 #include "engine/types/stream/stream_ops.h"
 #include "harness/command_harness.h"
@@ -158,6 +159,26 @@ TEST_F(EffectApplierTest, StreamAndConsumerGroupEffectsRebuildThePrimary) {
                                                  std::string(kXGroupEffectCommand)}));
 }
 
+TEST_F(EffectApplierTest, ResultingStatesOfCollectionsRebuildThePrimary) {
+  Run({"SADD", "a", "1", "2", "x"});
+  Run({"SADD", "b", "2", "y"});
+  Run({"SUNIONSTORE", "union", "a", "b"});
+  Run({"HSET", "h", "f", "v"});
+  Run({"PEXPIRE", "h", "3600000"});
+  Run({"RENAME", "h", "renamed"});
+  Run({"COPY", "renamed", "copied"});
+  Run({"RPUSH", "l", "3", "1", "2"});
+  Run({"SORT", "l", "STORE", "sorted"});
+  Run({"MOVE", "sorted", "4"});
+  Run({"ZADD", "z", "1", "m"});
+  Run({"ZUNIONSTORE", "z", "1", "z"});
+  Run({"XADD", "s", "1-1", "f", "v"});
+  Run({"XGROUP", "CREATE", "s", "g", "0"});
+  Run({"COPY", "s", "s-copy"});
+  Run({"SWAPDB", "0", "4"});
+  EXPECT_TRUE(verbs_seen_.contains("RESTORE"));
+}
+
 TEST_F(EffectApplierTest, DatabaseEffectsSwitchAndEmptyDatabases) {
   Run({"SET", "a", "1"});
   Run({"MULTI"});
@@ -269,6 +290,9 @@ TEST_F(EffectRefusalTest, MalformedArgumentsAreCorruptionNamingTheVerbAndChangeN
       {std::string(kXGroupEffectCommand), "s", "SETID", "g", "0-0", "ENTRIESREAD", "-2"},
       {std::string(kXGroupEffectCommand), "s", "DESTROY"},
       {std::string(kXGroupEffectCommand), "s", "RENAME", "g", "h"},
+      {"RESTORE", "k", "0", "not a payload", "REPLACE", "ABSTTL"},
+      {"RESTORE", "k", "-5", "not a payload", "REPLACE", "ABSTTL"},
+      {"RESTORE", "k", "0", "x", "REPLACE"},
       {"SELECT", "one"},
       {"SELECT", "-1"},
       {"FLUSHDB", "ASYNC"},
@@ -305,6 +329,10 @@ TEST(EffectApplierExpiry, EffectsLandOnKeysWhoseExpiryPassedAndTheKeysStillExpir
   ASSERT_TRUE(ApplyEffect(shard, db, {"HSET", "h", "f", "v"}).ok());
   ASSERT_TRUE(ApplyEffect(shard, db, {"PEXPIREAT", "h", std::to_string(past)}).ok());
   ASSERT_TRUE(ApplyEffect(shard, db, {"HSET", "h", "g", "w"}).ok());
+  ASSERT_TRUE(ApplyEffect(shard, db, {"RPUSH", "l", "a", "b"}).ok());
+  const std::string list_payload = DumpEntry(*shard.db(0).Peek("l"));
+  ASSERT_TRUE(ApplyEffect(shard, db, {"RESTORE", "restored", std::to_string(past), list_payload, "REPLACE", "ABSTTL"}).ok());
+  ASSERT_TRUE(ApplyEffect(shard, db, {"RPUSH", "restored", "c"}).ok());
   // Stored with their past expiry, and the later effects landed on the same keys.
   const KeyspaceImage image = ImageOf(shard);
   ASSERT_TRUE(image.contains({0, "s"}));
@@ -312,6 +340,9 @@ TEST(EffectApplierExpiry, EffectsLandOnKeysWhoseExpiryPassedAndTheKeysStillExpir
   ASSERT_NE(shard.db(0).Peek("h"), nullptr);
   EXPECT_EQ(shard.db(0).Peek("h")->expire_at(), past);
   EXPECT_EQ(ValueOf<HashValue>(shard.db(0).Peek("h")).Length(), 2u);
+  ASSERT_NE(shard.db(0).Peek("restored"), nullptr);
+  EXPECT_EQ(shard.db(0).Peek("restored")->expire_at(), past);
+  EXPECT_EQ(ValueOf<ListValue>(shard.db(0).Peek("restored")).Length(), 3u);
   // Expiry is back on once an effect has applied: the next lookup expires the keys.
   EXPECT_TRUE(shard.expiry_enabled());
   shard.set_now_ms(Shard::WallClockMs());
