@@ -118,6 +118,40 @@ struct KeyReference {
 // STORE key the specs cannot locate).
 using KeyFlagsFinder = std::vector<KeyReference> (*)(std::span<const std::string_view> args);
 
+// Redis's documentation of one argument (COMMAND DOCS "arguments"), nested
+// as Redis nests them: a oneof or a block holds the arguments it groups.
+struct ArgumentDoc {
+  enum Flag : uint8_t { kOptional = 1u << 0, kMultiple = 1u << 1, kMultipleToken = 1u << 2 };
+
+  std::string name;
+  std::string type;          // string, integer, double, key, pattern, unix-time, pure-token, oneof, block
+  std::string display_text;
+  int key_spec_index = -1;   // key arguments: the key spec that finds them
+  std::string token;         // the keyword that introduces the argument
+  std::string summary;
+  std::string since;
+  std::string deprecated_since;
+  uint8_t flags = 0;
+  std::vector<ArgumentDoc> arguments;  // oneof and block only
+};
+
+// What COMMAND DOCS tells beyond summary, since, group and complexity (which
+// the spec carries itself): server/command_docs.h attaches it when the table
+// is built.
+struct CommandDocs {
+  enum Flag : uint8_t { kDeprecated = 1u << 0, kSysCmd = 1u << 1 };
+  struct Change {
+    std::string since;
+    std::string what;
+  };
+
+  uint8_t flags = 0;  // Redis's doc_flags
+  std::string deprecated_since;
+  std::string replaced_by;
+  std::vector<Change> history;
+  std::vector<ArgumentDoc> arguments;
+};
+
 // Redis's per-command counters (INFO commandstats), kept beside the spec so
 // counting a call costs no lookup.
 struct CommandStats {
@@ -145,6 +179,7 @@ struct CommandSpec {
   // key extraction.
   std::vector<KeySpec> key_specs;
   KeyFlagsFinder key_flags_finder = nullptr;
+  CommandDocs docs;
   std::vector<CommandSpec> subcommands;
   // The only mutable part of the table: statistics, engine thread only.
   mutable CommandStats stats;

@@ -2,7 +2,8 @@
 // derived from the command table, in Redis 7's reply shapes. ACL categories
 // are derived from each command's flags and group (tierkv has no per-command
 // ACL table), the way Redis sets its implicit categories; key specs are
-// Redis's own (server/command_key_specs.cc).
+// Redis's own (server/command_key_specs.cc), and so are the docs
+// (server/command_docs.h).
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "engine/glob.h"
 #include "server/command_args.h"
 #include "server/command_context.h"
+#include "server/command_docs.h"
 #include "server/command_table.h"
 #include "server/commands/help.h"
 #include "server/error_reply.h"
@@ -200,8 +202,50 @@ void ReplyCommandInfo(ReplyWriter& reply, const CommandSpec& spec, const Command
   for (const CommandSpec& sub : spec.subcommands) ReplyCommandInfo(reply, sub, &spec);
 }
 
+void ReplyIfSet(ReplyWriter& reply, const char* field, const std::string& value) {
+  if (value.empty()) return;
+  reply.Bulk(field);
+  reply.Bulk(value);
+}
+
+// COMMAND DOCS "arguments": an array of maps, nested for oneof and block.
+void ReplyArgumentDocs(ReplyWriter& reply, const std::vector<ArgumentDoc>& arguments) {
+  reply.Array(arguments.size());
+  for (const ArgumentDoc& arg : arguments) {
+    const size_t fields = 2 + !arg.display_text.empty() + (arg.key_spec_index >= 0) + !arg.token.empty() +
+                          !arg.summary.empty() + !arg.since.empty() + !arg.deprecated_since.empty() +
+                          (arg.flags != 0) + !arg.arguments.empty();
+    reply.Map(fields);
+    reply.Bulk("name");
+    reply.Bulk(arg.name);
+    reply.Bulk("type");
+    reply.Bulk(arg.type);
+    ReplyIfSet(reply, "display_text", arg.display_text);
+    if (arg.key_spec_index >= 0) {
+      reply.Bulk("key_spec_index");
+      reply.Integer(arg.key_spec_index);
+    }
+    ReplyIfSet(reply, "token", arg.token);
+    ReplyIfSet(reply, "summary", arg.summary);
+    ReplyIfSet(reply, "since", arg.since);
+    ReplyIfSet(reply, "deprecated_since", arg.deprecated_since);
+    if (arg.flags != 0) {
+      reply.Bulk("flags");
+      StatusSet(reply, ArgumentFlagNames(arg.flags));
+    }
+    if (!arg.arguments.empty()) {
+      reply.Bulk("arguments");
+      ReplyArgumentDocs(reply, arg.arguments);
+    }
+  }
+}
+
+// One command's COMMAND DOCS map, in Redis's field order.
 void ReplyCommandDocs(ReplyWriter& reply, const CommandSpec& spec) {
-  const size_t fields = (spec.complexity.empty() ? 3 : 4) + (spec.subcommands.empty() ? 0 : 1);
+  const CommandDocs& docs = spec.docs;
+  const size_t fields = 3 + !spec.complexity.empty() + (docs.flags != 0) + !docs.deprecated_since.empty() +
+                        !docs.replaced_by.empty() + !docs.history.empty() + !docs.arguments.empty() +
+                        !spec.subcommands.empty();
   reply.Map(fields);
   reply.Bulk("summary");
   reply.Bulk(spec.summary);
@@ -209,9 +253,26 @@ void ReplyCommandDocs(ReplyWriter& reply, const CommandSpec& spec) {
   reply.Bulk(spec.since);
   reply.Bulk("group");
   reply.Bulk(spec.group);
-  if (!spec.complexity.empty()) {
-    reply.Bulk("complexity");
-    reply.Bulk(spec.complexity);
+  ReplyIfSet(reply, "complexity", spec.complexity);
+  if (docs.flags != 0) {
+    reply.Bulk("doc_flags");
+    StatusSet(reply, DocFlagNames(docs.flags));
+  }
+  ReplyIfSet(reply, "deprecated_since", docs.deprecated_since);
+  ReplyIfSet(reply, "replaced_by", docs.replaced_by);
+  if (!docs.history.empty()) {
+    // A set of [version, change] pairs in Redis 7 (hence '~' in RESP3).
+    reply.Bulk("history");
+    reply.Set(docs.history.size());
+    for (const CommandDocs::Change& change : docs.history) {
+      reply.Array(2);
+      reply.Bulk(change.since);
+      reply.Bulk(change.what);
+    }
+  }
+  if (!docs.arguments.empty()) {
+    reply.Bulk("arguments");
+    ReplyArgumentDocs(reply, docs.arguments);
   }
   if (!spec.subcommands.empty()) {
     reply.Bulk("subcommands");

@@ -211,11 +211,16 @@ CommandSpec ObjectSubcommand(std::string name, CommandHandler handler, std::stri
 void RegisterKeyCommands(CommandTable& table) {
   table.Add({.name = "del", .arity = -2, .flags = kCmdWrite, .first_key = 1, .last_key = -1, .key_step = 1,
              .handler = CmdDel, .group = "generic", .summary = "Deletes one or more keys.", .since = "1.0.0",
-             .complexity = "O(N) where N is the number of keys that will be removed."});
+             .complexity = "O(N) where N is the number of keys that will be removed. When a key to remove holds a "
+                           "value other than a string, the individual complexity for this key is O(M) where M is "
+                           "the number of elements in the list, set, sorted set or hash. Removing a single key that "
+                           "holds a string value is O(1)."});
   table.Add({.name = "unlink", .arity = -2, .flags = kCmdWrite | kCmdFast, .first_key = 1, .last_key = -1,
              .key_step = 1, .handler = CmdUnlink, .group = "generic",
              .summary = "Asynchronously deletes one or more keys.", .since = "4.0.0",
-             .complexity = "O(1) for each key removed regardless of its size."});
+             .complexity = "O(1) for each key removed regardless of its size. Then the command does O(N) work in a "
+                           "different thread in order to reclaim memory, where N is the number of allocations the "
+                           "deleted objects where composed of."});
   table.Add({.name = "exists", .arity = -2, .flags = kCmdReadOnly | kCmdFast, .first_key = 1, .last_key = -1,
              .key_step = 1, .handler = CmdExists, .group = "generic",
              .summary = "Determines whether one or more keys exist.", .since = "1.0.0",

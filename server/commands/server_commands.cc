@@ -105,7 +105,9 @@ void RegisterServerCommands(CommandTable& table) {
   table.Add({.name = "shutdown", .arity = -1, .flags = kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale | kCmdNoQueue,
              .handler = CmdShutdown, .group = "server",
              .summary = "Synchronously saves the database(s) to disk and shuts down the Redis server.",
-             .since = "1.0.0", .complexity = "O(N) when saving, where N is the total number of keys in all databases"});
+             .since = "1.0.0",
+             .complexity = "O(N) when saving, where N is the total number of keys in all databases when saving "
+                           "data, otherwise O(1)"});
 }
 
 }  // namespace tierkv
