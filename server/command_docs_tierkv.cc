@@ -24,24 +24,6 @@ client|setinfo
     arg libver string
       token lib-ver
 
-# tierkv's own: the journal's form of XGROUP, key first.
-tierkv.xgroup
-  arg key key
-    key_spec_index 0
-  arg subcommand oneof
-    arg create pure-token
-      token CREATE
-    arg setid pure-token
-      token SETID
-    arg destroy pure-token
-      token DESTROY
-    arg createconsumer pure-token
-      token CREATECONSUMER
-    arg delconsumer pure-token
-      token DELCONSUMER
-  arg arguments string
-    flags optional multiple
-
 # Redis 7.2 added CLIENT LIST's lib-name and lib-ver fields.
 +client|list
   history 7.2.0 Added `lib-name` and `lib-ver` fields.

@@ -7,7 +7,7 @@
 // (tests/integration/test_key_specs.py compares every command with a running
 // redis-server 7.0; the generic-group rows were also checked against 7.2). A
 // row for a name the table lacks, or a command with key positions but no
-// row, stops start-up. tierkv.xgroup, tierkv's own, names its stream first.
+// row, stops start-up.
 #include <string_view>
 #include <unordered_map>
 
@@ -252,7 +252,6 @@ const std::vector<KeySpecRow>& KeySpecRows() {
     {"sunionstore",
      {KeySpec{kKeyOW | kKeyUpdate}.Index(1).Range(0, 1, 0),
       KeySpec{kKeyRO | kKeyAccess}.Index(2).Range(-1, 1, 0)}},
-    {"tierkv.xgroup", {KeySpec{kKeyRW | kKeyUpdate}.Index(1).Range(0, 1, 0)}},
     {"touch", {KeySpec{kKeyRO}.Index(1).Range(-1, 1, 0)}},
     {"ttl", {KeySpec{kKeyRO | kKeyAccess}.Index(1).Range(0, 1, 0)}},
     {"type", {KeySpec{kKeyRO}.Index(1).Range(0, 1, 0)}},

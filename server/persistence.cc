@@ -56,7 +56,6 @@ Status Server::OpenDurability() {
   options.journal_max_size = settings_.journal_max_size;
   options.save_rules = std::move(*rules);
   options.post_to_engine = [this](std::function<void()> task) { asio::post(io_, std::move(task)); };
-  options.apply = [this](int db, const Effect& effect) { return ApplyEffect(db, effect); };
   options.log = [](const std::string& line) { LogNotice(line); };
   options.warn = [](const std::string& line) { LogWarning(line); };
   options.on_durable = [this](uint64_t lsn) { ReleaseDurableReplies(lsn); };
@@ -76,28 +75,6 @@ void Server::ApplyDurabilitySettings() {
   if (rules.ok()) durability_->set_save_rules(std::move(*rules));
   durability_->set_journal_max_size(settings_.journal_max_size);
   durability_->SetJournal(settings_.appendonly, FsyncPolicyNamed(settings_.appendfsync));
-}
-
-// Runs one journal effect through its command's handler, as a client with no
-// connection would. The command code is the one definition of what an effect does.
-Status Server::ApplyEffect(int db, const Effect& effect) {
-  const CommandSpec* spec = effect.empty() ? nullptr : commands_->Find(effect[0]);
-  if (spec == nullptr || spec->handler == nullptr) {
-    return Status::Corruption("unknown effect '" + (effect.empty() ? std::string() : effect[0]) + "'");
-  }
-  Client replayer(0);
-  replayer.db = db;
-  replayer.authenticated = true;
-  std::vector<std::string_view> args(effect.begin(), effect.end());
-  shard_.set_now_ms(Shard::WallClockMs());
-  CommandContext context{*this, replayer, shard_, *spec, args};
-  shard_.set_expiry_enabled(false);
-  spec->handler(context);
-  shard_.set_expiry_enabled(true);
-  if (!replayer.output.empty() && replayer.output[0] == '-') {
-    return Status::Error(replayer.output.substr(1, replayer.output.find('\r') - 1));
-  }
-  return Status::Ok();
 }
 
 void Server::CommitChanges(Client* client) {

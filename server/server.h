@@ -141,7 +141,6 @@ class Server {
   Status Rebind(std::string_view failure);
   void ScheduleCron();
   void Cron();
-  Status ApplyEffect(int db, const Effect& effect);
   // CONFIG SET of appendonly, appendfsync, save or journal-max-size.
   void ApplyDurabilitySettings();
   void ReleaseDurableReplies(uint64_t durable_lsn);

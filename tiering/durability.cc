@@ -70,7 +70,6 @@ Result<std::unique_ptr<Durability>> Durability::Open(Shard& shard, std::unique_p
 
   RecoveryOptions recovery;
   recovery.journal_dir = self.JournalDir();
-  recovery.apply = self.options_.apply;
   recovery.log = self.options_.log;
   auto report = Recover(shard, *self.tier_, recovery);
   if (!report.ok()) return report.status();

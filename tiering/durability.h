@@ -56,8 +56,6 @@ struct DurabilityOptions {
   std::vector<SaveRule> save_rules;
   // Runs a task on the engine thread.
   std::function<void(std::function<void()>)> post_to_engine;
-  // Replays one effect through the command code (see RecoveryOptions::apply).
-  std::function<Status(int db, const Effect& effect)> apply;
   std::function<void(const std::string& line)> log;
   std::function<void(const std::string& line)> warn;
   // Called on the engine thread whenever durable_lsn() advances.

@@ -6,6 +6,7 @@
 #include <map>
 #include <utility>
 
+#include "engine/effects/effect_applier.h"
 #include "tiering/entry_codec.h"
 
 namespace tierkv {
@@ -18,18 +19,12 @@ int64_t SteadyMs() {
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
-bool IsCommand(const Effect& effect, std::string_view name) {
-  if (effect.empty() || effect[0].size() != name.size()) return false;
-  for (size_t i = 0; i < name.size(); ++i) {
-    if (std::toupper(static_cast<unsigned char>(effect[0][i])) != name[i]) return false;
-  }
-  return true;
-}
+// Effects name their verb upper-case, as the engine writes them.
+bool IsCommand(const Effect& effect, std::string_view name) { return !effect.empty() && effect[0] == name; }
 
 class Replayer {
  public:
-  Replayer(Shard& shard, const RecoveryOptions& options, RecoveryReport& report)
-      : shard_(shard), options_(options), report_(report) {}
+  Replayer(Shard& shard, RecoveryReport& report) : shard_(shard), report_(report) {}
 
   void RememberTombstone(uint32_t db, std::string key, uint64_t lsn) {
     tombstones_[{static_cast<int>(db), std::move(key)}] = lsn;
@@ -47,9 +42,8 @@ class Replayer {
              applied_here.end();
     };
     for (const Effect& effect : record.effects) {
-      if (IsCommand(effect, "SELECT") && effect.size() == 2) {
-        db = std::stoi(effect[1]);
-        if (db < 0 || db >= shard_.db_count()) return Status::Corruption("SELECT of a missing db");
+      if (IsCommand(effect, "SELECT")) {
+        if (Status selected = ApplyEffect(shard_, db, effect); !selected.ok()) return selected;
         continue;
       }
       if (IsCommand(effect, "FLUSHALL")) {
@@ -66,7 +60,7 @@ class Replayer {
         ++report_.effects_skipped;
         continue;
       }
-      Status applied = options_.apply(db, effect);
+      Status applied = ApplyEffect(shard_, db, effect);
       if (!applied.ok()) return applied;
       tombstones_.erase({db, key});
       if (!applied_before(db, key)) applied_here.emplace_back(db, key);
@@ -102,7 +96,6 @@ class Replayer {
   }
 
   Shard& shard_;
-  const RecoveryOptions& options_;
   RecoveryReport& report_;
   std::map<std::pair<int, std::string>, uint64_t> tombstones_;  // newer than the checkpoint
 };
@@ -116,7 +109,7 @@ void Log(const RecoveryOptions& options, const std::string& line) {
 Result<RecoveryReport> Recover(Shard& shard, Tier& tier, const RecoveryOptions& options) {
   const int64_t started = SteadyMs();
   RecoveryReport report;
-  Replayer replayer(shard, options, report);
+  Replayer replayer(shard, report);
 
   auto metadata = tier.ReadMetadata();
   if (!metadata.ok()) return metadata.status();

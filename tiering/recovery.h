@@ -5,10 +5,11 @@
 //  2. Load every key of the tier into the Shard with its stored LSN. Tombstones newer than
 //     C are remembered (a key deleted at LSN T must not be revived by a record <= T);
 //     older ones are only handed back for purging.
-//  3. Replay every journal record with LSN > C in order. Each per-key effect is applied
-//     only if the record's LSN is above the key's current LSN (its tier LSN, its tombstone
-//     LSN, or the LSN of the replayed record that last touched it): the tier may already
-//     hold a state newer than C, written by a round that had not finished. A FLUSHDB /
+//  3. Replay every journal record with LSN > C in order, through the engine's effect
+//     applier (engine/effects/effect_applier.h). Each per-key effect is applied only if
+//     the record's LSN is above the key's current LSN (its tier LSN, its tombstone LSN,
+//     or the LSN of the replayed record that last touched it): the tier may already hold
+//     a state newer than C, written by a round that had not finished. A FLUSHDB /
 //     FLUSHALL effect removes only the keys older than the record.
 //  4. A torn tail (the journal's last bytes end inside a record) is cut off at the last
 //     good record and reported; damage anywhere else stops recovery with the file and
@@ -41,9 +42,6 @@ namespace tierkv {
 
 struct RecoveryOptions {
   std::string journal_dir;  // empty: no journal to replay
-  // Runs one effect through the command code in database `db`; a non-OK Status (the
-  // command's error reply) stops recovery.
-  std::function<Status(int db, const Effect& effect)> apply;
   // Progress and warnings, one line each.
   std::function<void(const std::string& line)> log;
 };

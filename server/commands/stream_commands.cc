@@ -429,8 +429,8 @@ Result<int64_t> ParseEntriesRead(std::string_view text) {
 }
 
 // XGROUP subcommands read their arguments at fixed places: args[1] is the subcommand,
-// args[2] the key, args[3] the group. `command` names the container for error texts.
-void XGroupCreate(CommandContext& ctx, std::string_view command) {
+// args[2] the key, args[3] the group.
+void CmdXGroupCreate(CommandContext& ctx) {
   bool mkstream = false;
   int64_t entries_read = kEntriesReadUnknown;
   for (size_t i = 5; i < ctx.argc(); ++i) {
@@ -441,16 +441,16 @@ void XGroupCreate(CommandContext& ctx, std::string_view command) {
       if (!value.ok()) return ReplyError(ctx.reply(), value.status());
       entries_read = *value;
     } else {
-      return ReplyError(ctx.reply(), SubcommandSyntaxError(ctx.arg(1), command));
+      return ReplyError(ctx.reply(), SubcommandSyntaxError(ctx.arg(1), "xgroup"));
     }
   }
-  if (ctx.argc() > 8) return ReplyError(ctx.reply(), SubcommandSyntaxError(ctx.arg(1), command));
+  if (ctx.argc() > 8) return ReplyError(ctx.reply(), SubcommandSyntaxError(ctx.arg(1), "xgroup"));
   Status status = OpXGroupCreate(ctx.shard, ctx.client.db, ctx.arg(2), ctx.arg(3), ctx.arg(4), mkstream, entries_read);
   if (!status.ok()) return ReplyError(ctx.reply(), status);
   ctx.reply().Ok();
 }
 
-void XGroupSetId(CommandContext& ctx, std::string_view command) {
+void CmdXGroupSetId(CommandContext& ctx) {
   int64_t entries_read = kEntriesReadUnknown;
   for (size_t i = 5; i < ctx.argc(); ++i) {
     if (IsOption(ctx.arg(i), "ENTRIESREAD") && i + 1 < ctx.argc()) {
@@ -458,38 +458,32 @@ void XGroupSetId(CommandContext& ctx, std::string_view command) {
       if (!value.ok()) return ReplyError(ctx.reply(), value.status());
       entries_read = *value;
     } else {
-      return ReplyError(ctx.reply(), SubcommandSyntaxError(ctx.arg(1), command));
+      return ReplyError(ctx.reply(), SubcommandSyntaxError(ctx.arg(1), "xgroup"));
     }
   }
-  if (ctx.argc() != 5 && ctx.argc() != 7) return ReplyError(ctx.reply(), SubcommandSyntaxError(ctx.arg(1), command));
+  if (ctx.argc() != 5 && ctx.argc() != 7) return ReplyError(ctx.reply(), SubcommandSyntaxError(ctx.arg(1), "xgroup"));
   Status status = OpXGroupSetId(ctx.shard, ctx.client.db, ctx.arg(2), ctx.arg(3), ctx.arg(4), entries_read);
   if (!status.ok()) return ReplyError(ctx.reply(), status);
   ctx.reply().Ok();
 }
 
-void XGroupDestroy(CommandContext& ctx, std::string_view) {
+void CmdXGroupDestroy(CommandContext& ctx) {
   auto destroyed = OpXGroupDestroy(ctx.shard, ctx.client.db, ctx.arg(2), ctx.arg(3));
   if (!destroyed.ok()) return ReplyError(ctx.reply(), destroyed.status());
   ctx.reply().Integer(*destroyed);
 }
 
-void XGroupCreateConsumer(CommandContext& ctx, std::string_view) {
+void CmdXGroupCreateConsumer(CommandContext& ctx) {
   auto created = OpXGroupCreateConsumer(ctx.shard, ctx.client.db, ctx.arg(2), ctx.arg(3), ctx.arg(4));
   if (!created.ok()) return ReplyError(ctx.reply(), created.status());
   ctx.reply().Integer(*created);
 }
 
-void XGroupDelConsumer(CommandContext& ctx, std::string_view) {
+void CmdXGroupDelConsumer(CommandContext& ctx) {
   auto pending = OpXGroupDelConsumer(ctx.shard, ctx.client.db, ctx.arg(2), ctx.arg(3), ctx.arg(4));
   if (!pending.ok()) return ReplyError(ctx.reply(), pending.status());
   ctx.reply().Integer(*pending);
 }
-
-void CmdXGroupCreate(CommandContext& ctx) { XGroupCreate(ctx, "xgroup"); }
-void CmdXGroupSetId(CommandContext& ctx) { XGroupSetId(ctx, "xgroup"); }
-void CmdXGroupDestroy(CommandContext& ctx) { XGroupDestroy(ctx, "xgroup"); }
-void CmdXGroupCreateConsumer(CommandContext& ctx) { XGroupCreateConsumer(ctx, "xgroup"); }
-void CmdXGroupDelConsumer(CommandContext& ctx) { XGroupDelConsumer(ctx, "xgroup"); }
 
 void CmdXGroupHelp(CommandContext& ctx) {
   ReplyHelp(ctx.reply(), "xgroup",
@@ -507,34 +501,6 @@ void CmdXGroupHelp(CommandContext& ctx) {
              "    Remove the specified group.",
              "SETID <key> <groupname> <id|$> [ENTRIESREAD entries_read]",
              "    Set the current group ID and entries_read counter."});
-}
-
-// TIERKV.XGROUP <key> <subcommand> <group> [args...]: the journal's form of an XGROUP
-// change (engine/types/stream/stream_ops.h), run as that XGROUP subcommand.
-void CmdXGroupEffect(CommandContext& ctx) {
-  struct Subcommand {
-    std::string_view name;
-    int arity;
-    void (*run)(CommandContext&, std::string_view);
-  };
-  static constexpr Subcommand kSubcommands[] = {
-      {"create", -5, XGroupCreate},       {"setid", -5, XGroupSetId},
-      {"destroy", 4, XGroupDestroy},      {"createconsumer", 5, XGroupCreateConsumer},
-      {"delconsumer", 5, XGroupDelConsumer},
-  };
-  for (const Subcommand& sub : kSubcommands) {
-    if (!IsOption(ctx.arg(2), sub.name)) continue;
-    const size_t argc = ctx.argc();
-    if (sub.arity > 0 ? argc != static_cast<size_t>(sub.arity) : argc < static_cast<size_t>(-sub.arity)) {
-      return ctx.reply().Error(WrongArgCountError(ctx.spec.name));
-    }
-    // XGROUP's own argument order: the subcommand first, then the key.
-    std::vector<std::string_view> args(ctx.args.begin(), ctx.args.end());
-    std::swap(args[1], args[2]);
-    CommandContext xgroup{ctx.server, ctx.client, ctx.shard, ctx.spec, args};
-    return sub.run(xgroup, ctx.spec.name);
-  }
-  ReplyError(ctx.reply(), SubcommandSyntaxError(ctx.arg(2), ctx.spec.name));
 }
 
 // ---- XACK / XPENDING / XCLAIM / XAUTOCLAIM ----
@@ -974,10 +940,6 @@ void RegisterStreamCommands(CommandTable& table) {
                  StreamSubcommand("help", 2, kCmdLoading | kCmdStale, CmdXGroupHelp,
                                   "Returns helpful text about the different subcommands.", "5.0.0"),
              }});
-  // Journal-only (engine/types/stream/stream_ops.h): XGROUP with the key second.
-  table.Add(StreamCommand("tierkv.xgroup", -4, kWriteOom, CmdXGroupEffect,
-                          "Applies an XGROUP subcommand, key first (tierkv's journal form of XGROUP).", "7.2.0",
-                          "O(1)"));
   table.Add(StreamCommand("xack", -4, kCmdWrite | kCmdFast, CmdXAck,
                           "Returns the number of messages that were successfully acknowledged by the consumer group "
                           "member of a stream.",

@@ -1,7 +1,8 @@
 // JournalReplayTest: a gtest fixture for the journal effects of a command family. Run()
 // executes commands on a primary with journaling on and keeps each command's record;
-// Replay() runs the kept records' effects on a replica through its own command table, as
-// recovery does, so a test can check that the replica ends up equal to the primary.
+// Replay() applies the kept records' effects to a replica through the engine's effect
+// applier, as recovery does, so a test can check that the replica ends up equal to the
+// primary.
 //
 // Thread-safety: test thread only.
 #pragma once
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "harness/command_harness.h"
+#include "harness/keyspace_image.h"
 
 namespace tierkv::testing {
 
@@ -32,11 +34,8 @@ class JournalReplayTest : public ::testing::Test {
 
   void Replay() {
     for (const EffectRecord& record : records_) {
-      replica_.Run({"SELECT", std::to_string(record.db)});
-      for (const Effect& effect : record.effects) {
-        const std::string reply = replica_.Run(effect);
-        ASSERT_NE(reply[0], '-') << reply << " replaying " << ::testing::PrintToString(effect);
-      }
+      const Status applied = ApplyRecord(replica_.shard(), record);
+      ASSERT_TRUE(applied.ok()) << applied.message() << " replaying " << ::testing::PrintToString(record);
     }
     records_.clear();
   }

@@ -5,9 +5,8 @@
 //     one before the crash" in one assertion and see the difference when it fails.
 //   - TierImageOf(tier): the same for what a tier holds (tombstones apart), to check a
 //     tier against a keyspace.
-//   - ApplyThroughCommands: RecoveryOptions::apply for tests. It runs one journal effect
-//     through the real command handlers in the given db with expiry off, as
-//     Server::ApplyEffect does.
+//   - ApplyRecord: every effect of a record through the engine's effect applier, from the
+//     record's db, as recovery applies them (a replica of a primary in tests).
 //   - PrintTo for EffectRecord, so that record mismatches print as commands.
 //
 // Thread-safety: engine thread only (they read or change a Shard).
@@ -23,6 +22,7 @@
 
 #include "engine/digest.h"
 #include "engine/effect_record.h"
+#include "engine/effects/effect_applier.h"
 #include "engine/shard.h"
 #include "harness/command_harness.h"
 #include "tiering/entry_codec.h"
@@ -88,19 +88,13 @@ inline KeyspaceImage TierImageOf(Tier& tier) {
   return image;
 }
 
-// Runs `effect` as a command of a connection-less client sitting in `db`; the command's
-// error reply becomes a non-OK Status.
-inline Status ApplyThroughCommands(CommandHarness& harness, int db, const Effect& effect) {
-  Client replayer(harness.server().NextClientId());
-  replayer.db = db;
-  replayer.authenticated = true;
-  std::vector<std::string_view> args(effect.begin(), effect.end());
-  // As in replay: no key expires while effects apply (past expiries are stored as such).
-  harness.shard().set_expiry_enabled(false);
-  harness.server().Execute(replayer, args);
-  harness.shard().set_expiry_enabled(true);
-  if (!replayer.output.empty() && replayer.output[0] == '-') {
-    return Status::Error(replayer.output.substr(1, replayer.output.find('\r') - 1));
+// Applies every effect of `record` to `shard` through the engine's effect applier
+// (engine/effects/effect_applier.h), starting in the record's db; the first failure is
+// returned.
+inline Status ApplyRecord(Shard& shard, const EffectRecord& record) {
+  int db = static_cast<int>(record.db);
+  for (const Effect& effect : record.effects) {
+    if (Status applied = ApplyEffect(shard, db, effect); !applied.ok()) return applied;
   }
   return Status::Ok();
 }

@@ -147,4 +147,3 @@ def test_command_docs_of_commands_redis_70_lacks(r):
     (attr,) = (pairs(arg) for arg in setinfo["arguments"])
     assert [pairs(arg)["token"] for arg in attr["arguments"]] == ["lib-name", "lib-ver"]
     assert [pairs(arg)["name"] for arg in docs["client|no-touch"]["arguments"]] == ["enabled"]
-    assert pairs(docs["tierkv.xgroup"]["arguments"][0]) == {"name": "key", "type": "key", "key_spec_index": 0}

@@ -296,6 +296,20 @@ def test_xgroup_create_setid_destroy_and_errors(r):
         call(r, "XGROUP", "CREATE", "str", "g", "$", "MKSTREAM")
 
 
+def test_the_journal_form_of_xgroup_is_not_a_command(r):
+    """Consumer-group changes are journaled as TIERKV.XGROUP effects, which only the
+    engine's effect applier reads: clients never see the name."""
+    r.xadd("s", {"f": "v"}, id="1-1")
+    assert "tierkv.xgroup" not in call(r, "COMMAND", "LIST")
+    assert call(r, "COMMAND", "INFO", "tierkv.xgroup") == [None]
+    commands = call(r, "COMMAND")
+    assert "tierkv.xgroup" not in [command[0] for command in commands]
+    assert call(r, "COMMAND", "COUNT") == len(commands)
+    with raises_reply("ERR unknown command 'TIERKV.XGROUP', with args beginning with: 's' 'CREATE' 'g' '0' "):
+        call(r, "TIERKV.XGROUP", "s", "CREATE", "g", "0")
+    assert r.xinfo_groups("s") == []
+
+
 def test_consumers_create_and_delete(r):
     fill(r, "s", 4)
     r.xgroup_create("s", "g", id="0")

@@ -80,15 +80,8 @@ class ChangeLogTest : public ::testing::Test {
 
  private:
   void Replay(const EffectRecord& record) {
-    int db = static_cast<int>(record.db);
-    for (const Effect& effect : record.effects) {
-      if (effect[0] == "SELECT") {
-        db = std::stoi(effect[1]);
-        continue;
-      }
-      Status applied = testing::ApplyThroughCommands(mirror_, db, effect);
-      EXPECT_TRUE(applied.ok()) << applied.message();
-    }
+    Status applied = testing::ApplyRecord(mirror_.shard(), record);
+    EXPECT_TRUE(applied.ok()) << applied.message();
   }
 
   CommandHarness mirror_;  // changes not tracked: it only receives the records

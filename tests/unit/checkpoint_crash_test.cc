@@ -104,12 +104,9 @@ CrashPoint TakeCrashPoint(std::string label, const std::string& journal_dir, con
   return point;
 }
 
-RecoveryOptions RecoveryInto(CommandHarness& harness, const std::string& journal_dir) {
+RecoveryOptions RecoveryInto(const std::string& journal_dir) {
   RecoveryOptions options;
   options.journal_dir = journal_dir;
-  options.apply = [&harness](int db, const Effect& effect) {
-    return testing::ApplyThroughCommands(harness, db, effect);
-  };
   return options;
 }
 
@@ -145,7 +142,7 @@ void ExpectRecoveryRestoresTheModel(CrashPoint& crash, size_t kept, const std::s
 
   CommandHarness recovered;
   recovered.shard().changes().set_enabled(true);
-  auto report = Recover(recovered.shard(), tier, RecoveryInto(recovered, journal_dir));
+  auto report = Recover(recovered.shard(), tier, RecoveryInto(journal_dir));
   ASSERT_TRUE(report.ok()) << report.status().message();
   EXPECT_FALSE(report->truncated_tail.has_value());
   ASSERT_EQ(ImageOf(recovered.shard()), crash.model);
@@ -387,16 +384,13 @@ TEST_F(CheckpointCrashTest, RecoveryAfterACrashAtAnyStepRestoresEveryCommittedCh
 
 class DurabilityCrashTest : public ::testing::Test {
  protected:
-  DurabilityOptions Options(const std::string& dir, CommandHarness& harness, EngineQueue& engine) {
+  DurabilityOptions Options(const std::string& dir, EngineQueue& engine) {
     DurabilityOptions options;
     options.dir = dir;
     options.fsync = FsyncPolicy::kNo;  // rounds flush the journal before writing the tier
     options.journal_segment_size = 8 << 10;
     options.journal_max_size = 0;
     options.post_to_engine = engine.Poster();
-    options.apply = [&harness](int db, const Effect& effect) {
-      return testing::ApplyThroughCommands(harness, db, effect);
-    };
     return options;
   }
 
@@ -433,7 +427,7 @@ class DurabilityCrashTest : public ::testing::Test {
       EngineQueue engine;
       CommandHarness recovered;
       auto opened = Durability::Open(recovered.shard(), std::make_unique<RecordingTier>(image),
-                                     Options(scratch.path(), recovered, engine));
+                                     Options(scratch.path(), engine));
       ASSERT_TRUE(opened.ok()) << opened.status().message();
       ASSERT_EQ(ImageOf(recovered.shard()), crash.model);
       RunRound(**opened, engine);
@@ -447,7 +441,7 @@ class DurabilityCrashTest : public ::testing::Test {
       EngineQueue engine;
       CommandHarness reopened;
       auto opened = Durability::Open(reopened.shard(), std::make_unique<RecordingTier>(image),
-                                     Options(scratch.path(), reopened, engine));
+                                     Options(scratch.path(), engine));
       ASSERT_TRUE(opened.ok()) << opened.status().message();
       EXPECT_EQ(ImageOf(reopened.shard()), crash.model);
     }
@@ -478,7 +472,7 @@ TEST_F(DurabilityCrashTest, RecoveryAfterACrashAtAnyTierCallRestoresEveryCommitt
   };
   tier_->before_commit = [this](uint64_t lsn) { Crash("all batches written, before commit " + std::to_string(lsn)); };
   tier_->after_commit = [this](uint64_t lsn) { Crash("committed " + std::to_string(lsn) + ", journal not dropped"); };
-  auto opened = Durability::Open(harness.shard(), std::move(recording), Options(dir_.path(), harness, engine));
+  auto opened = Durability::Open(harness.shard(), std::move(recording), Options(dir_.path(), engine));
   ASSERT_TRUE(opened.ok()) << opened.status().message();
   Durability& durability = **opened;
   auto write = [&](std::vector<std::string> args) {

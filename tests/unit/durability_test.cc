@@ -77,9 +77,6 @@ class DurabilityJournalFailureTest : public ::testing::Test {
     options.fsync = FsyncPolicy::kAlways;
     options.journal_max_size = 0;
     options.post_to_engine = engine_.Poster();
-    options.apply = [this](int db, const Effect& effect) {
-      return testing::ApplyThroughCommands(harness_, db, effect);
-    };
     options.on_durable = [this](uint64_t lsn) { released_lsn_ = lsn; };
     auto tier = std::make_unique<FakeTier>();
     tier_ = tier.get();

@@ -401,10 +401,8 @@ class HashEffects : public ::testing::Test {
     EXPECT_FALSE(!reply.empty() && reply[0] == '-') << args[0] << " replied " << reply;
     std::optional<EffectRecord> record = primary_.shard().CommitChanges();
     if (record) {
-      for (const Effect& effect : record->effects) {
-        Status applied = ApplyThroughCommands(replica_, static_cast<int>(record->db), effect);
-        EXPECT_TRUE(applied.ok()) << applied.message();
-      }
+      Status applied = ApplyRecord(replica_.shard(), *record);
+      EXPECT_TRUE(applied.ok()) << applied.message();
     }
     return record;
   }

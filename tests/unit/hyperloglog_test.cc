@@ -426,10 +426,8 @@ TEST(HllCommands, PfAddJournalsItselfAndReplaysToTheSameBytes) {
     h.Run(args);
     std::optional<EffectRecord> record = h.shard().CommitChanges();
     if (record) {
-      for (const Effect& effect : record->effects) {
-        const Status applied = ApplyThroughCommands(mirror, 0, effect);
-        EXPECT_TRUE(applied.ok()) << applied.message();
-      }
+      const Status applied = ApplyRecord(mirror.shard(), *record);
+      EXPECT_TRUE(applied.ok()) << applied.message();
     }
     return record;
   };

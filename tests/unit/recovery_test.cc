@@ -64,7 +64,10 @@ uint64_t FileSize(const std::string& path) { return std::filesystem::file_size(p
 
 class RecoveryTest : public ::testing::Test {
  protected:
-  RecoveryTest() : journal_dir_(dir_.path() + "/journal") { shard().changes().set_enabled(true); }
+  RecoveryTest() : journal_dir_(dir_.path() + "/journal"), changes_(shard(), applied_) {
+    shard().changes().set_enabled(true);
+    shard().add_observer(&changes_);
+  }
 
   Shard& shard() { return harness_.shard(); }
 
@@ -93,10 +96,6 @@ class RecoveryTest : public ::testing::Test {
   Result<RecoveryReport> RunRecovery() {
     RecoveryOptions options;
     options.journal_dir = journal_dir_;
-    options.apply = [this](int db, const Effect& effect) {
-      applied_.push_back(std::to_string(db) + ":" + Join(effect));
-      return testing::ApplyThroughCommands(harness_, db, effect);
-    };
     options.log = [this](const std::string& line) { log_.push_back(line); };
     return Recover(shard(), tier_, options);
   }
@@ -105,7 +104,6 @@ class RecoveryTest : public ::testing::Test {
   Result<RecoveryReport> RecoverAgain(CommandHarness& again) {
     RecoveryOptions options;
     options.journal_dir = journal_dir_;
-    options.apply = [&](int db, const Effect& effect) { return testing::ApplyThroughCommands(again, db, effect); };
     return Recover(again.shard(), tier_, options);
   }
 
@@ -124,17 +122,31 @@ class RecoveryTest : public ::testing::Test {
                        [&](const std::string& line) { return line.find(fragment) != std::string::npos; });
   }
 
-  static std::string Join(const Effect& effect) {
-    std::string joined;
-    for (const std::string& arg : effect) joined += (joined.empty() ? "" : " ") + arg;
-    return joined;
-  }
+  // Every key change replay makes, as "db:key=value" ("db:key" once the key is gone or
+  // for a collection), in order: which effects applied and what they left.
+  class ChangeRecorder final : public KeyspaceObserver {
+   public:
+    ChangeRecorder(Shard& shard, std::vector<std::string>& out) : shard_(shard), out_(out) {}
+    void OnKeyModified(int db, std::string_view key) override {
+      const Entry* entry = shard_.db(db).Peek(key);
+      std::string change = std::to_string(db) + ":" + std::string(key);
+      if (entry != nullptr && entry->type == ValueType::kString) change += "=" + std::string(entry->string_value());
+      out_.push_back(std::move(change));
+    }
+    void OnDbChanged(int) override {}
+    void OnDbsSwapped(int, int) override {}
+
+   private:
+    Shard& shard_;
+    std::vector<std::string>& out_;
+  };
 
   TempDir dir_{"tierkv-recovery"};
   std::string journal_dir_;
   CommandHarness harness_;
   FakeTier tier_;
-  std::vector<std::string> applied_;  // "db:EFFECT args", in the order apply ran them
+  std::vector<std::string> applied_;  // what changes_ saw
+  ChangeRecorder changes_;
   std::vector<std::string> log_;
 };
 
@@ -167,7 +179,7 @@ TEST_F(RecoveryTest, RecordsApplyToAKeyOnlyAboveItsTierLsn) {
   WriteJournal({records});
   auto report = RunRecovery();
   ASSERT_TRUE(report.ok()) << report.status().message();
-  EXPECT_EQ(applied_, (std::vector<std::string>{"0:SET k v11", "0:SET j j11", "0:SET k v12"}));
+  EXPECT_EQ(applied_, (std::vector<std::string>{"0:k=v11", "0:j=j11", "0:k=v12"}));
   EXPECT_EQ(report->records_replayed, 7u);  // 6..12
   EXPECT_EQ(report->effects_applied, 3u);
   EXPECT_EQ(report->effects_skipped, 5u);   // k at 6..10
@@ -186,7 +198,7 @@ TEST_F(RecoveryTest, EveryEffectOfARecordOnOneKeyApplies) {
   SeedTier({StoredValue(0, "k", "tier", 4)}, 5);
   WriteJournal({{{6, 0, {{"APPEND", "k", "+a"}, {"SET", "other", "o"}, {"APPEND", "k", "+b"}}}}});
   ASSERT_TRUE(RunRecovery().ok());
-  EXPECT_EQ(applied_, (std::vector<std::string>{"0:APPEND k +a", "0:SET other o", "0:APPEND k +b"}));
+  EXPECT_EQ(applied_, (std::vector<std::string>{"0:k=tier+a", "0:other=o", "0:k=tier+a+b"}));
   EXPECT_EQ(Value(0, "k"), "tier+a+b");
   EXPECT_EQ(Lsn(0, "k"), 6u);
 }
@@ -196,7 +208,7 @@ TEST_F(RecoveryTest, RecordsApplyInTheirOwnDbAfterSelect) {
   WriteJournal({{{6, 0, {{"SET", "k", "db0"}, {"SELECT", "2"}, {"SET", "k", "db2 at 6"}}},
                  {9, 1, {{"SET", "k", "db1"}, {"SELECT", "2"}, {"DEL", "k"}}}}});
   ASSERT_TRUE(RunRecovery().ok());
-  EXPECT_EQ(applied_, (std::vector<std::string>{"0:SET k db0", "1:SET k db1", "2:DEL k"}));
+  EXPECT_EQ(applied_, (std::vector<std::string>{"0:k=db0", "1:k=db1", "2:k"}));
   EXPECT_EQ(Value(0, "k"), "db0");
   EXPECT_EQ(Value(1, "k"), "db1");
   EXPECT_EQ(Value(2, "k"), std::nullopt);
@@ -214,7 +226,7 @@ TEST_F(RecoveryTest, TombstoneNewerThanTheCheckpointBlocksOlderRecords) {
   auto report = RunRecovery();
   ASSERT_TRUE(report.ok()) << report.status().message();
   // k and m were deleted at 9: their states at 6 and 8 must not come back.
-  EXPECT_EQ(applied_, (std::vector<std::string>{"0:SET old o7", "0:SET k v10"}));
+  EXPECT_EQ(applied_, (std::vector<std::string>{"0:old=o7", "0:k=v10"}));
   EXPECT_EQ(Value(0, "k"), "v10");
   EXPECT_EQ(Value(0, "m"), std::nullopt);
   EXPECT_EQ(Value(0, "old"), "o7");
@@ -264,7 +276,7 @@ TEST_F(RecoveryTest, ReplayedFlushDbRemovesOnlyOlderKeysAndQueuesSurvivors) {
   EXPECT_EQ(ImageOf(shard()), (KeyspaceImage{{{0, "b"}, {"b8", kNoExpire}},
                                              {{0, "e"}, {"e9", kNoExpire}},
                                              {{1, "d"}, {"d1", kNoExpire}}}));
-  EXPECT_EQ(applied_, (std::vector<std::string>{"0:SET x x3", "0:SET e e9"}));
+  EXPECT_EQ(applied_, (std::vector<std::string>{"0:x=x3", "0:e=e9"}));
 
   // The tier's copy of db 0 must be erased whole and b written back after the erase.
   std::vector<DirtyItem> dirty = shard().changes().TakeDirty();
@@ -515,7 +527,7 @@ TEST_F(RecoveryTest, SegmentsWhollyBelowTheCheckpointNeedNoContinuity) {
   WriteJournal({{{30, 0, {{"SET", "old", "1"}}}}, {{41, 0, {{"SET", "new", "1"}}}}});
   auto report = RunRecovery();
   ASSERT_TRUE(report.ok()) << report.status().message();
-  EXPECT_EQ(applied_, (std::vector<std::string>{"0:SET new 1"}));
+  EXPECT_EQ(applied_, (std::vector<std::string>{"0:new=1"}));
 }
 
 // A segment is created for a batch starting at its name; if the crash lost every record of

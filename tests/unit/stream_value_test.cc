@@ -603,10 +603,8 @@ class StreamEffects : public ::testing::Test {
     EXPECT_FALSE(!reply.empty() && reply[0] == '-') << args[0] << " replied " << reply;
     std::optional<EffectRecord> record = primary_.shard().CommitChanges();
     if (!record) return {};
-    for (const Effect& effect : record->effects) {
-      Status applied = testing::ApplyThroughCommands(replica_, static_cast<int>(record->db), effect);
-      EXPECT_TRUE(applied.ok()) << effect[0] << ": " << applied.message();
-    }
+    Status applied = testing::ApplyRecord(replica_.shard(), *record);
+    EXPECT_TRUE(applied.ok()) << applied.message();
     return record->effects;
   }
 

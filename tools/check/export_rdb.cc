@@ -16,7 +16,6 @@
 #include "tiering/rocks_tier.h"
 #include "tools/check/data_dir.h"
 #include "tools/check/exit_codes.h"
-#include "tools/check/journal_effects.h"
 #include "tools/check/journal_survey.h"
 #include "tools/check/report.h"
 #include "tools/check/tier_survey.h"
@@ -189,7 +188,6 @@ int RunExportRdb(const CheckOptions& options) {
 
   RecoveryOptions recovery;
   recovery.journal_dir = journal_dir;
-  recovery.apply = [&shard](int db, const Effect& effect) { return ApplyEffect(shard, db, effect); };
   recovery.log = [&report](const std::string& line) { report.Line("  " + line); };
   auto recovered = Recover(shard, *tier, recovery);
   if (!recovered.ok()) {

@@ -3,7 +3,8 @@
 //
 // The state is rebuilt by the server's own recovery (tiering/recovery.h Recover: the tier,
 // then the journal records above the checkpoint with the per-key LSN rule) into an engine
-// Shard, with journal effects applied by journal_effects.h. Nothing in DATA changes: the
+// Shard, every effect applied by the engine's effect applier
+// (engine/effects/effect_applier.h), as a server applies it. Nothing in DATA changes: the
 // tier is opened read-only, and a torn journal tail, which a starting server would cut,
 // is left in place: recovery reads a scratch journal directory instead, whose segments
 // link to DATA's except the torn one, copied up to its last whole record. A journal

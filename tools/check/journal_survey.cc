@@ -4,7 +4,8 @@
 #include <cstdint>
 
 #include "tools/check/data_dir.h"
-#include "tools/check/journal_effects.h"
+#include "engine/effects/effect_applier.h"
+#include "engine/number.h"
 
 namespace tierkv::check {
 namespace {
@@ -16,27 +17,32 @@ size_t SegmentIndex(const JournalSurvey& survey, const std::string& path) {
   return 0;  // not reached: the scanner only names listed segments
 }
 
+// The verb as counted in reports: "(empty)" for an empty effect.
+std::string EffectVerb(const Effect& effect) { return effect.empty() ? "(empty)" : effect[0]; }
+
 void NoteEffects(JournalSurvey& survey, const JournalRecord& record, const std::string& file,
                  uint64_t checkpoint_lsn) {
   const bool replayed = record.lsn > checkpoint_lsn;
   survey.max_db = std::max(survey.max_db, record.db);
   for (const Effect& effect : record.effects) {
     ++survey.effects[EffectVerb(effect)];
-    std::string problem;
-    const EffectKind kind = ClassifyEffect(effect, &problem);
-    if (kind == EffectKind::kSelect && problem.empty()) {
-      const uint64_t db = std::min<uint64_t>(std::stoull(effect[1]), UINT32_MAX);
-      survey.max_db = std::max(survey.max_db, static_cast<uint32_t>(db));
+    uint64_t selected = 0;
+    if (effect.size() == 2 && effect[0] == "SELECT" && ParseUint64(effect[1], &selected)) {
+      survey.max_db = std::max(survey.max_db, static_cast<uint32_t>(std::min<uint64_t>(selected, UINT32_MAX)));
     }
     if (!replayed) continue;  // recovery skips it: its shape cannot hurt
-    if (!problem.empty()) {
-      if (survey.malformed.size() < JournalSurvey::kMaxListed) {
-        survey.malformed.push_back("LSN " + std::to_string(record.lsn) + " in " + file + ": " + problem);
-      }
-      ++survey.malformed_count;
-    } else if (kind == EffectKind::kUnknown) {
-      ++survey.unknown_after_checkpoint[EffectVerb(effect)];
+    // What the engine's applier would refuse: an unknown verb (a newer server may write
+    // it) or an effect of a known verb in a form the engine never writes.
+    const Status checked = CheckEffect(effect);
+    if (checked.ok()) continue;
+    if (!effect.empty() && !IsEffectVerb(effect[0])) {
+      ++survey.unknown_after_checkpoint[effect[0]];
+      continue;
     }
+    if (survey.malformed.size() < JournalSurvey::kMaxListed) {
+      survey.malformed.push_back("LSN " + std::to_string(record.lsn) + " in " + file + ": " + checked.message());
+    }
+    ++survey.malformed_count;
   }
 }
 
