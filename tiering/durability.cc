@@ -13,6 +13,7 @@ namespace {
 
 constexpr int64_t kRetryIntervalMs = 1000;     // journal Retry() after an error
 constexpr int64_t kFailedRoundDelayMs = 5000;  // Redis's CONFIG_BGSAVE_RETRY_DELAY
+constexpr int64_t kTierStatsIntervalMs = 1000;  // INFO's tier figures are at most this old
 
 // Rough encoded size of a record, for the journal-size trigger (exact bytes are known
 // only to the writer thread, and the trigger needs no precision).
@@ -102,6 +103,8 @@ Result<std::unique_ptr<Durability>> Durability::Open(Shard& shard, std::unique_p
     self.journal_ = self.pool_journal_ = std::move(*writer);
   }
   self.last_save_ms_ = NowMs();
+  self.tier_stats_ = self.tier_->stats();  // start-up may wait for the disk
+  self.tier_stats_refreshed_ms_ = self.last_save_ms_;
   shard.set_memory_not_counted_for_evict([&self] { return self.MemoryNotCountedForEvict(); });
   return durability;
 }
@@ -286,6 +289,7 @@ void Durability::OnRoundDone(const CheckpointResult& result) {
     covering_round_lsn_.reset();
     ReconcileJournal();  // the journal now continues this checkpoint
   }
+  RefreshTierStats(now);  // the round changed what the tier holds
   std::vector<RoundDone> waiters;
   waiters.swap(round_waiters_);
   for (RoundDone& waiter : waiters) waiter(result.status);
@@ -460,6 +464,7 @@ void Durability::Cron(int64_t now_ms) {
       ReconcileJournal();  // the writer could not be opened: open it again
     }
   }
+  if (now_ms - tier_stats_refreshed_ms_ >= kTierStatsIntervalMs) RefreshTierStats(now_ms);
   if (checkpointer_->in_progress()) return;
   // After a failed round, wait before trying again, as Redis does after a failed BGSAVE.
   if (!history_.last_round_ok && now_ms - last_failed_round_ms_ < kFailedRoundDelayMs) return;
@@ -496,8 +501,30 @@ DurabilityInfo Durability::info() const {
   info.journal_bytes = journal_bytes_;
   info.journal_memory_bytes = journal_memory_bytes();
   info.journal_write_ok = write_error_.empty();
-  info.tier = tier_->stats();
+  info.tier = tier_stats_;
   return info;
+}
+
+void Durability::RefreshTierStats(int64_t now_ms) {
+  if (tier_stats_refreshing_) return;  // one in flight is enough
+  tier_stats_refreshing_ = true;
+  tier_stats_refreshed_ms_ = now_ms;
+  auto post = options_.post_to_engine;
+  pool_->SubmitRead([this, post] {
+    TierStats stats = tier_->stats();
+    post([this, stats] {
+      tier_stats_ = stats;
+      tier_stats_refreshing_ = false;
+    });
+  });
+}
+
+void Durability::ReadFromTier(uint32_t db, std::string key, ReadDone done) {
+  auto post = options_.post_to_engine;
+  pool_->SubmitRead([this, post, db, key = std::move(key), done = std::move(done)] {
+    Result<std::optional<TierEntry>> entry = tier_->Get(db, key);
+    post([done, entry = std::move(entry)]() mutable { done(std::move(entry)); });
+  });
 }
 
 }  // namespace tierkv

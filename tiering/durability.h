@@ -148,7 +148,15 @@ class Durability {
   // Makes the journal durable now, blocking this thread (shutdown only).
   Status SyncJournal();
 
+  // INFO: the live fields, and the tier's statistics as of their last refresh (after each
+  // round, and by the cron at most once a second: RocksDB's properties are read on the
+  // I/O pool's read executor, never on the engine thread).
   DurabilityInfo info() const;
+
+  // Reads (db, key)'s stored entry on the read executor (never behind a round's writes);
+  // `done` runs on the engine thread with the result.
+  using ReadDone = std::function<void(Result<std::optional<TierEntry>> entry)>;
+  void ReadFromTier(uint32_t db, std::string key, ReadDone done);
   // Heap bytes the journal writer holds (queued records, the unsynced copy it keeps for a
   // retry): cheap enough for every used_memory computation.
   uint64_t journal_memory_bytes() const { return journal_ != nullptr ? journal_->stats().memory_bytes : 0; }
@@ -182,6 +190,7 @@ class Durability {
   Status MakeJournalDurable(uint64_t lsn) const;
   void OnRoundDone(const CheckpointResult& result);
   void DropJournalBelow(uint64_t lsn);
+  void RefreshTierStats(int64_t now_ms);
 
   Shard& shard_;
   std::unique_ptr<Tier> tier_;
@@ -226,6 +235,9 @@ class Durability {
   int64_t last_failed_round_ms_ = 0;
   // What past rounds and recovery left for INFO; info() adds the live fields.
   DurabilityInfo history_;
+  TierStats tier_stats_;  // the last snapshot the read executor took
+  bool tier_stats_refreshing_ = false;
+  int64_t tier_stats_refreshed_ms_ = 0;
   // Cleared by the destructor: completions still queued on the engine thread then do
   // nothing.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
