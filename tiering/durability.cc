@@ -14,6 +14,9 @@ namespace {
 constexpr int64_t kRetryIntervalMs = 1000;     // journal Retry() after an error
 constexpr int64_t kFailedRoundDelayMs = 5000;  // Redis's CONFIG_BGSAVE_RETRY_DELAY
 constexpr int64_t kTierStatsIntervalMs = 1000;  // INFO's tier figures are at most this old
+// The journal's bound while rounds fail, in journal-max-size units (see journal_limit()).
+constexpr uint64_t kJournalLimitFactor = 4;
+constexpr uint64_t kJournalLimitWithoutMaxSize = 256u << 20;
 
 // Rough encoded size of a record, for the journal-size trigger (exact bytes are known
 // only to the writer thread, and the trigger needs no precision).
@@ -184,6 +187,7 @@ uint64_t Durability::CommitChanges() {
   const uint64_t bytes = RecordBytes(*record);
   journal_bytes_ += bytes;
   pending_bytes_ += bytes;
+  CheckJournalLimit();
   pending_.push_back(std::move(*record));
   if (!submit_scheduled_) {
     submit_scheduled_ = true;
@@ -290,6 +294,7 @@ void Durability::OnRoundDone(const CheckpointResult& result) {
     ReconcileJournal();  // the journal now continues this checkpoint
   }
   RefreshTierStats(now);  // the round changed what the tier holds
+  CheckJournalLimit();
   std::vector<RoundDone> waiters;
   waiters.swap(round_waiters_);
   for (RoundDone& waiter : waiters) waiter(result.status);
@@ -452,7 +457,35 @@ void Durability::DropJournalBelow(uint64_t lsn) {
   }
   if (dropped == 0) return;
   (void)SyncDirectory(dir);
-  options_.post_to_engine([this, dropped] { journal_bytes_ = journal_bytes_ > dropped ? journal_bytes_ - dropped : 0; });
+  options_.post_to_engine([this, dropped] {
+    journal_bytes_ = journal_bytes_ > dropped ? journal_bytes_ - dropped : 0;
+    CheckJournalLimit();
+  });
+}
+
+uint64_t Durability::journal_limit() const {
+  return options_.journal_max_size > 0 ? options_.journal_max_size * kJournalLimitFactor : kJournalLimitWithoutMaxSize;
+}
+
+// Segments are deleted only once a round commits: while rounds fail (a full tier disk,
+// RocksDB's background error) the journal would grow until its own disk is full too. Past
+// the limit, writes are refused until a round succeeds, as Redis refuses them when it
+// cannot persist; reads go on, and the cron keeps retrying rounds.
+void Durability::CheckJournalLimit() {
+  if (history_.last_round_ok || journal_bytes_ < journal_limit()) {
+    if (!journal_full_error_.empty() && options_.log) options_.log("Writes accepted again: a checkpoint round succeeded");
+    journal_full_error_.clear();
+    return;
+  }
+  if (journal_full_error_.empty() && options_.warn) {
+    options_.warn("The journal reached " + std::to_string(journal_bytes_) + " bytes while checkpoints fail: refusing writes until one succeeds");
+  }
+  std::string reason = history_.last_round_error;
+  std::replace(reason.begin(), reason.end(), '\n', ' ');  // an error reply is one line
+  std::replace(reason.begin(), reason.end(), '\r', ' ');
+  journal_full_error_ = "Errors writing to the AOF file: the journal reached its limit of " +
+                        std::to_string(journal_limit()) + " bytes while checkpoints fail (" + reason +
+                        "); writes resume once a checkpoint succeeds";
 }
 
 void Durability::Cron(int64_t now_ms) {
@@ -475,6 +508,7 @@ void Durability::Cron(int64_t now_ms) {
   }
   if (shard_.changes().dirty_bytes() >= DirtyListBound(shard_.options().maxmemory)) start = true;
   if (covering_round_lsn_.has_value()) start = true;  // the journal waits for it
+  if (!journal_full_error_.empty()) start = true;      // only a round frees the journal
   if (journal_ != nullptr && options_.journal_max_size > 0 &&
       journal_bytes_ - std::min(journal_bytes_, journal_bytes_at_round_start_) >= options_.journal_max_size) {
     start = true;

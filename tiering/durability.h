@@ -115,8 +115,14 @@ class Durability {
   // A reply held under always waits for it, also after the policy changed.
   uint64_t durable_lsn() const { return synced_lsn_; }
   bool holds_replies() const { return options_.journal && options_.fsync == FsyncPolicy::kAlways; }
-  // Non-empty while writes must be refused: the journal's error.
+  // Non-empty while the journal cannot be written: its error.
   const std::string& write_error() const { return write_error_; }
+  // Non-empty while writes must be refused (after "MISCONF "): the journal's error, or the
+  // journal past journal_limit() while checkpoint rounds fail (it can only be trimmed by a
+  // round that commits), whatever stop-writes-on-bgsave-error says.
+  const std::string& write_refusal() const { return write_error_.empty() ? journal_full_error_ : write_error_; }
+  // The journal's bound while rounds fail: 4 x journal-max-size, 256 MiB when that is 0.
+  uint64_t journal_limit() const;
   // The last round failed while save rules are set (Redis refuses writes then, with
   // stop-writes-on-bgsave-error).
   bool rounds_failing() const { return !history_.last_round_ok && !options_.save_rules.empty(); }
@@ -191,6 +197,7 @@ class Durability {
   void OnRoundDone(const CheckpointResult& result);
   void DropJournalBelow(uint64_t lsn);
   void RefreshTierStats(int64_t now_ms);
+  void CheckJournalLimit();
 
   Shard& shard_;
   std::unique_ptr<Tier> tier_;
@@ -222,6 +229,7 @@ class Durability {
   uint64_t synced_lsn_ = 0;
   uint64_t journal_bytes_ = 0;
   std::string write_error_;
+  std::string journal_full_error_;  // see write_refusal()
   int64_t last_retry_ms_ = 0;
 
   std::vector<RoundDone> round_waiters_;

@@ -364,5 +364,41 @@ TEST_F(DurabilityTierIoTest, InfoReadsTierStatisticsWithoutCallingTheTierOnTheEn
   EXPECT_FALSE(tier_->CalledFrom(std::this_thread::get_id()));
 }
 
+// Segments are deleted only by a committed round: while rounds failed (the tier's disk
+// full), the journal grew without limit, and without save rules writes were never refused.
+TEST_F(DurabilityTierIoTest, TheJournalStopsGrowingWhileRoundsFail) {
+  durability_->set_journal_max_size(4096);  // a limit of 16 KiB
+  ASSERT_EQ(durability_->journal_limit(), 16384u);
+  tier_->fake.FailNextCommits(1000, Status::IoError("tier: No space left on device"));
+  Write("first", "x");
+  Status round_status;
+  bool round_done = false;
+  ASSERT_TRUE(durability_->StartRound([&](const Status& status) {
+    round_status = status;
+    round_done = true;
+  }));
+  ASSERT_TRUE(engine_.RunUntil([&] { return round_done; }));
+  ASSERT_FALSE(round_status.ok());
+  EXPECT_TRUE(durability_->write_refusal().empty()) << "refused before the journal reached its limit";
+
+  for (int i = 0; i < 64 && durability_->write_refusal().empty(); ++i) Write("k" + std::to_string(i), std::string(1024, 'v'));
+  const std::string refusal = durability_->write_refusal();
+  EXPECT_NE(refusal.find("Errors writing to the AOF file: the journal reached its limit"), std::string::npos) << refusal;
+  EXPECT_NE(refusal.find("No space left on device"), std::string::npos) << refusal;
+  EXPECT_LE(durability_->info().journal_bytes, durability_->journal_limit() + 4096);
+  EXPECT_TRUE(durability_->write_error().empty()) << "the journal itself is healthy";
+
+  // Space comes back: the cron's next round (after the failed-round delay) commits, the
+  // journal is trimmed and writes are accepted again.
+  tier_->fake.FailNextCommits(0, Status::Ok());
+  int64_t now = Shard::WallClockMs() + 6000;
+  for (int i = 0; i < 100 && !durability_->write_refusal().empty(); ++i) {
+    if (!durability_->round_in_progress()) durability_->Cron(now += 6000);
+    ASSERT_TRUE(engine_.RunUntil([&] { return !durability_->round_in_progress(); }));
+  }
+  EXPECT_TRUE(durability_->write_refusal().empty()) << durability_->write_refusal();
+  EXPECT_TRUE(durability_->info().last_round_ok);
+}
+
 }  // namespace
 }  // namespace tierkv
