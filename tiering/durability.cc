@@ -7,6 +7,7 @@
 
 #include "tiering/dump_payload.h"
 #include "tiering/journal_segment.h"
+#include "tiering/lsn_reservation.h"
 
 namespace tierkv {
 namespace {
@@ -81,6 +82,7 @@ Result<std::unique_ptr<Durability>> Durability::Open(Shard& shard, std::unique_p
   auto report = Recover(shard, *self.tier_, recovery);
   if (!report.ok()) return report.status();
   self.recovery_ = std::move(*report);
+  if (Status status = StartSegmentForSkippedLsns(self.JournalDir(), self.recovery_); !status.ok()) return status;
   self.history_.checkpoint_lsn = self.recovery_.checkpoint_lsn;
   self.history_.loaded_keys = self.recovery_.keys_loaded;
 
@@ -104,6 +106,7 @@ Result<std::unique_ptr<Durability>> Durability::Open(Shard& shard, std::unique_p
     auto writer = JournalWriter::Open(self.NewJournalOptions(shard.last_lsn()));
     if (!writer.ok()) return writer.status();
     self.journal_ = self.pool_journal_ = std::move(*writer);
+    self.reserved_lsn_ = self.journal_->reserved_lsn();
   }
   self.last_save_ms_ = NowMs();
   self.tier_stats_ = self.tier_->stats();  // start-up may wait for the disk
@@ -123,10 +126,14 @@ JournalWriterOptions Durability::NewJournalOptions(uint64_t last_lsn) {
   // report is a sync).
   auto post = options_.post_to_engine;
   const uint64_t generation = ++journal_generation_;
-  journal.on_progress = [this, post, generation, reported_synced = uint64_t{0}, failed = false](
+  journal.on_progress = [this, post, generation, reported_synced = uint64_t{0}, reported_reserved = uint64_t{0},
+                         failed = false](
                             JournalProgress progress, const Status& status) mutable {
-    if (status.ok() && !failed && progress.synced_lsn <= reported_synced) return;
+    if (status.ok() && !failed && progress.synced_lsn <= reported_synced && progress.reserved_lsn <= reported_reserved) {
+      return;
+    }
     reported_synced = progress.synced_lsn;
+    reported_reserved = progress.reserved_lsn;
     failed = !status.ok();
     post([this, generation, progress, status] { OnJournalProgress(generation, progress, status); });
   };
@@ -189,6 +196,7 @@ uint64_t Durability::CommitChanges() {
   pending_bytes_ += bytes;
   CheckJournalLimit();
   pending_.push_back(std::move(*record));
+  CheckLsnReservation();
   if (!submit_scheduled_) {
     submit_scheduled_ = true;
     options_.post_to_engine([this] {
@@ -224,6 +232,8 @@ void Durability::OnJournalProgress(uint64_t generation, JournalProgress progress
     write_error_.clear();
   }
   if (progress.synced_lsn > synced_lsn_) SetDurable(progress.synced_lsn);
+  reserved_lsn_ = std::max(reserved_lsn_, progress.reserved_lsn);
+  CheckLsnReservation();
   ReconcileJournal();  // a writer kept open by its error may be closed now
 }
 
@@ -401,6 +411,8 @@ void Durability::OnJournalOpened(std::shared_ptr<JournalWriter> writer, const St
   write_error_.clear();
   journal_ = std::move(writer);
   journal_sealed_ = false;
+  reserved_lsn_ = std::max(reserved_lsn_, journal_->reserved_lsn());
+  CheckLsnReservation();
   journal_->SetFsyncPolicy(options_.fsync);  // it may have changed while the writer opened
   SubmitPending();
   ReconcileJournal();
@@ -461,6 +473,28 @@ void Durability::DropJournalBelow(uint64_t lsn) {
     journal_bytes_ = journal_bytes_ > dropped ? journal_bytes_ - dropped : 0;
     CheckJournalLimit();
   });
+}
+
+const std::string& Durability::write_refusal() const {
+  if (!write_error_.empty()) return write_error_;
+  if (!journal_full_error_.empty()) return journal_full_error_;
+  return reservation_error_;
+}
+
+// An LSN is handed out only below the journal's durable reservation (lsn_reservation.h):
+// ask the writer to extend it half a step ahead of need, and refuse writes if the engine
+// caught up with it (the disk stalled for half a step of writes).
+void Durability::CheckLsnReservation() {
+  if (journal_ == nullptr || journal_sealed_) {
+    reservation_error_.clear();  // no journal: nothing is numbered for it
+    return;
+  }
+  if (journal_lsn_ + kLsnReservationStep / 2 > reserved_lsn_) journal_->Reserve(journal_lsn_ + kLsnReservationStep);
+  if (journal_lsn_ < reserved_lsn_) {
+    reservation_error_.clear();
+  } else {
+    reservation_error_ = "Errors writing to the AOF file: the journal's LSN reservation has not reached the disk";
+  }
 }
 
 uint64_t Durability::journal_limit() const {

@@ -4,7 +4,7 @@
 // journal size, retry after disk errors) and for SAVE / BGSAVE / SHUTDOWN (StartRound).
 //
 // Files under `dir`:  tier/     the tier (RocksDB)
-//                     journal/  journal-<first LSN>.log segments
+//                     journal/  journal-<first LSN>.log segments, lsn-reserved
 //
 // What a reply may promise: with appendfsync always a write's reply waits until
 // durable_lsn() covers the LSN Append returned (the server holds it); with everysec the
@@ -120,7 +120,9 @@ class Durability {
   // Non-empty while writes must be refused (after "MISCONF "): the journal's error, or the
   // journal past journal_limit() while checkpoint rounds fail (it can only be trimmed by a
   // round that commits), whatever stop-writes-on-bgsave-error says.
-  const std::string& write_refusal() const { return write_error_.empty() ? journal_full_error_ : write_error_; }
+  // Also while the next LSN is not durably reserved (lsn_reservation.h; only if the disk
+  // stalls for half a reservation step of writes).
+  const std::string& write_refusal() const;
   // The journal's bound while rounds fail: 4 x journal-max-size, 256 MiB when that is 0.
   uint64_t journal_limit() const;
   // The last round failed while save rules are set (Redis refuses writes then, with
@@ -198,6 +200,7 @@ class Durability {
   void DropJournalBelow(uint64_t lsn);
   void RefreshTierStats(int64_t now_ms);
   void CheckJournalLimit();
+  void CheckLsnReservation();
 
   Shard& shard_;
   std::unique_ptr<Tier> tier_;
@@ -230,6 +233,8 @@ class Durability {
   uint64_t journal_bytes_ = 0;
   std::string write_error_;
   std::string journal_full_error_;  // see write_refusal()
+  std::string reservation_error_;   // ditto
+  uint64_t reserved_lsn_ = 0;       // the journal's LSN reservation, as last reported
   int64_t last_retry_ms_ = 0;
 
   std::vector<RoundDone> round_waiters_;
