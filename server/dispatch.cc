@@ -136,16 +136,17 @@ bool Server::RunCommand(Client& client, std::span<const std::string_view> args) 
 
   if (client.in_multi && (spec->flags & kCmdNoMulti)) return reject("ERR Command not allowed inside a transaction");
 
-  // While the journal cannot be written, or (stop-writes-on-bgsave-error, with save rules)
+  // While the journal cannot be written (or is past its limit while rounds fail), or
+  // (stop-writes-on-bgsave-error, with save rules)
   // the last checkpoint round failed, writes are refused and reads go on; inside MULTI
   // already when queued, and an EXEC whose queue holds a write, as Redis does. PING is
   // refused too (Redis does it so that health checks notice). The round's error comes
   // first, as in Redis.
   if (durability_ != nullptr) {
     const bool round_error = settings_.stop_writes_on_bgsave_error && durability_->rounds_failing();
-    if ((round_error || !durability_->write_error().empty()) &&
+    if ((round_error || !durability_->write_refusal().empty()) &&
         (IsWrite(*spec, client, *commands_) || spec->name == "ping")) {
-      return reject(round_error ? std::string(kRoundErrorRefusal) : "MISCONF " + durability_->write_error());
+      return reject(round_error ? std::string(kRoundErrorRefusal) : "MISCONF " + durability_->write_refusal());
     }
   }
 

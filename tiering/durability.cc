@@ -6,12 +6,17 @@
 #include <algorithm>
 
 #include "tiering/journal_segment.h"
+#include "tiering/lsn_reservation.h"
 
 namespace tierkv {
 namespace {
 
 constexpr int64_t kRetryIntervalMs = 1000;     // journal Retry() after an error
 constexpr int64_t kFailedRoundDelayMs = 5000;  // Redis's CONFIG_BGSAVE_RETRY_DELAY
+constexpr int64_t kTierStatsIntervalMs = 1000;  // INFO's tier figures are at most this old
+// The journal's bound while rounds fail, in journal-max-size units (see journal_limit()).
+constexpr uint64_t kJournalLimitFactor = 4;
+constexpr uint64_t kJournalLimitWithoutMaxSize = 256u << 20;
 
 // Rough encoded size of a record, for the journal-size trigger (exact bytes are known
 // only to the writer thread, and the trigger needs no precision).
@@ -74,6 +79,7 @@ Result<std::unique_ptr<Durability>> Durability::Open(Shard& shard, std::unique_p
   auto report = Recover(shard, *self.tier_, recovery);
   if (!report.ok()) return report.status();
   self.recovery_ = std::move(*report);
+  if (Status status = StartSegmentForSkippedLsns(self.JournalDir(), self.recovery_); !status.ok()) return status;
   self.history_.checkpoint_lsn = self.recovery_.checkpoint_lsn;
   self.history_.loaded_keys = self.recovery_.keys_loaded;
 
@@ -97,8 +103,11 @@ Result<std::unique_ptr<Durability>> Durability::Open(Shard& shard, std::unique_p
     auto writer = JournalWriter::Open(self.NewJournalOptions(shard.last_lsn()));
     if (!writer.ok()) return writer.status();
     self.journal_ = self.pool_journal_ = std::move(*writer);
+    self.reserved_lsn_ = self.journal_->reserved_lsn();
   }
   self.last_save_ms_ = NowMs();
+  self.tier_stats_ = self.tier_->stats();  // start-up may wait for the disk
+  self.tier_stats_refreshed_ms_ = self.last_save_ms_;
   shard.set_memory_not_counted_for_evict([&self] { return self.MemoryNotCountedForEvict(); });
   return durability;
 }
@@ -114,10 +123,14 @@ JournalWriterOptions Durability::NewJournalOptions(uint64_t last_lsn) {
   // report is a sync).
   auto post = options_.post_to_engine;
   const uint64_t generation = ++journal_generation_;
-  journal.on_progress = [this, post, generation, reported_synced = uint64_t{0}, failed = false](
+  journal.on_progress = [this, post, generation, reported_synced = uint64_t{0}, reported_reserved = uint64_t{0},
+                         failed = false](
                             JournalProgress progress, const Status& status) mutable {
-    if (status.ok() && !failed && progress.synced_lsn <= reported_synced) return;
+    if (status.ok() && !failed && progress.synced_lsn <= reported_synced && progress.reserved_lsn <= reported_reserved) {
+      return;
+    }
     reported_synced = progress.synced_lsn;
+    reported_reserved = progress.reserved_lsn;
     failed = !status.ok();
     post([this, generation, progress, status] { OnJournalProgress(generation, progress, status); });
   };
@@ -178,7 +191,9 @@ uint64_t Durability::CommitChanges() {
   const uint64_t bytes = RecordBytes(*record);
   journal_bytes_ += bytes;
   pending_bytes_ += bytes;
+  CheckJournalLimit();
   pending_.push_back(std::move(*record));
+  CheckLsnReservation();
   if (!submit_scheduled_) {
     submit_scheduled_ = true;
     options_.post_to_engine([this] {
@@ -214,6 +229,8 @@ void Durability::OnJournalProgress(uint64_t generation, JournalProgress progress
     write_error_.clear();
   }
   if (progress.synced_lsn > synced_lsn_) SetDurable(progress.synced_lsn);
+  reserved_lsn_ = std::max(reserved_lsn_, progress.reserved_lsn);
+  CheckLsnReservation();
   ReconcileJournal();  // a writer kept open by its error may be closed now
 }
 
@@ -283,6 +300,8 @@ void Durability::OnRoundDone(const CheckpointResult& result) {
     covering_round_lsn_.reset();
     ReconcileJournal();  // the journal now continues this checkpoint
   }
+  RefreshTierStats(now);  // the round changed what the tier holds
+  CheckJournalLimit();
   std::vector<RoundDone> waiters;
   waiters.swap(round_waiters_);
   for (RoundDone& waiter : waiters) waiter(result.status);
@@ -389,6 +408,8 @@ void Durability::OnJournalOpened(std::shared_ptr<JournalWriter> writer, const St
   write_error_.clear();
   journal_ = std::move(writer);
   journal_sealed_ = false;
+  reserved_lsn_ = std::max(reserved_lsn_, journal_->reserved_lsn());
+  CheckLsnReservation();
   journal_->SetFsyncPolicy(options_.fsync);  // it may have changed while the writer opened
   SubmitPending();
   ReconcileJournal();
@@ -445,7 +466,57 @@ void Durability::DropJournalBelow(uint64_t lsn) {
   }
   if (dropped == 0) return;
   (void)SyncDirectory(dir);
-  options_.post_to_engine([this, dropped] { journal_bytes_ = journal_bytes_ > dropped ? journal_bytes_ - dropped : 0; });
+  options_.post_to_engine([this, dropped] {
+    journal_bytes_ = journal_bytes_ > dropped ? journal_bytes_ - dropped : 0;
+    CheckJournalLimit();
+  });
+}
+
+const std::string& Durability::write_refusal() const {
+  if (!write_error_.empty()) return write_error_;
+  if (!journal_full_error_.empty()) return journal_full_error_;
+  return reservation_error_;
+}
+
+// An LSN is handed out only below the journal's durable reservation (lsn_reservation.h):
+// ask the writer to extend it half a step ahead of need, and refuse writes if the engine
+// caught up with it (the disk stalled for half a step of writes).
+void Durability::CheckLsnReservation() {
+  if (journal_ == nullptr || journal_sealed_) {
+    reservation_error_.clear();  // no journal: nothing is numbered for it
+    return;
+  }
+  if (journal_lsn_ + kLsnReservationStep / 2 > reserved_lsn_) journal_->Reserve(journal_lsn_ + kLsnReservationStep);
+  if (journal_lsn_ < reserved_lsn_) {
+    reservation_error_.clear();
+  } else {
+    reservation_error_ = "Errors writing to the AOF file: the journal's LSN reservation has not reached the disk";
+  }
+}
+
+uint64_t Durability::journal_limit() const {
+  return options_.journal_max_size > 0 ? options_.journal_max_size * kJournalLimitFactor : kJournalLimitWithoutMaxSize;
+}
+
+// Segments are deleted only once a round commits: while rounds fail (a full tier disk,
+// RocksDB's background error) the journal would grow until its own disk is full too. Past
+// the limit, writes are refused until a round succeeds, as Redis refuses them when it
+// cannot persist; reads go on, and the cron keeps retrying rounds.
+void Durability::CheckJournalLimit() {
+  if (history_.last_round_ok || journal_bytes_ < journal_limit()) {
+    if (!journal_full_error_.empty() && options_.log) options_.log("Writes accepted again: a checkpoint round succeeded");
+    journal_full_error_.clear();
+    return;
+  }
+  if (journal_full_error_.empty() && options_.warn) {
+    options_.warn("The journal reached " + std::to_string(journal_bytes_) + " bytes while checkpoints fail: refusing writes until one succeeds");
+  }
+  std::string reason = history_.last_round_error;
+  std::replace(reason.begin(), reason.end(), '\n', ' ');  // an error reply is one line
+  std::replace(reason.begin(), reason.end(), '\r', ' ');
+  journal_full_error_ = "Errors writing to the AOF file: the journal reached its limit of " +
+                        std::to_string(journal_limit()) + " bytes while checkpoints fail (" + reason +
+                        "); writes resume once a checkpoint succeeds";
 }
 
 void Durability::Cron(int64_t now_ms) {
@@ -457,6 +528,7 @@ void Durability::Cron(int64_t now_ms) {
       ReconcileJournal();  // the writer could not be opened: open it again
     }
   }
+  if (now_ms - tier_stats_refreshed_ms_ >= kTierStatsIntervalMs) RefreshTierStats(now_ms);
   if (checkpointer_->in_progress()) return;
   // After a failed round, wait before trying again, as Redis does after a failed BGSAVE.
   if (!history_.last_round_ok && now_ms - last_failed_round_ms_ < kFailedRoundDelayMs) return;
@@ -467,6 +539,7 @@ void Durability::Cron(int64_t now_ms) {
   }
   if (shard_.changes().dirty_bytes() >= DirtyListBound(shard_.options().maxmemory)) start = true;
   if (covering_round_lsn_.has_value()) start = true;  // the journal waits for it
+  if (!journal_full_error_.empty()) start = true;      // only a round frees the journal
   if (journal_ != nullptr && options_.journal_max_size > 0 &&
       journal_bytes_ - std::min(journal_bytes_, journal_bytes_at_round_start_) >= options_.journal_max_size) {
     start = true;
@@ -493,8 +566,30 @@ DurabilityInfo Durability::info() const {
   info.journal_bytes = journal_bytes_;
   info.journal_memory_bytes = journal_memory_bytes();
   info.journal_write_ok = write_error_.empty();
-  info.tier = tier_->stats();
+  info.tier = tier_stats_;
   return info;
+}
+
+void Durability::RefreshTierStats(int64_t now_ms) {
+  if (tier_stats_refreshing_) return;  // one in flight is enough
+  tier_stats_refreshing_ = true;
+  tier_stats_refreshed_ms_ = now_ms;
+  auto post = options_.post_to_engine;
+  pool_->SubmitRead([this, post] {
+    TierStats stats = tier_->stats();
+    post([this, stats] {
+      tier_stats_ = stats;
+      tier_stats_refreshing_ = false;
+    });
+  });
+}
+
+void Durability::ReadFromTier(uint32_t db, std::string key, ReadDone done) {
+  auto post = options_.post_to_engine;
+  pool_->SubmitRead([this, post, db, key = std::move(key), done = std::move(done)] {
+    Result<std::optional<TierEntry>> entry = tier_->Get(db, key);
+    post([done, entry = std::move(entry)]() mutable { done(std::move(entry)); });
+  });
 }
 
 }  // namespace tierkv

@@ -4,7 +4,7 @@
 // journal size, retry after disk errors) and for SAVE / BGSAVE / SHUTDOWN (StartRound).
 //
 // Files under `dir`:  tier/     the tier (RocksDB)
-//                     journal/  journal-<first LSN>.log segments
+//                     journal/  journal-<first LSN>.log segments, lsn-reserved
 //
 // What a reply may promise: with appendfsync always a write's reply waits until
 // durable_lsn() covers the LSN Append returned (the server holds it); with everysec the
@@ -113,8 +113,16 @@ class Durability {
   // A reply held under always waits for it, also after the policy changed.
   uint64_t durable_lsn() const { return synced_lsn_; }
   bool holds_replies() const { return options_.journal && options_.fsync == FsyncPolicy::kAlways; }
-  // Non-empty while writes must be refused: the journal's error.
+  // Non-empty while the journal cannot be written: its error.
   const std::string& write_error() const { return write_error_; }
+  // Non-empty while writes must be refused (after "MISCONF "): the journal's error, or the
+  // journal past journal_limit() while checkpoint rounds fail (it can only be trimmed by a
+  // round that commits), whatever stop-writes-on-bgsave-error says.
+  // Also while the next LSN is not durably reserved (lsn_reservation.h; only if the disk
+  // stalls for half a reservation step of writes).
+  const std::string& write_refusal() const;
+  // The journal's bound while rounds fail: 4 x journal-max-size, 256 MiB when that is 0.
+  uint64_t journal_limit() const;
   // The last round failed while save rules are set (Redis refuses writes then, with
   // stop-writes-on-bgsave-error).
   bool rounds_failing() const { return !history_.last_round_ok && !options_.save_rules.empty(); }
@@ -146,7 +154,15 @@ class Durability {
   // Makes the journal durable now, blocking this thread (shutdown only).
   Status SyncJournal();
 
+  // INFO: the live fields, and the tier's statistics as of their last refresh (after each
+  // round, and by the cron at most once a second: RocksDB's properties are read on the
+  // I/O pool's read executor, never on the engine thread).
   DurabilityInfo info() const;
+
+  // Reads (db, key)'s stored entry on the read executor (never behind a round's writes);
+  // `done` runs on the engine thread with the result.
+  using ReadDone = std::function<void(Result<std::optional<TierEntry>> entry)>;
+  void ReadFromTier(uint32_t db, std::string key, ReadDone done);
   // Heap bytes the journal writer holds (queued records, the unsynced copy it keeps for a
   // retry): cheap enough for every used_memory computation.
   uint64_t journal_memory_bytes() const { return journal_ != nullptr ? journal_->stats().memory_bytes : 0; }
@@ -180,6 +196,9 @@ class Durability {
   Status MakeJournalDurable(uint64_t lsn) const;
   void OnRoundDone(const CheckpointResult& result);
   void DropJournalBelow(uint64_t lsn);
+  void RefreshTierStats(int64_t now_ms);
+  void CheckJournalLimit();
+  void CheckLsnReservation();
 
   Shard& shard_;
   std::unique_ptr<Tier> tier_;
@@ -211,6 +230,9 @@ class Durability {
   uint64_t synced_lsn_ = 0;
   uint64_t journal_bytes_ = 0;
   std::string write_error_;
+  std::string journal_full_error_;  // see write_refusal()
+  std::string reservation_error_;   // ditto
+  uint64_t reserved_lsn_ = 0;       // the journal's LSN reservation, as last reported
   int64_t last_retry_ms_ = 0;
 
   std::vector<RoundDone> round_waiters_;
@@ -224,6 +246,9 @@ class Durability {
   int64_t last_failed_round_ms_ = 0;
   // What past rounds and recovery left for INFO; info() adds the live fields.
   DurabilityInfo history_;
+  TierStats tier_stats_;  // the last snapshot the read executor took
+  bool tier_stats_refreshing_ = false;
+  int64_t tier_stats_refreshed_ms_ = 0;
   // Cleared by the destructor: completions still queued on the engine thread then do
   // nothing.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

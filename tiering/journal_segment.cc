@@ -263,6 +263,19 @@ Status SegmentWriter::Append(uint64_t first_lsn, std::string_view batch) {
   return Status::Ok();
 }
 
+Status SegmentWriter::StartEmptySegment(uint64_t first_lsn) {
+  if (!failure_.ok()) return failure_;
+  if (fd_ >= 0 && first_lsn <= first_lsn_) {
+    return Status::Error("ERR journal segment " + JournalSegmentFileName(first_lsn) + " would not sort after " + path_);
+  }
+  if (fd_ >= 0) {
+    if (Status status = CloseCurrent(); !status.ok()) return Failed(status);
+  }
+  if (Status status = StartSegment(first_lsn); !status.ok()) return Failed(status);
+  rotate_requested_ = false;
+  return Status::Ok();
+}
+
 Status SegmentWriter::Sync() {
   if (!failure_.ok()) return failure_;
   if (fd_ < 0) return Status::Ok();

@@ -105,6 +105,11 @@ class SegmentWriter {
            (size_ > kSegmentHeaderSize && (size_ >= options_.rotate_size || rotate_requested_));
   }
 
+  // Closes the current segment (synced) and starts an empty one named `first_lsn`, above
+  // the current one's name: recovery gives the LSNs it skips (up to the LSN reservation) a
+  // segment to be a gap inside, so that the next segment does not look like a lost one.
+  Status StartEmptySegment(uint64_t first_lsn);
+
   // Makes everything appended so far durable (fdatasync of the current segment; finished
   // segments were synced when they were rotated out).
   Status Sync();

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "engine/memory.h"
+#include "tiering/lsn_reservation.h"
 
 namespace tierkv {
 namespace {
@@ -65,6 +66,14 @@ Result<std::unique_ptr<JournalWriter>> JournalWriter::Open(JournalWriterOptions 
     // What recovery left on disk becomes the durable base that Retry() returns to.
     if (Status status = writer->segments_->Sync(); !status.ok()) return status;
     writer->MarkSynced(writer->segments_->size());
+  }
+  Result<uint64_t> reserved = ReadLsnReservation(writer->options_.dir);
+  if (!reserved.ok()) return reserved.status();
+  writer->reserved_lsn_ = *reserved;
+  if (writer->reserved_lsn_ < writer->options_.last_lsn + kLsnReservationStep / 2) {
+    if (Status status = writer->ExtendReservation(writer->options_.last_lsn + kLsnReservationStep); !status.ok()) {
+      return status;
+    }
   }
   writer->submitted_lsn_ = writer->options_.last_lsn;
   writer->written_lsn_ = writer->options_.last_lsn;
@@ -163,6 +172,15 @@ uint64_t JournalWriter::durable_segment_first_lsn() const {
   return durable_segment_first_lsn_;
 }
 
+void JournalWriter::Reserve(uint64_t up_to) {
+  {
+    std::lock_guard lock(mu_);
+    if (up_to <= std::max(reserve_target_, reserved_lsn_)) return;
+    reserve_target_ = up_to;
+  }
+  work_cv_.notify_one();
+}
+
 void JournalWriter::Retry() {
   {
     std::lock_guard lock(mu_);
@@ -197,7 +215,7 @@ void JournalWriter::Close() {
 
 JournalWriterStats JournalWriter::stats() const {
   std::lock_guard lock(mu_);
-  return {submitted_lsn_, written_lsn_, synced_lsn_, batches_, syncs_, !failure_.ok(),
+  return {submitted_lsn_, written_lsn_, synced_lsn_, reserved_lsn_, batches_, syncs_, !failure_.ok(),
           queued_memory_ + batch_memory_ + unsynced_memory_};
 }
 
@@ -214,7 +232,7 @@ Status JournalWriter::status() const {
 bool JournalWriter::WakeCondition(Clock::time_point now) const {
   if (retry_requested_ || sync_finished_) return true;
   if (!failure_.ok()) return closing_;
-  if (!queue_.empty() || closing_) return true;
+  if (!queue_.empty() || closing_ || reserve_target_ > reserved_lsn_) return true;
   if (written_lsn_ <= synced_lsn_) return false;
   return flush_target_ > synced_lsn_ || BackgroundSyncDue(now);
 }
@@ -255,6 +273,17 @@ void JournalWriter::Run() {
       continue;
     }
     if (!failure_.ok()) break;  // closing while failed: what is queued stays unwritten
+    if (reserve_target_ > reserved_lsn_) {
+      const uint64_t target = reserve_target_;
+      lock.unlock();
+      if (Status status = ExtendReservation(target); status.ok()) {
+        Report(Status::Ok());
+      } else {
+        Fail(status);
+      }
+      lock.lock();
+      continue;
+    }
     // Start a due sync even while batches keep coming.
     if (!closing_ && BackgroundSyncDue(Clock::now())) StartBackgroundSync(lock);
     if (!queue_.empty()) {
@@ -385,6 +414,8 @@ void JournalWriter::WriteBatch(std::vector<JournalRecord> batch) {
   // first (see the header comment). If that sync failed, the batch is not written, only
   // kept for Retry().
   if (segments_->RotatesAtNextAppend() && !SettleBackgroundSync()) status = this->status();
+  // No record reaches the disk above the reservation (normally the engine asked ahead).
+  if (status.ok() && last_lsn > reserved_lsn()) status = ExtendReservation(last_lsn + kLsnReservationStep);
   if (status.ok() && options_.hooks.before_write) status = options_.hooks.before_write(first_lsn);
   if (status.ok()) status = segments_->Append(first_lsn, bytes);
 
@@ -558,6 +589,18 @@ void JournalWriter::DropUnsynced(size_t chunks) {
   unsynced_memory_ -= std::min(unsynced_memory_, freed);
 }
 
+Status JournalWriter::ExtendReservation(uint64_t up_to) {
+  if (Status status = WriteLsnReservation(options_.dir, up_to); !status.ok()) return status;
+  std::lock_guard lock(mu_);
+  reserved_lsn_ = std::max(reserved_lsn_, up_to);
+  return Status::Ok();
+}
+
+uint64_t JournalWriter::reserved_lsn() const {
+  std::lock_guard lock(mu_);
+  return reserved_lsn_;
+}
+
 void JournalWriter::Fail(Status status) {
   {
     std::lock_guard lock(mu_);
@@ -572,7 +615,7 @@ void JournalWriter::Report(const Status& status) {
   JournalProgress progress;
   {
     std::lock_guard lock(mu_);
-    progress = {written_lsn_, synced_lsn_};
+    progress = {written_lsn_, synced_lsn_, reserved_lsn_};
   }
   options_.on_progress(progress, status);
 }

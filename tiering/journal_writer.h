@@ -48,6 +48,13 @@
 // if the process dies while the writer is failed, records above synced_lsn may be lost
 // (they may also be present; recovery cuts a torn tail).
 //
+// LSN reservation (lsn_reservation.h): the writer keeps `lsn-reserved` in its directory
+// ahead of every LSN handed out. Open() extends it to last_lsn + kLsnReservationStep when
+// less than half a step is left; Reserve(up_to) asks the writer thread to extend it (the
+// engine asks before it runs short); and no batch is written above it without extending it
+// first. Its progress is reported as JournalProgress::reserved_lsn; a failure to write it
+// fails the writer like any journal write (Retry() then extends it again).
+//
 // Thread-safety: every public method may be called from any thread, but the callback
 // runs on the writer thread without the writer's lock held, so it must be cheap (post
 // to an io_context and return) and thread-safe; it may call Submit() and Retry(), never
@@ -81,6 +88,7 @@ enum class FsyncPolicy {
 struct JournalProgress {
   uint64_t written_lsn = 0;  // records up to here are written to the OS
   uint64_t synced_lsn = 0;   // records up to here are durable (synced_lsn <= written_lsn)
+  uint64_t reserved_lsn = 0;  // LSNs up to here may be handed out (durably reserved)
 };
 
 // Called on the writer thread after a batch is written, after a sync, when a write or
@@ -123,6 +131,7 @@ struct JournalWriterStats {
   uint64_t submitted_lsn = 0;  // the last LSN accepted by Submit()
   uint64_t written_lsn = 0;
   uint64_t synced_lsn = 0;
+  uint64_t reserved_lsn = 0;   // see the header comment: LSN reservation
   uint64_t batches = 0;        // batches written
   uint64_t syncs = 0;          // fdatasync calls made by the writer (not rotation's)
   bool failed = false;
@@ -174,6 +183,10 @@ class JournalWriter {
   // cuts back to); 0 before there is one. Segments from it on must stay on disk.
   uint64_t durable_segment_first_lsn() const;
 
+  // Asks the writer thread to reserve LSNs up to `up_to` durably (see the header comment);
+  // progress reports reserved_lsn once done.
+  void Reserve(uint64_t up_to);
+
   // Asks the writer thread to recover from a failure (see the header comment); the
   // outcome arrives through the callback. Does nothing if the writer is not failed.
   void Retry();
@@ -182,6 +195,7 @@ class JournalWriter {
   void Close();
 
   JournalWriterStats stats() const;
+  uint64_t reserved_lsn() const;
   // OK, or the error that made the writer fail.
   Status status() const;
 
@@ -205,6 +219,8 @@ class JournalWriter {
   Status RestoreDurableState();
   Status RewriteUnsynced();
   void Fail(Status status);
+  // Writes the reservation file (writer thread, or Open before it starts).
+  Status ExtendReservation(uint64_t up_to);
   void Report(const Status& status);
   void MarkSynced(uint64_t size);
   // The unsynced copy: keep a written batch, forget what a sync covered.
@@ -241,6 +257,8 @@ class JournalWriter {
   uint64_t written_lsn_ = 0;
   uint64_t synced_lsn_ = 0;
   uint64_t flush_target_ = 0;  // sync at least up to here as soon as it is written
+  uint64_t reserved_lsn_ = 0;   // the reservation on disk
+  uint64_t reserve_target_ = 0;  // asked for by Reserve()
   uint64_t batches_ = 0;
   uint64_t syncs_ = 0;
   Status failure_;

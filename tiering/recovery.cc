@@ -8,6 +8,7 @@
 
 #include "engine/effects/effect_applier.h"
 #include "tiering/entry_codec.h"
+#include "tiering/lsn_reservation.h"
 
 namespace tierkv {
 namespace {
@@ -104,6 +105,7 @@ void Log(const RecoveryOptions& options, const std::string& line) {
   if (options.log) options.log(line);
 }
 
+
 }  // namespace
 
 Result<RecoveryReport> Recover(Shard& shard, Tier& tier, const RecoveryOptions& options) {
@@ -148,8 +150,11 @@ Result<RecoveryReport> Recover(Shard& shard, Tier& tier, const RecoveryOptions& 
     if (!scanner.ok()) return scanner.status();
     // A segment named N may have had records from N on handed out and lost before they
     // reached the disk: numbering resumes above every name so that no LSN is used twice.
+    // The LSNs the journal accounts for: the checkpoint, every record, every name.
+    uint64_t accounted_lsn = report.checkpoint_lsn;
     for (const JournalSegmentFile& segment : scanner->segments()) {
       report.last_lsn = std::max(report.last_lsn, segment.first_lsn);
+      accounted_lsn = std::max(accounted_lsn, segment.first_lsn == 0 ? 0 : segment.first_lsn - 1);
     }
     EffectRecord record;
     for (;;) {
@@ -160,6 +165,7 @@ Result<RecoveryReport> Recover(Shard& shard, Tier& tier, const RecoveryOptions& 
       }
       if (!*more) break;
       report.last_lsn = std::max(report.last_lsn, record.lsn);
+      accounted_lsn = std::max(accounted_lsn, record.lsn);
       if (record.lsn <= report.checkpoint_lsn) continue;
       Status applied = replayer.Apply(record);
       if (!applied.ok()) {
@@ -178,6 +184,12 @@ Result<RecoveryReport> Recover(Shard& shard, Tier& tier, const RecoveryOptions& 
                        " at offset " + std::to_string(damage->offset) + "; truncated there");
       report.truncated_tail = *damage;
     }
+    // LSNs up to the reservation may have been handed out and lost unsynced: never again.
+    Result<uint64_t> reserved = ReadLsnReservation(options.journal_dir);
+    if (!reserved.ok()) return reserved.status();
+    report.reserved_lsn = *reserved;
+    report.journal_accounted_lsn = accounted_lsn;
+    report.last_lsn = std::max(report.last_lsn, *reserved);
     Log(options, "Replayed " + std::to_string(report.records_replayed) + " journal records (" +
                      std::to_string(report.effects_applied) + " effects applied, " +
                      std::to_string(report.effects_skipped) + " already in the tier)");
@@ -185,6 +197,21 @@ Result<RecoveryReport> Recover(Shard& shard, Tier& tier, const RecoveryOptions& 
   shard.set_last_lsn(std::max(shard.last_lsn(), report.last_lsn));
   report.elapsed_ms = SteadyMs() - started;
   return report;
+}
+
+// Numbering resumes above LSNs that no segment holds. A new segment named after the first
+// record the writer gets would then look like a lost segment (a gap across segments) at
+// the next start; a gap inside a segment is allowed. So the writer gets a segment named
+// right after what the journal accounts for, unless the newest segment already is it.
+Status StartSegmentForSkippedLsns(const std::string& journal_dir, const RecoveryReport& report) {
+  if (report.reserved_lsn <= report.journal_accounted_lsn) return Status::Ok();
+  const uint64_t name = report.journal_accounted_lsn + 1;
+  Result<std::vector<JournalSegmentFile>> segments = ListJournalSegments(journal_dir);
+  if (!segments.ok()) return segments.status();
+  if (!segments->empty() && segments->back().first_lsn == name) return Status::Ok();
+  Result<std::unique_ptr<SegmentWriter>> writer = SegmentWriter::Open({journal_dir});
+  if (!writer.ok()) return writer.status();
+  return (*writer)->StartEmptySegment(name);
 }
 
 }  // namespace tierkv

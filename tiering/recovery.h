@@ -18,9 +18,10 @@
 // Numbering resumes above the largest LSN seen anywhere: the checkpoint, the tier's
 // entries, the journal's records and every segment's name (a segment's name is the first
 // LSN its writer handed out, which may have been acknowledged and lost with an unsynced
-// tail: it is never given out again). Not covered: LSNs handed out after a segment's
-// first one and lost with an unsynced tail inside it; the records that remain do not say
-// how far numbering had gone.
+// tail: it is never given out again), and the journal's LSN reservation, which covers
+// every LSN handed out (lsn_reservation.h). Recover() only reads (tierkv-check exports
+// through it) apart from cutting a torn tail; the server then calls
+// StartSegmentForSkippedLsns before its journal writer opens.
 //
 // Thread-safety: runs on the engine thread before it serves clients.
 #pragma once
@@ -49,6 +50,8 @@ struct RecoveryOptions {
 struct RecoveryReport {
   uint64_t checkpoint_lsn = 0;
   uint64_t last_lsn = 0;            // numbering resumes above this
+  uint64_t reserved_lsn = 0;        // the journal's LSN reservation (lsn_reservation.h)
+  uint64_t journal_accounted_lsn = 0;  // the checkpoint, every record, every name - 1
   uint64_t keys_loaded = 0;         // values loaded from the tier
   uint64_t records_replayed = 0;    // journal records newer than the checkpoint
   uint64_t effects_applied = 0;
@@ -59,5 +62,11 @@ struct RecoveryReport {
 };
 
 Result<RecoveryReport> Recover(Shard& shard, Tier& tier, const RecoveryOptions& options);
+
+// When numbering resumes above the LSNs the journal accounts for (the reservation is
+// above them), starts an empty segment named right after them (unless the newest segment
+// is that one), so that the skipped LSNs are a gap inside a segment, which the scanner
+// allows, rather than one across segments, which it reports as a lost segment.
+Status StartSegmentForSkippedLsns(const std::string& journal_dir, const RecoveryReport& report);
 
 }  // namespace tierkv

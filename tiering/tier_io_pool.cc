@@ -4,9 +4,9 @@
 
 namespace tierkv {
 
-TierIoPool::TierIoPool() : thread_([this] { Run(); }) {}
+SerialExecutor::SerialExecutor() : thread_([this] { Run(); }) {}
 
-TierIoPool::~TierIoPool() {
+SerialExecutor::~SerialExecutor() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
@@ -15,7 +15,7 @@ TierIoPool::~TierIoPool() {
   thread_.join();
 }
 
-void TierIoPool::Submit(std::function<void()> task) {
+void SerialExecutor::Submit(std::function<void()> task) {
   {
     std::lock_guard lock(mu_);
     tasks_.push_back(std::move(task));
@@ -23,13 +23,14 @@ void TierIoPool::Submit(std::function<void()> task) {
   cv_.notify_one();
 }
 
-void TierIoPool::Drain() {
+void SerialExecutor::Drain() {
   std::unique_lock lock(mu_);
   idle_cv_.wait(lock, [this] { return tasks_.empty() && !running_task_; });
 }
 
-void TierIoPool::Run() {
-  // Checkpoint batches copy entries on the engine thread and free them here.
+void SerialExecutor::Run() {
+  // Checkpoint batches copy entries on the engine thread and free them here; read
+  // results are built here and freed on the engine thread.
   const MemoryAccountedThread accounted;
   std::unique_lock lock(mu_);
   for (;;) {

@@ -269,6 +269,31 @@ def test_shutdown_nosave_skips_the_final_round(tmp_path):
 
 
 @pytest.mark.tierkv_only
+def test_lsns_handed_out_before_a_kill_are_not_handed_out_again(tmp_path):
+    """Numbering used to resume right above the last record on disk, so LSNs of records lost
+    with an unsynced tail were given to new records: it resumes above the LSN reservation,
+    and the journal that results still opens (the skipped LSNs lie inside a segment)."""
+    srv = start_server(tmp_path, *ALWAYS)
+    srv.client().set("before", "1")
+    sigkill(srv)
+    srv = start_server(tmp_path, *ALWAYS)
+    try:
+        c = srv.client()
+        assert c.info("persistence")["journal_lsn"] > 1000
+        c.set("after", "2")
+        resumed_at = c.info("persistence")["journal_lsn"]
+    finally:
+        sigkill(srv)
+    srv = start_server(tmp_path, *ALWAYS)
+    try:
+        c = srv.client()
+        assert c.get("before") == "1" and c.get("after") == "2"
+        assert c.info("persistence")["journal_lsn"] > resumed_at
+    finally:
+        srv.stop()
+
+
+@pytest.mark.tierkv_only
 def test_info_reports_checkpoint_and_journal_lsns(tmp_path):
     srv = start_server(tmp_path, *ALWAYS)
     try:

@@ -101,9 +101,13 @@ std::map<std::string, std::string> Contents(const std::string& dir) {
 }
 
 std::vector<std::string> Segments(const std::string& data_dir) {
+  // Only segments: the journal directory also holds the LSN reservation.
   std::vector<std::string> paths;
-  for (const auto& item : fs::directory_iterator(data_dir + "/journal")) paths.push_back(item.path().string());
-  std::sort(paths.begin(), paths.end());
+  Result<std::vector<JournalSegmentFile>> segments = ListJournalSegments(data_dir + "/journal");
+  EXPECT_TRUE(segments.ok()) << segments.status().message();
+  if (segments.ok()) {
+    for (const JournalSegmentFile& segment : *segments) paths.push_back(segment.path);
+  }
   return paths;
 }
 

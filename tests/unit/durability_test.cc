@@ -5,13 +5,16 @@
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "harness/command_harness.h"
@@ -242,6 +245,156 @@ TEST_F(DurabilityJournalFailureTest, AppendonlyOnAfterOffOpensTheJournalOnlyAfte
   ASSERT_GE(metadata->checkpoint_lsn, unjournaled);
   // The journal continues the checkpoint: a scanner given it finds no missing LSNs.
   EXPECT_EQ(JournalLsns(dir_.path(), metadata->checkpoint_lsn), (std::vector<uint64_t>{waiting}));
+}
+
+// A FakeTier that remembers which threads asked for its statistics (RocksTier computes
+// them from RocksDB properties: disk work the engine thread must not do).
+class StatsThreadTier final : public Tier {
+ public:
+  Status Write(const TierBatch& batch) override { return fake.Write(batch); }
+  Status Commit(uint64_t checkpoint_lsn) override { return fake.Commit(checkpoint_lsn); }
+  Result<std::optional<TierEntry>> Get(uint32_t db, std::string_view key) override { return fake.Get(db, key); }
+  Status ForEach(const std::function<Status(TierEntry&&)>& visit) override { return fake.ForEach(visit); }
+  Status ForEachKey(const std::function<Status(TierKeyMetadata&&)>& visit) override { return fake.ForEachKey(visit); }
+  Result<TierMetadata> ReadMetadata() override { return fake.ReadMetadata(); }
+  TierStats stats() const override {
+    std::lock_guard lock(mu_);
+    callers_.push_back(std::this_thread::get_id());
+    return fake.stats();
+  }
+  bool CalledFrom(std::thread::id thread) const {
+    std::lock_guard lock(mu_);
+    return std::find(callers_.begin(), callers_.end(), thread) != callers_.end();
+  }
+  void ForgetCallers() {
+    std::lock_guard lock(mu_);
+    callers_.clear();
+  }
+
+  FakeTier fake;
+
+ private:
+  mutable std::mutex mu_;
+  mutable std::vector<std::thread::id> callers_;
+};
+
+// Tier I/O seen from the engine thread (this test's thread, which runs EngineQueue).
+class DurabilityTierIoTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    DurabilityOptions options;
+    options.dir = dir_.path();
+    options.journal_max_size = 0;
+    options.post_to_engine = engine_.Poster();
+    options.apply = [this](int db, const Effect& effect) {
+      return testing::ApplyThroughCommands(harness_, db, effect);
+    };
+    auto tier = std::make_unique<StatsThreadTier>();
+    tier_ = tier.get();
+    auto opened = Durability::Open(harness_.shard(), std::move(tier), std::move(options));
+    ASSERT_TRUE(opened.ok()) << opened.status().message();
+    durability_ = std::move(*opened);
+  }
+  // A failed test must not leave a round's write held: the pool's drain would wait for it.
+  void TearDown() override { tier_->fake.ReleaseWrites(); }
+
+  void Write(const std::string& key, const std::string& value) {
+    EXPECT_EQ(harness_.Run({"SET", key, value}), "+OK\r\n");
+    durability_->CommitChanges();
+  }
+
+  // Starts a round and runs its slices until its first batch write is held at the gate.
+  void StartRoundHeldInItsWrite(bool* round_done) {
+    tier_->fake.StallWrites();
+    ASSERT_TRUE(durability_->StartRound([round_done](const Status&) { *round_done = true; }));
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!tier_->fake.WaitUntilWritesStalled(1, std::chrono::milliseconds(10))) {
+      engine_.RunPending();
+      ASSERT_LT(std::chrono::steady_clock::now(), deadline);
+    }
+  }
+
+  TempDir dir_{"tierkv-durability-io"};
+  EngineQueue engine_;
+  CommandHarness harness_;
+  StatsThreadTier* tier_ = nullptr;  // owned by durability_
+  std::unique_ptr<Durability> durability_;
+};
+
+// Cold reads shared the one I/O thread with checkpoint writes: a read queued behind a
+// round's batch waited for all of that batch's disk time.
+TEST_F(DurabilityTierIoTest, AColdReadCompletesWhileARoundWriteIsStalled) {
+  TierBatch stored;
+  TierEntry cold;
+  cold.key = "cold";
+  cold.lsn = 1;
+  cold.value = "stored value bytes";
+  stored.Put(cold);
+  ASSERT_TRUE(tier_->fake.Write(stored).ok());
+  Write("dirty", "x");
+  bool round_done = false;
+  ASSERT_NO_FATAL_FAILURE(StartRoundHeldInItsWrite(&round_done));
+
+  std::optional<Result<std::optional<TierEntry>>> read;
+  durability_->ReadFromTier(0, "cold", [&](Result<std::optional<TierEntry>> entry) { read = std::move(entry); });
+  ASSERT_TRUE(engine_.RunUntil([&] { return read.has_value(); })) << "the read queued behind the stalled write";
+  ASSERT_TRUE(read->ok());
+  ASSERT_TRUE(read->value().has_value());
+  EXPECT_EQ(read->value()->value, cold.value);
+  EXPECT_FALSE(round_done);
+
+  tier_->fake.ReleaseWrites();
+  ASSERT_TRUE(engine_.RunUntil([&] { return round_done; }));
+}
+
+// INFO persistence asked RocksDB for its properties (block cache, memtables, file sizes)
+// on the engine thread, at every INFO and LASTSAVE.
+TEST_F(DurabilityTierIoTest, InfoReadsTierStatisticsWithoutCallingTheTierOnTheEngineThread) {
+  tier_->ForgetCallers();  // Open may ask at start-up, before clients are served
+  Write("k", std::string(100, 'v'));
+  bool round_done = false;
+  ASSERT_TRUE(durability_->StartRound([&](const Status&) { round_done = true; }));
+  ASSERT_TRUE(engine_.RunUntil([&] { return round_done; }));
+  // The round's end refreshes the snapshot off the engine thread.
+  ASSERT_TRUE(engine_.RunUntil([&] { return durability_->info().tier.keys == 1; }));
+  (void)durability_->info();
+  EXPECT_FALSE(tier_->CalledFrom(std::this_thread::get_id()));
+}
+
+// Segments are deleted only by a committed round: while rounds failed (the tier's disk
+// full), the journal grew without limit, and without save rules writes were never refused.
+TEST_F(DurabilityTierIoTest, TheJournalStopsGrowingWhileRoundsFail) {
+  durability_->set_journal_max_size(4096);  // a limit of 16 KiB
+  ASSERT_EQ(durability_->journal_limit(), 16384u);
+  tier_->fake.FailNextCommits(1000, Status::IoError("tier: No space left on device"));
+  Write("first", "x");
+  Status round_status;
+  bool round_done = false;
+  ASSERT_TRUE(durability_->StartRound([&](const Status& status) {
+    round_status = status;
+    round_done = true;
+  }));
+  ASSERT_TRUE(engine_.RunUntil([&] { return round_done; }));
+  ASSERT_FALSE(round_status.ok());
+  EXPECT_TRUE(durability_->write_refusal().empty()) << "refused before the journal reached its limit";
+
+  for (int i = 0; i < 64 && durability_->write_refusal().empty(); ++i) Write("k" + std::to_string(i), std::string(1024, 'v'));
+  const std::string refusal = durability_->write_refusal();
+  EXPECT_NE(refusal.find("Errors writing to the AOF file: the journal reached its limit"), std::string::npos) << refusal;
+  EXPECT_NE(refusal.find("No space left on device"), std::string::npos) << refusal;
+  EXPECT_LE(durability_->info().journal_bytes, durability_->journal_limit() + 4096);
+  EXPECT_TRUE(durability_->write_error().empty()) << "the journal itself is healthy";
+
+  // Space comes back: the cron's next round (after the failed-round delay) commits, the
+  // journal is trimmed and writes are accepted again.
+  tier_->fake.FailNextCommits(0, Status::Ok());
+  int64_t now = Shard::WallClockMs() + 6000;
+  for (int i = 0; i < 100 && !durability_->write_refusal().empty(); ++i) {
+    if (!durability_->round_in_progress()) durability_->Cron(now += 6000);
+    ASSERT_TRUE(engine_.RunUntil([&] { return !durability_->round_in_progress(); }));
+  }
+  EXPECT_TRUE(durability_->write_refusal().empty()) << durability_->write_refusal();
+  EXPECT_TRUE(durability_->info().last_round_ok);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include "harness/journal_files.h"
 #include "harness/temp_dir.h"
 #include "tiering/journal_writer.h"
+#include "tiering/lsn_reservation.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@
 #include <future>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace tierkv {
@@ -188,6 +190,41 @@ TEST(JournalWriterTest, RefusesLsnsThatDoNotIncrease) {
   EXPECT_FALSE(writer->Submit(MakeRecord(5)).ok());
   EXPECT_TRUE(writer->Submit(MakeRecord(20)).ok());
   EXPECT_EQ(writer->stats().submitted_lsn, 20u);
+}
+
+// A record numbered and lost before it reached the disk left nothing that said how far
+// numbering had gone. The writer keeps a durable reservation ahead of every LSN: at open,
+// on Reserve(), and before it writes a record above it.
+TEST(JournalWriterTest, NoRecordReachesTheDiskAboveTheLsnReservation) {
+  TempDir dir;
+  std::mutex mu;
+  std::condition_variable reported;
+  uint64_t reported_reserved = 0;
+  auto writer = OpenWriter({.dir = JournalDir(dir),
+                            .fsync = FsyncPolicy::kAlways,
+                            .last_lsn = 10,
+                            .on_progress = [&](JournalProgress progress, const Status&) {
+                              std::lock_guard lock(mu);
+                              reported_reserved = progress.reserved_lsn;
+                              reported.notify_all();
+                            }});
+  ASSERT_NE(writer, nullptr);
+  EXPECT_EQ(*ReadLsnReservation(JournalDir(dir)), 10 + kLsnReservationStep) << "reserved at open";
+  EXPECT_EQ(writer->reserved_lsn(), 10 + kLsnReservationStep);
+
+  const uint64_t far = 10 + 3 * kLsnReservationStep;
+  ASSERT_TRUE(writer->Submit(MakeRecord(far)).ok());
+  ASSERT_TRUE(writer->Flush().ok());
+  EXPECT_GE(*ReadLsnReservation(JournalDir(dir)), far) << "a record was written above the reservation";
+
+  const uint64_t asked = far + 5 * kLsnReservationStep;
+  writer->Reserve(asked);
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(reported.wait_for(lock, std::chrono::seconds(30), [&] { return reported_reserved >= asked; }));
+  }
+  EXPECT_EQ(*ReadLsnReservation(JournalDir(dir)), asked);
+  writer->Close();
 }
 
 // Record 1's sync is held open by the hook while 2..50 are submitted: they must all be

@@ -30,6 +30,7 @@
 #include "tiering/entry_codec.h"
 #include "tiering/journal_record.h"
 #include "tiering/journal_segment.h"
+#include "tiering/lsn_reservation.h"
 #include "tiering/recovery.h"
 #include "tiering/tier_io_pool.h"
 
@@ -556,6 +557,61 @@ TEST_F(RecoveryTest, NumberingResumesAboveASegmentNamedAboveTheLastRecord) {
   ASSERT_TRUE(second.ok()) << second.status().message();
   EXPECT_EQ(second->records_replayed, 3u);
   EXPECT_EQ(again.shard().last_lsn(), 4u);
+}
+
+// Records numbered 4..5 were handed out (acknowledged under everysec, or one day streamed
+// to a replica) and lost with the unsynced tail inside the last segment: the records that
+// remain say nothing of them, and a restart numbered the next write 4 again. The writer's
+// reservation says how far numbering may have gone, and recovery resumes above it.
+TEST_F(RecoveryTest, LsnsLostWithAnUnsyncedTailInsideASegmentAreNotHandedOutAgain) {
+  WriteJournal({{{1, 0, {{"SET", "a", "1"}}}, {2, 0, {{"SET", "a", "2"}}}, {3, 0, {{"SET", "a", "3"}}}}});
+  ASSERT_TRUE(WriteLsnReservation(journal_dir_, 1000).ok());  // the writer had reserved up to 1000
+  auto report = RunRecovery();
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  EXPECT_EQ(report->reserved_lsn, 1000u);
+  EXPECT_EQ(shard().last_lsn(), 1000u);
+  harness_.Run({"SET", "b", "1"});
+  auto record = shard().CommitChanges();
+  ASSERT_TRUE(record.has_value());
+  EXPECT_EQ(record->lsn, 1001u);
+
+  // The skipped LSNs are a gap inside a segment: the next start accepts the journal.
+  ASSERT_TRUE(StartSegmentForSkippedLsns(journal_dir_, *report).ok());
+  auto writer = SegmentWriter::Open({journal_dir_});
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Append(record->lsn, Encoded({*record})).ok());
+  CommandHarness again;
+  auto second = RecoverAgain(again);
+  ASSERT_TRUE(second.ok()) << second.status().message();
+  EXPECT_EQ(second->records_replayed, 4u);
+  EXPECT_EQ(again.shard().last_lsn(), 1001u);
+}
+
+// The same with nothing left to append to: no segment at all (a crash before the first
+// write reached the disk) or a full newest one. The writer's next segment, named after its
+// first record, would follow the checkpoint with a gap the next start calls a lost segment.
+TEST_F(RecoveryTest, LsnsSkippedAboveTheReservationLieInsideASegmentEvenWithoutOne) {
+  SeedTier({StoredValue(0, "a", "1", 5)}, 5);
+  ASSERT_TRUE(std::filesystem::create_directories(journal_dir_));
+  ASSERT_TRUE(WriteLsnReservation(journal_dir_, 1000).ok());
+  auto report = RunRecovery();
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  EXPECT_EQ(shard().last_lsn(), 1000u);
+  harness_.Run({"SET", "b", "1"});
+  auto record = shard().CommitChanges();
+  ASSERT_TRUE(record.has_value());
+  ASSERT_TRUE(StartSegmentForSkippedLsns(journal_dir_, *report).ok());
+  SegmentWriterOptions full;  // every Append after the first starts a new segment
+  full.dir = journal_dir_;
+  full.rotate_size = 1;
+  auto writer = SegmentWriter::Open(full);
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Append(record->lsn, Encoded({*record})).ok());
+  EXPECT_EQ((*writer)->current_path(), journal_dir_ + "/" + JournalSegmentFileName(6));
+  CommandHarness again;
+  auto second = RecoverAgain(again);
+  ASSERT_TRUE(second.ok()) << second.status().message();
+  EXPECT_EQ(second->records_replayed, 1u);
 }
 
 TEST_F(RecoveryTest, ReplayedKeysAreQueuedForTheNextCheckpoint) {
