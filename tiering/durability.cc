@@ -242,7 +242,12 @@ bool Durability::StartRound(RoundDone done, bool rewrite) {
   round_started_ms_ = NowMs();
   dirty_at_round_start_ = shard_.stats().dirty;
   journal_bytes_at_round_start_ = journal_bytes_;
-  return checkpointer_->Start([this](const CheckpointResult& result) { OnRoundDone(result); });
+  // A round may write states newer than S only when a journal takes every record from S
+  // on: recovery replays them onto those states. Without one (appendonly no, or a writer
+  // still to open or being closed) the tier is all there is, so the round writes the
+  // keyspace as of S.
+  const bool point_in_time = journal_ == nullptr || journal_sealed_;
+  return checkpointer_->Start([this](const CheckpointResult& result) { OnRoundDone(result); }, point_in_time);
 }
 
 void Durability::AfterRound(RoundDone done) {
