@@ -846,6 +846,19 @@ TEST_F(PointInTimeRoundTest, KeysEvictedDuringARoundAreWrittenAsTheyWere) {
   ExpectNextRoundCatchesUp();
 }
 
+TEST_F(PointInTimeRoundTest, StatesKeptBeforeAnEraseTheRoundStillOwesAreWrittenAfterIt) {
+  WritePairs(2, "old");
+  ASSERT_TRUE(RunRound().status.ok());
+  Write({"SELECT", "1"});
+  WritePairs(2, "db1");  // four items ahead of the erase of db 0
+  Write({"SELECT", "0"});
+  Write({"FLUSHDB"});
+  WritePairs(3, "v0");
+  const KeyspaceImage at_start = RoundChangingAt(0, [this] { Write({"MSET", "a1", "v1", "b1", "v1"}); });
+  EXPECT_EQ(TierImageOf(fake_), at_start);  // a1 and b1 as they were, not wiped by the erase
+  ExpectNextRoundCatchesUp();
+}
+
 TEST_F(PointInTimeRoundTest, KeysOnlyReadDuringARoundAreWrittenOnceAndLeftClean) {
   WritePairs(6, "v0");
   const size_t batches_before = tier_.batch_count();
