@@ -40,17 +40,21 @@ bool Checkpointer::Start(Done done, bool point_in_time) {
   result_ = CheckpointResult{};
   result_.lsn = round_lsn_;
   started_ms_ = SteadyMs();
-  if (point_in_time) {
-    snapshot_ = std::make_unique<RoundSnapshot>(shard_, round_lsn_);
-    for (size_t i = 0; i < items_.size(); ++i) {
-      const DirtyItem& item = items_[i];
-      if (item.kind != DirtyItem::Kind::kKey || Superseded(item, i)) continue;
-      if (shard_.db(item.db).Peek(item.key) == nullptr) snapshot_->KeepAbsent(static_cast<uint32_t>(item.db), item.key);
-    }
-    shard_.set_pre_change_hook(snapshot_.get());
-  }
+  if (point_in_time) KeepStatesFrom(round_lsn_);
   NextSlice();
   return true;
+}
+
+void Checkpointer::KeepStatesFrom(uint64_t lsn) {
+  if (!in_progress_ || snapshot_ != nullptr) return;
+  snapshot_ = std::make_unique<RoundSnapshot>(shard_, lsn);
+  // Items in a slice in flight may be kept again: their tombstones are only written twice.
+  for (size_t i = next_item_; i < items_.size(); ++i) {
+    const DirtyItem& item = items_[i];
+    if (item.kind != DirtyItem::Kind::kKey || Superseded(item, i)) continue;
+    if (shard_.db(item.db).Peek(item.key) == nullptr) snapshot_->KeepAbsent(static_cast<uint32_t>(item.db), item.key);
+  }
+  shard_.set_pre_change_hook(snapshot_.get());
 }
 
 void Checkpointer::AddTombstones(std::vector<TombstoneRef> tombstones) {
@@ -112,7 +116,7 @@ bool Checkpointer::AddOwed(uint32_t db, std::string_view key, Entry* entry, Tier
     }
     // Nothing kept: an owed key absent at the start was kept as a tombstone then, and an
     // owed entry was kept before it changed, so one changed since is not this round's.
-    if (entry == nullptr || entry->lsn > round_lsn_) return false;
+    if (entry == nullptr || entry->lsn > snapshot_->start_lsn()) return false;
   } else if (entry == nullptr) {
     // Stamped with the newest LSN: no record before it can bring the key back.
     TierEntry tombstone = TombstoneToTier(db, key, shard_.last_lsn());
@@ -133,7 +137,7 @@ bool Checkpointer::AddOwed(uint32_t db, std::string_view key, Entry* entry, Tier
 }
 
 size_t Checkpointer::AddKept(TierEntry state, Entry* current, TierBatch& batch) {
-  if (current != nullptr && current->lsn <= round_lsn_) {
+  if (current != nullptr && current->lsn <= snapshot_->start_lsn()) {
     // Unchanged since the start (kept by a lookup that only read it): now written.
     current->flags &= static_cast<uint8_t>(~Entry::kDirty);
   } else if (current != nullptr && (current->flags & Entry::kDirty)) {

@@ -92,6 +92,11 @@ class Checkpointer {
   // round runs. Commit pending changes (Shard::CommitChanges) before calling.
   // `point_in_time`: the tier receives the keyspace as of the start (no journal).
   bool Start(Done done, bool point_in_time = false);
+  // The journal stops at `lsn` (appendonly no) while this round runs: from now on the round
+  // writes each key it still owes as it was at `lsn`. Recovery replays the journal from S
+  // to `lsn` onto those states, so the tier then holds the keyspace at `lsn`. Nothing if
+  // the round keeps states already (or none runs).
+  void KeepStatesFrom(uint64_t lsn);
   // DRAM a point-in-time round holds in states kept for it (see RoundSnapshot).
   size_t held_bytes() const { return snapshot_ != nullptr ? snapshot_->held_bytes() : 0; }
 

@@ -324,6 +324,11 @@ void Durability::SetJournal(bool enabled, FsyncPolicy fsync) {
       StartRound(nullptr, true);
     }
   }
+  if (!enabled && options_.journal) {
+    // Records after this point are not journaled: a round running now must not write
+    // states that only they could complete.
+    checkpointer_->KeepStatesFrom(shard_.last_lsn());
+  }
   options_.journal = enabled;
   ReconcileJournal();
 }

@@ -859,6 +859,34 @@ TEST_F(PointInTimeRoundTest, StatesKeptBeforeAnEraseTheRoundStillOwesAreWrittenA
   ExpectNextRoundCatchesUp();
 }
 
+// appendonly no while a round runs: records stop reaching the journal at L, so from then
+// on the round writes what it still owes as it was at L (replay of the journal up to L
+// completes the states it wrote before).
+TEST_F(CheckpointerTest, RoundKeepsStatesFromTheLastJournaledChangeOnceTheJournalStops) {
+  MakeCheckpointer(/*batch_keys=*/2, 4u << 20);
+  for (int i = 0; i < 8; ++i) Write({"MSET", "a" + std::to_string(i), "v0", "b" + std::to_string(i), "v0"});
+  bool stopped = false;
+  before_slice_ = [&](size_t done) {
+    if (done < 4 || std::exchange(stopped, true)) return;
+    Write({"MSET", "a5", "journaled", "b5", "journaled"});
+    checkpointer_->KeepStatesFrom(shard().last_lsn());
+    Write({"MSET", "a5", "not journaled", "b5", "not journaled"});
+    Write({"MSET", "a6", "not journaled", "b6", "not journaled"});
+    Write({"DEL", "a7", "b7"});
+  };
+  ASSERT_TRUE(RunRound().status.ok());
+  before_slice_ = nullptr;
+  ASSERT_TRUE(stopped);
+  const KeyspaceImage tier = TierImageOf(fake_);
+  EXPECT_EQ(tier.at({0, "a5"}).value, "journaled");
+  EXPECT_EQ(tier.at({0, "b5"}).value, "journaled");
+  EXPECT_EQ(tier.at({0, "b6"}).value, "v0");
+  EXPECT_EQ(tier.at({0, "a7"}).value, "v0");
+  EXPECT_EQ(checkpointer_->held_bytes(), 0u);
+  ASSERT_TRUE(RunRound().status.ok());
+  ExpectTierMirrorsShard();
+}
+
 TEST_F(PointInTimeRoundTest, KeysOnlyReadDuringARoundAreWrittenOnceAndLeftClean) {
   WritePairs(6, "v0");
   const size_t batches_before = tier_.batch_count();
