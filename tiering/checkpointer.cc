@@ -228,6 +228,7 @@ void Checkpointer::OnSliceWritten(const Status& status, size_t slice_end, uint64
 
 void Checkpointer::Finish() {
   // Every state the round owes is in the tier: later changes belong to the next round.
+  if (snapshot_ != nullptr) result_.kept_peak_bytes = snapshot_->peak_bytes();
   StopKeeping();
   // Tombstones at or below S: every journal record that could need them is covered.
   auto purge = std::make_shared<std::vector<TombstoneRef>>();
@@ -267,6 +268,7 @@ void Checkpointer::Finish() {
 
 void Checkpointer::End(CheckpointResult result) {
   result.duration_ms = SteadyMs() - started_ms_;
+  if (snapshot_ != nullptr) result.kept_peak_bytes = snapshot_->peak_bytes();
   StopKeeping();
   in_progress_ = false;
   items_.clear();

@@ -64,6 +64,7 @@ struct CheckpointResult {
   uint64_t keys = 0;         // values and tombstones written
   uint64_t bytes = 0;        // key + value bytes written
   int64_t duration_ms = 0;
+  uint64_t kept_peak_bytes = 0;  // the most DRAM states kept for the round took
 };
 
 struct CheckpointerOptions {
@@ -99,6 +100,7 @@ class Checkpointer {
   void KeepStatesFrom(uint64_t lsn);
   // DRAM a point-in-time round holds in states kept for it (see RoundSnapshot).
   size_t held_bytes() const { return snapshot_ != nullptr ? snapshot_->held_bytes() : 0; }
+  size_t held_peak_bytes() const { return snapshot_ != nullptr ? snapshot_->peak_bytes() : 0; }
 
   // Tombstones found in the tier at recovery, to purge once a checkpoint covers them.
   void AddTombstones(std::vector<TombstoneRef> tombstones);

@@ -267,6 +267,7 @@ void Durability::OnRoundDone(const CheckpointResult& result) {
   history_.last_checkpoint_keys = result.keys;
   history_.last_checkpoint_bytes = result.bytes;
   history_.last_checkpoint_ms = result.duration_ms;
+  history_.last_round_kept_peak_bytes = result.kept_peak_bytes;
   if (round_is_rewrite_) {
     ++history_.rewrites;
     history_.last_rewrite_ok = result.status.ok();
@@ -505,6 +506,8 @@ DurabilityInfo Durability::info() const {
   info.durable_lsn = synced_lsn_;
   info.journal_bytes = journal_bytes_;
   info.journal_memory_bytes = journal_memory_bytes();
+  info.kept_bytes = checkpointer_->held_bytes();
+  info.kept_peak_bytes = checkpointer_->held_peak_bytes();
   info.journal_write_ok = write_error_.empty();
   info.tier = tier_->stats();
   return info;

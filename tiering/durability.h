@@ -87,6 +87,10 @@ struct DurabilityInfo {
   uint64_t last_checkpoint_keys = 0;
   uint64_t last_checkpoint_bytes = 0;
   int64_t last_checkpoint_ms = 0;
+  // States a point-in-time round keeps (its copy-on-write): now, its peak, the last round's.
+  uint64_t kept_bytes = 0;
+  uint64_t kept_peak_bytes = 0;
+  uint64_t last_round_kept_peak_bytes = 0;
   uint64_t loaded_keys = 0;
   bool journal_write_ok = true;
   TierStats tier;

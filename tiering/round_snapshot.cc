@@ -1,5 +1,6 @@
 #include "tiering/round_snapshot.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "tiering/entry_codec.h"
@@ -39,6 +40,7 @@ void RoundSnapshot::BeforeDbChange(int db) {
 
 void RoundSnapshot::Keep(std::string table_key, TierEntry state) {
   held_bytes_ += kKeptOverhead + table_key.capacity() + StateBytes(state);
+  peak_bytes_ = std::max(peak_bytes_, held_bytes_);
   auto [it, inserted] = kept_.emplace(std::move(table_key), KeptState{false, std::move(state)});
   order_.push_back(&*it);
   ++pending_;

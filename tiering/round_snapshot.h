@@ -62,6 +62,7 @@ class RoundSnapshot final : public PreChangeHook {
   bool has_pending() const { return pending_ != 0; }
   // DRAM the kept states and markers take (roughly: bytes and allocation overheads).
   size_t held_bytes() const { return held_bytes_; }
+  size_t peak_bytes() const { return peak_bytes_; }
 
   // --- PreChangeHook ---
   void BeforeEntryChange(int db, const Entry& entry) override;
@@ -85,6 +86,7 @@ class RoundSnapshot final : public PreChangeHook {
   size_t next_in_order_ = 0;               // order_ before this is written
   size_t pending_ = 0;                     // kept states not yet written
   size_t held_bytes_ = 0;
+  size_t peak_bytes_ = 0;  // the most held_bytes_ has been
 };
 
 }  // namespace tierkv

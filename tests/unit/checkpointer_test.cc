@@ -907,8 +907,12 @@ TEST_F(PointInTimeRoundTest, StatesKeptForARoundAreCountedUntilWritten) {
   EXPECT_EQ(checkpointer_->held_bytes(), 0u);
   Write({"SET", "a5", std::string(1000, 'x')});
   EXPECT_GT(checkpointer_->held_bytes(), 0u);
+  const size_t held = checkpointer_->held_bytes();
+  EXPECT_EQ(checkpointer_->held_peak_bytes(), held);
   fake_.ReleaseWrites();
-  ASSERT_TRUE(FinishRound().status.ok());
+  CheckpointResult round = FinishRound();
+  ASSERT_TRUE(round.status.ok());
+  EXPECT_EQ(round.kept_peak_bytes, held);  // INFO's rdb_last_cow_size
   EXPECT_EQ(checkpointer_->held_bytes(), 0u);
   EXPECT_EQ(TierImageOf(fake_).at({0, "a5"}).value, "v0");
   ExpectNextRoundCatchesUp();
