@@ -47,7 +47,9 @@ bool Checkpointer::Start(Done done, bool point_in_time) {
 
 void Checkpointer::KeepStatesFrom(uint64_t lsn) {
   if (!in_progress_ || snapshot_ != nullptr) return;
-  snapshot_ = std::make_unique<RoundSnapshot>(shard_, lsn);
+  std::vector<bool> erased_dbs(last_erase_of_db_.size());
+  for (size_t db = 0; db < erased_dbs.size(); ++db) erased_dbs[db] = last_erase_of_db_[db] != kNone;
+  snapshot_ = std::make_unique<RoundSnapshot>(shard_, lsn, std::move(erased_dbs));
   // Items in a slice in flight may be kept again: their tombstones are only written twice.
   for (size_t i = next_item_; i < items_.size(); ++i) {
     const DirtyItem& item = items_[i];

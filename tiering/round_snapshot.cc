@@ -28,7 +28,7 @@ void RoundSnapshot::KeepAbsent(uint32_t db, std::string_view key) {
 }
 
 void RoundSnapshot::BeforeEntryChange(int db, const Entry& entry) {
-  if (!Owes(entry)) return;
+  if (!Owes(db, entry)) return;
   std::string table_key = TableKey(static_cast<uint32_t>(db), entry.key());
   if (kept_.contains(table_key)) return;
   Keep(std::move(table_key), EntryToTier(static_cast<uint32_t>(db), entry));

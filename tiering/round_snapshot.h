@@ -8,8 +8,9 @@
 // and recovery replays the records above the checkpoint onto each key, so a state newer
 // than S is completed by replay (docs/ARCHITECTURE.md, "Checkpoint rounds").
 //
-// The round owes the keys dirty at S. An owed entry (marked dirty, last changed at or
-// before S) that is about to change, to be replaced or to leave the keyspace is kept as
+// The round owes the keys dirty at S, and every key of a db it erases (there a key may be
+// clean: a round that wrote it with a journal on, before this one, cleared its mark). An
+// owed entry (last changed at or before S) that is about to change, to be replaced or to leave the keyspace is kept as
 // it is first: this hook serializes it (PreChangeHook, told by the Shard before every
 // change), and the round writes that state instead of the current one. A key absent at S
 // that the round owes (a deleted key) is kept as a tombstone at the round's start, so
@@ -41,11 +42,17 @@ namespace tierkv {
 
 class RoundSnapshot final : public PreChangeHook {
  public:
-  RoundSnapshot(Shard& shard, uint64_t start_lsn) : shard_(shard), start_lsn_(start_lsn) {}
+  // `erased_dbs[db]`: the round erases db (and then writes each of its keys).
+  RoundSnapshot(Shard& shard, uint64_t start_lsn, std::vector<bool> erased_dbs)
+      : shard_(shard), start_lsn_(start_lsn), erased_dbs_(std::move(erased_dbs)) {}
 
   uint64_t start_lsn() const { return start_lsn_; }
-  // The round owes `entry` and it has not changed since the round started.
-  bool Owes(const Entry& entry) const { return (entry.flags & Entry::kDirty) && entry.lsn <= start_lsn_; }
+  // The round owes `entry` (in `db`) and it has not changed since the round started. A key
+  // of an erased db that the round has written already is kept again if looked up: it is
+  // only written twice.
+  bool Owes(int db, const Entry& entry) const {
+    return entry.lsn <= start_lsn_ && ((entry.flags & Entry::kDirty) || erased_dbs_[static_cast<size_t>(db)]);
+  }
   // The round owes the absence of (db, key) at its start: keeps a tombstone for it.
   void KeepAbsent(uint32_t db, std::string_view key);
 
@@ -81,6 +88,7 @@ class RoundSnapshot final : public PreChangeHook {
 
   Shard& shard_;
   const uint64_t start_lsn_;
+  const std::vector<bool> erased_dbs_;
   Table kept_;
   std::vector<Table::value_type*> order_;  // kept states in the order kept (node pointers stay valid)
   size_t next_in_order_ = 0;               // order_ before this is written

@@ -887,6 +887,26 @@ TEST_F(CheckpointerTest, RoundKeepsStatesFromTheLastJournaledChangeOnceTheJourna
   ExpectTierMirrorsShard();
 }
 
+// A journaled round wrote a key recreated after a flush it did not cover (its mark is
+// clear); the next round, without a journal, erases that db and must still write the key
+// as it was, even when it changes before the round reaches it.
+TEST_F(PointInTimeRoundTest, CleanKeyOfADbTheRoundErasesIsWrittenAsItWas) {
+  MakeCheckpointer(/*batch_keys=*/2, 4u << 20);
+  for (int i = 0; i < 6; ++i) Write({"SET", Key(i), "v1"});
+  point_in_time_ = false;
+  before_slice_ = [this](size_t done) {
+    if (done != 2) return;
+    Write({"FLUSHDB"});
+    Write({"SET", Key(4), "recreated"});
+  };
+  ASSERT_TRUE(RunRound().status.ok());
+  ASSERT_EQ(TierImageOf(fake_).at({0, Key(4)}).value, "recreated");
+  point_in_time_ = true;
+  const KeyspaceImage at_start = RoundChangingAt(0, [this] { Write({"SET", Key(4), "changed"}); });
+  EXPECT_EQ(TierImageOf(fake_), at_start);
+  ExpectNextRoundCatchesUp();
+}
+
 TEST_F(PointInTimeRoundTest, KeysOnlyReadDuringARoundAreWrittenOnceAndLeftClean) {
   WritePairs(6, "v0");
   const size_t batches_before = tier_.batch_count();
