@@ -22,6 +22,7 @@ Entry* Db::Find(std::string_view key, bool touch) {
     DeleteExpired(entry);
     return nullptr;
   }
+  shard_->BeforeEntryChange(index_, *entry);
   if (touch) shard_->TouchAccess(entry);
   return entry;
 }
@@ -49,6 +50,7 @@ void Db::Relink(Entry* old, Entry* fresh, bool keep_object) {
 
 void Db::ReplaceAt(Entry** link, Entry* fresh, bool keep_object) {
   Entry* old = *link;
+  shard_->BeforeEntryChange(index_, *old);
   fresh->next = old->next;
   fresh->flags |= old->flags & Entry::kDirty;
   *link = fresh;
@@ -77,6 +79,7 @@ void Db::FreeEntry(Entry* entry, FreeReason reason) {
 Entry* Db::Unlink(std::string_view key) {
   Entry* entry = dict_.Remove(key, HashKey(key));
   if (entry == nullptr) return nullptr;
+  shard_->BeforeEntryChange(index_, *entry);  // still as it was: only the table let it go
   if (entry->has_expire()) UntrackVolatile(entry);
   entry->flags &= static_cast<uint8_t>(~Entry::kDirty);
   return entry;

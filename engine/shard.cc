@@ -217,7 +217,12 @@ Status Shard::EnforceMaxmemory() {
   return Status::Ok();
 }
 
+void Shard::BeforeDbChange(int index) {
+  if (pre_change_hook_ != nullptr) pre_change_hook_->BeforeDbChange(index);
+}
+
 void Shard::FlushDb(int index, bool lazy) {
+  BeforeDbChange(index);
   DbChanged(index);
   eviction_pool_.Clear();
   stats_.dirty += db(index).size();
@@ -229,6 +234,7 @@ void Shard::FlushAll(bool lazy) {
   DbChanged(-1);
   eviction_pool_.Clear();
   for (int i = 0; i < db_count(); ++i) {
+    BeforeDbChange(i);
     stats_.dirty += db(i).size();
     db(i).Clear(lazy);
   }
@@ -236,6 +242,8 @@ void Shard::FlushAll(bool lazy) {
 }
 
 void Shard::SwapDb(int a, int b) {
+  BeforeDbChange(a);
+  BeforeDbChange(b);
   for (KeyspaceObserver* observer : observers_) observer->OnDbsSwapped(a, b);
   eviction_pool_.Clear();
   db(a).Swap(db(b));

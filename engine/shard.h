@@ -19,6 +19,7 @@
 #include "engine/db.h"
 #include "engine/eviction_pool.h"
 #include "engine/lazy_free.h"
+#include "engine/pre_change_hook.h"
 #include "engine/types/encoding_limits.h"
 #include "engine/status.h"
 
@@ -109,6 +110,12 @@ class Shard {
     for (KeyspaceObserver* observer : observers_) observer->OnKeyModified(db, key);
   }
   void DbChanged(int db);
+  // Point-in-time checkpoint rounds (engine/pre_change_hook.h); unset, a change costs one
+  // test. Db calls BeforeEntryChange itself.
+  void set_pre_change_hook(PreChangeHook* hook) { pre_change_hook_ = hook; }
+  void BeforeEntryChange(int db, const Entry& entry) {
+    if (pre_change_hook_ != nullptr) [[unlikely]] pre_change_hook_->BeforeEntryChange(db, entry);
+  }
   void NoteExpired(int db, std::string_view key);
   void NoteHit(bool hit) { hit ? ++stats_.keyspace_hits : ++stats_.keyspace_misses; }
 
@@ -182,12 +189,14 @@ class Shard {
   bool PickEvictionVictim(int* db_index, std::string* key);
   double EvictionScore(const Entry* entry) const;
   bool volatile_policy() const;
+  void BeforeDbChange(int db);
 
   EngineOptions options_;
   LazyFreer lazy_free_;  // before dbs_: outlives them
   std::vector<std::unique_ptr<Db>> dbs_;
   std::vector<KeyspaceObserver*> observers_;
   std::function<size_t()> memory_not_counted_for_evict_;
+  PreChangeHook* pre_change_hook_ = nullptr;
   ChangeLog changes_;
   uint64_t last_lsn_ = 0;
   KeyspaceStats stats_;

@@ -214,8 +214,10 @@ void PersistenceSection(Server& server, std::string& out) {
   const bool journal_on = durability != nullptr && server.settings().appendonly;
   Field(out, "loading", "0");
   Field(out, "async_loading", "0");
-  Field(out, "current_cow_peak", "0");
-  Field(out, "current_cow_size", "0");
+  // A point-in-time round (appendonly no) keeps the states of keys changed before it wrote
+  // them: what a fork's copy-on-write holds for Redis.
+  Field(out, "current_cow_peak", d.kept_peak_bytes);
+  Field(out, "current_cow_size", d.kept_bytes);
   Field(out, "current_cow_size_age", "0");
   Field(out, "current_fork_perc", "0.00");
   Field(out, "current_save_keys_processed", "0");
@@ -227,7 +229,7 @@ void PersistenceSection(Server& server, std::string& out) {
   Field(out, "rdb_last_bgsave_time_sec", d.last_round_seconds);
   Field(out, "rdb_current_bgsave_time_sec", d.round_is_rewrite ? -1 : round_seconds);
   Field(out, "rdb_saves", d.rounds);
-  Field(out, "rdb_last_cow_size", "0");
+  Field(out, "rdb_last_cow_size", d.last_round_kept_peak_bytes);
   Field(out, "rdb_last_load_keys_expired", "0");
   Field(out, "rdb_last_load_keys_loaded", d.loaded_keys);
   Field(out, "aof_enabled", journal_on ? "1" : "0");

@@ -21,7 +21,9 @@ int64_t SteadyMs() {
 Checkpointer::Checkpointer(Shard& shard, Tier& tier, TierIoPool& pool, CheckpointerOptions options)
     : shard_(shard), tier_(tier), pool_(pool), options_(std::move(options)) {}
 
-bool Checkpointer::Start(Done done) {
+Checkpointer::~Checkpointer() { StopKeeping(); }
+
+bool Checkpointer::Start(Done done, bool point_in_time) {
   if (in_progress_) return false;
   in_progress_ = true;
   done_ = std::move(done);
@@ -38,8 +40,23 @@ bool Checkpointer::Start(Done done) {
   result_ = CheckpointResult{};
   result_.lsn = round_lsn_;
   started_ms_ = SteadyMs();
+  if (point_in_time) KeepStatesFrom(round_lsn_);
   NextSlice();
   return true;
+}
+
+void Checkpointer::KeepStatesFrom(uint64_t lsn) {
+  if (!in_progress_ || snapshot_ != nullptr) return;
+  std::vector<bool> erased_dbs(last_erase_of_db_.size());
+  for (size_t db = 0; db < erased_dbs.size(); ++db) erased_dbs[db] = last_erase_of_db_[db] != kNone;
+  snapshot_ = std::make_unique<RoundSnapshot>(shard_, lsn, std::move(erased_dbs));
+  // Items in a slice in flight may be kept again: their tombstones are only written twice.
+  for (size_t i = next_item_; i < items_.size(); ++i) {
+    const DirtyItem& item = items_[i];
+    if (item.kind != DirtyItem::Kind::kKey || Superseded(item, i)) continue;
+    if (shard_.db(item.db).Peek(item.key) == nullptr) snapshot_->KeepAbsent(static_cast<uint32_t>(item.db), item.key);
+  }
+  shard_.set_pre_change_hook(snapshot_.get());
 }
 
 void Checkpointer::AddTombstones(std::vector<TombstoneRef> tombstones) {
@@ -58,8 +75,9 @@ void Checkpointer::NextSlice() {
   auto batch = std::make_shared<TierBatch>();
   size_t bytes = 0;
   uint64_t keys = 0;
+  if (snapshot_ != nullptr) AddPendingKept(*batch, bytes, keys);
   size_t index = next_item_;
-  for (; index < items_.size() && bytes < options_.batch_bytes && batch->size() < options_.batch_keys; ++index) {
+  for (; index < items_.size() && !Full(*batch, bytes); ++index) {
     const DirtyItem& item = items_[index];
     const auto db = static_cast<uint32_t>(item.db);
     if (item.kind == DirtyItem::Kind::kEraseDb) {
@@ -67,26 +85,9 @@ void Checkpointer::NextSlice() {
       continue;
     }
     if (Superseded(item, index)) continue;
-    Entry* entry = shard_.db(item.db).Peek(item.key);
-    if (entry == nullptr) {
-      // Stamped with the newest LSN: no record before it can bring the key back.
-      TierEntry tombstone = TombstoneToTier(db, item.key, shard_.last_lsn());
-      tombstones_.push_back({db, item.key, tombstone.lsn});
-      bytes += item.key.size();
-      batch->Put(std::move(tombstone));
-    } else {
-      // Written already in this round and not changed since (a duplicate item). The mark
-      // cannot say so in a db this round erases: the previous round, still running when
-      // the flush or swap queued that erase, may have written the key created after it
-      // and cleared the mark, and the erase wipes that copy. There every item after the
-      // erase is written (a duplicate twice, which is only redundant).
-      const bool db_erased_this_round = last_erase_of_db_[item.db] != kNone;
-      if (!(entry->flags & Entry::kDirty) && !db_erased_this_round) continue;
-      bytes += AddEntry(db, entry, *batch);
-    }
-    ++keys;
+    if (AddOwed(db, item.key, shard_.db(item.db).Peek(item.key), *batch, bytes)) ++keys;
   }
-  if (index == items_.size() && scanning_ && bytes < options_.batch_bytes && batch->size() < options_.batch_keys) {
+  if (index == items_.size() && scanning_ && !Full(*batch, bytes)) {
     scanning_ = ScanInto(*batch, bytes, keys);
   }
   if (batch->empty() && index == items_.size() && !scanning_) {
@@ -101,6 +102,76 @@ void Checkpointer::NextSlice() {
     if (status.ok()) status = tier_.Write(*batch);
     options_.post_to_engine([this, status, index, keys, bytes] { OnSliceWritten(status, index, keys, bytes); });
   });
+}
+
+bool Checkpointer::AddOwed(uint32_t db, std::string_view key, Entry* entry, TierBatch& batch, size_t& bytes) {
+  if (snapshot_ != nullptr) {
+    TierEntry kept;
+    switch (snapshot_->Take(db, key, kept)) {
+      case RoundSnapshot::Kept::kWritten:
+        return false;
+      case RoundSnapshot::Kept::kState:
+        bytes += AddKept(std::move(kept), entry, batch);
+        return true;
+      case RoundSnapshot::Kept::kNone:
+        break;
+    }
+    // Nothing kept: an owed key absent at the start was kept as a tombstone then, and an
+    // owed entry was kept before it changed, so one changed since is not this round's.
+    if (entry == nullptr || entry->lsn > snapshot_->start_lsn()) return false;
+  } else if (entry == nullptr) {
+    // Stamped with the newest LSN: no record before it can bring the key back.
+    TierEntry tombstone = TombstoneToTier(db, key, shard_.last_lsn());
+    tombstones_.push_back({db, std::string(key), tombstone.lsn});
+    bytes += key.size();
+    batch.Put(std::move(tombstone));
+    return true;
+  }
+  // Written already in this round and not changed since (a duplicate item). The mark
+  // cannot say so in a db this round erases: the previous round, still running when the
+  // flush or swap queued that erase, may have written the key created after it and
+  // cleared the mark, and the erase wipes that copy. There every item after the erase is
+  // written (a duplicate twice, which is only redundant).
+  const bool db_erased_this_round = last_erase_of_db_[db] != kNone;
+  if (!(entry->flags & Entry::kDirty) && !db_erased_this_round) return false;
+  bytes += AddEntry(db, entry, batch);
+  return true;
+}
+
+size_t Checkpointer::AddKept(TierEntry state, Entry* current, TierBatch& batch) {
+  if (current != nullptr && current->lsn <= snapshot_->start_lsn()) {
+    // Unchanged since the start (kept by a lookup that only read it): now written.
+    current->flags &= static_cast<uint8_t>(~Entry::kDirty);
+  } else if (current != nullptr && (current->flags & Entry::kDirty)) {
+    // Changed since: its commit found it marked and queued nothing, so queue it for the
+    // next round here.
+    shard_.changes().QueueDirty({DirtyItem::Kind::kKey, static_cast<int>(state.db), state.key});
+  }
+  if (state.tombstone) tombstones_.push_back({state.db, state.key, state.lsn});
+  const size_t bytes = state.key.size() + state.value.size();
+  batch.Put(std::move(state));
+  return bytes;
+}
+
+void Checkpointer::AddPendingKept(TierBatch& batch, size_t& bytes, uint64_t& keys) {
+  // An erase still to be written would wipe a state written before it.
+  auto no_erase_left = [this](uint32_t db) {
+    const size_t last_erase = last_erase_of_db_[db];
+    return last_erase == kNone || last_erase < next_item_;
+  };
+  snapshot_->TakePending(no_erase_left, [&](TierEntry&& state) {
+    const uint32_t db = state.db;
+    Entry* current = shard_.db(static_cast<int>(db)).Peek(state.key);
+    bytes += AddKept(std::move(state), current, batch);
+    ++keys;
+    return !Full(batch, bytes);
+  });
+}
+
+void Checkpointer::StopKeeping() {
+  if (snapshot_ == nullptr) return;
+  shard_.set_pre_change_hook(nullptr);
+  snapshot_.reset();
 }
 
 size_t Checkpointer::AddEntry(uint32_t db, Entry* entry, TierBatch& batch) {
@@ -119,10 +190,9 @@ bool Checkpointer::ScanInto(TierBatch& batch, size_t& bytes, uint64_t& keys) {
     do {
       scan_cursor_ = db.ScanForUpdate(scan_cursor_, [&](Entry* entry) {
         if (!(entry->flags & Entry::kDirty) && !erased) return;
-        bytes += AddEntry(db_index, entry, batch);
-        ++keys;
+        if (AddOwed(db_index, entry->key(), entry, batch, bytes)) ++keys;
       });
-      if (bytes >= options_.batch_bytes || batch.size() >= options_.batch_keys) {
+      if (Full(batch, bytes)) {
         if (scan_cursor_ == 0) ++scan_db_;
         return scan_db_ < shard_.db_count();
       }
@@ -159,6 +229,9 @@ void Checkpointer::OnSliceWritten(const Status& status, size_t slice_end, uint64
 }
 
 void Checkpointer::Finish() {
+  // Every state the round owes is in the tier: later changes belong to the next round.
+  if (snapshot_ != nullptr) result_.kept_peak_bytes = snapshot_->peak_bytes();
+  StopKeeping();
   // Tombstones at or below S: every journal record that could need them is covered.
   auto purge = std::make_shared<std::vector<TombstoneRef>>();
   std::vector<TombstoneRef> kept;
@@ -197,6 +270,8 @@ void Checkpointer::Finish() {
 
 void Checkpointer::End(CheckpointResult result) {
   result.duration_ms = SteadyMs() - started_ms_;
+  if (snapshot_ != nullptr) result.kept_peak_bytes = snapshot_->peak_bytes();
+  StopKeeping();
   in_progress_ = false;
   items_.clear();
   Done done = std::move(done_);

@@ -25,6 +25,12 @@
 // round with a state newer than S is safe because recovery applies a journal record to a
 // key only when the record is newer than the key's LSN in the tier.
 //
+// Without a journal nothing would complete such a state, so a round started with
+// `point_in_time` writes the keyspace exactly as it was at S: an owed key about to
+// change keeps its state at S for the round (tiering/round_snapshot.h), the round writes
+// those kept states (with every slice, so that they do not pile up), and a key changed
+// since S stays dirty for the next round.
+//
 // A failed batch or commit ends the round with its error and gives the unwritten part of
 // the list back to the ChangeLog, so the next round writes it.
 //
@@ -39,6 +45,7 @@
 
 #include "engine/shard.h"
 #include "engine/status.h"
+#include "tiering/round_snapshot.h"
 #include "tiering/tier.h"
 #include "tiering/tier_io_pool.h"
 
@@ -57,6 +64,7 @@ struct CheckpointResult {
   uint64_t keys = 0;         // values and tombstones written
   uint64_t bytes = 0;        // key + value bytes written
   int64_t duration_ms = 0;
+  uint64_t kept_peak_bytes = 0;  // the most DRAM states kept for the round took
 };
 
 struct CheckpointerOptions {
@@ -78,11 +86,21 @@ class Checkpointer {
   using Done = std::function<void(const CheckpointResult&)>;
 
   Checkpointer(Shard& shard, Tier& tier, TierIoPool& pool, CheckpointerOptions options);
+  ~Checkpointer();
 
   bool in_progress() const { return in_progress_; }
   // Starts a round; `done` runs on the engine thread when it ends. Refused (false) while a
   // round runs. Commit pending changes (Shard::CommitChanges) before calling.
-  bool Start(Done done);
+  // `point_in_time`: the tier receives the keyspace as of the start (no journal).
+  bool Start(Done done, bool point_in_time = false);
+  // The journal stops at `lsn` (appendonly no) while this round runs: from now on the round
+  // writes each key it still owes as it was at `lsn`. Recovery replays the journal from S
+  // to `lsn` onto those states, so the tier then holds the keyspace at `lsn`. Nothing if
+  // the round keeps states already (or none runs).
+  void KeepStatesFrom(uint64_t lsn);
+  // DRAM a point-in-time round holds in states kept for it (see RoundSnapshot).
+  size_t held_bytes() const { return snapshot_ != nullptr ? snapshot_->held_bytes() : 0; }
+  size_t held_peak_bytes() const { return snapshot_ != nullptr ? snapshot_->peak_bytes() : 0; }
 
   // Tombstones found in the tier at recovery, to purge once a checkpoint covers them.
   void AddTombstones(std::vector<TombstoneRef> tombstones);
@@ -94,8 +112,19 @@ class Checkpointer {
   void Finish();
   void End(CheckpointResult result);
   bool Superseded(const DirtyItem& item, size_t index) const;
+  bool Full(const TierBatch& batch, size_t bytes) const {
+    return bytes >= options_.batch_bytes || batch.size() >= options_.batch_keys;
+  }
+  // Adds what the round owes for `key` (`entry`: its current entry or nullptr) to the
+  // batch, adding its bytes; false if it owes nothing (written already, or clean).
+  bool AddOwed(uint32_t db, std::string_view key, Entry* entry, TierBatch& batch, size_t& bytes);
   // Adds the entry's current state to the batch and clears its mark; returns its bytes.
   size_t AddEntry(uint32_t db, Entry* entry, TierBatch& batch);
+  // Point-in-time rounds: a state kept for the round (`current`: the key's entry now).
+  size_t AddKept(TierEntry state, Entry* current, TierBatch& batch);
+  // Adds the kept states whose db has no erase left to write before them.
+  void AddPendingKept(TierBatch& batch, size_t& bytes, uint64_t& keys);
+  void StopKeeping();
   // Fills `batch` from the keyspace scan; false once every db has been scanned.
   bool ScanInto(TierBatch& batch, size_t& bytes, uint64_t& keys);
 
@@ -118,6 +147,7 @@ class Checkpointer {
   CheckpointResult result_;
   int64_t started_ms_ = 0;
   std::vector<TombstoneRef> tombstones_;   // written, not yet purged
+  std::unique_ptr<RoundSnapshot> snapshot_;  // a point-in-time round's kept states
 };
 
 }  // namespace tierkv

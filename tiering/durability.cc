@@ -256,7 +256,12 @@ bool Durability::StartRound(RoundDone done, bool rewrite) {
   round_started_ms_ = NowMs();
   dirty_at_round_start_ = shard_.stats().dirty;
   journal_bytes_at_round_start_ = journal_bytes_;
-  return checkpointer_->Start([this](const CheckpointResult& result) { OnRoundDone(result); });
+  // A round may write states newer than S only when a journal takes every record from S
+  // on: recovery replays them onto those states. Without one (appendonly no, or a writer
+  // still to open or being closed) the tier is all there is, so the round writes the
+  // keyspace as of S.
+  const bool point_in_time = journal_ == nullptr || journal_sealed_;
+  return checkpointer_->Start([this](const CheckpointResult& result) { OnRoundDone(result); }, point_in_time);
 }
 
 void Durability::AfterRound(RoundDone done) {
@@ -276,6 +281,7 @@ void Durability::OnRoundDone(const CheckpointResult& result) {
   history_.last_checkpoint_keys = result.keys;
   history_.last_checkpoint_bytes = result.bytes;
   history_.last_checkpoint_ms = result.duration_ms;
+  history_.last_round_kept_peak_bytes = result.kept_peak_bytes;
   if (round_is_rewrite_) {
     ++history_.rewrites;
     history_.last_rewrite_ok = result.status.ok();
@@ -334,6 +340,11 @@ void Durability::SetJournal(bool enabled, FsyncPolicy fsync) {
     } else {
       StartRound(nullptr, true);
     }
+  }
+  if (!enabled && options_.journal) {
+    // Records after this point are not journaled: a round running now must not write
+    // states that only they could complete.
+    checkpointer_->KeepStatesFrom(shard_.last_lsn());
   }
   options_.journal = enabled;
   ReconcileJournal();
@@ -565,6 +576,8 @@ DurabilityInfo Durability::info() const {
   info.durable_lsn = synced_lsn_;
   info.journal_bytes = journal_bytes_;
   info.journal_memory_bytes = journal_memory_bytes();
+  info.kept_bytes = checkpointer_->held_bytes();
+  info.kept_peak_bytes = checkpointer_->held_peak_bytes();
   info.journal_write_ok = write_error_.empty();
   info.tier = tier_stats_;
   return info;

@@ -85,6 +85,10 @@ struct DurabilityInfo {
   uint64_t last_checkpoint_keys = 0;
   uint64_t last_checkpoint_bytes = 0;
   int64_t last_checkpoint_ms = 0;
+  // States a point-in-time round keeps (its copy-on-write): now, its peak, the last round's.
+  uint64_t kept_bytes = 0;
+  uint64_t kept_peak_bytes = 0;
+  uint64_t last_round_kept_peak_bytes = 0;
   uint64_t loaded_keys = 0;
   bool journal_write_ok = true;
   TierStats tier;
@@ -167,12 +171,13 @@ class Durability {
   // retry): cheap enough for every used_memory computation.
   uint64_t journal_memory_bytes() const { return journal_ != nullptr ? journal_->stats().memory_bytes : 0; }
   // What this layer holds that evicting keys would not free: records not yet handed to
-  // the journal thread, what the journal writer holds, and the tier's block cache and
-  // write buffers (as of its last write), each bounded by its owner. The shard sets it
+  // the journal thread, what the journal writer holds, the states a point-in-time round
+  // keeps, and the tier's block cache and write buffers (as of its last write), each
+  // bounded by its owner. The shard sets it
   // apart from maxmemory, as Redis does with its AOF buffer, so that a cache keeps as
   // many keys as Redis in the same budget.
   size_t MemoryNotCountedForEvict() const {
-    return pending_bytes_ + journal_memory_bytes() + tier_->last_memory_bytes();
+    return pending_bytes_ + journal_memory_bytes() + checkpointer_->held_bytes() + tier_->last_memory_bytes();
   }
   const RecoveryReport& recovery() const { return recovery_; }
 

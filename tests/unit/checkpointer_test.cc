@@ -34,6 +34,7 @@ using testing::CommandHarness;
 using testing::EngineQueue;
 using testing::FakeTier;
 using testing::ImageOf;
+using testing::KeyspaceImage;
 using testing::RecordingTier;
 using testing::TierImageOf;
 
@@ -87,10 +88,12 @@ class CheckpointerTest : public ::testing::Test {
 
   bool StartRound() {
     round_done_ = false;
-    return checkpointer_->Start([this](const CheckpointResult& result) {
-      result_ = result;
-      round_done_ = true;
-    });
+    return checkpointer_->Start(
+        [this](const CheckpointResult& result) {
+          result_ = result;
+          round_done_ = true;
+        },
+        point_in_time_);
   }
   CheckpointResult FinishRound() {
     EXPECT_TRUE(engine_.RunUntil([this] { return round_done_; })) << "the round never ended";
@@ -166,6 +169,7 @@ class CheckpointerTest : public ::testing::Test {
   RecordingTier tier_{fake_};
   std::unique_ptr<Checkpointer> checkpointer_;
   std::function<void(size_t)> before_slice_;
+  bool point_in_time_ = false;  // rounds start as they do without a journal
   bool round_done_ = false;
   CheckpointResult result_;
   std::mutex hooks_mu_;
@@ -683,6 +687,307 @@ TEST_F(CheckpointerTest, BatchesEndPastBatchBytes) {
   EXPECT_EQ(total, 10u);
   EXPECT_GE(batches.size(), 4u);
   ExpectTierMirrorsShard();
+}
+
+// --- Point-in-time rounds (no journal) -------------------------------------------------
+//
+// Without a journal nothing replays onto what a round wrote, so the tier must receive the
+// keyspace exactly as it was when the round started, whatever runs between its slices.
+
+class PointInTimeRoundTest : public CheckpointerTest {
+ protected:
+  PointInTimeRoundTest() { point_in_time_ = true; }
+
+  // Pairs a<i> / b<i> (i < pairs) that every change below keeps equal, in `db`.
+  void WritePairs(int pairs, const std::string& value) {
+    for (int i = 0; i < pairs; ++i) Write({"MSET", "a" + std::to_string(i), value, "b" + std::to_string(i), value});
+  }
+
+  // Runs a round of slices of two keys; `change` runs once, before the first slice that
+  // starts with at least `items_done` items of the list done. Returns the keyspace as it
+  // was at the round's start.
+  KeyspaceImage RoundChangingAt(size_t items_done, const std::function<void()>& change) {
+    MakeCheckpointer(/*batch_keys=*/2, 4u << 20);
+    const KeyspaceImage at_start = ImageOf(shard());
+    bool changed = false;
+    before_slice_ = [&, items_done](size_t done) {
+      if (done < items_done || std::exchange(changed, true)) return;
+      change();
+    };
+    CheckpointResult round = RunRound();
+    before_slice_ = nullptr;
+    EXPECT_TRUE(changed) << "the round ended before " << items_done << " items";
+    EXPECT_TRUE(round.status.ok()) << round.status.message();
+    EXPECT_EQ(checkpointer_->held_bytes(), 0u);
+    return at_start;
+  }
+
+  // The next round writes what changed during the last one: the tier then mirrors the shard.
+  void ExpectNextRoundCatchesUp() {
+    ASSERT_TRUE(RunRound().status.ok());
+    ExpectTierMirrorsShard();
+  }
+};
+
+TEST_F(PointInTimeRoundTest, MsetDuringARoundNeverReachesTheTierHalfApplied) {
+  WritePairs(8, "v0");
+  const KeyspaceImage at_start = RoundChangingAt(3, [this] {
+    Write({"MSET", "a1", "v1", "b1", "v1"});  // a1 written already, b1 not yet
+    Write({"MSET", "a5", "v1", "b5", "v1"});  // neither written yet
+  });
+  EXPECT_EQ(TierImageOf(fake_), at_start);
+  ExpectNextRoundCatchesUp();
+  EXPECT_EQ(TierImageOf(fake_).at({0, "b1"}).value, "v1");
+}
+
+TEST_F(PointInTimeRoundTest, TransactionDuringARoundNeverReachesTheTierHalfApplied) {
+  WritePairs(8, "v0");
+  const KeyspaceImage at_start = RoundChangingAt(3, [this] {
+    Write({"MULTI"});
+    Write({"SET", "a1", "v1"});
+    Write({"APPEND", "b1", "1"});  // changed in place
+    Write({"SET", "a6", "v1"});
+    Write({"DEL", "b6"});
+    Write({"EXEC"});
+  });
+  EXPECT_EQ(TierImageOf(fake_), at_start);
+  ExpectNextRoundCatchesUp();
+}
+
+TEST_F(PointInTimeRoundTest, KeysDeletedDuringARoundAreWrittenAsTheyWere) {
+  WritePairs(6, "v0");
+  const KeyspaceImage at_start = RoundChangingAt(2, [this] {
+    Write({"DEL", "a0", "b3", "a4"});
+    Write({"UNLINK", "b4"});
+  });
+  EXPECT_EQ(TierImageOf(fake_), at_start);
+  ExpectNextRoundCatchesUp();
+  EXPECT_EQ(Stored(0, "b3"), std::nullopt);  // tombstone written, then purged
+}
+
+TEST_F(PointInTimeRoundTest, KeyDeletedBeforeARoundAndRecreatedDuringItStaysDeleted) {
+  WritePairs(4, "v0");
+  ASSERT_TRUE(RunRound().status.ok());
+  Write({"DEL", "a3", "b3"});
+  WritePairs(2, "v1");  // a few items, so the deletions are written in a later slice
+  const KeyspaceImage at_start = RoundChangingAt(0, [this] { Write({"MSET", "a3", "back", "b3", "back"}); });
+  EXPECT_EQ(TierImageOf(fake_), at_start);
+  EXPECT_FALSE(TierImageOf(fake_).contains({0, "a3"}));
+  ExpectNextRoundCatchesUp();
+}
+
+TEST_F(PointInTimeRoundTest, RenameAndMoveDuringARoundAreNotSeenByIt) {
+  WritePairs(6, "v0");
+  const KeyspaceImage at_start = RoundChangingAt(2, [this] {
+    Write({"RENAME", "a4", "b4"});
+    Write({"MOVE", "a5", "1"});
+    Write({"COPY", "a0", "b5", "REPLACE"});
+  });
+  EXPECT_EQ(TierImageOf(fake_), at_start);
+  ExpectNextRoundCatchesUp();
+}
+
+TEST_F(PointInTimeRoundTest, FlushDbDuringARoundIsNotSeenByIt) {
+  WritePairs(6, "v0");
+  Write({"SELECT", "1"});
+  WritePairs(2, "db1");
+  Write({"SELECT", "0"});
+  const KeyspaceImage at_start = RoundChangingAt(3, [this] {
+    Write({"FLUSHDB"});
+    Write({"SET", "a5", "after the flush"});
+    Write({"FLUSHALL"});
+    Write({"SET", "a4", "after flushall"});
+  });
+  EXPECT_EQ(TierImageOf(fake_), at_start);
+  ExpectNextRoundCatchesUp();
+}
+
+TEST_F(PointInTimeRoundTest, SwapDbDuringARoundIsNotSeenByIt) {
+  WritePairs(6, "v0");
+  Write({"SELECT", "1"});
+  WritePairs(3, "db1");
+  Write({"SELECT", "0"});
+  const KeyspaceImage at_start = RoundChangingAt(3, [this] {
+    Write({"SWAPDB", "0", "1"});
+    Write({"SET", "a5", "after the swap"});
+  });
+  EXPECT_EQ(TierImageOf(fake_), at_start);
+  ExpectNextRoundCatchesUp();
+}
+
+TEST_F(PointInTimeRoundTest, KeysExpiringDuringARoundAreWrittenAsTheyWere) {
+  const int64_t in_an_hour = Shard::WallClockMs() + 3600 * 1000;
+  for (int i = 0; i < 6; ++i) {
+    Write({"SET", "a" + std::to_string(i), "v0", "PXAT", std::to_string(in_an_hour)});
+    Write({"SET", "b" + std::to_string(i), "v0", "PXAT", std::to_string(in_an_hour)});
+  }
+  const KeyspaceImage at_start = RoundChangingAt(2, [&] {
+    shard().set_now_ms(in_an_hour + 1);
+    (void)shard().db(0).Find("a4");  // lazy expiry
+    shard().ActiveExpireCycle(/*budget_us=*/1000000);
+    (void)shard().CommitChanges();
+    EXPECT_EQ(shard().db(0).size(), 0u);
+  });
+  EXPECT_EQ(TierImageOf(fake_), at_start);
+  ExpectNextRoundCatchesUp();
+}
+
+TEST_F(PointInTimeRoundTest, KeysEvictedDuringARoundAreWrittenAsTheyWere) {
+  WritePairs(6, "v0");
+  const KeyspaceImage at_start = RoundChangingAt(2, [this] {
+    shard().options().maxmemory = 1;  // nothing fits: every key goes
+    shard().options().policy = EvictionPolicy::kAllKeysRandom;
+    (void)shard().EnforceMaxmemory();
+    shard().options().maxmemory = 0;
+    (void)shard().CommitChanges();
+    EXPECT_EQ(shard().db(0).size(), 0u);
+  });
+  EXPECT_EQ(TierImageOf(fake_), at_start);
+  ExpectNextRoundCatchesUp();
+}
+
+TEST_F(PointInTimeRoundTest, StatesKeptBeforeAnEraseTheRoundStillOwesAreWrittenAfterIt) {
+  WritePairs(2, "old");
+  ASSERT_TRUE(RunRound().status.ok());
+  Write({"SELECT", "1"});
+  WritePairs(2, "db1");  // four items ahead of the erase of db 0
+  Write({"SELECT", "0"});
+  Write({"FLUSHDB"});
+  WritePairs(3, "v0");
+  const KeyspaceImage at_start = RoundChangingAt(0, [this] { Write({"MSET", "a1", "v1", "b1", "v1"}); });
+  EXPECT_EQ(TierImageOf(fake_), at_start);  // a1 and b1 as they were, not wiped by the erase
+  ExpectNextRoundCatchesUp();
+}
+
+// appendonly no while a round runs: records stop reaching the journal at L, so from then
+// on the round writes what it still owes as it was at L (replay of the journal up to L
+// completes the states it wrote before).
+TEST_F(CheckpointerTest, RoundKeepsStatesFromTheLastJournaledChangeOnceTheJournalStops) {
+  MakeCheckpointer(/*batch_keys=*/2, 4u << 20);
+  for (int i = 0; i < 8; ++i) Write({"MSET", "a" + std::to_string(i), "v0", "b" + std::to_string(i), "v0"});
+  bool stopped = false;
+  before_slice_ = [&](size_t done) {
+    if (done < 4 || std::exchange(stopped, true)) return;
+    Write({"MSET", "a5", "journaled", "b5", "journaled"});
+    checkpointer_->KeepStatesFrom(shard().last_lsn());
+    Write({"MSET", "a5", "not journaled", "b5", "not journaled"});
+    Write({"MSET", "a6", "not journaled", "b6", "not journaled"});
+    Write({"DEL", "a7", "b7"});
+  };
+  ASSERT_TRUE(RunRound().status.ok());
+  before_slice_ = nullptr;
+  ASSERT_TRUE(stopped);
+  const KeyspaceImage tier = TierImageOf(fake_);
+  EXPECT_EQ(tier.at({0, "a5"}).value, "journaled");
+  EXPECT_EQ(tier.at({0, "b5"}).value, "journaled");
+  EXPECT_EQ(tier.at({0, "b6"}).value, "v0");
+  EXPECT_EQ(tier.at({0, "a7"}).value, "v0");
+  EXPECT_EQ(checkpointer_->held_bytes(), 0u);
+  ASSERT_TRUE(RunRound().status.ok());
+  ExpectTierMirrorsShard();
+}
+
+// A journaled round wrote a key recreated after a flush it did not cover (its mark is
+// clear); the next round, without a journal, erases that db and must still write the key
+// as it was, even when it changes before the round reaches it.
+TEST_F(PointInTimeRoundTest, CleanKeyOfADbTheRoundErasesIsWrittenAsItWas) {
+  MakeCheckpointer(/*batch_keys=*/2, 4u << 20);
+  for (int i = 0; i < 6; ++i) Write({"SET", Key(i), "v1"});
+  point_in_time_ = false;
+  before_slice_ = [this](size_t done) {
+    if (done != 2) return;
+    Write({"FLUSHDB"});
+    Write({"SET", Key(4), "recreated"});
+  };
+  ASSERT_TRUE(RunRound().status.ok());
+  ASSERT_EQ(TierImageOf(fake_).at({0, Key(4)}).value, "recreated");
+  point_in_time_ = true;
+  const KeyspaceImage at_start = RoundChangingAt(0, [this] { Write({"SET", Key(4), "changed"}); });
+  EXPECT_EQ(TierImageOf(fake_), at_start);
+  ExpectNextRoundCatchesUp();
+}
+
+TEST_F(PointInTimeRoundTest, KeysOnlyReadDuringARoundAreWrittenOnceAndLeftClean) {
+  WritePairs(6, "v0");
+  const size_t batches_before = tier_.batch_count();
+  const KeyspaceImage at_start = RoundChangingAt(2, [this] {
+    for (int i = 0; i < 6; ++i) EXPECT_EQ(harness_.Run({"GET", "b" + std::to_string(i)}), "$2\r\nv0\r\n");
+  });
+  EXPECT_EQ(TierImageOf(fake_), at_start);
+  EXPECT_EQ(KeysPutSince(batches_before).size(), 12u);
+  ExpectTierMirrorsShard();  // no mark left behind
+}
+
+TEST_F(PointInTimeRoundTest, StatesKeptForARoundAreCountedUntilWritten) {
+  WritePairs(6, "v0");
+  MakeCheckpointer(/*batch_keys=*/2, 4u << 20);
+  fake_.StallWrites();
+  ASSERT_TRUE(StartRound());
+  ASSERT_TRUE(fake_.WaitUntilWritesStalled(1));
+  EXPECT_EQ(checkpointer_->held_bytes(), 0u);
+  Write({"SET", "a5", std::string(1000, 'x')});
+  EXPECT_GT(checkpointer_->held_bytes(), 0u);
+  const size_t held = checkpointer_->held_bytes();
+  EXPECT_EQ(checkpointer_->held_peak_bytes(), held);
+  fake_.ReleaseWrites();
+  CheckpointResult round = FinishRound();
+  ASSERT_TRUE(round.status.ok());
+  EXPECT_EQ(round.kept_peak_bytes, held);  // INFO's rdb_last_cow_size
+  EXPECT_EQ(checkpointer_->held_bytes(), 0u);
+  EXPECT_EQ(TierImageOf(fake_).at({0, "a5"}).value, "v0");
+  ExpectNextRoundCatchesUp();
+}
+
+TEST_F(PointInTimeRoundTest, ScanningRoundIsPointInTimeToo) {
+  shard().changes().set_max_key_items(4);
+  WritePairs(20, "v0");
+  ASSERT_TRUE(shard().changes().scan_needed());
+  const KeyspaceImage at_start = RoundChangingAt(0, [this] {
+    Write({"MSET", "a1", "v1", "b1", "v1", "a19", "v1", "b19", "v1"});
+    Write({"DEL", "a7", "b7"});
+  });
+  EXPECT_EQ(TierImageOf(fake_), at_start);
+  ExpectNextRoundCatchesUp();
+}
+
+TEST_F(PointInTimeRoundTest, FailedRoundLosesNoChangeMadeDuringIt) {
+  WritePairs(6, "v0");
+  MakeCheckpointer(/*batch_keys=*/2, 4u << 20);
+  before_slice_ = [this](size_t done) {
+    if (done != 2) return;
+    Write({"MSET", "a4", "v1", "b4", "v1"});
+    Write({"DEL", "a5"});
+    fake_.FailNextWrites(1, Status::IoError("tier: write: Input/output error"));
+  };
+  EXPECT_FALSE(RunRound().status.ok());
+  before_slice_ = nullptr;
+  EXPECT_EQ(checkpointer_->held_bytes(), 0u);
+  ExpectNextRoundCatchesUp();
+}
+
+TEST_F(PointInTimeRoundTest, ManyRoundsUnderRandomPairWritesAlwaysCommitEqualPairs) {
+  MakeCheckpointer(/*batch_keys=*/3, 4u << 20);
+  std::mt19937 rng(11);
+  WritePairs(30, "0");
+  int version = 0;
+  before_slice_ = [&](size_t) {
+    for (int n = 0; n < 4; ++n) {
+      const std::string i = std::to_string(rng() % 30);
+      const std::string value = std::to_string(++version);
+      switch (rng() % 3) {
+        case 0: Write({"MSET", "a" + i, value, "b" + i, value}); break;
+        case 1: Write({"DEL", "a" + i, "b" + i}); break;
+        default: Write({"MULTI"}); Write({"APPEND", "a" + i, "x"}); Write({"APPEND", "b" + i, "x"}); Write({"EXEC"});
+      }
+    }
+  };
+  for (int round = 0; round < 10; ++round) {
+    const KeyspaceImage at_start = ImageOf(shard());
+    ASSERT_TRUE(RunRound().status.ok());
+    ASSERT_EQ(TierImageOf(fake_), at_start) << "round " << round;
+  }
+  before_slice_ = nullptr;
+  ExpectNextRoundCatchesUp();
 }
 
 }  // namespace

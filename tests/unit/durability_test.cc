@@ -397,5 +397,33 @@ TEST_F(DurabilityTierIoTest, TheJournalStopsGrowingWhileRoundsFail) {
   EXPECT_TRUE(durability_->info().last_round_ok);
 }
 
+// Turning the journal off while a round runs: the records after the switch are never
+// journaled, so the round must not write a state only they could complete. What it still
+// owes reaches the tier as it was at the switch.
+TEST_F(DurabilityJournalFailureTest, AppendonlyOffDuringARoundKeepsItsLaterStatesOutOfTheTier) {
+  constexpr int kPairs = 1100;  // 2200 keys: a round of three slices
+  for (int i = 0; i < kPairs; ++i) {
+    const std::string n = std::to_string(i);
+    EXPECT_EQ(harness_.Run({"MSET", "a" + n, "v0", "b" + n, "v0"}), "+OK\r\n");
+    (void)durability_->CommitChanges();
+  }
+  tier_->StallWrites();
+  bool round_done = false;
+  ASSERT_TRUE(durability_->StartRound([&](const Status& status) {
+    EXPECT_TRUE(status.ok()) << status.message();
+    round_done = true;
+  }));
+  ASSERT_TRUE(tier_->WaitUntilWritesStalled(1));  // the first slice is in flight
+  durability_->SetJournal(false, FsyncPolicy::kAlways);
+  const std::string last = std::to_string(kPairs - 1);  // in the last slice
+  EXPECT_EQ(harness_.Run({"MSET", "a" + last, "after", "b" + last, "after"}), "+OK\r\n");
+  (void)durability_->CommitChanges();
+  tier_->ReleaseWrites();
+  ASSERT_TRUE(engine_.RunUntil([&] { return round_done; }));
+  const testing::KeyspaceImage tier = testing::TierImageOf(*tier_);
+  EXPECT_EQ(tier.at({0, "a" + last}).value, "v0");
+  EXPECT_EQ(tier.at({0, "b" + last}).value, "v0");
+}
+
 }  // namespace
 }  // namespace tierkv
