@@ -68,6 +68,7 @@ void Checkpointer::NextSlice() {
     }
     if (Superseded(item, index)) continue;
     Entry* entry = shard_.db(item.db).Peek(item.key);
+    if (entry == nullptr && !item.owes_tombstone) continue;  // the tier never held it
     if (entry == nullptr) {
       // Stamped with the newest LSN: no record before it can bring the key back.
       TierEntry tombstone = TombstoneToTier(db, item.key, shard_.last_lsn());
@@ -105,6 +106,9 @@ void Checkpointer::NextSlice() {
 
 size_t Checkpointer::AddEntry(uint32_t db, Entry* entry, TierBatch& batch) {
   entry->flags &= static_cast<uint8_t>(~Entry::kDirty);
+  // From here on the key's removal owes the tier a tombstone (also if this batch fails:
+  // an extra tombstone is harmless, a missing one would bring the key back).
+  entry->flags |= Entry::kInTier;
   TierEntry stored = EntryToTier(db, *entry);
   const size_t bytes = stored.key.size() + stored.value.size();
   batch.Put(std::move(stored));
