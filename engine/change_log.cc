@@ -51,6 +51,10 @@ void ChangeLog::NoteEmptied(int db) {
   if (enabled_) events_.push_back({db, true, {}, {}});
 }
 
+void ChangeLog::NoteTierCopyLeft(int db, std::string_view key) {
+  if (enabled_) tier_copies_left_.insert(EventKey(db, key));
+}
+
 template <typename Visit>
 void ChangeLog::ForEachFinalEvent(Visit&& visit) const {
   if (events_.size() == 1) {
@@ -161,8 +165,15 @@ void ChangeLog::StampAndQueue(Shard& shard, uint64_t lsn) {
       return;
     }
     Entry* entry = shard.db(event.db).Peek(event.key);
-    if (entry == nullptr) shard.db(event.db).NoteRemoval(lsn);
-    if (entry != nullptr) {
+    const bool tier_copy_left = !tier_copies_left_.empty() && tier_copies_left_.contains(EventKey(event.db, event.key));
+    if (entry == nullptr) {
+      shard.db(event.db).NoteRemoval(lsn);
+      // A key created since the last round wrote it, and gone again, owes the tier nothing.
+      if (!tier_copy_left) return;
+    } else {
+      // Removed and recreated in this command (RENAME onto it after a DEL, a MULTI): the
+      // tier still holds the old state, which the new entry's removal must tombstone.
+      if (tier_copy_left) entry->flags |= Entry::kInTier;
       entry->lsn = lsn;
       // An entry already queued (and not yet written by a round) needs no second item:
       // the round writes whatever state it has by then.
@@ -171,20 +182,23 @@ void ChangeLog::StampAndQueue(Shard& shard, uint64_t lsn) {
       if (scan_needed_) return;  // the round's scan finds the mark
       if (++key_items_ > max_key_items_ && key_items_ > shard.KeyCount() / 16) return StopListingKeys(shard);
     }
-    Queue({DirtyItem::Kind::kKey, event.db, event.key});
+    Queue({DirtyItem::Kind::kKey, event.db, event.key, /*owes_tombstone=*/entry == nullptr});
   });
   events_.clear();
+  tier_copies_left_.clear();
+  if (dirty_.size() >= compact_at_) Compact(shard);
 }
 
 void ChangeLog::Queue(DirtyItem item) {
   dirty_key_bytes_ += item.key.size();
   dirty_.push_back(std::move(item));
-  if (dirty_.size() >= compact_at_) Compact();
 }
 
 // Keeps, per db, only what follows its last erase, and each key once, at its last
-// mention: what a round would write from the list is unchanged.
-void ChangeLog::Compact() {
+// mention, which inherits a tombstone an earlier mention owed; drops the items of keys
+// that are gone and owe nothing (a cache's evictions of keys no round wrote). What a
+// round would write from the list is unchanged.
+void ChangeLog::Compact(Shard& shard) {
   std::unordered_map<int, size_t> last_erase;
   for (size_t i = 0; i < dirty_.size(); ++i) {
     if (dirty_[i].kind == DirtyItem::Kind::kEraseDb) last_erase[dirty_[i].db] = i;
@@ -200,7 +214,13 @@ void ChangeLog::Compact() {
     const bool after_last_erase = erase == last_erase.end() || i >= erase->second;
     const bool final_mention =
         item.kind == DirtyItem::Kind::kEraseDb || last_mention[EventKey(item.db, item.key)] == i;
-    if (after_last_erase && final_mention) kept.push_back(std::move(item));
+    if (after_last_erase && final_mention) {
+      const bool moot = item.kind == DirtyItem::Kind::kKey && !item.owes_tombstone &&
+                        shard.db(item.db).Peek(item.key) == nullptr;
+      if (!moot) kept.push_back(std::move(item));
+    } else if (after_last_erase && item.owes_tombstone) {
+      dirty_[last_mention[EventKey(item.db, item.key)]].owes_tombstone = true;
+    }
   }
   dirty_ = std::move(kept);
   CountKeyBytes();
@@ -213,10 +233,13 @@ void ChangeLog::CountKeyBytes() {
 }
 
 // Keeps the items a scan cannot find (deleted keys, emptied dbs); present keys keep only
-// their marks.
+// their marks, and a tombstone their item owed moves to the entry (Entry::kInTier).
 void ChangeLog::StopListingKeys(Shard& shard) {
   std::erase_if(dirty_, [&](const DirtyItem& item) {
-    return item.kind == DirtyItem::Kind::kKey && shard.db(item.db).Peek(item.key) != nullptr;
+    if (item.kind != DirtyItem::Kind::kKey) return false;
+    Entry* entry = shard.db(item.db).Peek(item.key);
+    if (entry != nullptr && item.owes_tombstone) entry->flags |= Entry::kInTier;
+    return entry != nullptr;
   });
   dirty_.shrink_to_fit();
   CountKeyBytes();

@@ -33,6 +33,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -46,12 +47,16 @@ class Shard;
 // A change a checkpoint round must carry into the tier.
 struct DirtyItem {
   enum class Kind : uint8_t {
-    kKey,      // write the key's current state, or a tombstone if it is gone
+    kKey,      // write the key's current state; if it is gone, a tombstone when one is owed
     kEraseDb,  // db was emptied here: erase the whole db in the tier before what follows
   };
   Kind kind = Kind::kKey;
   int db = 0;
   std::string key;
+  // The key left DRAM while the tier held a state of it (Entry::kInTier): if it is still
+  // gone when a round reaches the item, the tier gets a tombstone. An item without it
+  // for a key that is gone is skipped: the tier never held that key.
+  bool owes_tombstone = false;
 };
 
 // Effects that set a key's whole state, whatever it was before; a chain of own effects
@@ -72,6 +77,10 @@ class ChangeLog {
   void NoteEffect(int db, std::string_view key, Effect effect);
   // db == -1: every database.
   void NoteEmptied(int db);
+  // An entry marked Entry::kInTier left `key` (Db::Unlink): the command's commit queues a
+  // tombstone for the key if it is still gone then, or marks the entry that took its
+  // place, whose removal will owe one.
+  void NoteTierCopyLeft(int db, std::string_view key);
   bool has_pending() const { return !events_.empty(); }
 
   // Builds the record of everything noted since the last Commit under `lsn`, stamps the
@@ -87,7 +96,8 @@ class ChangeLog {
   // When the list would name more present keys than max(max_key_items, keys / 16), it
   // stops naming them (a list of every key would cost more DRAM than the keys' own
   // entries): their kDirty marks stay, and the next round finds them by scanning the
-  // keyspace (scan_needed). Deleted keys and emptied dbs are always listed.
+  // keyspace (scan_needed). Deleted keys that owe the tier a tombstone and emptied dbs
+  // are always listed.
   std::vector<DirtyItem> TakeDirty();
   bool scan_needed() const { return scan_needed_; }
   // Taken by the round together with the list; a failed round asks for a scan again.
@@ -119,15 +129,17 @@ class ChangeLog {
   void StampAndQueue(Shard& shard, uint64_t lsn);
   void Queue(DirtyItem item);
   void StopListingKeys(Shard& shard);
-  void Compact();
+  void Compact(Shard& shard);
   void CountKeyBytes();
 
   bool enabled_ = false;
   std::vector<Event> events_;
+  std::unordered_set<std::string> tier_copies_left_;  // EventKeys, until the next commit
   std::vector<DirtyItem> dirty_;
   // Deleted keys and emptied dbs are queued without dedupe; when no round runs for a
-  // long time (no save rules, no journal) Compact() keeps the list within the number of
-  // distinct keys it names once it doubles past this.
+  // long time (no save rules, no journal) or a cache evicts faster than rounds drain the
+  // list, Compact() keeps it within the number of distinct keys it still needs once it
+  // doubles past this.
   size_t compact_at_ = 1024;
   size_t key_items_ = 0;  // kKey items queued for keys present when queued
   size_t dirty_key_bytes_ = 0;  // sum of the key sizes in dirty_

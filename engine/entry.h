@@ -53,6 +53,14 @@ struct Entry {
   // list. Follows the entry when it is reallocated under the same key; cleared when the
   // entry leaves its key (Db::Unlink), so that its new key gets queued.
   static constexpr uint8_t kDirty = 2;
+  // The tier holds a state of this key (a checkpoint round wrote it, or start-up loaded
+  // it), so the key leaving DRAM owes the tier a tombstone. A key created and removed
+  // between two rounds owes nothing: a cache that evicts it queues no item and writes no
+  // tombstone. The mark belongs to the key, not the value: it follows the entry when it
+  // is reallocated or replaced under the same key, and is cleared when the entry leaves
+  // its key (Db::Unlink), which tells the ChangeLog that the key's tier copy is now owed
+  // a tombstone.
+  static constexpr uint8_t kInTier = 4;
 
   Entry* next;        // hash chain inside Dict
   uint64_t lsn;       // LSN of the last modification (journal; 0 until journaled)

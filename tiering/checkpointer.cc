@@ -54,7 +54,9 @@ void Checkpointer::KeepStatesFrom(uint64_t lsn) {
   for (size_t i = next_item_; i < items_.size(); ++i) {
     const DirtyItem& item = items_[i];
     if (item.kind != DirtyItem::Kind::kKey || Superseded(item, i)) continue;
-    if (shard_.db(item.db).Peek(item.key) == nullptr) snapshot_->KeepAbsent(static_cast<uint32_t>(item.db), item.key);
+    if (item.owes_tombstone && shard_.db(item.db).Peek(item.key) == nullptr) {
+      snapshot_->KeepAbsent(static_cast<uint32_t>(item.db), item.key);
+    }
   }
   shard_.set_pre_change_hook(snapshot_.get());
 }
@@ -85,7 +87,7 @@ void Checkpointer::NextSlice() {
       continue;
     }
     if (Superseded(item, index)) continue;
-    if (AddOwed(db, item.key, shard_.db(item.db).Peek(item.key), *batch, bytes)) ++keys;
+    if (AddOwed(db, item.key, shard_.db(item.db).Peek(item.key), item.owes_tombstone, *batch, bytes)) ++keys;
   }
   if (index == items_.size() && scanning_ && !Full(*batch, bytes)) {
     scanning_ = ScanInto(*batch, bytes, keys);
@@ -104,7 +106,8 @@ void Checkpointer::NextSlice() {
   });
 }
 
-bool Checkpointer::AddOwed(uint32_t db, std::string_view key, Entry* entry, TierBatch& batch, size_t& bytes) {
+bool Checkpointer::AddOwed(uint32_t db, std::string_view key, Entry* entry, bool owes_tombstone, TierBatch& batch,
+                           size_t& bytes) {
   if (snapshot_ != nullptr) {
     TierEntry kept;
     switch (snapshot_->Take(db, key, kept)) {
@@ -120,6 +123,7 @@ bool Checkpointer::AddOwed(uint32_t db, std::string_view key, Entry* entry, Tier
     // owed entry was kept before it changed, so one changed since is not this round's.
     if (entry == nullptr || entry->lsn > snapshot_->start_lsn()) return false;
   } else if (entry == nullptr) {
+    if (!owes_tombstone) return false;  // the tier never held it
     // Stamped with the newest LSN: no record before it can bring the key back.
     TierEntry tombstone = TombstoneToTier(db, key, shard_.last_lsn());
     tombstones_.push_back({db, std::string(key), tombstone.lsn});
@@ -147,7 +151,16 @@ size_t Checkpointer::AddKept(TierEntry state, Entry* current, TierBatch& batch) 
     // next round here.
     shard_.changes().QueueDirty({DirtyItem::Kind::kKey, static_cast<int>(state.db), state.key});
   }
-  if (state.tombstone) tombstones_.push_back({state.db, state.key, state.lsn});
+  if (state.tombstone) {
+    tombstones_.push_back({state.db, state.key, state.lsn});
+  } else if (current != nullptr) {
+    current->flags |= Entry::kInTier;  // the tier now holds a state of its key
+  } else {
+    // Gone since the start, before the tier held it, so its removal owed nothing; now the
+    // tier will hold its kept state, which the next round must tombstone.
+    shard_.changes().QueueDirty(
+        {DirtyItem::Kind::kKey, static_cast<int>(state.db), state.key, /*owes_tombstone=*/true});
+  }
   const size_t bytes = state.key.size() + state.value.size();
   batch.Put(std::move(state));
   return bytes;
@@ -176,6 +189,9 @@ void Checkpointer::StopKeeping() {
 
 size_t Checkpointer::AddEntry(uint32_t db, Entry* entry, TierBatch& batch) {
   entry->flags &= static_cast<uint8_t>(~Entry::kDirty);
+  // From here on the key's removal owes the tier a tombstone (also if this batch fails:
+  // an extra tombstone is harmless, a missing one would bring the key back).
+  entry->flags |= Entry::kInTier;
   TierEntry stored = EntryToTier(db, *entry);
   const size_t bytes = stored.key.size() + stored.value.size();
   batch.Put(std::move(stored));
@@ -190,7 +206,7 @@ bool Checkpointer::ScanInto(TierBatch& batch, size_t& bytes, uint64_t& keys) {
     do {
       scan_cursor_ = db.ScanForUpdate(scan_cursor_, [&](Entry* entry) {
         if (!(entry->flags & Entry::kDirty) && !erased) return;
-        if (AddOwed(db_index, entry->key(), entry, batch, bytes)) ++keys;
+        if (AddOwed(db_index, entry->key(), entry, /*owes_tombstone=*/false, batch, bytes)) ++keys;
       });
       if (Full(batch, bytes)) {
         if (scan_cursor_ == 0) ++scan_db_;

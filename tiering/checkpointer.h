@@ -116,8 +116,10 @@ class Checkpointer {
     return bytes >= options_.batch_bytes || batch.size() >= options_.batch_keys;
   }
   // Adds what the round owes for `key` (`entry`: its current entry or nullptr) to the
-  // batch, adding its bytes; false if it owes nothing (written already, or clean).
-  bool AddOwed(uint32_t db, std::string_view key, Entry* entry, TierBatch& batch, size_t& bytes);
+  // batch, adding its bytes; false if it owes nothing (written already, clean, or gone
+  // without `owes_tombstone`: the tier never held it).
+  bool AddOwed(uint32_t db, std::string_view key, Entry* entry, bool owes_tombstone, TierBatch& batch,
+               size_t& bytes);
   // Adds the entry's current state to the batch and clears its mark; returns its bytes.
   size_t AddEntry(uint32_t db, Entry* entry, TierBatch& batch);
   // Point-in-time rounds: a state kept for the round (`current`: the key's entry now).

@@ -9,6 +9,7 @@
 // which proves the effects are self-contained resulting states, whatever the command.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <optional>
 #include <set>
 #include <string>
@@ -30,12 +31,16 @@ EffectRecord Record(uint64_t lsn, uint32_t db, std::vector<Effect> effects) {
   return EffectRecord{lsn, db, std::move(effects)};
 }
 
-// "K 0 key" for a key item, "E 3" for an emptied db: comparable and readable.
+// "K 0 key" for a key item, "D 0 key" for one that owes the tier a tombstone, "E 3" for
+// an emptied db: comparable and readable.
 std::vector<std::string> Describe(const std::vector<DirtyItem>& items) {
   std::vector<std::string> described;
   for (const DirtyItem& item : items) {
-    described.push_back(item.kind == DirtyItem::Kind::kKey ? "K " + std::to_string(item.db) + " " + item.key
-                                                           : "E " + std::to_string(item.db));
+    if (item.kind == DirtyItem::Kind::kEraseDb) {
+      described.push_back("E " + std::to_string(item.db));
+    } else {
+      described.push_back((item.owes_tombstone ? "D " : "K ") + std::to_string(item.db) + " " + item.key);
+    }
   }
   return described;
 }
@@ -74,6 +79,17 @@ class ChangeLogTest : public ::testing::Test {
   bool IsDirty(int db, const std::string& key) {
     Entry* entry = Find(db, key);
     return entry != nullptr && (entry->flags & Entry::kDirty) != 0;
+  }
+  bool IsInTier(int db, const std::string& key) {
+    Entry* entry = Find(db, key);
+    return entry != nullptr && (entry->flags & Entry::kInTier) != 0;
+  }
+  // What a round's serialization of the key does to its entry (Checkpointer::AddEntry).
+  void WrittenByARound(int db, const std::string& key) {
+    Entry* entry = Find(db, key);
+    ASSERT_NE(entry, nullptr) << key;
+    entry->flags &= static_cast<uint8_t>(~Entry::kDirty);
+    entry->flags |= Entry::kInTier;
   }
 
   CommandHarness harness_;
@@ -413,11 +429,12 @@ TEST_F(ChangeLogTest, DirtyListHoldsKeysAndEmptiedDbsInChangeOrder) {
   Run({"SELECT", "2"});
   Write({"SET", "c", "1"});
   Run({"SELECT", "0"});
-  Write({"DEL", "a"});  // a is gone: queued again so the round writes its tombstone
+  WrittenByARound(0, "a");
+  Write({"DEL", "a"});  // a is gone from a tier that holds it: queued again for its tombstone
   Run({"SELECT", "2"});
   Write({"FLUSHDB"});
   EXPECT_EQ(shard().changes().dirty_count(), 5u);
-  EXPECT_EQ(TakeDirty(), (std::vector<std::string>{"K 0 a", "K 0 b", "K 2 c", "K 0 a", "E 2"}));
+  EXPECT_EQ(TakeDirty(), (std::vector<std::string>{"K 0 a", "K 0 b", "K 2 c", "D 0 a", "E 2"}));
   EXPECT_EQ(shard().changes().dirty_count(), 0u);
   EXPECT_TRUE(TakeDirty().empty());
 }
@@ -457,24 +474,109 @@ TEST_F(ChangeLogTest, DeletesWithoutRoundsDoNotGrowTheDirtyListWithoutBound) {
   for (int i = 0; i < 3000; ++i) {
     const std::string key = "k" + std::to_string(i % 10);
     Write({"SET", key, "v"});
+    WrittenByARound(0, key);
     Write({"DEL", key});
   }
   EXPECT_LE(shard().changes().dirty_count(), 1024u);
+  std::set<std::string> keys;
+  for (const std::string& item : TakeDirty()) keys.insert(item.substr(2));
+  EXPECT_EQ(keys.size(), 10u);
+}
+
+// A cache evicting keys no round has written yet: nothing is owed to the tier, so no
+// tombstone is queued, and compaction drops the items the keys left behind.
+TEST_F(ChangeLogTest, KeysNoRoundWroteOweNoTombstoneAndLeaveNoItems) {
+  Write({"SET", "k", "v"});
+  Write({"DEL", "k"});
+  EXPECT_EQ(TakeDirty(), (std::vector<std::string>{"K 0 k"})) << "the SET's item only, which a round skips";
+  for (int i = 0; i < 5000; ++i) {
+    Write({"SET", "evicted:" + std::to_string(i), "v"});
+    Write({"DEL", "evicted:" + std::to_string(i)});
+  }
+  EXPECT_LT(shard().changes().dirty_count(), 1024u);
+  for (const std::string& item : TakeDirty()) EXPECT_EQ(item[0], 'K') << item;
+}
+
+// A DEL then a SET of the same key in one transaction: the tier still holds the state
+// before the DEL, so the new entry's later removal must tombstone it.
+TEST_F(ChangeLogTest, AKeyRecreatedInTheCommandThatRemovedItKeepsItsTierCopy) {
+  Write({"SET", "k", "old"});
+  WrittenByARound(0, "k");
+  Run({"MULTI"});
+  Run({"DEL", "k"});
+  Run({"SET", "k", "new"});
+  Write({"EXEC"});
+  EXPECT_TRUE(IsInTier(0, "k"));
+  (void)TakeDirty();
+  Write({"DEL", "k"});
+  EXPECT_EQ(TakeDirty(), (std::vector<std::string>{"D 0 k"}));
+}
+
+TEST_F(ChangeLogTest, RenameAndMoveOfAKeyInTheTierOweItsOldNameATombstone) {
+  Write({"SET", "a", "1"});
+  Write({"SET", "b", "2"});
+  WrittenByARound(0, "a");
+  WrittenByARound(0, "b");
+  (void)TakeDirty();
+  Write({"RENAME", "a", "renamed"});
+  Write({"MOVE", "b", "3"});
+  EXPECT_EQ(TakeDirty(), (std::vector<std::string>{"D 0 a", "K 0 renamed", "D 0 b", "K 3 b"}));
+  EXPECT_FALSE(IsInTier(0, "renamed")) << "the tier never held that name";
+  EXPECT_FALSE(IsInTier(3, "b"));
+}
+
+TEST_F(ChangeLogTest, ATierCopyFollowsItsKeyThroughReallocationAndOverwrite) {
+  Write({"SET", "s", "ab"});
+  WrittenByARound(0, "s");
+  Write({"APPEND", "s", std::string(4096, 'x')});  // the entry grows: reallocated
+  Write({"EXPIRE", "s", "100"});                    // and again, with an expiry block
+  Write({"SET", "s", "other"});                     // a new entry under the same key
+  EXPECT_TRUE(IsInTier(0, "s"));
+}
+
+// The tombstone a deleted key owes survives the key's recreation in a later command,
+// whichever mention of it compaction keeps.
+TEST_F(ChangeLogTest, CompactionKeepsATombstoneAnEarlierMentionOwed) {
+  Write({"SET", "k", "old"});
+  WrittenByARound(0, "k");
+  (void)TakeDirty();
+  Write({"DEL", "k"});      // owes a tombstone
+  Write({"SET", "k", "new"});  // a new entry, which the tier never held
+  Write({"DEL", "k"});      // owes nothing by itself
+  for (int i = 0; i < 2000; ++i) {
+    Write({"SET", "filler", std::to_string(i)});
+    Write({"DEL", "filler"});
+  }
   std::vector<std::string> items = TakeDirty();
-  std::set<std::string> distinct(items.begin(), items.end());
-  EXPECT_EQ(distinct.size(), 10u);
-  EXPECT_EQ(distinct.count("K 0 k9"), 1u);
+  EXPECT_NE(std::find(items.begin(), items.end(), "D 0 k"), items.end());
+}
+
+// Past max_key_items present keys are no longer listed: a tombstone their item owed
+// moves to the entry, so that its removal still queues one.
+TEST_F(ChangeLogTest, StopListingKeysMovesAnOwedTombstoneToTheEntry) {
+  Write({"SET", "k", "old"});
+  WrittenByARound(0, "k");
+  (void)TakeDirty();
+  Write({"DEL", "k"});
+  Write({"SET", "k", "new"});
+  EXPECT_FALSE(IsInTier(0, "k"));
+  shard().changes().set_max_key_items(1);
+  for (int i = 0; i < 20; ++i) Write({"SET", "more:" + std::to_string(i), "v"});
+  ASSERT_TRUE(shard().changes().scan_needed());
+  EXPECT_TRUE(IsInTier(0, "k"));
 }
 
 TEST_F(ChangeLogTest, CompactionKeepsOnlyWhatFollowsTheLastEraseOfADb) {
   for (int i = 0; i < 600; ++i) {
     Write({"SET", "before" + std::to_string(i % 5), "v"});
+    WrittenByARound(0, "before" + std::to_string(i % 5));
     Write({"DEL", "before" + std::to_string(i % 5)});
   }
   Write({"FLUSHDB"});
   Write({"SET", "after", "v"});
   for (int i = 0; i < 600; ++i) {
     Write({"SET", "tmp", "v"});
+    WrittenByARound(0, "tmp");
     Write({"DEL", "tmp"});
   }
   // The items before the erase are moot (it wipes them): the erase comes first, then the
@@ -484,7 +586,10 @@ TEST_F(ChangeLogTest, CompactionKeepsOnlyWhatFollowsTheLastEraseOfADb) {
   ASSERT_GE(items.size(), 3u);
   EXPECT_EQ(items[0], "E 0");
   EXPECT_EQ(items[1], "K 0 after");
-  EXPECT_EQ(std::set<std::string>(items.begin() + 2, items.end()), std::set<std::string>{"K 0 tmp"});
+  const std::set<std::string> tmp_items(items.begin() + 2, items.end());
+  EXPECT_TRUE(tmp_items.contains("D 0 tmp"));
+  const std::set<std::string> allowed{"K 0 tmp", "D 0 tmp"};
+  EXPECT_TRUE(std::includes(allowed.begin(), allowed.end(), tmp_items.begin(), tmp_items.end()));
 }
 
 TEST_F(ChangeLogTest, DirtyMarkSurvivesGrowingAString) {
@@ -527,19 +632,20 @@ TEST_F(ChangeLogTest, RenameQueuesTheNewKeyEvenWhenTheOldOneWasDirty) {
   ASSERT_TRUE(IsDirty(0, "a"));
   Write({"RENAME", "a", "b"});
   EXPECT_TRUE(IsDirty(0, "b"));
-  EXPECT_EQ(TakeDirty(), (std::vector<std::string>{"K 0 a", "K 0 a", "K 0 b"}));
+  // a was never in the tier: its old name owes it no tombstone.
+  EXPECT_EQ(TakeDirty(), (std::vector<std::string>{"K 0 a", "K 0 b"}));
 }
 
 TEST_F(ChangeLogTest, RenameOntoAQueuedKeyNeedsNoSecondItem) {
   Write({"SET", "a", "v"});
   Write({"SET", "b", "w"});
   shard().changes().TakeDirty();
-  Find(0, "a")->flags &= static_cast<uint8_t>(~Entry::kDirty);  // a was written by a round, b was not
+  WrittenByARound(0, "a");  // b was not
   Write({"RENAME", "a", "b"});
   // b still has its item from before (in the list the test took), and keeps its mark:
   // the round writes whatever state b has by then.
   EXPECT_TRUE(IsDirty(0, "b"));
-  EXPECT_EQ(TakeDirty(), (std::vector<std::string>{"K 0 a"}));
+  EXPECT_EQ(TakeDirty(), (std::vector<std::string>{"D 0 a"}));
 }
 
 TEST_F(ChangeLogTest, MoveQueuesTheKeyInItsNewDb) {
@@ -548,7 +654,7 @@ TEST_F(ChangeLogTest, MoveQueuesTheKeyInItsNewDb) {
   Write({"MOVE", "k", "1"});
   // The same entry changed tables; its mark belonged to (0, k), so (1, k) is queued.
   EXPECT_TRUE(IsDirty(1, "k"));
-  EXPECT_EQ(TakeDirty(), (std::vector<std::string>{"K 0 k", "K 0 k", "K 1 k"}));
+  EXPECT_EQ(TakeDirty(), (std::vector<std::string>{"K 0 k", "K 1 k"}));
 }
 
 TEST_F(ChangeLogTest, GiveBackPutsItemsInFrontAndMarksThemDirtyAgain) {
@@ -570,11 +676,11 @@ TEST_F(ChangeLogTest, GiveBackPutsItemsInFrontAndMarksThemDirtyAgain) {
 TEST_F(ChangeLogTest, GiveBackOfAKeyDeletedMeanwhileKeepsItsItem) {
   Write({"SET", "a", "1"});
   std::vector<DirtyItem> round = shard().changes().TakeDirty();
-  Find(0, "a")->flags &= static_cast<uint8_t>(~Entry::kDirty);
+  WrittenByARound(0, "a");
   Write({"DEL", "a"});
   Write({"FLUSHDB"});
   shard().changes().GiveBackDirty(shard(), std::move(round));
-  EXPECT_EQ(TakeDirty(), (std::vector<std::string>{"K 0 a", "K 0 a", "E 0"}));
+  EXPECT_EQ(TakeDirty(), (std::vector<std::string>{"K 0 a", "D 0 a", "E 0"}));
 }
 
 }  // namespace

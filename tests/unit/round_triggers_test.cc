@@ -1,0 +1,75 @@
+// What starts a checkpoint round besides the save rules: the dirty list's DRAM. A cache
+// that evicts lists every evicted key until a round writes its tombstone; with no save
+// rule firing, the list would grow with the evictions and take the memory they freed.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "harness/command_harness.h"
+#include "harness/engine_queue.h"
+#include "harness/fake_tier.h"
+#include "harness/temp_dir.h"
+#include "tiering/durability.h"
+
+namespace tierkv {
+namespace {
+
+using testing::CommandHarness;
+using testing::EngineQueue;
+using testing::FakeTier;
+using testing::TempDir;
+
+constexpr size_t kMaxmemory = 512u << 20;  // the list's bound is then 8 MiB
+constexpr size_t kBound = kMaxmemory / 64;
+
+EngineOptions WithMaxmemory() {
+  EngineOptions options;
+  options.maxmemory = kMaxmemory;
+  return options;
+}
+
+class RoundTriggerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    DurabilityOptions options;
+    options.dir = dir_.path();
+    options.journal = false;
+    options.post_to_engine = engine_.Poster();
+    auto opened = Durability::Open(harness_.shard(), std::make_unique<FakeTier>(), std::move(options));
+    ASSERT_TRUE(opened.ok()) << opened.status().message();
+    durability_ = std::move(*opened);
+  }
+
+  // Lists deleted keys (as evictions do) until the list takes `bytes` of DRAM.
+  void ListDeletedKeys(size_t bytes) {
+    ChangeLog& changes = harness_.shard().changes();
+    for (int i = 0; changes.dirty_bytes() < bytes; ++i) {
+      changes.QueueDirty({DirtyItem::Kind::kKey, 0, "evicted:" + std::to_string(i) + std::string(200, 'k')});
+    }
+  }
+
+  TempDir dir_{"tierkv-round-triggers"};
+  EngineQueue engine_;
+  CommandHarness harness_{WithMaxmemory()};
+  std::unique_ptr<Durability> durability_;
+};
+
+TEST_F(RoundTriggerTest, ADirtyListPastItsBoundStartsARoundWithoutSaveRules) {
+  ListDeletedKeys(kBound);
+  durability_->Cron(Shard::WallClockMs());
+  EXPECT_TRUE(durability_->round_in_progress());
+  ASSERT_TRUE(engine_.RunUntil([&] { return !durability_->round_in_progress(); }));
+  EXPECT_EQ(durability_->info().rounds, 1u);
+  EXPECT_EQ(harness_.shard().changes().dirty_count(), 0u) << "the round wrote the listed tombstones";
+}
+
+TEST_F(RoundTriggerTest, ADirtyListBelowItsBoundWaitsForTheSaveRules) {
+  ListDeletedKeys(kBound / 2);
+  durability_->Cron(Shard::WallClockMs());
+  EXPECT_FALSE(durability_->round_in_progress());
+  EXPECT_EQ(durability_->info().rounds, 0u);
+}
+
+}  // namespace
+}  // namespace tierkv
