@@ -286,9 +286,6 @@ class DurabilityTierIoTest : public ::testing::Test {
     options.dir = dir_.path();
     options.journal_max_size = 0;
     options.post_to_engine = engine_.Poster();
-    options.apply = [this](int db, const Effect& effect) {
-      return testing::ApplyThroughCommands(harness_, db, effect);
-    };
     auto tier = std::make_unique<StatsThreadTier>();
     tier_ = tier.get();
     auto opened = Durability::Open(harness_.shard(), std::move(tier), std::move(options));
