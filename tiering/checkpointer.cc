@@ -27,6 +27,12 @@ bool Checkpointer::Start(Done done) {
   done_ = std::move(done);
   round_lsn_ = shard_.last_lsn();
   items_ = shard_.changes().TakeDirty();
+  // The swaps first, every other item naming its db as of S: the first slice carries
+  // them all, and what follows is written where the tier has the db after them.
+  const std::vector<int> moved = PutSwapsFirst(items_);
+  for (TombstoneRef& tombstone : tombstones_) {  // written before these swaps
+    if (tombstone.db < moved.size()) tombstone.db = static_cast<uint32_t>(moved[tombstone.db]);
+  }
   last_erase_of_db_.assign(static_cast<size_t>(shard_.db_count()), kNone);
   for (size_t i = 0; i < items_.size(); ++i) {
     if (items_[i].kind == DirtyItem::Kind::kEraseDb) last_erase_of_db_[static_cast<size_t>(items_[i].db)] = i;
@@ -59,15 +65,26 @@ void Checkpointer::NextSlice() {
   size_t bytes = 0;
   uint64_t keys = 0;
   size_t index = next_item_;
-  for (; index < items_.size() && bytes < options_.batch_bytes && batch->size() < options_.batch_keys; ++index) {
+  // Swaps do not count against the slice's limits: they all go in the first one, so a
+  // failed slice gives back either all of them or none.
+  for (; index < items_.size() &&
+         (items_[index].kind == DirtyItem::Kind::kSwapDb ||
+          (bytes < options_.batch_bytes && batch->size() < options_.batch_keys));
+       ++index) {
     const DirtyItem& item = items_[index];
     const auto db = static_cast<uint32_t>(item.db);
     if (item.kind == DirtyItem::Kind::kEraseDb) {
       batch->EraseDb(db);
       continue;
     }
+    if (item.kind == DirtyItem::Kind::kSwapDb) {
+      batch->SwapDb(db, static_cast<uint32_t>(item.other_db));
+      continue;
+    }
     if (Superseded(item, index)) continue;
-    Entry* entry = shard_.db(item.db).Peek(item.key);
+    // The key as of now, in the db that holds what `item.db` held at S (a SWAPDB since
+    // may have moved it); written under item.db, where the tier has it after this round.
+    Entry* entry = shard_.db(shard_.changes().CurrentDbOf(item.db)).Peek(item.key);
     if (entry == nullptr) {
       // Stamped with the newest LSN: no record before it can bring the key back.
       TierEntry tombstone = TombstoneToTier(db, item.key, shard_.last_lsn());
@@ -113,7 +130,7 @@ size_t Checkpointer::AddEntry(uint32_t db, Entry* entry, TierBatch& batch) {
 
 bool Checkpointer::ScanInto(TierBatch& batch, size_t& bytes, uint64_t& keys) {
   while (scan_db_ < shard_.db_count()) {
-    Db& db = shard_.db(scan_db_);
+    Db& db = shard_.db(shard_.changes().CurrentDbOf(scan_db_));  // scan_db_ names the db as of S
     const bool erased = last_erase_of_db_[static_cast<size_t>(scan_db_)] != kNone;
     const auto db_index = static_cast<uint32_t>(scan_db_);
     do {
@@ -143,7 +160,8 @@ void Checkpointer::OnSliceWritten(const Status& status, size_t slice_end, uint64
     if (round_scans_) {
       for (const TierBatch::Op& op : in_flight_->ops()) {
         if (op.kind != TierBatch::Kind::kPut || op.entry.tombstone) continue;
-        if (Entry* entry = shard_.db(static_cast<int>(op.entry.db)).Peek(op.entry.key)) entry->flags |= Entry::kDirty;
+        const int db = shard_.changes().CurrentDbOf(static_cast<int>(op.entry.db));
+        if (Entry* entry = shard_.db(db).Peek(op.entry.key)) entry->flags |= Entry::kDirty;
       }
       shard_.changes().RequestScan();
     }

@@ -7,7 +7,10 @@
 //     emptied);
 //  2. on the engine thread, serializes a slice of it (up to batch_bytes / batch_keys) into
 //     a TierBatch: a changed key's current state with its LSN, a tombstone for a key that
-//     is gone, an erase-db where a db was emptied. Entries written lose their dirty mark;
+//     is gone, an erase-db where a db was emptied, a swap where two were exchanged (all
+//     the round's swaps first, combined, in its first batch; every other item then names
+//     its db as of S, and the key is read from the db that holds it now, which a SWAPDB
+//     during the round may have changed). Entries written lose their dirty mark;
 //     entries changed again later are queued again. Only one batch is in flight, so the
 //     memory a round holds beyond the dataset is one batch;
 //  3. on the tier I/O pool, makes the journal durable up to everything committed (the

@@ -1,6 +1,7 @@
 #include "tiering/recovery.h"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -60,6 +61,11 @@ class Replayer {
         FlushOlder(db, record.lsn);
         continue;
       }
+      if (IsCommand(effect, "SWAPDB")) {
+        Status swapped = Swap(effect, record.lsn, applied_here);
+        if (!swapped.ok()) return swapped;
+        continue;
+      }
       if (effect.size() < 2) return Status::Corruption("an effect without a key");
       const std::string& key = effect[1];
       if (!applied_before(db, key) && CurrentLsn(db, key) >= record.lsn) {
@@ -81,6 +87,35 @@ class Replayer {
     if (const Entry* entry = shard_.db(db).Peek(key)) return entry->lsn;
     auto tombstone = tombstones_.find({db, key});
     return tombstone == tombstones_.end() ? 0 : tombstone->second;
+  }
+
+  // A replayed SWAPDB always applies: the tier holds the db -> contents map of the
+  // checkpoint (swaps written after it are forgotten by a crash), and keys the tier holds
+  // with newer LSNs sit with their db's contents, so they move with the swap and their
+  // LSNs travel with them. The keys this record already changed move too.
+  Status Swap(const Effect& effect, uint64_t lsn, std::vector<std::pair<int, std::string_view>>& applied_here) {
+    int a = -1;
+    int b = -1;
+    if (effect.size() == 3) {
+      a = ParseDb(effect[1]);
+      b = ParseDb(effect[2]);
+    }
+    if (a < 0 || b < 0) return Status::Corruption("SWAPDB of a missing db");
+    shard_.SwapDb(a, b);
+    shard_.CommitReplayed(lsn);
+    const auto other = [&](int db) { return db == a ? b : db == b ? a : db; };
+    std::map<std::pair<int, std::string>, uint64_t> moved;
+    for (auto& [where, tombstone_lsn] : tombstones_) moved[{other(where.first), where.second}] = tombstone_lsn;
+    tombstones_ = std::move(moved);
+    for (auto& [db, key] : applied_here) db = other(db);
+    ++report_.effects_applied;
+    return Status::Ok();
+  }
+
+  int ParseDb(const std::string& text) const {
+    if (text.empty() || text.size() > 9 || !std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c) != 0; })) return -1;
+    const int db = std::stoi(text);
+    return db < shard_.db_count() ? db : -1;
   }
 
   // A replayed FLUSHDB at `lsn` empties only what is older than it: keys the tier holds

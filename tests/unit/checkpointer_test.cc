@@ -486,14 +486,22 @@ TEST_F(CheckpointerTest, FlushDbErasesTheDbBeforeTheKeysRecreatedAfterIt) {
   EXPECT_EQ(Stored(0, "a"), std::nullopt);
 }
 
-TEST_F(CheckpointerTest, SwapDbRewritesBothDbs) {
+// A swap used to rewrite both dbs key by key: it is one tier op now.
+TEST_F(CheckpointerTest, SwapDbIsOneTierOpWhateverTheDbsHold) {
   Write({"SET", "a", "1"});
   Write({"SELECT", "1"});
   Write({"MSET", "b", "2", "c", "2"});
   Write({"SELECT", "0"});
   ASSERT_TRUE(RunRound().status.ok());
+  const size_t batches_before = tier_.batch_count();
   Write({"SWAPDB", "0", "1"});
+  Write({"SWAPDB", "2", "3"});
+  Write({"SWAPDB", "3", "2"});  // undoes the one before: no op for it
   ASSERT_TRUE(RunRound().status.ok());
+  const std::vector<TierBatch> batches = tier_.batches();
+  ASSERT_EQ(batches.size(), batches_before + 1);
+  ASSERT_EQ(batches.back().size(), 1u);
+  EXPECT_EQ(batches.back().ops()[0].kind, TierBatch::Kind::kSwapDb);
   ExpectTierMirrorsShard();
   EXPECT_EQ(Stored(0, "a"), std::nullopt);
   EXPECT_EQ(Stored(1, "b"), std::nullopt);
@@ -540,7 +548,10 @@ TEST_F(CheckpointerTest, KeyRecreatedAfterAFlushDuringARoundIsWrittenAgainAfterT
   ExpectTierMirrorsShard();
 }
 
-TEST_F(CheckpointerTest, KeySwappedInDuringARoundIsWrittenAgainAfterTheErase) {
+// The round took k in db 0 and db 1; the swap during the round moved them: each is read
+// from the db that holds it now and written where the tier has it until the next round
+// swaps the tier too.
+TEST_F(CheckpointerTest, KeysSwappedDuringARoundAreReadFromTheirNewDb) {
   MakeCheckpointer(/*batch_keys=*/1, 4u << 20);
   Write({"SET", "first", "0"});
   Write({"SET", "k", "db0"});
@@ -548,10 +559,15 @@ TEST_F(CheckpointerTest, KeySwappedInDuringARoundIsWrittenAgainAfterTheErase) {
   Write({"SET", "k", "db1"});
   Write({"SELECT", "0"});
   before_slice_ = [this](size_t done) {
-    if (done == 1) Write({"SWAPDB", "0", "1"});
+    if (done != 1) return;
+    Write({"SWAPDB", "0", "1"});
+    Write({"SET", "k", "db1-after-swap"});  // the old db 1's k, now in db 0: marked already
+    Write({"SET", "new", "x"});             // in db 0 after the swap: the next round's
   };
   ASSERT_TRUE(RunRound().status.ok());
   before_slice_ = nullptr;
+  EXPECT_EQ(TierImageOf(fake_).at({1, "k"}).value, "db1-after-swap");
+  EXPECT_EQ(TierImageOf(fake_).at({0, "k"}).value, "db0");
   ASSERT_TRUE(RunRound().status.ok());
   ExpectTierMirrorsShard();
 }

@@ -121,6 +121,12 @@ EffectKind ClassifyEffect(const Effect& effect, std::string* problem) {
     if (effect.size() != 1) *problem = EffectVerb(effect) + " with arguments";
     return SameWord(verb, "FLUSHDB") ? EffectKind::kFlushDb : EffectKind::kFlushAll;
   }
+  if (SameWord(verb, "SWAPDB")) {
+    int64_t a = 0;
+    int64_t b = 0;
+    const bool ok = effect.size() == 3 && ParseInt64(effect[1], &a) && ParseInt64(effect[2], &b) && a >= 0 && b >= 0;
+    return Checked(EffectKind::kSwapDb, ok, "SWAPDB is not 'SWAPDB db db'", problem);
+  }
   if (SameWord(verb, "SELECT")) {
     int64_t db = 0;
     if (effect.size() != 2 || !ParseInt64(effect[1], &db) || db < 0) *problem = "SELECT without a db number";
@@ -176,6 +182,7 @@ Status ApplyKeyEffect(Shard& shard, int db, const Effect& effect, EffectKind kin
     }
     case EffectKind::kFlushDb:
     case EffectKind::kFlushAll:
+    case EffectKind::kSwapDb:
     case EffectKind::kSelect:
       return Status::Error(EffectVerb(effect) + " is applied by recovery itself, not per key");
     case EffectKind::kUnknown:

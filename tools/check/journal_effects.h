@@ -1,5 +1,5 @@
 // The journal's effect vocabulary as tierkv-check understands it (docs/ARCHITECTURE.md,
-// "Effects and LSNs"): SET key value [PXAT ms], DEL key..., FLUSHDB, FLUSHALL, SELECT n,
+// "Effects and LSNs"): SET key value [PXAT ms], DEL key..., FLUSHDB, FLUSHALL, SWAPDB a b, SELECT n,
 // and the string and TTL effects: APPEND key suffix, SETRANGE key offset bytes, SETBIT key
 // offset 0|1, BITFIELD key (SET <type> <bit offset> <value>)..., PEXPIREAT key ms,
 // PERSIST key.
@@ -27,7 +27,7 @@ namespace tierkv::check {
 
 enum class EffectKind {
   kSet, kDel, kAppend, kSetRange, kSetBit, kBitfield, kPExpireAt, kPersist,
-  kFlushDb, kFlushAll, kSelect, kUnknown
+  kFlushDb, kFlushAll, kSwapDb, kSelect, kUnknown
 };
 
 // The kind of `effect`, and in *problem why it is malformed ("" when it is well formed).
@@ -39,7 +39,7 @@ EffectKind ClassifyEffect(const Effect& effect, std::string* problem);
 std::string EffectVerb(const Effect& effect);
 
 // Applies a per-key effect to `shard` in `db` exactly as the server's handlers would.
-// SELECT, FLUSHDB and FLUSHALL are Recover()'s own business (it keeps the per-key LSN
+// SELECT, FLUSHDB, FLUSHALL and SWAPDB are Recover()'s own business (it keeps the per-key LSN
 // rule for them) and are refused here, like unknown or malformed effects.
 Status ApplyEffect(Shard& shard, int db, const Effect& effect);
 
