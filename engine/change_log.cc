@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "engine/shard.h"
 
@@ -19,6 +20,11 @@ void AppendStateEffect(const Entry& entry, const ChangeLog::StateEncoder& encode
   if (!encode) std::abort();  // journaling a collection needs the tier's serialization installed
   effects->push_back({"RESTORE", std::string(entry.key()), entry.has_expire() ? std::to_string(entry.expire_at()) : "0",
                       encode(entry), "REPLACE", "ABSTTL"});
+}
+
+// An expiry change only: the value stays what the tier may already hold.
+bool ChangesOnlyMetadata(const Effect& effect) {
+  return !effect.empty() && (effect[0] == "PEXPIREAT" || effect[0] == "PERSIST");
 }
 
 bool SetsWholeState(const Effect& effect) { return !effect.empty() && (effect[0] == "SET" || effect[0] == "DEL"); }
@@ -148,7 +154,12 @@ std::optional<EffectRecord> ChangeLog::Commit(Shard& shard, uint64_t lsn) {
     }
     const std::vector<size_t>& own = own_effects[static_cast<size_t>(&event - events_.data())];
     if (!own.empty()) {
-      for (size_t index : own) record.effects.push_back(std::move(events_[index].effect));
+      for (size_t index : own) {
+        Effect& effect = events_[index].effect;
+        std::string verb = effect.empty() ? std::string() : effect[0];
+        record.effects.push_back(std::move(effect));
+        effect = {std::move(verb)};  // StampAndQueue tells an expiry change by it
+      }
       return;
     }
     const Entry* entry = shard.db(event.db).Peek(event.key);
@@ -210,6 +221,19 @@ std::vector<std::vector<size_t>> ChangeLog::OwnEffectsAtFinalMention() const {
 void ChangeLog::CommitReplayed(Shard& shard, uint64_t lsn) { StampAndQueue(shard, lsn); }
 
 void ChangeLog::StampAndQueue(Shard& shard, uint64_t lsn) {
+  // Keys with a change other than their expiry in this record (most records hold one
+  // event: no set for them).
+  // (Commit has moved the effects into the record, leaving each one's verb.)
+  std::unordered_set<std::string> value_changed;
+  if (events_.size() > 1) {
+    for (const Event& event : events_) {
+      if (!event.keyless() && !ChangesOnlyMetadata(event.effect)) value_changed.insert(EventKey(event.db, event.key));
+    }
+  }
+  const auto changes_value = [&](const Event& event) {
+    return events_.size() == 1 ? !ChangesOnlyMetadata(event.effect)
+                               : value_changed.contains(EventKey(event.db, event.key));
+  };
   ForEachFinalEvent([&](const Event& event) {
     if (event.swapped()) {
       Queue({DirtyItem::Kind::kSwapDb, event.db, {}, event.other_db});
@@ -228,6 +252,7 @@ void ChangeLog::StampAndQueue(Shard& shard, uint64_t lsn) {
     if (entry == nullptr) shard.db(event.db).NoteRemoval(lsn);
     if (entry != nullptr) {
       entry->lsn = lsn;
+      if (changes_value(event)) entry->flags &= static_cast<uint8_t>(~Entry::kTierValueCurrent);
       // An entry already queued (and not yet written by a round) needs no second item:
       // the round writes whatever state it has by then.
       if (entry->flags & Entry::kDirty) return;

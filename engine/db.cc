@@ -50,7 +50,7 @@ void Db::Relink(Entry* old, Entry* fresh, bool keep_object) {
 void Db::ReplaceAt(Entry** link, Entry* fresh, bool keep_object) {
   Entry* old = *link;
   fresh->next = old->next;
-  fresh->flags |= old->flags & Entry::kDirty;
+  fresh->flags |= old->flags & (Entry::kDirty | Entry::kTierValueCurrent);
   *link = fresh;
   if (old->has_expire() && fresh->has_expire()) {
     const uint32_t index = old->expire_block()->volatile_index;
@@ -78,7 +78,7 @@ Entry* Db::Unlink(std::string_view key) {
   Entry* entry = dict_.Remove(key, HashKey(key));
   if (entry == nullptr) return nullptr;
   if (entry->has_expire()) UntrackVolatile(entry);
-  entry->flags &= static_cast<uint8_t>(~Entry::kDirty);
+  entry->flags &= static_cast<uint8_t>(~(Entry::kDirty | Entry::kTierValueCurrent));
   return entry;
 }
 

@@ -53,6 +53,11 @@ struct Entry {
   // list. Follows the entry when it is reallocated under the same key; cleared when the
   // entry leaves its key (Db::Unlink), so that its new key gets queued.
   static constexpr uint8_t kDirty = 2;
+  // The tier holds this entry's current value bytes: a checkpoint wrote (or recovery
+  // loaded) them, and since then only its expiry changed (the ChangeLog clears the flag
+  // on any other change), so a checkpoint writes its metadata alone. Follows the entry
+  // like kDirty.
+  static constexpr uint8_t kTierValueCurrent = 4;
 
   Entry* next;        // hash chain inside Dict
   uint64_t lsn;       // LSN of the last modification (journal; 0 until journaled)

@@ -99,7 +99,7 @@ void Checkpointer::NextSlice() {
       // erase is written (a duplicate twice, which is only redundant).
       const bool db_erased_this_round = last_erase_of_db_[item.db] != kNone;
       if (!(entry->flags & Entry::kDirty) && !db_erased_this_round) continue;
-      bytes += AddEntry(db, entry, *batch);
+      bytes += AddEntry(db, entry, db_erased_this_round, *batch);
     }
     ++keys;
   }
@@ -120,8 +120,14 @@ void Checkpointer::NextSlice() {
   });
 }
 
-size_t Checkpointer::AddEntry(uint32_t db, Entry* entry, TierBatch& batch) {
-  entry->flags &= static_cast<uint8_t>(~Entry::kDirty);
+size_t Checkpointer::AddEntry(uint32_t db, Entry* entry, bool db_erased, TierBatch& batch) {
+  // The tier has the value already unless this round erases the db first.
+  const bool metadata_only = (entry->flags & Entry::kTierValueCurrent) && !db_erased;
+  entry->flags = static_cast<uint8_t>((entry->flags & ~Entry::kDirty) | Entry::kTierValueCurrent);
+  if (metadata_only) {
+    batch.SetMetadata(db, std::string(entry->key()), entry->lsn, entry->expire_at());
+    return entry->key().size();
+  }
   TierEntry stored = EntryToTier(db, *entry);
   const size_t bytes = stored.key.size() + stored.value.size();
   batch.Put(std::move(stored));
@@ -136,7 +142,7 @@ bool Checkpointer::ScanInto(TierBatch& batch, size_t& bytes, uint64_t& keys) {
     do {
       scan_cursor_ = db.ScanForUpdate(scan_cursor_, [&](Entry* entry) {
         if (!(entry->flags & Entry::kDirty) && !erased) return;
-        bytes += AddEntry(db_index, entry, batch);
+        bytes += AddEntry(db_index, entry, erased, batch);
         ++keys;
       });
       if (bytes >= options_.batch_bytes || batch.size() >= options_.batch_keys) {
@@ -151,6 +157,14 @@ bool Checkpointer::ScanInto(TierBatch& batch, size_t& bytes, uint64_t& keys) {
 
 void Checkpointer::OnSliceWritten(const Status& status, size_t slice_end, uint64_t keys, uint64_t bytes) {
   if (!status.ok()) {
+    // The tier may not hold the values this slice carried.
+    for (const TierBatch::Op& op : in_flight_->ops()) {
+      if (op.kind != TierBatch::Kind::kPut || op.entry.tombstone) continue;
+      const int db = shard_.changes().CurrentDbOf(static_cast<int>(op.entry.db));
+      if (Entry* entry = shard_.db(db).Peek(op.entry.key)) {
+        entry->flags &= static_cast<uint8_t>(~Entry::kTierValueCurrent);
+      }
+    }
     // The failed slice and everything after it go back to the ChangeLog.
     std::vector<DirtyItem> unwritten(std::make_move_iterator(items_.begin() + static_cast<ptrdiff_t>(next_item_)),
                                      std::make_move_iterator(items_.end()));

@@ -98,7 +98,9 @@ class Checkpointer {
   void End(CheckpointResult result);
   bool Superseded(const DirtyItem& item, size_t index) const;
   // Adds the entry's current state to the batch and clears its mark; returns its bytes.
-  size_t AddEntry(uint32_t db, Entry* entry, TierBatch& batch);
+  // Its metadata alone when the tier holds its value already (Entry::kTierValueCurrent)
+  // and `db_erased` (this round erases the db first) is false.
+  size_t AddEntry(uint32_t db, Entry* entry, bool db_erased, TierBatch& batch);
   // Fills `batch` from the keyspace scan; false once every db has been scanned.
   bool ScanInto(TierBatch& batch, size_t& bytes, uint64_t& keys);
 

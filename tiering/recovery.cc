@@ -172,6 +172,7 @@ Result<RecoveryReport> Recover(Shard& shard, Tier& tier, const RecoveryOptions& 
     auto entry = EntryFromTier(stored, shard.options().limits);
     if (!entry.ok()) return entry.status();
     shard.InitAccess(*entry);
+    (*entry)->flags |= Entry::kTierValueCurrent;  // its value came from there
     shard.db(static_cast<int>(stored.db)).Set(*entry);
     if (++report.keys_loaded % kProgressEvery == 0) {
       Log(options, "Loading from the tier: " + std::to_string(report.keys_loaded) + " keys");

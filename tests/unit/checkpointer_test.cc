@@ -572,6 +572,87 @@ TEST_F(CheckpointerTest, KeysSwappedDuringARoundAreReadFromTheirNewDb) {
   ExpectTierMirrorsShard();
 }
 
+// --- Metadata-only writes -----------------------------------------------------------
+
+// EXPIRE, PERSIST and GETEX used to make the round rewrite the key's whole value.
+TEST_F(CheckpointerTest, AnExpiryChangeIsWrittenAsMetadataOnly) {
+  const std::string large(100'000, 'v');
+  Write({"SET", "big", large});
+  Write({"SET", "h", "small"});
+  ASSERT_TRUE(RunRound().status.ok());
+  const uint64_t bytes_before = fake_.counters().bytes_written;
+  const size_t batches_before = tier_.batch_count();
+  Write({"EXPIRE", "big", "1000"});
+  Write({"PEXPIRE", "h", "500000"});
+  ASSERT_TRUE(RunRound().status.ok());
+  const std::vector<TierBatch> batches = tier_.batches();
+  ASSERT_EQ(batches.size(), batches_before + 1);
+  for (const TierBatch::Op& op : batches.back().ops()) EXPECT_EQ(op.kind, TierBatch::Kind::kSetMetadata);
+  EXPECT_EQ(fake_.counters().bytes_written - bytes_before, std::string("bigh").size());
+  ExpectTierMirrorsShard();
+
+  Write({"PERSIST", "big"});
+  Write({"GETEX", "big", "EX", "300"});
+  ASSERT_TRUE(RunRound().status.ok());
+  EXPECT_EQ(fake_.counters().bytes_written - bytes_before, std::string("bighbig").size());
+  ExpectTierMirrorsShard();
+}
+
+TEST_F(CheckpointerTest, AValueChangeAfterAnExpiryChangeWritesTheValue) {
+  Write({"SET", "k", "v1"});
+  ASSERT_TRUE(RunRound().status.ok());
+  Write({"MULTI"});
+  Write({"EXPIRE", "k", "1000"});
+  Write({"APPEND", "k", "+"});
+  Write({"EXEC"});
+  ASSERT_TRUE(RunRound().status.ok());
+  EXPECT_EQ(tier_.batches().back().ops()[0].kind, TierBatch::Kind::kPut);
+  Write({"PERSIST", "k"});
+  Write({"SET", "k", "v2", "KEEPTTL"});
+  ASSERT_TRUE(RunRound().status.ok());
+  EXPECT_EQ(tier_.batches().back().ops()[0].kind, TierBatch::Kind::kPut);
+  // A key renamed onto another carries no claim on the tier's copy of its new name.
+  Write({"SET", "other", "o"});
+  ASSERT_TRUE(RunRound().status.ok());
+  Write({"RENAME", "k", "other"});
+  Write({"EXPIRE", "other", "1000"});
+  ASSERT_TRUE(RunRound().status.ok());
+  ExpectTierMirrorsShard();
+  Write({"EXPIRE", "other", "2000"});
+  ASSERT_TRUE(RunRound().status.ok());
+  EXPECT_EQ(tier_.batches().back().ops()[0].kind, TierBatch::Kind::kSetMetadata);
+  ExpectTierMirrorsShard();
+}
+
+// A value whose write failed is not in the tier: the next expiry change writes it whole.
+TEST_F(CheckpointerTest, AfterAFailedSliceAnExpiryChangeWritesTheValue) {
+  Write({"SET", "k", "v1"});
+  ASSERT_TRUE(RunRound().status.ok());
+  Write({"SET", "k", "v2"});
+  fake_.FailNextWrites(1, Status::IoError("tier: write: EIO"));
+  EXPECT_FALSE(RunRound().status.ok());
+  Write({"EXPIRE", "k", "1000"});
+  ASSERT_TRUE(RunRound().status.ok());
+  EXPECT_EQ(tier_.batches().back().ops()[0].kind, TierBatch::Kind::kPut);
+  ExpectTierMirrorsShard();
+}
+
+// A swap moves the tier's copy with the key: its expiry is still metadata only.
+TEST_F(CheckpointerTest, AnExpiryChangeAfterASwapIsMetadataOnly) {
+  Write({"SET", "k", "v"});
+  ASSERT_TRUE(RunRound().status.ok());
+  Write({"SWAPDB", "0", "4"});
+  Write({"SELECT", "4"});
+  Write({"EXPIRE", "k", "1000"});
+  Write({"SELECT", "0"});
+  ASSERT_TRUE(RunRound().status.ok());
+  const TierBatch& batch = tier_.batches().back();
+  ASSERT_EQ(batch.size(), 2u);
+  EXPECT_EQ(batch.ops()[0].kind, TierBatch::Kind::kSwapDb);
+  EXPECT_EQ(batch.ops()[1].kind, TierBatch::Kind::kSetMetadata);
+  ExpectTierMirrorsShard();
+}
+
 // --- Failures -----------------------------------------------------------------------
 
 TEST_F(CheckpointerTest, FailedWriteEndsTheRoundAndTheNextWritesTheRest) {
