@@ -28,9 +28,10 @@
 //
 // Erasing a db (TierBatch::EraseDb) and exchanging two (TierBatch::SwapDb) cost O(1)
 // writes whatever the dbs hold: RocksTier keeps each db's keys under a generation number
-// and the db -> generation map in its metadata (an erase maps the db to a fresh
-// generation, a swap exchanges two entries; dead generations are cleaned after the
-// commit that made them dead). FakeTier, a test double, walks its map.
+// and the db -> generation map in its metadata (an erase unmaps the db, whose next key
+// gets a fresh generation; a swap exchanges two entries; dead generations are cleaned
+// after the commit that made them dead). FakeTier, a test double, models the same map and drops a
+// dead generation's keys at Commit by walking its map.
 #pragma once
 
 #include <atomic>
