@@ -1023,13 +1023,17 @@ TEST(RocksTierTest, DiskBytesCountTheValuesInBlobFiles) {
   TierBatch committed;
   committed.Put(Value(0, "committed", 1, "c"));
   committed.Put(Tombstone(1, "deleted", 2));
+  committed.Put(Value(5, "five", 2, "f"));
+  committed.SwapDb(5, 6);
   check(tier.Write(committed).ok(), "first write");
   check(tier.Commit(2).ok(), "commit");
   TierBatch uncommitted;
   uncommitted.Put(Value(0, "uncommitted", 3, "u"));
   uncommitted.Put(Value(0, "committed", 4, "overwritten"));
+  uncommitted.SwapDb(0, 7);
+  uncommitted.EraseDb(6);
   check(tier.Write(uncommitted).ok(), "second write");
-  auto seen = tier.Get(0, "uncommitted");
+  auto seen = tier.Get(7, "uncommitted");
   check(seen.ok() && seen->has_value(), "read back");
   ::kill(::getpid(), SIGKILL);
   std::_Exit(3);
@@ -1068,6 +1072,9 @@ TEST(RocksTierCrashTest, SigkillAfterCommitKeepsEverythingCommitted) {
   EXPECT_EQ(metadata->checkpoint_lsn, 2u);
   EXPECT_EQ(*(*tier)->Get(0, "committed"), Value(0, "committed", 1, "c"));
   EXPECT_EQ(*(*tier)->Get(1, "deleted"), Tombstone(1, "deleted", 2));
+  // The committed swap stays; the uncommitted swap and erase are forgotten.
+  EXPECT_EQ(*(*tier)->Get(6, "five"), Value(6, "five", 2, "f"));
+  EXPECT_EQ(*(*tier)->Get(7, "committed"), std::nullopt);
   // Proof that the kill was a real crash: without a WAL, the memtable holding the
   // uncommitted write died with the process.
   EXPECT_EQ(*(*tier)->Get(0, "uncommitted"), std::nullopt);
