@@ -1,11 +1,12 @@
 // ChangeLog: turns the key changes a command makes into its effect record and into the
 // list of keys a checkpoint must write.
 //
-// Write operations report each key they touch (Shard::KeyModified) and each database they
-// empty (Shard::FlushDb/FlushAll/SwapDb). When the command ends, Commit() reads the final
-// state of every touched key and writes one effect per key: SET with the resulting value
-// and absolute expiry for a string, DEL for a key that is gone, FLUSHDB / FLUSHALL where a
-// database was emptied. Emitting resulting states rather than the commands themselves is
+// Write operations report each key they touch (Shard::KeyModified), each database they
+// empty (Shard::FlushDb/FlushAll) and each pair they swap (Shard::SwapDb). When the
+// command ends, Commit() reads the final state of every touched key and writes one effect
+// per key: SET with the resulting value and absolute expiry for a string, DEL for a key
+// that is gone, FLUSHDB / FLUSHALL where a database was emptied, SWAPDB a b where two were
+// exchanged (one effect, whatever they hold: the tier swaps them in O(1) too). Emitting resulting states rather than the commands themselves is
 // what makes effects deterministic and self-contained per key for every command at once
 // (INCRBYFLOAT's result, RENAME's two keys, expiry as an absolute time), and what makes a
 // MULTI/EXEC one record.
@@ -31,6 +32,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -44,20 +46,31 @@ namespace tierkv {
 
 class Shard;
 
-// A change a checkpoint round must carry into the tier.
+// A change a checkpoint round must carry into the tier. Each names its db as it was
+// when the change was queued: a later kSwapDb moves what it names.
 struct DirtyItem {
   enum class Kind : uint8_t {
     kKey,      // write the key's current state; if it is gone, a tombstone when one is owed
     kEraseDb,  // db was emptied here: erase the whole db in the tier before what follows
+    kSwapDb,   // db and other_db were exchanged here
   };
   Kind kind = Kind::kKey;
   int db = 0;
   std::string key;
+  int other_db = -1;  // kSwapDb only
   // The key left DRAM while the tier held a state of it (Entry::kInTier): if it is still
   // gone when a round reaches the item, the tier gets a tombstone. An item without it
   // for a key that is gone is skipped: the tier never held that key.
   bool owes_tombstone = false;
 };
+
+// Rewrites `items` (in change order) into the same changes with the swaps first: their
+// combined exchange as at most one kSwapDb per db, then every other item in order, naming
+// its db as it is after all the swaps. Both lists give a tier the same contents; in the
+// second, items name dbs as the keyspace has them when the list ends. Returns where each
+// db's contents went (index: db at the start of the list; shorter than the db count when
+// the dbs past its end stayed in place).
+std::vector<int> PutSwapsFirst(std::vector<DirtyItem>& items);
 
 // Effects that set a key's whole state, whatever it was before; a chain of own effects
 // for the key restarts at them. SET key value [PXAT abs ms] (a string with its expiry) and
@@ -81,6 +94,14 @@ class ChangeLog {
   // tombstone for the key if it is still gone then, or marks the entry that took its
   // place, whose removal will owe one.
   void NoteTierCopyLeft(int db, std::string_view key);
+  // SWAPDB a b: keys this command changed before it are journaled after it, under their
+  // new db, so that a record's effects always name the db that holds the key.
+  void NoteSwapped(int a, int b);
+  // Where the contents of `db` at the last TakeDirty() are now (a checkpoint round reads
+  // the keys it took in the dbs that hold them since).
+  int CurrentDbOf(int db_at_take) const {
+    return static_cast<size_t>(db_at_take) < moved_since_take_.size() ? moved_since_take_[db_at_take] : db_at_take;
+  }
   bool has_pending() const { return !events_.empty(); }
 
   // Builds the record of everything noted since the last Commit under `lsn`, stamps the
@@ -120,6 +141,10 @@ class ChangeLog {
     bool emptied;    // a FLUSHDB/FLUSHALL point rather than a key
     std::string key;
     Effect effect;   // the operation's own effect; empty: journal the resulting state
+    int other_db = -1;  // >= 0: a SWAPDB of db and other_db rather than a key
+
+    bool swapped() const { return other_db >= 0; }
+    bool keyless() const { return emptied || swapped(); }
   };
   std::vector<std::vector<size_t>> OwnEffectsAtFinalMention() const;
   // Calls `visit` for every event that decides final state: db-emptying events, and each
@@ -134,7 +159,7 @@ class ChangeLog {
 
   bool enabled_ = false;
   std::vector<Event> events_;
-  std::unordered_set<std::string> tier_copies_left_;  // EventKeys, until the next commit
+  std::set<std::pair<int, std::string>> tier_copies_left_;  // (db, key), until the next commit
   std::vector<DirtyItem> dirty_;
   // Deleted keys and emptied dbs are queued without dedupe; when no round runs for a
   // long time (no save rules, no journal) or a cache evicts faster than rounds drain the
@@ -145,6 +170,7 @@ class ChangeLog {
   size_t dirty_key_bytes_ = 0;  // sum of the key sizes in dirty_
   size_t max_key_items_ = 65536;
   bool scan_needed_ = false;
+  std::vector<int> moved_since_take_;  // CurrentDbOf; empty: no swap since the take
 };
 
 }  // namespace tierkv

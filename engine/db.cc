@@ -52,7 +52,7 @@ void Db::ReplaceAt(Entry** link, Entry* fresh, bool keep_object) {
   Entry* old = *link;
   shard_->BeforeEntryChange(index_, *old);
   fresh->next = old->next;
-  fresh->flags |= old->flags & (Entry::kDirty | Entry::kInTier);
+  fresh->flags |= old->flags & (Entry::kDirty | Entry::kInTier | Entry::kTierValueCurrent);
   *link = fresh;
   if (old->has_expire() && fresh->has_expire()) {
     const uint32_t index = old->expire_block()->volatile_index;
@@ -82,7 +82,7 @@ Entry* Db::Unlink(std::string_view key) {
   shard_->BeforeEntryChange(index_, *entry);  // still as it was: only the table let it go
   if (entry->has_expire()) UntrackVolatile(entry);
   if (entry->flags & Entry::kInTier) shard_->changes().NoteTierCopyLeft(index_, key);
-  entry->flags &= static_cast<uint8_t>(~(Entry::kDirty | Entry::kInTier));
+  entry->flags &= static_cast<uint8_t>(~(Entry::kDirty | Entry::kInTier | Entry::kTierValueCurrent));
   return entry;
 }
 

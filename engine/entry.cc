@@ -98,7 +98,7 @@ Entry* Entry::Reshape(const Entry* src, std::string_view key, int64_t expire_at,
   const size_t value_bytes = std::max<size_t>(src->value_len, value_capacity);
   Entry* entry = Allocate(key, expire_at, value_bytes);
   entry->lsn = src->lsn;
-  if (key == src->key()) entry->flags |= src->flags & (kDirty | kInTier);
+  if (key == src->key()) entry->flags |= src->flags & (kDirty | kInTier | kTierValueCurrent);
   entry->access = src->access;
   entry->type = src->type;
   entry->encoding = src->encoding;

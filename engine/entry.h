@@ -61,6 +61,11 @@ struct Entry {
   // its key (Db::Unlink), which tells the ChangeLog that the key's tier copy is now owed
   // a tombstone.
   static constexpr uint8_t kInTier = 4;
+  // The tier holds this entry's current value bytes (so kInTier too): a checkpoint wrote
+  // (or recovery loaded) them, and since then only its expiry changed (the ChangeLog
+  // clears the flag on any other change), so a checkpoint writes its metadata alone.
+  // Follows the entry like kDirty.
+  static constexpr uint8_t kTierValueCurrent = 8;
 
   Entry* next;        // hash chain inside Dict
   uint64_t lsn;       // LSN of the last modification (journal; 0 until journaled)

@@ -29,6 +29,12 @@ bool Checkpointer::Start(Done done, bool point_in_time) {
   done_ = std::move(done);
   round_lsn_ = shard_.last_lsn();
   items_ = shard_.changes().TakeDirty();
+  // The swaps first, every other item naming its db as of S: the first slice carries
+  // them all, and what follows is written where the tier has the db after them.
+  const std::vector<int> moved = PutSwapsFirst(items_);
+  for (TombstoneRef& tombstone : tombstones_) {  // written before these swaps
+    if (tombstone.db < moved.size()) tombstone.db = static_cast<uint32_t>(moved[tombstone.db]);
+  }
   last_erase_of_db_.assign(static_cast<size_t>(shard_.db_count()), kNone);
   for (size_t i = 0; i < items_.size(); ++i) {
     if (items_[i].kind == DirtyItem::Kind::kEraseDb) last_erase_of_db_[static_cast<size_t>(items_[i].db)] = i;
@@ -79,15 +85,24 @@ void Checkpointer::NextSlice() {
   uint64_t keys = 0;
   if (snapshot_ != nullptr) AddPendingKept(*batch, bytes, keys);
   size_t index = next_item_;
-  for (; index < items_.size() && !Full(*batch, bytes); ++index) {
+  // Swaps do not count against the slice's limits: they all go in the first one, so a
+  // failed slice gives back either all of them or none.
+  for (; index < items_.size() && (items_[index].kind == DirtyItem::Kind::kSwapDb || !Full(*batch, bytes)); ++index) {
     const DirtyItem& item = items_[index];
     const auto db = static_cast<uint32_t>(item.db);
     if (item.kind == DirtyItem::Kind::kEraseDb) {
       batch->EraseDb(db);
       continue;
     }
+    if (item.kind == DirtyItem::Kind::kSwapDb) {
+      batch->SwapDb(db, static_cast<uint32_t>(item.other_db));
+      continue;
+    }
     if (Superseded(item, index)) continue;
-    if (AddOwed(db, item.key, shard_.db(item.db).Peek(item.key), item.owes_tombstone, *batch, bytes)) ++keys;
+    // The key as of now, in the db that holds what `item.db` held at S (a SWAPDB since
+    // may have moved it); written under item.db, where the tier has it after this round.
+    Entry* entry = shard_.db(CurrentDb(db)).Peek(item.key);
+    if (AddOwed(db, item.key, entry, item.owes_tombstone, *batch, bytes)) ++keys;
   }
   if (index == items_.size() && scanning_ && !Full(*batch, bytes)) {
     scanning_ = ScanInto(*batch, bytes, keys);
@@ -138,7 +153,7 @@ bool Checkpointer::AddOwed(uint32_t db, std::string_view key, Entry* entry, bool
   // written (a duplicate twice, which is only redundant).
   const bool db_erased_this_round = last_erase_of_db_[db] != kNone;
   if (!(entry->flags & Entry::kDirty) && !db_erased_this_round) return false;
-  bytes += AddEntry(db, entry, batch);
+  bytes += AddEntry(db, entry, db_erased_this_round, batch);
   return true;
 }
 
@@ -149,7 +164,7 @@ size_t Checkpointer::AddKept(TierEntry state, Entry* current, TierBatch& batch) 
   } else if (current != nullptr && (current->flags & Entry::kDirty)) {
     // Changed since: its commit found it marked and queued nothing, so queue it for the
     // next round here.
-    shard_.changes().QueueDirty({DirtyItem::Kind::kKey, static_cast<int>(state.db), state.key});
+    shard_.changes().QueueDirty({.kind = DirtyItem::Kind::kKey, .db = CurrentDb(state.db), .key = state.key});
   }
   if (state.tombstone) {
     tombstones_.push_back({state.db, state.key, state.lsn});
@@ -159,7 +174,7 @@ size_t Checkpointer::AddKept(TierEntry state, Entry* current, TierBatch& batch) 
     // Gone since the start, before the tier held it, so its removal owed nothing; now the
     // tier will hold its kept state, which the next round must tombstone.
     shard_.changes().QueueDirty(
-        {DirtyItem::Kind::kKey, static_cast<int>(state.db), state.key, /*owes_tombstone=*/true});
+        {.kind = DirtyItem::Kind::kKey, .db = CurrentDb(state.db), .key = state.key, .owes_tombstone = true});
   }
   const size_t bytes = state.key.size() + state.value.size();
   batch.Put(std::move(state));
@@ -174,7 +189,7 @@ void Checkpointer::AddPendingKept(TierBatch& batch, size_t& bytes, uint64_t& key
   };
   snapshot_->TakePending(no_erase_left, [&](TierEntry&& state) {
     const uint32_t db = state.db;
-    Entry* current = shard_.db(static_cast<int>(db)).Peek(state.key);
+    Entry* current = shard_.db(CurrentDb(db)).Peek(state.key);
     bytes += AddKept(std::move(state), current, batch);
     ++keys;
     return !Full(batch, bytes);
@@ -187,11 +202,16 @@ void Checkpointer::StopKeeping() {
   snapshot_.reset();
 }
 
-size_t Checkpointer::AddEntry(uint32_t db, Entry* entry, TierBatch& batch) {
-  entry->flags &= static_cast<uint8_t>(~Entry::kDirty);
+size_t Checkpointer::AddEntry(uint32_t db, Entry* entry, bool db_erased, TierBatch& batch) {
+  // The tier has the value already unless this round erases the db first.
+  const bool metadata_only = (entry->flags & Entry::kTierValueCurrent) && !db_erased;
   // From here on the key's removal owes the tier a tombstone (also if this batch fails:
   // an extra tombstone is harmless, a missing one would bring the key back).
-  entry->flags |= Entry::kInTier;
+  entry->flags = static_cast<uint8_t>((entry->flags & ~Entry::kDirty) | Entry::kTierValueCurrent | Entry::kInTier);
+  if (metadata_only) {
+    batch.SetMetadata(db, std::string(entry->key()), entry->lsn, entry->expire_at());
+    return entry->key().size();
+  }
   TierEntry stored = EntryToTier(db, *entry);
   const size_t bytes = stored.key.size() + stored.value.size();
   batch.Put(std::move(stored));
@@ -200,7 +220,7 @@ size_t Checkpointer::AddEntry(uint32_t db, Entry* entry, TierBatch& batch) {
 
 bool Checkpointer::ScanInto(TierBatch& batch, size_t& bytes, uint64_t& keys) {
   while (scan_db_ < shard_.db_count()) {
-    Db& db = shard_.db(scan_db_);
+    Db& db = shard_.db(shard_.changes().CurrentDbOf(scan_db_));  // scan_db_ names the db as of S
     const bool erased = last_erase_of_db_[static_cast<size_t>(scan_db_)] != kNone;
     const auto db_index = static_cast<uint32_t>(scan_db_);
     do {
@@ -220,6 +240,14 @@ bool Checkpointer::ScanInto(TierBatch& batch, size_t& bytes, uint64_t& keys) {
 
 void Checkpointer::OnSliceWritten(const Status& status, size_t slice_end, uint64_t keys, uint64_t bytes) {
   if (!status.ok()) {
+    // The tier may not hold the values this slice carried.
+    for (const TierBatch::Op& op : in_flight_->ops()) {
+      if (op.kind != TierBatch::Kind::kPut || op.entry.tombstone) continue;
+      const int db = shard_.changes().CurrentDbOf(static_cast<int>(op.entry.db));
+      if (Entry* entry = shard_.db(db).Peek(op.entry.key)) {
+        entry->flags &= static_cast<uint8_t>(~Entry::kTierValueCurrent);
+      }
+    }
     // The failed slice and everything after it go back to the ChangeLog.
     std::vector<DirtyItem> unwritten(std::make_move_iterator(items_.begin() + static_cast<ptrdiff_t>(next_item_)),
                                      std::make_move_iterator(items_.end()));
@@ -229,7 +257,8 @@ void Checkpointer::OnSliceWritten(const Status& status, size_t slice_end, uint64
     if (round_scans_) {
       for (const TierBatch::Op& op : in_flight_->ops()) {
         if (op.kind != TierBatch::Kind::kPut || op.entry.tombstone) continue;
-        if (Entry* entry = shard_.db(static_cast<int>(op.entry.db)).Peek(op.entry.key)) entry->flags |= Entry::kDirty;
+        const int db = shard_.changes().CurrentDbOf(static_cast<int>(op.entry.db));
+        if (Entry* entry = shard_.db(db).Peek(op.entry.key)) entry->flags |= Entry::kDirty;
       }
       shard_.changes().RequestScan();
     }

@@ -7,7 +7,10 @@
 //     emptied);
 //  2. on the engine thread, serializes a slice of it (up to batch_bytes / batch_keys) into
 //     a TierBatch: a changed key's current state with its LSN, a tombstone for a key that
-//     is gone, an erase-db where a db was emptied. Entries written lose their dirty mark;
+//     is gone, an erase-db where a db was emptied, a swap where two were exchanged (all
+//     the round's swaps first, combined, in its first batch; every other item then names
+//     its db as of S, and the key is read from the db that holds it now, which a SWAPDB
+//     during the round may have changed). Entries written lose their dirty mark;
 //     entries changed again later are queued again. Only one batch is in flight, so the
 //     memory a round holds beyond the dataset is one batch;
 //  3. on the tier I/O pool, makes the journal durable up to everything committed (the
@@ -112,6 +115,9 @@ class Checkpointer {
   void Finish();
   void End(CheckpointResult result);
   bool Superseded(const DirtyItem& item, size_t index) const;
+  // The db that now holds what `db_at_start` held when the round took its list (a SWAPDB
+  // since may have moved it).
+  int CurrentDb(uint32_t db_at_start) const { return shard_.changes().CurrentDbOf(static_cast<int>(db_at_start)); }
   bool Full(const TierBatch& batch, size_t bytes) const {
     return bytes >= options_.batch_bytes || batch.size() >= options_.batch_keys;
   }
@@ -120,8 +126,10 @@ class Checkpointer {
   // without `owes_tombstone`: the tier never held it).
   bool AddOwed(uint32_t db, std::string_view key, Entry* entry, bool owes_tombstone, TierBatch& batch,
                size_t& bytes);
-  // Adds the entry's current state to the batch and clears its mark; returns its bytes.
-  size_t AddEntry(uint32_t db, Entry* entry, TierBatch& batch);
+  // Adds the entry's current state to the batch (its metadata alone when the tier holds
+  // its value already, Entry::kTierValueCurrent, and `db_erased`, this round erasing the
+  // db first, is false), clears its mark; returns its bytes.
+  size_t AddEntry(uint32_t db, Entry* entry, bool db_erased, TierBatch& batch);
   // Point-in-time rounds: a state kept for the round (`current`: the key's entry now).
   size_t AddKept(TierEntry state, Entry* current, TierBatch& batch);
   // Adds the kept states whose db has no erase left to write before them.

@@ -55,6 +55,11 @@ class Replayer {
         FlushOlder(db, record.lsn);
         continue;
       }
+      if (IsCommand(effect, "SWAPDB")) {
+        Status swapped = Swap(effect, record.lsn, applied_here);
+        if (!swapped.ok()) return swapped;
+        continue;
+      }
       if (effect.size() < 2) return Status::Corruption("an effect without a key");
       const std::string& key = effect[1];
       if (!applied_before(db, key) && CurrentLsn(db, key) >= record.lsn) {
@@ -76,6 +81,25 @@ class Replayer {
     if (const Entry* entry = shard_.db(db).Peek(key)) return entry->lsn;
     auto tombstone = tombstones_.find({db, key});
     return tombstone == tombstones_.end() ? 0 : tombstone->second;
+  }
+
+  // A replayed SWAPDB always applies: the tier holds the db -> contents map of the
+  // checkpoint (swaps written after it are forgotten by a crash), and keys the tier holds
+  // with newer LSNs sit with their db's contents, so they move with the swap and their
+  // LSNs travel with them. The keys this record already changed move too.
+  Status Swap(const Effect& effect, uint64_t lsn, std::vector<std::pair<int, std::string_view>>& applied_here) {
+    auto dbs = SwapDbArguments(effect, shard_.db_count());
+    if (!dbs.ok()) return dbs.status();
+    const auto [a, b] = *dbs;
+    shard_.SwapDb(a, b);
+    shard_.CommitReplayed(lsn);
+    const auto other = [&](int db) { return db == a ? b : db == b ? a : db; };
+    std::map<std::pair<int, std::string>, uint64_t> moved;
+    for (auto& [where, tombstone_lsn] : tombstones_) moved[{other(where.first), where.second}] = tombstone_lsn;
+    tombstones_ = std::move(moved);
+    for (auto& [db, key] : applied_here) db = other(db);
+    ++report_.effects_applied;
+    return Status::Ok();
   }
 
   // A replayed FLUSHDB at `lsn` empties only what is older than it: keys the tier holds
@@ -132,7 +156,7 @@ Result<RecoveryReport> Recover(Shard& shard, Tier& tier, const RecoveryOptions& 
     auto entry = EntryFromTier(stored, shard.options().limits);
     if (!entry.ok()) return entry.status();
     shard.InitAccess(*entry);
-    (*entry)->flags |= Entry::kInTier;
+    (*entry)->flags |= Entry::kInTier | Entry::kTierValueCurrent;  // its value came from there
     shard.db(static_cast<int>(stored.db)).Set(*entry);
     if (++report.keys_loaded % kProgressEvery == 0) {
       Log(options, "Loading from the tier: " + std::to_string(report.keys_loaded) + " keys");

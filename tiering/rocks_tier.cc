@@ -15,7 +15,6 @@
 #include <filesystem>
 #include <limits>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "tiering/rocks_tier_format.h"
@@ -28,8 +27,14 @@ const char* const kObjectsFamily = "objects";
 const char* const kMetaFamily = "meta";
 const char* const kV1ValuesFamily = "values";  // format version 1 only
 constexpr uint32_t kV1FormatVersion = 1;
+constexpr uint32_t kV2FormatVersion = 2;
 const char* const kFormatVersionKey = "format_version";
 const char* const kCheckpointLsnKey = "checkpoint_lsn";
+const char* const kGenerationsKey = "generations";  // format version 3
+// Dead generation ranges dropped after each commit: each costs two range deletions and a
+// look for whole files to delete, so a round's extra work stays small however many dbs
+// were flushed since.
+constexpr size_t kDeadRangesCleanedPerCommit = 4;
 
 // The one place RocksDB errors become ours.
 Status FromRocks(const rocksdb::Status& status, std::string_view operation,
@@ -118,7 +123,7 @@ rocksdb::WriteOptions NoWal() {
   return options;
 }
 
-// The (db, key) under an iterator, or Corruption if it has no db prefix.
+// The (prefix, key) under an iterator, or Corruption if it has no prefix.
 Result<TierKeyRef> KeyAt(const rocksdb::Iterator& it, const std::string& path) {
   const std::optional<TierKeyRef> key = DecodeTierKey(it.key().ToStringView());
   if (!key) {
@@ -128,28 +133,35 @@ Result<TierKeyRef> KeyAt(const rocksdb::Iterator& it, const std::string& path) {
   return *key;
 }
 
-// Adds `entry` to `batch` in the version-2 layout: the metadata, and the value apart
-// (a tombstone has none, so a value stored before is removed).
+// Adds `entry` to `batch` under `prefix` (its generation; its db for the version-1
+// converter): the metadata, and the value apart (a tombstone has none, so a value stored
+// before is removed).
 rocksdb::Status AddPut(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* keys,
-                       rocksdb::ColumnFamilyHandle* objects, const TierEntry& entry) {
-  const std::string key = EncodeTierKey(entry.db, entry.key);
+                       rocksdb::ColumnFamilyHandle* objects, uint32_t prefix, const TierEntry& entry) {
+  const std::string key = EncodeTierKey(prefix, entry.key);
   rocksdb::Status added = batch.Put(keys, key, EncodeTierKeyMetadata(KeyMetadataOf(entry)));
   if (!added.ok()) return added;
   return entry.tombstone ? batch.Delete(objects, key) : batch.Put(objects, key, entry.value);
 }
 
 // What the ops of one batch applied so far did to keys, for a SetMetadata further on
-// that must see them. Absent from `keys`: as stored before the batch (unless its db was
-// erased in the batch).
-struct BatchEffects {
-  std::unordered_map<std::string, std::optional<TierKeyMetadata>> keys;  // by encoded key
-  std::unordered_set<uint32_t> erased_dbs;
+// that must see them; by encoded key (generation and key). Absent: as stored before the
+// batch. A db erased in the batch moves to a fresh generation, so no entry needs dropping.
+using BatchEffects = std::unordered_map<std::string, std::optional<TierKeyMetadata>>;
 
-  void EraseDb(uint32_t db) {
-    std::erase_if(keys, [db](const auto& item) { return DecodeTierKey(item.first)->db == db; });
-    erased_dbs.insert(db);
-  }
-};
+// The generation holding `db`'s keys in `generations`; nullopt for an empty db.
+std::optional<uint32_t> GenerationOf(const TierGenerations& generations, uint32_t db) {
+  auto found = generations.of_db.find(db);
+  if (found == generations.of_db.end()) return std::nullopt;
+  return found->second;
+}
+
+// The prefix of the key `it` is at, if it is valid.
+std::optional<uint32_t> PrefixAt(const rocksdb::Iterator& it) {
+  if (!it.Valid()) return std::nullopt;
+  const std::optional<TierKeyRef> key = DecodeTierKey(it.key().ToStringView());
+  return key ? std::optional<uint32_t>(key->prefix) : std::nullopt;
+}
 
 }  // namespace
 
@@ -217,6 +229,8 @@ Result<std::unique_ptr<RocksTier>> RocksTier::Open(const RocksTierOptions& optio
 
   Status format = tier->CheckOrStampFormat(options);
   if (!format.ok()) return format;
+  Status generations = tier->LoadGenerations();
+  if (!generations.ok()) return generations;
   return tier;
 }
 
@@ -235,9 +249,15 @@ Status RocksTier::CheckOrStampFormat(const RocksTierOptions& options) {
   if (!stored.ok()) return stored.status();
   if (stored->has_value()) {
     const uint64_t version = **stored;
-    const bool convertible = version == kV1FormatVersion && options.format_version == kTierFormatVersion &&
-                             v1_values_ != nullptr;
-    if (convertible && !options.read_only) return ConvertFromV1(options);
+    const bool convertible = options.format_version == kTierFormatVersion &&
+                             ((version == kV1FormatVersion && v1_values_ != nullptr) || version == kV2FormatVersion);
+    if (convertible && !options.read_only) {
+      // Version 1 becomes version 2 (dropping "values"), which becomes version 3.
+      Status step = version == kV1FormatVersion ? ConvertFromV1(options)
+                    : v1_values_ != nullptr     ? DropV1Values()
+                                                : Status::Ok();
+      return step.ok() ? ConvertFromV2(options) : step;
+    }
     if (version != options.format_version) {
       return Status::Error("ERR tier " + path_ + " has format version " + std::to_string(version) +
                            ", but this build reads version " + std::to_string(options.format_version) +
@@ -294,9 +314,9 @@ Status RocksTier::ConvertFromV1(const RocksTierOptions& options) {
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     Result<TierKeyRef> key = KeyAt(*it, path_);
     if (!key.ok()) return key.status();
-    Result<TierEntry> entry = DecodeV1TierValue(key->db, key->key, it->value().ToStringView());
+    Result<TierEntry> entry = DecodeV1TierValue(key->prefix, key->key, it->value().ToStringView());
     if (!entry.ok()) return entry.status();
-    Status added = FromRocks(AddPut(batch, keys_, objects_, *entry), "build write batch", path_);
+    Status added = FromRocks(AddPut(batch, keys_, objects_, key->prefix, *entry), "build write batch", path_);
     if (!added.ok()) return added;
     ++converted;
     if (++batch_keys >= kBatchKeys || batch.GetDataSize() >= kBatchBytes) {
@@ -311,7 +331,7 @@ Status RocksTier::ConvertFromV1(const RocksTierOptions& options) {
   }
   Status flushed = FlushDataAndWait();
   if (!flushed.ok()) return flushed;
-  Status put = FromRocks(db_->Put(NoWal(), meta_, kFormatVersionKey, EncodeFixed64(kTierFormatVersion)),
+  Status put = FromRocks(db_->Put(NoWal(), meta_, kFormatVersionKey, EncodeFixed64(kV2FormatVersion)),
                          "write format_version", path_);
   if (!put.ok()) return put;
   Status stamped = FlushAndWait(meta_, "flush meta");
@@ -324,6 +344,77 @@ Status RocksTier::ConvertFromV1(const RocksTierOptions& options) {
     options.log("tier " + path_ + ": converted " + std::to_string(converted) + " entries to format version 2 in " +
                 std::to_string(elapsed.count()) + " ms");
   }
+  return Status::Ok();
+}
+
+// Version 2 -> 3 in place, in O(dbs): version 2 prefixed keys with their db, which is
+// version 3 with each db held by the generation of the same number. So the conversion
+// finds the dbs present (one seek each) and writes that map together with
+// format_version 3 in one batch: a crash leaves a whole version 2 or a whole version 3.
+Status RocksTier::ConvertFromV2(const RocksTierOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
+  if (options.log) options.log("tier " + path_ + ": converting format version 2 to 3");
+  TierGenerations generations;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), keys_));
+  for (it->SeekToFirst(); it->Valid();) {
+    Result<TierKeyRef> key = KeyAt(*it, path_);
+    if (!key.ok()) return key.status();
+    const uint32_t db = key->prefix;
+    if (db == std::numeric_limits<uint32_t>::max()) {
+      return Status::Error("ERR tier " + path_ + ": db " + std::to_string(db) + " cannot be converted");
+    }
+    generations.of_db[db] = db;
+    generations.next = db + 1;
+    it->Seek(TierDbPrefix(db + 1));
+  }
+  Status scanned = FromRocks(it->status(), "scan version-2 keys", path_);
+  if (!scanned.ok()) return scanned;
+  it.reset();
+  rocksdb::WriteBatch meta;
+  rocksdb::Status added = meta.Put(meta_, kGenerationsKey, EncodeTierGenerations(generations));
+  if (added.ok()) added = meta.Put(meta_, kFormatVersionKey, EncodeFixed64(kTierFormatVersion));
+  if (!added.ok()) return FromRocks(added, "build conversion record", path_);
+  Status put = FromRocks(db_->Write(NoWal(), &meta), "write format_version", path_);
+  if (!put.ok()) return put;
+  Status stamped = FlushAndWait(meta_, "flush meta");
+  if (!stamped.ok()) return stamped;
+  const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  if (options.log) {
+    options.log("tier " + path_ + ": converted " + std::to_string(generations.of_db.size()) +
+                " dbs to format version 3 in " + std::to_string(elapsed.count()) + " ms");
+  }
+  return Status::Ok();
+}
+
+// Generations at or above the recorded `next` were allocated after the last commit, by
+// writes that a crash cut short: the journal covers what they hold, the checkpoint never
+// did, and the recorded map names none of them. They are dead, and `next` moves above
+// them so that none is handed out again.
+Status RocksTier::LoadGenerations() {
+  std::string stored;
+  rocksdb::Status read = db_->Get(rocksdb::ReadOptions(), meta_, kGenerationsKey, &stored);
+  TierGenerations generations;
+  if (!read.IsNotFound()) {
+    if (!read.ok()) return FromRocks(read, "read generations", path_);
+    Result<TierGenerations> decoded = DecodeTierGenerations(stored);
+    if (!decoded.ok()) return Status::Corruption("tier " + path_ + ": " + decoded.status().message());
+    generations = std::move(decoded).value();
+  }
+  uint32_t end = generations.next;
+  for (rocksdb::ColumnFamilyHandle* family : {keys_, objects_}) {
+    if (family == nullptr) continue;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), family));
+    it->SeekToLast();
+    if (std::optional<uint32_t> last = PrefixAt(*it); last && *last >= end) end = *last + 1;
+    Status scanned = FromRocks(it->status(), "scan", path_);
+    if (!scanned.ok()) return scanned;
+  }
+  if (end > generations.next) {
+    generations.dead.emplace_back(generations.next, end);
+    generations.next = end;
+  }
+  generations_ = std::move(generations);
   return Status::Ok();
 }
 
@@ -386,48 +477,64 @@ Status RocksTier::NoteFailure(Status status) {
   return status;
 }
 
+// Keys go to the generation their db maps to in `routed`, a copy of generations_ that the
+// batch's erases and swaps change as they come; generations_ takes it once RocksDB has
+// the batch. An erase only unmaps the db (its generation stays whole until a commit has
+// recorded the map without it: a crash before that shows the db as it was); the next
+// put into the db allocates a fresh generation.
 Status RocksTier::Write(const TierBatch& batch) {
   std::lock_guard lock(write_mu_);
   if (Status resumed = ResumeAfterFailure(); !resumed.ok()) return resumed;
   const bool sets_metadata = std::any_of(batch.ops().begin(), batch.ops().end(), [](const TierBatch::Op& op) {
     return op.kind == TierBatch::Kind::kSetMetadata;
   });
+  TierGenerations routed;
+  {
+    std::lock_guard generations_lock(generations_mu_);
+    routed = generations_;
+  }
+  std::vector<uint32_t> erased;
   BatchEffects effects;  // kept only when a SetMetadata needs it
   rocksdb::WriteBatch rocks_batch;
   for (const TierBatch::Op& op : batch.ops()) {
     const TierEntry& entry = op.entry;
+    const std::optional<uint32_t> generation = GenerationOf(routed, entry.db);
     rocksdb::Status added;
     switch (op.kind) {
-      case TierBatch::Kind::kPut:
-        added = AddPut(rocks_batch, keys_, objects_, entry);
-        if (sets_metadata) effects.keys[EncodeTierKey(entry.db, entry.key)] = KeyMetadataOf(entry);
+      case TierBatch::Kind::kPut: {
+        Result<uint32_t> target = generation ? Result<uint32_t>(*generation) : AllocateGeneration(routed, entry.db);
+        if (!target.ok()) return target.status();
+        added = AddPut(rocks_batch, keys_, objects_, *target, entry);
+        if (sets_metadata) effects[EncodeTierKey(*target, entry.key)] = KeyMetadataOf(entry);
         break;
+      }
       case TierBatch::Kind::kErase: {
-        const std::string key = EncodeTierKey(entry.db, entry.key);
+        if (!generation) break;  // an empty db holds nothing to erase
+        const std::string key = EncodeTierKey(*generation, entry.key);
         added = rocks_batch.Delete(keys_, key);
         if (added.ok()) added = rocks_batch.Delete(objects_, key);
-        if (sets_metadata) effects.keys[key] = std::nullopt;
+        if (sets_metadata) effects[key] = std::nullopt;
         break;
       }
       case TierBatch::Kind::kEraseDb:
-        // The range [prefix(db), prefix(db + 1)) has no end for the last db. Redis dbs
-        // are small indexes, so that one is refused rather than special-cased.
-        if (entry.db == std::numeric_limits<uint32_t>::max()) {
-          return Status::Error("ERR tier " + path_ + ": EraseDb of db " +
-                               std::to_string(entry.db) + " is not supported");
-        }
-        for (rocksdb::ColumnFamilyHandle* family : {keys_, objects_}) {
-          if (added.ok()) added = rocks_batch.DeleteRange(family, TierDbPrefix(entry.db), TierDbPrefix(entry.db + 1));
-        }
-        if (sets_metadata) effects.EraseDb(entry.db);
+        if (generation) erased.push_back(*generation);
+        routed.of_db.erase(entry.db);
         break;
+      case TierBatch::Kind::kSwapDb: {
+        const std::optional<uint32_t> other = GenerationOf(routed, op.other_db);
+        routed.of_db.erase(entry.db);
+        routed.of_db.erase(op.other_db);
+        if (other) routed.of_db[entry.db] = *other;
+        if (generation) routed.of_db[op.other_db] = *generation;
+        break;
+      }
       case TierBatch::Kind::kSetMetadata: {
-        const std::string key = EncodeTierKey(entry.db, entry.key);
         std::optional<TierKeyMetadata> current;
-        if (auto found = effects.keys.find(key); found != effects.keys.end()) {
+        const std::string key = generation ? EncodeTierKey(*generation, entry.key) : std::string();
+        if (auto found = effects.find(key); generation && found != effects.end()) {
           current = found->second;
-        } else if (!effects.erased_dbs.contains(entry.db)) {
-          Result<std::optional<TierKeyMetadata>> stored = ReadKeyMetadata(entry.db, entry.key, nullptr);
+        } else if (generation) {
+          Result<std::optional<TierKeyMetadata>> stored = ReadKeyMetadata(*generation, entry.db, entry.key, nullptr);
           if (!stored.ok()) return stored.status();
           current = std::move(*stored);
         }
@@ -438,15 +545,37 @@ Status RocksTier::Write(const TierBatch& batch) {
         current->lsn = entry.lsn;
         current->expire_at_ms = entry.expire_at_ms;
         added = rocks_batch.Put(keys_, key, EncodeTierKeyMetadata(*current));
-        effects.keys[key] = std::move(current);
+        effects[key] = std::move(current);
         break;
       }
     }
     if (!added.ok()) return FromRocks(added, "build write batch", path_);
   }
-  Status written = NoteFailure(FromRocks(db_->Write(NoWal(), &rocks_batch), "write", path_));
+  Status written;
+  {
+    // Readers take their snapshot and the map together under this lock, so that they
+    // never pair this batch's keys with the map from before it (or the reverse). It is
+    // held only while RocksDB inserts into its memtables.
+    std::lock_guard generations_lock(generations_mu_);
+    written = NoteFailure(FromRocks(db_->Write(NoWal(), &rocks_batch), "write", path_));
+    if (written.ok()) {
+      generations_ = std::move(routed);
+      erased_since_commit_.insert(erased_since_commit_.end(), erased.begin(), erased.end());
+    }
+  }
   set_last_memory_bytes(stats().memory_bytes);  // the memtables grew
   return written;
+}
+
+Result<uint32_t> RocksTier::AllocateGeneration(TierGenerations& generations, uint32_t db) {
+  // The largest prefix stays free, so that [first, end) ranges of generations can always
+  // be written. At one FLUSHALL of 16 dbs per second, 2^32 lasts eight years.
+  if (generations.next == std::numeric_limits<uint32_t>::max()) {
+    return Status::Error("ERR tier " + path_ + ": no generation left for db " + std::to_string(db));
+  }
+  const uint32_t generation = generations.next++;
+  generations.of_db[db] = generation;
+  return generation;
 }
 
 // Why this order makes Commit durable without a WAL: Write() puts data in the "keys" and
@@ -463,22 +592,80 @@ Status RocksTier::Write(const TierBatch& batch) {
 Status RocksTier::Commit(uint64_t checkpoint_lsn) {
   std::lock_guard lock(commit_mu_);
   if (Status resumed = ResumeAfterFailure(); !resumed.ok()) return resumed;
+  // The map as of every Write so far; the generations erased since the last commit are
+  // dead once this map is recorded.
+  TierGenerations recorded;
+  size_t newly_dead = 0;
+  {
+    std::lock_guard generations_lock(generations_mu_);
+    recorded = generations_;
+    newly_dead = erased_since_commit_.size();
+    for (uint32_t generation : erased_since_commit_) recorded.dead.emplace_back(generation, generation + 1);
+  }
   Status flushed = FlushDataAndWait();
   if (!flushed.ok()) return NoteFailure(flushed);
-  Status put = FromRocks(db_->Put(NoWal(), meta_, kCheckpointLsnKey, EncodeFixed64(checkpoint_lsn)),
-                         "write checkpoint_lsn", path_);
+  rocksdb::WriteBatch meta;
+  rocksdb::Status added = meta.Put(meta_, kCheckpointLsnKey, EncodeFixed64(checkpoint_lsn));
+  if (added.ok()) added = meta.Put(meta_, kGenerationsKey, EncodeTierGenerations(recorded));
+  if (!added.ok()) return FromRocks(added, "build checkpoint record", path_);
+  Status put = FromRocks(db_->Write(NoWal(), &meta), "write checkpoint_lsn", path_);
   if (!put.ok()) return NoteFailure(put);
   Status flushed_meta = NoteFailure(FlushUntilEmpty({meta_}, "flush meta"));
+  if (flushed_meta.ok()) {
+    {
+      std::lock_guard generations_lock(generations_mu_);
+      generations_.dead = recorded.dead;
+      erased_since_commit_.erase(erased_since_commit_.begin(),
+                                 erased_since_commit_.begin() + static_cast<ptrdiff_t>(newly_dead));
+    }
+    CleanUpDeadGenerations();
+  }
   set_last_memory_bytes(stats().memory_bytes);  // the memtables were flushed
   return flushed_meta;
 }
 
-Result<std::optional<TierKeyMetadata>> RocksTier::ReadKeyMetadata(uint32_t db, std::string_view key,
+// A dead range is deleted with one range deletion per family, then RocksDB is asked to
+// delete the files wholly inside it (compactions reclaim the rest). It leaves the dead
+// list in memory at once; the next commit records the list without it, after its flush
+// has made the range deletions durable, so a crash before that only cleans it again.
+// Failures are left for the next commit: the range stays dead, nothing reads it.
+void RocksTier::CleanUpDeadGenerations() {
+  std::vector<std::pair<uint32_t, uint32_t>> ranges;
+  {
+    std::lock_guard generations_lock(generations_mu_);
+    const size_t count = std::min(generations_.dead.size(), kDeadRangesCleanedPerCommit);
+    ranges.assign(generations_.dead.begin(), generations_.dead.begin() + static_cast<ptrdiff_t>(count));
+  }
+  if (ranges.empty()) return;
+  rocksdb::WriteBatch batch;
+  for (const auto& [first, end] : ranges) {
+    for (rocksdb::ColumnFamilyHandle* family : {keys_, objects_}) {
+      if (!batch.DeleteRange(family, TierDbPrefix(first), TierDbPrefix(end)).ok()) return;
+    }
+  }
+  if (!NoteFailure(FromRocks(db_->Write(NoWal(), &batch), "drop dead generations", path_)).ok()) return;
+  for (const auto& [first, end] : ranges) {
+    const std::string begin_key = TierDbPrefix(first);
+    const std::string end_key = TierDbPrefix(end);
+    const rocksdb::Slice begin_slice(begin_key);
+    const rocksdb::Slice end_slice(end_key);
+    for (rocksdb::ColumnFamilyHandle* family : {keys_, objects_}) {
+      (void)rocksdb::DeleteFilesInRange(db_.get(), family, &begin_slice, &end_slice, /*include_end=*/false);
+    }
+  }
+  std::lock_guard generations_lock(generations_mu_);
+  std::erase_if(generations_.dead, [&](const auto& range) {
+    return std::find(ranges.begin(), ranges.end(), range) != ranges.end();
+  });
+}
+
+Result<std::optional<TierKeyMetadata>> RocksTier::ReadKeyMetadata(uint32_t generation, uint32_t db,
+                                                                  std::string_view key,
                                                                   const rocksdb::Snapshot* snapshot) {
   rocksdb::ReadOptions options;
   options.snapshot = snapshot;
   rocksdb::PinnableSlice stored;
-  rocksdb::Status read = db_->Get(options, keys_, EncodeTierKey(db, key), &stored);
+  rocksdb::Status read = db_->Get(options, keys_, EncodeTierKey(generation, key), &stored);
   if (read.IsNotFound()) return std::optional<TierKeyMetadata>();
   if (!read.ok()) return FromRocks(read, "get", path_);
   Result<TierKeyMetadata> metadata = DecodeTierKeyMetadata(db, key, stored.ToStringView());
@@ -486,17 +673,28 @@ Result<std::optional<TierKeyMetadata>> RocksTier::ReadKeyMetadata(uint32_t db, s
   return std::optional<TierKeyMetadata>(std::move(metadata).value());
 }
 
+RocksTier::ReadView RocksTier::OpenReadView() {
+  std::lock_guard generations_lock(generations_mu_);
+  ReadView view;
+  view.snapshot = std::make_unique<rocksdb::ManagedSnapshot>(db_.get());
+  view.of_db = generations_.of_db;
+  return view;
+}
+
 Result<std::optional<TierEntry>> RocksTier::Get(uint32_t db, std::string_view key) {
   // One snapshot for both reads, so that a concurrent Write is seen whole or not at all.
-  rocksdb::ManagedSnapshot snapshot(db_.get());
-  Result<std::optional<TierKeyMetadata>> metadata = ReadKeyMetadata(db, key, snapshot.snapshot());
+  const ReadView view = OpenReadView();
+  auto generation = view.of_db.find(db);
+  if (generation == view.of_db.end()) return std::optional<TierEntry>();
+  const rocksdb::Snapshot* snapshot = view.snapshot->snapshot();
+  Result<std::optional<TierKeyMetadata>> metadata = ReadKeyMetadata(generation->second, db, key, snapshot);
   if (!metadata.ok()) return metadata.status();
   if (!metadata->has_value()) return std::optional<TierEntry>();
   rocksdb::PinnableSlice object;
   if (!(*metadata)->tombstone) {
     rocksdb::ReadOptions options;
-    options.snapshot = snapshot.snapshot();
-    rocksdb::Status read = db_->Get(options, objects_, EncodeTierKey(db, key), &object);
+    options.snapshot = snapshot;
+    rocksdb::Status read = db_->Get(options, objects_, EncodeTierKey(generation->second, key), &object);
     if (read.IsNotFound()) {
       return Status::Corruption("tier " + path_ + ": db " + std::to_string(db) + " key '" + PrintableKey(key) +
                                 "' has metadata but no value");
@@ -508,56 +706,67 @@ Result<std::optional<TierEntry>> RocksTier::Get(uint32_t db, std::string_view ke
   return std::optional<TierEntry>(std::move(entry).value());
 }
 
-// Walks "keys" and "objects" side by side: both are in encoded-key order, and "objects"
-// holds exactly the keys whose metadata is not a tombstone, so the value iterator
-// normally just steps along; it seeks only if the two disagree.
+// Walks "keys" and "objects" side by side, one mapped generation after the other (dead
+// ones are never read): both are in encoded-key order, and "objects" holds exactly the
+// keys whose metadata is not a tombstone, so the value iterator normally just steps
+// along; it seeks only if the two disagree.
 Status RocksTier::ForEach(const std::function<Status(TierEntry&&)>& visit) {
-  rocksdb::ManagedSnapshot snapshot(db_.get());
+  const ReadView view = OpenReadView();
   rocksdb::ReadOptions options;
   options.fill_cache = false;  // a full scan (recovery) must not evict the hot blocks
-  options.snapshot = snapshot.snapshot();
+  options.snapshot = view.snapshot->snapshot();
   std::unique_ptr<rocksdb::Iterator> keys(db_->NewIterator(options, keys_));
   std::unique_ptr<rocksdb::Iterator> objects(db_->NewIterator(options, objects_));
-  objects->SeekToFirst();
-  for (keys->SeekToFirst(); keys->Valid(); keys->Next()) {
-    Result<TierKeyRef> key = KeyAt(*keys, path_);
-    if (!key.ok()) return key.status();
-    Result<TierKeyMetadata> metadata = DecodeTierKeyMetadata(key->db, key->key, keys->value().ToStringView());
-    if (!metadata.ok()) return metadata.status();
-    const bool tombstone = metadata->tombstone;
-    std::string_view object;
-    if (!tombstone) {
-      if (!objects->Valid() || objects->key() != keys->key()) objects->Seek(keys->key());
-      if (!objects->Valid() || objects->key() != keys->key()) {
-        Status scanned = FromRocks(objects->status(), "scan", path_);
-        if (!scanned.ok()) return scanned;
-        return Status::Corruption("tier " + path_ + ": db " + std::to_string(key->db) + " key '" +
-                                  PrintableKey(key->key) + "' has metadata but no value");
+  for (const auto& [db, generation] : view.of_db) {
+    const std::string prefix = TierDbPrefix(generation);
+    objects->Seek(prefix);
+    for (keys->Seek(prefix); keys->Valid() && keys->key().starts_with(prefix); keys->Next()) {
+      const std::string_view key = keys->key().ToStringView().substr(prefix.size());
+      Result<TierKeyMetadata> metadata = DecodeTierKeyMetadata(db, key, keys->value().ToStringView());
+      if (!metadata.ok()) return metadata.status();
+      const bool tombstone = metadata->tombstone;
+      std::string_view object;
+      if (!tombstone) {
+        if (!objects->Valid() || objects->key() != keys->key()) objects->Seek(keys->key());
+        if (!objects->Valid() || objects->key() != keys->key()) {
+          Status scanned = FromRocks(objects->status(), "scan", path_);
+          if (!scanned.ok()) return scanned;
+          return Status::Corruption("tier " + path_ + ": db " + std::to_string(db) + " key '" + PrintableKey(key) +
+                                    "' has metadata but no value");
+        }
+        object = objects->value().ToStringView();
       }
-      object = objects->value().ToStringView();
+      Result<TierEntry> entry = JoinTierEntry(std::move(metadata).value(), object);
+      if (!entry.ok()) return entry.status();
+      if (!tombstone) objects->Next();
+      Status visited = visit(std::move(entry).value());
+      if (!visited.ok()) return visited;
     }
-    Result<TierEntry> entry = JoinTierEntry(std::move(metadata).value(), object);
-    if (!entry.ok()) return entry.status();
-    if (!tombstone) objects->Next();
-    Status visited = visit(std::move(entry).value());
-    if (!visited.ok()) return visited;
+    Status scanned = FromRocks(keys->status(), "scan", path_);
+    if (!scanned.ok()) return scanned;
   }
-  return FromRocks(keys->status(), "scan", path_);
+  return Status::Ok();
 }
 
 Status RocksTier::ForEachKey(const std::function<Status(TierKeyMetadata&&)>& visit) {
+  const ReadView view = OpenReadView();
   rocksdb::ReadOptions options;
   options.fill_cache = false;
+  options.snapshot = view.snapshot->snapshot();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, keys_));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    Result<TierKeyRef> key = KeyAt(*it, path_);
-    if (!key.ok()) return key.status();
-    Result<TierKeyMetadata> metadata = DecodeTierKeyMetadata(key->db, key->key, it->value().ToStringView());
-    if (!metadata.ok()) return metadata.status();
-    Status visited = visit(std::move(metadata).value());
-    if (!visited.ok()) return visited;
+  for (const auto& [db, generation] : view.of_db) {
+    const std::string prefix = TierDbPrefix(generation);
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      const std::string_view key = it->key().ToStringView().substr(prefix.size());
+      Result<TierKeyMetadata> metadata = DecodeTierKeyMetadata(db, key, it->value().ToStringView());
+      if (!metadata.ok()) return metadata.status();
+      Status visited = visit(std::move(metadata).value());
+      if (!visited.ok()) return visited;
+    }
+    Status scanned = FromRocks(it->status(), "scan", path_);
+    if (!scanned.ok()) return scanned;
   }
-  return FromRocks(it->status(), "scan", path_);
+  return Status::Ok();
 }
 
 Result<TierMetadata> RocksTier::ReadMetadata() {

@@ -1,13 +1,23 @@
 // RocksTier: the Tier (tiering/tier.h) on RocksDB, in one directory.
 //
-// Layout (format version 2, tiering/rocks_tier_format.h): column family "keys" maps
-// (db, key) to the key's metadata (tombstones live there only), "objects" maps (db, key)
-// to the value's RDB object encoding, kept in blob files (compactions move references,
-// not values); "meta" holds "format_version" and "checkpoint_lsn"
-// (8 bytes little-endian each); "default" is unused. A fresh tier is stamped with the
-// format version; a version-1 tier (one "values" family, metadata and value together) is
-// converted in place at Open (ConvertFromV1 in rocks_tier.cc); any other version is
-// refused at Open, naming both versions.
+// Layout (format version 3, tiering/rocks_tier_format.h): column family "keys" maps
+// (generation, key) to the key's metadata (tombstones live there only), "objects" maps
+// (generation, key) to the value's RDB object encoding, kept in blob files (compactions
+// move references, not values); "meta" holds "format_version" and "checkpoint_lsn"
+// (8 bytes little-endian each) and "generations", the db -> generation map and the dead
+// generations; "default" is unused. EraseDb unmaps a db and SwapDb exchanges two
+// entries of the map: O(1) writes. The map a Write routes by is recorded by the next
+// Commit; a dead generation is dropped (range deletions, whole files) by the commits
+// after the one that recorded it dead, a few ranges per commit. A fresh tier is stamped
+// with the format version; version-1 (one "values" family, metadata and value together)
+// and version-2 (keys prefixed by their db) tiers are converted in place at Open
+// (ConvertFromV1, ConvertFromV2 in rocks_tier.cc); any other version is refused at Open,
+// naming both versions.
+//
+// After a crash the tier shows the map of the last commit: erases and swaps written
+// since are gone, and keys written since sit in the generation their db had when they
+// were written, i.e. they follow their db's contents, not its number. A generation first
+// used after the last commit is dead at the next Open.
 //
 // Tuned for point lookups of cold values: a bloom filter (10 bits/key) and an LRU block
 // cache of `block_cache_bytes`. Index and filter blocks stay OUT of the block cache
@@ -28,25 +38,29 @@
 // writes internally and a WriteBatch is applied atomically. Commit() calls are serialised
 // by a mutex so that checkpoint LSNs are recorded in call order; Write() calls by another
 // (a SetMetadata reads the metadata it rewrites). Get, ForEach and ForEachKey read from a
-// snapshot: they see each Write() entirely or not at all.
+// snapshot taken together with the generation map (a third mutex, held by a Write only
+// while RocksDB inserts its batch): they see each Write() entirely or not at all.
 #pragma once
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "tiering/rocks_tier_format.h"
 #include "tiering/tier.h"
 
 namespace rocksdb {
 class Cache;
 class ColumnFamilyHandle;
 class DB;
+class ManagedSnapshot;
 class Snapshot;
 }  // namespace rocksdb
 
@@ -98,12 +112,23 @@ class RocksTier final : public Tier {
   RocksTier(std::string path, std::shared_ptr<rocksdb::Cache> block_cache);
   Status CheckOrStampFormat(const RocksTierOptions& options);
   Status ConvertFromV1(const RocksTierOptions& options);
+  Status ConvertFromV2(const RocksTierOptions& options);
   Status DropV1Values();
+  Status LoadGenerations();
+  // Maps `db` to a fresh generation in `generations`, or fails once they run out.
+  Result<uint32_t> AllocateGeneration(TierGenerations& generations, uint32_t db);
+  void CleanUpDeadGenerations();
+  // A snapshot and the generation map it goes with.
+  struct ReadView {
+    std::unique_ptr<rocksdb::ManagedSnapshot> snapshot;
+    std::map<uint32_t, uint32_t> of_db;
+  };
+  ReadView OpenReadView();
   Status FlushAndWait(rocksdb::ColumnFamilyHandle* family, const char* what);
   // Flushes `families` and checks that their memtables are empty (see rocks_tier.cc).
   Status FlushUntilEmpty(const std::vector<rocksdb::ColumnFamilyHandle*>& families, const char* what);
   Status FlushDataAndWait();
-  Result<std::optional<TierKeyMetadata>> ReadKeyMetadata(uint32_t db, std::string_view key,
+  Result<std::optional<TierKeyMetadata>> ReadKeyMetadata(uint32_t generation, uint32_t db, std::string_view key,
                                                          const rocksdb::Snapshot* snapshot);
   // After a failed Write or Commit: asks RocksDB to clear its background error.
   Status ResumeAfterFailure();
@@ -121,6 +146,12 @@ class RocksTier final : public Tier {
   rocksdb::ColumnFamilyHandle* v1_values_ = nullptr;
   std::mutex commit_mu_;
   std::mutex write_mu_;
+  // What Write routes by: the last commit's map with the erases and swaps written since,
+  // and the dead ranges not yet dropped. erased_since_commit_: generations those erases
+  // let go, dead once a commit records the map without them.
+  std::mutex generations_mu_;
+  TierGenerations generations_;
+  std::vector<uint32_t> erased_since_commit_;
   std::atomic<bool> failed_{false};  // a Write or Commit failed since the last Resume()
 };
 

@@ -88,25 +88,25 @@ Result<Header> ReadHeader(uint8_t format, uint32_t db, std::string_view key, std
 
 }  // namespace
 
-std::string TierDbPrefix(uint32_t db) {
-  std::string prefix(kDbPrefixBytes, '\0');
+std::string TierDbPrefix(uint32_t prefix) {
+  std::string encoded(kDbPrefixBytes, '\0');
   for (size_t i = 0; i < kDbPrefixBytes; ++i) {
-    prefix[i] = static_cast<char>(db >> (8 * (kDbPrefixBytes - 1 - i)));
+    encoded[i] = static_cast<char>(prefix >> (8 * (kDbPrefixBytes - 1 - i)));
   }
-  return prefix;
+  return encoded;
 }
 
-std::string EncodeTierKey(uint32_t db, std::string_view key) {
-  std::string encoded = TierDbPrefix(db);
+std::string EncodeTierKey(uint32_t prefix, std::string_view key) {
+  std::string encoded = TierDbPrefix(prefix);
   encoded.append(key);
   return encoded;
 }
 
 std::optional<TierKeyRef> DecodeTierKey(std::string_view encoded) {
   if (encoded.size() < kDbPrefixBytes) return std::nullopt;
-  uint32_t db = 0;
-  for (size_t i = 0; i < kDbPrefixBytes; ++i) db = (db << 8) | static_cast<uint8_t>(encoded[i]);
-  return TierKeyRef{db, encoded.substr(kDbPrefixBytes)};
+  uint32_t prefix = 0;
+  for (size_t i = 0; i < kDbPrefixBytes; ++i) prefix = (prefix << 8) | static_cast<uint8_t>(encoded[i]);
+  return TierKeyRef{prefix, encoded.substr(kDbPrefixBytes)};
 }
 
 std::string EncodeTierKeyMetadata(const TierKeyMetadata& metadata) {
@@ -180,6 +180,56 @@ Result<TierEntry> DecodeV1TierValue(uint32_t db, std::string_view key, std::stri
   if (entry.tombstone && !encoded.empty()) return Damaged(db, key, "tombstone with a value");
   entry.value = std::string(encoded);
   return entry;
+}
+
+std::string EncodeTierGenerations(const TierGenerations& generations) {
+  std::string out;
+  AppendVarint(generations.next, &out);
+  AppendVarint(generations.of_db.size(), &out);
+  for (const auto& [db, generation] : generations.of_db) {
+    AppendVarint(db, &out);
+    AppendVarint(generation, &out);
+  }
+  AppendVarint(generations.dead.size(), &out);
+  for (const auto& [first, end] : generations.dead) {
+    AppendVarint(first, &out);
+    AppendVarint(end, &out);
+  }
+  return out;
+}
+
+Result<TierGenerations> DecodeTierGenerations(std::string_view encoded) {
+  const auto damaged = [](std::string_view what) {
+    return Status::Corruption("tier generations record is damaged: " + std::string(what));
+  };
+  const auto read32 = [&](uint32_t* value) {
+    uint64_t wide = 0;
+    if (!ReadVarint(&encoded, &wide) || wide > UINT32_MAX) return false;
+    *value = static_cast<uint32_t>(wide);
+    return true;
+  };
+  TierGenerations generations;
+  uint32_t count = 0;
+  if (!read32(&generations.next) || !read32(&count)) return damaged("truncated header");
+  std::vector<bool> seen;
+  for (uint32_t i = 0; i < count; ++i) {
+    uint32_t db = 0;
+    uint32_t generation = 0;
+    if (!read32(&db) || !read32(&generation)) return damaged("truncated db map");
+    if (generation >= generations.next) return damaged("generation at or above next");
+    if (!generations.of_db.empty() && db <= generations.of_db.rbegin()->first) return damaged("dbs out of order");
+    generations.of_db.emplace(db, generation);
+  }
+  if (!read32(&count)) return damaged("truncated dead list");
+  for (uint32_t i = 0; i < count; ++i) {
+    uint32_t first = 0;
+    uint32_t end = 0;
+    if (!read32(&first) || !read32(&end)) return damaged("truncated dead list");
+    if (first >= end || end > generations.next) return damaged("bad dead range");
+    generations.dead.emplace_back(first, end);
+  }
+  if (!encoded.empty()) return damaged("bytes after the record");
+  return generations;
 }
 
 std::string PrintableKey(std::string_view key) {

@@ -2,11 +2,15 @@
 // Kept apart from the RocksDB code so that decoding damaged bytes can be tested directly.
 // docs/ARCHITECTURE.md "Tier format" is the reader's reference; this is its code.
 //
-// Key (in every data family): 4-byte big-endian db, then the key bytes. Big-endian so
-//        that RocksDB's bytewise order is (db, key) order and every key of one db lies in
-//        [TierDbPrefix(db), TierDbPrefix(db + 1)): EraseDb is one range deletion.
+// Key (in every data family): a 4-byte big-endian prefix, then the key bytes. Version 3
+//        prefixes with the key's generation: every db's keys live under one generation,
+//        and "meta" maps db -> generation (TierGenerations below), so erasing a db maps
+//        it to no generation and swapping two exchanges their generations, whatever they
+//        hold. Versions 1 and 2 prefixed with the db itself. Big-endian so that RocksDB's
+//        bytewise order is (prefix, key) order and every key of one generation lies in
+//        [TierDbPrefix(g), TierDbPrefix(g + 1)): dropping a dead one is one range deletion.
 //
-// Version 2 (current), family "keys": the key's metadata, never its value bytes.
+// Versions 2 and 3, family "keys": the key's metadata, never its value bytes.
 //        format   1 byte, kRocksKeyMetadataFormat (2)
 //        flags    1 byte: bit 0 tombstone, bit 1 has an expire; other bits must be 0
 //        lsn      LEB128 varint (at most 10 bytes)
@@ -32,9 +36,12 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "engine/status.h"
 #include "tiering/tier.h"
@@ -44,12 +51,13 @@ namespace tierkv {
 inline constexpr uint8_t kRocksKeyMetadataFormat = 2;
 inline constexpr uint8_t kRocksV1ValueFormat = 1;
 
-// The 4-byte prefix every key of `db` starts with.
-std::string TierDbPrefix(uint32_t db);
-std::string EncodeTierKey(uint32_t db, std::string_view key);
+// The 4-byte prefix every key of generation (version 3) or db (versions 1, 2) `prefix`
+// starts with.
+std::string TierDbPrefix(uint32_t prefix);
+std::string EncodeTierKey(uint32_t prefix, std::string_view key);
 
 struct TierKeyRef {
-  uint32_t db;
+  uint32_t prefix;       // the generation (version 3) or the db (versions 1, 2)
   std::string_view key;  // points into the encoded key
 };
 // nullopt if `encoded` is shorter than the db prefix.
@@ -69,6 +77,23 @@ Result<TierEntry> JoinTierEntry(TierKeyMetadata&& metadata, std::string_view obj
 // writes version 1 any more.
 std::string EncodeV1TierValueForTests(const TierEntry& entry);
 Result<TierEntry> DecodeV1TierValue(uint32_t db, std::string_view key, std::string_view encoded);
+
+// Version 3 "meta" record "generations": which generation holds each db's keys, and
+// which generations are dead (their keys wait for cleanup). Written with checkpoint_lsn
+// in one batch at each commit, so a crash shows the db -> generation map of the last
+// checkpoint. Layout, every number a LEB128 varint:
+//        next | db_count | db_count x (db | generation) | dead_count | dead_count x (first | end)
+// `next` is above every generation allocated by a commit; the db pairs are in db order,
+// each generation at most once; dead ranges are [first, end), first < end <= next.
+struct TierGenerations {
+  std::map<uint32_t, uint32_t> of_db;                     // db -> generation; absent: empty db
+  std::vector<std::pair<uint32_t, uint32_t>> dead;        // [first, end) ranges to clean up
+  uint32_t next = 0;
+
+  bool operator==(const TierGenerations&) const = default;
+};
+std::string EncodeTierGenerations(const TierGenerations& generations);
+Result<TierGenerations> DecodeTierGenerations(std::string_view encoded);
 
 // `key` for an error message: printable ASCII as is, other bytes as \xNN, cut at 64
 // bytes.

@@ -26,8 +26,12 @@
 // Reads (Get above all: a cold read a client waits for) never wait for a Write or Commit
 // in progress, so they can run on an executor of their own, apart from checkpoint writes.
 //
-// Erasing a db (TierBatch::EraseDb) must not cost a write per key of the db: RocksTier
-// writes one range tombstone per family (FakeTier, a test double, walks its map).
+// Erasing a db (TierBatch::EraseDb) and exchanging two (TierBatch::SwapDb) cost O(1)
+// writes whatever the dbs hold: RocksTier keeps each db's keys under a generation number
+// and the db -> generation map in its metadata (an erase unmaps the db, whose next key
+// gets a fresh generation; a swap exchanges two entries; dead generations are cleaned
+// after the commit that made them dead). FakeTier, a test double, models the same map and drops a
+// dead generation's keys at Commit by walking its map.
 #pragma once
 
 #include <atomic>
@@ -45,8 +49,9 @@ namespace tierkv {
 
 // The format of what a tier stores. Bumped on any incompatible change; a tier written
 // with another version is refused at open, with both versions in the message.
-// Version 1 kept metadata and value in one record; RocksTier converts such a tier at Open.
-inline constexpr uint32_t kTierFormatVersion = 2;
+// Version 1 kept metadata and value in one record; version 2 prefixed keys with their db
+// instead of a generation. RocksTier converts both at Open.
+inline constexpr uint32_t kTierFormatVersion = 3;
 
 // One key as the tier holds it.
 struct TierEntry {
@@ -94,7 +99,10 @@ class TierBatch {
   enum class Kind : uint8_t {
     kPut,      // store `entry` (a value or a tombstone), replacing what the key had
     kErase,    // remove (db, key) outright, leaving nothing behind (purges a tombstone)
-    kEraseDb,  // remove every key of db `entry.db` (FLUSHDB / FLUSHALL / SWAPDB)
+    kEraseDb,  // remove every key of db `entry.db` (FLUSHDB / FLUSHALL)
+    // Exchange every key of db `entry.db` with every key of db `other_db` (SWAPDB): what
+    // follows in the batch and later batches sees the dbs exchanged.
+    kSwapDb,
     // Set the lsn and expire_at_ms of a key that holds a value, leaving the value bytes as
     // they are stored. The key must hold a value when the op applies (stored before, or
     // put earlier in the same batch): on an absent key or a tombstone the whole Write
@@ -103,7 +111,8 @@ class TierBatch {
   };
   struct Op {
     Kind kind;
-    TierEntry entry;  // kErase uses db and key; kEraseDb uses db; kSetMetadata no value
+    TierEntry entry;  // kErase uses db and key; kEraseDb and kSwapDb use db; kSetMetadata no value
+    uint32_t other_db = 0;  // kSwapDb only
   };
 
   void Put(TierEntry entry) { ops_.push_back({Kind::kPut, std::move(entry)}); }
@@ -125,6 +134,11 @@ class TierBatch {
     TierEntry target;
     target.db = db;
     ops_.push_back({Kind::kEraseDb, std::move(target)});
+  }
+  void SwapDb(uint32_t db, uint32_t other_db) {
+    TierEntry target;
+    target.db = db;
+    ops_.push_back({Kind::kSwapDb, std::move(target), other_db});
   }
 
   const std::vector<Op>& ops() const { return ops_; }

@@ -16,6 +16,7 @@ using effects::EffectVerb;
 constexpr std::string_view kSelect = "SELECT";
 constexpr std::string_view kFlushDb = "FLUSHDB";
 constexpr std::string_view kFlushAll = "FLUSHALL";
+constexpr std::string_view kSwapDb = "SWAPDB";
 
 const std::unordered_map<std::string_view, const EffectVerb*>& VerbTable() {
   static const auto* table = [] {
@@ -93,6 +94,12 @@ Status ApplyEffect(Shard& shard, int& db, const Effect& effect) {
     effect[0] == kFlushDb ? shard.FlushDb(db) : shard.FlushAll();
     return Status::Ok();
   }
+  if (effect[0] == kSwapDb) {
+    auto dbs = SwapDbArguments(effect, shard.db_count());
+    if (!dbs.ok()) return dbs.status();
+    shard.SwapDb(dbs->first, dbs->second);
+    return Status::Ok();
+  }
   auto action = ParseKeyEffect(effect);
   if (!action.ok()) return action.status();
   ReplayClock clock(shard);
@@ -107,11 +114,25 @@ Status CheckEffect(const Effect& effect) {
   if (effect[0] == kFlushDb || effect[0] == kFlushAll) {
     return effect.size() == 1 ? Status::Ok() : EffectArgs(effect).Malformed(effect[0]);
   }
+  if (effect[0] == kSwapDb) return SwapDbArguments(effect, INT32_MAX).status();
   return ParseKeyEffect(effect).status();
 }
 
 bool IsEffectVerb(std::string_view verb) {
-  return verb == kSelect || verb == kFlushDb || verb == kFlushAll || VerbTable().contains(verb);
+  return verb == kSelect || verb == kFlushDb || verb == kFlushAll || verb == kSwapDb || VerbTable().contains(verb);
+}
+
+Result<std::pair<int, int>> SwapDbArguments(const Effect& effect, int db_count) {
+  int64_t a = 0;
+  int64_t b = 0;
+  if (effect.size() != 3 || !ParseInt64(effect[1], &a) || !ParseInt64(effect[2], &b) || a < 0 || b < 0) {
+    return EffectArgs(effect).Malformed("SWAPDB <db> <db>");
+  }
+  if (a >= db_count || b >= db_count) {
+    return Status::Corruption("SWAPDB " + effect[1] + " " + effect[2] + " names a missing db (databases is " +
+                              std::to_string(db_count) + ")");
+  }
+  return std::pair<int, int>(static_cast<int>(a), static_cast<int>(b));
 }
 
 }  // namespace tierkv

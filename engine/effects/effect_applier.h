@@ -22,6 +22,7 @@
 #pragma once
 
 #include <string_view>
+#include <utility>
 
 #include "engine/effect_record.h"
 #include "engine/shard.h"
@@ -30,7 +31,8 @@
 namespace tierkv {
 
 // Applies `effect` to `shard`. `db` is the database the effect applies to; SELECT n
-// changes it (0 <= n < db_count), FLUSHDB empties it, FLUSHALL empties every one.
+// changes it (0 <= n < db_count), FLUSHDB empties it, FLUSHALL empties every one,
+// SWAPDB a b exchanges two.
 Status ApplyEffect(Shard& shard, int& db, const Effect& effect);
 
 // Whether `effect` would be accepted by ApplyEffect, without applying it (tierkv-check's
@@ -39,5 +41,8 @@ Status CheckEffect(const Effect& effect);
 
 // Whether `verb` is one this build applies (an unknown one may come from a newer server).
 bool IsEffectVerb(std::string_view verb);
+
+// The two dbs a SWAPDB effect exchanges, each below `db_count`; Corruption otherwise.
+Result<std::pair<int, int>> SwapDbArguments(const Effect& effect, int db_count);
 
 }  // namespace tierkv

@@ -3,7 +3,9 @@
 //
 // What a test can do with it besides the Tier calls:
 //   - crash: CrashAndLoseUncommitted() drops every Write() since the last successful
-//     Commit(), as a process crash would with RocksTier;
+//     Commit(), as a process crash would with RocksTier; ForgetDbChangesSinceCommit()
+//     keeps the key writes and drops the erases and swaps of dbs since then, which is
+//     what RocksTier shows after a crash that kept some of its uncommitted writes;
 //   - fail on demand: FailNextWrites / FailNextCommits / FailNextReads make the next n
 //     calls return the given Status and change nothing (a failed Write applies nothing,
 //     like a failed atomic batch);
@@ -13,7 +15,9 @@
 //   - count: counters() reports calls, ops and bytes (value bytes read included, so a
 //     test can tell that a pass read no value).
 // Tombstones are stored without expire or value, as RocksTier stores them, so both
-// backends answer alike.
+// backends answer alike. Like RocksTier, keys live under a generation per db: EraseDb
+// and SwapDb change the db -> generation map, which a Commit records, and a dead
+// generation's keys are dropped by the Commit that records it dead.
 //
 // Thread-safety: every method may be called from any thread; one mutex guards the state.
 // A stalled call waits without holding it, so reads go on while writes are held. ForEach
@@ -27,6 +31,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -57,7 +62,7 @@ class FakeTier final : public Tier {
       return op.kind == TierBatch::Kind::kSetMetadata;
     });
     if (refusable) {
-      Entries applied = live_;
+      State applied = live_;
       if (Status status = ApplyAll(batch, applied); !status.ok()) return status;
       live_ = std::move(applied);
     } else if (Status status = ApplyAll(batch, live_); !status.ok()) {
@@ -72,6 +77,7 @@ class FakeTier final : public Tier {
     std::unique_lock lock(mu_);
     commit_gate_.PassWhenOpen(lock, cv_);
     if (Status failure = commit_failures_.Take(); !failure.ok()) return failure;
+    std::erase_if(live_.entries, [&](const auto& item) { return !live_.Maps(item.first.first); });
     committed_ = live_;
     committed_metadata_.checkpoint_lsn = checkpoint_lsn;
     ++counters_.commits;
@@ -82,21 +88,25 @@ class FakeTier final : public Tier {
     std::lock_guard lock(mu_);
     if (Status failure = read_failures_.Take(); !failure.ok()) return failure;
     ++counters_.gets;
-    auto it = live_.find({db, std::string(key)});
-    if (it == live_.end()) return std::optional<TierEntry>();
+    auto generation = live_.of_db.find(db);
+    if (generation == live_.of_db.end()) return std::optional<TierEntry>();
+    auto it = live_.entries.find({generation->second, std::string(key)});
+    if (it == live_.entries.end()) return std::optional<TierEntry>();
     counters_.value_bytes_read += it->second.value.size();
-    return std::optional<TierEntry>(it->second);
+    TierEntry found = it->second;
+    found.db = db;
+    return std::optional<TierEntry>(std::move(found));
   }
 
   Status ForEach(const std::function<Status(TierEntry&&)>& visit) override {
-    Entries snapshot;
+    std::vector<TierEntry> snapshot;
     {
       std::lock_guard lock(mu_);
       if (Status failure = read_failures_.Take(); !failure.ok()) return failure;
-      snapshot = live_;
-      for (const auto& [where, entry] : snapshot) counters_.value_bytes_read += entry.value.size();
+      snapshot = live_.Visible();
+      for (const TierEntry& entry : snapshot) counters_.value_bytes_read += entry.value.size();
     }
-    for (auto& [where, entry] : snapshot) {
+    for (TierEntry& entry : snapshot) {
       if (Status visited = visit(std::move(entry)); !visited.ok()) return visited;
     }
     return Status::Ok();
@@ -107,8 +117,7 @@ class FakeTier final : public Tier {
     {
       std::lock_guard lock(mu_);
       if (Status failure = read_failures_.Take(); !failure.ok()) return failure;
-      snapshot.reserve(live_.size());
-      for (const auto& [where, entry] : live_) snapshot.push_back(KeyMetadataOf(entry));
+      for (const TierEntry& entry : live_.Visible()) snapshot.push_back(KeyMetadataOf(entry));
     }
     for (TierKeyMetadata& metadata : snapshot) {
       if (Status visited = visit(std::move(metadata)); !visited.ok()) return visited;
@@ -125,9 +134,9 @@ class FakeTier final : public Tier {
   TierStats stats() const override {
     std::lock_guard lock(mu_);
     TierStats stats;
-    stats.keys = live_.size();
-    for (const auto& [where, entry] : live_) stats.memory_bytes += entry.key.size() + entry.value.size();
-    for (const auto& [where, entry] : committed_) stats.disk_bytes += entry.key.size() + entry.value.size();
+    stats.keys = live_.entries.size();
+    for (const auto& [where, entry] : live_.entries) stats.memory_bytes += entry.key.size() + entry.value.size();
+    for (const auto& [where, entry] : committed_.entries) stats.disk_bytes += entry.key.size() + entry.value.size();
     return stats;
   }
 
@@ -137,6 +146,14 @@ class FakeTier final : public Tier {
   void CrashAndLoseUncommitted() {
     std::lock_guard lock(mu_);
     live_ = committed_;
+  }
+
+  // Reverts the db -> generation map to the last successful Commit() and drops the
+  // generations first used since, keeping every other key written since.
+  void ForgetDbChangesSinceCommit() {
+    std::lock_guard lock(mu_);
+    live_.of_db = committed_.of_db;
+    std::erase_if(live_.entries, [&](const auto& item) { return item.first.first >= committed_.next; });
   }
 
   void FailNextWrites(int count, Status status) { Arm(write_failures_, count, std::move(status)); }
@@ -163,7 +180,37 @@ class FakeTier final : public Tier {
   }
 
  private:
+  // By (generation, key); an entry's own db field is set when it is read.
   using Entries = std::map<std::pair<uint32_t, std::string>, TierEntry>;
+  struct State {
+    Entries entries;
+    std::map<uint32_t, uint32_t> of_db;  // db -> generation
+    uint32_t next = 0;                   // the next generation to hand out
+
+    bool Maps(uint32_t generation) const {
+      return std::any_of(of_db.begin(), of_db.end(), [&](const auto& item) { return item.second == generation; });
+    }
+    std::optional<uint32_t> GenerationOf(uint32_t db) const {
+      auto found = of_db.find(db);
+      return found == of_db.end() ? std::nullopt : std::optional<uint32_t>(found->second);
+    }
+    uint32_t GenerationForWrite(uint32_t db) {
+      if (auto found = of_db.find(db); found != of_db.end()) return found->second;
+      return of_db[db] = next++;
+    }
+    // The entries of mapped generations, each with its db.
+    std::vector<TierEntry> Visible() const {
+      std::vector<TierEntry> visible;
+      for (const auto& [db, generation] : of_db) {
+        for (auto it = entries.lower_bound({generation, std::string()});
+             it != entries.end() && it->first.first == generation; ++it) {
+          visible.push_back(it->second);
+          visible.back().db = db;
+        }
+      }
+      return visible;
+    }
+  };
 
   struct Failures {
     int remaining = 0;
@@ -187,14 +234,14 @@ class FakeTier final : public Tier {
     }
   };
 
-  Status ApplyAll(const TierBatch& batch, Entries& live) {
+  Status ApplyAll(const TierBatch& batch, State& live) {
     for (const TierBatch::Op& op : batch.ops()) {
       if (Status status = Apply(op, live); !status.ok()) return status;
     }
     return Status::Ok();
   }
 
-  Status Apply(const TierBatch::Op& op, Entries& live) {
+  Status Apply(const TierBatch::Op& op, State& live) {
     const TierEntry& entry = op.entry;
     switch (op.kind) {
       case TierBatch::Kind::kPut: {
@@ -204,22 +251,28 @@ class FakeTier final : public Tier {
           stored.value.clear();
         }
         counters_.bytes_written += stored.key.size() + stored.value.size();
-        live[{entry.db, entry.key}] = std::move(stored);
+        live.entries[{live.GenerationForWrite(entry.db), entry.key}] = std::move(stored);
         break;
       }
       case TierBatch::Kind::kErase:
-        live.erase({entry.db, entry.key});
+        if (auto generation = live.GenerationOf(entry.db)) live.entries.erase({*generation, entry.key});
         break;
-      case TierBatch::Kind::kEraseDb: {
-        auto first = live.lower_bound({entry.db, std::string()});
-        auto last = first;
-        while (last != live.end() && last->first.first == entry.db) ++last;
-        live.erase(first, last);
+      case TierBatch::Kind::kEraseDb:
+        live.of_db.erase(entry.db);
+        break;
+      case TierBatch::Kind::kSwapDb: {
+        const std::optional<uint32_t> first = live.GenerationOf(entry.db);
+        const std::optional<uint32_t> second = live.GenerationOf(op.other_db);
+        live.of_db.erase(entry.db);
+        live.of_db.erase(op.other_db);
+        if (second) live.of_db[entry.db] = *second;
+        if (first) live.of_db[op.other_db] = *first;
         break;
       }
       case TierBatch::Kind::kSetMetadata: {
-        auto it = live.find({entry.db, entry.key});
-        if (it == live.end() || it->second.tombstone) {
+        const std::optional<uint32_t> generation = live.GenerationOf(entry.db);
+        auto it = generation ? live.entries.find({*generation, entry.key}) : live.entries.end();
+        if (it == live.entries.end() || it->second.tombstone) {
           return Status::Error("ERR fake tier: metadata-only write of db " + std::to_string(entry.db) + " key '" +
                                entry.key + "', which holds no value");
         }
@@ -252,8 +305,8 @@ class FakeTier final : public Tier {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  Entries live_;
-  Entries committed_;
+  State live_;
+  State committed_;
   TierMetadata committed_metadata_;
   FakeTierCounters counters_;
   Failures write_failures_, commit_failures_, read_failures_;

@@ -105,8 +105,9 @@ class RecordingTier final : public Tier {
     return commit_lsns_;
   }
 
-  // The tier a crash at this moment leaves: the committed state plus the first `kept`
-  // uncommitted batches (clamped to those that exist). Its metadata is the last commit's.
+  // The tier a crash at this moment leaves: the committed state plus the key writes of
+  // the first `kept` uncommitted batches (clamped to those that exist), their db erases
+  // and swaps forgotten as RocksTier forgets them. Its metadata is the last commit's.
   std::unique_ptr<FakeTier> CrashImage(size_t kept) const {
     std::lock_guard lock(mu_);
     auto image = std::make_unique<FakeTier>();
@@ -114,6 +115,7 @@ class RecordingTier final : public Tier {
     Must(image->Commit(committed_lsn_));
     const size_t end = std::min(batches_.size(), committed_batches_ + kept);
     for (size_t i = committed_batches_; i < end; ++i) Must(image->Write(batches_[i]));
+    image->ForgetDbChangesSinceCommit();
     return image;
   }
 

@@ -36,10 +36,16 @@ EffectRecord Record(uint64_t lsn, uint32_t db, std::vector<Effect> effects) {
 std::vector<std::string> Describe(const std::vector<DirtyItem>& items) {
   std::vector<std::string> described;
   for (const DirtyItem& item : items) {
-    if (item.kind == DirtyItem::Kind::kEraseDb) {
-      described.push_back("E " + std::to_string(item.db));
-    } else {
-      described.push_back((item.owes_tombstone ? "D " : "K ") + std::to_string(item.db) + " " + item.key);
+    switch (item.kind) {
+      case DirtyItem::Kind::kKey:
+        described.push_back((item.owes_tombstone ? "D " : "K ") + std::to_string(item.db) + " " + item.key);
+        break;
+      case DirtyItem::Kind::kEraseDb:
+        described.push_back("E " + std::to_string(item.db));
+        break;
+      case DirtyItem::Kind::kSwapDb:
+        described.push_back("S " + std::to_string(item.db) + " " + std::to_string(item.other_db));
+        break;
     }
   }
   return described;
@@ -311,23 +317,32 @@ TEST_F(ChangeLogTest, FlushDbAndFlushAll) {
   EXPECT_EQ(Write({"FLUSHALL"}), Record(4, 0, {{"FLUSHALL"}}));
 }
 
-TEST_F(ChangeLogTest, SwapDbFlushesBothAndSetsEveryKeyAgain) {
+// SWAPDB used to journal both dbs whole (FLUSHDB and a SET per key): one effect now.
+TEST_F(ChangeLogTest, SwapDbIsOneEffectWhateverTheDbsHold) {
   Write({"SET", "a", "1"});
   Run({"SELECT", "1"});
-  Write({"MSET", "b", "2", "c", "3"});
+  for (int i = 0; i < 100; ++i) Write({"SET", "b" + std::to_string(i), "2"});
   Run({"SELECT", "0"});
-  auto record = Write({"SWAPDB", "0", "1"});
-  ASSERT_TRUE(record.has_value());
-  EXPECT_EQ(record->lsn, 3u);
-  EXPECT_EQ(record->db, 0u);
-  // FLUSHDB, db 0's new keys (any order), SELECT 1, FLUSHDB, db 1's new keys.
-  const std::vector<Effect>& effects = record->effects;
-  ASSERT_EQ(effects.size(), 6u) << ::testing::PrintToString(*record);
-  EXPECT_EQ(effects[0], (Effect{"FLUSHDB"}));
-  EXPECT_EQ((std::set<Effect>{effects[1], effects[2]}), (std::set<Effect>{{"SET", "b", "2"}, {"SET", "c", "3"}}));
-  EXPECT_EQ(effects[3], (Effect{"SELECT", "1"}));
-  EXPECT_EQ(effects[4], (Effect{"FLUSHDB"}));
-  EXPECT_EQ(effects[5], (Effect{"SET", "a", "1"}));
+  EXPECT_EQ(Write({"SWAPDB", "0", "1"}), Record(102, 0, {{"SWAPDB", "0", "1"}}));
+}
+
+// A key changed before the swap in the same transaction has moved by the end of it: its
+// state is journaled after the SWAPDB, under its new db (replay swaps first).
+TEST_F(ChangeLogTest, KeysChangedBeforeASwapInOneTransactionAreJournaledAfterIt) {
+  Write({"SET", "b", "old"});
+  Run({"MULTI"});
+  Run({"SET", "a", "1"});
+  Run({"HSET", "h", "f", "v"});
+  Run({"SWAPDB", "0", "1"});
+  Run({"SET", "a", "2"});
+  const std::optional<EffectRecord> record = Write({"EXEC"});
+  ASSERT_NE(Find(1, "h"), nullptr);
+  EXPECT_EQ(record, Record(2, 1, {{"SWAPDB", "0", "1"},
+                                           {"SET", "a", "1"},
+                                           {"RESTORE", "h", "0", DumpEntry(*Find(1, "h")), "REPLACE", "ABSTTL"},
+                                           {"SELECT", "0"},
+                                           {"SET", "a", "2"}}));
+  EXPECT_EQ(Find(1, "b")->lsn, 1u);  // moved, not rewritten
 }
 
 TEST_F(ChangeLogTest, TransactionIsOneRecordWithEachKeyOnceAtItsFinalState) {
@@ -446,18 +461,37 @@ TEST_F(ChangeLogTest, FlushAllQueuesAnEraseForEveryDb) {
   EXPECT_EQ(TakeDirty(), expected);
 }
 
-TEST_F(ChangeLogTest, SwapDbQueuesBothErasesBeforeTheKeysOfEachDb) {
+TEST_F(ChangeLogTest, SwapDbQueuesOneSwapItemAndKeepsTheMarks) {
   Write({"SET", "a", "1"});
   Run({"SELECT", "1"});
   Write({"SET", "b", "2"});
   Run({"SELECT", "0"});
   shard().changes().TakeDirty();  // a and b stay marked: written by no round yet
   Write({"SWAPDB", "0", "1"});
-  // The entries changed db: each is queued under its new db after that db's erase,
-  // even though it was already marked dirty under the old one.
-  EXPECT_EQ(TakeDirty(), (std::vector<std::string>{"E 0", "K 0 b", "E 1", "K 1 a"}));
+  EXPECT_EQ(TakeDirty(), (std::vector<std::string>{"S 0 1"}));
   EXPECT_TRUE(IsDirty(0, "b"));
   EXPECT_TRUE(IsDirty(1, "a"));
+}
+
+TEST(PutSwapsFirstTest, SwapsComeFirstAndItemsNameTheDbsAfterThem) {
+  using Kind = DirtyItem::Kind;
+  std::vector<DirtyItem> items = {{Kind::kKey, 0, "x"},      {Kind::kSwapDb, 0, {}, 1}, {Kind::kKey, 0, "y"},
+                                  {Kind::kSwapDb, 1, {}, 2}, {Kind::kEraseDb, 2, {}},   {Kind::kSwapDb, 3, {}, 3}};
+  const std::vector<int> moved = PutSwapsFirst(items);
+  // db 0's contents went to 1 then 2; db 1's to 0; db 2's to 1.
+  EXPECT_EQ(moved, (std::vector<int>{2, 0, 1, 3}));
+  EXPECT_EQ(Describe(items), (std::vector<std::string>{"S 0 1", "S 1 2", "K 2 x", "K 0 y", "E 2"}));
+  std::vector<DirtyItem> unswapped = {{Kind::kKey, 4, "k"}};
+  EXPECT_TRUE(PutSwapsFirst(unswapped).empty());
+  EXPECT_EQ(Describe(unswapped), (std::vector<std::string>{"K 4 k"}));
+}
+
+// A list with many swaps keeps at most one per db once compacted.
+TEST_F(ChangeLogTest, ManySwapsWithoutRoundsCompactToAFewItems) {
+  Write({"SET", "k", "v"});
+  for (int i = 0; i < 3001; ++i) Write({"SWAPDB", "0", std::to_string(1 + i % 3)});
+  const std::vector<std::string> dirty = TakeDirty();
+  EXPECT_LE(dirty.size(), 1024u);
 }
 
 TEST_F(ChangeLogTest, AKeyChangedManyTimesBetweenRoundsHasOneDirtyItem) {

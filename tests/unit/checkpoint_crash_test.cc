@@ -352,6 +352,11 @@ TEST_F(CheckpointCrashTest, RecoveryAfterACrashAtAnyStepRestoresEveryCommittedCh
     Write({"SELECT", "5"});
     Write({"FLUSHDB"});
     Write({"SET", "z", "recreated"});
+    // A swap while the round runs: the round reads the keys it took in db 5 from db 1
+    // now, and the next round swaps the tier's dbs.
+    Write({"SWAPDB", "1", "5"});
+    Write({"SELECT", "1"});
+    Write({"SET", "z", "after-swap"});
     Write({"SELECT", "0"});
   };
   Round();

@@ -534,14 +534,22 @@ TEST_F(CheckpointerTest, FlushDbErasesTheDbBeforeTheKeysRecreatedAfterIt) {
   EXPECT_EQ(Stored(0, "a"), std::nullopt);
 }
 
-TEST_F(CheckpointerTest, SwapDbRewritesBothDbs) {
+// A swap used to rewrite both dbs key by key: it is one tier op now.
+TEST_F(CheckpointerTest, SwapDbIsOneTierOpWhateverTheDbsHold) {
   Write({"SET", "a", "1"});
   Write({"SELECT", "1"});
   Write({"MSET", "b", "2", "c", "2"});
   Write({"SELECT", "0"});
   ASSERT_TRUE(RunRound().status.ok());
+  const size_t batches_before = tier_.batch_count();
   Write({"SWAPDB", "0", "1"});
+  Write({"SWAPDB", "2", "3"});
+  Write({"SWAPDB", "3", "2"});  // undoes the one before: no op for it
   ASSERT_TRUE(RunRound().status.ok());
+  const std::vector<TierBatch> batches = tier_.batches();
+  ASSERT_EQ(batches.size(), batches_before + 1);
+  ASSERT_EQ(batches.back().size(), 1u);
+  EXPECT_EQ(batches.back().ops()[0].kind, TierBatch::Kind::kSwapDb);
   ExpectTierMirrorsShard();
   EXPECT_EQ(Stored(0, "a"), std::nullopt);
   EXPECT_EQ(Stored(1, "b"), std::nullopt);
@@ -588,7 +596,10 @@ TEST_F(CheckpointerTest, KeyRecreatedAfterAFlushDuringARoundIsWrittenAgainAfterT
   ExpectTierMirrorsShard();
 }
 
-TEST_F(CheckpointerTest, KeySwappedInDuringARoundIsWrittenAgainAfterTheErase) {
+// The round took k in db 0 and db 1; the swap during the round moved them: each is read
+// from the db that holds it now and written where the tier has it until the next round
+// swaps the tier too.
+TEST_F(CheckpointerTest, KeysSwappedDuringARoundAreReadFromTheirNewDb) {
   MakeCheckpointer(/*batch_keys=*/1, 4u << 20);
   Write({"SET", "first", "0"});
   Write({"SET", "k", "db0"});
@@ -596,11 +607,97 @@ TEST_F(CheckpointerTest, KeySwappedInDuringARoundIsWrittenAgainAfterTheErase) {
   Write({"SET", "k", "db1"});
   Write({"SELECT", "0"});
   before_slice_ = [this](size_t done) {
-    if (done == 1) Write({"SWAPDB", "0", "1"});
+    if (done != 1) return;
+    Write({"SWAPDB", "0", "1"});
+    Write({"SET", "k", "db1-after-swap"});  // the old db 1's k, now in db 0: marked already
+    Write({"SET", "new", "x"});             // in db 0 after the swap: the next round's
   };
   ASSERT_TRUE(RunRound().status.ok());
   before_slice_ = nullptr;
+  EXPECT_EQ(TierImageOf(fake_).at({1, "k"}).value, "db1-after-swap");
+  EXPECT_EQ(TierImageOf(fake_).at({0, "k"}).value, "db0");
   ASSERT_TRUE(RunRound().status.ok());
+  ExpectTierMirrorsShard();
+}
+
+// --- Metadata-only writes -----------------------------------------------------------
+
+// EXPIRE, PERSIST and GETEX used to make the round rewrite the key's whole value.
+TEST_F(CheckpointerTest, AnExpiryChangeIsWrittenAsMetadataOnly) {
+  const std::string large(100'000, 'v');
+  Write({"SET", "big", large});
+  Write({"SET", "h", "small"});
+  ASSERT_TRUE(RunRound().status.ok());
+  const uint64_t bytes_before = fake_.counters().bytes_written;
+  const size_t batches_before = tier_.batch_count();
+  Write({"EXPIRE", "big", "1000"});
+  Write({"PEXPIRE", "h", "500000"});
+  ASSERT_TRUE(RunRound().status.ok());
+  const std::vector<TierBatch> batches = tier_.batches();
+  ASSERT_EQ(batches.size(), batches_before + 1);
+  for (const TierBatch::Op& op : batches.back().ops()) EXPECT_EQ(op.kind, TierBatch::Kind::kSetMetadata);
+  EXPECT_EQ(fake_.counters().bytes_written - bytes_before, std::string("bigh").size());
+  ExpectTierMirrorsShard();
+
+  Write({"PERSIST", "big"});
+  Write({"GETEX", "big", "EX", "300"});
+  ASSERT_TRUE(RunRound().status.ok());
+  EXPECT_EQ(fake_.counters().bytes_written - bytes_before, std::string("bighbig").size());
+  ExpectTierMirrorsShard();
+}
+
+TEST_F(CheckpointerTest, AValueChangeAfterAnExpiryChangeWritesTheValue) {
+  Write({"SET", "k", "v1"});
+  ASSERT_TRUE(RunRound().status.ok());
+  Write({"MULTI"});
+  Write({"EXPIRE", "k", "1000"});
+  Write({"APPEND", "k", "+"});
+  Write({"EXEC"});
+  ASSERT_TRUE(RunRound().status.ok());
+  EXPECT_EQ(tier_.batches().back().ops()[0].kind, TierBatch::Kind::kPut);
+  Write({"PERSIST", "k"});
+  Write({"SET", "k", "v2", "KEEPTTL"});
+  ASSERT_TRUE(RunRound().status.ok());
+  EXPECT_EQ(tier_.batches().back().ops()[0].kind, TierBatch::Kind::kPut);
+  // A key renamed onto another carries no claim on the tier's copy of its new name.
+  Write({"SET", "other", "o"});
+  ASSERT_TRUE(RunRound().status.ok());
+  Write({"RENAME", "k", "other"});
+  Write({"EXPIRE", "other", "1000"});
+  ASSERT_TRUE(RunRound().status.ok());
+  ExpectTierMirrorsShard();
+  Write({"EXPIRE", "other", "2000"});
+  ASSERT_TRUE(RunRound().status.ok());
+  EXPECT_EQ(tier_.batches().back().ops()[0].kind, TierBatch::Kind::kSetMetadata);
+  ExpectTierMirrorsShard();
+}
+
+// A value whose write failed is not in the tier: the next expiry change writes it whole.
+TEST_F(CheckpointerTest, AfterAFailedSliceAnExpiryChangeWritesTheValue) {
+  Write({"SET", "k", "v1"});
+  ASSERT_TRUE(RunRound().status.ok());
+  Write({"SET", "k", "v2"});
+  fake_.FailNextWrites(1, Status::IoError("tier: write: EIO"));
+  EXPECT_FALSE(RunRound().status.ok());
+  Write({"EXPIRE", "k", "1000"});
+  ASSERT_TRUE(RunRound().status.ok());
+  EXPECT_EQ(tier_.batches().back().ops()[0].kind, TierBatch::Kind::kPut);
+  ExpectTierMirrorsShard();
+}
+
+// A swap moves the tier's copy with the key: its expiry is still metadata only.
+TEST_F(CheckpointerTest, AnExpiryChangeAfterASwapIsMetadataOnly) {
+  Write({"SET", "k", "v"});
+  ASSERT_TRUE(RunRound().status.ok());
+  Write({"SWAPDB", "0", "4"});
+  Write({"SELECT", "4"});
+  Write({"EXPIRE", "k", "1000"});
+  Write({"SELECT", "0"});
+  ASSERT_TRUE(RunRound().status.ok());
+  const TierBatch& batch = tier_.batches().back();
+  ASSERT_EQ(batch.size(), 2u);
+  EXPECT_EQ(batch.ops()[0].kind, TierBatch::Kind::kSwapDb);
+  EXPECT_EQ(batch.ops()[1].kind, TierBatch::Kind::kSetMetadata);
   ExpectTierMirrorsShard();
 }
 

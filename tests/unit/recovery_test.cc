@@ -298,6 +298,35 @@ TEST_F(RecoveryTest, ReplayedFlushDbRemovesOnlyOlderKeysAndQueuesSurvivors) {
   EXPECT_EQ(TierImageOf(tier_), ImageOf(shard()));
 }
 
+// Checkpoint 2, then: a set at 3 in db 0, dbs 0 and 1 swapped at 4, a set at 5 (now in
+// db 1), b at 6 (now in db 0), t set at 7 and deleted at 8 in db 0. An unfinished round
+// wrote a (5) and t's tombstone (8); the crash forgot its swap, so they sit where their
+// db's contents were at the checkpoint, and move with the replayed SWAPDB.
+TEST_F(RecoveryTest, ReplayedSwapDbMovesKeysWithTheirLsns) {
+  SeedTier({StoredValue(0, "a", "a5", 5), StoredValue(1, "b", "b1", 1), TombstoneToTier(1, "t", 8)}, 2);
+  WriteJournal({{{3, 0, {{"SET", "a", "a3"}}},
+                 {4, 0, {{"SWAPDB", "0", "1"}}},
+                 {5, 1, {{"SET", "a", "a5"}}},
+                 {6, 0, {{"SET", "b", "b6"}}},
+                 {7, 0, {{"SET", "t", "t7"}}},
+                 {8, 0, {{"DEL", "t"}}}}});
+  auto report = RunRecovery();
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  EXPECT_EQ(ImageOf(shard()), (KeyspaceImage{{{0, "b"}, {"b6", kNoExpire}}, {{1, "a"}, {"a5", kNoExpire}}}));
+  EXPECT_EQ(applied_, (std::vector<std::string>{"0:SET b b6"}));
+  EXPECT_EQ(Lsn(1, "a"), 5u);
+  // The next round swaps the tier's dbs too and writes what replay changed.
+  CheckpointInto(shard(), tier_);
+  EXPECT_EQ(TierImageOf(tier_), ImageOf(shard()));
+}
+
+TEST_F(RecoveryTest, ASwapDbOfAMissingDbStopsRecovery) {
+  WriteJournal({{{1, 0, {{"SWAPDB", "0", "16"}}}}});
+  auto report = RunRecovery();
+  ASSERT_FALSE(report.ok());
+  EXPECT_NE(report.status().message().find("SWAPDB of a missing db"), std::string::npos) << report.status().message();
+}
+
 TEST_F(RecoveryTest, ReplayedFlushAllRemovesOlderKeysInEveryDb) {
   SeedTier({StoredValue(0, "a", "a1", 1), StoredValue(5, "b", "b1", 1), StoredValue(7, "n", "n6", 6)}, 2);
   WriteJournal({{{3, 2, {{"SET", "x", "x3"}}}, {4, 0, {{"FLUSHALL"}}}, {6, 7, {{"SET", "n", "n6"}}}}});

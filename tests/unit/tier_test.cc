@@ -111,6 +111,9 @@ class Backend {
   // Everything committed must be there afterwards. RocksTier closes and opens the
   // directory again; FakeTier crashes, the stronger test.
   virtual void Reopen() = 0;
+  // A crash that kept every key written since the last commit (RocksTier: closed with
+  // its memtables flushed, never committed; FakeTier: the same by hand).
+  virtual void CrashKeepingUncommittedWrites() = 0;
 };
 
 class RocksBackend final : public Backend {
@@ -121,6 +124,7 @@ class RocksBackend final : public Backend {
     tier_.reset();
     Open();
   }
+  void CrashKeepingUncommittedWrites() override { Reopen(); }
 
  private:
   void Open() {
@@ -136,6 +140,7 @@ class FakeBackend final : public Backend {
  public:
   Tier& tier() override { return tier_; }
   void Reopen() override { tier_.CrashAndLoseUncommitted(); }
+  void CrashKeepingUncommittedWrites() override { tier_.ForgetDbChangesSinceCommit(); }
 
  private:
   FakeTier tier_;
@@ -251,6 +256,86 @@ TEST_P(TierConformanceTest, EraseDbRemovesExactlyOneDb) {
   EXPECT_EQ(All(), kept);
   EXPECT_EQ(Get(1, "k"), std::nullopt);
   EXPECT_EQ(Get(2, "k"), Value(2, "k", 4, "d"));
+}
+
+TEST_P(TierConformanceTest, SwapDbExchangesTwoDbsForWhatFollows) {
+  Put(Value(0, "a", 1, "zero"));
+  Put(Value(1, "a", 2, "one"));
+  Put(Tombstone(1, "t", 3));
+  Put(Value(5, "e", 4, "five"));
+  TierBatch batch;
+  batch.SwapDb(0, 1);
+  batch.Put(Value(0, "after", 5, "x"));  // lands in what was db 1
+  batch.SwapDb(5, 7);                    // db 7 is empty: db 5 becomes empty
+  batch.SwapDb(2, 2);                    // a db with itself: nothing
+  Write(batch);
+  EXPECT_EQ(All(), (std::vector{Value(0, "a", 2, "one"), Value(0, "after", 5, "x"), Tombstone(0, "t", 3),
+                                Value(1, "a", 1, "zero"), Value(7, "e", 4, "five")}));
+  EXPECT_EQ(Get(1, "a"), Value(1, "a", 1, "zero"));
+  EXPECT_EQ(Get(5, "e"), std::nullopt);
+  EXPECT_EQ(AllKeys().size(), 5u);
+}
+
+TEST_P(TierConformanceTest, CommittedSwapsAndErasesSurviveReopen) {
+  Put(Value(0, "a", 1, "zero"));
+  Put(Value(1, "b", 2, "one"));
+  Put(Value(2, "c", 3, "two"));
+  TierBatch batch;
+  batch.SwapDb(0, 1);
+  batch.EraseDb(2);
+  batch.Put(Value(2, "d", 4, "new"));
+  Write(batch);
+  Commit(4);
+  backend_->Reopen();
+  const std::vector<TierEntry> expected = {Value(0, "b", 2, "one"), Value(1, "a", 1, "zero"),
+                                           Value(2, "d", 4, "new")};
+  EXPECT_EQ(All(), expected);
+  Commit(5);  // a second commit cleans the dead generation up; nothing visible changes
+  backend_->Reopen();
+  EXPECT_EQ(All(), expected);
+}
+
+// A crash keeps, at most, key writes made since the last commit; the erases and swaps of
+// that time are forgotten, and those keys follow their db's contents: the map of the
+// last checkpoint, so that replaying the journal from it applies each erase and swap
+// exactly once. Keys written into a db after its erase vanish with it (the journal
+// holds them).
+TEST_P(TierConformanceTest, ACrashForgetsUncommittedSwapsAndErasesButKeysFollowTheirDb) {
+  Put(Value(0, "a", 1, "zero"));
+  Put(Value(1, "b", 2, "one"));
+  Put(Value(2, "c", 3, "two"));
+  Commit(3);
+  TierBatch batch;
+  batch.SwapDb(0, 1);
+  batch.Put(Value(0, "x", 4, "into-old-db1"));
+  batch.EraseDb(2);
+  batch.Put(Value(2, "y", 5, "after-erase"));
+  batch.Put(Value(3, "z", 6, "new-db"));
+  Write(batch);
+  backend_->CrashKeepingUncommittedWrites();
+  EXPECT_EQ(Metadata().checkpoint_lsn, 3u);
+  EXPECT_EQ(All(), (std::vector{Value(0, "a", 1, "zero"), Value(1, "b", 2, "one"), Value(1, "x", 4, "into-old-db1"),
+                                Value(2, "c", 3, "two")}));
+  // The tier works on: the next writes and commit are whole.
+  TierBatch again;
+  again.Put(Value(3, "w", 7, "v"));
+  Write(again);
+  Commit(7);
+  backend_->Reopen();
+  EXPECT_EQ(Get(3, "w"), Value(3, "w", 7, "v"));
+  EXPECT_EQ(Get(3, "z"), std::nullopt);
+}
+
+TEST_P(TierConformanceTest, SetMetadataFollowsASwapInItsBatch) {
+  Put(Value(1, "k", 1, "v"));
+  TierBatch batch;
+  batch.SwapDb(0, 1);
+  batch.SetMetadata(0, "k", 2, 1'700'000'000'000);
+  Write(batch);
+  EXPECT_EQ(Get(0, "k"), Value(0, "k", 2, "v", 1'700'000'000'000));
+  TierBatch refused;
+  refused.SetMetadata(1, "k", 3, kNoExpire);
+  EXPECT_FALSE(tier().Write(refused).ok());
 }
 
 TEST_P(TierConformanceTest, ForEachVisitsEveryEntryOnce) {
@@ -514,15 +599,74 @@ TEST(RocksTierTest, OpenWithoutCreateIfMissingNamesThePath) {
   EXPECT_FALSE(std::filesystem::exists(options.path));
 }
 
-TEST(RocksTierTest, EraseOfTheLastDbIsRefusedAndChangesNothing) {
+// Every key under a generation prefix in `family` of the tier at `path` (opened with
+// RocksDB directly, once the tier is closed).
+std::vector<uint32_t> PrefixesOnDisk(const std::string& path, const std::string& family) {
+  std::vector<std::string> names;
+  EXPECT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const std::string& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  EXPECT_TRUE(rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), path, families, &handles, &db).ok());
+  std::vector<uint32_t> prefixes;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] != family) continue;
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), handles[i]));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) prefixes.push_back(DecodeTierKey(it->key().ToStringView())->prefix);
+  }
+  for (rocksdb::ColumnFamilyHandle* handle : handles) (void)db->DestroyColumnFamilyHandle(handle);
+  delete db;
+  return prefixes;
+}
+
+// An erased db's generation is dropped by the commit that records it dead, and a
+// generation a crash left unrecorded by the next commit after the open.
+TEST(RocksTierTest, DeadGenerationsAreDroppedAfterTheirCommit) {
   TempDir dir;
-  auto tier = OpenRocks(dir.path() + "/tier");
-  ASSERT_TRUE(tier.ok()) << tier.status().message();
-  TierBatch batch;
-  batch.Put(Value(0, "k", 1, "v"));
-  batch.EraseDb(UINT32_MAX);
-  EXPECT_FALSE((*tier)->Write(batch).ok());
-  EXPECT_EQ(*(*tier)->Get(0, "k"), std::nullopt);
+  const std::string path = dir.path() + "/tier";
+  {
+    auto tier = OpenRocks(path);
+    ASSERT_TRUE(tier.ok()) << tier.status().message();
+    TierBatch batch;
+    for (int i = 0; i < 100; ++i) batch.Put(Value(0, "k" + std::to_string(i), 1, "v"));
+    batch.Put(Value(1, "kept", 1, "v"));
+    ASSERT_TRUE((*tier)->Write(batch).ok());
+    ASSERT_TRUE((*tier)->Commit(1).ok());
+    TierBatch erase;
+    erase.EraseDb(0);
+    ASSERT_TRUE((*tier)->Write(erase).ok());
+    ASSERT_TRUE((*tier)->Commit(2).ok());
+    TierBatch orphan;  // db 2's first generation, never committed
+    orphan.Put(Value(2, "lost", 3, "v"));
+    ASSERT_TRUE((*tier)->Write(orphan).ok());
+  }
+  {
+    auto tier = OpenRocks(path);
+    ASSERT_TRUE(tier.ok()) << tier.status().message();
+    EXPECT_EQ(*(*tier)->Get(2, "lost"), std::nullopt);
+    ASSERT_TRUE((*tier)->Commit(3).ok());
+  }
+  // Generation 1 (db 1) is all that is left.
+  EXPECT_EQ(PrefixesOnDisk(path, "keys"), std::vector<uint32_t>{1});
+  EXPECT_EQ(PrefixesOnDisk(path, "objects"), std::vector<uint32_t>{1});
+}
+
+TEST(RocksTierFormatTest, GenerationsRoundTripAndDamageIsCorruption) {
+  TierGenerations generations;
+  generations.of_db = {{0, 7}, {3, 2}, {15, 300}};
+  generations.dead = {{0, 2}, {5, 6}};
+  generations.next = 301;
+  const std::string encoded = EncodeTierGenerations(generations);
+  EXPECT_EQ(*DecodeTierGenerations(encoded), generations);
+  EXPECT_EQ(*DecodeTierGenerations(EncodeTierGenerations({})), TierGenerations{});
+  for (size_t length = 0; length < encoded.size(); ++length) {
+    EXPECT_EQ(DecodeTierGenerations(encoded.substr(0, length)).status().code(), Code::kCorruption) << length;
+  }
+  EXPECT_EQ(DecodeTierGenerations(encoded + "x").status().code(), Code::kCorruption);
+  TierGenerations above_next = generations;
+  above_next.next = 300;
+  EXPECT_EQ(DecodeTierGenerations(EncodeTierGenerations(above_next)).status().code(), Code::kCorruption);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -627,7 +771,7 @@ void ExpectConvertedTier(const std::string& path, const std::vector<TierEntry>& 
     ASSERT_TRUE(tier.ok()) << tier.status().message();
     auto metadata = (*tier)->ReadMetadata();
     ASSERT_TRUE(metadata.ok()) << metadata.status().message();
-    EXPECT_EQ(metadata->format_version, 2u);
+    EXPECT_EQ(metadata->format_version, kTierFormatVersion);
     EXPECT_EQ(metadata->checkpoint_lsn, checkpoint_lsn);
     EXPECT_TRUE(AllOf(**tier) == expected) << "entries differ after the conversion";
     for (const TierEntry& entry : expected) {
@@ -645,9 +789,10 @@ TEST(RocksTierConversionTest, AVersion1TierIsConvertedInPlaceAtOpen) {
   WriteV1Tier(path, {.entries = entries, .checkpoint_lsn = 4242});
   std::vector<std::string> log;
   ExpectConvertedTier(path, entries, 4242, &log);
-  ASSERT_EQ(log.size(), 2u);
+  ASSERT_EQ(log.size(), 4u);
   EXPECT_NE(log[0].find("converting format version 1 to 2"), std::string::npos) << log[0];
   EXPECT_NE(log[1].find("converted " + std::to_string(entries.size()) + " entries"), std::string::npos) << log[1];
+  EXPECT_NE(log[2].find("converting format version 2 to 3"), std::string::npos) << log[2];
   // Opened again: nothing left to convert.
   log.clear();
   ExpectConvertedTier(path, entries, 4242, &log);
@@ -686,10 +831,53 @@ TEST(RocksTierConversionTest, ReadOnlyOpenOfAVersion1TierIsRefusedAndChangesNoth
   options.read_only = true;
   auto refused = RocksTier::Open(options);
   ASSERT_FALSE(refused.ok());
-  EXPECT_NE(refused.status().message().find("has format version 1, but this build reads version 2"),
+  EXPECT_NE(refused.status().message().find("has format version 1, but this build reads version 3"),
             std::string::npos) << refused.status().message();
   EXPECT_NE(refused.status().message().find("a server opening it converts it"), std::string::npos);
   EXPECT_EQ(FamiliesOf(path), (std::vector<std::string>{"default", "meta", "values"}));
+}
+
+// tests/data/tier_v2 was written by the version-2 server (before generations): db 0 holds
+// s0, e0 (with an expire) and h0 (a hash), db 1 s1 and l1 (a list), db 3 s3 and set3,
+// checkpoint LSN 9.
+TEST(RocksTierConversionTest, AVersion2TierFromTheVersion2ServerIsConvertedAtOpen) {
+  TempDir dir;
+  const std::string path = dir.path() + "/tier";
+  std::filesystem::copy(TIERKV_TEST_DATA "/tier_v2", path);
+  std::vector<std::string> log;
+  RocksTierOptions options;
+  options.path = path;
+  options.block_cache_bytes = 1 << 20;
+  options.log = [&log](const std::string& line) { log.push_back(line); };
+  std::vector<std::pair<uint32_t, std::string>> keys;
+  {
+    auto tier = RocksTier::Open(options);
+    ASSERT_TRUE(tier.ok()) << tier.status().message();
+    EXPECT_EQ((*tier)->ReadMetadata()->format_version, kTierFormatVersion);
+    EXPECT_EQ((*tier)->ReadMetadata()->checkpoint_lsn, 9u);
+    for (const TierEntry& entry : AllOf(**tier)) keys.emplace_back(entry.db, entry.key);
+    EXPECT_EQ(keys, (std::vector<std::pair<uint32_t, std::string>>{
+                        {0, "e0"}, {0, "h0"}, {0, "s0"}, {1, "l1"}, {1, "s1"}, {3, "s3"}, {3, "set3"}}));
+    EXPECT_EQ((*(*tier)->Get(0, "e0"))->expire_at_ms, 4102444800000);
+    EXPECT_EQ((*(*tier)->Get(0, "s0"))->value, "\x00\x04zero"s);
+    ASSERT_EQ(log.size(), 2u);
+    EXPECT_NE(log[0].find("converting format version 2 to 3"), std::string::npos) << log[0];
+    EXPECT_NE(log[1].find("converted 3 dbs"), std::string::npos) << log[1];
+    // The converted tier swaps and erases as any other.
+    TierBatch batch;
+    batch.SwapDb(0, 3);
+    batch.EraseDb(1);
+    ASSERT_TRUE((*tier)->Write(batch).ok());
+    ASSERT_TRUE((*tier)->Commit(10).ok());
+  }
+  log.clear();
+  auto tier = RocksTier::Open(options);
+  ASSERT_TRUE(tier.ok()) << tier.status().message();
+  EXPECT_TRUE(log.empty());
+  keys.clear();
+  for (const TierEntry& entry : AllOf(**tier)) keys.emplace_back(entry.db, entry.key);
+  EXPECT_EQ(keys, (std::vector<std::pair<uint32_t, std::string>>{
+                      {0, "s3"}, {0, "set3"}, {3, "e0"}, {3, "h0"}, {3, "s0"}}));
 }
 
 TEST(RocksTierConversionTest, DamagedVersion1RecordFailsTheOpenAndKeepsTheTier) {
@@ -835,13 +1023,17 @@ TEST(RocksTierTest, DiskBytesCountTheValuesInBlobFiles) {
   TierBatch committed;
   committed.Put(Value(0, "committed", 1, "c"));
   committed.Put(Tombstone(1, "deleted", 2));
+  committed.Put(Value(5, "five", 2, "f"));
+  committed.SwapDb(5, 6);
   check(tier.Write(committed).ok(), "first write");
   check(tier.Commit(2).ok(), "commit");
   TierBatch uncommitted;
   uncommitted.Put(Value(0, "uncommitted", 3, "u"));
   uncommitted.Put(Value(0, "committed", 4, "overwritten"));
+  uncommitted.SwapDb(0, 7);
+  uncommitted.EraseDb(6);
   check(tier.Write(uncommitted).ok(), "second write");
-  auto seen = tier.Get(0, "uncommitted");
+  auto seen = tier.Get(7, "uncommitted");
   check(seen.ok() && seen->has_value(), "read back");
   ::kill(::getpid(), SIGKILL);
   std::_Exit(3);
@@ -880,6 +1072,9 @@ TEST(RocksTierCrashTest, SigkillAfterCommitKeepsEverythingCommitted) {
   EXPECT_EQ(metadata->checkpoint_lsn, 2u);
   EXPECT_EQ(*(*tier)->Get(0, "committed"), Value(0, "committed", 1, "c"));
   EXPECT_EQ(*(*tier)->Get(1, "deleted"), Tombstone(1, "deleted", 2));
+  // The committed swap stays; the uncommitted swap and erase are forgotten.
+  EXPECT_EQ(*(*tier)->Get(6, "five"), Value(6, "five", 2, "f"));
+  EXPECT_EQ(*(*tier)->Get(7, "committed"), std::nullopt);
   // Proof that the kill was a real crash: without a WAL, the memtable holding the
   // uncommitted write died with the process.
   EXPECT_EQ(*(*tier)->Get(0, "uncommitted"), std::nullopt);
@@ -896,7 +1091,7 @@ TEST(RocksTierFormatTest, KeysSortByDbThenKey) {
   const std::string encoded = EncodeTierKey(258, "a\x00"s);
   auto decoded = DecodeTierKey(encoded);
   ASSERT_TRUE(decoded.has_value());
-  EXPECT_EQ(decoded->db, 258u);
+  EXPECT_EQ(decoded->prefix, 258u);
   EXPECT_EQ(decoded->key, "a\x00"s);
   EXPECT_FALSE(DecodeTierKey("\x00\x00\x01"s).has_value());
 }

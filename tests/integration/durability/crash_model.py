@@ -28,6 +28,7 @@ import time
 import redis
 
 from crash_model_collections import CollectionOps, read_collections
+from crash_model_db_ops import DbOps, read_db_ops
 from crash_model_short_chains import ShortChainOps, read_short_chains
 
 # A SIGKILL under everysec may lose only records the journal thread had not yet written
@@ -108,10 +109,11 @@ def apply_effects(state, effects):
             state[key] = new
 
 
-class Writer(CollectionOps, ShortChainOps):
+class Writer(CollectionOps, ShortChainOps, DbOps):
     """One writer thread's keys, its model and its ops of the current cycle. The string
     ops are here, the collection ops in crash_model_collections.py, the short-TTL chains
-    in crash_model_short_chains.py."""
+    in crash_model_short_chains.py, SWAPDB/FLUSHDB/MOVE/RENAME/COPY across two dbs of its
+    own in crash_model_db_ops.py."""
 
     make_op = Op
 
@@ -139,7 +141,7 @@ class Writer(CollectionOps, ShortChainOps):
 
     # -- keys -------------------------------------------------------------------------
     def tracked_keys(self):
-        return self.string_keys() + self.collection_keys()
+        return self.string_keys() + self.collection_keys() + self.db_keys()
 
     def string_keys(self):
         keys = self.plain + self.long + self.counters
@@ -316,7 +318,9 @@ class Writer(CollectionOps, ShortChainOps):
                     batch, mode = [self.gen_mixed_multi(rng)], "multi"
                 elif roll < 0.14:
                     batch, mode = [self.gen_short_chain(rng)], "multi"
-                elif roll < 0.35:
+                elif roll < 0.24:
+                    batch, mode = [self.gen_db_op(rng)], "multi"
+                elif roll < 0.40:
                     batch, mode = [self.gen_simple(rng) for _ in range(rng.randint(2, 6))], "pipeline"
                 else:
                     batch, mode = [self.gen_simple(rng)], "single"
@@ -607,4 +611,7 @@ def read_recovered(client, writers):
     values.update(chain_values)
     expiries.update(chain_expiries)
     present = set(client.keys("*"))
-    return values, expiries, present, check_wall
+    db_values, db_expiries, db_present = read_db_ops(client, writers)
+    values.update(db_values)
+    expiries.update(db_expiries)
+    return values, expiries, present | db_present, check_wall
