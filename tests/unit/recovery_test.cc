@@ -313,7 +313,7 @@ TEST_F(RecoveryTest, ReplayedSwapDbMovesKeysWithTheirLsns) {
   auto report = RunRecovery();
   ASSERT_TRUE(report.ok()) << report.status().message();
   EXPECT_EQ(ImageOf(shard()), (KeyspaceImage{{{0, "b"}, {"b6", kNoExpire}}, {{1, "a"}, {"a5", kNoExpire}}}));
-  EXPECT_EQ(applied_, (std::vector<std::string>{"0:SET b b6"}));
+  EXPECT_EQ(applied_, (std::vector<std::string>{"0:b=b6"}));
   EXPECT_EQ(Lsn(1, "a"), 5u);
   // The next round swaps the tier's dbs too and writes what replay changed.
   CheckpointInto(shard(), tier_);
@@ -324,7 +324,7 @@ TEST_F(RecoveryTest, ASwapDbOfAMissingDbStopsRecovery) {
   WriteJournal({{{1, 0, {{"SWAPDB", "0", "16"}}}}});
   auto report = RunRecovery();
   ASSERT_FALSE(report.ok());
-  EXPECT_NE(report.status().message().find("SWAPDB of a missing db"), std::string::npos) << report.status().message();
+  EXPECT_NE(report.status().message().find("names a missing db"), std::string::npos) << report.status().message();
 }
 
 TEST_F(RecoveryTest, ReplayedFlushAllRemovesOlderKeysInEveryDb) {
