@@ -98,7 +98,9 @@ Entry* Entry::Reshape(const Entry* src, std::string_view key, int64_t expire_at,
   const size_t value_bytes = std::max<size_t>(src->value_len, value_capacity);
   Entry* entry = Allocate(key, expire_at, value_bytes);
   entry->lsn = src->lsn;
-  if (key == src->key()) entry->flags |= src->flags & (kDirty | kInTier | kTierValueCurrent);
+  // The slot marks (kDirty, kInTier, kTierValueCurrent) are not copied: they belong to the key in its db, and
+  // Db::Relink / Db::Set carry them when the copy takes the same slot. COPY k k DB n makes
+  // a copy of the same name in another db, which no dirty item names yet.
   entry->access = src->access;
   entry->type = src->type;
   entry->encoding = src->encoding;

@@ -682,6 +682,17 @@ TEST_F(ChangeLogTest, RenameOntoAQueuedKeyNeedsNoSecondItem) {
   EXPECT_EQ(TakeDirty(), (std::vector<std::string>{"D 0 a"}));
 }
 
+// The copy took the source entry's dirty mark along: its commit saw the mark and queued
+// nothing, so no round wrote the copy, and a restart after the journal segments holding
+// it were dropped lost it.
+TEST_F(ChangeLogTest, CopyUnderTheSameNameToAnotherDbIsQueued) {
+  Write({"SET", "k", "v"});
+  ASSERT_TRUE(IsDirty(0, "k"));
+  Write({"COPY", "k", "k", "DB", "1"});
+  EXPECT_TRUE(IsDirty(1, "k"));
+  EXPECT_EQ(TakeDirty(), (std::vector<std::string>{"K 0 k", "K 1 k"}));
+}
+
 TEST_F(ChangeLogTest, MoveQueuesTheKeyInItsNewDb) {
   Write({"SET", "k", "v"});
   ASSERT_TRUE(IsDirty(0, "k"));

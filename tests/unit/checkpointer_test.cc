@@ -266,6 +266,15 @@ TEST_F(CheckpointerTest, MovedAndRenamedKeysAreWrittenUnderTheirNewNames) {
   EXPECT_EQ(Stored(0, "b2"), std::nullopt);
 }
 
+// COPY k k DB 1 of a key no round had written yet: the round must write the copy too.
+TEST_F(CheckpointerTest, ACopyUnderTheSameNameInAnotherDbIsWritten) {
+  Write({"SET", "k", "v"});
+  Write({"COPY", "k", "k", "DB", "1"});
+  ASSERT_TRUE(RunRound().status.ok());
+  ExpectTierMirrorsShard();
+  ASSERT_TRUE(Stored(1, "k").has_value());
+}
+
 TEST_F(CheckpointerTest, RoundWithNothingDirtyOnlyCommits) {
   Write({"SET", "a", "1"});
   ASSERT_TRUE(RunRound().status.ok());
