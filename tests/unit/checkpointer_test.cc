@@ -703,7 +703,8 @@ TEST_F(CheckpointerTest, AnExpiryChangeAfterASwapIsMetadataOnly) {
   Write({"EXPIRE", "k", "1000"});
   Write({"SELECT", "0"});
   ASSERT_TRUE(RunRound().status.ok());
-  const TierBatch& batch = tier_.batches().back();
+  const std::vector<TierBatch> batches = tier_.batches();  // a copy: batches() returns by value
+  const TierBatch& batch = batches.back();
   ASSERT_EQ(batch.size(), 2u);
   EXPECT_EQ(batch.ops()[0].kind, TierBatch::Kind::kSwapDb);
   EXPECT_EQ(batch.ops()[1].kind, TierBatch::Kind::kSetMetadata);
