@@ -522,11 +522,10 @@ void Durability::CheckJournalLimit() {
   if (journal_full_error_.empty() && options_.warn) {
     options_.warn("The journal reached " + std::to_string(journal_bytes_) + " bytes while checkpoints fail: refusing writes until one succeeds");
   }
-  std::string reason = history_.last_round_error;
-  std::replace(reason.begin(), reason.end(), '\n', ' ');  // an error reply is one line
-  std::replace(reason.begin(), reason.end(), '\r', ' ');
+  // (The reply writer keeps an error reply on one line.)
   journal_full_error_ = "Errors writing to the AOF file: the journal reached its limit of " +
-                        std::to_string(journal_limit()) + " bytes while checkpoints fail (" + reason +
+                        std::to_string(journal_limit()) + " bytes while checkpoints fail (" +
+                        history_.last_round_error +
                         "); writes resume once a checkpoint succeeds";
 }
 

@@ -916,6 +916,17 @@ TEST_F(PointInTimeRoundTest, KeysDeletedDuringARoundAreWrittenAsTheyWere) {
   EXPECT_EQ(Stored(0, "b3"), std::nullopt);  // tombstone written, then purged
 }
 
+// A key no round had written, changed during a round: the round writes its kept state, so
+// the tier now holds the key, and deleting it before the next round must tombstone it.
+TEST_F(PointInTimeRoundTest, AKeyChangedDuringItsFirstRoundAndThenDeletedIsTombstoned) {
+  WritePairs(4, "v0");
+  const KeyspaceImage at_start = RoundChangingAt(2, [this] { Write({"MSET", "a3", "v1", "b3", "v1"}); });
+  EXPECT_EQ(TierImageOf(fake_), at_start);
+  Write({"DEL", "a3", "b3"});
+  ExpectNextRoundCatchesUp();
+  EXPECT_FALSE(TierImageOf(fake_).contains({0, "a3"}));
+}
+
 TEST_F(PointInTimeRoundTest, KeyDeletedBeforeARoundAndRecreatedDuringItStaysDeleted) {
   WritePairs(4, "v0");
   ASSERT_TRUE(RunRound().status.ok());
