@@ -12,6 +12,7 @@
 
 #include "engine/glob.h"
 #include "engine/number.h"
+#include "tiering/file_io.h"
 #include "tiering/save_rules.h"
 #include "server/command_table.h"
 #include "server/resp_parser.h"
@@ -538,29 +539,6 @@ std::string QuoteConfigWord(const std::string& value) {
     }
   }
   return out + "\"";
-}
-
-Status WriteFileAtomically(const std::string& path, const std::string& content) {
-  const std::string temp = path + ".tmp-" + std::to_string(getpid());
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) return Status::IoError("cannot create '" + temp + "'");
-  size_t done = 0;
-  while (done < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n <= 0) {
-      ::close(fd);
-      ::unlink(temp.c_str());
-      return Status::IoError("cannot write '" + temp + "'");
-    }
-    done += static_cast<size_t>(n);
-  }
-  const bool synced = ::fsync(fd) == 0;
-  ::close(fd);
-  if (!synced || ::rename(temp.c_str(), path.c_str()) != 0) {
-    ::unlink(temp.c_str());
-    return Status::IoError("cannot replace '" + path + "'");
-  }
-  return Status::Ok();
 }
 
 }  // namespace

@@ -21,42 +21,6 @@ constexpr std::string_view kSegmentPrefix = "journal-";
 constexpr std::string_view kSegmentSuffix = ".log";
 constexpr size_t kLsnDigits = 20;  // UINT64_MAX has 20 decimal digits
 
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-
-// The directory that holds `path`'s name: "a/b" -> "a", "/b" -> "/", "b" -> ".".
-std::string ParentDirectory(std::string path) {
-  while (path.size() > 1 && path.back() == '/') path.pop_back();
-  const size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
-
-Status WriteAll(int fd, const std::string& path, std::string_view bytes) {
-  while (!bytes.empty()) {
-    const ssize_t written = ::write(fd, bytes.data(), bytes.size());
-    if (written < 0) {
-      if (errno == EINTR) continue;
-      return OsError(path, "write", errno);
-    }
-    bytes.remove_prefix(static_cast<size_t>(written));
-  }
-  return Status::Ok();
-}
-
 // Reads up to `limit` bytes from the start of the open file into *out.
 Status ReadUpTo(int fd, const std::string& path, size_t limit, std::string* out) {
   out->assign(limit, '\0');
@@ -84,17 +48,6 @@ Status ReadFilePrefix(const std::string& path, size_t limit, std::string* out) {
 }
 
 }  // namespace
-
-Status OsError(const std::string& path, const char* operation, int error) {
-  return Status::IoError(path + ": " + operation + ": " + std::strerror(error));
-}
-
-Status SyncDirectory(const std::string& dir) {
-  FileDescriptor fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd.get() < 0) return OsError(dir, "open", errno);
-  if (::fsync(fd.get()) != 0) return OsError(dir, "fsync", errno);
-  return Status::Ok();
-}
 
 std::string JournalSegmentFileName(uint64_t first_lsn) {
   char digits[kLsnDigits + 1];

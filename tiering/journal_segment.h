@@ -43,6 +43,7 @@
 #include <vector>
 
 #include "engine/status.h"
+#include "tiering/file_io.h"  // OsError, SyncDirectory: callers of this header use them
 #include "tiering/journal_frame.h"
 #include "tiering/journal_record.h"
 #include "tiering/journal_segment_reader.h"
@@ -198,9 +199,5 @@ class JournalScanner {
   std::optional<Status> final_status_;  // set once the scan has ended (ok = clean end)
 };
 
-// The one place in tiering/ where an errno becomes a Status: "<path>: <op>: <strerror>".
-Status OsError(const std::string& path, const char* operation, int error);
-// fsyncs a directory so that files created or removed in it survive a crash.
-Status SyncDirectory(const std::string& dir);
 
 }  // namespace tierkv

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "tiering/crc32c.h"
-#include "tiering/journal_segment.h"
+#include "tiering/file_io.h"
 #include "tiering/little_endian.h"
 
 namespace tierkv {
@@ -44,24 +44,7 @@ Status WriteLsnReservation(const std::string& journal_dir, uint64_t up_to) {
   std::string bytes(kFileSize, '\0');
   StoreLittleEndian<uint64_t>(up_to, bytes.data());
   StoreLittleEndian<uint32_t>(Crc32c(0, bytes.data(), 8), bytes.data() + 8);
-  const std::string path = FilePath(journal_dir);
-  const std::string temp = path + ".tmp";
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return OsError(temp, "open", errno);
-  const ssize_t written = ::write(fd, bytes.data(), bytes.size());
-  const int write_error = errno;
-  if (written != static_cast<ssize_t>(bytes.size())) {
-    ::close(fd);
-    return written < 0 ? OsError(temp, "write", write_error) : OsError(temp, "write", ENOSPC);
-  }
-  if (::fdatasync(fd) != 0) {
-    const int error = errno;
-    ::close(fd);
-    return OsError(temp, "fdatasync", error);
-  }
-  if (::close(fd) != 0) return OsError(temp, "close", errno);
-  if (::rename(temp.c_str(), path.c_str()) != 0) return OsError(path, "rename", errno);
-  return SyncDirectory(journal_dir);
+  return WriteFileAtomically(FilePath(journal_dir), bytes);
 }
 
 }  // namespace tierkv

@@ -10,8 +10,8 @@
 // inside a segment, which the scanner allows.
 //
 // Format: 8 bytes little-endian X, then crc32c of those 8 bytes (4 bytes little-endian).
-// Written to `lsn-reserved.tmp`, fdatasync'ed, renamed over `lsn-reserved`, directory
-// synced: a crash leaves the old value or the new, never a torn one.
+// Written with WriteFileAtomically (tiering/file_io.h), so a crash leaves the old value or
+// the new, never a torn one.
 //
 // Thread-safety: free functions, safe from any thread on distinct directories.
 #pragma once

@@ -16,7 +16,7 @@
 
 #include "engine/rdb/crc64.h"
 #include "engine/rdb/rdb_object.h"
-#include "tiering/journal_segment.h"  // OsError, SyncDirectory
+#include "tiering/file_io.h"
 
 namespace tierkv {
 namespace {
@@ -49,23 +49,6 @@ std::string Printable(std::string_view bytes) {
   }
   if (bytes.size() > kMax) out += "...";
   return out;
-}
-
-std::string DirectoryOf(const std::string& path) {
-  std::string dir = std::filesystem::path(path).parent_path().string();
-  return dir.empty() ? "." : dir;
-}
-
-Status WriteAll(int fd, const std::string& path, std::string_view bytes) {
-  while (!bytes.empty()) {
-    const ssize_t written = ::write(fd, bytes.data(), bytes.size());
-    if (written < 0) {
-      if (errno == EINTR) continue;
-      return OsError(path, "write", errno);
-    }
-    bytes.remove_prefix(static_cast<size_t>(written));
-  }
-  return Status::Ok();
 }
 
 }  // namespace
@@ -199,22 +182,9 @@ Status RdbFileWriter::Finish() {
   std::string checksum;
   RdbWriter(&checksum).WriteUint64LE(crc_);
   if (Status st = WriteAll(fd_, temp_path_, checksum); !st.ok()) return Fail(std::move(st));
-  if (options_.sync && ::fsync(fd_) != 0) return Fail(OsError(temp_path_, "fsync", errno));
-  const int fd = fd_;
-  fd_ = -1;
-  if (::close(fd) != 0) {
-    ::unlink(temp_path_.c_str());
-    return Fail(OsError(temp_path_, "close", errno));
-  }
-  if (::rename(temp_path_.c_str(), path_.c_str()) != 0) {
-    Status status = OsError(path_, "rename", errno);
-    ::unlink(temp_path_.c_str());
-    return Fail(std::move(status));
-  }
+  Status replaced = ReplaceWithTemporary(FileDescriptor(std::exchange(fd_, -1)), temp_path_, path_, options_.sync);
+  if (!replaced.ok()) return Fail(std::move(replaced));
   done_ = true;
-  if (options_.sync) {
-    if (Status st = SyncDirectory(DirectoryOf(path_)); !st.ok()) return Fail(std::move(st));
-  }
   return Status::Ok();
 }
 
