@@ -118,6 +118,8 @@ JournalWriterOptions Durability::NewJournalOptions(uint64_t last_lsn) {
   journal.rotate_size = options_.journal_segment_size;
   journal.fsync = options_.fsync;
   journal.last_lsn = last_lsn;
+  journal.lsn_reservation_step = options_.lsn_reservation_step;
+  journal.hooks = options_.journal_hooks;
   // Only errors, and syncs that matter, cross to the engine thread: under everysec and no
   // nothing waits for the sync, so one report per second is plenty (under always every
   // report is a sync).
@@ -497,7 +499,8 @@ void Durability::CheckLsnReservation() {
     reservation_error_.clear();  // no journal: nothing is numbered for it
     return;
   }
-  if (journal_lsn_ + kLsnReservationStep / 2 > reserved_lsn_) journal_->Reserve(journal_lsn_ + kLsnReservationStep);
+  const uint64_t step = options_.lsn_reservation_step;
+  if (journal_lsn_ + step / 2 > reserved_lsn_) journal_->Reserve(journal_lsn_ + step);
   if (journal_lsn_ < reserved_lsn_) {
     reservation_error_.clear();
   } else {

@@ -60,6 +60,9 @@ struct DurabilityOptions {
   std::function<void(const std::string& line)> warn;
   // Called on the engine thread whenever durable_lsn() advances.
   std::function<void(uint64_t durable_lsn)> on_durable;
+  // For tests: the journal writer's reservation step and fault-injection hooks.
+  uint64_t lsn_reservation_step = kLsnReservationStep;
+  JournalWriterHooks journal_hooks;
 };
 
 // INFO persistence figures.

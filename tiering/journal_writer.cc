@@ -70,8 +70,9 @@ Result<std::unique_ptr<JournalWriter>> JournalWriter::Open(JournalWriterOptions 
   Result<uint64_t> reserved = ReadLsnReservation(writer->options_.dir);
   if (!reserved.ok()) return reserved.status();
   writer->reserved_lsn_ = *reserved;
-  if (writer->reserved_lsn_ < writer->options_.last_lsn + kLsnReservationStep / 2) {
-    if (Status status = writer->ExtendReservation(writer->options_.last_lsn + kLsnReservationStep); !status.ok()) {
+  const uint64_t step = writer->options_.lsn_reservation_step;
+  if (writer->reserved_lsn_ < writer->options_.last_lsn + step / 2) {
+    if (Status status = writer->ExtendReservation(writer->options_.last_lsn + step); !status.ok()) {
       return status;
     }
   }
@@ -415,7 +416,7 @@ void JournalWriter::WriteBatch(std::vector<JournalRecord> batch) {
   // kept for Retry().
   if (segments_->RotatesAtNextAppend() && !SettleBackgroundSync()) status = this->status();
   // No record reaches the disk above the reservation (normally the engine asked ahead).
-  if (status.ok() && last_lsn > reserved_lsn()) status = ExtendReservation(last_lsn + kLsnReservationStep);
+  if (status.ok() && last_lsn > reserved_lsn()) status = ExtendReservation(last_lsn + options_.lsn_reservation_step);
   if (status.ok() && options_.hooks.before_write) status = options_.hooks.before_write(first_lsn);
   if (status.ok()) status = segments_->Append(first_lsn, bytes);
 

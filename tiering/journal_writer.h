@@ -49,7 +49,7 @@
 // (they may also be present; recovery cuts a torn tail).
 //
 // LSN reservation (lsn_reservation.h): the writer keeps `lsn-reserved` in its directory
-// ahead of every LSN handed out. Open() extends it to last_lsn + kLsnReservationStep when
+// ahead of every LSN handed out. Open() extends it to last_lsn + one step (options) when
 // less than half a step is left; Reserve(up_to) asks the writer thread to extend it (the
 // engine asks before it runs short); and no batch is written above it without extending it
 // first. Its progress is reported as JournalProgress::reserved_lsn; a failure to write it
@@ -76,6 +76,7 @@
 #include "engine/status.h"
 #include "tiering/journal_record.h"
 #include "tiering/journal_segment.h"
+#include "tiering/lsn_reservation.h"
 
 namespace tierkv {
 
@@ -121,6 +122,8 @@ struct JournalWriterOptions {
   // The LSN of the last record already in the journal (0 for none): Submit() accepts only
   // LSNs above it.
   uint64_t last_lsn = 0;
+  // How far ahead the LSN reservation is extended (tests shorten it).
+  uint64_t lsn_reservation_step = kLsnReservationStep;
   // Progress and error reports; may be empty.
   JournalProgressCallback on_progress;
   JournalWriterHooks hooks;
