@@ -408,3 +408,67 @@ def test_rounds_work_again_once_tier_space_is_back(small_disk, tmp_path):
         assert server.terminate() == 0, server.run_log()[-3000:]
     finally:
         server.kill()
+
+
+def test_the_journal_stops_at_its_limit_while_a_full_tier_disk_fails_rounds(small_disk, tmp_path):
+    """Only a committed round deletes journal segments. With the tier's disk full (here the
+    tier alone lives on the small tmpfs, through a symlink, and the journal on a roomy disk)
+    every round fails, and the journal grew until its own disk was full too. Past 4 x
+    journal-max-size, once a round has failed, writes are refused with MISCONF naming the tier's error; reads go on;
+    once the tier has room the cron's next round commits, trims the journal and writes are
+    accepted again, and nothing acknowledged is lost across a SIGKILL."""
+    binary = server_bin_or_skip()
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    (small_disk / "tier").mkdir()
+    os.symlink(small_disk / "tier", data_dir / "tier")
+    server = DurableServer(binary, data_dir, tmp_path / "logs",
+                           ["--appendonly", "yes", "--appendfsync", "always", "--save", "",
+                            "--journal-max-size", "64kb"])
+    limit = 4 * (64 << 10)
+    server.start()
+    try:
+        admin = server.client()
+        acked = {"before": "x"}
+        assert admin.set("before", "x") is True
+        assert run_round(admin) == "ok", server.run_log()[-3000:]
+        make_filler(small_disk / "filler", 64 << 10)
+
+        refusal = None
+        for i in range(4 * limit // VALUE_BYTES):
+            key, value = f"full:{i}", os.urandom(VALUE_BYTES // 2).hex()
+            try:
+                assert admin.set(key, value) is True
+            except redis.ResponseError as error:
+                refusal = str(error)
+                break
+            acked[key] = value
+        assert refusal is not None, "writes were never refused"
+        assert refusal.startswith("MISCONF"), refusal
+        assert "the journal reached its limit" in refusal, refusal
+        assert ENOSPC_TEXT in refusal, refusal
+        persistence = admin.info("persistence")
+        assert persistence["aof_last_write_status"] == "ok", "the journal's own disk has room"
+        assert persistence["rdb_last_bgsave_status"] == "err"
+        # The limit applies once a round has failed: the journal may pass it by what was
+        # written while that round ran, and not grow further.
+        assert persistence["journal_bytes"] >= limit, persistence
+        for i in range(20):
+            with pytest.raises(redis.ResponseError, match="the journal reached its limit"):
+                admin.set(f"refused:{i}", "x")
+        assert admin.info("persistence")["journal_bytes"] == persistence["journal_bytes"]
+        assert admin.get("full:0") == acked["full:0"]  # reads go on
+
+        os.remove(small_disk / "filler")
+        write_until_accepted(admin, "resumed")  # the cron's round commits within seconds
+        acked["resumed"] = "resumed"
+        assert admin.info("persistence")["journal_bytes"] < limit
+        admin.close()
+        server.kill()
+        server.start()
+        client = server.client()
+        assert_all_present(client, acked, "after the restart", server)
+        client.close()
+        assert server.terminate() == 0, server.run_log()[-3000:]
+    finally:
+        server.kill()
