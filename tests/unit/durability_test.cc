@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <csignal>
 #include <cstdint>
 #include <filesystem>
@@ -21,6 +20,7 @@
 #include "harness/command_harness.h"
 #include "harness/engine_queue.h"
 #include "harness/fake_tier.h"
+#include "harness/gate.h"
 #include "harness/journal_files.h"
 #include "harness/keyspace_image.h"
 #include "harness/temp_dir.h"
@@ -429,34 +429,6 @@ TEST_F(DurabilityJournalFailureTest, AppendonlyOffDuringARoundKeepsItsLaterState
 namespace tierkv {
 namespace {
 
-// Holds the journal writer's thread in its first batch write until released, so that it
-// cannot extend the LSN reservation meanwhile (a stalled disk).
-class WriterGate {
- public:
-  Status Enter() {
-    std::unique_lock lock(mu_);
-    entered_ = true;
-    changed_.notify_all();
-    changed_.wait(lock, [&] { return released_; });
-    return Status::Ok();
-  }
-  bool WaitEntered() {
-    std::unique_lock lock(mu_);
-    return changed_.wait_for(lock, std::chrono::seconds(30), [&] { return entered_; });
-  }
-  void Release() {
-    std::lock_guard lock(mu_);
-    released_ = true;
-    changed_.notify_all();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable changed_;
-  bool entered_ = false;
-  bool released_ = false;
-};
-
 // The engine may hand out LSNs only below the reservation on disk (an LSN is never reused,
 // even after a crash that loses the unsynced tail). While the writer could not extend it,
 // writes went on being numbered past it.
@@ -465,19 +437,23 @@ TEST(DurabilityLsnReservationTest, WritesAreRefusedWhileTheReservationLagsAndRes
   TempDir dir("tierkv-reservation");
   EngineQueue engine;
   CommandHarness harness;
-  auto gate = std::make_shared<WriterGate>();
+  // Holds the writer's thread in its first batch, so it cannot extend the reservation.
+  auto gate = std::make_shared<testing::Gate>();
   DurabilityOptions options;
   options.dir = dir.path();
   options.post_to_engine = engine.Poster();
   options.lsn_reservation_step = kStep;
-  options.journal_hooks.before_write = [gate](uint64_t) { return gate->Enter(); };
+  options.journal_hooks.before_write = [gate](uint64_t) {
+    gate->Enter();
+    return Status::Ok();
+  };
   auto opened = Durability::Open(harness.shard(), std::make_unique<FakeTier>(), std::move(options));
   ASSERT_TRUE(opened.ok()) << opened.status().message();
   std::unique_ptr<Durability> durability = std::move(*opened);
-  struct ReleaseAtExit {
-    std::shared_ptr<WriterGate> gate;
-    ~ReleaseAtExit() { gate->Release(); }  // a failed assertion must not leave the writer held
-  } release_at_exit{gate};
+  struct OpenAtExit {
+    std::shared_ptr<testing::Gate> gate;
+    ~OpenAtExit() { gate->Open(); }  // a failed assertion must not leave the writer held
+  } open_at_exit{gate};
 
   auto write = [&](int i) {
     EXPECT_EQ(harness.Run({"SET", "k" + std::to_string(i), "v"}), "+OK\r\n");
@@ -492,7 +468,7 @@ TEST(DurabilityLsnReservationTest, WritesAreRefusedWhileTheReservationLagsAndRes
   EXPECT_NE(refusal.find("the journal's LSN reservation has not reached the disk"), std::string::npos) << refusal;
   EXPECT_EQ(durability->info().journal_lsn, kStep) << "numbered up to the reservation and not past it";
 
-  gate->Release();
+  gate->Open();
   ASSERT_TRUE(engine.RunUntil([&] { return durability->write_refusal().empty(); }));
   write(written);
   EXPECT_EQ(durability->info().journal_lsn, kStep + 1);

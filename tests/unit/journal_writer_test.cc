@@ -2,6 +2,7 @@
 // held open by a test hook, not with timing), everysec timing, Flush(), read-back through
 // JournalScanner, and failure injection followed by Retry().
 #include "harness/journal_files.h"
+#include "harness/gate.h"
 #include "harness/temp_dir.h"
 #include "tiering/journal_writer.h"
 #include "tiering/lsn_reservation.h"
@@ -24,6 +25,7 @@
 namespace tierkv {
 namespace {
 
+using testing::Gate;
 using testing::TempDir;
 
 namespace fs = std::filesystem;
@@ -87,34 +89,6 @@ class Recorder {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::vector<Call> calls_;
-};
-
-// A gate a hook can block on until the test opens it.
-class Gate {
- public:
-  void Enter() {
-    std::unique_lock lock(mu_);
-    ++entered_;
-    cv_.notify_all();
-    cv_.wait(lock, [&] { return open_; });
-  }
-  bool WaitEntered(int count) {
-    std::unique_lock lock(mu_);
-    return cv_.wait_for(lock, 30s, [&] { return entered_ >= count; });
-  }
-  void Open() {
-    {
-      std::lock_guard lock(mu_);
-      open_ = true;
-    }
-    cv_.notify_all();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  int entered_ = 0;
-  bool open_ = false;
 };
 
 void ExpectRecords(const std::string& dir, uint64_t first, uint64_t last) {

@@ -140,6 +140,18 @@ def assert_all_present(client, acked, where, server):
                          f"missing or wrong: {missing[:3]} ... {missing[-3:]}\n{server.all_logs()}")
 
 
+def kill_restart_and_check(server, admin, acked):
+    """SIGKILL, restart, and every write in `acked` must be there; then a clean stop."""
+    admin.close()
+    server.kill()
+    server.start()
+    assert not server.fatal_lines(), server.run_log()
+    client = server.client()
+    assert_all_present(client, acked, "after the restart", server)
+    client.close()
+    assert server.terminate() == 0, server.run_log()[-3000:]
+
+
 @pytest.mark.parametrize("fsync", ["always", "everysec"])
 def test_disk_full_refuses_writes_keeps_reads_and_resumes(fsync, small_disk, tmp_path):
     binary = server_bin_or_skip()
@@ -340,14 +352,7 @@ def test_config_set_during_disk_full_drops_no_record_and_releases_no_held_reply(
 
         # Every acknowledged write is durable (always): a SIGKILL loses none, and the
         # journal the failed writer left is clean.
-        admin.close()
-        server.kill()
-        server.start()
-        assert not server.fatal_lines(), server.run_log()
-        client = server.client()
-        assert_all_present(client, {**acked, **writer.acked, **resumed}, "after the restart", server)
-        client.close()
-        assert server.terminate() == 0, server.run_log()[-3000:]
+        kill_restart_and_check(server, admin, {**acked, **writer.acked, **resumed})
     finally:
         server.kill()
 
@@ -399,13 +404,7 @@ def test_rounds_work_again_once_tier_space_is_back(small_disk, tmp_path):
         values["after"] = "x"
         assert run_round(admin) == "ok", server.run_log()[-3000:]
         # appendonly no: the restart has only the tier.
-        admin.close()
-        server.kill()
-        server.start()
-        client = server.client()
-        assert_all_present(client, values, "after the restart", server)
-        client.close()
-        assert server.terminate() == 0, server.run_log()[-3000:]
+        kill_restart_and_check(server, admin, values)
     finally:
         server.kill()
 
@@ -463,12 +462,6 @@ def test_the_journal_stops_at_its_limit_while_a_full_tier_disk_fails_rounds(smal
         write_until_accepted(admin, "resumed")  # the cron's round commits within seconds
         acked["resumed"] = "resumed"
         assert admin.info("persistence")["journal_bytes"] < limit
-        admin.close()
-        server.kill()
-        server.start()
-        client = server.client()
-        assert_all_present(client, acked, "after the restart", server)
-        client.close()
-        assert server.terminate() == 0, server.run_log()[-3000:]
+        kill_restart_and_check(server, admin, acked)
     finally:
         server.kill()
