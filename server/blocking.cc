@@ -74,7 +74,12 @@ void BlockingRegistry::Finish(uint64_t client_id, WriteReply&& write_reply) {
     Client& client = connection->client();
     const size_t reply_start = client.output.size();
     write_reply(client.reply);
-    if (client.last_command != nullptr) server_.CountCall(*client.last_command, client, reply_start, 0);
+    if (client.last_command != nullptr) {
+      const auto blocked = blocked_.find(client_id);
+      std::vector<std::string_view> args;
+      if (blocked != blocked_.end()) args.assign(blocked->second.request.command.begin(), blocked->second.request.command.end());
+      server_.CountCall(*client.last_command, client, args, reply_start, 0);
+    }
   }
   Release(client_id);
 }

@@ -35,6 +35,7 @@ enum CommandFlag : uint32_t {
   kCmdSkipMonitor = 1u << 14,
   kCmdNoPropagate = 1u << 15,
   kCmdNoMulti = 1u << 16,    // refused inside MULTI (SAVE)
+  kCmdSkipSlowlog = 1u << 17,  // never in SLOWLOG (EXEC: its commands are logged one by one)
 };
 
 using CommandHandler = void (*)(CommandContext&);

@@ -52,6 +52,7 @@ Result<std::unique_ptr<CommandTable>> CommandTable::Build() {
   RegisterTransactionCommands(*table);
   RegisterInfoCommands(*table);
   RegisterConfigCommands(*table);
+  RegisterSlowlogCommands(*table);
   RegisterClientCommands(*table);
   RegisterCommandCommands(*table);
   RegisterDebugCommands(*table);

@@ -45,6 +45,7 @@ void RegisterExpireCommands(CommandTable& table);
 void RegisterTransactionCommands(CommandTable& table);
 void RegisterInfoCommands(CommandTable& table);
 void RegisterConfigCommands(CommandTable& table);
+void RegisterSlowlogCommands(CommandTable& table);
 void RegisterClientCommands(CommandTable& table);
 void RegisterCommandCommands(CommandTable& table);
 void RegisterDebugCommands(CommandTable& table);

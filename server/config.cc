@@ -157,6 +157,8 @@ void Config::AddParams() {
   int_param("tcp-backlog", 0, INT32_MAX, &s.tcp_backlog, false);
   int_param("timeout", 0, INT32_MAX, &s.timeout_seconds);
   int_param("maxclients", 1, INT32_MAX, &s.maxclients);
+  int_param("slowlog-log-slower-than", -1, INT64_MAX, &s.slowlog_log_slower_than);
+  int_param("slowlog-max-len", 0, INT64_MAX, &s.slowlog_max_len);
   // Redis accepts any non-negative hz and keeps it within 1..500.
   add({"hz", "", true, true, false,
        [&s](const std::vector<std::string>& v) {

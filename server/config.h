@@ -43,6 +43,8 @@ struct ServerSettings {
   OutputBufferLimit output_limit_replica = {256ull << 20, 64ull << 20, 60};
   OutputBufferLimit output_limit_pubsub = {32ull << 20, 8ull << 20, 60};
   std::string requirepass;                         // requirepass ("" = none)
+  int64_t slowlog_log_slower_than = 10000;         // slowlog-log-slower-than: µs; negative = off
+  uint64_t slowlog_max_len = 128;                  // slowlog-max-len
   std::string logfile;                             // logfile ("" = stderr)
   std::string loglevel = "notice";                 // loglevel
   std::string save = "3600 1 300 100 60 10000";    // save rules (used by persistence)

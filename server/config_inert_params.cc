@@ -143,8 +143,6 @@ constexpr InertDefault kInertParams[] = {
     {"shutdown-on-sigint", "", "default", kString, kRuntime, ""},
     {"shutdown-on-sigterm", "", "default", kString, kRuntime, ""},
     {"shutdown-timeout", "", "10", kInt, kRuntime, "", 0, INT32_MAX},
-    {"slowlog-log-slower-than", "", "10000", kInt, kRuntime, "", -1, INT64_MAX},
-    {"slowlog-max-len", "", "128", kInt, kRuntime, "", 0, INT64_MAX},
     {"socket-mark-id", "", "0", kInt, kStartup, "", 0, UINT32_MAX},
     {"supervised", "", "no", kEnum, kStartup, "upstart|systemd|auto|no"},
     {"syslog-enabled", "", "no", kBool, kStartup, ""},

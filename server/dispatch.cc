@@ -168,12 +168,13 @@ bool Server::RunCommand(Client& client, std::span<const std::string_view> args) 
 
   // A command that blocked is counted once, when it ends (server/blocking.h).
   if (client.blocked) return true;
-  CountCall(*spec, client, reply_start,
+  CountCall(*spec, client, args, reply_start,
             static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()));
   return true;
 }
 
-void Server::CountCall(const CommandSpec& command, Client& client, size_t reply_start, uint64_t usec) {
+void Server::CountCall(const CommandSpec& command, Client& client, std::span<const std::string_view> args,
+                       size_t reply_start, uint64_t usec) {
   // As Redis's call(): commands refused before they run or queued by MULTI are not
   // counted, and a blocked command counts when it ends.
   ++stats_.total_commands_processed;
@@ -186,6 +187,10 @@ void Server::CountCall(const CommandSpec& command, Client& client, size_t reply_
     ++stats_.total_error_replies;
     const size_t line_end = client.output.find('\r', reply_start);
     info_.RecordError(std::string_view(client.output).substr(reply_start + 1, line_end - reply_start - 1));
+  }
+  if (!(command.flags & kCmdSkipSlowlog)) {
+    slowlog_.Record(args, usec, client.address, client.name, settings_.slowlog_log_slower_than,
+                    settings_.slowlog_max_len);
   }
 }
 

@@ -22,6 +22,7 @@
 #include "server/durable_replies.h"
 #include "server/info.h"
 #include "server/resp_parser.h"
+#include "server/slowlog.h"
 #include "server/watch_registry.h"
 #include "tiering/durability.h"
 
@@ -55,12 +56,12 @@ class Server {
   // Executes one command for `client` (the dispatcher: lookup, arity, MULTI
   // queueing, maxmemory, the handler, statistics).
   void Execute(Client& client, std::span<const std::string_view> args);
-  // Counts a finished run of `command` by `client` in total_commands_processed and INFO
-  // commandstats (and its
-  // error, if the reply written since `reply_start` is one). The dispatcher calls it
-  // for every command that does not block; the blocking registry when a blocked
-  // command ends by a timeout or CLIENT UNBLOCK.
-  void CountCall(const CommandSpec& command, Client& client, size_t reply_start, uint64_t usec);
+  // Counts a finished run of `command` (the command line `args`) by `client` in
+  // total_commands_processed, INFO commandstats (and its error, if the reply written since
+  // `reply_start` is one) and SLOWLOG. The dispatcher calls it for every command that does
+  // not block; the blocking registry when a blocked command ends by a timeout or CLIENT UNBLOCK.
+  void CountCall(const CommandSpec& command, Client& client, std::span<const std::string_view> args,
+                 size_t reply_start, uint64_t usec);
   // True while EXEC runs its queued commands: blocking commands must not block then.
   bool running_transaction() const { return execute_depth_ > 1; }
 
@@ -86,6 +87,7 @@ class Server {
   uint64_t client_output_peak() const { return client_output_peak_; }
   // Per-command and per-error counters and sampled rates for INFO (server/info.h).
   InfoCounters& info_counters() { return info_; }
+  SlowLog& slowlog() { return slowlog_; }
 
   // Called by CONFIG SET after a parameter changes.
   void OnConfigChanged(std::string_view name);
@@ -168,6 +170,7 @@ class Server {
   uint64_t cron_loops_ = 0;
   uint64_t client_output_peak_ = 0;
   InfoCounters info_;
+  SlowLog slowlog_;
   int execute_depth_ = 0;  // > 1 while EXEC runs its queued commands
   std::unique_ptr<Durability> durability_;
   DurableReplies durable_replies_;  // appendfsync always: whose replies wait for which LSN

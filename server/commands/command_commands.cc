@@ -31,7 +31,7 @@ constexpr FlagName kFlagNames[] = {
     {kCmdWrite, "write"},       {kCmdReadOnly, "readonly"},   {kCmdDenyOom, "denyoom"},
     {kCmdAdmin, "admin"},       {kCmdPubSub, "pubsub"},       {kCmdNoScript, "noscript"},
     {kCmdBlocking, "blocking"}, {kCmdLoading, "loading"},     {kCmdStale, "stale"},
-    {kCmdSkipMonitor, "skip_monitor"}, {kCmdFast, "fast"},    {kCmdNoAuth, "no_auth"},
+    {kCmdSkipMonitor, "skip_monitor"}, {kCmdSkipSlowlog, "skip_slowlog"}, {kCmdFast, "fast"},    {kCmdNoAuth, "no_auth"},
     {kCmdNoMulti, "no_multi"},  {kCmdAllowBusy, "allow_busy"},
 };
 

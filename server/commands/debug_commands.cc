@@ -278,8 +278,7 @@ void CmdDebug(CommandContext& ctx) {
   if (IsOption(sub, "htstats-key") && argc >= 3) return DebugHtStatsKey(ctx);
   if (IsOption(sub, "listpack") && argc == 3) return DebugListpack(ctx);
   if (IsOption(sub, "quicklist") && (argc == 3 || argc == 4)) return DebugQuicklist(ctx);
-  ctx.reply().Error("ERR unknown subcommand or wrong number of arguments for '" + std::string(sub.substr(0, 128)) +
-                    "'. Try DEBUG HELP.");
+  ReplyError(ctx.reply(), SubcommandSyntaxError(sub, "debug"));
 }
 
 }  // namespace

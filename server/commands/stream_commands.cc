@@ -18,14 +18,6 @@
 namespace tierkv {
 namespace {
 
-// Redis's addReplySubcommandSyntaxError: names the subcommand as the client sent it.
-Status SubcommandSyntaxError(std::string_view subcommand, std::string_view command) {
-  std::string upper(command);
-  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return Status::Error("ERR unknown subcommand or wrong number of arguments for '" +
-                       std::string(subcommand.substr(0, 128)) + "'. Try " + upper + " HELP.");
-}
-
 // ---- Replies ----
 
 void ReplyId(ReplyWriter& reply, StreamId id) { reply.Bulk(id.ToString()); }

@@ -63,7 +63,7 @@ void RegisterTransactionCommands(CommandTable& table) {
   const uint32_t kTx = kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast | kCmdAllowBusy;
   table.Add({.name = "multi", .arity = 1, .flags = kTx | kCmdNoQueue, .handler = CmdMulti, .group = "transactions",
              .summary = "Starts a transaction.", .since = "1.2.0", .complexity = "O(1)"});
-  table.Add({.name = "exec", .arity = 1, .flags = (kTx & ~kCmdFast) | kCmdNoQueue, .handler = CmdExec,
+  table.Add({.name = "exec", .arity = 1, .flags = (kTx & ~kCmdFast) | kCmdNoQueue | kCmdSkipSlowlog, .handler = CmdExec,
              .group = "transactions", .summary = "Executes all commands in a transaction.", .since = "1.2.0",
              .complexity = "Depends on commands in the transaction"});
   table.Add({.name = "discard", .arity = 1, .flags = kTx | kCmdNoQueue, .handler = CmdDiscard,

@@ -1325,6 +1325,14 @@ sismember
   arg key key
     key_spec_index 0
   arg member string
+slowlog
+slowlog|get
+  history 4.0.0 Added client IP address, port and name to the reply.
+  arg count integer
+    flags optional
+slowlog|help
+slowlog|len
+slowlog|reset
 smembers
   arg key key
     key_spec_index 0
