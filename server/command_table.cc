@@ -163,4 +163,10 @@ const CommandSpec* CommandTable::FindSubcommand(const CommandSpec& parent, std::
   return nullptr;
 }
 
+CommandSpec Subcommand(std::string group, std::string name, int arity, uint32_t flags, CommandHandler handler,
+                       std::string summary, std::string since, std::string complexity) {
+  return {.name = std::move(name), .arity = arity, .flags = flags, .handler = handler, .group = std::move(group),
+          .summary = std::move(summary), .since = std::move(since), .complexity = std::move(complexity)};
+}
+
 }  // namespace tierkv

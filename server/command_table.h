@@ -59,6 +59,10 @@ void RegisterGeoCommands(CommandTable& table);
 void RegisterSortCommands(CommandTable& table);
 void RegisterBlockingCommands(CommandTable& table);
 
+// A subcommand's spec (CONFIG GET, CLIENT LIST ...): its group is the container's.
+CommandSpec Subcommand(std::string group, std::string name, int arity, uint32_t flags, CommandHandler handler,
+                       std::string summary, std::string since, std::string complexity = "O(1)");
+
 // Lowercases ASCII into a new string (command names are ASCII).
 std::string AsciiLower(std::string_view text);
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);

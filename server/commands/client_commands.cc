@@ -302,50 +302,54 @@ void CmdAuth(CommandContext& ctx) {
   ctx.reply().Ok();
 }
 
-CommandSpec Sub(std::string name, int arity, uint32_t flags, CommandHandler handler, std::string summary,
-                std::string since, std::string complexity = "O(1)") {
-  return {.name = std::move(name), .arity = arity, .flags = flags, .handler = handler, .group = "connection",
-          .summary = std::move(summary), .since = std::move(since), .complexity = std::move(complexity)};
-}
-
 }  // namespace
 
 void RegisterClientCommands(CommandTable& table) {
   const uint32_t kPlain = kCmdNoScript | kCmdLoading | kCmdStale;
   const uint32_t kAdmin = kCmdAdmin | kPlain;
-  table.Add({.name = "client", .arity = -2, .group = "connection",
-             .summary = "A container for client connection commands.", .since = "2.4.0",
-             .complexity = "Depends on subcommand.",
-             .subcommands = {
-                 Sub("id", 2, kPlain, CmdClientId, "Returns the unique client ID of the connection.", "5.0.0"),
-                 Sub("setname", 3, kPlain, CmdClientSetName, "Sets the connection name.", "2.6.9"),
-                 Sub("getname", 2, kPlain, CmdClientGetName, "Returns the name of the connection.", "2.6.9"),
-                 Sub("list", -2, kAdmin | kCmdRandom, CmdClientList, "Lists open connections.", "2.4.0",
-                     "O(N) where N is the number of client connections"),
-                 Sub("info", 2, kPlain | kCmdRandom, CmdClientInfo, "Returns information about the connection.",
-                     "6.2.0"),
-                 Sub("kill", -3, kAdmin, CmdClientKill, "Terminates open connections.", "2.4.0",
-                     "O(N) where N is the number of client connections"),
-                 Sub("unblock", -3, kAdmin, CmdClientUnblock,
-                     "Unblocks a client blocked by a blocking command from a different connection.", "5.0.0",
-                     "O(log N) where N is the number of client connections"),
-                 Sub("setinfo", 4, kPlain, CmdClientSetInfo,
-                     "Sets information specific to the client or connection.", "7.2.0"),
-                 Sub("no-evict", 3, kAdmin, CmdClientNoEvict, "Sets the client eviction mode of the connection.",
-                     "7.0.0"),
-                 Sub("no-touch", 3, kPlain, CmdClientNoTouch,
-                     "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.", "7.2.0"),
-                 Sub("reply", 3, kPlain, CmdClientReply, "Instructs the server whether to reply to commands.",
-                     "3.2.0"),
-                 Sub("getredir", 2, kPlain, CmdClientGetRedir,
-                     "Returns the client ID to which the connection's tracking notifications are redirected.",
-                     "6.0.0"),
-                 Sub("help", 2, kCmdLoading | kCmdStale, CmdClientHelp,
-                     "Returns helpful text about the different subcommands.", "5.0.0"),
-             }});
-  table.Add({.name = "auth", .arity = -2,
+  table.Add(
+      {.name = "client",
+       .arity = -2,
+       .group = "connection",
+       .summary = "A container for client connection commands.",
+       .since = "2.4.0",
+       .complexity = "Depends on subcommand.",
+       .subcommands = {
+           Subcommand("connection", "id", 2, kPlain, CmdClientId, "Returns the unique client ID of the connection.",
+                      "5.0.0"),
+           Subcommand("connection", "setname", 3, kPlain, CmdClientSetName, "Sets the connection name.", "2.6.9"),
+           Subcommand("connection", "getname", 2, kPlain, CmdClientGetName, "Returns the name of the connection.",
+                      "2.6.9"),
+           Subcommand("connection", "list", -2, kAdmin | kCmdRandom, CmdClientList, "Lists open connections.", "2.4.0",
+                      "O(N) where N is the number of client connections"),
+           Subcommand("connection", "info", 2, kPlain | kCmdRandom, CmdClientInfo,
+                      "Returns information about the connection.", "6.2.0"),
+           Subcommand("connection", "kill", -3, kAdmin, CmdClientKill, "Terminates open connections.", "2.4.0",
+                      "O(N) where N is the number of client connections"),
+           Subcommand("connection", "unblock", -3, kAdmin, CmdClientUnblock,
+                      "Unblocks a client blocked by a blocking command from a different connection.", "5.0.0",
+                      "O(log N) where N is the number of client connections"),
+           Subcommand("connection", "setinfo", 4, kPlain, CmdClientSetInfo,
+                      "Sets information specific to the client or connection.", "7.2.0"),
+           Subcommand("connection", "no-evict", 3, kAdmin, CmdClientNoEvict,
+                      "Sets the client eviction mode of the connection.", "7.0.0"),
+           Subcommand("connection", "no-touch", 3, kPlain, CmdClientNoTouch,
+                      "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.", "7.2.0"),
+           Subcommand("connection", "reply", 3, kPlain, CmdClientReply,
+                      "Instructs the server whether to reply to commands.", "3.2.0"),
+           Subcommand("connection", "getredir", 2, kPlain, CmdClientGetRedir,
+                      "Returns the client ID to which the connection's tracking notifications are redirected.",
+                      "6.0.0"),
+           Subcommand("connection", "help", 2, kCmdLoading | kCmdStale, CmdClientHelp,
+                      "Returns helpful text about the different subcommands.", "5.0.0"),
+       }});
+  table.Add({.name = "auth",
+             .arity = -2,
              .flags = kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast | kCmdNoAuth | kCmdAllowBusy,
-             .handler = CmdAuth, .group = "connection", .summary = "Authenticates the connection.", .since = "1.0.0",
+             .handler = CmdAuth,
+             .group = "connection",
+             .summary = "Authenticates the connection.",
+             .since = "1.0.0",
              .complexity = "O(N) where N is the number of passwords defined for the user"});
 }
 

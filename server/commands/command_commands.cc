@@ -455,36 +455,38 @@ void CmdCommandHelp(CommandContext& ctx) {
              "    Return the keys and the access flags from a full command."});
 }
 
-CommandSpec Sub(std::string name, int arity, uint32_t flags, CommandHandler handler, std::string summary,
-                std::string since, std::string complexity) {
-  return {.name = std::move(name), .arity = arity, .flags = flags, .handler = handler, .group = "server",
-          .summary = std::move(summary), .since = std::move(since), .complexity = std::move(complexity)};
-}
-
 }  // namespace
 
 void RegisterCommandCommands(CommandTable& table) {
   const uint32_t kFlags = kCmdLoading | kCmdStale;
-  table.Add({.name = "command", .arity = -1, .flags = kFlags, .handler = CmdCommand, .group = "server",
-             .summary = "Returns detailed information about all commands.", .since = "2.8.13",
-             .complexity = "O(N) where N is the total number of Redis commands",
-             .subcommands = {
-                 Sub("count", 2, kFlags, CmdCommandCount, "Returns a count of commands.", "2.8.13", "O(1)"),
-                 Sub("list", -2, kFlags, CmdCommandList, "Returns a list of command names.", "7.0.0",
-                     "O(N) where N is the total number of Redis commands"),
-                 Sub("info", -2, kFlags, CmdCommandInfo, "Returns information about one, multiple or all commands.",
-                     "2.8.13", "O(N) where N is the number of commands to look up"),
-                 Sub("docs", -2, kFlags, CmdCommandDocs,
-                     "Returns documentary information about one, multiple or all commands.", "7.0.0",
-                     "O(N) where N is the number of commands to look up"),
-                 Sub("getkeys", -4, kFlags, CmdCommandGetKeys, "Extracts the key names from an arbitrary command.",
-                     "2.8.13", "O(N) where N is the number of arguments to the command"),
-                 Sub("getkeysandflags", -4, kFlags, CmdCommandGetKeysAndFlags,
-                     "Extracts the key names and access flags for an arbitrary command.", "7.0.0",
-                     "O(N) where N is the number of arguments to the command"),
-                 Sub("help", 2, kFlags, CmdCommandHelp, "Returns helpful text about the different subcommands.",
-                     "5.0.0", "O(1)"),
-             }});
+  table.Add(
+      {.name = "command",
+       .arity = -1,
+       .flags = kFlags,
+       .handler = CmdCommand,
+       .group = "server",
+       .summary = "Returns detailed information about all commands.",
+       .since = "2.8.13",
+       .complexity = "O(N) where N is the total number of Redis commands",
+       .subcommands = {
+           Subcommand("server", "count", 2, kFlags, CmdCommandCount, "Returns a count of commands.", "2.8.13", "O(1)"),
+           Subcommand("server", "list", -2, kFlags, CmdCommandList, "Returns a list of command names.", "7.0.0",
+                      "O(N) where N is the total number of Redis commands"),
+           Subcommand("server", "info", -2, kFlags, CmdCommandInfo,
+                      "Returns information about one, multiple or all commands.", "2.8.13",
+                      "O(N) where N is the number of commands to look up"),
+           Subcommand("server", "docs", -2, kFlags, CmdCommandDocs,
+                      "Returns documentary information about one, multiple or all commands.", "7.0.0",
+                      "O(N) where N is the number of commands to look up"),
+           Subcommand("server", "getkeys", -4, kFlags, CmdCommandGetKeys,
+                      "Extracts the key names from an arbitrary command.", "2.8.13",
+                      "O(N) where N is the number of arguments to the command"),
+           Subcommand("server", "getkeysandflags", -4, kFlags, CmdCommandGetKeysAndFlags,
+                      "Extracts the key names and access flags for an arbitrary command.", "7.0.0",
+                      "O(N) where N is the number of arguments to the command"),
+           Subcommand("server", "help", 2, kFlags, CmdCommandHelp,
+                      "Returns helpful text about the different subcommands.", "5.0.0", "O(1)"),
+       }});
 }
 
 }  // namespace tierkv

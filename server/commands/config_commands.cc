@@ -55,30 +55,29 @@ void CmdConfigHelp(CommandContext& ctx) {
              "    Rewrite the configuration file."});
 }
 
-CommandSpec Sub(std::string name, int arity, uint32_t flags, CommandHandler handler, std::string summary,
-                std::string since, std::string complexity = "O(1)") {
-  return {.name = std::move(name), .arity = arity, .flags = flags, .handler = handler, .group = "server",
-          .summary = std::move(summary), .since = std::move(since), .complexity = std::move(complexity)};
-}
-
 }  // namespace
 
 void RegisterConfigCommands(CommandTable& table) {
   const uint32_t kAdmin = kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale;
-  table.Add({.name = "config", .arity = -2, .group = "server",
-             .summary = "A container for server configuration commands.", .since = "2.0.0",
-             .complexity = "Depends on subcommand.",
-             .subcommands = {
-                 Sub("get", -3, kAdmin, CmdConfigGet, "Returns the effective values of configuration parameters.",
-                     "2.0.0", "O(N) when N is the number of configuration parameters provided"),
-                 Sub("set", -4, kAdmin, CmdConfigSet, "Sets configuration parameters in-flight.", "2.0.0",
-                     "O(N) when N is the number of configuration parameters provided"),
-                 Sub("resetstat", 2, kAdmin, CmdConfigResetStat, "Resets the server's statistics.", "2.0.0"),
-                 Sub("rewrite", 2, kAdmin, CmdConfigRewrite, "Persists the effective configuration to file.",
-                     "2.8.0"),
-                 Sub("help", 2, kCmdLoading | kCmdStale, CmdConfigHelp,
-                     "Returns helpful text about the different subcommands.", "5.0.0"),
-             }});
+  table.Add(
+      {.name = "config",
+       .arity = -2,
+       .group = "server",
+       .summary = "A container for server configuration commands.",
+       .since = "2.0.0",
+       .complexity = "Depends on subcommand.",
+       .subcommands = {
+           Subcommand("server", "get", -3, kAdmin, CmdConfigGet,
+                      "Returns the effective values of configuration parameters.", "2.0.0",
+                      "O(N) when N is the number of configuration parameters provided"),
+           Subcommand("server", "set", -4, kAdmin, CmdConfigSet, "Sets configuration parameters in-flight.", "2.0.0",
+                      "O(N) when N is the number of configuration parameters provided"),
+           Subcommand("server", "resetstat", 2, kAdmin, CmdConfigResetStat, "Resets the server's statistics.", "2.0.0"),
+           Subcommand("server", "rewrite", 2, kAdmin, CmdConfigRewrite, "Persists the effective configuration to file.",
+                      "2.8.0"),
+           Subcommand("server", "help", 2, kCmdLoading | kCmdStale, CmdConfigHelp,
+                      "Returns helpful text about the different subcommands.", "5.0.0"),
+       }});
 }
 
 }  // namespace tierkv

@@ -44,32 +44,36 @@ void CmdSlowlogReset(CommandContext& ctx) {
 
 void CmdSlowlogHelp(CommandContext& ctx) {
   ReplyHelp(ctx.reply(), "slowlog",
-            {"GET [<count>]", "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
-             "    Entries are made of:", "    id, timestamp, time in microseconds, arguments array, client IP and port,",
-             "    client name", "LEN", "    Return the length of the slowlog.", "RESET", "    Reset the slowlog."});
-}
-
-CommandSpec Sub(std::string name, int arity, uint32_t flags, CommandHandler handler, std::string summary,
-                std::string since, std::string complexity) {
-  return {.name = std::move(name), .arity = arity, .flags = flags, .handler = handler, .group = "server",
-          .summary = std::move(summary), .since = std::move(since), .complexity = std::move(complexity)};
+            {"GET [<count>]",
+             "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+             "    Entries are made of:",
+             "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+             "    client name",
+             "LEN",
+             "    Return the length of the slowlog.",
+             "RESET",
+             "    Reset the slowlog."});
 }
 
 }  // namespace
 
 void RegisterSlowlogCommands(CommandTable& table) {
   const uint32_t kAdmin = kCmdAdmin | kCmdLoading | kCmdStale;
-  table.Add({.name = "slowlog", .arity = -2, .group = "server", .summary = "A container for slow log commands.",
-             .since = "2.2.12", .complexity = "Depends on subcommand.",
+  table.Add({.name = "slowlog",
+             .arity = -2,
+             .group = "server",
+             .summary = "A container for slow log commands.",
+             .since = "2.2.12",
+             .complexity = "Depends on subcommand.",
              .subcommands = {
-                 Sub("get", -2, kAdmin | kCmdRandom, CmdSlowlogGet, "Returns the slow log's entries.", "2.2.12",
-                     "O(N) where N is the number of entries returned"),
-                 Sub("len", 2, kAdmin | kCmdRandom, CmdSlowlogLen, "Returns the number of entries in the slow log.",
-                     "2.2.12", "O(1)"),
-                 Sub("reset", 2, kAdmin, CmdSlowlogReset, "Clears all entries from the slow log.", "2.2.12",
-                     "O(N) where N is the number of entries in the slowlog"),
-                 Sub("help", 2, kCmdLoading | kCmdStale, CmdSlowlogHelp,
-                     "Show helpful text about the different subcommands.", "6.2.0", "O(1)"),
+                 Subcommand("server", "get", -2, kAdmin | kCmdRandom, CmdSlowlogGet, "Returns the slow log's entries.",
+                            "2.2.12", "O(N) where N is the number of entries returned"),
+                 Subcommand("server", "len", 2, kAdmin | kCmdRandom, CmdSlowlogLen,
+                            "Returns the number of entries in the slow log.", "2.2.12", "O(1)"),
+                 Subcommand("server", "reset", 2, kAdmin, CmdSlowlogReset, "Clears all entries from the slow log.",
+                            "2.2.12", "O(N) where N is the number of entries in the slowlog"),
+                 Subcommand("server", "help", 2, kCmdLoading | kCmdStale, CmdSlowlogHelp,
+                            "Show helpful text about the different subcommands.", "6.2.0", "O(1)"),
              }});
 }
 
