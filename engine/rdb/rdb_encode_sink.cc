@@ -11,6 +11,8 @@ namespace {
 // and the per-element cost of walking a collection, so that a step over many tiny
 // elements stays bounded too.
 constexpr size_t kWorkPerString = 16;
+// Encoded bytes are handed over in pieces of about this size.
+constexpr size_t kPieceBytes = 256u << 10;
 
 }  // namespace
 
@@ -75,6 +77,9 @@ void RdbEncodeSink::ContinueCopy() {
 }
 
 bool RdbEncodeSink::BeginStep(size_t budget) {
+  // Pieces of bounded size: one string growing by doubling would copy all it holds, at
+  // once, when it reallocates.
+  if (current_.size() >= kPieceBytes) pieces_.AddBytes(std::exchange(current_, std::string()));
   budget_ = std::max<size_t>(budget, 1);
   work_ = 0;
   if (copy_) ContinueCopy();
