@@ -11,6 +11,15 @@ namespace {
 
 constexpr size_t kNone = std::numeric_limits<size_t>::max();
 
+// Frees the values' bytes of a batch written (or failed): on the I/O pool rather than on the
+// engine thread, which keeps the batch for its keys until the next slice and would otherwise
+// pay for freeing a huge value there.
+void FreeValues(TierBatch& batch) {
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (batch.ops()[i].kind == TierBatch::Kind::kPut) std::string().swap(batch.put_entry(i).value);
+  }
+}
+
 int64_t SteadyMs() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
@@ -160,6 +169,7 @@ void Checkpointer::WriteSlice() {
     SlicedValues::Assemble(*encoded, *batch);
     Status status = options_.make_journal_durable ? options_.make_journal_durable(durable_needed) : Status::Ok();
     if (status.ok()) status = tier_.Write(*batch);
+    FreeValues(*batch);
     options_.post_to_engine([this, status, index, keys, bytes] { OnSliceWritten(status, index, keys, bytes); });
   });
 }
