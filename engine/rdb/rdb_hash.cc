@@ -65,21 +65,22 @@ Result<std::unique_ptr<ValueObject>> ReadHashTable(RdbReader& reader, const Enco
 }
 
 // A listpack whole; a hashtable's header, then a field at a time in table order.
-class HashRdbCursor final : public RdbValueCursor {
+class HashRdbCursor final : public RdbCollectionCursor {
  public:
   explicit HashRdbCursor(const ValueObject& value) : hash_(static_cast<const HashValue&>(value)) {}
 
-  bool WriteMore(RdbEncodeSink& sink) override {
-    if (!started_) {
-      started_ = true;
-      if (hash_.encoding() == Encoding::kListpack) {
-        sink.writer().WriteByte(kRdbTypeHashListpack);
-        sink.String(static_cast<const ListpackHash&>(hash_).pairs().bytes());
-        return true;
-      }
-      sink.writer().WriteByte(kRdbTypeHash);
-      sink.writer().WriteLength(hash_.Length());
+  bool WriteStart(RdbEncodeSink& sink) override {
+    if (hash_.encoding() == Encoding::kListpack) {
+      sink.writer().WriteByte(kRdbTypeHashListpack);
+      sink.String(static_cast<const ListpackHash&>(hash_).pairs().bytes());
+      return true;
     }
+    sink.writer().WriteByte(kRdbTypeHash);
+    sink.writer().WriteLength(hash_.Length());
+    return false;
+  }
+
+  bool WriteElements(RdbEncodeSink& sink) override {
     const FieldTable& table = static_cast<const TableHash&>(hash_).table();
     for (const size_t end = table.positions(); next_position_ < end; ++next_position_) {
       if (sink.full()) return false;
@@ -93,7 +94,6 @@ class HashRdbCursor final : public RdbValueCursor {
 
  private:
   const HashValue& hash_;
-  bool started_ = false;
   size_t next_position_ = 0;
 };
 

@@ -71,22 +71,23 @@ void WriteNode(RdbEncodeSink& sink, const ListNode& node) {
 }
 
 // The header, then one node at a time.
-class ListRdbCursor final : public RdbValueCursor {
+class ListRdbCursor final : public RdbCollectionCursor {
  public:
   explicit ListRdbCursor(const ValueObject& value) : list_(static_cast<const ListValue&>(value)) {}
 
-  bool WriteMore(RdbEncodeSink& sink) override {
-    if (!started_) {
-      started_ = true;
-      sink.writer().WriteByte(kRdbTypeListQuicklist2);
-      if (list_.is_listpack()) {
-        sink.writer().WriteLength(1);
-        sink.writer().WriteLength(kRdbQuicklistNodePacked);
-        sink.String(list_.packed().bytes());
-        return true;
-      }
-      sink.writer().WriteLength(list_.quicklist()->node_count());
+  bool WriteStart(RdbEncodeSink& sink) override {
+    sink.writer().WriteByte(kRdbTypeListQuicklist2);
+    if (list_.is_listpack()) {
+      sink.writer().WriteLength(1);
+      sink.writer().WriteLength(kRdbQuicklistNodePacked);
+      sink.String(list_.packed().bytes());
+      return true;
     }
+    sink.writer().WriteLength(list_.quicklist()->node_count());
+    return false;
+  }
+
+  bool WriteElements(RdbEncodeSink& sink) override {
     const Quicklist& nodes = *list_.quicklist();
     for (; next_node_ < nodes.node_count(); ++next_node_) {
       if (sink.full()) return false;
@@ -97,7 +98,6 @@ class ListRdbCursor final : public RdbValueCursor {
 
  private:
   const ListValue& list_;
-  bool started_ = false;
   size_t next_node_ = 0;
 };
 

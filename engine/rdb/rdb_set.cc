@@ -99,22 +99,23 @@ Result<std::unique_ptr<ValueObject>> ReadListpack(RdbReader& reader, const Encod
 
 // An intset whole; otherwise the header, then a member at a time (listpack position or
 // hashtable slot).
-class SetRdbCursor final : public RdbValueCursor {
+class SetRdbCursor final : public RdbCollectionCursor {
  public:
   explicit SetRdbCursor(const ValueObject& value) : set_(static_cast<const SetValue&>(value)) {}
 
-  bool WriteMore(RdbEncodeSink& sink) override {
-    if (!started_) {
-      started_ = true;
-      if (set_.encoding() == Encoding::kIntset) {
-        sink.writer().WriteByte(kRdbTypeSetIntset);
-        sink.String(set_.intset().bytes());
-        return true;
-      }
-      sink.writer().WriteByte(kRdbTypeSet);
-      sink.writer().WriteLength(set_.Length());
-      if (set_.encoding() == Encoding::kListpack) next_ = set_.listpack().First();
+  bool WriteStart(RdbEncodeSink& sink) override {
+    if (set_.encoding() == Encoding::kIntset) {
+      sink.writer().WriteByte(kRdbTypeSetIntset);
+      sink.String(set_.intset().bytes());
+      return true;
     }
+    sink.writer().WriteByte(kRdbTypeSet);
+    sink.writer().WriteLength(set_.Length());
+    if (set_.encoding() == Encoding::kListpack) next_ = set_.listpack().First();
+    return false;
+  }
+
+  bool WriteElements(RdbEncodeSink& sink) override {
     if (set_.encoding() == Encoding::kListpack) {
       const Listpack& packed = set_.listpack();
       Listpack::IntBuffer scratch;
@@ -134,7 +135,6 @@ class SetRdbCursor final : public RdbValueCursor {
 
  private:
   const SetValue& set_;
-  bool started_ = false;
   size_t next_ = 0;  // the next listpack position or table slot
 };
 

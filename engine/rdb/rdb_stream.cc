@@ -161,23 +161,24 @@ Status ReadGroup(RdbReader& reader, uint8_t rdb_type, Stream& stream) {
 }
 
 // The header, then a node at a time; the metadata and consumer groups whole at the end.
-class StreamRdbCursor final : public RdbValueCursor {
+class StreamRdbCursor final : public RdbCollectionCursor {
  public:
   explicit StreamRdbCursor(const ValueObject& value) : stream_(static_cast<const Stream&>(value)) {}
 
-  bool WriteMore(RdbEncodeSink& sink) override {
-    RdbWriter& writer = sink.writer();
-    if (!started_) {
-      started_ = true;
-      writer.WriteByte(kRdbTypeStreamListpacks2);
-      writer.WriteLength(stream_.nodes().size());
-      next_node_ = stream_.nodes().begin();
-    }
+  bool WriteStart(RdbEncodeSink& sink) override {
+    sink.writer().WriteByte(kRdbTypeStreamListpacks2);
+    sink.writer().WriteLength(stream_.nodes().size());
+    next_node_ = stream_.nodes().begin();
+    return false;
+  }
+
+  bool WriteElements(RdbEncodeSink& sink) override {
     for (; next_node_ != stream_.nodes().end(); ++next_node_) {
       if (sink.full()) return false;
       sink.String(EncodeStreamId(next_node_->first));
       sink.String(next_node_->second.bytes());
     }
+    RdbWriter& writer = sink.writer();
     writer.WriteLength(stream_.length());
     WriteId(writer, stream_.last_id());
     WriteId(writer, stream_.first_id());
@@ -191,7 +192,6 @@ class StreamRdbCursor final : public RdbValueCursor {
 
  private:
   const Stream& stream_;
-  bool started_ = false;
   Stream::Nodes::const_iterator next_node_;
 };
 

@@ -32,6 +32,28 @@ class RdbValueCursor {
   virtual bool WriteMore(RdbEncodeSink& sink) = 0;
 };
 
+// The shape of every collection's cursor: a start written once (the type byte and a count,
+// or the whole of a compact encoding), then elements from a position kept between calls.
+class RdbCollectionCursor : public RdbValueCursor {
+ public:
+  bool WriteMore(RdbEncodeSink& sink) final {
+    if (!started_) {
+      started_ = true;
+      if (WriteStart(sink)) return true;
+    }
+    return WriteElements(sink);
+  }
+
+ protected:
+  // Writes the start; true if that was the whole value.
+  virtual bool WriteStart(RdbEncodeSink& sink) = 0;
+  // Writes elements until the sink is full (checked before each); true once all are written.
+  virtual bool WriteElements(RdbEncodeSink& sink) = 0;
+
+ private:
+  bool started_ = false;
+};
+
 // Runs `cursor` to the end in one go, into `writer`.
 void WriteWhole(RdbWriter& writer, RdbValueCursor&& cursor);
 

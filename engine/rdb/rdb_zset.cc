@@ -149,22 +149,23 @@ Result<std::unique_ptr<ValueObject>> ReadListpack(RdbReader& reader, const Encod
 
 // A listpack whole; a skiplist's header, then a member at a time, highest score first
 // (as Redis: its loader then always inserts at the head).
-class ZSetRdbCursor final : public RdbValueCursor {
+class ZSetRdbCursor final : public RdbCollectionCursor {
  public:
   explicit ZSetRdbCursor(const ValueObject& value) : zset_(static_cast<const ZSet&>(value)) {}
 
-  bool WriteMore(RdbEncodeSink& sink) override {
-    if (!started_) {
-      started_ = true;
-      if (zset_.is_listpack()) {
-        sink.writer().WriteByte(kRdbTypeZSetListpack);
-        sink.String(zset_.listpack().bytes());
-        return true;
-      }
-      sink.writer().WriteByte(kRdbTypeZSet2);
-      sink.writer().WriteLength(zset_.size());
-      next_ = zset_.index().tree().Last();
+  bool WriteStart(RdbEncodeSink& sink) override {
+    if (zset_.is_listpack()) {
+      sink.writer().WriteByte(kRdbTypeZSetListpack);
+      sink.String(zset_.listpack().bytes());
+      return true;
     }
+    sink.writer().WriteByte(kRdbTypeZSet2);
+    sink.writer().WriteLength(zset_.size());
+    next_ = zset_.index().tree().Last();
+    return false;
+  }
+
+  bool WriteElements(RdbEncodeSink& sink) override {
     for (; next_.valid(); next_.Prev()) {
       if (sink.full()) return false;
       sink.String(next_.record()->member());
@@ -175,7 +176,6 @@ class ZSetRdbCursor final : public RdbValueCursor {
 
  private:
   const ZSet& zset_;
-  bool started_ = false;
   OrderTree::Cursor next_;
 };
 
