@@ -192,6 +192,27 @@ class CheckpointerTest : public ::testing::Test {
     WriteRdbObject(writer, *entry);
     return bytes;
   }
+  // Every way the key "huge" (expiring at `expire_at`) can leave or move, by name.
+  using NamedChange = std::pair<std::string, std::function<void()>>;
+  std::vector<NamedChange> WaysHugeLeavesOrMoves(int64_t expire_at) {
+    return {
+        {"DEL", [this] { Write({"DEL", "huge"}); }},
+        {"UNLINK (freed in the background)", [this] { Write({"UNLINK", "huge"}); }},
+        {"RENAME", [this] { Write({"RENAME", "huge", "renamed"}); }},
+        {"MOVE", [this] { Write({"MOVE", "huge", "1"}); }},
+        {"FLUSHALL ASYNC", [this] { Write({"FLUSHALL", "ASYNC"}); }},
+        {"FLUSHDB", [this] { Write({"FLUSHDB"}); }},
+        {"SWAPDB", [this] { Write({"SWAPDB", "0", "1"}); }},
+        {"expiry",
+         [this, expire_at] {
+           shard().set_now_ms(expire_at + 1);
+           shard().ActiveExpireCycle(/*budget_us=*/1000000);
+           (void)shard().CommitChanges();
+           EXPECT_EQ(shard().db(0).Peek("huge"), nullptr);
+           shard().set_now_ms(0);
+         }},
+    };
+  }
   // Runs a round whose values are serialized kValueStep at a time; `during` runs once,
   // after `steps` engine tasks have run while a value was being serialized.
   void RoundChangingMidValue(size_t steps, const std::function<void()>& during) {
@@ -947,24 +968,7 @@ TEST_F(CheckpointerTest, ReadsAndWritesToAHashBeingSerializedLeaveItIntact) {
 // the value as it was, with its LSN, and the next round writes where it went.
 TEST_F(CheckpointerTest, AValueBeingSerializedThatLeavesOrMovesIsWrittenAsItWas) {
   const int64_t in_an_hour = Shard::WallClockMs() + 3600 * 1000;
-  const std::vector<std::pair<std::string, std::function<void()>>> changes = {
-      {"DEL", [this] { Write({"DEL", "huge"}); }},
-      {"UNLINK (freed in the background)", [this] { Write({"UNLINK", "huge"}); }},
-      {"RENAME", [this] { Write({"RENAME", "huge", "renamed"}); }},
-      {"MOVE", [this] { Write({"MOVE", "huge", "1"}); }},
-      {"FLUSHALL ASYNC", [this] { Write({"FLUSHALL", "ASYNC"}); }},
-      {"FLUSHDB", [this] { Write({"FLUSHDB"}); }},
-      {"SWAPDB", [this] { Write({"SWAPDB", "0", "1"}); }},
-      {"expiry",
-       [&, this] {
-         shard().set_now_ms(in_an_hour + 1);
-         shard().ActiveExpireCycle(/*budget_us=*/1000000);
-         (void)shard().CommitChanges();
-         EXPECT_EQ(shard().db(0).Peek("huge"), nullptr);
-         shard().set_now_ms(0);
-       }},
-  };
-  for (const auto& [name, change] : changes) {
+  for (const auto& [name, change] : WaysHugeLeavesOrMoves(in_an_hour)) {
     SCOPED_TRACE(name);
     Write({"FLUSHALL"});
     ASSERT_TRUE(RunRound().status.ok());
@@ -976,6 +980,50 @@ TEST_F(CheckpointerTest, AValueBeingSerializedThatLeavesOrMovesIsWrittenAsItWas)
     auto stored = Stored(0, "huge");
     ASSERT_TRUE(stored.has_value());
     EXPECT_FALSE(stored->tombstone);
+    EXPECT_TRUE(stored->value == before);
+    EXPECT_EQ(stored->lsn, lsn_before);
+    ASSERT_TRUE(RunRound().status.ok());
+    ExpectTierMirrorsShard();
+  }
+}
+
+// Every type's cursor, stopped between steps by a write of that type.
+TEST_F(CheckpointerTest, AValueOfEveryTypeWrittenToBetweenStepsIsWrittenAsItWas) {
+  const std::string element(100, 'z');
+  const std::vector<std::pair<std::vector<std::vector<std::string>>, std::vector<std::string>>> types = {
+      {{{"SET", "huge", std::string(1u << 20, 's')}}, {"APPEND", "huge", "more"}},
+      {{{"SETRANGE", "huge", "0", std::string(1u << 20, 'r')}}, {"SETRANGE", "huge", "10", "changed"}},
+      {{}, {"RPUSH", "huge", "more"}},  // WriteHugeList below
+      {{}, {"HSET", "huge", "new", "field"}},  // WriteHugeHash below
+      {{}, {"SADD", "huge", "new"}},
+      {{}, {"ZADD", "huge", "-1", "new"}},
+      {{}, {"XADD", "huge", "*", "new", "entry"}},
+  };
+  for (size_t t = 0; t < types.size(); ++t) {
+    const auto& [create, write] = types[t];
+    SCOPED_TRACE(write[0]);
+    Write({"FLUSHALL"});
+    ASSERT_TRUE(RunRound().status.ok());
+    for (const auto& args : create) Write(args);
+    for (int batch = 0; create.empty() && batch < 20; ++batch) {
+      std::vector<std::string> args{write[0], "huge"};
+      if (write[0] == "XADD") {
+        for (int i = 0; i < 500; ++i) Write({"XADD", "huge", "*", "f", element + std::to_string(i)});
+        continue;
+      }
+      for (int i = 0; i < 500; ++i) {
+        const std::string item = std::to_string(batch * 500 + i) + element;
+        if (write[0] == "RPUSH" || write[0] == "SADD") args.push_back(item);
+        if (write[0] == "HSET") args.insert(args.end(), {item, element});
+        if (write[0] == "ZADD") args.insert(args.end(), {std::to_string(batch * 500 + i), item});
+      }
+      if (args.size() > 2) Write(args);
+    }
+    const std::string before = Encoded(0, "huge");
+    const uint64_t lsn_before = shard().db(0).Peek("huge")->lsn;
+    RoundChangingMidValue(3, [&] { Write(write); });
+    auto stored = Stored(0, "huge");
+    ASSERT_TRUE(stored.has_value());
     EXPECT_TRUE(stored->value == before);
     EXPECT_EQ(stored->lsn, lsn_before);
     ASSERT_TRUE(RunRound().status.ok());
@@ -1317,19 +1365,16 @@ TEST_F(PointInTimeRoundTest, ManyRoundsUnderRandomPairWritesAlwaysCommitEqualPai
 }
 
 TEST_F(PointInTimeRoundTest, AHugeValueChangedWhileBeingSerializedIsWrittenAsAtTheStart) {
-  const std::vector<std::pair<std::string, std::function<void()>>> changes = {
-      {"RPUSH", [this] { Write({"RPUSH", "huge", "one more"}); }},
-      {"LPOP", [this] { Write({"LPOP", "huge", "10"}); }},
-      {"DEL", [this] { Write({"DEL", "huge"}); }},
-      {"RENAME", [this] { Write({"RENAME", "huge", "renamed"}); }},
-      {"FLUSHALL ASYNC", [this] { Write({"FLUSHALL", "ASYNC"}); }},
-      {"SWAPDB", [this] { Write({"SWAPDB", "0", "1"}); }},
-  };
+  const int64_t in_an_hour = Shard::WallClockMs() + 3600 * 1000;
+  std::vector<NamedChange> changes = WaysHugeLeavesOrMoves(in_an_hour);
+  changes.push_back({"RPUSH", [this] { Write({"RPUSH", "huge", "one more"}); }});
+  changes.push_back({"LPOP", [this] { Write({"LPOP", "huge", "10"}); }});
   for (const auto& [name, change] : changes) {
     SCOPED_TRACE(name);
     Write({"FLUSHALL"});
     ASSERT_TRUE(RunRound().status.ok());
     WriteHugeList("huge", 1u << 20);
+    Write({"PEXPIREAT", "huge", std::to_string(in_an_hour)});
     WriteHugeHash("other", 256u << 10);
     const KeyspaceImage at_start = ImageOf(shard());
     RoundChangingMidValue(3, change);
