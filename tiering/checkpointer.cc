@@ -154,7 +154,7 @@ void Checkpointer::ContinueValues() {
 size_t Checkpointer::CollectEncoded() {
   size_t bytes = 0;
   for (SlicedValues::Encoded& value : values_.TakeEncoded()) {
-    bytes += value.pieces.held_bytes();
+    bytes += value.pieces.size();
     encoded_.push_back(std::move(value));
   }
   return bytes;
@@ -267,11 +267,7 @@ size_t Checkpointer::AddEntry(uint32_t db, Entry* entry, bool db_erased, TierBat
   }
   // The value's bytes are filled in when its serialization is done (SlicedValues): its
   // LSN and expiry are those it has now, and the value cannot change before then.
-  TierEntry stored;
-  stored.db = db;
-  stored.key.assign(entry->key());
-  stored.lsn = entry->lsn;
-  stored.expire_at_ms = entry->expire_at();
+  TierEntry stored = EntryMetadataToTier(db, *entry);
   const size_t key_bytes = stored.key.size();
   batch.Put(std::move(stored));
   values_.Start(*entry, batch.size() - 1);

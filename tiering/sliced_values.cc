@@ -30,12 +30,6 @@ void SlicedValues::Done(std::list<InProgress>::iterator value) {
   in_progress_.erase(value);
 }
 
-size_t SlicedValues::held_bytes() const {
-  size_t bytes = 0;
-  for (const Encoded& value : encoded_) bytes += value.pieces.held_bytes();
-  return bytes;
-}
-
 void SlicedValues::Assemble(std::vector<Encoded>& encoded, TierBatch& batch) {
   for (Encoded& value : encoded) batch.put_entry(value.op_index).value = std::move(value.pieces).Assemble();
   encoded.clear();

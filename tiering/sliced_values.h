@@ -61,8 +61,6 @@ class SlicedValues final : public PreChangeHook {
   void FinishAll();
   // The values encoded since the last call, for the batch they belong to.
   std::vector<Encoded> TakeEncoded() { return std::exchange(encoded_, {}); }
-  // DRAM the encodings hold.
-  size_t held_bytes() const;
 
   // Any thread: the encoded values' bytes into their Puts in `batch`.
   static void Assemble(std::vector<Encoded>& encoded, TierBatch& batch);

@@ -32,6 +32,12 @@ size_t RdbEncodedPieces::held_bytes() const {
   return bytes;
 }
 
+size_t RdbEncodedPieces::size() const {
+  size_t bytes = 0;
+  for (const Piece& piece : pieces_) bytes += piece.bytes.size();
+  return bytes;
+}
+
 std::string RdbEncodedPieces::Assemble() && {
   if (pieces_.size() == 1 && !pieces_[0].string_to_encode) return std::move(pieces_[0].bytes);
   std::string out;

@@ -40,6 +40,8 @@ class RdbEncodedPieces {
 
   // DRAM the pieces take.
   size_t held_bytes() const;
+  // Their bytes (a string set aside counts its raw bytes, before it is encoded).
+  size_t size() const;
   // The encoding, as one string (encodes the strings set aside; any thread). The pieces
   // are consumed as they are copied, so the peak is about one encoding plus one piece.
   std::string Assemble() &&;

@@ -203,6 +203,15 @@ class CheckpointerTest : public ::testing::Test {
         {"FLUSHALL ASYNC", [this] { Write({"FLUSHALL", "ASYNC"}); }},
         {"FLUSHDB", [this] { Write({"FLUSHDB"}); }},
         {"SWAPDB", [this] { Write({"SWAPDB", "0", "1"}); }},
+        {"eviction",
+         [this] {
+           shard().options().maxmemory = 1;  // nothing fits: every key goes
+           shard().options().policy = EvictionPolicy::kAllKeysRandom;
+           (void)shard().EnforceMaxmemory();
+           shard().options().maxmemory = 0;
+           (void)shard().CommitChanges();
+           EXPECT_EQ(shard().db(0).Peek("huge"), nullptr);
+         }},
         {"expiry",
          [this, expire_at] {
            shard().set_now_ms(expire_at + 1);
