@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 """How long does a checkpoint round stall other clients when one key holds a huge list?
 
-Starts tierkv-server (no save rules, appendfsync no, a fresh data directory), loads one
+Starts tierkv-server (no save rules, no round on journal size, appendfsync no, a fresh
+data directory), so that the only round is the one measured; loads one
 list of about --mb MiB (elements of --element bytes, RPUSH 1000 at a time, pipelined),
 then a probe process sends PING one at a time and times every round trip while BGSAVE
-runs a round that serializes the list (on the engine thread, in one slice today). Reports
+runs a round that serializes the list (on the engine thread, a bounded step at a time,
+other commands running between the steps). Reports
 the round's duration and the probe's p50 / p99 / worst latency during it.
 
 Usage: bench/checkpoint-huge-value-stall.py [--mb 256] [--element 128]
@@ -47,7 +49,7 @@ def main():
     data = tempfile.mkdtemp(prefix="tierkv-stall-")
     port = free_port()
     server = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", data, "--save", "",
-                               "--appendfsync", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               "--appendfsync", "no", "--journal-max-size", "0"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         client = redis.Redis(port=port)
         for _ in range(500):

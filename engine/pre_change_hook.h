@@ -1,5 +1,7 @@
-// PreChangeHook: told before the keyspace changes, for a checkpoint round that must write
-// the keyspace as it was when it started (tiering/round_snapshot.h keeps those states).
+// PreChangeHook: told before the keyspace changes, for a checkpoint round: it finishes
+// serializing a value it serializes in steps before the value changes
+// (tiering/sliced_values.h), and a point-in-time round keeps the state of an entry it
+// still owes (tiering/round_snapshot.h).
 //
 // The Shard calls it, when one is set, from the few points every change passes before it
 // applies: a lookup that finds a live entry (Db::Find: writes look their key up first,

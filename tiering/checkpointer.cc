@@ -11,6 +11,15 @@ namespace {
 
 constexpr size_t kNone = std::numeric_limits<size_t>::max();
 
+// Frees the values' bytes of a batch written (or failed): on the I/O pool rather than on the
+// engine thread, which keeps the batch for its keys until the next slice and would otherwise
+// pay for freeing a huge value there.
+void FreeValues(TierBatch& batch) {
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (batch.ops()[i].kind == TierBatch::Kind::kPut) std::string().swap(batch.put_entry(i).value);
+  }
+}
+
 int64_t SteadyMs() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
@@ -19,9 +28,12 @@ int64_t SteadyMs() {
 }  // namespace
 
 Checkpointer::Checkpointer(Shard& shard, Tier& tier, TierIoPool& pool, CheckpointerOptions options)
-    : shard_(shard), tier_(tier), pool_(pool), options_(std::move(options)) {}
+    : shard_(shard), tier_(tier), pool_(pool), options_(std::move(options)), values_(options_.value_step_bytes) {}
 
-Checkpointer::~Checkpointer() { StopKeeping(); }
+Checkpointer::~Checkpointer() {
+  if (in_progress_) shard_.set_pre_change_hook(nullptr);
+  StopKeeping();
+}
 
 bool Checkpointer::Start(Done done, bool point_in_time) {
   if (in_progress_) return false;
@@ -46,6 +58,7 @@ bool Checkpointer::Start(Done done, bool point_in_time) {
   result_ = CheckpointResult{};
   result_.lsn = round_lsn_;
   started_ms_ = SteadyMs();
+  shard_.set_pre_change_hook(&values_);
   if (point_in_time) KeepStatesFrom(round_lsn_);
   NextSlice();
   return true;
@@ -64,7 +77,7 @@ void Checkpointer::KeepStatesFrom(uint64_t lsn) {
       snapshot_->KeepAbsent(static_cast<uint32_t>(item.db), item.key);
     }
   }
-  shard_.set_pre_change_hook(snapshot_.get());
+  values_.set_next_hook(snapshot_.get());
 }
 
 void Checkpointer::AddTombstones(std::vector<TombstoneRef> tombstones) {
@@ -80,43 +93,83 @@ bool Checkpointer::Superseded(const DirtyItem& item, size_t index) const {
 
 void Checkpointer::NextSlice() {
   if (options_.before_slice) options_.before_slice(next_item_);
-  auto batch = std::make_shared<TierBatch>();
-  size_t bytes = 0;
-  uint64_t keys = 0;
-  if (snapshot_ != nullptr) AddPendingKept(*batch, bytes, keys);
-  size_t index = next_item_;
+  batch_ = std::make_shared<TierBatch>();
+  slice_bytes_ = 0;
+  slice_keys_ = 0;
+  slice_end_ = next_item_;
+  if (snapshot_ != nullptr) AddPendingKept(*batch_, slice_bytes_, slice_keys_);
+  FillSlice();
+}
+
+void Checkpointer::FillSlice() {
+  TierBatch& batch = *batch_;
+  slice_bytes_ += CollectEncoded();  // values finished since the last call
   // Swaps do not count against the slice's limits: they all go in the first one, so a
-  // failed slice gives back either all of them or none.
-  for (; index < items_.size() && (items_[index].kind == DirtyItem::Kind::kSwapDb || !Full(*batch, bytes)); ++index) {
-    const DirtyItem& item = items_[index];
+  // failed slice gives back either all of them or none. A value still being serialized
+  // stops the slice until it is done (ContinueValues).
+  for (; slice_end_ < items_.size() && !values_.busy() &&
+         (items_[slice_end_].kind == DirtyItem::Kind::kSwapDb || !Full(batch, slice_bytes_));
+       ++slice_end_) {
+    const DirtyItem& item = items_[slice_end_];
     const auto db = static_cast<uint32_t>(item.db);
     if (item.kind == DirtyItem::Kind::kEraseDb) {
-      batch->EraseDb(db);
+      batch.EraseDb(db);
       continue;
     }
     if (item.kind == DirtyItem::Kind::kSwapDb) {
-      batch->SwapDb(db, static_cast<uint32_t>(item.other_db));
+      batch.SwapDb(db, static_cast<uint32_t>(item.other_db));
       continue;
     }
-    if (Superseded(item, index)) continue;
+    if (Superseded(item, slice_end_)) continue;
     // The key as of now, in the db that holds what `item.db` held at S (a SWAPDB since
     // may have moved it); written under item.db, where the tier has it after this round.
     Entry* entry = shard_.db(CurrentDb(db)).Peek(item.key);
-    if (AddOwed(db, item.key, entry, item.owes_tombstone, *batch, bytes)) ++keys;
+    if (AddOwed(db, item.key, entry, item.owes_tombstone, batch, slice_bytes_)) ++slice_keys_;
   }
-  if (index == items_.size() && scanning_ && !Full(*batch, bytes)) {
-    scanning_ = ScanInto(*batch, bytes, keys);
+  if (!values_.busy() && slice_end_ == items_.size() && scanning_ && !Full(batch, slice_bytes_)) {
+    scanning_ = ScanInto(batch, slice_bytes_, slice_keys_);
   }
-  if (batch->empty() && index == items_.size() && !scanning_) {
-    next_item_ = index;
+  if (values_.busy()) {
+    // Other clients run before the next step.
+    options_.post_to_engine([this] { ContinueValues(); });
+    return;
+  }
+  if (batch.empty() && slice_end_ == items_.size() && !scanning_) {
+    next_item_ = slice_end_;
     Finish();
     return;
   }
+  WriteSlice();
+}
+
+void Checkpointer::ContinueValues() {
+  values_.Step();
+  if (values_.busy()) {
+    options_.post_to_engine([this] { ContinueValues(); });
+    return;
+  }
+  FillSlice();
+}
+
+size_t Checkpointer::CollectEncoded() {
+  size_t bytes = 0;
+  for (SlicedValues::Encoded& value : values_.TakeEncoded()) {
+    bytes += value.pieces.size();
+    encoded_.push_back(std::move(value));
+  }
+  return bytes;
+}
+
+void Checkpointer::WriteSlice() {
+  std::shared_ptr<TierBatch> batch = std::move(batch_);
+  auto encoded = std::make_shared<std::vector<SlicedValues::Encoded>>(std::exchange(encoded_, {}));
   in_flight_ = batch;
   const uint64_t durable_needed = shard_.last_lsn();
-  pool_.Submit([this, batch, durable_needed, index, keys, bytes] {
+  pool_.Submit([this, batch, encoded, durable_needed, index = slice_end_, keys = slice_keys_, bytes = slice_bytes_] {
+    SlicedValues::Assemble(*encoded, *batch);
     Status status = options_.make_journal_durable ? options_.make_journal_durable(durable_needed) : Status::Ok();
     if (status.ok()) status = tier_.Write(*batch);
+    FreeValues(*batch);
     options_.post_to_engine([this, status, index, keys, bytes] { OnSliceWritten(status, index, keys, bytes); });
   });
 }
@@ -198,7 +251,7 @@ void Checkpointer::AddPendingKept(TierBatch& batch, size_t& bytes, uint64_t& key
 
 void Checkpointer::StopKeeping() {
   if (snapshot_ == nullptr) return;
-  shard_.set_pre_change_hook(nullptr);
+  values_.set_next_hook(nullptr);
   snapshot_.reset();
 }
 
@@ -212,10 +265,13 @@ size_t Checkpointer::AddEntry(uint32_t db, Entry* entry, bool db_erased, TierBat
     batch.SetMetadata(db, std::string(entry->key()), entry->lsn, entry->expire_at());
     return entry->key().size();
   }
-  TierEntry stored = EntryToTier(db, *entry);
-  const size_t bytes = stored.key.size() + stored.value.size();
+  // The value's bytes are filled in when its serialization is done (SlicedValues): its
+  // LSN and expiry are those it has now, and the value cannot change before then.
+  TierEntry stored = EntryMetadataToTier(db, *entry);
+  const size_t key_bytes = stored.key.size();
   batch.Put(std::move(stored));
-  return bytes;
+  values_.Start(*entry, batch.size() - 1);
+  return key_bytes + CollectEncoded();
 }
 
 bool Checkpointer::ScanInto(TierBatch& batch, size_t& bytes, uint64_t& keys) {
@@ -228,7 +284,7 @@ bool Checkpointer::ScanInto(TierBatch& batch, size_t& bytes, uint64_t& keys) {
         if (!(entry->flags & Entry::kDirty) && !erased) return;
         if (AddOwed(db_index, entry->key(), entry, /*owes_tombstone=*/false, batch, bytes)) ++keys;
       });
-      if (Full(batch, bytes)) {
+      if (Full(batch, bytes) || values_.busy()) {
         if (scan_cursor_ == 0) ++scan_db_;
         return scan_db_ < shard_.db_count();
       }
@@ -317,6 +373,7 @@ void Checkpointer::End(CheckpointResult result) {
   result.duration_ms = SteadyMs() - started_ms_;
   if (snapshot_ != nullptr) result.kept_peak_bytes = snapshot_->peak_bytes();
   StopKeeping();
+  shard_.set_pre_change_hook(nullptr);
   in_progress_ = false;
   items_.clear();
   Done done = std::move(done_);

@@ -49,6 +49,7 @@
 #include "engine/shard.h"
 #include "engine/status.h"
 #include "tiering/round_snapshot.h"
+#include "tiering/sliced_values.h"
 #include "tiering/tier.h"
 #include "tiering/tier_io_pool.h"
 
@@ -73,6 +74,9 @@ struct CheckpointResult {
 struct CheckpointerOptions {
   size_t batch_bytes = 4u << 20;  // a slice ends past this many serialized bytes
   size_t batch_keys = 1024;       // ... or this many keys
+  // A value is serialized this many bytes of work at a time, other commands running in
+  // between (tiering/sliced_values.h): what bounds the engine thread's pause on a huge value.
+  size_t value_step_bytes = 512u << 10;
   // Runs `task` on the engine thread (the server posts it to its io_context).
   std::function<void(std::function<void()>)> post_to_engine;
   // I/O pool: makes the journal durable up to `lsn` (a no-op without a journal).
@@ -92,6 +96,8 @@ class Checkpointer {
   ~Checkpointer();
 
   bool in_progress() const { return in_progress_; }
+  // A value is being serialized in steps (the round waits for it before its slice goes on).
+  bool serializing_value() const { return values_.busy(); }
   // Starts a round; `done` runs on the engine thread when it ends. Refused (false) while a
   // round runs. Commit pending changes (Shard::CommitChanges) before calling.
   // `point_in_time`: the tier receives the keyspace as of the start (no journal).
@@ -110,7 +116,16 @@ class Checkpointer {
   size_t pending_tombstones() const { return tombstones_.size(); }
 
  private:
+  // Starts the next slice: fills a batch from the list (then the scan) and writes it.
   void NextSlice();
+  // Goes on filling the slice (after a value serialized in steps is done).
+  void FillSlice();
+  // One more step of the values being serialized; the slice goes on once they are done.
+  void ContinueValues();
+  // Moves the values serialized since the last call to the slice; returns their bytes.
+  size_t CollectEncoded();
+  // Hands the filled slice to the I/O pool.
+  void WriteSlice();
   void OnSliceWritten(const Status& status, size_t slice_end, uint64_t keys, uint64_t bytes);
   void Finish();
   void End(CheckpointResult result);
@@ -152,6 +167,14 @@ class Checkpointer {
   bool round_scans_ = false;     // this round scans the keyspace after its list
   bool scanning_ = false;        // ... and has not finished the scan
   std::shared_ptr<TierBatch> in_flight_;  // the slice being written
+  // The slice being filled: its batch, bytes and keys so far, the item it has reached,
+  // and the values serialized for its Puts (their bytes go in on the I/O pool).
+  std::shared_ptr<TierBatch> batch_;
+  size_t slice_bytes_ = 0;
+  uint64_t slice_keys_ = 0;
+  size_t slice_end_ = 0;
+  std::vector<SlicedValues::Encoded> encoded_;
+  SlicedValues values_;  // also the round's pre-change hook, passing calls on to snapshot_
   int scan_db_ = 0;
   uint64_t scan_cursor_ = 0;
   CheckpointResult result_;

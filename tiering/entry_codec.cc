@@ -7,12 +7,17 @@
 
 namespace tierkv {
 
-TierEntry EntryToTier(uint32_t db, const Entry& entry) {
+TierEntry EntryMetadataToTier(uint32_t db, const Entry& entry) {
   TierEntry stored;
   stored.db = db;
   stored.key.assign(entry.key());
   stored.lsn = entry.lsn;
   stored.expire_at_ms = entry.expire_at();
+  return stored;
+}
+
+TierEntry EntryToTier(uint32_t db, const Entry& entry) {
+  TierEntry stored = EntryMetadataToTier(db, entry);
   RdbWriter writer(&stored.value);
   WriteRdbObject(writer, entry);
   return stored;

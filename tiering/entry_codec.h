@@ -16,6 +16,8 @@
 namespace tierkv {
 
 TierEntry EntryToTier(uint32_t db, const Entry& entry);
+// The same without the value's bytes (a value serialized later, in steps).
+TierEntry EntryMetadataToTier(uint32_t db, const Entry& entry);
 
 // A tombstone for (db, key) deleted at `lsn`.
 TierEntry TombstoneToTier(uint32_t db, std::string_view key, uint64_t lsn);

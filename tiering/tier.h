@@ -142,6 +142,9 @@ class TierBatch {
   }
 
   const std::vector<Op>& ops() const { return ops_; }
+  // The entry of the kPut at `index` of ops(), to fill in its value after the fact (a value
+  // serialized in steps).
+  TierEntry& put_entry(size_t index) { return ops_[index].entry; }
   bool empty() const { return ops_.empty(); }
   size_t size() const { return ops_.size(); }
   void clear() { ops_.clear(); }

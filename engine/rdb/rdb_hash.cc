@@ -64,22 +64,46 @@ Result<std::unique_ptr<ValueObject>> ReadHashTable(RdbReader& reader, const Enco
   return std::unique_ptr<ValueObject>(std::move(hash));
 }
 
+// A listpack whole; a hashtable's header, then a field at a time in table order.
+class HashRdbCursor final : public RdbCollectionCursor {
+ public:
+  explicit HashRdbCursor(const ValueObject& value) : hash_(static_cast<const HashValue&>(value)) {}
+
+  bool WriteStart(RdbEncodeSink& sink) override {
+    if (hash_.encoding() == Encoding::kListpack) {
+      sink.writer().WriteByte(kRdbTypeHashListpack);
+      sink.String(static_cast<const ListpackHash&>(hash_).pairs().bytes());
+      return true;
+    }
+    sink.writer().WriteByte(kRdbTypeHash);
+    sink.writer().WriteLength(hash_.Length());
+    return false;
+  }
+
+  bool WriteElements(RdbEncodeSink& sink) override {
+    const FieldTable& table = static_cast<const TableHash&>(hash_).table();
+    for (const size_t end = table.positions(); next_position_ < end; ++next_position_) {
+      if (sink.full()) return false;
+      if (auto pair = table.EntryAt(next_position_)) {
+        sink.String(pair->first);
+        sink.String(pair->second);
+      }
+    }
+    return true;
+  }
+
+ private:
+  const HashValue& hash_;
+  size_t next_position_ = 0;
+};
+
 }  // namespace
 
-void WriteRdbHash(RdbWriter& writer, const ValueObject& value) {
-  const auto& hash = static_cast<const HashValue&>(value);
-  if (hash.encoding() == Encoding::kListpack) {
-    writer.WriteByte(kRdbTypeHashListpack);
-    writer.WriteString(static_cast<const ListpackHash&>(hash).pairs().bytes());
-    return;
-  }
-  writer.WriteByte(kRdbTypeHash);
-  writer.WriteLength(hash.Length());
-  hash.ForEach([&](std::string_view field, std::string_view value) {
-    writer.WriteString(field);
-    writer.WriteString(value);
-  });
+std::unique_ptr<RdbValueCursor> NewRdbHashCursor(const ValueObject& hash) {
+  return std::make_unique<HashRdbCursor>(hash);
 }
+
+void WriteRdbHash(RdbWriter& writer, const ValueObject& hash) { WriteWhole(writer, HashRdbCursor(hash)); }
 
 Result<std::unique_ptr<ValueObject>> ReadRdbHash(RdbReader& reader, uint8_t rdb_type, const EncodingLimits& limits) {
   switch (rdb_type) {

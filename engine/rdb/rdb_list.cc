@@ -59,32 +59,55 @@ Result<std::unique_ptr<ValueObject>> ReadPlainList(RdbReader& reader, const List
   return std::unique_ptr<ValueObject>(std::move(value));
 }
 
-void WriteNode(RdbWriter& writer, const ListNode& node) {
+void WriteNode(RdbEncodeSink& sink, const ListNode& node) {
   if (node.plain) {
     Listpack::IntBuffer scratch;
-    writer.WriteLength(kRdbQuicklistNodePlain);
-    writer.WriteString(node.entries.Get(node.entries.First(), scratch));
+    sink.writer().WriteLength(kRdbQuicklistNodePlain);
+    sink.String(node.entries.Get(node.entries.First(), scratch));
     return;
   }
-  writer.WriteLength(kRdbQuicklistNodePacked);
-  writer.WriteString(node.entries.bytes());
+  sink.writer().WriteLength(kRdbQuicklistNodePacked);
+  sink.String(node.entries.bytes());
 }
+
+// The header, then one node at a time.
+class ListRdbCursor final : public RdbCollectionCursor {
+ public:
+  explicit ListRdbCursor(const ValueObject& value) : list_(static_cast<const ListValue&>(value)) {}
+
+  bool WriteStart(RdbEncodeSink& sink) override {
+    sink.writer().WriteByte(kRdbTypeListQuicklist2);
+    if (list_.is_listpack()) {
+      sink.writer().WriteLength(1);
+      sink.writer().WriteLength(kRdbQuicklistNodePacked);
+      sink.String(list_.packed().bytes());
+      return true;
+    }
+    sink.writer().WriteLength(list_.quicklist()->node_count());
+    return false;
+  }
+
+  bool WriteElements(RdbEncodeSink& sink) override {
+    const Quicklist& nodes = *list_.quicklist();
+    for (; next_node_ < nodes.node_count(); ++next_node_) {
+      if (sink.full()) return false;
+      WriteNode(sink, nodes.node(next_node_));
+    }
+    return true;
+  }
+
+ private:
+  const ListValue& list_;
+  size_t next_node_ = 0;
+};
 
 }  // namespace
 
-void WriteRdbList(RdbWriter& writer, const ValueObject& value) {
-  const auto& list = static_cast<const ListValue&>(value);
-  writer.WriteByte(kRdbTypeListQuicklist2);
-  if (list.is_listpack()) {
-    writer.WriteLength(1);
-    writer.WriteLength(kRdbQuicklistNodePacked);
-    writer.WriteString(list.packed().bytes());
-    return;
-  }
-  const Quicklist& nodes = *list.quicklist();
-  writer.WriteLength(nodes.node_count());
-  for (size_t i = 0; i < nodes.node_count(); ++i) WriteNode(writer, nodes.node(i));
+std::unique_ptr<RdbValueCursor> NewRdbListCursor(const ValueObject& list) {
+  return std::make_unique<ListRdbCursor>(list);
 }
+
+void WriteRdbList(RdbWriter& writer, const ValueObject& list) { WriteWhole(writer, ListRdbCursor(list)); }
 
 Result<std::unique_ptr<ValueObject>> ReadRdbList(RdbReader& reader, uint8_t rdb_type, const EncodingLimits& limits) {
   const ListNodeLimit limit = ListNodeLimit::FromFill(limits.list_max_listpack_size);

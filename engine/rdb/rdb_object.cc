@@ -13,15 +13,53 @@ void WriteRdbStringObject(RdbWriter& writer, std::string_view value) {
   writer.WriteString(value);
 }
 
-void WriteRdbObject(RdbWriter& writer, const Entry& entry) {
-  switch (entry.type) {
-    case ValueType::kString: return WriteRdbStringObject(writer, entry.string_value());
-    case ValueType::kHash: return WriteRdbHash(writer, *entry.object());
-    case ValueType::kList: return WriteRdbList(writer, *entry.object());
-    case ValueType::kSet: return WriteRdbSet(writer, *entry.object());
-    case ValueType::kZSet: return WriteRdbZSet(writer, *entry.object());
-    case ValueType::kStream: return WriteRdbStream(writer, *entry.object());
+namespace {
+
+// A string value: its type byte, then the string (which the sink may set aside and copy
+// in steps, rdb_encode_sink.h).
+class StringRdbCursor final : public RdbValueCursor {
+ public:
+  explicit StringRdbCursor(std::string_view value) : value_(value) {}
+  bool WriteMore(RdbEncodeSink& sink) override {
+    sink.writer().WriteByte(kRdbTypeString);
+    sink.String(value_);
+    return true;
   }
+
+ private:
+  std::string_view value_;
+};
+
+}  // namespace
+
+std::unique_ptr<RdbValueCursor> NewRdbObjectCursor(const Entry& entry) {
+  switch (entry.type) {
+    case ValueType::kString: return std::make_unique<StringRdbCursor>(entry.string_value());
+    case ValueType::kHash: return NewRdbHashCursor(*entry.object());
+    case ValueType::kList: return NewRdbListCursor(*entry.object());
+    case ValueType::kSet: return NewRdbSetCursor(*entry.object());
+    case ValueType::kZSet: return NewRdbZSetCursor(*entry.object());
+    case ValueType::kStream: return NewRdbStreamCursor(*entry.object());
+  }
+  return nullptr;
+}
+
+void WriteWhole(RdbWriter& writer, RdbValueCursor&& cursor) {
+  RdbEncodeSink sink(writer);
+  (void)cursor.WriteMore(sink);  // one go: the sink is never full
+}
+
+void WriteRdbObject(RdbWriter& writer, const Entry& entry) {
+  if (entry.type == ValueType::kString) return WriteRdbStringObject(writer, entry.string_value());
+  WriteWhole(writer, std::move(*NewRdbObjectCursor(entry)));
+}
+
+bool RdbSteppedEncoder::Step(size_t budget) {
+  if (done_) return true;
+  if (!sink_.BeginStep(budget)) return false;  // still copying a string set aside
+  if (!cursor_done_) cursor_done_ = cursor_->WriteMore(sink_);
+  done_ = cursor_done_ && !sink_.copying();
+  return done_;
 }
 
 Entry* NewEntryFromRdb(std::string_view key, RdbObject&& object, int64_t expire_at) {

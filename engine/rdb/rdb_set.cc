@@ -97,19 +97,54 @@ Result<std::unique_ptr<ValueObject>> ReadListpack(RdbReader& reader, const Encod
   return std::unique_ptr<ValueObject>(std::move(set));
 }
 
+// An intset whole; otherwise the header, then a member at a time (listpack position or
+// hashtable slot).
+class SetRdbCursor final : public RdbCollectionCursor {
+ public:
+  explicit SetRdbCursor(const ValueObject& value) : set_(static_cast<const SetValue&>(value)) {}
+
+  bool WriteStart(RdbEncodeSink& sink) override {
+    if (set_.encoding() == Encoding::kIntset) {
+      sink.writer().WriteByte(kRdbTypeSetIntset);
+      sink.String(set_.intset().bytes());
+      return true;
+    }
+    sink.writer().WriteByte(kRdbTypeSet);
+    sink.writer().WriteLength(set_.Length());
+    if (set_.encoding() == Encoding::kListpack) next_ = set_.listpack().First();
+    return false;
+  }
+
+  bool WriteElements(RdbEncodeSink& sink) override {
+    if (set_.encoding() == Encoding::kListpack) {
+      const Listpack& packed = set_.listpack();
+      Listpack::IntBuffer scratch;
+      for (; next_ != Listpack::kEnd; next_ = packed.Next(next_)) {
+        if (sink.full()) return false;
+        sink.String(packed.Get(next_, scratch));
+      }
+      return true;
+    }
+    const MemberTable& table = set_.table();
+    for (; next_ < table.slot_count(); ++next_) {
+      if (sink.full()) return false;
+      if (table.occupied(next_)) sink.String(table.MemberAt(next_));
+    }
+    return true;
+  }
+
+ private:
+  const SetValue& set_;
+  size_t next_ = 0;  // the next listpack position or table slot
+};
+
 }  // namespace
 
-void WriteRdbSet(RdbWriter& writer, const ValueObject& value) {
-  const auto& set = static_cast<const SetValue&>(value);
-  if (set.encoding() == Encoding::kIntset) {
-    writer.WriteByte(kRdbTypeSetIntset);
-    writer.WriteString(set.intset().bytes());
-    return;
-  }
-  writer.WriteByte(kRdbTypeSet);
-  writer.WriteLength(set.Length());
-  set.ForEach([&](std::string_view member) { writer.WriteString(member); });
+std::unique_ptr<RdbValueCursor> NewRdbSetCursor(const ValueObject& set) {
+  return std::make_unique<SetRdbCursor>(set);
 }
+
+void WriteRdbSet(RdbWriter& writer, const ValueObject& set) { WriteWhole(writer, SetRdbCursor(set)); }
 
 Result<std::unique_ptr<ValueObject>> ReadRdbSet(RdbReader& reader, uint8_t rdb_type, const EncodingLimits& limits) {
   switch (rdb_type) {

@@ -160,25 +160,48 @@ Status ReadGroup(RdbReader& reader, uint8_t rdb_type, Stream& stream) {
   return Status::Ok();
 }
 
+// The header, then a node at a time; the metadata and consumer groups whole at the end.
+class StreamRdbCursor final : public RdbCollectionCursor {
+ public:
+  explicit StreamRdbCursor(const ValueObject& value) : stream_(static_cast<const Stream&>(value)) {}
+
+  bool WriteStart(RdbEncodeSink& sink) override {
+    sink.writer().WriteByte(kRdbTypeStreamListpacks2);
+    sink.writer().WriteLength(stream_.nodes().size());
+    next_node_ = stream_.nodes().begin();
+    return false;
+  }
+
+  bool WriteElements(RdbEncodeSink& sink) override {
+    for (; next_node_ != stream_.nodes().end(); ++next_node_) {
+      if (sink.full()) return false;
+      sink.String(EncodeStreamId(next_node_->first));
+      sink.String(next_node_->second.bytes());
+    }
+    RdbWriter& writer = sink.writer();
+    writer.WriteLength(stream_.length());
+    WriteId(writer, stream_.last_id());
+    WriteId(writer, stream_.first_id());
+    WriteId(writer, stream_.max_deleted_id());
+    writer.WriteLength(stream_.entries_added());
+    writer.WriteLength(stream_.group_count());
+    if (stream_.groups() == nullptr) return true;
+    for (const auto& [name, group] : *stream_.groups()) WriteGroup(writer, name, group);
+    return true;
+  }
+
+ private:
+  const Stream& stream_;
+  Stream::Nodes::const_iterator next_node_;
+};
+
 }  // namespace
 
-void WriteRdbStream(RdbWriter& writer, const ValueObject& value) {
-  const auto& stream = static_cast<const Stream&>(value);
-  writer.WriteByte(kRdbTypeStreamListpacks2);
-  writer.WriteLength(stream.nodes().size());
-  for (const auto& [master_id, node] : stream.nodes()) {
-    writer.WriteString(EncodeStreamId(master_id));
-    writer.WriteString(node.bytes());
-  }
-  writer.WriteLength(stream.length());
-  WriteId(writer, stream.last_id());
-  WriteId(writer, stream.first_id());
-  WriteId(writer, stream.max_deleted_id());
-  writer.WriteLength(stream.entries_added());
-  writer.WriteLength(stream.group_count());
-  if (stream.groups() == nullptr) return;
-  for (const auto& [name, group] : *stream.groups()) WriteGroup(writer, name, group);
+std::unique_ptr<RdbValueCursor> NewRdbStreamCursor(const ValueObject& stream) {
+  return std::make_unique<StreamRdbCursor>(stream);
 }
+
+void WriteRdbStream(RdbWriter& writer, const ValueObject& stream) { WriteWhole(writer, StreamRdbCursor(stream)); }
 
 Result<std::unique_ptr<ValueObject>> ReadRdbStream(RdbReader& reader, uint8_t rdb_type, const EncodingLimits&) {
   if (rdb_type != kRdbTypeStreamListpacks && rdb_type != kRdbTypeStreamListpacks2 &&

@@ -147,23 +147,45 @@ Result<std::unique_ptr<ValueObject>> ReadListpack(RdbReader& reader, const Encod
   return std::unique_ptr<ValueObject>(std::move(zset));
 }
 
+// A listpack whole; a skiplist's header, then a member at a time, highest score first
+// (as Redis: its loader then always inserts at the head).
+class ZSetRdbCursor final : public RdbCollectionCursor {
+ public:
+  explicit ZSetRdbCursor(const ValueObject& value) : zset_(static_cast<const ZSet&>(value)) {}
+
+  bool WriteStart(RdbEncodeSink& sink) override {
+    if (zset_.is_listpack()) {
+      sink.writer().WriteByte(kRdbTypeZSetListpack);
+      sink.String(zset_.listpack().bytes());
+      return true;
+    }
+    sink.writer().WriteByte(kRdbTypeZSet2);
+    sink.writer().WriteLength(zset_.size());
+    next_ = zset_.index().tree().Last();
+    return false;
+  }
+
+  bool WriteElements(RdbEncodeSink& sink) override {
+    for (; next_.valid(); next_.Prev()) {
+      if (sink.full()) return false;
+      sink.String(next_.record()->member());
+      WriteBinaryDouble(sink.writer(), next_.score());
+    }
+    return true;
+  }
+
+ private:
+  const ZSet& zset_;
+  OrderTree::Cursor next_;
+};
+
 }  // namespace
 
-void WriteRdbZSet(RdbWriter& writer, const ValueObject& value) {
-  const auto& zset = static_cast<const ZSet&>(value);
-  if (zset.is_listpack()) {
-    writer.WriteByte(kRdbTypeZSetListpack);
-    writer.WriteString(zset.listpack().bytes());
-    return;
-  }
-  writer.WriteByte(kRdbTypeZSet2);
-  writer.WriteLength(zset.size());
-  // Highest score first, as Redis (its loader then always inserts at the head).
-  for (OrderTree::Cursor it = zset.index().tree().Last(); it.valid(); it.Prev()) {
-    writer.WriteString(it.record()->member());
-    WriteBinaryDouble(writer, it.score());
-  }
+std::unique_ptr<RdbValueCursor> NewRdbZSetCursor(const ValueObject& zset) {
+  return std::make_unique<ZSetRdbCursor>(zset);
 }
+
+void WriteRdbZSet(RdbWriter& writer, const ValueObject& zset) { WriteWhole(writer, ZSetRdbCursor(zset)); }
 
 Result<std::unique_ptr<ValueObject>> ReadRdbZSet(RdbReader& reader, uint8_t rdb_type, const EncodingLimits& limits) {
   switch (rdb_type) {

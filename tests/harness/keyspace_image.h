@@ -57,16 +57,20 @@ inline std::ostream& operator<<(std::ostream& out, const KeyState& state) {
 // (db, key) -> state. std::map so that gtest prints a mismatch in key order.
 using KeyspaceImage = std::map<std::pair<int, std::string>, KeyState>;
 
+// A collection is imaged by its DEBUG DIGEST-VALUE: equal contents, equal digest,
+// whatever the encoding or the order a table iterates in.
+inline KeyState StateOf(const Entry& entry) {
+  std::string value = entry.type == ValueType::kString
+                          ? std::string(entry.string_value())
+                          : std::string(TypeName(entry.type)) + " " + HexDigest(ValueDigest(entry));
+  return {std::move(value), entry.expire_at()};
+}
+
 inline KeyspaceImage ImageOf(Shard& shard) {
   KeyspaceImage image;
   for (int db = 0; db < shard.db_count(); ++db) {
     shard.db(db).ForEach([&](Entry* entry) {
-      // A collection is imaged by its DEBUG DIGEST-VALUE: equal contents, equal digest,
-      // whatever the encoding or the order a table iterates in.
-      std::string value = entry->type == ValueType::kString
-                              ? std::string(entry->string_value())
-                              : std::string(TypeName(entry->type)) + " " + HexDigest(ValueDigest(*entry));
-      image[{db, std::string(entry->key())}] = {std::move(value), entry->expire_at()};
+      image[{db, std::string(entry->key())}] = StateOf(*entry);
     });
   }
   return image;
@@ -79,8 +83,7 @@ inline KeyspaceImage TierImageOf(Tier& tier) {
     if (stored.tombstone) return Status::Ok();
     auto entry = EntryFromTier(stored);
     if (!entry.ok()) return entry.status();
-    image[{static_cast<int>(stored.db), stored.key}] = {std::string((*entry)->string_value()),
-                                                         (*entry)->expire_at()};
+    image[{static_cast<int>(stored.db), stored.key}] = StateOf(**entry);
     Entry::Free(*entry);
     return Status::Ok();
   });

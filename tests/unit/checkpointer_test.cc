@@ -24,6 +24,7 @@
 #include "harness/fake_tier.h"
 #include "harness/keyspace_image.h"
 #include "harness/recording_tier.h"
+#include "engine/rdb/rdb_object.h"
 #include "tiering/checkpointer.h"
 #include "tiering/tier_io_pool.h"
 
@@ -57,10 +58,11 @@ class CheckpointerTest : public ::testing::Test {
     EXPECT_FALSE(checkpointer_->in_progress());
   }
 
-  void MakeCheckpointer(size_t batch_keys, size_t batch_bytes) {
+  void MakeCheckpointer(size_t batch_keys, size_t batch_bytes, size_t value_step_bytes = 512u << 10) {
     CheckpointerOptions options;
     options.batch_keys = batch_keys;
     options.batch_bytes = batch_bytes;
+    options.value_step_bytes = value_step_bytes;
     options.post_to_engine = engine_.Poster();
     options.make_journal_durable = [this](uint64_t lsn) {
       std::lock_guard lock(hooks_mu_);
@@ -158,6 +160,79 @@ class CheckpointerTest : public ::testing::Test {
         EXPECT_FALSE(entry->flags & Entry::kDirty) << entry->key() << " still marked dirty";
       });
     }
+  }
+
+  // --- Huge values, serialized in steps ---
+  static constexpr size_t kValueStep = 16u << 10;
+
+  // A list of about `bytes` (elements of 100 bytes), and a hash of as many fields.
+  void WriteHugeList(const std::string& key, size_t bytes) {
+    for (size_t done = 0; done < bytes;) {
+      std::vector<std::string> args{"RPUSH", key};
+      for (int i = 0; i < 500; ++i, done += 100) args.push_back(std::to_string(done) + std::string(90, 'x'));
+      Write(args);
+    }
+  }
+  void WriteHugeHash(const std::string& key, size_t bytes) {
+    for (size_t done = 0; done < bytes;) {
+      std::vector<std::string> args{"HSET", key};
+      for (int i = 0; i < 500; ++i, done += 100) {
+        args.push_back("f" + std::to_string(done));
+        args.push_back(std::string(90, 'y'));
+      }
+      Write(args);
+    }
+  }
+  // The key's value as the tier stores it (its RDB object encoding), "" if absent.
+  std::string Encoded(int db, const std::string& key) {
+    const Entry* entry = shard().db(db).Peek(key);
+    if (entry == nullptr) return "";
+    std::string bytes;
+    RdbWriter writer(&bytes);
+    WriteRdbObject(writer, *entry);
+    return bytes;
+  }
+  // Every way the key "huge" (expiring at `expire_at`) can leave or move, by name.
+  using NamedChange = std::pair<std::string, std::function<void()>>;
+  std::vector<NamedChange> WaysHugeLeavesOrMoves(int64_t expire_at) {
+    return {
+        {"DEL", [this] { Write({"DEL", "huge"}); }},
+        {"UNLINK (freed in the background)", [this] { Write({"UNLINK", "huge"}); }},
+        {"RENAME", [this] { Write({"RENAME", "huge", "renamed"}); }},
+        {"MOVE", [this] { Write({"MOVE", "huge", "1"}); }},
+        {"FLUSHALL ASYNC", [this] { Write({"FLUSHALL", "ASYNC"}); }},
+        {"FLUSHDB", [this] { Write({"FLUSHDB"}); }},
+        {"SWAPDB", [this] { Write({"SWAPDB", "0", "1"}); }},
+        {"eviction",
+         [this] {
+           shard().options().maxmemory = 1;  // nothing fits: every key goes
+           shard().options().policy = EvictionPolicy::kAllKeysRandom;
+           (void)shard().EnforceMaxmemory();
+           shard().options().maxmemory = 0;
+           (void)shard().CommitChanges();
+           EXPECT_EQ(shard().db(0).Peek("huge"), nullptr);
+         }},
+        {"expiry",
+         [this, expire_at] {
+           shard().set_now_ms(expire_at + 1);
+           shard().ActiveExpireCycle(/*budget_us=*/1000000);
+           (void)shard().CommitChanges();
+           EXPECT_EQ(shard().db(0).Peek("huge"), nullptr);
+           shard().set_now_ms(0);
+         }},
+    };
+  }
+  // Runs a round whose values are serialized kValueStep at a time; `during` runs once,
+  // after `steps` engine tasks have run while a value was being serialized.
+  void RoundChangingMidValue(size_t steps, const std::function<void()>& during) {
+    MakeCheckpointer(1024, 4u << 20, kValueStep);
+    ASSERT_TRUE(StartRound());
+    size_t seen = 0;
+    ASSERT_TRUE(engine_.RunUntil([&] { return round_done_ || (checkpointer_->serializing_value() && ++seen > steps); }));
+    ASSERT_FALSE(round_done_) << "the round ended before serializing a value in steps";
+    during();
+    EXPECT_FALSE(checkpointer_->serializing_value()) << "the change did not finish the value first";
+    ASSERT_TRUE(FinishRound().status.ok()) << result_.status.message();
   }
 
   struct DurableRequest {
@@ -840,6 +915,152 @@ TEST_F(CheckpointerTest, BatchesEndPastBatchBytes) {
   ExpectTierMirrorsShard();
 }
 
+// --- Huge values, serialized in steps -------------------------------------------------
+//
+// A value is serialized a step at a time with other commands running in between; a
+// change to it finishes its serialization first, so the tier gets the state (and LSN) it
+// had when its serialization started.
+
+TEST_F(CheckpointerTest, AHugeValueIsSerializedInStepsWithCommandsRunningBetween) {
+  WriteHugeList("huge", 1u << 20);
+  Write({"SET", "small", "v"});
+  const std::string encoded = Encoded(0, "huge");
+  MakeCheckpointer(1024, 4u << 20, kValueStep);
+  ASSERT_TRUE(StartRound());
+  int commands_between_steps = 0;
+  ASSERT_TRUE(engine_.RunUntil([&] {
+    if (checkpointer_->serializing_value()) {
+      Write({"INCR", "counter"});  // another client, between two steps
+      ++commands_between_steps;
+    }
+    return round_done_;
+  }));
+  ASSERT_TRUE(result_.status.ok());
+  // About one step per kValueStep of work (the value's strings, before compression).
+  EXPECT_GE(commands_between_steps, static_cast<int>((1u << 20) / kValueStep / 2));
+  auto stored = Stored(0, "huge");
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_TRUE(stored->value == encoded) << "the value written in steps differs";
+  ASSERT_TRUE(RunRound().status.ok());  // the counter, changed during the round
+  ExpectTierMirrorsShard();
+}
+
+TEST_F(CheckpointerTest, AWriteToAValueBeingSerializedFinishesItFirst) {
+  WriteHugeList("huge", 1u << 20);
+  const std::string before = Encoded(0, "huge");
+  const uint64_t lsn_before = shard().db(0).Peek("huge")->lsn;
+  RoundChangingMidValue(3, [this] { Write({"RPUSH", "huge", "one more"}); });
+  auto stored = Stored(0, "huge");
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_TRUE(stored->value == before) << "the tier got a value mixing two states";
+  EXPECT_EQ(stored->lsn, lsn_before);  // the state's own LSN: the journal replays the RPUSH onto it
+  ASSERT_TRUE(RunRound().status.ok());
+  ExpectTierMirrorsShard();
+}
+
+TEST_F(CheckpointerTest, ReadsAndWritesToAHashBeingSerializedLeaveItIntact) {
+  WriteHugeHash("huge", 1u << 20);
+  const std::string before = Encoded(0, "huge");
+  RoundChangingMidValue(3, [this] {
+    for (int i = 0; i < 100; ++i) EXPECT_EQ(harness_.Run({"HGET", "huge", "f" + std::to_string(i * 100)})[0], '$');
+    Write({"HDEL", "huge", "f0", "f100"});
+    Write({"HSET", "huge", "new", "field"});
+  });
+  auto stored = Stored(0, "huge");
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_TRUE(stored->value == before);
+  ASSERT_TRUE(RunRound().status.ok());
+  ExpectTierMirrorsShard();
+}
+
+// Each way a key leaves or moves while its value is being serialized: the round writes
+// the value as it was, with its LSN, and the next round writes where it went.
+TEST_F(CheckpointerTest, AValueBeingSerializedThatLeavesOrMovesIsWrittenAsItWas) {
+  const int64_t in_an_hour = Shard::WallClockMs() + 3600 * 1000;
+  for (const auto& [name, change] : WaysHugeLeavesOrMoves(in_an_hour)) {
+    SCOPED_TRACE(name);
+    Write({"FLUSHALL"});
+    ASSERT_TRUE(RunRound().status.ok());
+    WriteHugeList("huge", 1u << 20);
+    Write({"PEXPIREAT", "huge", std::to_string(in_an_hour)});
+    const std::string before = Encoded(0, "huge");
+    const uint64_t lsn_before = shard().db(0).Peek("huge")->lsn;
+    RoundChangingMidValue(3, change);
+    auto stored = Stored(0, "huge");
+    ASSERT_TRUE(stored.has_value());
+    EXPECT_FALSE(stored->tombstone);
+    EXPECT_TRUE(stored->value == before);
+    EXPECT_EQ(stored->lsn, lsn_before);
+    ASSERT_TRUE(RunRound().status.ok());
+    ExpectTierMirrorsShard();
+  }
+}
+
+// Every type's cursor, stopped between steps by a write of that type.
+TEST_F(CheckpointerTest, AValueOfEveryTypeWrittenToBetweenStepsIsWrittenAsItWas) {
+  const std::string element(100, 'z');
+  const std::vector<std::pair<std::vector<std::vector<std::string>>, std::vector<std::string>>> types = {
+      {{{"SET", "huge", std::string(1u << 20, 's')}}, {"APPEND", "huge", "more"}},
+      {{{"SETRANGE", "huge", "0", std::string(1u << 20, 'r')}}, {"SETRANGE", "huge", "10", "changed"}},
+      {{}, {"RPUSH", "huge", "more"}},  // WriteHugeList below
+      {{}, {"HSET", "huge", "new", "field"}},  // WriteHugeHash below
+      {{}, {"SADD", "huge", "new"}},
+      {{}, {"ZADD", "huge", "-1", "new"}},
+      {{}, {"XADD", "huge", "*", "new", "entry"}},
+  };
+  for (size_t t = 0; t < types.size(); ++t) {
+    const auto& [create, write] = types[t];
+    SCOPED_TRACE(write[0]);
+    Write({"FLUSHALL"});
+    ASSERT_TRUE(RunRound().status.ok());
+    for (const auto& args : create) Write(args);
+    for (int batch = 0; create.empty() && batch < 20; ++batch) {
+      std::vector<std::string> args{write[0], "huge"};
+      if (write[0] == "XADD") {
+        for (int i = 0; i < 500; ++i) Write({"XADD", "huge", "*", "f", element + std::to_string(i)});
+        continue;
+      }
+      for (int i = 0; i < 500; ++i) {
+        const std::string item = std::to_string(batch * 500 + i) + element;
+        if (write[0] == "RPUSH" || write[0] == "SADD") args.push_back(item);
+        if (write[0] == "HSET") args.insert(args.end(), {item, element});
+        if (write[0] == "ZADD") args.insert(args.end(), {std::to_string(batch * 500 + i), item});
+      }
+      if (args.size() > 2) Write(args);
+    }
+    const std::string before = Encoded(0, "huge");
+    const uint64_t lsn_before = shard().db(0).Peek("huge")->lsn;
+    RoundChangingMidValue(3, [&] { Write(write); });
+    auto stored = Stored(0, "huge");
+    ASSERT_TRUE(stored.has_value());
+    EXPECT_TRUE(stored->value == before);
+    EXPECT_EQ(stored->lsn, lsn_before);
+    ASSERT_TRUE(RunRound().status.ok());
+    ExpectTierMirrorsShard();
+  }
+}
+
+TEST_F(CheckpointerTest, ARoundWithSeveralHugeValues) {
+  for (bool scanning : {false, true}) {
+    SCOPED_TRACE(scanning ? "found by the scan" : "from the list");
+    if (scanning) shard().changes().set_max_key_items(4);
+    for (int i = 0; i < 4; ++i) {
+      WriteHugeList("list" + std::to_string(i) + (scanning ? "s" : ""), 256u << 10);
+      WriteHugeHash("hash" + std::to_string(i) + (scanning ? "s" : ""), 256u << 10);
+      Write({"SET", Key(i), "small"});
+    }
+    MakeCheckpointer(1024, 4u << 20, kValueStep);
+    ASSERT_TRUE(StartRound());
+    ASSERT_TRUE(engine_.RunUntil([&] {
+      if (checkpointer_->serializing_value()) Write({"RPUSH", "list1" + std::string(scanning ? "s" : ""), "x"});
+      return round_done_;
+    }));
+    ASSERT_TRUE(result_.status.ok());
+    ASSERT_TRUE(RunRound().status.ok());
+    ExpectTierMirrorsShard();
+  }
+}
+
 // --- Point-in-time rounds (no journal) -------------------------------------------------
 //
 // Without a journal nothing replays onto what a round wrote, so the tier must receive the
@@ -1150,6 +1371,26 @@ TEST_F(PointInTimeRoundTest, ManyRoundsUnderRandomPairWritesAlwaysCommitEqualPai
   }
   before_slice_ = nullptr;
   ExpectNextRoundCatchesUp();
+}
+
+TEST_F(PointInTimeRoundTest, AHugeValueChangedWhileBeingSerializedIsWrittenAsAtTheStart) {
+  const int64_t in_an_hour = Shard::WallClockMs() + 3600 * 1000;
+  std::vector<NamedChange> changes = WaysHugeLeavesOrMoves(in_an_hour);
+  changes.push_back({"RPUSH", [this] { Write({"RPUSH", "huge", "one more"}); }});
+  changes.push_back({"LPOP", [this] { Write({"LPOP", "huge", "10"}); }});
+  for (const auto& [name, change] : changes) {
+    SCOPED_TRACE(name);
+    Write({"FLUSHALL"});
+    ASSERT_TRUE(RunRound().status.ok());
+    WriteHugeList("huge", 1u << 20);
+    Write({"PEXPIREAT", "huge", std::to_string(in_an_hour)});
+    WriteHugeHash("other", 256u << 10);
+    const KeyspaceImage at_start = ImageOf(shard());
+    RoundChangingMidValue(3, change);
+    EXPECT_EQ(TierImageOf(fake_), at_start);
+    EXPECT_EQ(checkpointer_->held_bytes(), 0u);
+    ExpectNextRoundCatchesUp();
+  }
 }
 
 }  // namespace

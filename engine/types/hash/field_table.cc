@@ -334,6 +334,20 @@ void FieldTable::ForEach(const Visitor& visit) const {
   }
 }
 
+std::optional<std::pair<std::string_view, std::string_view>> FieldTable::EntryAt(size_t position) const {
+  for (const Slots* table : {&current_, &old_}) {
+    const size_t slots = SlotCount(*table);
+    if (position >= slots) {
+      position -= slots;
+      continue;
+    }
+    if (table->slots[position] == 0) return std::nullopt;
+    const NodeView node = ReadSlot(table->slots[position]);
+    return std::make_pair(node.field, node.value);
+  }
+  return std::nullopt;
+}
+
 uint64_t FieldTable::Scan(uint64_t cursor, const Visitor& visit) const {
   if (size_ == 0) return 0;
   // Every entry whose home is `home`: they sit between it and the next empty slot.

@@ -67,6 +67,11 @@ class FieldTable {
 
   // Every entry once, in table order; `visit` must not modify the table.
   void ForEach(const Visitor& visit) const;
+  // ForEach a position at a time (a cursor that resumes later, while the table does not
+  // change): positions run from 0 to positions() - 1 in ForEach's order, and EntryAt
+  // gives the entry at one, if that slot holds one.
+  size_t positions() const { return SlotCount(current_) + SlotCount(old_); }
+  std::optional<std::pair<std::string_view, std::string_view>> EntryAt(size_t position) const;
   // One SCAN step: visits the entries whose home is the cursor's slot and returns the
   // next cursor (0 when the scan is complete).
   uint64_t Scan(uint64_t cursor, const Visitor& visit) const;
@@ -86,6 +91,7 @@ class FieldTable {
     size_t used = 0;
   };
 
+  static size_t SlotCount(const Slots& table) { return table.slots != nullptr ? table.mask + 1 : 0; }
   static void InsertInto(Slots& table, uint64_t slot, uint64_t hash);
   // The position of `field` in `table`, or -1.
   static int64_t Locate(const Slots& table, std::string_view field, uint64_t hash);
