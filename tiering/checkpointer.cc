@@ -114,9 +114,12 @@ void Checkpointer::NextSlice() {
   }
   in_flight_ = batch;
   const uint64_t durable_needed = shard_.last_lsn();
-  pool_.Submit([this, batch, durable_needed, index, keys, bytes] {
+  // A point-in-time round stages its batches: without a journal nothing would complete
+  // or undo a part of the round that RocksDB flushed before the commit.
+  const bool staged = snapshot_ != nullptr;
+  pool_.Submit([this, batch, durable_needed, index, keys, bytes, staged] {
     Status status = options_.make_journal_durable ? options_.make_journal_durable(durable_needed) : Status::Ok();
-    if (status.ok()) status = tier_.Write(*batch);
+    if (status.ok()) status = staged ? tier_.WriteStaged(*batch) : tier_.Write(*batch);
     options_.post_to_engine([this, status, index, keys, bytes] { OnSliceWritten(status, index, keys, bytes); });
   });
 }
