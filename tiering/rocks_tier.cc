@@ -38,6 +38,9 @@ const char* const kStagedObjectsFamily = "staged_objects";
 // Present, with the checkpoint LSN, from the commit of a stage until it is moved into the
 // data families: an Open that finds it finishes the move.
 const char* const kStagedCheckpointKey = "staged_checkpoint";
+// A stage up to this size commits in one WriteBatch with its checkpoint record
+// (RocksTier::CommitStageInOneBatch): the memory of one checkpoint slice.
+constexpr size_t kOneBatchStageBytes = 4 << 20;
 // Dead generation ranges dropped after each commit: each costs two range deletions and a
 // look for whole files to delete, so a round's extra work stays small however many dbs
 // were flushed since.
@@ -495,15 +498,11 @@ Status RocksTier::ResolveStage(const RocksTierOptions& options) {
   return Status::Ok();
 }
 
-// Copies the stage into the data families in bounded batches: "keys" first (an erased
-// key or a tombstone also deletes its value), then "objects". Each record lands where it
-// would have without the stage, so a move cut short by a crash is simply done again.
-// Then, in one atomic flush, the data and the removal of the stage's record; the caller
-// then drops the stage (ClearStage; a leftover is dropped by the next Open).
-Status RocksTier::MoveStage() {
-  stage_left_over_ = true;  // from here on the stage must not be committed again
-  BoundedBatchWriter writer(*db_, "move stage", path_);
-  rocksdb::WriteBatch& batch = writer.batch();
+// Adds what each staged record does to the data families to `batch`, "keys" first (an
+// erased key or a tombstone also deletes its value), then "objects", calling `added_one`
+// after each record (it may write the batch out); stops at the first failure. Each record
+// lands where it would have without the stage, so copying it again changes nothing.
+Status RocksTier::AddStagedRecords(rocksdb::WriteBatch& batch, const std::function<Status()>& added_one) {
   rocksdb::ReadOptions read;
   read.fill_cache = false;
   for (rocksdb::ColumnFamilyHandle* from : {staged_keys_, staged_objects_}) {
@@ -526,14 +525,30 @@ Status RocksTier::MoveStage() {
         if (added.ok() && metadata->tombstone) added = batch.Delete(objects_, key);
       }
       if (!added.ok()) return FromRocks(added, "build move batch", path_);
-      const size_t written_before = writer.batches_written();
-      if (Status written = writer.Added(); !written.ok()) return written;
-      if (at_stage_point_ && written_before == 0 && writer.batches_written() == 1) at_stage_point_("stage moving");
+      if (Status next = added_one(); !next.ok()) return next;
     }
     Status scanned = FromRocks(it->status(), "scan stage", path_);
     if (!scanned.ok()) return scanned;
   }
-  if (Status deleted = FromRocks(batch.Delete(meta_, kStagedCheckpointKey), "build move batch", path_);
+  return Status::Ok();
+}
+
+// Copies the stage into the data families in bounded batches, then, in one atomic flush,
+// the data and the removal of the stage's record; the caller then drops the stage
+// (ClearStage; a leftover is dropped by the next Open).
+Status RocksTier::MoveStage() {
+  stage_left_over_ = true;  // from here on the stage must not be committed again
+  BoundedBatchWriter writer(*db_, "move stage", path_);
+  Status copied = AddStagedRecords(writer.batch(), [&] {
+    const size_t written_before = writer.batches_written();
+    Status written = writer.Added();
+    if (written.ok() && at_stage_point_ && written_before == 0 && writer.batches_written() == 1) {
+      at_stage_point_("stage moving");
+    }
+    return written;
+  });
+  if (!copied.ok()) return copied;
+  if (Status deleted = FromRocks(writer.batch().Delete(meta_, kStagedCheckpointKey), "build move batch", path_);
       !deleted.ok()) {
     return deleted;
   }
@@ -756,17 +771,14 @@ Result<uint32_t> RocksTier::AllocateGeneration(TierGenerations& generations, uin
 // every data flush starts a new WAL file, and each file holding a meta record would
 // stay alive until "meta" itself flushes: WAL files would pile up.)
 //
-// A stage is flushed with the data before that record, which names it
-// (`staged_checkpoint`): that record is the commit point. The stage is then moved into
-// the data families (MoveStage), idempotently, so that an Open finding the record moves
-// it again; readers keep the previous image (a snapshot) until the move is done.
+// A stage goes one of two ways (CommitStage); readers keep the previous image (a
+// snapshot) until it is done.
 Status RocksTier::Commit(uint64_t checkpoint_lsn) {
   std::lock_guard lock(commit_mu_);
   // A map recorded must not route keys of a stage it does not commit, nor may a stage
   // grow while it is moved: writes wait for the commit.
   std::lock_guard write_lock(write_mu_);
   if (Status resumed = ResumeAfterFailure(); !resumed.ok()) return resumed;
-  const bool staged = staging_;
   // The map as of every Write so far; the generations erased since the last commit are
   // dead once this map is recorded.
   TierGenerations recorded;
@@ -777,37 +789,8 @@ Status RocksTier::Commit(uint64_t checkpoint_lsn) {
     newly_dead = erased_since_commit_.size();
     for (uint32_t generation : erased_since_commit_) recorded.dead.emplace_back(generation, generation + 1);
   }
-  Status flushed = staged ? FlushUntilEmpty({keys_, objects_, staged_keys_, staged_objects_}, "flush data and stage")
-                          : FlushDataAndWait();
-  if (!flushed.ok()) return NoteFailure(flushed);
-  rocksdb::WriteBatch meta;
-  rocksdb::Status added = meta.Put(meta_, kCheckpointLsnKey, EncodeFixed64(checkpoint_lsn));
-  if (added.ok()) added = meta.Put(meta_, kGenerationsKey, EncodeTierGenerations(recorded));
-  if (added.ok() && staged) added = meta.Put(meta_, kStagedCheckpointKey, EncodeFixed64(checkpoint_lsn));
-  if (!added.ok()) return FromRocks(added, "build checkpoint record", path_);
-  Status put = FromRocks(db_->Write(NoWal(), &meta), "write checkpoint_lsn", path_);
-  if (!put.ok()) return NoteFailure(put);
-  Status flushed_meta = NoteFailure(FlushUntilEmpty({meta_}, "flush meta"));
-  if (flushed_meta.ok() && staged) {
-    {
-      std::lock_guard generations_lock(generations_mu_);
-      moving_snapshot_ = std::make_shared<rocksdb::ManagedSnapshot>(db_.get());
-    }
-    // Committed whatever happens next: a failed move is finished by the next Commit
-    // (the stage stays) or the next Open (the record stays).
-    if (at_stage_point_) at_stage_point_("stage committed");
-    flushed_meta = NoteFailure(MoveStage());
-    if (flushed_meta.ok()) {
-      {
-        std::lock_guard generations_lock(generations_mu_);
-        staging_ = false;
-        visible_of_db_.clear();
-        moving_snapshot_.reset();
-      }
-      (void)ClearStage();  // on failure the next stage clears it first (stage_left_over_)
-    }
-  }
-  if (flushed_meta.ok()) {
+  Status committed = NoteFailure(staging_ ? CommitStage(checkpoint_lsn, recorded) : CommitWrites(checkpoint_lsn, recorded));
+  if (committed.ok()) {
     {
       std::lock_guard generations_lock(generations_mu_);
       generations_.dead = recorded.dead;
@@ -817,7 +800,83 @@ Status RocksTier::Commit(uint64_t checkpoint_lsn) {
     CleanUpDeadGenerations();
   }
   set_last_memory_bytes(stats().memory_bytes);  // the memtables were flushed
-  return flushed_meta;
+  return committed;
+}
+
+Status RocksTier::CommitWrites(uint64_t checkpoint_lsn, const TierGenerations& recorded) {
+  if (Status flushed = FlushDataAndWait(); !flushed.ok()) return flushed;
+  return WriteCheckpointRecord(checkpoint_lsn, recorded, /*staged=*/false);
+}
+
+Status RocksTier::AddCheckpointRecord(rocksdb::WriteBatch& batch, uint64_t checkpoint_lsn,
+                                      const TierGenerations& recorded, bool staged) {
+  rocksdb::Status added = batch.Put(meta_, kCheckpointLsnKey, EncodeFixed64(checkpoint_lsn));
+  if (added.ok()) added = batch.Put(meta_, kGenerationsKey, EncodeTierGenerations(recorded));
+  if (added.ok() && staged) added = batch.Put(meta_, kStagedCheckpointKey, EncodeFixed64(checkpoint_lsn));
+  return FromRocks(added, "build checkpoint record", path_);
+}
+
+Status RocksTier::WriteCheckpointRecord(uint64_t checkpoint_lsn, const TierGenerations& recorded, bool staged) {
+  rocksdb::WriteBatch meta;
+  if (Status added = AddCheckpointRecord(meta, checkpoint_lsn, recorded, staged); !added.ok()) return added;
+  if (Status put = FromRocks(db_->Write(NoWal(), &meta), "write checkpoint_lsn", path_); !put.ok()) return put;
+  return FlushUntilEmpty({meta_}, "flush meta");
+}
+
+// A stage that fits in one WriteBatch (most rounds of a cache under save rules) goes to
+// the data families in that batch together with the checkpoint record: RocksDB applies a
+// batch whole, and every flush (atomic_flush) takes the data and "meta" families together,
+// so a crash shows all of it or none of it, and the stage never needs a disk write of its
+// own. A larger stage is flushed with the data, then recorded together with
+// `staged_checkpoint` (the commit point), then moved (MoveStage), idempotently, so that an
+// Open finding the record moves it again. A failure keeps the stage for the next commit.
+Status RocksTier::CommitStage(uint64_t checkpoint_lsn, const TierGenerations& recorded) {
+  {
+    std::lock_guard generations_lock(generations_mu_);
+    moving_snapshot_ = std::make_shared<rocksdb::ManagedSnapshot>(db_.get());
+  }
+  Result<bool> in_one_batch = CommitStageInOneBatch(checkpoint_lsn, recorded);
+  if (!in_one_batch.ok()) return in_one_batch.status();
+  if (!*in_one_batch) {
+    Status flushed = FlushUntilEmpty({keys_, objects_, staged_keys_, staged_objects_}, "flush data and stage");
+    if (!flushed.ok()) return flushed;
+    Status recorded_stage = WriteCheckpointRecord(checkpoint_lsn, recorded, /*staged=*/true);
+    if (!recorded_stage.ok()) return recorded_stage;
+    // Committed whatever happens next: a failed move is finished by the next Commit
+    // (the stage stays) or the next Open (the record stays).
+    if (at_stage_point_) at_stage_point_("stage committed");
+    if (Status moved = MoveStage(); !moved.ok()) return moved;
+  }
+  {
+    std::lock_guard generations_lock(generations_mu_);
+    staging_ = false;
+    visible_of_db_.clear();
+    moving_snapshot_.reset();
+  }
+  stage_left_over_ = true;  // copied into the data families
+  (void)ClearStage();       // on failure the next stage clears it first
+  return Status::Ok();
+}
+
+// False, having written nothing, if the stage exceeds kOneBatchStageBytes.
+Result<bool> RocksTier::CommitStageInOneBatch(uint64_t checkpoint_lsn, const TierGenerations& recorded) {
+  rocksdb::WriteBatch batch;
+  bool too_large = false;
+  Status copied = AddStagedRecords(batch, [&] {
+    if (batch.GetDataSize() <= kOneBatchStageBytes) return Status::Ok();
+    too_large = true;
+    return Status::Error("ERR stage larger than one batch");  // stops the copy
+  });
+  if (too_large) return false;
+  if (!copied.ok()) return copied;
+  if (Status added = AddCheckpointRecord(batch, checkpoint_lsn, recorded, /*staged=*/false); !added.ok()) return added;
+  if (Status written = FromRocks(db_->Write(NoWal(), &batch), "write stage and checkpoint", path_); !written.ok()) {
+    return written;
+  }
+  if (at_stage_point_) at_stage_point_("one batch written");
+  Status flushed = FlushUntilEmpty({keys_, objects_, meta_}, "flush data and checkpoint");
+  if (!flushed.ok()) return flushed;
+  return true;
 }
 
 // A dead range is deleted with one range deletion per family, then RocksDB is asked to

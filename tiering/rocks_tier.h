@@ -21,10 +21,12 @@
 //
 // The stage (WriteStaged): "staged_keys" and "staged_objects" take the same records under
 // the same keys (an erased key as an empty "staged_keys" record), unread until the commit.
-// Commit flushes them with the data, records the checkpoint with "staged_checkpoint" in
-// "meta" (the commit point), then moves them into "keys" and "objects" and drops them. An
-// Open that finds "staged_checkpoint" moves the stage again (idempotent); one that finds
-// a stage without it drops it. So a crash shows all of a stage or none of it, whatever
+// Commit copies a stage of at most 4 MiB into "keys" and "objects" in one WriteBatch with
+// the checkpoint record, flushed in one atomic flush. A larger one it flushes with the
+// data, records the checkpoint with "staged_checkpoint" in "meta" (the commit point), then
+// moves into "keys" and "objects"; either way it then drops the stage. An Open that finds
+// "staged_checkpoint" moves the stage again (idempotent); one that finds a stage without
+// it drops it. So a crash shows all of a stage or none of it, whatever
 // RocksDB flushed on its own before the commit.
 //
 // Tuned for point lookups of cold values: a bloom filter (10 bits/key) and an LRU block
@@ -73,6 +75,7 @@ struct ColumnFamilyOptions;
 class DB;
 class ManagedSnapshot;
 class Snapshot;
+class WriteBatch;
 }  // namespace rocksdb
 
 namespace tierkv {
@@ -100,9 +103,10 @@ struct RocksTierOptions {
   // Told what Open does that takes time (converting a version-1 tier, completing a
   // committed stage). May be empty.
   std::function<void(const std::string&)> log;
-  // Test hook, called on the committing thread at two points of a staged commit:
+  // Test hook, called on the committing thread at points of a staged commit:
   // "stage committed" (its record is durable, nothing moved yet) and "stage moving" (the
-  // first part moved). Crash tests kill the process there. May be empty.
+  // first part moved); and "one batch written" when a small stage commits in one batch
+  // (written, not yet flushed). Crash tests kill the process there. May be empty.
   std::function<void(std::string_view point)> at_stage_point;
 };
 
@@ -138,6 +142,15 @@ class RocksTier final : public Tier {
   Status ResolveStage(const RocksTierOptions& options);
   Status MoveStage();
   Status ClearStage();
+  Status AddStagedRecords(rocksdb::WriteBatch& batch, const std::function<Status()>& added_one);
+  // Commit without a stage, and with one. write_mu_ held.
+  Status CommitWrites(uint64_t checkpoint_lsn, const TierGenerations& recorded);
+  Status CommitStage(uint64_t checkpoint_lsn, const TierGenerations& recorded);
+  Result<bool> CommitStageInOneBatch(uint64_t checkpoint_lsn, const TierGenerations& recorded);
+  // The "meta" records of a checkpoint (with `staged`, the mark of a stage still to move).
+  Status AddCheckpointRecord(rocksdb::WriteBatch& batch, uint64_t checkpoint_lsn, const TierGenerations& recorded,
+                             bool staged);
+  Status WriteCheckpointRecord(uint64_t checkpoint_lsn, const TierGenerations& recorded, bool staged);
   // Maps `db` to a fresh generation in `generations`, or fails once they run out.
   Result<uint32_t> AllocateGeneration(TierGenerations& generations, uint32_t db);
   void CleanUpDeadGenerations();

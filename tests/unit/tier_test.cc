@@ -1161,11 +1161,13 @@ TEST(RocksTierCrashTest, SigkillAfterCommitKeepsEverythingCommitted) {
 }
 
 // A round larger than the write buffers: RocksDB flushes parts of it before the commit.
-// The child commits image A (kStageKeys keys), then writes round B over every key in
+// The child commits image A (`keys` keys), then writes round B over every key in
 // batches, staged or not, and is killed at `point`: after the last batch ("written"),
-// or inside the commit of the staged round ("stage committed", "stage moving").
-constexpr char kStageCrashChildEnv[] = "TIERKV_TIER_STAGE_CRASH_CHILD";  // "<point>|<path>"
-constexpr uint32_t kStageKeys = 3000;
+// or inside the commit of the staged round ("stage committed", "stage moving", or for a
+// stage small enough to commit in one batch, "one batch written").
+constexpr char kStageCrashChildEnv[] = "TIERKV_TIER_STAGE_CRASH_CHILD";  // "<point>|<keys>|<path>"
+constexpr uint32_t kStageKeys = 3000;       // 6 MiB: more than the buffers and than one batch
+constexpr uint32_t kSmallStageKeys = 500;   // 1 MiB: committed in one batch
 constexpr size_t kStageBatchKeys = 100;
 
 RocksTierOptions TinyBufferOptions(const std::string& path) {
@@ -1190,8 +1192,11 @@ std::string StageValue(uint32_t round, uint32_t i) {
     std::fprintf(stderr, "stage crash child: %s failed\n", step);
     std::_Exit(2);
   };
-  const std::string point = spec.substr(0, spec.find('|'));
-  const std::string path = spec.substr(spec.find('|') + 1);
+  const size_t first_bar = spec.find('|');
+  const size_t second_bar = spec.find('|', first_bar + 1);
+  const std::string point = spec.substr(0, first_bar);
+  const auto keys = static_cast<uint32_t>(std::stoul(spec.substr(first_bar + 1, second_bar - first_bar - 1)));
+  const std::string path = spec.substr(second_bar + 1);
   RocksTierOptions options = TinyBufferOptions(path);
   options.at_stage_point = [point](std::string_view reached) {
     if (reached == point) ::kill(::getpid(), SIGKILL);
@@ -1202,7 +1207,7 @@ std::string StageValue(uint32_t round, uint32_t i) {
   for (uint32_t round = 1; round <= 2; ++round) {
     const bool staged = round == 2 && point != "unstaged";
     TierBatch batch;
-    for (uint32_t i = 0; i < kStageKeys; ++i) {
+    for (uint32_t i = 0; i < keys; ++i) {
       batch.Put(Value(0, "k" + std::to_string(i), round, StageValue(round, i)));
       if (batch.size() == kStageBatchKeys) {
         check((staged ? tier.WriteStaged(batch) : tier.Write(batch)).ok(), "write");
@@ -1213,19 +1218,21 @@ std::string StageValue(uint32_t round, uint32_t i) {
   }
   if (point == "written" || point == "unstaged") ::kill(::getpid(), SIGKILL);
   check(tier.Commit(2).ok(), "commit of round B");
+  if (point == "committed") ::kill(::getpid(), SIGKILL);
   std::fprintf(stderr, "stage crash child: never reached %s\n", point.c_str());
   std::_Exit(3);
 }
 
 // Which round each key of the reopened tier shows (0: absent), and the checkpoint LSN.
-std::pair<std::vector<uint32_t>, uint64_t> RoundsSeen(const std::string& path, std::vector<std::string>* log) {
+std::pair<std::vector<uint32_t>, uint64_t> RoundsSeen(const std::string& path, std::vector<std::string>* log,
+                                                       uint32_t keys = kStageKeys) {
   RocksTierOptions options = TinyBufferOptions(path);
   options.log = [log](const std::string& line) { log->push_back(line); };
   auto tier = RocksTier::Open(options);
   EXPECT_TRUE(tier.ok()) << tier.status().message();
   if (!tier.ok()) return {};
   std::vector<uint32_t> rounds;
-  for (uint32_t i = 0; i < kStageKeys; ++i) {
+  for (uint32_t i = 0; i < keys; ++i) {
     auto entry = (*tier)->Get(0, "k" + std::to_string(i));
     EXPECT_TRUE(entry.ok()) << entry.status().message();
     uint32_t round = 0;
@@ -1241,10 +1248,10 @@ std::pair<std::vector<uint32_t>, uint64_t> RoundsSeen(const std::string& path, s
 }
 
 std::pair<std::vector<uint32_t>, uint64_t> KillAt(const std::string& point, const std::string& path,
-                                                   std::vector<std::string>* log) {
-  RunThisTestAsChildUntilSigkill(kStageCrashChildEnv, point + "|" + path);
+                                                   std::vector<std::string>* log, uint32_t keys = kStageKeys) {
+  RunThisTestAsChildUntilSigkill(kStageCrashChildEnv, point + "|" + std::to_string(keys) + "|" + path);
   if (::testing::Test::HasFatalFailure()) return {};
-  return RoundsSeen(path, log);
+  return RoundsSeen(path, log, keys);
 }
 
 // The hazard the stage removes: unstaged, a kill before the commit leaves part of round B
@@ -1287,11 +1294,38 @@ TEST(RocksTierStageTest, AKillAfterTheCommitRecordShowsTheNewImageExactly) {
   }
 }
 
+// A kill after the commit returned, whichever way the stage went, shows round B whole, and
+// the next open has nothing to complete.
+TEST(RocksTierStageTest, AKillAfterTheCommitReturnedShowsTheNewImage) {
+  if (const char* spec = std::getenv(kStageCrashChildEnv)) RunStageCrashChild(spec);
+  for (uint32_t keys : {kSmallStageKeys, kStageKeys}) {
+    SCOPED_TRACE(keys);
+    TempDir dir;
+    std::vector<std::string> log;
+    const auto [rounds, lsn] = KillAt("committed", dir.path() + "/tier", &log, keys);
+    EXPECT_EQ(lsn, 2u);
+    EXPECT_EQ(rounds, std::vector<uint32_t>(keys, 2u));
+    EXPECT_TRUE(log.empty()) << log.front();
+  }
+}
+
+// A small stage commits in one batch with its record: killed after that batch is written
+// and before its flush, the tier shows the previous image; the stage left behind (none,
+// or what RocksDB flushed of it) is dropped.
+TEST(RocksTierStageTest, AKillBeforeTheFlushOfASmallStageLeavesThePreviousImageExactly) {
+  if (const char* spec = std::getenv(kStageCrashChildEnv)) RunStageCrashChild(spec);
+  TempDir dir;
+  std::vector<std::string> log;
+  const auto [rounds, lsn] = KillAt("one batch written", dir.path() + "/tier", &log, kSmallStageKeys);
+  EXPECT_EQ(lsn, 1u);
+  EXPECT_EQ(rounds, std::vector<uint32_t>(kSmallStageKeys, 1u));
+}
+
 TEST(RocksTierStageTest, ReadOnlyOpenRefusesACommittedStageStillToMove) {
   if (const char* spec = std::getenv(kStageCrashChildEnv)) RunStageCrashChild(spec);
   TempDir dir;
   const std::string path = dir.path() + "/tier";
-  RunThisTestAsChildUntilSigkill(kStageCrashChildEnv, "stage committed|" + path);
+  RunThisTestAsChildUntilSigkill(kStageCrashChildEnv, "stage committed|" + std::to_string(kStageKeys) + "|" + path);
   if (::testing::Test::HasFatalFailure()) return;
   RocksTierOptions options = TinyBufferOptions(path);
   options.read_only = true;
