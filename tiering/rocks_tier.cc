@@ -829,36 +829,31 @@ Status RocksTier::WriteCheckpointRecord(uint64_t checkpoint_lsn, const TierGener
 // so a crash shows all of it or none of it, and the stage never needs a disk write of its
 // own. A larger stage is flushed with the data, then recorded together with
 // `staged_checkpoint` (the commit point), then moved (MoveStage), idempotently, so that an
-// Open finding the record moves it again. A failure keeps the stage for the next commit.
+// Open finding the record moves it again; readers keep the previous image (a snapshot)
+// during the move. A failure before the copy keeps the stage for the next commit.
 Status RocksTier::CommitStage(uint64_t checkpoint_lsn, const TierGenerations& recorded) {
+  Result<bool> in_one_batch = CommitStageInOneBatch(checkpoint_lsn, recorded);
+  if (!in_one_batch.ok() || *in_one_batch) return in_one_batch.status();
+  Status flushed = FlushUntilEmpty({keys_, objects_, staged_keys_, staged_objects_}, "flush data and stage");
+  if (!flushed.ok()) return flushed;
+  Status recorded_stage = WriteCheckpointRecord(checkpoint_lsn, recorded, /*staged=*/true);
+  if (!recorded_stage.ok()) return recorded_stage;
   {
     std::lock_guard generations_lock(generations_mu_);
     moving_snapshot_ = std::make_shared<rocksdb::ManagedSnapshot>(db_.get());
   }
-  Result<bool> in_one_batch = CommitStageInOneBatch(checkpoint_lsn, recorded);
-  if (!in_one_batch.ok()) return in_one_batch.status();
-  if (!*in_one_batch) {
-    Status flushed = FlushUntilEmpty({keys_, objects_, staged_keys_, staged_objects_}, "flush data and stage");
-    if (!flushed.ok()) return flushed;
-    Status recorded_stage = WriteCheckpointRecord(checkpoint_lsn, recorded, /*staged=*/true);
-    if (!recorded_stage.ok()) return recorded_stage;
-    // Committed whatever happens next: a failed move is finished by the next Commit
-    // (the stage stays) or the next Open (the record stays).
-    if (at_stage_point_) at_stage_point_("stage committed");
-    if (Status moved = MoveStage(); !moved.ok()) return moved;
-  }
-  {
-    std::lock_guard generations_lock(generations_mu_);
-    staging_ = false;
-    visible_of_db_.clear();
-    moving_snapshot_.reset();
-  }
-  stage_left_over_ = true;  // copied into the data families
-  (void)ClearStage();       // on failure the next stage clears it first
+  // Committed whatever happens next: a failed move is finished by the next Commit (the
+  // stage stays) or the next Open (the record stays).
+  if (at_stage_point_) at_stage_point_("stage committed");
+  if (Status moved = MoveStage(); !moved.ok()) return moved;
+  EndStage();
   return Status::Ok();
 }
 
-// False, having written nothing, if the stage exceeds kOneBatchStageBytes.
+// False, having written nothing, if the stage exceeds kOneBatchStageBytes. Once the batch
+// is in the memtables the stage is over: readers see the new map with the data it routes
+// (as after any Write), and a failed flush leaves a checkpoint that the next flush or
+// commit makes durable, whole.
 Result<bool> RocksTier::CommitStageInOneBatch(uint64_t checkpoint_lsn, const TierGenerations& recorded) {
   rocksdb::WriteBatch batch;
   bool too_large = false;
@@ -870,13 +865,29 @@ Result<bool> RocksTier::CommitStageInOneBatch(uint64_t checkpoint_lsn, const Tie
   if (too_large) return false;
   if (!copied.ok()) return copied;
   if (Status added = AddCheckpointRecord(batch, checkpoint_lsn, recorded, /*staged=*/false); !added.ok()) return added;
-  if (Status written = FromRocks(db_->Write(NoWal(), &batch), "write stage and checkpoint", path_); !written.ok()) {
-    return written;
+  {
+    std::lock_guard generations_lock(generations_mu_);
+    Status written = FromRocks(db_->Write(NoWal(), &batch), "write stage and checkpoint", path_);
+    if (!written.ok()) return written;
+    staging_ = false;
+    visible_of_db_.clear();
   }
+  EndStage();
   if (at_stage_point_) at_stage_point_("one batch written");
   Status flushed = FlushUntilEmpty({keys_, objects_, meta_}, "flush data and checkpoint");
   if (!flushed.ok()) return flushed;
   return true;
+}
+
+void RocksTier::EndStage() {
+  {
+    std::lock_guard generations_lock(generations_mu_);
+    staging_ = false;
+    visible_of_db_.clear();
+    moving_snapshot_.reset();
+  }
+  stage_left_over_ = true;  // copied into the data families
+  (void)ClearStage();       // on failure the next stage clears it first
 }
 
 // A dead range is deleted with one range deletion per family, then RocksDB is asked to

@@ -147,6 +147,9 @@ class RocksTier final : public Tier {
   Status CommitWrites(uint64_t checkpoint_lsn, const TierGenerations& recorded);
   Status CommitStage(uint64_t checkpoint_lsn, const TierGenerations& recorded);
   Result<bool> CommitStageInOneBatch(uint64_t checkpoint_lsn, const TierGenerations& recorded);
+  // After the stage was copied into the data families: readers go back to them, and the
+  // stage is dropped.
+  void EndStage();
   // The "meta" records of a checkpoint (with `staged`, the mark of a stage still to move).
   Status AddCheckpointRecord(rocksdb::WriteBatch& batch, uint64_t checkpoint_lsn, const TierGenerations& recorded,
                              bool staged);
