@@ -38,9 +38,6 @@ const char* const kStagedObjectsFamily = "staged_objects";
 // Present, with the checkpoint LSN, from the commit of a stage until it is moved into the
 // data families: an Open that finds it finishes the move.
 const char* const kStagedCheckpointKey = "staged_checkpoint";
-// A stage up to this size commits in one WriteBatch with its checkpoint record
-// (RocksTier::CommitStageInOneBatch): the memory of one checkpoint slice.
-constexpr size_t kOneBatchStageBytes = 4 << 20;
 // Dead generation ranges dropped after each commit: each costs two range deletions and a
 // look for whole files to delete, so a round's extra work stays small however many dbs
 // were flushed since.
@@ -282,6 +279,7 @@ Result<std::unique_ptr<RocksTier>> RocksTier::Open(const RocksTierOptions& optio
   if (!opened.ok()) return opened;
   tier->db_.reset(db);
   tier->at_stage_point_ = options.at_stage_point;
+  tier->one_batch_stage_bytes_ = options.one_batch_stage_bytes;
   for (size_t i = 0; i < handles.size(); ++i) *targets[i] = handles[i];
   if (tier->meta_ == nullptr) return Status::Corruption("tier " + options.path + " has no meta family");
 
@@ -850,7 +848,8 @@ Status RocksTier::CommitStage(uint64_t checkpoint_lsn, const TierGenerations& re
   return Status::Ok();
 }
 
-// False, having written nothing, if the stage exceeds kOneBatchStageBytes. Once the batch
+// False, having written nothing, if the stage exceeds one_batch_stage_bytes_ (by default
+// 4 MiB, the memory of one checkpoint slice). Once the batch
 // is in the memtables the stage is over: readers see the new map with the data it routes
 // (as after any Write), and a failed flush leaves a checkpoint that the next flush or
 // commit makes durable, whole.
@@ -858,7 +857,7 @@ Result<bool> RocksTier::CommitStageInOneBatch(uint64_t checkpoint_lsn, const Tie
   rocksdb::WriteBatch batch;
   bool too_large = false;
   Status copied = AddStagedRecords(batch, [&] {
-    if (batch.GetDataSize() <= kOneBatchStageBytes) return Status::Ok();
+    if (batch.GetDataSize() <= one_batch_stage_bytes_) return Status::Ok();
     too_large = true;
     return Status::Error("ERR stage larger than one batch");  // stops the copy
   });

@@ -100,6 +100,10 @@ struct RocksTierOptions {
   // The version a fresh tier is stamped with and an existing one must have. Only tests
   // change it (to write a tier "from another version").
   uint32_t format_version = kTierFormatVersion;
+  // A stage up to this size commits in one WriteBatch with its checkpoint record; a larger
+  // one is recorded first and then moved (rocks_tier.cc, CommitStage). Only tests change it
+  // (0: every stage is moved).
+  size_t one_batch_stage_bytes = 4 << 20;
   // Told what Open does that takes time (converting a version-1 tier, completing a
   // committed stage). May be empty.
   std::function<void(const std::string&)> log;
@@ -207,7 +211,8 @@ class RocksTier final : public Tier {
   std::map<uint32_t, uint32_t> visible_of_db_;
   std::shared_ptr<rocksdb::ManagedSnapshot> moving_snapshot_;
   std::atomic<bool> failed_{false};
-  std::function<void(std::string_view point)> at_stage_point_;  // RocksTierOptions::at_stage_point  // a Write or Commit failed since the last Resume()
+  std::function<void(std::string_view point)> at_stage_point_;  // RocksTierOptions::at_stage_point
+  size_t one_batch_stage_bytes_ = 0;                              // RocksTierOptions::one_batch_stage_bytes  // a Write or Commit failed since the last Resume()
 };
 
 }  // namespace tierkv

@@ -93,10 +93,11 @@ TierEntry Tombstone(uint32_t db, std::string key, uint64_t lsn) {
   return entry;
 }
 
-Result<std::unique_ptr<RocksTier>> OpenRocks(const std::string& path) {
+Result<std::unique_ptr<RocksTier>> OpenRocks(const std::string& path, size_t one_batch_stage_bytes = 4 << 20) {
   RocksTierOptions options;
   options.path = path;
   options.block_cache_bytes = 1 << 20;
+  options.one_batch_stage_bytes = one_batch_stage_bytes;
   return RocksTier::Open(options);
 }
 
@@ -116,9 +117,13 @@ class Backend {
   virtual void CrashKeepingUncommittedWrites() = 0;
 };
 
+// `one_batch_stage_bytes` 0: every stage takes the path of the large ones (recorded, then
+// moved).
 class RocksBackend final : public Backend {
  public:
-  RocksBackend() { Open(); }
+  explicit RocksBackend(size_t one_batch_stage_bytes = 4 << 20) : one_batch_stage_bytes_(one_batch_stage_bytes) {
+    Open();
+  }
   Tier& tier() override { return *tier_; }
   void Reopen() override {
     tier_.reset();
@@ -128,10 +133,11 @@ class RocksBackend final : public Backend {
 
  private:
   void Open() {
-    auto opened = OpenRocks(dir_.path() + "/tier");
+    auto opened = OpenRocks(dir_.path() + "/tier", one_batch_stage_bytes_);
     if (!opened.ok()) throw std::runtime_error(opened.status().message());
     tier_ = std::move(opened).value();
   }
+  const size_t one_batch_stage_bytes_;
   TempDir dir_{"tierkv-tier"};
   std::unique_ptr<RocksTier> tier_;
 };
@@ -632,6 +638,7 @@ INSTANTIATE_TEST_SUITE_P(
     Backends, TierConformanceTest,
     ::testing::Values(
         BackendParam{"Rocks", [] { return std::unique_ptr<Backend>(new RocksBackend()); }},
+        BackendParam{"RocksMovingEveryStage", [] { return std::unique_ptr<Backend>(new RocksBackend(0)); }},
         BackendParam{"Fake", [] { return std::unique_ptr<Backend>(new FakeBackend()); }}),
     [](const ::testing::TestParamInfo<BackendParam>& info) { return info.param.name; });
 
