@@ -18,10 +18,12 @@ tier). Reported: medians over rounds and each figure / changed bytes
 
 tierkv runs with its defaults (journal on, appendfsync everysec) plus
 --save "": the journal's own writes for the changes happen before the SAVE
-and are reported separately (journal). Redis runs with RDB only
-(--appendonly no). Servers run one at a time.
+and are reported separately (journal). With --appendonly no it runs without a
+journal, so that every SAVE is a point-in-time round (staged in the tier, then
+moved into place by its commit). Redis runs with RDB only (--appendonly no).
+Servers run one at a time.
 
-Usage: bench/checkpoint-cost.py [--quick] [--keys N] [--value-size B] [--rounds R]
+Usage: bench/checkpoint-cost.py [--quick] [--keys N] [--value-size B] [--rounds R] [--appendonly no]
 Env: TIERKV_BIN, REDIS_BIN, TIERKV_ARGS / REDIS_ARGS, QUICK=1, PIN=0, KEEP_TMP=1.
 """
 import argparse
@@ -74,8 +76,8 @@ def timed_save(srv, timeout):
 
 def run_server(name, binary, work, a, cpus):
     # Server() starts both with --save "" --appendonly no; tierkv gets its
-    # journal back (its default), Redis stays RDB-only.
-    extra = ["--appendonly", "yes", "--appendfsync", "everysec"] if name == "tierkv" else []
+    # journal back (its default) unless --appendonly no, Redis stays RDB-only.
+    extra = ["--appendonly", "yes", "--appendfsync", "everysec"] if name == "tierkv" and a.appendonly == "yes" else []
     srv = tkbench.Server(name, binary, work, cpus=cpus, extra_args=extra)
     print(f"[{name}] {binary} pid {srv.pid} port {srv.port} dir {srv.dir}", file=sys.stderr)
     value_fn = tkbench.unique_value_fn(a.value_size, seed=1)
@@ -144,6 +146,8 @@ def main():
     ap.add_argument("--settle-limit", type=float, default=60.0,
                     help="longest wait for a server's disk writes to settle (default 60 s)")
     ap.add_argument("--servers", default="tierkv,redis")
+    ap.add_argument("--appendonly", choices=("yes", "no"), default="yes",
+                    help="tierkv's journal (no: every SAVE is a point-in-time round)")
     a = ap.parse_args()
     if a.keys is None:
         a.keys = 100_000 if a.quick else 1_000_000
@@ -169,7 +173,7 @@ def main():
     mean = lambda name, k: statistics.mean(x[k] for x in res[name]["rounds"])
     fb = tkbench.fmt_bytes
     print()
-    print(f"{a.keys:,} keys x {a.value_size} B values; per round {changed:,} keys "
+    print(f"tierkv appendonly {a.appendonly}; {a.keys:,} keys x {a.value_size} B values; per round {changed:,} keys "
           f"({a.change_pct:g}%) overwritten, then SAVE; changed bytes = {changed:,} x "
           f"{a.value_size} B = {fb(changed_bytes)}")
     print(f"data dirs under {work} ({fs_of(work)}); load average {' '.join(load_start)} "

@@ -165,10 +165,14 @@ void Checkpointer::WriteSlice() {
   auto encoded = std::make_shared<std::vector<SlicedValues::Encoded>>(std::exchange(encoded_, {}));
   in_flight_ = batch;
   const uint64_t durable_needed = shard_.last_lsn();
-  pool_.Submit([this, batch, encoded, durable_needed, index = slice_end_, keys = slice_keys_, bytes = slice_bytes_] {
+  // A point-in-time round stages its batches: without a journal nothing would complete
+  // or undo a part of the round that RocksDB flushed before the commit.
+  const bool staged = snapshot_ != nullptr;
+  pool_.Submit([this, batch, encoded, durable_needed, index = slice_end_, keys = slice_keys_, bytes = slice_bytes_,
+                staged] {
     SlicedValues::Assemble(*encoded, *batch);
     Status status = options_.make_journal_durable ? options_.make_journal_durable(durable_needed) : Status::Ok();
-    if (status.ok()) status = tier_.Write(*batch);
+    if (status.ok()) status = staged ? tier_.WriteStaged(*batch) : tier_.Write(*batch);
     FreeValues(*batch);
     options_.post_to_engine([this, status, index, keys, bytes] { OnSliceWritten(status, index, keys, bytes); });
   });

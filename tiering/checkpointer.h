@@ -32,7 +32,9 @@
 // `point_in_time` writes the keyspace exactly as it was at S: an owed key about to
 // change keeps its state at S for the round (tiering/round_snapshot.h), the round writes
 // those kept states (with every slice, so that they do not pile up), and a key changed
-// since S stays dirty for the next round.
+// since S stays dirty for the next round. Its batches go to the tier staged
+// (Tier::WriteStaged), so that the commit makes the whole image current at once: a crash
+// before it leaves the previous image, however much of the round RocksDB had flushed.
 //
 // A failed batch or commit ends the round with its error and gives the unwritten part of
 // the list back to the ChangeLog, so the next round writes it.

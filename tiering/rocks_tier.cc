@@ -31,6 +31,13 @@ constexpr uint32_t kV2FormatVersion = 2;
 const char* const kFormatVersionKey = "format_version";
 const char* const kCheckpointLsnKey = "checkpoint_lsn";
 const char* const kGenerationsKey = "generations";  // format version 3
+// The stage of a point-in-time round (Tier::WriteStaged): the same records as "keys" and
+// "objects" under the same encoded keys, plus an empty "keys" record for a key erased.
+const char* const kStagedKeysFamily = "staged_keys";
+const char* const kStagedObjectsFamily = "staged_objects";
+// Present, with the checkpoint LSN, from the commit of a stage until it is moved into the
+// data families: an Open that finds it finishes the move.
+const char* const kStagedCheckpointKey = "staged_checkpoint";
 // Dead generation ranges dropped after each commit: each costs two range deletions and a
 // look for whole files to delete, so a round's extra work stays small however many dbs
 // were flushed since.
@@ -105,6 +112,13 @@ rocksdb::ColumnFamilyOptions ObjectsFamilyOptions(rocksdb::ColumnFamilyOptions f
   return family;
 }
 
+// The stage is written once, read once when its commit moves it, then dropped: compacting
+// it would only add writes. (With compactions off its L0 files do not stall writes.)
+rocksdb::ColumnFamilyOptions StagedFamilyOptions(rocksdb::ColumnFamilyOptions family) {
+  family.disable_auto_compactions = true;
+  return family;
+}
+
 // RocksDB's own recovery from a full disk waits (in its SstFileManager) until about twice
 // a memtable's size is free again, which a small disk may never have: the tier would stay
 // read-only for good. Recovery is left to RocksTier instead, which asks for it (Resume())
@@ -122,6 +136,43 @@ rocksdb::WriteOptions NoWal() {
   options.disableWAL = true;  // the journal is the log of record; Commit() flushes
   return options;
 }
+
+// Writes a long run of records (a conversion, the move of a stage) in WriteBatches of at
+// most 1024 keys or 4 MiB, so that the memory it takes stays bounded.
+class BoundedBatchWriter {
+ public:
+  BoundedBatchWriter(rocksdb::DB& db, const char* what, const std::string& path) : db_(db), what_(what), path_(path) {}
+
+  rocksdb::WriteBatch& batch() { return batch_; }
+  size_t batches_written() const { return batches_written_; }
+
+  // After the ops of one key were added: writes the batch once it is full.
+  Status Added() {
+    if (++keys_ < kBatchKeys && batch_.GetDataSize() < kBatchBytes) return Status::Ok();
+    return Flush();
+  }
+
+  // Writes what the batch holds.
+  Status Flush() {
+    if (batch_.Count() == 0) return Status::Ok();
+    Status written = FromRocks(db_.Write(NoWal(), &batch_), what_, path_);
+    batch_.Clear();
+    keys_ = 0;
+    ++batches_written_;
+    return written;
+  }
+
+ private:
+  static constexpr size_t kBatchKeys = 1024;
+  static constexpr size_t kBatchBytes = 4 << 20;
+
+  rocksdb::DB& db_;
+  const char* what_;
+  const std::string& path_;
+  rocksdb::WriteBatch batch_;
+  size_t keys_ = 0;
+  size_t batches_written_ = 0;
+};
 
 // The (prefix, key) under an iterator, or Corruption if it has no prefix.
 Result<TierKeyRef> KeyAt(const rocksdb::Iterator& it, const std::string& path) {
@@ -214,6 +265,9 @@ Result<std::unique_ptr<RocksTier>> RocksTier::Open(const RocksTierOptions& optio
   want(kKeysFamily, &tier->keys_, family);
   want(kObjectsFamily, &tier->objects_, ObjectsFamilyOptions(family));
   want(kMetaFamily, &tier->meta_, family);
+  tier->staged_family_options_ = std::make_unique<rocksdb::ColumnFamilyOptions>(StagedFamilyOptions(family));
+  want(kStagedKeysFamily, &tier->staged_keys_, *tier->staged_family_options_);
+  want(kStagedObjectsFamily, &tier->staged_objects_, *tier->staged_family_options_);
   if (exists(kV1ValuesFamily)) want(kV1ValuesFamily, &tier->v1_values_, family);
 
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
@@ -224,6 +278,8 @@ Result<std::unique_ptr<RocksTier>> RocksTier::Open(const RocksTierOptions& optio
   Status opened = FromRocks(rocks_opened, "open", options.path);
   if (!opened.ok()) return opened;
   tier->db_.reset(db);
+  tier->at_stage_point_ = options.at_stage_point;
+  tier->one_batch_stage_bytes_ = options.one_batch_stage_bytes;
   for (size_t i = 0; i < handles.size(); ++i) *targets[i] = handles[i];
   if (tier->meta_ == nullptr) return Status::Corruption("tier " + options.path + " has no meta family");
 
@@ -231,14 +287,18 @@ Result<std::unique_ptr<RocksTier>> RocksTier::Open(const RocksTierOptions& optio
   if (!format.ok()) return format;
   Status generations = tier->LoadGenerations();
   if (!generations.ok()) return generations;
+  Status stage = tier->ResolveStage(options);
+  if (!stage.ok()) return stage;
   return tier;
 }
 
 RocksTier::~RocksTier() {
   if (db_ == nullptr) return;
+  moving_snapshot_.reset();  // released before the database closes
   // Waits for running flushes and compactions (flushing unpersisted memtables first).
   rocksdb::CancelAllBackgroundWork(db_.get(), /*wait=*/true);
-  for (rocksdb::ColumnFamilyHandle* handle : {default_, keys_, objects_, meta_, v1_values_}) {
+  for (rocksdb::ColumnFamilyHandle* handle :
+       {default_, keys_, objects_, meta_, v1_values_, staged_keys_, staged_objects_}) {
     if (handle != nullptr) (void)db_->DestroyColumnFamilyHandle(handle);
   }
   (void)db_->Close();  // nothing left to report it to; the next Open sees any damage
@@ -294,20 +354,11 @@ Status RocksTier::CheckOrStampFormat(const RocksTierOptions& options) {
 // overwriting the same keys with the same records; a crash after it leaves a version-2
 // tier whose "values" the next Open drops.
 Status RocksTier::ConvertFromV1(const RocksTierOptions& options) {
-  constexpr size_t kBatchKeys = 1024;
-  constexpr size_t kBatchBytes = 4 << 20;
   const auto started = std::chrono::steady_clock::now();
   if (options.log) options.log("tier " + path_ + ": converting format version 1 to 2");
 
   uint64_t converted = 0;
-  rocksdb::WriteBatch batch;
-  size_t batch_keys = 0;
-  const auto write_batch = [&] {
-    Status written = FromRocks(db_->Write(NoWal(), &batch), "write converted entries", path_);
-    batch.Clear();
-    batch_keys = 0;
-    return written;
-  };
+  BoundedBatchWriter writer(*db_, "write converted entries", path_);
   rocksdb::ReadOptions read;
   read.fill_cache = false;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, v1_values_));
@@ -316,19 +367,15 @@ Status RocksTier::ConvertFromV1(const RocksTierOptions& options) {
     if (!key.ok()) return key.status();
     Result<TierEntry> entry = DecodeV1TierValue(key->prefix, key->key, it->value().ToStringView());
     if (!entry.ok()) return entry.status();
-    Status added = FromRocks(AddPut(batch, keys_, objects_, key->prefix, *entry), "build write batch", path_);
+    Status added = FromRocks(AddPut(writer.batch(), keys_, objects_, key->prefix, *entry), "build write batch", path_);
     if (!added.ok()) return added;
     ++converted;
-    if (++batch_keys >= kBatchKeys || batch.GetDataSize() >= kBatchBytes) {
-      if (Status written = write_batch(); !written.ok()) return written;
-    }
+    if (Status written = writer.Added(); !written.ok()) return written;
   }
   Status scanned = FromRocks(it->status(), "scan version-1 values", path_);
   if (!scanned.ok()) return scanned;
   it.reset();
-  if (batch_keys > 0) {
-    if (Status written = write_batch(); !written.ok()) return written;
-  }
+  if (Status written = writer.Flush(); !written.ok()) return written;
   Status flushed = FlushDataAndWait();
   if (!flushed.ok()) return flushed;
   Status put = FromRocks(db_->Put(NoWal(), meta_, kFormatVersionKey, EncodeFixed64(kV2FormatVersion)),
@@ -418,6 +465,120 @@ Status RocksTier::LoadGenerations() {
   return Status::Ok();
 }
 
+// A stage left by a crash: committed (its record is in "meta") it is moved, as the
+// commit would have; otherwise it is a round that never committed, and is dropped.
+Status RocksTier::ResolveStage(const RocksTierOptions& options) {
+  Result<std::optional<uint64_t>> committed = ReadMetaNumber(*db_, meta_, kStagedCheckpointKey, path_);
+  if (!committed.ok()) return committed.status();
+  if (committed->has_value()) {
+    if (options.read_only || staged_keys_ == nullptr || staged_objects_ == nullptr) {
+      return Status::Error("ERR tier " + path_ + " holds the checkpoint at LSN " + std::to_string(**committed) +
+                           " in its stage, still to be moved (a server opening it completes it)");
+    }
+    if (options.log) {
+      options.log("tier " + path_ + ": completing the checkpoint at LSN " + std::to_string(**committed) +
+                  " from its stage");
+    }
+    Status moved = MoveStage();
+    return moved.ok() ? ClearStage() : moved;
+  }
+  if (options.read_only) return Status::Ok();  // a leftover stage is never read
+  for (rocksdb::ColumnFamilyHandle* family : {staged_keys_, staged_objects_}) {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), family));
+    it->SeekToFirst();
+    Status scanned = FromRocks(it->status(), "scan stage", path_);
+    if (!scanned.ok()) return scanned;
+    if (it->Valid()) {
+      if (options.log) options.log("tier " + path_ + ": dropping the stage of a round that did not commit");
+      return ClearStage();
+    }
+  }
+  return Status::Ok();
+}
+
+// Adds what each staged record does to the data families to `batch`, "keys" first (an
+// erased key or a tombstone also deletes its value), then "objects", calling `added_one`
+// after each record (it may write the batch out); stops at the first failure. Each record
+// lands where it would have without the stage, so copying it again changes nothing.
+Status RocksTier::AddStagedRecords(rocksdb::WriteBatch& batch, const std::function<Status()>& added_one) {
+  rocksdb::ReadOptions read;
+  read.fill_cache = false;
+  for (rocksdb::ColumnFamilyHandle* from : {staged_keys_, staged_objects_}) {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, from));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      const rocksdb::Slice key = it->key();
+      const rocksdb::Slice value = it->value();
+      rocksdb::Status added;
+      if (from == staged_objects_) {
+        added = batch.Put(objects_, key, value);
+      } else if (value.empty()) {  // erased
+        added = batch.Delete(keys_, key);
+        if (added.ok()) added = batch.Delete(objects_, key);
+      } else {
+        Result<TierKeyRef> where = KeyAt(*it, path_);
+        if (!where.ok()) return where.status();
+        Result<TierKeyMetadata> metadata = DecodeTierKeyMetadata(0, where->key, value.ToStringView());
+        if (!metadata.ok()) return metadata.status();
+        added = batch.Put(keys_, key, value);
+        if (added.ok() && metadata->tombstone) added = batch.Delete(objects_, key);
+      }
+      if (!added.ok()) return FromRocks(added, "build move batch", path_);
+      if (Status next = added_one(); !next.ok()) return next;
+    }
+    Status scanned = FromRocks(it->status(), "scan stage", path_);
+    if (!scanned.ok()) return scanned;
+  }
+  return Status::Ok();
+}
+
+// Copies the stage into the data families in bounded batches, then, in one atomic flush,
+// the data and the removal of the stage's record; the caller then drops the stage
+// (ClearStage; a leftover is dropped by the next Open).
+Status RocksTier::MoveStage() {
+  stage_left_over_ = true;  // from here on the stage must not be committed again
+  BoundedBatchWriter writer(*db_, "move stage", path_);
+  Status copied = AddStagedRecords(writer.batch(), [&] {
+    const size_t written_before = writer.batches_written();
+    Status written = writer.Added();
+    if (written.ok() && at_stage_point_ && written_before == 0 && writer.batches_written() == 1) {
+      at_stage_point_("stage moving");
+    }
+    return written;
+  });
+  if (!copied.ok()) return copied;
+  if (Status deleted = FromRocks(writer.batch().Delete(meta_, kStagedCheckpointKey), "build move batch", path_);
+      !deleted.ok()) {
+    return deleted;
+  }
+  if (Status written = writer.Flush(); !written.ok()) return written;
+  return FlushUntilEmpty({keys_, objects_, meta_}, "flush moved stage");
+}
+
+// The staged families are dropped and created again: their files go at once, which a
+// range deletion would not do for level-0 files (DeleteFilesInRange keeps them), and the
+// stage never compacts. A crash in between leaves them missing, and the next Open creates
+// them (create_missing_column_families).
+// Failures leave stage_left_over_ set: the next stage starts by clearing again (a stage
+// already moved must never be moved again, over newer writes).
+Status RocksTier::ClearStage() {
+  if (staged_keys_ != nullptr) {  // else dropped already, by a call that failed to create them
+    const std::vector<rocksdb::ColumnFamilyHandle*> stage = {staged_keys_, staged_objects_};
+    Status dropped = FromRocks(db_->DropColumnFamilies(stage), "drop stage", path_);
+    if (!dropped.ok()) return dropped;
+    for (rocksdb::ColumnFamilyHandle* family : stage) (void)db_->DestroyColumnFamilyHandle(family);
+    staged_keys_ = staged_objects_ = nullptr;
+  }
+  const std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = {{kStagedKeysFamily, *staged_family_options_},
+                                                                    {kStagedObjectsFamily, *staged_family_options_}};
+  std::vector<rocksdb::ColumnFamilyHandle*> created;
+  Status recreated = FromRocks(db_->CreateColumnFamilies(descriptors, &created), "create stage", path_);
+  if (!recreated.ok()) return recreated;
+  staged_keys_ = created[0];
+  staged_objects_ = created[1];
+  stage_left_over_ = false;
+  return Status::Ok();
+}
+
 Status RocksTier::DropV1Values() {
   Status dropped = FromRocks(db_->DropColumnFamily(v1_values_), "drop version-1 values", path_);
   if (!dropped.ok()) return dropped;
@@ -477,14 +638,28 @@ Status RocksTier::NoteFailure(Status status) {
   return status;
 }
 
+Status RocksTier::Write(const TierBatch& batch) { return Apply(batch, /*stage=*/false); }
+
+Status RocksTier::WriteStaged(const TierBatch& batch) { return Apply(batch, /*stage=*/true); }
+
 // Keys go to the generation their db maps to in `routed`, a copy of generations_ that the
 // batch's erases and swaps change as they come; generations_ takes it once RocksDB has
 // the batch. An erase only unmaps the db (its generation stays whole until a commit has
 // recorded the map without it: a crash before that shows the db as it was); the next
 // put into the db allocates a fresh generation.
-Status RocksTier::Write(const TierBatch& batch) {
+//
+// Staged, the records go to the staged families under the same encoded keys (an erase
+// as an empty metadata record), and readers keep the map from before the stage began.
+Status RocksTier::Apply(const TierBatch& batch, bool stage) {
   std::lock_guard lock(write_mu_);
   if (Status resumed = ResumeAfterFailure(); !resumed.ok()) return resumed;
+  stage = stage || staging_;  // once staged, every write joins the stage until the commit
+  if (stage && !staging_ && stage_left_over_) {
+    if (Status cleared = NoteFailure(ClearStage()); !cleared.ok()) return cleared;
+  }
+  rocksdb::ColumnFamilyHandle* const keys_family = stage ? staged_keys_ : keys_;
+  rocksdb::ColumnFamilyHandle* const objects_family = stage ? staged_objects_ : objects_;
+  if (keys_family == nullptr || objects_family == nullptr) return Status::Error("ERR tier " + path_ + " is read-only");
   const bool sets_metadata = std::any_of(batch.ops().begin(), batch.ops().end(), [](const TierBatch::Op& op) {
     return op.kind == TierBatch::Kind::kSetMetadata;
   });
@@ -504,15 +679,15 @@ Status RocksTier::Write(const TierBatch& batch) {
       case TierBatch::Kind::kPut: {
         Result<uint32_t> target = generation ? Result<uint32_t>(*generation) : AllocateGeneration(routed, entry.db);
         if (!target.ok()) return target.status();
-        added = AddPut(rocks_batch, keys_, objects_, *target, entry);
+        added = AddPut(rocks_batch, keys_family, objects_family, *target, entry);
         if (sets_metadata) effects[EncodeTierKey(*target, entry.key)] = KeyMetadataOf(entry);
         break;
       }
       case TierBatch::Kind::kErase: {
         if (!generation) break;  // an empty db holds nothing to erase
         const std::string key = EncodeTierKey(*generation, entry.key);
-        added = rocks_batch.Delete(keys_, key);
-        if (added.ok()) added = rocks_batch.Delete(objects_, key);
+        added = stage ? rocks_batch.Put(keys_family, key, rocksdb::Slice()) : rocks_batch.Delete(keys_family, key);
+        if (added.ok()) added = rocks_batch.Delete(objects_family, key);
         if (sets_metadata) effects[key] = std::nullopt;
         break;
       }
@@ -534,7 +709,7 @@ Status RocksTier::Write(const TierBatch& batch) {
         if (auto found = effects.find(key); generation && found != effects.end()) {
           current = found->second;
         } else if (generation) {
-          Result<std::optional<TierKeyMetadata>> stored = ReadKeyMetadata(*generation, entry.db, entry.key, nullptr);
+          Result<std::optional<TierKeyMetadata>> stored = ReadLatestKeyMetadata(*generation, entry.db, entry.key);
           if (!stored.ok()) return stored.status();
           current = std::move(*stored);
         }
@@ -544,7 +719,7 @@ Status RocksTier::Write(const TierBatch& batch) {
         }
         current->lsn = entry.lsn;
         current->expire_at_ms = entry.expire_at_ms;
-        added = rocks_batch.Put(keys_, key, EncodeTierKeyMetadata(*current));
+        added = rocks_batch.Put(keys_family, key, EncodeTierKeyMetadata(*current));
         effects[key] = std::move(current);
         break;
       }
@@ -559,6 +734,10 @@ Status RocksTier::Write(const TierBatch& batch) {
     std::lock_guard generations_lock(generations_mu_);
     written = NoteFailure(FromRocks(db_->Write(NoWal(), &rocks_batch), "write", path_));
     if (written.ok()) {
+      if (stage && !staging_) {
+        staging_ = true;
+        visible_of_db_ = generations_.of_db;
+      }
       generations_ = std::move(routed);
       erased_since_commit_.insert(erased_since_commit_.end(), erased.begin(), erased.end());
     }
@@ -589,8 +768,14 @@ Result<uint32_t> RocksTier::AllocateGeneration(TierGenerations& generations, uin
 // (Recording the LSN with a synced WAL write instead would be one flush cheaper, but
 // every data flush starts a new WAL file, and each file holding a meta record would
 // stay alive until "meta" itself flushes: WAL files would pile up.)
+//
+// A stage goes one of two ways (CommitStage); readers keep the previous image (a
+// snapshot) until it is done.
 Status RocksTier::Commit(uint64_t checkpoint_lsn) {
   std::lock_guard lock(commit_mu_);
+  // A map recorded must not route keys of a stage it does not commit, nor may a stage
+  // grow while it is moved: writes wait for the commit.
+  std::lock_guard write_lock(write_mu_);
   if (Status resumed = ResumeAfterFailure(); !resumed.ok()) return resumed;
   // The map as of every Write so far; the generations erased since the last commit are
   // dead once this map is recorded.
@@ -602,16 +787,8 @@ Status RocksTier::Commit(uint64_t checkpoint_lsn) {
     newly_dead = erased_since_commit_.size();
     for (uint32_t generation : erased_since_commit_) recorded.dead.emplace_back(generation, generation + 1);
   }
-  Status flushed = FlushDataAndWait();
-  if (!flushed.ok()) return NoteFailure(flushed);
-  rocksdb::WriteBatch meta;
-  rocksdb::Status added = meta.Put(meta_, kCheckpointLsnKey, EncodeFixed64(checkpoint_lsn));
-  if (added.ok()) added = meta.Put(meta_, kGenerationsKey, EncodeTierGenerations(recorded));
-  if (!added.ok()) return FromRocks(added, "build checkpoint record", path_);
-  Status put = FromRocks(db_->Write(NoWal(), &meta), "write checkpoint_lsn", path_);
-  if (!put.ok()) return NoteFailure(put);
-  Status flushed_meta = NoteFailure(FlushUntilEmpty({meta_}, "flush meta"));
-  if (flushed_meta.ok()) {
+  Status committed = NoteFailure(staging_ ? CommitStage(checkpoint_lsn, recorded) : CommitWrites(checkpoint_lsn, recorded));
+  if (committed.ok()) {
     {
       std::lock_guard generations_lock(generations_mu_);
       generations_.dead = recorded.dead;
@@ -621,7 +798,95 @@ Status RocksTier::Commit(uint64_t checkpoint_lsn) {
     CleanUpDeadGenerations();
   }
   set_last_memory_bytes(stats().memory_bytes);  // the memtables were flushed
-  return flushed_meta;
+  return committed;
+}
+
+Status RocksTier::CommitWrites(uint64_t checkpoint_lsn, const TierGenerations& recorded) {
+  if (Status flushed = FlushDataAndWait(); !flushed.ok()) return flushed;
+  return WriteCheckpointRecord(checkpoint_lsn, recorded, /*staged=*/false);
+}
+
+Status RocksTier::AddCheckpointRecord(rocksdb::WriteBatch& batch, uint64_t checkpoint_lsn,
+                                      const TierGenerations& recorded, bool staged) {
+  rocksdb::Status added = batch.Put(meta_, kCheckpointLsnKey, EncodeFixed64(checkpoint_lsn));
+  if (added.ok()) added = batch.Put(meta_, kGenerationsKey, EncodeTierGenerations(recorded));
+  if (added.ok() && staged) added = batch.Put(meta_, kStagedCheckpointKey, EncodeFixed64(checkpoint_lsn));
+  return FromRocks(added, "build checkpoint record", path_);
+}
+
+Status RocksTier::WriteCheckpointRecord(uint64_t checkpoint_lsn, const TierGenerations& recorded, bool staged) {
+  rocksdb::WriteBatch meta;
+  if (Status added = AddCheckpointRecord(meta, checkpoint_lsn, recorded, staged); !added.ok()) return added;
+  if (Status put = FromRocks(db_->Write(NoWal(), &meta), "write checkpoint_lsn", path_); !put.ok()) return put;
+  return FlushUntilEmpty({meta_}, "flush meta");
+}
+
+// A stage that fits in one WriteBatch (most rounds of a cache under save rules) goes to
+// the data families in that batch together with the checkpoint record: RocksDB applies a
+// batch whole, and every flush (atomic_flush) takes the data and "meta" families together,
+// so a crash shows all of it or none of it, and the stage never needs a disk write of its
+// own. A larger stage is flushed with the data, then recorded together with
+// `staged_checkpoint` (the commit point), then moved (MoveStage), idempotently, so that an
+// Open finding the record moves it again; readers keep the previous image (a snapshot)
+// during the move. A failure before the copy keeps the stage for the next commit.
+Status RocksTier::CommitStage(uint64_t checkpoint_lsn, const TierGenerations& recorded) {
+  Result<bool> in_one_batch = CommitStageInOneBatch(checkpoint_lsn, recorded);
+  if (!in_one_batch.ok() || *in_one_batch) return in_one_batch.status();
+  Status flushed = FlushUntilEmpty({keys_, objects_, staged_keys_, staged_objects_}, "flush data and stage");
+  if (!flushed.ok()) return flushed;
+  Status recorded_stage = WriteCheckpointRecord(checkpoint_lsn, recorded, /*staged=*/true);
+  if (!recorded_stage.ok()) return recorded_stage;
+  {
+    std::lock_guard generations_lock(generations_mu_);
+    moving_snapshot_ = std::make_shared<rocksdb::ManagedSnapshot>(db_.get());
+  }
+  // Committed whatever happens next: a failed move is finished by the next Commit (the
+  // stage stays) or the next Open (the record stays).
+  if (at_stage_point_) at_stage_point_("stage committed");
+  if (Status moved = MoveStage(); !moved.ok()) return moved;
+  EndStage();
+  return Status::Ok();
+}
+
+// False, having written nothing, if the stage exceeds one_batch_stage_bytes_ (by default
+// 4 MiB, the memory of one checkpoint slice). Once the batch
+// is in the memtables the stage is over: readers see the new map with the data it routes
+// (as after any Write), and a failed flush leaves a checkpoint that the next flush or
+// commit makes durable, whole.
+Result<bool> RocksTier::CommitStageInOneBatch(uint64_t checkpoint_lsn, const TierGenerations& recorded) {
+  rocksdb::WriteBatch batch;
+  bool too_large = false;
+  Status copied = AddStagedRecords(batch, [&] {
+    if (batch.GetDataSize() <= one_batch_stage_bytes_) return Status::Ok();
+    too_large = true;
+    return Status::Error("ERR stage larger than one batch");  // stops the copy
+  });
+  if (too_large) return false;
+  if (!copied.ok()) return copied;
+  if (Status added = AddCheckpointRecord(batch, checkpoint_lsn, recorded, /*staged=*/false); !added.ok()) return added;
+  {
+    std::lock_guard generations_lock(generations_mu_);
+    Status written = FromRocks(db_->Write(NoWal(), &batch), "write stage and checkpoint", path_);
+    if (!written.ok()) return written;
+    staging_ = false;
+    visible_of_db_.clear();
+  }
+  EndStage();
+  if (at_stage_point_) at_stage_point_("one batch written");
+  Status flushed = FlushUntilEmpty({keys_, objects_, meta_}, "flush data and checkpoint");
+  if (!flushed.ok()) return flushed;
+  return true;
+}
+
+void RocksTier::EndStage() {
+  {
+    std::lock_guard generations_lock(generations_mu_);
+    staging_ = false;
+    visible_of_db_.clear();
+    moving_snapshot_.reset();
+  }
+  stage_left_over_ = true;  // copied into the data families
+  (void)ClearStage();       // on failure the next stage clears it first
 }
 
 // A dead range is deleted with one range deletion per family, then RocksDB is asked to
@@ -676,9 +941,26 @@ Result<std::optional<TierKeyMetadata>> RocksTier::ReadKeyMetadata(uint32_t gener
 RocksTier::ReadView RocksTier::OpenReadView() {
   std::lock_guard generations_lock(generations_mu_);
   ReadView view;
-  view.snapshot = std::make_unique<rocksdb::ManagedSnapshot>(db_.get());
-  view.of_db = generations_.of_db;
+  view.snapshot = moving_snapshot_ != nullptr ? moving_snapshot_ : std::make_shared<rocksdb::ManagedSnapshot>(db_.get());
+  view.of_db = staging_ ? visible_of_db_ : generations_.of_db;
   return view;
+}
+
+// What a SetMetadata rewrites: the key's latest metadata, staged or not.
+Result<std::optional<TierKeyMetadata>> RocksTier::ReadLatestKeyMetadata(uint32_t generation, uint32_t db,
+                                                                        std::string_view key) {
+  if (staging_) {
+    rocksdb::PinnableSlice stored;
+    rocksdb::Status read = db_->Get(rocksdb::ReadOptions(), staged_keys_, EncodeTierKey(generation, key), &stored);
+    if (read.ok()) {
+      if (stored.empty()) return std::optional<TierKeyMetadata>();  // erased in the stage
+      Result<TierKeyMetadata> metadata = DecodeTierKeyMetadata(db, key, stored.ToStringView());
+      if (!metadata.ok()) return metadata.status();
+      return std::optional<TierKeyMetadata>(std::move(metadata).value());
+    }
+    if (!read.IsNotFound()) return FromRocks(read, "get staged", path_);
+  }
+  return ReadKeyMetadata(generation, db, key, nullptr);
 }
 
 Result<std::optional<TierEntry>> RocksTier::Get(uint32_t db, std::string_view key) {

@@ -176,8 +176,17 @@ class Tier {
   // Applies the batch atomically, in order. Not necessarily durable until Commit().
   virtual Status Write(const TierBatch& batch) = 0;
 
+  // Applies the batch in order after every earlier write, but staged: reads do not see it,
+  // and every write from here to the next successful Commit() (Write calls too) joins the
+  // stage. That Commit makes the whole stage visible and durable with its checkpoint LSN
+  // at once: after a crash the tier shows all of the stage or none of it, however large
+  // it grew (a point-in-time checkpoint round without a journal, which nothing would
+  // complete or undo after a crash). A failed Commit keeps the stage for the next one.
+  virtual Status WriteStaged(const TierBatch& batch) = 0;
+
   // Makes every Write() so far durable, then durably records `checkpoint_lsn` in the
-  // metadata. After it returns OK a crash loses nothing written before the call.
+  // metadata, together with the staged writes (WriteStaged) if any. After it returns OK a
+  // crash loses nothing written before the call.
   virtual Status Commit(uint64_t checkpoint_lsn) = 0;
 
   // The entry stored for (db, key), value included, tombstones too; nullopt if none.

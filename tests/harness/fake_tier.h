@@ -5,7 +5,8 @@
 //   - crash: CrashAndLoseUncommitted() drops every Write() since the last successful
 //     Commit(), as a process crash would with RocksTier; ForgetDbChangesSinceCommit()
 //     keeps the key writes and drops the erases and swaps of dbs since then, which is
-//     what RocksTier shows after a crash that kept some of its uncommitted writes;
+//     what RocksTier shows after a crash that kept some of its uncommitted writes; both
+//     drop the stage (WriteStaged), which no crash keeps in part;
 //   - fail on demand: FailNextWrites / FailNextCommits / FailNextReads make the next n
 //     calls return the given Status and change nothing (a failed Write applies nothing,
 //     like a failed atomic batch);
@@ -52,31 +53,20 @@ struct FakeTierCounters {
 class FakeTier final : public Tier {
  public:
   // --- Tier ---
-  Status Write(const TierBatch& batch) override {
-    std::unique_lock lock(mu_);
-    write_gate_.PassWhenOpen(lock, cv_);
-    if (Status failure = write_failures_.Take(); !failure.ok()) return failure;
-    // Only SetMetadata can be refused half-way (a key without a value); a batch holding
-    // one is applied to a copy, so that a refusal leaves the tier as it was.
-    const bool refusable = std::any_of(batch.ops().begin(), batch.ops().end(), [](const TierBatch::Op& op) {
-      return op.kind == TierBatch::Kind::kSetMetadata;
-    });
-    if (refusable) {
-      State applied = live_;
-      if (Status status = ApplyAll(batch, applied); !status.ok()) return status;
-      live_ = std::move(applied);
-    } else if (Status status = ApplyAll(batch, live_); !status.ok()) {
-      return status;
-    }
-    ++counters_.writes;
-    counters_.ops += batch.size();
-    return Status::Ok();
-  }
+  Status Write(const TierBatch& batch) override { return WriteTo(batch, /*stage=*/false); }
+
+  // The stage is a copy of the live state that the staged writes change; reads keep
+  // seeing the live state until a Commit takes the stage as it.
+  Status WriteStaged(const TierBatch& batch) override { return WriteTo(batch, /*stage=*/true); }
 
   Status Commit(uint64_t checkpoint_lsn) override {
     std::unique_lock lock(mu_);
     commit_gate_.PassWhenOpen(lock, cv_);
     if (Status failure = commit_failures_.Take(); !failure.ok()) return failure;
+    if (staged_) {
+      live_ = std::move(*staged_);
+      staged_.reset();
+    }
     std::erase_if(live_.entries, [&](const auto& item) { return !live_.Maps(item.first.first); });
     committed_ = live_;
     committed_metadata_.checkpoint_lsn = checkpoint_lsn;
@@ -146,6 +136,7 @@ class FakeTier final : public Tier {
   void CrashAndLoseUncommitted() {
     std::lock_guard lock(mu_);
     live_ = committed_;
+    staged_.reset();
   }
 
   // Reverts the db -> generation map to the last successful Commit() and drops the
@@ -153,6 +144,7 @@ class FakeTier final : public Tier {
   void ForgetDbChangesSinceCommit() {
     std::lock_guard lock(mu_);
     live_.of_db = committed_.of_db;
+    staged_.reset();
     std::erase_if(live_.entries, [&](const auto& item) { return item.first.first >= committed_.next; });
   }
 
@@ -177,6 +169,12 @@ class FakeTier final : public Tier {
   FakeTierCounters counters() const {
     std::lock_guard lock(mu_);
     return counters_;
+  }
+
+  // Whether staged writes wait for a Commit.
+  bool has_stage() const {
+    std::lock_guard lock(mu_);
+    return staged_.has_value();
   }
 
  private:
@@ -233,6 +231,29 @@ class FakeTier final : public Tier {
       --waiting;
     }
   };
+
+  Status WriteTo(const TierBatch& batch, bool stage) {
+    std::unique_lock lock(mu_);
+    write_gate_.PassWhenOpen(lock, cv_);
+    if (Status failure = write_failures_.Take(); !failure.ok()) return failure;
+    if (stage && !staged_) staged_ = live_;  // (an empty stage if the batch is refused: harmless)
+    State& target = staged_ ? *staged_ : live_;  // once staged, every write joins the stage
+    // Only SetMetadata can be refused half-way (a key without a value); a batch holding
+    // one is applied to a copy, so that a refusal leaves the tier as it was.
+    const bool refusable = std::any_of(batch.ops().begin(), batch.ops().end(), [](const TierBatch::Op& op) {
+      return op.kind == TierBatch::Kind::kSetMetadata;
+    });
+    if (refusable) {
+      State applied = target;
+      if (Status status = ApplyAll(batch, applied); !status.ok()) return status;
+      target = std::move(applied);
+    } else if (Status status = ApplyAll(batch, target); !status.ok()) {
+      return status;
+    }
+    ++counters_.writes;
+    counters_.ops += batch.size();
+    return Status::Ok();
+  }
 
   Status ApplyAll(const TierBatch& batch, State& live) {
     for (const TierBatch::Op& op : batch.ops()) {
@@ -306,6 +327,7 @@ class FakeTier final : public Tier {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   State live_;
+  std::optional<State> staged_;  // set from the first WriteStaged to the next Commit
   State committed_;
   TierMetadata committed_metadata_;
   FakeTierCounters counters_;

@@ -9,7 +9,8 @@
 //     FakeTier holding everything up to the last successful Commit plus the first `kept`
 //     batches written after it. kept = 0 is FakeTier::CrashAndLoseUncommitted; keeping
 //     some or all of them is what RocksDB without its WAL may do (memtables flushed in
-//     order, a WriteBatch all or nothing).
+//     order, a WriteBatch all or nothing). A staged batch (WriteStaged) and every batch
+//     after it up to the commit are never kept: the stage is all or nothing.
 //
 // Hooks (set before the tier is in use) run on the calling thread (the tier I/O pool)
 // at the entry of Write and Commit and after a successful Commit: a test takes crash
@@ -42,18 +43,8 @@ class RecordingTier final : public Tier {
   std::function<void(uint64_t checkpoint_lsn)> before_commit;
   std::function<void(uint64_t checkpoint_lsn)> after_commit;
 
-  Status Write(const TierBatch& batch) override {
-    if (before_write) before_write(batch_count());
-    // Logged under the lock together with the forwarded call, so that the log order is
-    // the order the inner tier applied the batches in.
-    std::lock_guard write_lock(write_mu_);
-    Status status = inner_.Write(batch);
-    if (status.ok()) {
-      std::lock_guard lock(mu_);
-      batches_.push_back(batch);
-    }
-    return status;
-  }
+  Status Write(const TierBatch& batch) override { return Forward(batch, /*staged=*/false); }
+  Status WriteStaged(const TierBatch& batch) override { return Forward(batch, /*staged=*/true); }
 
   Status Commit(uint64_t checkpoint_lsn) override {
     if (before_commit) before_commit(checkpoint_lsn);
@@ -64,6 +55,7 @@ class RecordingTier final : public Tier {
       if (status.ok()) {
         std::lock_guard lock(mu_);
         committed_batches_ = batches_.size();
+        first_staged_ = kNoStage;
         committed_lsn_ = checkpoint_lsn;
         commit_lsns_.push_back(checkpoint_lsn);
       }
@@ -113,13 +105,29 @@ class RecordingTier final : public Tier {
     auto image = std::make_unique<FakeTier>();
     for (size_t i = 0; i < committed_batches_; ++i) Must(image->Write(batches_[i]));
     Must(image->Commit(committed_lsn_));
-    const size_t end = std::min(batches_.size(), committed_batches_ + kept);
+    const size_t end = std::min({batches_.size(), committed_batches_ + kept, first_staged_});
     for (size_t i = committed_batches_; i < end; ++i) Must(image->Write(batches_[i]));
     image->ForgetDbChangesSinceCommit();
     return image;
   }
 
  private:
+  static constexpr size_t kNoStage = static_cast<size_t>(-1);
+
+  Status Forward(const TierBatch& batch, bool staged) {
+    if (before_write) before_write(batch_count());
+    // Logged under the lock together with the forwarded call, so that the log order is
+    // the order the inner tier applied the batches in.
+    std::lock_guard write_lock(write_mu_);
+    Status status = staged ? inner_.WriteStaged(batch) : inner_.Write(batch);
+    if (status.ok()) {
+      std::lock_guard lock(mu_);
+      if (staged && first_staged_ == kNoStage) first_staged_ = batches_.size();
+      batches_.push_back(batch);
+    }
+    return status;
+  }
+
   static void Must(const Status& status) {
     if (!status.ok()) throw std::runtime_error("RecordingTier image: " + status.message());
   }
@@ -129,6 +137,7 @@ class RecordingTier final : public Tier {
   mutable std::mutex mu_;
   std::vector<TierBatch> batches_;
   size_t committed_batches_ = 0;
+  size_t first_staged_ = kNoStage;  // index of the first staged batch since the last commit
   uint64_t committed_lsn_ = 0;
   std::vector<uint64_t> commit_lsns_;
 };

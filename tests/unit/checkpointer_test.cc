@@ -1348,6 +1348,32 @@ TEST_F(PointInTimeRoundTest, FailedRoundLosesNoChangeMadeDuringIt) {
   ExpectNextRoundCatchesUp();
 }
 
+// RocksDB flushes a round that outgrows its write buffers before the commit; without a
+// journal nothing would undo that part. The round's batches are staged, so a crash before
+// its commit shows the previous image, whatever the tier had flushed (every count of
+// uncommitted batches kept).
+TEST_F(PointInTimeRoundTest, ACrashBeforeTheCommitShowsThePreviousImageHoweverMuchWasFlushed) {
+  WritePairs(8, "v0");
+  MakeCheckpointer(/*batch_keys=*/2, 4u << 20);
+  ASSERT_TRUE(RunRound().status.ok());
+  const KeyspaceImage previous = TierImageOf(fake_);
+  WritePairs(8, "v1");
+  Write({"DEL", "a7", "b7"});
+  Write({"SELECT", "1"});
+  WritePairs(3, "db1");
+  fake_.StallCommits();
+  ASSERT_TRUE(StartRound());
+  ASSERT_TRUE(RunUntilCommitStalled());
+  const size_t uncommitted = tier_.uncommitted_batches();
+  EXPECT_GE(uncommitted, 3u);
+  for (size_t kept = 0; kept <= uncommitted; ++kept) {
+    EXPECT_EQ(TierImageOf(*tier_.CrashImage(kept)), previous) << kept << " of " << uncommitted << " batches kept";
+  }
+  fake_.ReleaseCommits();
+  ASSERT_TRUE(FinishRound().status.ok());
+  ExpectTierMirrorsShard();
+}
+
 TEST_F(PointInTimeRoundTest, ManyRoundsUnderRandomPairWritesAlwaysCommitEqualPairs) {
   MakeCheckpointer(/*batch_keys=*/3, 4u << 20);
   std::mt19937 rng(11);

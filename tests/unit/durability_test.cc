@@ -253,6 +253,7 @@ TEST_F(DurabilityJournalFailureTest, AppendonlyOnAfterOffOpensTheJournalOnlyAfte
 class StatsThreadTier final : public Tier {
  public:
   Status Write(const TierBatch& batch) override { return fake.Write(batch); }
+  Status WriteStaged(const TierBatch& batch) override { return fake.WriteStaged(batch); }
   Status Commit(uint64_t checkpoint_lsn) override { return fake.Commit(checkpoint_lsn); }
   Result<std::optional<TierEntry>> Get(uint32_t db, std::string_view key) override { return fake.Get(db, key); }
   Status ForEach(const std::function<Status(TierEntry&&)>& visit) override { return fake.ForEach(visit); }

@@ -93,10 +93,11 @@ TierEntry Tombstone(uint32_t db, std::string key, uint64_t lsn) {
   return entry;
 }
 
-Result<std::unique_ptr<RocksTier>> OpenRocks(const std::string& path) {
+Result<std::unique_ptr<RocksTier>> OpenRocks(const std::string& path, size_t one_batch_stage_bytes = 4 << 20) {
   RocksTierOptions options;
   options.path = path;
   options.block_cache_bytes = 1 << 20;
+  options.one_batch_stage_bytes = one_batch_stage_bytes;
   return RocksTier::Open(options);
 }
 
@@ -116,9 +117,13 @@ class Backend {
   virtual void CrashKeepingUncommittedWrites() = 0;
 };
 
+// `one_batch_stage_bytes` 0: every stage takes the path of the large ones (recorded, then
+// moved).
 class RocksBackend final : public Backend {
  public:
-  RocksBackend() { Open(); }
+  explicit RocksBackend(size_t one_batch_stage_bytes = 4 << 20) : one_batch_stage_bytes_(one_batch_stage_bytes) {
+    Open();
+  }
   Tier& tier() override { return *tier_; }
   void Reopen() override {
     tier_.reset();
@@ -128,10 +133,11 @@ class RocksBackend final : public Backend {
 
  private:
   void Open() {
-    auto opened = OpenRocks(dir_.path() + "/tier");
+    auto opened = OpenRocks(dir_.path() + "/tier", one_batch_stage_bytes_);
     if (!opened.ok()) throw std::runtime_error(opened.status().message());
     tier_ = std::move(opened).value();
   }
+  const size_t one_batch_stage_bytes_;
   TempDir dir_{"tierkv-tier"};
   std::unique_ptr<RocksTier> tier_;
 };
@@ -324,6 +330,78 @@ TEST_P(TierConformanceTest, ACrashForgetsUncommittedSwapsAndErasesButKeysFollowT
   backend_->Reopen();
   EXPECT_EQ(Get(3, "w"), Value(3, "w", 7, "v"));
   EXPECT_EQ(Get(3, "z"), std::nullopt);
+}
+
+// A stage (WriteStaged, and every Write after it) is invisible until its commit, which
+// shows all of it: keys, metadata-only writes, erases and swaps of dbs.
+TEST_P(TierConformanceTest, StagedWritesStayInvisibleUntilTheirCommit) {
+  Put(Value(0, "a", 1, "zero"));
+  Put(Value(1, "b", 2, "one"));
+  Put(Value(2, "c", 3, "two"));
+  Commit(3);
+  const std::vector<TierEntry> before = All();
+  TierBatch staged;
+  staged.Put(Value(0, "a", 4, "zero-again"));
+  staged.SetMetadata(1, "b", 5, 1'700'000'000'000);
+  staged.EraseDb(2);
+  staged.Put(Value(2, "d", 6, "after-erase"));
+  staged.Put(Value(0, "e", 7, "e"));
+  staged.SwapDb(0, 3);
+  ASSERT_TRUE(tier().WriteStaged(staged).ok());
+  TierBatch joins;  // a plain Write joins the stage
+  joins.Put(Tombstone(3, "a", 8));
+  joins.SetMetadata(3, "e", 9, kNoExpire);
+  joins.Erase(1, "nothing-there");
+  Write(joins);
+  EXPECT_EQ(All(), before);
+  EXPECT_EQ(Get(0, "a"), Value(0, "a", 1, "zero"));
+  EXPECT_EQ(Get(3, "e"), std::nullopt);
+  Commit(9);
+  const std::vector<TierEntry> after = {Value(1, "b", 5, "one", 1'700'000'000'000), Value(2, "d", 6, "after-erase"),
+                                        Tombstone(3, "a", 8), Value(3, "e", 9, "e")};
+  EXPECT_EQ(All(), after);
+  EXPECT_EQ(Metadata().checkpoint_lsn, 9u);
+  backend_->Reopen();
+  EXPECT_EQ(All(), after);
+  // The stage is gone: what follows is written as usual.
+  Put(Value(3, "f", 10, "f"));
+  EXPECT_EQ(Get(3, "f"), Value(3, "f", 10, "f"));
+}
+
+TEST_P(TierConformanceTest, ACrashBeforeItsCommitForgetsTheWholeStage) {
+  Put(Value(0, "a", 1, "zero"));
+  Put(Value(1, "b", 2, "one"));
+  Commit(2);
+  const std::vector<TierEntry> before = All();
+  for (int i = 0; i < 3; ++i) {
+    TierBatch staged;
+    staged.Put(Value(0, "a", 3 + i, "changed" + std::to_string(i)));
+    staged.Put(Value(0, "new" + std::to_string(i), 3 + i, "new"));
+    if (i == 1) staged.EraseDb(1);
+    ASSERT_TRUE(tier().WriteStaged(staged).ok());
+  }
+  backend_->CrashKeepingUncommittedWrites();
+  EXPECT_EQ(Metadata().checkpoint_lsn, 2u);
+  EXPECT_EQ(All(), before);
+  // Nothing of the dropped stage comes back with the next commit.
+  Put(Value(2, "c", 6, "two"));
+  Commit(6);
+  backend_->Reopen();
+  EXPECT_EQ(All(), (std::vector{Value(0, "a", 1, "zero"), Value(1, "b", 2, "one"), Value(2, "c", 6, "two")}));
+}
+
+TEST_P(TierConformanceTest, AStagedSetMetadataOfAKeyWithoutValueFailsItsBatch) {
+  Put(Value(0, "a", 1, "zero"));
+  Commit(1);
+  TierBatch staged;
+  staged.Put(Tombstone(0, "a", 2));
+  ASSERT_TRUE(tier().WriteStaged(staged).ok());
+  TierBatch refused;
+  refused.Put(Value(0, "b", 3, "b"));
+  refused.SetMetadata(0, "a", 3, kNoExpire);  // the stage deleted its value
+  EXPECT_FALSE(tier().WriteStaged(refused).ok());
+  Commit(3);
+  EXPECT_EQ(All(), std::vector{Tombstone(0, "a", 2)});
 }
 
 TEST_P(TierConformanceTest, SetMetadataFollowsASwapInItsBatch) {
@@ -560,6 +638,7 @@ INSTANTIATE_TEST_SUITE_P(
     Backends, TierConformanceTest,
     ::testing::Values(
         BackendParam{"Rocks", [] { return std::unique_ptr<Backend>(new RocksBackend()); }},
+        BackendParam{"RocksMovingEveryStage", [] { return std::unique_ptr<Backend>(new RocksBackend(0)); }},
         BackendParam{"Fake", [] { return std::unique_ptr<Backend>(new FakeBackend()); }}),
     [](const ::testing::TestParamInfo<BackendParam>& info) { return info.param.name; });
 
@@ -779,7 +858,8 @@ void ExpectConvertedTier(const std::string& path, const std::vector<TierEntry>& 
       EXPECT_TRUE(*(*tier)->Get(entry.db, entry.key) == entry) << "Get of the large value";
     }
   }
-  EXPECT_EQ(FamiliesOf(path), (std::vector<std::string>{"default", "keys", "meta", "objects"}));
+  EXPECT_EQ(FamiliesOf(path),
+            (std::vector<std::string>{"default", "keys", "meta", "objects", "staged_keys", "staged_objects"}));
 }
 
 TEST(RocksTierConversionTest, AVersion1TierIsConvertedInPlaceAtOpen) {
@@ -900,7 +980,8 @@ TEST(RocksTierConversionTest, DamagedVersion1RecordFailsTheOpenAndKeepsTheTier) 
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), Code::kCorruption);
   EXPECT_NE(refused.status().message().find("key 'b'"), std::string::npos) << refused.status().message();
-  EXPECT_EQ(FamiliesOf(path), (std::vector<std::string>{"default", "keys", "meta", "objects", "values"}));
+  EXPECT_EQ(FamiliesOf(path), (std::vector<std::string>{"default", "keys", "meta", "objects", "staged_keys",
+                                                         "staged_objects", "values"}));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1041,18 +1122,15 @@ TEST(RocksTierTest, DiskBytesCountTheValuesInBlobFiles) {
 
 constexpr char kCrashChildEnv[] = "TIERKV_TIER_CRASH_CHILD_PATH";
 
-TEST(RocksTierCrashTest, SigkillAfterCommitKeepsEverythingCommitted) {
-  if (const char* child_path = std::getenv(kCrashChildEnv)) RunCrashChild(child_path);
-
-  TempDir dir;
-  const std::string path = dir.path() + "/tier";
-  // Run this same test in a child process, which takes the branch above.
+// Runs the current test again in a child process with `env_name=env_value` added to its
+// environment (the test's child branch), and expects the child to die by SIGKILL.
+void RunThisTestAsChildUntilSigkill(const char* env_name, const std::string& env_value) {
   const std::string self = std::filesystem::read_symlink("/proc/self/exe");
   const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
   std::string filter = "--gtest_filter="s + test->test_suite_name() + "." + test->name();
   std::vector<std::string> env_strings;
   for (char** variable = environ; *variable != nullptr; ++variable) env_strings.push_back(*variable);
-  env_strings.push_back(kCrashChildEnv + "="s + path);
+  env_strings.push_back(env_name + "="s + env_value);
   std::vector<char*> envp;
   for (std::string& variable : env_strings) envp.push_back(variable.data());
   envp.push_back(nullptr);
@@ -1064,6 +1142,15 @@ TEST(RocksTierCrashTest, SigkillAfterCommitKeepsEverythingCommitted) {
   ASSERT_EQ(waitpid(child, &wait_status, 0), child);
   ASSERT_TRUE(WIFSIGNALED(wait_status) && WTERMSIG(wait_status) == SIGKILL)
       << "the child failed before its kill; wait status " << wait_status;
+}
+
+TEST(RocksTierCrashTest, SigkillAfterCommitKeepsEverythingCommitted) {
+  if (const char* child_path = std::getenv(kCrashChildEnv)) RunCrashChild(child_path);
+
+  TempDir dir;
+  const std::string path = dir.path() + "/tier";
+  RunThisTestAsChildUntilSigkill(kCrashChildEnv, path);
+  if (::testing::Test::HasFatalFailure()) return;
 
   auto tier = OpenRocks(path);
   ASSERT_TRUE(tier.ok()) << tier.status().message();
@@ -1078,6 +1165,181 @@ TEST(RocksTierCrashTest, SigkillAfterCommitKeepsEverythingCommitted) {
   // Proof that the kill was a real crash: without a WAL, the memtable holding the
   // uncommitted write died with the process.
   EXPECT_EQ(*(*tier)->Get(0, "uncommitted"), std::nullopt);
+}
+
+// A round larger than the write buffers: RocksDB flushes parts of it before the commit.
+// The child commits image A (`keys` keys), then writes round B over every key in
+// batches, staged or not, and is killed at `point`: after the last batch ("written"),
+// or inside the commit of the staged round ("stage committed", "stage moving", or for a
+// stage small enough to commit in one batch, "one batch written").
+constexpr char kStageCrashChildEnv[] = "TIERKV_TIER_STAGE_CRASH_CHILD";  // "<point>|<keys>|<path>"
+constexpr uint32_t kStageKeys = 3000;       // 6 MiB: more than the buffers and than one batch
+constexpr uint32_t kSmallStageKeys = 500;   // 1 MiB: committed in one batch
+constexpr size_t kStageBatchKeys = 100;
+
+RocksTierOptions TinyBufferOptions(const std::string& path) {
+  RocksTierOptions options;
+  options.path = path;
+  options.block_cache_bytes = 1 << 20;
+  options.write_buffer_bytes = 1 << 20;  // memtables of 1 MiB in all: a round of 6 MiB flushes often
+  return options;
+}
+
+// Image `round` of key i: incompressible, so that the bytes reach the memtables.
+std::string StageValue(uint32_t round, uint32_t i) {
+  std::mt19937 random(round * 100'000 + i);
+  std::string value(2048, '\0');
+  for (char& c : value) c = static_cast<char>(random());
+  return value;
+}
+
+[[noreturn]] void RunStageCrashChild(const std::string& spec) {
+  const auto check = [](bool ok, const char* step) {
+    if (ok) return;
+    std::fprintf(stderr, "stage crash child: %s failed\n", step);
+    std::_Exit(2);
+  };
+  const size_t first_bar = spec.find('|');
+  const size_t second_bar = spec.find('|', first_bar + 1);
+  const std::string point = spec.substr(0, first_bar);
+  const auto keys = static_cast<uint32_t>(std::stoul(spec.substr(first_bar + 1, second_bar - first_bar - 1)));
+  const std::string path = spec.substr(second_bar + 1);
+  RocksTierOptions options = TinyBufferOptions(path);
+  options.at_stage_point = [point](std::string_view reached) {
+    if (reached == point) ::kill(::getpid(), SIGKILL);
+  };
+  auto opened = RocksTier::Open(options);
+  check(opened.ok(), "open");
+  RocksTier& tier = **opened;
+  for (uint32_t round = 1; round <= 2; ++round) {
+    const bool staged = round == 2 && point != "unstaged";
+    TierBatch batch;
+    for (uint32_t i = 0; i < keys; ++i) {
+      batch.Put(Value(0, "k" + std::to_string(i), round, StageValue(round, i)));
+      if (batch.size() == kStageBatchKeys) {
+        check((staged ? tier.WriteStaged(batch) : tier.Write(batch)).ok(), "write");
+        batch.clear();
+      }
+    }
+    if (round == 1) check(tier.Commit(1).ok(), "commit of image A");
+  }
+  if (point == "written" || point == "unstaged") ::kill(::getpid(), SIGKILL);
+  check(tier.Commit(2).ok(), "commit of round B");
+  if (point == "committed") ::kill(::getpid(), SIGKILL);
+  std::fprintf(stderr, "stage crash child: never reached %s\n", point.c_str());
+  std::_Exit(3);
+}
+
+// Which round each key of the reopened tier shows (0: absent), and the checkpoint LSN.
+std::pair<std::vector<uint32_t>, uint64_t> RoundsSeen(const std::string& path, std::vector<std::string>* log,
+                                                       uint32_t keys = kStageKeys) {
+  RocksTierOptions options = TinyBufferOptions(path);
+  options.log = [log](const std::string& line) { log->push_back(line); };
+  auto tier = RocksTier::Open(options);
+  EXPECT_TRUE(tier.ok()) << tier.status().message();
+  if (!tier.ok()) return {};
+  std::vector<uint32_t> rounds;
+  for (uint32_t i = 0; i < keys; ++i) {
+    auto entry = (*tier)->Get(0, "k" + std::to_string(i));
+    EXPECT_TRUE(entry.ok()) << entry.status().message();
+    uint32_t round = 0;
+    if (entry.ok() && entry->has_value()) {
+      round = static_cast<uint32_t>((*entry)->lsn);
+      EXPECT_EQ((*entry)->value, StageValue(round, i)) << "key " << i;
+    }
+    rounds.push_back(round);
+  }
+  auto metadata = (*tier)->ReadMetadata();
+  EXPECT_TRUE(metadata.ok());
+  return {rounds, metadata.ok() ? metadata->checkpoint_lsn : 0};
+}
+
+std::pair<std::vector<uint32_t>, uint64_t> KillAt(const std::string& point, const std::string& path,
+                                                   std::vector<std::string>* log, uint32_t keys = kStageKeys) {
+  RunThisTestAsChildUntilSigkill(kStageCrashChildEnv, point + "|" + std::to_string(keys) + "|" + path);
+  if (::testing::Test::HasFatalFailure()) return {};
+  return RoundsSeen(path, log, keys);
+}
+
+// The hazard the stage removes: unstaged, a kill before the commit leaves part of round B
+// (flushed on its own) beside image A. Proves that these rounds outgrow the buffers.
+TEST(RocksTierStageTest, UnstagedARoundLargerThanTheBuffersIsTornByAKill) {
+  if (const char* spec = std::getenv(kStageCrashChildEnv)) RunStageCrashChild(spec);
+  TempDir dir;
+  std::vector<std::string> log;
+  const auto [rounds, lsn] = KillAt("unstaged", dir.path() + "/tier", &log);
+  EXPECT_EQ(lsn, 1u);
+  const auto of_b = std::count(rounds.begin(), rounds.end(), 2u);
+  EXPECT_GT(of_b, 0) << "no part of round B was flushed before the kill";
+  EXPECT_LT(of_b, static_cast<long>(kStageKeys)) << "all of round B was flushed";
+}
+
+TEST(RocksTierStageTest, AKillBeforeTheCommitLeavesThePreviousImageExactly) {
+  if (const char* spec = std::getenv(kStageCrashChildEnv)) RunStageCrashChild(spec);
+  TempDir dir;
+  std::vector<std::string> log;
+  const auto [rounds, lsn] = KillAt("written", dir.path() + "/tier", &log);
+  EXPECT_EQ(lsn, 1u);
+  EXPECT_EQ(rounds, std::vector<uint32_t>(kStageKeys, 1u));
+  EXPECT_EQ(log, std::vector<std::string>{"tier " + dir.path() + "/tier: dropping the stage of a round that did not commit"});
+}
+
+TEST(RocksTierStageTest, AKillAfterTheCommitRecordShowsTheNewImageExactly) {
+  if (const char* spec = std::getenv(kStageCrashChildEnv)) RunStageCrashChild(spec);
+  for (const char* point : {"stage committed", "stage moving"}) {
+    SCOPED_TRACE(point);
+    TempDir dir;
+    std::vector<std::string> log;
+    const auto [rounds, lsn] = KillAt(point, dir.path() + "/tier", &log);
+    EXPECT_EQ(lsn, 2u);
+    EXPECT_EQ(rounds, std::vector<uint32_t>(kStageKeys, 2u));
+    EXPECT_EQ(log, std::vector<std::string>{"tier " + dir.path() + "/tier: completing the checkpoint at LSN 2 from its stage"});
+    // Completed once: the next open has nothing left to do.
+    log.clear();
+    EXPECT_EQ(RoundsSeen(dir.path() + "/tier", &log).first, std::vector<uint32_t>(kStageKeys, 2u));
+    EXPECT_TRUE(log.empty());
+  }
+}
+
+// A kill after the commit returned, whichever way the stage went, shows round B whole, and
+// the next open has nothing to complete.
+TEST(RocksTierStageTest, AKillAfterTheCommitReturnedShowsTheNewImage) {
+  if (const char* spec = std::getenv(kStageCrashChildEnv)) RunStageCrashChild(spec);
+  for (uint32_t keys : {kSmallStageKeys, kStageKeys}) {
+    SCOPED_TRACE(keys);
+    TempDir dir;
+    std::vector<std::string> log;
+    const auto [rounds, lsn] = KillAt("committed", dir.path() + "/tier", &log, keys);
+    EXPECT_EQ(lsn, 2u);
+    EXPECT_EQ(rounds, std::vector<uint32_t>(keys, 2u));
+    EXPECT_TRUE(log.empty()) << log.front();
+  }
+}
+
+// A small stage commits in one batch with its record: killed after that batch is written
+// and before its flush, the tier shows the previous image; the stage left behind (none,
+// or what RocksDB flushed of it) is dropped.
+TEST(RocksTierStageTest, AKillBeforeTheFlushOfASmallStageLeavesThePreviousImageExactly) {
+  if (const char* spec = std::getenv(kStageCrashChildEnv)) RunStageCrashChild(spec);
+  TempDir dir;
+  std::vector<std::string> log;
+  const auto [rounds, lsn] = KillAt("one batch written", dir.path() + "/tier", &log, kSmallStageKeys);
+  EXPECT_EQ(lsn, 1u);
+  EXPECT_EQ(rounds, std::vector<uint32_t>(kSmallStageKeys, 1u));
+}
+
+TEST(RocksTierStageTest, ReadOnlyOpenRefusesACommittedStageStillToMove) {
+  if (const char* spec = std::getenv(kStageCrashChildEnv)) RunStageCrashChild(spec);
+  TempDir dir;
+  const std::string path = dir.path() + "/tier";
+  RunThisTestAsChildUntilSigkill(kStageCrashChildEnv, "stage committed|" + std::to_string(kStageKeys) + "|" + path);
+  if (::testing::Test::HasFatalFailure()) return;
+  RocksTierOptions options = TinyBufferOptions(path);
+  options.read_only = true;
+  auto refused = RocksTier::Open(options);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("a server opening it completes it"), std::string::npos)
+      << refused.status().message();
 }
 
 // ---------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ constexpr int kDefaultDatabases = 16;
 class EmptyTier final : public Tier {
  public:
   Status Write(const TierBatch&) override { return Status::Error("ERR read-only"); }
+  Status WriteStaged(const TierBatch&) override { return Status::Error("ERR read-only"); }
   Status Commit(uint64_t) override { return Status::Error("ERR read-only"); }
   Result<std::optional<TierEntry>> Get(uint32_t, std::string_view) override { return std::optional<TierEntry>(); }
   Status ForEach(const std::function<Status(TierEntry&&)>&) override { return Status::Ok(); }

@@ -465,3 +465,44 @@ def test_the_journal_stops_at_its_limit_while_a_full_tier_disk_fails_rounds(smal
         kill_restart_and_check(server, admin, acked)
     finally:
         server.kill()
+
+
+def test_kill_after_a_point_in_time_round_failed_on_a_full_disk_shows_one_whole_image(small_disk, tmp_path):
+    """appendonly no, small write buffers (maxmemory 64mb: memtables of 2 MiB): a round of
+    about 5 MiB flushes part of itself before its commit, and with 4 MiB free the first
+    flush fits and a later one fails, so the round fails. Killed then, and restarted with
+    the space back, the tier shows one whole image: every key as the last committed round
+    left it (or, had the round passed its commit record, every key as it had them); never
+    the flushed part of the failed round beside the rest of the previous one."""
+    binary = server_bin_or_skip()
+    server = DurableServer(binary, small_disk / "data", tmp_path / "logs",
+                           ["--appendonly", "no", "--save", "", "--maxmemory", "64mb"])
+    server.start()
+    try:
+        admin = server.client()
+        keys = [f"image:{i}" for i in range(1200)]
+        # Random hex: compressed, still about 5 MiB an image.
+        image_a = {key: "a:" + os.urandom(VALUE_BYTES // 2).hex() for key in keys}
+        assert admin.mset(image_a) is True
+        assert run_round(admin) == "ok", server.run_log()[-3000:]
+        make_filler(small_disk / "filler", 4 << 20)
+        image_b = {key: "b:" + os.urandom(VALUE_BYTES // 2).hex() for key in keys}
+        assert admin.mset(image_b) is True
+        assert run_round(admin) == "err"
+        assert "No space left on device" in admin.info("persistence")["last_checkpoint_error"]
+        admin.close()
+        server.kill()
+        os.remove(small_disk / "filler")
+        server.start()
+        assert not server.fatal_lines(), server.run_log()
+        client = server.client()
+        seen = dict(zip(keys, client.mget(keys)))
+        client.close()
+        expected = image_b if seen[keys[0]] == image_b[keys[0]] else image_a
+        wrong = [key for key in keys if seen[key] != expected[key]]
+        assert not wrong, (f"{len(wrong)} of {len(keys)} keys are not from the image of "
+                           f"{seen[keys[0]][:2]!r}: {[(key, (seen[key] or '')[:2]) for key in wrong[:5]]}\n"
+                           f"{server.all_logs()}")
+        assert server.terminate() == 0, server.run_log()[-3000:]
+    finally:
+        server.kill()

@@ -5,18 +5,24 @@ wrote each key as it was when its slice ran would leave half of an MSET or of a
 MULTI/EXEC in the tier. Here writers keep pairs k<i>a / k<i>b equal (MSET, MULTI/EXEC,
 DEL of both) while rounds run every few hundred ms (BGSAVE, and `save 1 1`); values are
 large enough (a slice ends past 4 MiB) that a round takes several slices, with commands
-running between them, and the dataset small enough that RocksDB never flushes a round
-before its commit does. The server is SIGKILLed at a
-random moment and restarted: every pair must be equal (both present with one value, or
-both absent), whatever round the restart found.
+running between them. The server is SIGKILLed at a random moment and restarted: every
+pair must be equal (both present with one value, or both absent), whatever round the
+restart found.
 
-Seed: TIERKV_PIT_SEED. Bounded: about 30 s.
+Two configurations: write buffers (64 MiB without maxmemory) larger than any round, so
+that only the commit flushes what a round wrote; and small ones (`maxmemory 64mb`: 8 MiB,
+memtables of 2 MiB) that a round outgrows, so that RocksDB flushes part of it on its own
+before the commit (the round is staged in the tier, and its commit makes all of it
+current at once).
+
+Seed: TIERKV_PIT_SEED. Bounded: about 30 s per configuration.
 """
 import os
 import random
 import threading
 import time
 
+import pytest
 import redis
 
 from durability_harness import DurableServer, poll_until, server_bin_or_skip
@@ -26,6 +32,15 @@ VALUE_BYTES = 24000       # 800 keys of 12-24 KB: a round that owes them all tak
 CYCLES = 5
 KILL_DELAY_S = (1.0, 3.0)
 ROUND_EVERY_S = 0.25
+# Rounds further apart owe more: several memtables of the small configuration.
+SMALL_BUFFERS_ROUND_EVERY_S = 1.0
+# name: (server arguments, seconds between BGSAVEs, kill cycles). A kill tears a round
+# only if it lands after RocksDB flushed part of it: the small configuration takes more
+# cycles (without the stage, 10 cycles found a torn pair in nearly every run).
+CONFIGURATIONS = {
+    "large_buffers": ([], ROUND_EVERY_S, CYCLES),
+    "small_buffers": (["--maxmemory", "64mb"], SMALL_BUFFERS_ROUND_EVERY_S, 10),
+}
 WRITERS = 3
 
 
@@ -79,8 +94,8 @@ def write_pairs(port, writer, seed, stop, counts):
         client.close()
 
 
-def start_rounds(port, stop, counts):
-    """BGSAVE every ROUND_EVERY_S: each round owes what changed meanwhile."""
+def start_rounds(port, stop, counts, every_s):
+    """BGSAVE every `every_s`: each round owes what changed meanwhile."""
     client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=10)
     try:
         while not stop.is_set():
@@ -89,7 +104,7 @@ def start_rounds(port, stop, counts):
                 counts["bgsave"] += 1
             except redis.ResponseError:
                 pass  # one is running already
-            stop.wait(ROUND_EVERY_S)
+            stop.wait(every_s)
     except (redis.ConnectionError, redis.TimeoutError, OSError):
         pass
     finally:
@@ -109,12 +124,14 @@ def unequal_pairs(client):
     return unequal, present
 
 
-def test_pairs_stay_equal_across_kills(tmp_path):
+@pytest.mark.parametrize("configuration", sorted(CONFIGURATIONS))
+def test_pairs_stay_equal_across_kills(tmp_path, configuration):
     binary = server_bin_or_skip()
+    extra_args, round_every_s, cycles = CONFIGURATIONS[configuration]
     seed = int(os.environ.get("TIERKV_PIT_SEED") or random.randrange(1 << 30))
     rng = random.Random(seed)
     server = DurableServer(binary, tmp_path / "data", tmp_path / "logs",
-                           ["--appendonly", "no", "--save", "1 1"])
+                           ["--appendonly", "no", "--save", "1 1", *extra_args])
     rounds_under_load = 0
     try:
         server.start()
@@ -128,14 +145,14 @@ def test_pairs_stay_equal_across_kills(tmp_path):
         client.save()
         client.close()
 
-        for cycle in range(CYCLES):
-            where = f"seed {seed}, cycle {cycle}"
+        for cycle in range(cycles):
+            where = f"{configuration}, seed {seed}, cycle {cycle}"
             stop = threading.Event()
             counts = {"batches": 0, "bgsave": 0}
             threads = [threading.Thread(target=write_pairs,
                                         args=(server.port, writer, rng.randrange(1 << 30), stop, counts))
                        for writer in range(WRITERS)]
-            threads.append(threading.Thread(target=start_rounds, args=(server.port, stop, counts)))
+            threads.append(threading.Thread(target=start_rounds, args=(server.port, stop, counts, round_every_s)))
             for thread in threads:
                 thread.start()
             try:
@@ -162,4 +179,4 @@ def test_pairs_stay_equal_across_kills(tmp_path):
     finally:
         server.kill()
     # Proves something only if rounds committed while the writers ran.
-    assert rounds_under_load >= CYCLES, f"only {rounds_under_load} rounds ran under load (seed {seed})"
+    assert rounds_under_load >= cycles, f"only {rounds_under_load} rounds ran under load (seed {seed})"
