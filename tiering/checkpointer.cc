@@ -4,6 +4,7 @@
 #include <limits>
 #include <memory>
 
+#include "engine/heap_bytes.h"
 #include "tiering/entry_codec.h"
 
 namespace tierkv {
@@ -29,12 +30,12 @@ bool Checkpointer::Start(Done done, bool point_in_time) {
   done_ = std::move(done);
   round_lsn_ = shard_.last_lsn();
   items_ = shard_.changes().TakeDirty();
+  items_dropped_ = 0;
+  CountListBytes();
   // The swaps first, every other item naming its db as of S: the first slice carries
   // them all, and what follows is written where the tier has the db after them.
   const std::vector<int> moved = PutSwapsFirst(items_);
-  for (TombstoneRef& tombstone : tombstones_) {  // written before these swaps
-    if (tombstone.db < moved.size()) tombstone.db = static_cast<uint32_t>(moved[tombstone.db]);
-  }
+  tombstones_.MoveDbs(moved);  // written before these swaps
   last_erase_of_db_.assign(static_cast<size_t>(shard_.db_count()), kNone);
   for (size_t i = 0; i < items_.size(); ++i) {
     if (items_[i].kind == DirtyItem::Kind::kEraseDb) last_erase_of_db_[static_cast<size_t>(items_[i].db)] = i;
@@ -57,8 +58,8 @@ void Checkpointer::KeepStatesFrom(uint64_t lsn) {
   for (size_t db = 0; db < erased_dbs.size(); ++db) erased_dbs[db] = last_erase_of_db_[db] != kNone;
   snapshot_ = std::make_unique<RoundSnapshot>(shard_, lsn, std::move(erased_dbs));
   // Items in a slice in flight may be kept again: their tombstones are only written twice.
-  for (size_t i = next_item_; i < items_.size(); ++i) {
-    const DirtyItem& item = items_[i];
+  for (size_t i = next_item_; i < ItemsEnd(); ++i) {
+    const DirtyItem& item = Item(i);
     if (item.kind != DirtyItem::Kind::kKey || Superseded(item, i)) continue;
     if (item.owes_tombstone && shard_.db(item.db).Peek(item.key) == nullptr) {
       snapshot_->KeepAbsent(static_cast<uint32_t>(item.db), item.key);
@@ -67,8 +68,22 @@ void Checkpointer::KeepStatesFrom(uint64_t lsn) {
   shard_.set_pre_change_hook(snapshot_.get());
 }
 
+void Checkpointer::CountListBytes() {
+  list_bytes_ = items_.capacity() * sizeof(DirtyItem);
+  for (const DirtyItem& item : items_) list_bytes_ += StringHeapBytes(item.key);
+}
+
+void Checkpointer::DropWrittenItems() {
+  const size_t written = next_item_ - items_dropped_;
+  if (written < 1024 || written < items_.size() / 2) return;
+  items_.erase(items_.begin(), items_.begin() + static_cast<ptrdiff_t>(written));
+  items_.shrink_to_fit();
+  items_dropped_ = next_item_;
+  CountListBytes();
+}
+
 void Checkpointer::AddTombstones(std::vector<TombstoneRef> tombstones) {
-  for (TombstoneRef& tombstone : tombstones) tombstones_.push_back(std::move(tombstone));
+  for (const TombstoneRef& tombstone : tombstones) tombstones_.Add(tombstone);
 }
 
 // A key item before the last erase of its db is moot: the erase wipes whatever it wrote,
@@ -87,8 +102,8 @@ void Checkpointer::NextSlice() {
   size_t index = next_item_;
   // Swaps do not count against the slice's limits: they all go in the first one, so a
   // failed slice gives back either all of them or none.
-  for (; index < items_.size() && (items_[index].kind == DirtyItem::Kind::kSwapDb || !Full(*batch, bytes)); ++index) {
-    const DirtyItem& item = items_[index];
+  for (; index < ItemsEnd() && (Item(index).kind == DirtyItem::Kind::kSwapDb || !Full(*batch, bytes)); ++index) {
+    const DirtyItem& item = Item(index);
     const auto db = static_cast<uint32_t>(item.db);
     if (item.kind == DirtyItem::Kind::kEraseDb) {
       batch->EraseDb(db);
@@ -104,10 +119,10 @@ void Checkpointer::NextSlice() {
     Entry* entry = shard_.db(CurrentDb(db)).Peek(item.key);
     if (AddOwed(db, item.key, entry, item.owes_tombstone, *batch, bytes)) ++keys;
   }
-  if (index == items_.size() && scanning_ && !Full(*batch, bytes)) {
+  if (index == ItemsEnd() && scanning_ && !Full(*batch, bytes)) {
     scanning_ = ScanInto(*batch, bytes, keys);
   }
-  if (batch->empty() && index == items_.size() && !scanning_) {
+  if (batch->empty() && index == ItemsEnd() && !scanning_) {
     next_item_ = index;
     Finish();
     return;
@@ -141,7 +156,7 @@ bool Checkpointer::AddOwed(uint32_t db, std::string_view key, Entry* entry, bool
     if (!owes_tombstone) return false;  // the tier never held it
     // Stamped with the newest LSN: no record before it can bring the key back.
     TierEntry tombstone = TombstoneToTier(db, key, shard_.last_lsn());
-    tombstones_.push_back({db, std::string(key), tombstone.lsn});
+    tombstones_.Add(db, key, tombstone.lsn);
     bytes += key.size();
     batch.Put(std::move(tombstone));
     return true;
@@ -167,7 +182,7 @@ size_t Checkpointer::AddKept(TierEntry state, Entry* current, TierBatch& batch) 
     shard_.changes().QueueDirty({.kind = DirtyItem::Kind::kKey, .db = CurrentDb(state.db), .key = state.key});
   }
   if (state.tombstone) {
-    tombstones_.push_back({state.db, state.key, state.lsn});
+    tombstones_.Add(state.db, state.key, state.lsn);
   } else if (current != nullptr) {
     current->flags |= Entry::kInTier;  // the tier now holds a state of its key
   } else {
@@ -249,7 +264,7 @@ void Checkpointer::OnSliceWritten(const Status& status, size_t slice_end, uint64
       }
     }
     // The failed slice and everything after it go back to the ChangeLog.
-    std::vector<DirtyItem> unwritten(std::make_move_iterator(items_.begin() + static_cast<ptrdiff_t>(next_item_)),
+    std::vector<DirtyItem> unwritten(std::make_move_iterator(items_.begin() + static_cast<ptrdiff_t>(next_item_ - items_dropped_)),
                                      std::make_move_iterator(items_.end()));
     shard_.changes().GiveBackDirty(shard_, std::move(unwritten));
     // Entries the scan wrote have no item to give back: the failed slice's get their marks
@@ -268,6 +283,7 @@ void Checkpointer::OnSliceWritten(const Status& status, size_t slice_end, uint64
     return;
   }
   next_item_ = slice_end;
+  DropWrittenItems();
   result_.keys += keys;
   result_.bytes += bytes;
   NextSlice();
@@ -278,12 +294,8 @@ void Checkpointer::Finish() {
   if (snapshot_ != nullptr) result_.kept_peak_bytes = snapshot_->peak_bytes();
   StopKeeping();
   // Tombstones at or below S: every journal record that could need them is covered.
-  auto purge = std::make_shared<std::vector<TombstoneRef>>();
-  std::vector<TombstoneRef> kept;
-  for (TombstoneRef& tombstone : tombstones_) {
-    (tombstone.lsn <= round_lsn_ ? *purge : kept).push_back(std::move(tombstone));
-  }
-  tombstones_ = std::move(kept);
+  auto purge = std::make_shared<TombstoneList>(tombstones_.TakeUpTo(round_lsn_));
+  purging_bytes_ = purge->memory_bytes();
   const uint64_t lsn = round_lsn_;
   pool_.Submit([this, lsn, purge] {
     Status status = tier_.Commit(lsn);
@@ -292,19 +304,20 @@ void Checkpointer::Finish() {
       // Purge only what is still that tombstone: a later round may have written the key
       // again. Losing a purge to a crash only leaves a tombstone behind for the next round.
       TierBatch erase;
-      for (const TombstoneRef& tombstone : *purge) {
-        auto stored = tier_.Get(tombstone.db, tombstone.key);
-        if (stored.ok() && stored->has_value() && (*stored)->tombstone && (*stored)->lsn == tombstone.lsn) {
-          erase.Erase(tombstone.db, tombstone.key);
+      purge->ForEach([&](uint32_t db, std::string_view key, uint64_t tombstone_lsn) {
+        auto stored = tier_.Get(db, key);
+        if (stored.ok() && stored->has_value() && (*stored)->tombstone && (*stored)->lsn == tombstone_lsn) {
+          erase.Erase(db, std::string(key));
         }
-      }
+      });
       if (!erase.empty()) (void)tier_.Write(erase);
     }
     options_.post_to_engine([this, status, purge] {
+      purging_bytes_ = 0;
       if (!status.ok()) {
         // Nothing is lost: the entries are in the tier, just not yet declared durable.
         // The next round's commit covers them; its tombstones come back for purging.
-        AddTombstones(std::move(*purge));
+        tombstones_.Append(*purge);
       }
       CheckpointResult finished = result_;
       finished.status = status;
@@ -318,7 +331,9 @@ void Checkpointer::End(CheckpointResult result) {
   if (snapshot_ != nullptr) result.kept_peak_bytes = snapshot_->peak_bytes();
   StopKeeping();
   in_progress_ = false;
-  items_.clear();
+  items_ = {};
+  items_dropped_ = 0;
+  list_bytes_ = 0;
   Done done = std::move(done_);
   done_ = nullptr;
   if (done) done(result);

@@ -47,6 +47,17 @@ uint64_t DirtyListBound(uint64_t maxmemory) {
   return std::clamp<uint64_t>(maxmemory / 64, 4u << 20, 256u << 20);
 }
 
+// How much of the checkpoint bookkeeping (the dirty list, a round's list, tombstones to
+// purge) is set apart from eviction: a sixteenth of maxmemory within [4 MiB, 1 GiB]. A
+// cache that evicts keys the tier holds owes a tombstone per eviction, and counted, that
+// bookkeeping (a few dozen bytes per evicted key, a round's length of evictions) made it
+// evict a quarter of the keys Redis keeps. Past the bound it counts again, so it cannot
+// grow unseen while rounds lag.
+uint64_t CheckpointBookkeepingBound(uint64_t maxmemory) {
+  if (maxmemory == 0) return 64u << 20;
+  return std::clamp<uint64_t>(maxmemory / 16, 4u << 20, 1u << 30);
+}
+
 // 0 if the file cannot be examined (it only feeds the journal-size trigger).
 uint64_t FileSize(const std::string& path) {
   struct stat info {};
@@ -110,6 +121,17 @@ Result<std::unique_ptr<Durability>> Durability::Open(Shard& shard, std::unique_p
   self.tier_stats_refreshed_ms_ = self.last_save_ms_;
   shard.set_memory_not_counted_for_evict([&self] { return self.MemoryNotCountedForEvict(); });
   return durability;
+}
+
+size_t Durability::CheckpointBookkeepingBytes() const {
+  return shard_.changes().dirty_bytes() + checkpointer_->list_bytes() + checkpointer_->tombstone_bytes();
+}
+
+size_t Durability::MemoryNotCountedForEvict() const {
+  const size_t bookkeeping =
+      std::min<size_t>(CheckpointBookkeepingBytes(), CheckpointBookkeepingBound(shard_.options().maxmemory));
+  return pending_bytes_ + journal_memory_bytes() + checkpointer_->held_bytes() + tier_->last_memory_bytes() +
+         bookkeeping;
 }
 
 JournalWriterOptions Durability::NewJournalOptions(uint64_t last_lsn) {
@@ -578,6 +600,11 @@ DurabilityInfo Durability::info() const {
   info.kept_bytes = checkpointer_->held_bytes();
   info.kept_peak_bytes = checkpointer_->held_peak_bytes();
   info.journal_write_ok = write_error_.empty();
+  info.dirty_list_items = shard_.changes().dirty_count();
+  info.dirty_list_bytes = shard_.changes().dirty_bytes();
+  info.round_list_bytes = checkpointer_->list_bytes();
+  info.tombstones_pending = checkpointer_->pending_tombstones();
+  info.tombstone_bytes = checkpointer_->tombstone_bytes();
   info.tier = tier_stats_;
   return info;
 }
