@@ -128,6 +128,7 @@ void Checkpointer::NextSlice() {
     return;
   }
   in_flight_ = batch;
+  in_flight_bytes_ = bytes + batch->size() * sizeof(TierBatch::Op);
   const uint64_t durable_needed = shard_.last_lsn();
   pool_.Submit([this, batch, durable_needed, index, keys, bytes] {
     Status status = options_.make_journal_durable ? options_.make_journal_durable(durable_needed) : Status::Ok();
@@ -303,11 +304,17 @@ void Checkpointer::Finish() {
       if (options_.drop_journal_below) options_.drop_journal_below(lsn);
       // Purge only what is still that tombstone: a later round may have written the key
       // again. Losing a purge to a crash only leaves a tombstone behind for the next round.
+      // In batches of a slice's key count: one batch of every tombstone (a round's length
+      // of evictions in a cache) took DRAM by the tens of megabytes all at once.
       TierBatch erase;
       purge->ForEach([&](uint32_t db, std::string_view key, uint64_t tombstone_lsn) {
         auto stored = tier_.Get(db, key);
         if (stored.ok() && stored->has_value() && (*stored)->tombstone && (*stored)->lsn == tombstone_lsn) {
           erase.Erase(db, std::string(key));
+        }
+        if (erase.size() >= options_.batch_keys) {
+          (void)tier_.Write(erase);
+          erase = TierBatch();
         }
       });
       if (!erase.empty()) (void)tier_.Write(erase);
@@ -331,6 +338,8 @@ void Checkpointer::End(CheckpointResult result) {
   if (snapshot_ != nullptr) result.kept_peak_bytes = snapshot_->peak_bytes();
   StopKeeping();
   in_progress_ = false;
+  in_flight_.reset();
+  in_flight_bytes_ = 0;
   items_ = {};
   items_dropped_ = 0;
   list_bytes_ = 0;

@@ -106,6 +106,8 @@ class Checkpointer {
   // round took (its items are freed as their slices are written).
   size_t tombstone_bytes() const { return tombstones_.memory_bytes() + purging_bytes_; }
   size_t list_bytes() const { return list_bytes_; }
+  // The slice being written (serialized states and their keys): at most about one batch.
+  size_t in_flight_bytes() const { return in_flight_ != nullptr ? in_flight_bytes_ : 0; }
 
  private:
   void NextSlice();
@@ -160,6 +162,7 @@ class Checkpointer {
   bool round_scans_ = false;     // this round scans the keyspace after its list
   bool scanning_ = false;        // ... and has not finished the scan
   std::shared_ptr<TierBatch> in_flight_;  // the slice being written
+  size_t in_flight_bytes_ = 0;
   int scan_db_ = 0;
   uint64_t scan_cursor_ = 0;
   CheckpointResult result_;

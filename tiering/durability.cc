@@ -58,6 +58,14 @@ uint64_t CheckpointBookkeepingBound(uint64_t maxmemory) {
   return std::clamp<uint64_t>(maxmemory / 16, 4u << 20, 1u << 30);
 }
 
+// How many present keys the dirty list names before rounds find them by scanning for their
+// marks instead (ChangeLog::set_max_key_items): a quarter of the bookkeeping bound at
+// about 80 bytes an item, within [1024, 65536]. At 64 MiB that is about 13,000 items.
+size_t DirtyListKeyItems(uint64_t maxmemory) {
+  constexpr uint64_t kItemBytes = 80;  // DirtyItem and a 16-byte key's heap copy
+  return std::clamp<uint64_t>(CheckpointBookkeepingBound(maxmemory) / 4 / kItemBytes, 1024, 65536);
+}
+
 // 0 if the file cannot be examined (it only feeds the journal-size trigger).
 uint64_t FileSize(const std::string& path) {
   struct stat info {};
@@ -120,11 +128,13 @@ Result<std::unique_ptr<Durability>> Durability::Open(Shard& shard, std::unique_p
   self.tier_stats_ = self.tier_->stats();  // start-up may wait for the disk
   self.tier_stats_refreshed_ms_ = self.last_save_ms_;
   shard.set_memory_not_counted_for_evict([&self] { return self.MemoryNotCountedForEvict(); });
+  shard.changes().set_max_key_items(DirtyListKeyItems(shard.options().maxmemory));
   return durability;
 }
 
 size_t Durability::CheckpointBookkeepingBytes() const {
-  return shard_.changes().dirty_bytes() + checkpointer_->list_bytes() + checkpointer_->tombstone_bytes();
+  return shard_.changes().dirty_bytes() + checkpointer_->list_bytes() + checkpointer_->in_flight_bytes() +
+         checkpointer_->tombstone_bytes();
 }
 
 size_t Durability::MemoryNotCountedForEvict() const {
@@ -561,6 +571,7 @@ void Durability::Cron(int64_t now_ms) {
     }
   }
   if (now_ms - tier_stats_refreshed_ms_ >= kTierStatsIntervalMs) RefreshTierStats(now_ms);
+  shard_.changes().set_max_key_items(DirtyListKeyItems(shard_.options().maxmemory));  // CONFIG SET maxmemory
   if (checkpointer_->in_progress()) return;
   // After a failed round, wait before trying again, as Redis does after a failed BGSAVE.
   if (!history_.last_round_ok && now_ms - last_failed_round_ms_ < kFailedRoundDelayMs) return;

@@ -185,7 +185,8 @@ class Durability {
   // cache keeps as many keys as Redis in the same budget. Cheap: called before commands.
   size_t MemoryNotCountedForEvict() const;
   // The DRAM of the keys checkpoint rounds still owe the tier: the dirty list, what is
-  // left of the running round's list, the tombstones waiting to be purged.
+  // left of the running round's list and the slice it is writing, the tombstones waiting
+  // to be purged.
   size_t CheckpointBookkeepingBytes() const;
   const RecoveryReport& recovery() const { return recovery_; }
 

@@ -256,6 +256,31 @@ TEST_F(CheckpointerTest, FailedRoundAfterFreeingWrittenItemsGivesBackTheRest) {
   ExpectTierMirrorsShard();
 }
 
+// The purge of a round's tombstones (a round's length of evictions, in a cache) was one
+// batch: tens of megabytes of DRAM at once on the I/O thread, counted against maxmemory,
+// evicting thousands of keys at the end of every round. It is written a slice at a time.
+TEST_F(CheckpointerTest, TombstonesArePurgedInBatchesOfASlice) {
+  for (int i = 0; i < 3000; ++i) Write({"SET", "a-longer-key-" + std::to_string(100000 + i), "v"});
+  ASSERT_TRUE(RunRound().status.ok());
+  for (int i = 0; i < 3000; ++i) Write({"DEL", "a-longer-key-" + std::to_string(100000 + i)});
+  MakeCheckpointer(256, 4u << 20);
+  const size_t batches_before = tier_.batch_count();
+  // Writes the tombstones, stamped with its own LSN (nothing changed during it), then
+  // purges them once it has committed.
+  ASSERT_TRUE(RunRound().status.ok());
+  size_t erased = 0;
+  const std::vector<TierBatch> batches = tier_.batches();
+  for (size_t i = batches_before; i < batches.size(); ++i) {
+    size_t in_batch = 0;
+    for (const TierBatch::Op& op : batches[i].ops()) in_batch += op.kind == TierBatch::Kind::kErase;
+    EXPECT_LE(in_batch, 256u);
+    erased += in_batch;
+  }
+  EXPECT_EQ(erased, 3000u);
+  EXPECT_EQ(checkpointer_->pending_tombstones(), 0u);
+  EXPECT_FALSE(Stored(0, "a-longer-key-100000").has_value());
+}
+
 TEST_F(CheckpointerTest, FailedScanningRoundScansAgainAndLosesNothing) {
   shard().changes().set_max_key_items(4);
   for (int i = 0; i < 60; ++i) Write({"SET", Key(i), "v"});
