@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "engine/heap_bytes.h"
 #include "tiering/journal_segment.h"
 #include "tiering/lsn_reservation.h"
 
@@ -220,9 +221,8 @@ uint64_t Durability::CommitChanges() {
     if (journal_ == nullptr) synced_lsn_ = lsn;
     return lsn;
   }
-  const uint64_t bytes = RecordBytes(*record);
-  journal_bytes_ += bytes;
-  pending_bytes_ += bytes;
+  journal_bytes_ += RecordBytes(*record);
+  pending_bytes_ += EffectRecordHeapBytes(*record);
   CheckJournalLimit();
   pending_.push_back(std::move(*record));
   CheckLsnReservation();

@@ -238,7 +238,7 @@ class Durability {
   // Records committed during this event-loop turn, handed to the journal thread together
   // at its end (one lock and one wake-up per turn rather than per command).
   std::vector<EffectRecord> pending_;
-  size_t pending_bytes_ = 0;  // RecordBytes of pending_
+  size_t pending_bytes_ = 0;  // EffectRecordHeapBytes of pending_
   bool submit_scheduled_ = false;
   uint64_t journal_lsn_ = 0;
   uint64_t synced_lsn_ = 0;
