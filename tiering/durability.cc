@@ -48,20 +48,33 @@ uint64_t DirtyListBound(uint64_t maxmemory) {
   return std::clamp<uint64_t>(maxmemory / 64, 4u << 20, 256u << 20);
 }
 
-// How much of the checkpoint bookkeeping (the dirty list, a round's list, tombstones to
-// purge) is set apart from eviction: a sixteenth of maxmemory within [4 MiB, 1 GiB]. A
+// How much of the checkpoint bookkeeping (the dirty list, a round's list and the slice
+// it writes, tombstones to purge) is set apart from eviction: a sixteenth of maxmemory
+// within [8 MiB, 1 GiB], as the tier's caches. A
 // cache that evicts keys the tier holds owes a tombstone per eviction, and counted, that
 // bookkeeping (a few dozen bytes per evicted key, a round's length of evictions) made it
 // evict a quarter of the keys Redis keeps. Past the bound it counts again, so it cannot
 // grow unseen while rounds lag.
 uint64_t CheckpointBookkeepingBound(uint64_t maxmemory) {
   if (maxmemory == 0) return 64u << 20;
-  return std::clamp<uint64_t>(maxmemory / 16, 4u << 20, 1u << 30);
+  return std::clamp<uint64_t>(maxmemory / 16, 8u << 20, 1u << 30);
+}
+
+// Backpressure: records queued for the journal writer past which the engine thread waits
+// for it (at most kJournalBackpressureWait per hand-over), a sixteenth of maxmemory within
+// [8 MiB, 256 MiB]. A disk slower than the writes (write() throttled by writeback while
+// RocksDB flushes) otherwise let the queue grow by the second's worth of writes: 50 MiB at
+// a 32 MiB budget, set apart from eviction, until writes failed with OOM. Redis gets the
+// same backpressure by writing its AOF buffer on the main thread.
+constexpr auto kJournalBackpressureWait = std::chrono::milliseconds(1000);
+uint64_t JournalQueueBound(uint64_t maxmemory) {
+  if (maxmemory == 0) return 64u << 20;
+  return std::clamp<uint64_t>(maxmemory / 16, 8u << 20, 256u << 20);
 }
 
 // How many present keys the dirty list names before rounds find them by scanning for their
 // marks instead (ChangeLog::set_max_key_items): a quarter of the bookkeeping bound at
-// about 80 bytes an item, within [1024, 65536]. At 64 MiB that is about 13,000 items.
+// about 80 bytes an item, within [1024, 65536]. Up to 128 MiB that is about 26,000 items.
 size_t DirtyListKeyItems(uint64_t maxmemory) {
   constexpr uint64_t kItemBytes = 80;  // DirtyItem and a 16-byte key's heap copy
   return std::clamp<uint64_t>(CheckpointBookkeepingBound(maxmemory) / 4 / kItemBytes, 1024, 65536);
@@ -243,6 +256,7 @@ void Durability::SubmitPending() {
   records.swap(pending_);
   pending_bytes_ = 0;
   Status submitted = journal_->SubmitBatch(std::move(records));
+  journal_->WaitForQueueBelow(JournalQueueBound(shard_.options().maxmemory), kJournalBackpressureWait);
   if (!submitted.ok() && options_.warn) {
     // Only after Close() or for an LSN out of order (a bug): the change stands in DRAM but
     // cannot be journaled.

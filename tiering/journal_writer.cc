@@ -109,6 +109,12 @@ Status JournalWriter::SubmitBatch(std::vector<JournalRecord> records) {
   return status;
 }
 
+void JournalWriter::WaitForQueueBelow(uint64_t bytes, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  done_cv_.wait_for(lock, timeout,
+                    [&] { return queued_memory_ <= bytes || !failure_.ok() || sealed_ || closing_ || closed_; });
+}
+
 Status JournalWriter::Flush(uint64_t up_to) {
   std::unique_lock lock(mu_);
   // Once sealed or closing, no record beyond submitted_lsn_ will come: LSNs above it are
@@ -279,6 +285,7 @@ void JournalWriter::Run() {
       batch_memory_ = std::exchange(queued_memory_, 0);
       const bool rotate = std::exchange(rotate_requested_, false);
       lock.unlock();
+      done_cv_.notify_all();  // WaitForQueueBelow: the queue is empty again
       if (rotate) segments_->RotateAtNextAppend();
       WriteBatch(std::move(batch));
       lock.lock();
