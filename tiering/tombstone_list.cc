@@ -1,5 +1,7 @@
 #include "tiering/tombstone_list.h"
 
+#include <utility>
+
 #include "tiering/little_endian.h"
 
 namespace tierkv {
@@ -25,6 +27,11 @@ TombstoneList::Header TombstoneList::HeaderAt(size_t at) const {
 }
 
 TombstoneList TombstoneList::TakeUpTo(uint64_t lsn) {
+  // Usually every one is covered: hand the buffer over rather than copy it (a copy would
+  // hold the list twice at the end of a round).
+  bool all_covered = true;
+  ForEach([&](uint32_t, std::string_view, uint64_t tombstone_lsn) { all_covered = all_covered && tombstone_lsn <= lsn; });
+  if (all_covered) return std::exchange(*this, TombstoneList());
   TombstoneList taken;
   TombstoneList kept;
   ForEach([&](uint32_t db, std::string_view key, uint64_t tombstone_lsn) {

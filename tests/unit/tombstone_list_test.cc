@@ -43,6 +43,19 @@ TEST(TombstoneList, TakeUpToMovesOutTheCoveredOnesAndKeepsTheRest) {
   EXPECT_EQ(Contents(list), (Tombstones{{0, "new", 9}, {0, "old", 5}, {1, "edge", 7}}));
 }
 
+// The end of a round takes every tombstone it covers, usually all of them: the buffer moves
+// instead of being copied, so the list is not held twice.
+TEST(TombstoneList, TakeUpToOfEveryTombstoneMovesTheBuffer) {
+  TombstoneList list;
+  for (uint64_t lsn = 1; lsn <= 1000; ++lsn) list.Add(0, "key:" + std::to_string(lsn), lsn);
+  const size_t bytes = list.memory_bytes();
+  TombstoneList taken = list.TakeUpTo(1000);
+  EXPECT_EQ(taken.size(), 1000u);
+  EXPECT_EQ(taken.memory_bytes(), bytes);
+  EXPECT_TRUE(list.empty());
+  EXPECT_EQ(list.memory_bytes(), TombstoneList().memory_bytes());
+}
+
 TEST(TombstoneList, MoveDbsFollowsASwap) {
   TombstoneList list;
   list.Add(0, "a", 1);
