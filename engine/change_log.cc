@@ -5,6 +5,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "engine/heap_bytes.h"
 #include "engine/rdb/dump_payload.h"
 #include "engine/shard.h"
 
@@ -284,7 +285,7 @@ void ChangeLog::StampAndQueue(Shard& shard, uint64_t lsn) {
 }
 
 void ChangeLog::Queue(DirtyItem item) {
-  dirty_key_bytes_ += item.key.size();
+  dirty_key_bytes_ += StringHeapBytes(item.key);
   dirty_.push_back(std::move(item));
 }
 
@@ -327,7 +328,7 @@ void ChangeLog::Compact(Shard& shard) {
 
 void ChangeLog::CountKeyBytes() {
   dirty_key_bytes_ = 0;
-  for (const DirtyItem& item : dirty_) dirty_key_bytes_ += item.key.size();
+  for (const DirtyItem& item : dirty_) dirty_key_bytes_ += StringHeapBytes(item.key);
 }
 
 // Keeps the items a scan cannot find (deleted keys, emptied dbs); present keys keep only

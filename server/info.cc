@@ -262,6 +262,12 @@ void PersistenceSection(Server& server, std::string& out) {
   Field(out, "last_checkpoint_error", OneLine(d.last_round_error));
   Field(out, "tier_bytes", d.tier.disk_bytes);
   Field(out, "tier_memory_bytes", d.tier.memory_bytes);
+  Field(out, "journal_memory_bytes", d.journal_memory_bytes);
+  Field(out, "dirty_list_items", d.dirty_list_items);
+  Field(out, "dirty_list_bytes", d.dirty_list_bytes);
+  Field(out, "checkpoint_list_bytes", d.round_list_bytes);
+  Field(out, "tombstones_pending", d.tombstones_pending);
+  Field(out, "tombstone_bytes", d.tombstone_bytes);
 }
 
 void StatsSection(Server& server, std::string& out) {

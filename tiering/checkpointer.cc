@@ -4,6 +4,7 @@
 #include <limits>
 #include <memory>
 
+#include "engine/heap_bytes.h"
 #include "tiering/entry_codec.h"
 
 namespace tierkv {
@@ -41,12 +42,12 @@ bool Checkpointer::Start(Done done, bool point_in_time) {
   done_ = std::move(done);
   round_lsn_ = shard_.last_lsn();
   items_ = shard_.changes().TakeDirty();
+  items_dropped_ = 0;
+  CountListBytes();
   // The swaps first, every other item naming its db as of S: the first slice carries
   // them all, and what follows is written where the tier has the db after them.
   const std::vector<int> moved = PutSwapsFirst(items_);
-  for (TombstoneRef& tombstone : tombstones_) {  // written before these swaps
-    if (tombstone.db < moved.size()) tombstone.db = static_cast<uint32_t>(moved[tombstone.db]);
-  }
+  tombstones_.MoveDbs(moved);  // written before these swaps
   last_erase_of_db_.assign(static_cast<size_t>(shard_.db_count()), kNone);
   for (size_t i = 0; i < items_.size(); ++i) {
     if (items_[i].kind == DirtyItem::Kind::kEraseDb) last_erase_of_db_[static_cast<size_t>(items_[i].db)] = i;
@@ -70,8 +71,8 @@ void Checkpointer::KeepStatesFrom(uint64_t lsn) {
   for (size_t db = 0; db < erased_dbs.size(); ++db) erased_dbs[db] = last_erase_of_db_[db] != kNone;
   snapshot_ = std::make_unique<RoundSnapshot>(shard_, lsn, std::move(erased_dbs));
   // Items in a slice in flight may be kept again: their tombstones are only written twice.
-  for (size_t i = next_item_; i < items_.size(); ++i) {
-    const DirtyItem& item = items_[i];
+  for (size_t i = next_item_; i < ItemsEnd(); ++i) {
+    const DirtyItem& item = Item(i);
     if (item.kind != DirtyItem::Kind::kKey || Superseded(item, i)) continue;
     if (item.owes_tombstone && shard_.db(item.db).Peek(item.key) == nullptr) {
       snapshot_->KeepAbsent(static_cast<uint32_t>(item.db), item.key);
@@ -80,8 +81,22 @@ void Checkpointer::KeepStatesFrom(uint64_t lsn) {
   values_.set_next_hook(snapshot_.get());
 }
 
+void Checkpointer::CountListBytes() {
+  list_bytes_ = items_.capacity() * sizeof(DirtyItem);
+  for (const DirtyItem& item : items_) list_bytes_ += StringHeapBytes(item.key);
+}
+
+void Checkpointer::DropWrittenItems() {
+  const size_t written = next_item_ - items_dropped_;
+  if (written < 1024 || written < items_.size() / 2) return;
+  items_.erase(items_.begin(), items_.begin() + static_cast<ptrdiff_t>(written));
+  items_.shrink_to_fit();
+  items_dropped_ = next_item_;
+  CountListBytes();
+}
+
 void Checkpointer::AddTombstones(std::vector<TombstoneRef> tombstones) {
-  for (TombstoneRef& tombstone : tombstones) tombstones_.push_back(std::move(tombstone));
+  for (const TombstoneRef& tombstone : tombstones) tombstones_.Add(tombstone);
 }
 
 // A key item before the last erase of its db is moot: the erase wipes whatever it wrote,
@@ -107,10 +122,10 @@ void Checkpointer::FillSlice() {
   // Swaps do not count against the slice's limits: they all go in the first one, so a
   // failed slice gives back either all of them or none. A value still being serialized
   // stops the slice until it is done (ContinueValues).
-  for (; slice_end_ < items_.size() && !values_.busy() &&
-         (items_[slice_end_].kind == DirtyItem::Kind::kSwapDb || !Full(batch, slice_bytes_));
+  for (; slice_end_ < ItemsEnd() && !values_.busy() &&
+         (Item(slice_end_).kind == DirtyItem::Kind::kSwapDb || !Full(batch, slice_bytes_));
        ++slice_end_) {
-    const DirtyItem& item = items_[slice_end_];
+    const DirtyItem& item = Item(slice_end_);
     const auto db = static_cast<uint32_t>(item.db);
     if (item.kind == DirtyItem::Kind::kEraseDb) {
       batch.EraseDb(db);
@@ -126,7 +141,7 @@ void Checkpointer::FillSlice() {
     Entry* entry = shard_.db(CurrentDb(db)).Peek(item.key);
     if (AddOwed(db, item.key, entry, item.owes_tombstone, batch, slice_bytes_)) ++slice_keys_;
   }
-  if (!values_.busy() && slice_end_ == items_.size() && scanning_ && !Full(batch, slice_bytes_)) {
+  if (!values_.busy() && slice_end_ == ItemsEnd() && scanning_ && !Full(batch, slice_bytes_)) {
     scanning_ = ScanInto(batch, slice_bytes_, slice_keys_);
   }
   if (values_.busy()) {
@@ -134,7 +149,7 @@ void Checkpointer::FillSlice() {
     options_.post_to_engine([this] { ContinueValues(); });
     return;
   }
-  if (batch.empty() && slice_end_ == items_.size() && !scanning_) {
+  if (batch.empty() && slice_end_ == ItemsEnd() && !scanning_) {
     next_item_ = slice_end_;
     Finish();
     return;
@@ -164,6 +179,7 @@ void Checkpointer::WriteSlice() {
   std::shared_ptr<TierBatch> batch = std::move(batch_);
   auto encoded = std::make_shared<std::vector<SlicedValues::Encoded>>(std::exchange(encoded_, {}));
   in_flight_ = batch;
+  in_flight_bytes_ = slice_bytes_ + batch->size() * sizeof(TierBatch::Op);
   const uint64_t durable_needed = shard_.last_lsn();
   // A point-in-time round stages its batches: without a journal nothing would complete
   // or undo a part of the round that RocksDB flushed before the commit.
@@ -198,7 +214,7 @@ bool Checkpointer::AddOwed(uint32_t db, std::string_view key, Entry* entry, bool
     if (!owes_tombstone) return false;  // the tier never held it
     // Stamped with the newest LSN: no record before it can bring the key back.
     TierEntry tombstone = TombstoneToTier(db, key, shard_.last_lsn());
-    tombstones_.push_back({db, std::string(key), tombstone.lsn});
+    tombstones_.Add(db, key, tombstone.lsn);
     bytes += key.size();
     batch.Put(std::move(tombstone));
     return true;
@@ -224,7 +240,7 @@ size_t Checkpointer::AddKept(TierEntry state, Entry* current, TierBatch& batch) 
     shard_.changes().QueueDirty({.kind = DirtyItem::Kind::kKey, .db = CurrentDb(state.db), .key = state.key});
   }
   if (state.tombstone) {
-    tombstones_.push_back({state.db, state.key, state.lsn});
+    tombstones_.Add(state.db, state.key, state.lsn);
   } else if (current != nullptr) {
     current->flags |= Entry::kInTier;  // the tier now holds a state of its key
   } else {
@@ -309,7 +325,7 @@ void Checkpointer::OnSliceWritten(const Status& status, size_t slice_end, uint64
       }
     }
     // The failed slice and everything after it go back to the ChangeLog.
-    std::vector<DirtyItem> unwritten(std::make_move_iterator(items_.begin() + static_cast<ptrdiff_t>(next_item_)),
+    std::vector<DirtyItem> unwritten(std::make_move_iterator(items_.begin() + static_cast<ptrdiff_t>(next_item_ - items_dropped_)),
                                      std::make_move_iterator(items_.end()));
     shard_.changes().GiveBackDirty(shard_, std::move(unwritten));
     // Entries the scan wrote have no item to give back: the failed slice's get their marks
@@ -328,6 +344,7 @@ void Checkpointer::OnSliceWritten(const Status& status, size_t slice_end, uint64
     return;
   }
   next_item_ = slice_end;
+  DropWrittenItems();
   result_.keys += keys;
   result_.bytes += bytes;
   NextSlice();
@@ -338,12 +355,8 @@ void Checkpointer::Finish() {
   if (snapshot_ != nullptr) result_.kept_peak_bytes = snapshot_->peak_bytes();
   StopKeeping();
   // Tombstones at or below S: every journal record that could need them is covered.
-  auto purge = std::make_shared<std::vector<TombstoneRef>>();
-  std::vector<TombstoneRef> kept;
-  for (TombstoneRef& tombstone : tombstones_) {
-    (tombstone.lsn <= round_lsn_ ? *purge : kept).push_back(std::move(tombstone));
-  }
-  tombstones_ = std::move(kept);
+  auto purge = std::make_shared<TombstoneList>(tombstones_.TakeUpTo(round_lsn_));
+  purging_bytes_ = purge->memory_bytes();
   const uint64_t lsn = round_lsn_;
   pool_.Submit([this, lsn, purge] {
     Status status = tier_.Commit(lsn);
@@ -351,20 +364,27 @@ void Checkpointer::Finish() {
       if (options_.drop_journal_below) options_.drop_journal_below(lsn);
       // Purge only what is still that tombstone: a later round may have written the key
       // again. Losing a purge to a crash only leaves a tombstone behind for the next round.
+      // In batches of a slice's key count: one batch of every tombstone (a round's length
+      // of evictions in a cache) took DRAM by the tens of megabytes all at once.
       TierBatch erase;
-      for (const TombstoneRef& tombstone : *purge) {
-        auto stored = tier_.Get(tombstone.db, tombstone.key);
-        if (stored.ok() && stored->has_value() && (*stored)->tombstone && (*stored)->lsn == tombstone.lsn) {
-          erase.Erase(tombstone.db, tombstone.key);
+      purge->ForEach([&](uint32_t db, std::string_view key, uint64_t tombstone_lsn) {
+        auto stored = tier_.Get(db, key);
+        if (stored.ok() && stored->has_value() && (*stored)->tombstone && (*stored)->lsn == tombstone_lsn) {
+          erase.Erase(db, std::string(key));
         }
-      }
+        if (erase.size() >= options_.batch_keys) {
+          (void)tier_.Write(erase);
+          erase = TierBatch();
+        }
+      });
       if (!erase.empty()) (void)tier_.Write(erase);
     }
     options_.post_to_engine([this, status, purge] {
+      purging_bytes_ = 0;
       if (!status.ok()) {
         // Nothing is lost: the entries are in the tier, just not yet declared durable.
         // The next round's commit covers them; its tombstones come back for purging.
-        AddTombstones(std::move(*purge));
+        tombstones_.Append(*purge);
       }
       CheckpointResult finished = result_;
       finished.status = status;
@@ -379,7 +399,11 @@ void Checkpointer::End(CheckpointResult result) {
   StopKeeping();
   shard_.set_pre_change_hook(nullptr);
   in_progress_ = false;
-  items_.clear();
+  in_flight_.reset();
+  in_flight_bytes_ = 0;
+  items_ = {};
+  items_dropped_ = 0;
+  list_bytes_ = 0;
   Done done = std::move(done_);
   done_ = nullptr;
   if (done) done(result);

@@ -54,15 +54,9 @@
 #include "tiering/sliced_values.h"
 #include "tiering/tier.h"
 #include "tiering/tier_io_pool.h"
+#include "tiering/tombstone_list.h"
 
 namespace tierkv {
-
-// A tombstone in the tier, remembered until a checkpoint at or above its LSN lets it go.
-struct TombstoneRef {
-  uint32_t db = 0;
-  std::string key;
-  uint64_t lsn = 0;
-};
 
 struct CheckpointResult {
   Status status;
@@ -116,6 +110,12 @@ class Checkpointer {
   // Tombstones found in the tier at recovery, to purge once a checkpoint covers them.
   void AddTombstones(std::vector<TombstoneRef> tombstones);
   size_t pending_tombstones() const { return tombstones_.size(); }
+  // DRAM of those tombstones' references, and of what is left of the list the running
+  // round took (its items are freed as their slices are written).
+  size_t tombstone_bytes() const { return tombstones_.memory_bytes() + purging_bytes_; }
+  size_t list_bytes() const { return list_bytes_; }
+  // The slice being written (serialized states and their keys): at most about one batch.
+  size_t in_flight_bytes() const { return in_flight_ != nullptr ? in_flight_bytes_ : 0; }
 
  private:
   // Starts the next slice: fills a batch from the list (then the scan) and writes it.
@@ -132,6 +132,11 @@ class Checkpointer {
   void Finish();
   void End(CheckpointResult result);
   bool Superseded(const DirtyItem& item, size_t index) const;
+  DirtyItem& Item(size_t index) { return items_[index - items_dropped_]; }
+  size_t ItemsEnd() const { return items_dropped_ + items_.size(); }
+  // Frees the items before next_item_ once they are half of what items_ holds.
+  void DropWrittenItems();
+  void CountListBytes();
   // The db that now holds what `db_at_start` held when the round took its list (a SWAPDB
   // since may have moved it).
   int CurrentDb(uint32_t db_at_start) const { return shard_.changes().CurrentDbOf(static_cast<int>(db_at_start)); }
@@ -163,7 +168,12 @@ class Checkpointer {
   bool in_progress_ = false;
   Done done_;
   uint64_t round_lsn_ = 0;                 // S
-  std::vector<DirtyItem> items_;           // the dirty list taken at S
+  // The dirty list taken at S. Indexes into it (next_item_, last_erase_of_db_) count from
+  // its start; the written front is dropped as the round goes (items_dropped_ of them),
+  // so that a long list does not stay in DRAM until the round ends.
+  std::vector<DirtyItem> items_;
+  size_t items_dropped_ = 0;
+  size_t list_bytes_ = 0;  // items_'s DRAM: its capacity and its keys' heap bytes
   std::vector<size_t> last_erase_of_db_;   // index of the last kEraseDb per db, or npos
   size_t next_item_ = 0;
   bool round_scans_ = false;     // this round scans the keyspace after its list
@@ -177,11 +187,13 @@ class Checkpointer {
   size_t slice_end_ = 0;
   std::vector<SlicedValues::Encoded> encoded_;
   SlicedValues values_;  // also the round's pre-change hook, passing calls on to snapshot_
+  size_t in_flight_bytes_ = 0;
   int scan_db_ = 0;
   uint64_t scan_cursor_ = 0;
   CheckpointResult result_;
   int64_t started_ms_ = 0;
-  std::vector<TombstoneRef> tombstones_;   // written, not yet purged
+  TombstoneList tombstones_;   // written, not yet purged
+  size_t purging_bytes_ = 0;   // of the tombstones the I/O pool is purging
   std::unique_ptr<RoundSnapshot> snapshot_;  // a point-in-time round's kept states
 };
 

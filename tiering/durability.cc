@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "engine/heap_bytes.h"
 #include "tiering/journal_segment.h"
 #include "tiering/lsn_reservation.h"
 
@@ -45,6 +46,38 @@ int64_t NowMs() { return Shard::WallClockMs(); }
 uint64_t DirtyListBound(uint64_t maxmemory) {
   if (maxmemory == 0) return 64u << 20;
   return std::clamp<uint64_t>(maxmemory / 64, 4u << 20, 256u << 20);
+}
+
+// How much of the checkpoint bookkeeping (the dirty list, a round's list and the slice
+// it writes, tombstones to purge) is set apart from eviction: a sixteenth of maxmemory
+// within [8 MiB, 1 GiB], as the tier's caches. A
+// cache that evicts keys the tier holds owes a tombstone per eviction, and counted, that
+// bookkeeping (a few dozen bytes per evicted key, a round's length of evictions) made it
+// evict a quarter of the keys Redis keeps. Past the bound it counts again, so it cannot
+// grow unseen while rounds lag.
+uint64_t CheckpointBookkeepingBound(uint64_t maxmemory) {
+  if (maxmemory == 0) return 64u << 20;
+  return std::clamp<uint64_t>(maxmemory / 16, 8u << 20, 1u << 30);
+}
+
+// Backpressure: records queued for the journal writer past which the engine thread waits
+// for it (at most kJournalBackpressureWait per hand-over), a sixteenth of maxmemory within
+// [8 MiB, 256 MiB]. A disk slower than the writes (write() throttled by writeback while
+// RocksDB flushes) otherwise let the queue grow by the second's worth of writes: 50 MiB at
+// a 32 MiB budget, set apart from eviction, until writes failed with OOM. Redis gets the
+// same backpressure by writing its AOF buffer on the main thread.
+constexpr auto kJournalBackpressureWait = std::chrono::milliseconds(1000);
+uint64_t JournalQueueBound(uint64_t maxmemory) {
+  if (maxmemory == 0) return 64u << 20;
+  return std::clamp<uint64_t>(maxmemory / 16, 8u << 20, 256u << 20);
+}
+
+// How many present keys the dirty list names before rounds find them by scanning for their
+// marks instead (ChangeLog::set_max_key_items): a quarter of the bookkeeping bound at
+// about 80 bytes an item, within [1024, 65536]. Up to 128 MiB that is about 26,000 items.
+size_t DirtyListKeyItems(uint64_t maxmemory) {
+  constexpr uint64_t kItemBytes = 80;  // DirtyItem and a 16-byte key's heap copy
+  return std::clamp<uint64_t>(CheckpointBookkeepingBound(maxmemory) / 4 / kItemBytes, 1024, 65536);
 }
 
 // 0 if the file cannot be examined (it only feeds the journal-size trigger).
@@ -109,7 +142,20 @@ Result<std::unique_ptr<Durability>> Durability::Open(Shard& shard, std::unique_p
   self.tier_stats_ = self.tier_->stats();  // start-up may wait for the disk
   self.tier_stats_refreshed_ms_ = self.last_save_ms_;
   shard.set_memory_not_counted_for_evict([&self] { return self.MemoryNotCountedForEvict(); });
+  shard.changes().set_max_key_items(DirtyListKeyItems(shard.options().maxmemory));
   return durability;
+}
+
+size_t Durability::CheckpointBookkeepingBytes() const {
+  return shard_.changes().dirty_bytes() + checkpointer_->list_bytes() + checkpointer_->in_flight_bytes() +
+         checkpointer_->tombstone_bytes();
+}
+
+size_t Durability::MemoryNotCountedForEvict() const {
+  const size_t bookkeeping =
+      std::min<size_t>(CheckpointBookkeepingBytes(), CheckpointBookkeepingBound(shard_.options().maxmemory));
+  return pending_bytes_ + journal_memory_bytes() + checkpointer_->held_bytes() + tier_->last_memory_bytes() +
+         bookkeeping;
 }
 
 JournalWriterOptions Durability::NewJournalOptions(uint64_t last_lsn) {
@@ -190,9 +236,8 @@ uint64_t Durability::CommitChanges() {
     if (journal_ == nullptr) synced_lsn_ = lsn;
     return lsn;
   }
-  const uint64_t bytes = RecordBytes(*record);
-  journal_bytes_ += bytes;
-  pending_bytes_ += bytes;
+  journal_bytes_ += RecordBytes(*record);
+  pending_bytes_ += EffectRecordHeapBytes(*record);
   CheckJournalLimit();
   pending_.push_back(std::move(*record));
   CheckLsnReservation();
@@ -213,6 +258,7 @@ void Durability::SubmitPending() {
   records.swap(pending_);
   pending_bytes_ = 0;
   Status submitted = journal_->SubmitBatch(std::move(records));
+  journal_->WaitForQueueBelow(JournalQueueBound(shard_.options().maxmemory), kJournalBackpressureWait);
   if (!submitted.ok() && options_.warn) {
     // Only after Close() or for an LSN out of order (a bug): the change stands in DRAM but
     // cannot be journaled.
@@ -542,6 +588,7 @@ void Durability::Cron(int64_t now_ms) {
     }
   }
   if (now_ms - tier_stats_refreshed_ms_ >= kTierStatsIntervalMs) RefreshTierStats(now_ms);
+  shard_.changes().set_max_key_items(DirtyListKeyItems(shard_.options().maxmemory));  // CONFIG SET maxmemory
   if (checkpointer_->in_progress()) return;
   // After a failed round, wait before trying again, as Redis does after a failed BGSAVE.
   if (!history_.last_round_ok && now_ms - last_failed_round_ms_ < kFailedRoundDelayMs) return;
@@ -581,6 +628,11 @@ DurabilityInfo Durability::info() const {
   info.kept_bytes = checkpointer_->held_bytes();
   info.kept_peak_bytes = checkpointer_->held_peak_bytes();
   info.journal_write_ok = write_error_.empty();
+  info.dirty_list_items = shard_.changes().dirty_count();
+  info.dirty_list_bytes = shard_.changes().dirty_bytes();
+  info.round_list_bytes = checkpointer_->list_bytes();
+  info.tombstones_pending = checkpointer_->pending_tombstones();
+  info.tombstone_bytes = checkpointer_->tombstone_bytes();
   info.tier = tier_stats_;
   return info;
 }

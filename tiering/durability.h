@@ -93,6 +93,13 @@ struct DurabilityInfo {
   uint64_t kept_peak_bytes = 0;
   uint64_t last_round_kept_peak_bytes = 0;
   uint64_t loaded_keys = 0;
+  // The durability work a cache's churn queues in DRAM: the dirty list, the list the
+  // running round took, and the tombstones written and not yet purged.
+  uint64_t dirty_list_items = 0;
+  uint64_t dirty_list_bytes = 0;
+  uint64_t round_list_bytes = 0;
+  uint64_t tombstones_pending = 0;
+  uint64_t tombstone_bytes = 0;
   bool journal_write_ok = true;
   TierStats tier;
 };
@@ -175,13 +182,15 @@ class Durability {
   uint64_t journal_memory_bytes() const { return journal_ != nullptr ? journal_->stats().memory_bytes : 0; }
   // What this layer holds that evicting keys would not free: records not yet handed to
   // the journal thread, what the journal writer holds, the states a point-in-time round
-  // keeps, and the tier's block cache and write buffers (as of its last write), each
-  // bounded by its owner. The shard sets it
-  // apart from maxmemory, as Redis does with its AOF buffer, so that a cache keeps as
-  // many keys as Redis in the same budget.
-  size_t MemoryNotCountedForEvict() const {
-    return pending_bytes_ + journal_memory_bytes() + checkpointer_->held_bytes() + tier_->last_memory_bytes();
-  }
+  // keeps, the tier's block cache and write buffers (as of its last write), each bounded
+  // by its owner, and the checkpoint bookkeeping up to CheckpointBookkeepingBound(). The
+  // shard sets it apart from maxmemory, as Redis does with its AOF buffer, so that a
+  // cache keeps as many keys as Redis in the same budget. Cheap: called before commands.
+  size_t MemoryNotCountedForEvict() const;
+  // The DRAM of the keys checkpoint rounds still owe the tier: the dirty list, what is
+  // left of the running round's list and the slice it is writing, the tombstones waiting
+  // to be purged.
+  size_t CheckpointBookkeepingBytes() const;
   const RecoveryReport& recovery() const { return recovery_; }
 
  private:
@@ -232,7 +241,7 @@ class Durability {
   // Records committed during this event-loop turn, handed to the journal thread together
   // at its end (one lock and one wake-up per turn rather than per command).
   std::vector<EffectRecord> pending_;
-  size_t pending_bytes_ = 0;  // RecordBytes of pending_
+  size_t pending_bytes_ = 0;  // EffectRecordHeapBytes of pending_
   bool submit_scheduled_ = false;
   uint64_t journal_lsn_ = 0;
   uint64_t synced_lsn_ = 0;

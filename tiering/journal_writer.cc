@@ -10,6 +10,7 @@
 #include <cstring>
 #include <utility>
 
+#include "engine/heap_bytes.h"
 #include "engine/memory.h"
 #include "tiering/lsn_reservation.h"
 
@@ -23,20 +24,6 @@ using Clock = JournalWriter::Clock;
 // length that wakes it early.
 constexpr auto kGatherWindow = std::chrono::milliseconds(1);
 constexpr size_t kWakeQueueRecords = 8192;
-
-// Heap bytes a queued record holds: its vectors' arrays and the strings too long for the
-// small-string buffer. Counted once at Submit(), so stats() need not walk the queue.
-uint64_t RecordMemory(const JournalRecord& record) {
-  static const size_t kInlineCapacity = std::string().capacity();
-  uint64_t bytes = sizeof(JournalRecord) + record.effects.capacity() * sizeof(JournalEffect);
-  for (const JournalEffect& effect : record.effects) {
-    bytes += effect.capacity() * sizeof(std::string);
-    for (const std::string& arg : effect) {
-      if (arg.capacity() > kInlineCapacity) bytes += arg.capacity() + 1;
-    }
-  }
-  return bytes;
-}
 
 bool Exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0 || errno != ENOENT; }
 
@@ -111,7 +98,7 @@ Status JournalWriter::SubmitBatch(std::vector<JournalRecord> records) {
         break;
       }
       submitted_lsn_ = record.lsn;
-      queued_memory_ += RecordMemory(record);
+      queued_memory_ += EffectRecordHeapBytes(record);
       queue_.push_back(std::move(record));
     }
     // Waking the writer costs a context switch on each side. Under always a reply waits
@@ -121,6 +108,12 @@ Status JournalWriter::SubmitBatch(std::vector<JournalRecord> records) {
   }
   if (wake) work_cv_.notify_one();
   return status;
+}
+
+void JournalWriter::WaitForQueueBelow(uint64_t bytes, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  done_cv_.wait_for(lock, timeout,
+                    [&] { return queued_memory_ <= bytes || !failure_.ok() || sealed_ || closing_ || closed_; });
 }
 
 Status JournalWriter::Flush(uint64_t up_to) {
@@ -293,6 +286,7 @@ void JournalWriter::Run() {
       batch_memory_ = std::exchange(queued_memory_, 0);
       const bool rotate = std::exchange(rotate_requested_, false);
       lock.unlock();
+      done_cv_.notify_all();  // WaitForQueueBelow: the queue is empty again
       if (rotate) segments_->RotateAtNextAppend();
       WriteBatch(std::move(batch));
       lock.lock();
@@ -569,7 +563,7 @@ void JournalWriter::MarkSynced(uint64_t size) {
 }
 
 void JournalWriter::KeepUnsynced(uint64_t first_lsn, uint64_t last_lsn, std::string bytes) {
-  const uint64_t memory = bytes.capacity();
+  const uint64_t memory = StringHeapBytes(bytes);
   unsynced_.push_back({first_lsn, last_lsn, std::move(bytes)});
   std::lock_guard lock(mu_);
   unsynced_memory_ += memory;
@@ -579,7 +573,7 @@ void JournalWriter::KeepUnsynced(uint64_t first_lsn, uint64_t last_lsn, std::str
 void JournalWriter::DropUnsynced(size_t chunks) {
   uint64_t freed = 0;
   for (size_t i = 0; i < chunks && !unsynced_.empty(); ++i) {
-    freed += unsynced_.front().bytes.capacity();
+    freed += StringHeapBytes(unsynced_.front().bytes);
     unsynced_.pop_front();
   }
   if (unsynced_.empty()) {

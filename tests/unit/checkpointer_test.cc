@@ -285,6 +285,77 @@ TEST_F(CheckpointerTest, RoundScansForDirtyKeysOnceTheListStopsNamingThem) {
   ExpectTierMirrorsShard();
 }
 
+// A round used to hold the whole list it took until it ended (about 80 bytes per item for
+// a 16-byte key), beside the list filling for the next one: in a cache that evicts, that
+// was a round's length of evictions counted against maxmemory. Items are freed once their
+// slices are written.
+TEST_F(CheckpointerTest, RoundFreesTheItemsItHasWritten) {
+  for (int i = 0; i < 6000; ++i) Write({"SET", "a-longer-key-" + std::to_string(100000 + i), "v"});
+  MakeCheckpointer(256, 4u << 20);
+  std::vector<size_t> list_bytes;
+  before_slice_ = [&](size_t) { list_bytes.push_back(checkpointer_->list_bytes()); };
+  CheckpointResult result = RunRound();
+  ASSERT_TRUE(result.status.ok()) << result.status.message();
+  ExpectTierMirrorsShard();
+  ASSERT_GE(list_bytes.size(), 20u);
+  EXPECT_GE(list_bytes.front(), 6000u * 64);
+  EXPECT_LE(list_bytes[list_bytes.size() - 2], list_bytes.front() / 4);
+  EXPECT_EQ(checkpointer_->list_bytes(), 0u);
+}
+
+// The same after a slice fails late in the round: the unwritten part, counted from where
+// the freed items were, goes back to the change log, and the next round writes it.
+TEST_F(CheckpointerTest, FailedRoundAfterFreeingWrittenItemsGivesBackTheRest) {
+  for (int i = 0; i < 6000; ++i) Write({"SET", "a-longer-key-" + std::to_string(100000 + i), "v"});
+  CheckpointResult first = RunRound();
+  ASSERT_TRUE(first.status.ok());
+  // Deleted keys the tier holds owe tombstones; changed ones a new state.
+  for (int i = 0; i < 6000; i += 2) Write({"DEL", "a-longer-key-" + std::to_string(100000 + i)});
+  for (int i = 1; i < 6000; i += 4) Write({"SET", "a-longer-key-" + std::to_string(100000 + i), "w"});
+  MakeCheckpointer(256, 4u << 20);
+  before_slice_ = [&](size_t items_done) {
+    if (items_done >= 3000 && items_done < 3256) fake_.FailNextWrites(1, Status::IoError("disk on fire"));
+  };
+  CheckpointResult failed = RunRound();
+  EXPECT_FALSE(failed.status.ok());
+  before_slice_ = nullptr;
+  CheckpointResult retried = RunRound();
+  ASSERT_TRUE(retried.status.ok()) << retried.status.message();
+  for (int i = 0; i < 6000; i += 2) {
+    auto stored = Stored(0, "a-longer-key-" + std::to_string(100000 + i));
+    EXPECT_TRUE(!stored.has_value() || stored->tombstone) << i << " came back";
+  }
+  // Purge the last tombstones, then the tier is the keyspace.
+  CheckpointResult last = RunRound();
+  ASSERT_TRUE(last.status.ok());
+  ExpectTierMirrorsShard();
+}
+
+// The purge of a round's tombstones (a round's length of evictions, in a cache) was one
+// batch: tens of megabytes of DRAM at once on the I/O thread, counted against maxmemory,
+// evicting thousands of keys at the end of every round. It is written a slice at a time.
+TEST_F(CheckpointerTest, TombstonesArePurgedInBatchesOfASlice) {
+  for (int i = 0; i < 3000; ++i) Write({"SET", "a-longer-key-" + std::to_string(100000 + i), "v"});
+  ASSERT_TRUE(RunRound().status.ok());
+  for (int i = 0; i < 3000; ++i) Write({"DEL", "a-longer-key-" + std::to_string(100000 + i)});
+  MakeCheckpointer(256, 4u << 20);
+  const size_t batches_before = tier_.batch_count();
+  // Writes the tombstones, stamped with its own LSN (nothing changed during it), then
+  // purges them once it has committed.
+  ASSERT_TRUE(RunRound().status.ok());
+  size_t erased = 0;
+  const std::vector<TierBatch> batches = tier_.batches();
+  for (size_t i = batches_before; i < batches.size(); ++i) {
+    size_t in_batch = 0;
+    for (const TierBatch::Op& op : batches[i].ops()) in_batch += op.kind == TierBatch::Kind::kErase;
+    EXPECT_LE(in_batch, 256u);
+    erased += in_batch;
+  }
+  EXPECT_EQ(erased, 3000u);
+  EXPECT_EQ(checkpointer_->pending_tombstones(), 0u);
+  EXPECT_FALSE(Stored(0, "a-longer-key-100000").has_value());
+}
+
 TEST_F(CheckpointerTest, FailedScanningRoundScansAgainAndLosesNothing) {
   shard().changes().set_max_key_items(4);
   for (int i = 0; i < 60; ++i) Write({"SET", Key(i), "v"});

@@ -548,6 +548,37 @@ TEST(JournalWriterTest, SyncsFreeTheMemoryOfWhatTheyCover) {
   writer->Close();
 }
 
+// A disk slower than the writes let the queue grow without bound (50 MiB at a 32 MiB
+// maxmemory, set apart from eviction, until writes failed with OOM). The submitter can
+// wait for the writer to take the queue; never while the writer cannot drain it.
+TEST(JournalWriterTest, WaitForQueueBelowHoldsTheSubmitterUntilTheWriterTakesTheQueue) {
+  TempDir dir;
+  Recorder recorder;
+  Gate gate;
+  JournalWriterOptions options{.dir = JournalDir(dir), .fsync = FsyncPolicy::kEverySec, .on_progress = recorder.Callback()};
+  options.hooks.before_write = [&gate](uint64_t) {
+    gate.Enter();
+    return Status::Ok();
+  };
+  auto writer = OpenWriter(std::move(options));
+  ASSERT_NE(writer, nullptr);
+  const std::string value(64 << 10, 'v');
+  ASSERT_TRUE(writer->Submit({1, 0, {{"SET", "k1", value}}}).ok());
+  ASSERT_TRUE(gate.WaitEntered(1));  // the writer is inside its write: nothing drains
+  for (uint64_t lsn = 2; lsn <= 9; ++lsn) ASSERT_TRUE(writer->Submit({lsn, 0, {{"SET", "k", value}}}).ok());
+  const auto started = std::chrono::steady_clock::now();
+  writer->WaitForQueueBelow(value.size(), 100ms);  // the disk stays stuck: times out
+  EXPECT_GE(std::chrono::steady_clock::now() - started, 100ms);
+
+  std::thread opener([&gate] { gate.Open(); });
+  writer->WaitForQueueBelow(value.size(), 30s);  // returns once the writer took the queue
+  opener.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 20s);
+  ASSERT_TRUE(writer->Flush().ok());
+  writer->Close();
+  writer->WaitForQueueBelow(0, 30s);  // closed: at once
+}
+
 // A writer outpacing everysec's timer (or under no, which has none) would keep a copy of
 // everything unsynced for Retry(): a sync starts when the copy reaches its bound.
 TEST(JournalWriterTest, UnsyncedCopyPastItsBoundStartsASync) {

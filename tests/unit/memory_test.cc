@@ -13,6 +13,10 @@
 #include <thread>
 #include <vector>
 
+#ifndef TIERKV_NO_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#endif
+
 namespace tierkv {
 namespace {
 
@@ -103,6 +107,22 @@ TEST(MemoryAccounting, FreesOnAnUnregisteredThreadShowAtTheNextRefresh) {
     EXPECT_LE(UsedMemory(), allocated - kTotalBytes * 9 / 10);
   });
 }
+
+#ifndef TIERKV_NO_JEMALLOC
+ssize_t DecayOption(const char* name) {
+  ssize_t value = -2;
+  size_t length = sizeof(value);
+  EXPECT_EQ(mallctl(name, &value, &length, nullptr, 0), 0) << name;
+  return value;
+}
+
+// With jemalloc's default ten seconds, pages freed on the journal, tier and RocksDB threads
+// stayed resident long enough to put RSS at twice maxmemory in an evicting cache.
+TEST(MemoryAccounting, FreedPagesReturnToTheOsWithinASecond) {
+  EXPECT_EQ(DecayOption("opt.dirty_decay_ms"), 1000);
+  EXPECT_EQ(DecayOption("opt.muzzy_decay_ms"), 0);
+}
+#endif
 
 TEST(MemoryAccounting, ReturnFreedMemoryToOsLowersRss) {
   if (!kJemalloc) GTEST_SKIP() << "the sanitizer allocator keeps its own pages";

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "engine/hash.h"
+#include "engine/heap_bytes.h"
 
 namespace tierkv {
 namespace {
@@ -70,14 +71,6 @@ constexpr size_t kMaxSlots = UINT32_MAX;
 // member pointers.
 size_t BlockBytes(size_t slots) { return (slots * 2 + 7) / 8 * 8 + slots * sizeof(char*); }
 
-// The size class an allocation of `bytes` gets from jemalloc: multiples of 16 up to 128,
-// then four classes per doubling (160, 192, 224, 256, 320, ...).
-size_t SizeClass(size_t bytes) {
-  if (bytes <= 128) return (bytes + 15) / 16 * 16;
-  const size_t step = std::bit_floor(bytes - 1) / 4;
-  return (bytes + step - 1) / step * step;
-}
-
 // The most slots a table of `bytes` bytes holds.
 size_t SlotsIn(size_t bytes) {
   size_t slots = bytes / 10;
@@ -90,7 +83,7 @@ size_t SlotsIn(size_t bytes) {
 size_t SlotsFilling(size_t wanted) {
   wanted = std::max(wanted, kMinSlots);
   if (wanted > kMaxSlots) throw std::bad_alloc();
-  return std::min(SlotsIn(SizeClass(BlockBytes(wanted))), kMaxSlots);
+  return std::min(SlotsIn(AllocatorSizeClass(BlockBytes(wanted))), kMaxSlots);
 }
 
 // Growth leaves the table at most 7/10 full, so it grows by a size class or two at a
