@@ -104,7 +104,7 @@ bench_tmpdir
 RES=${OUT_DIR:-$BENCH_TMP/results}
 mkdir -p "$RES"
 RUNS=$RES/runs.tsv
-printf 'server\tround\ttest\tpipeline\trequests\tcpu_ticks\twall_s\tcsv\tclient_ticks\tother_ticks\tsteal_ticks\n' >"$RUNS"
+printf 'server\tround\ttest\tpipeline\trequests\tcpu_ticks\twall_s\tcsv\tclient_ticks\tother_ticks\tsteal_ticks\tfsyncs\tfsync_ns\n' >"$RUNS"
 
 warn_if_busy
 PREP=$BENCH_DIR/lib/collection_prep.py
@@ -196,17 +196,19 @@ prepare_run() {
 run_one() {
   local s=$1 r=$2 t=$3 p=$4 n csv w0 w1 rc=0 o
   local -A t0 t1
-  local c0 c1 sys0 sys1 steal0 steal1
+  local c0 c1 sys0 sys1 steal0 steal1 f0 f1
   n=$(requests_for "$p")
   csv=$RES/$s.r$r.$t.P$p.csv
   assert_alive "$s" "${PID[$s]}"
   for o in tierkv redis; do t0[$o]=$(proc_ticks "${PID[$o]}"); done
+  read -r -a f0 < <(fsync_counters "$s")
   children_ticks; c0=$CHILD_TICKS; read -r sys0 steal0 < <(sys_ticks); w0=$(date +%s.%N)
   run_bg_wait timeout -k 5 "$RUN_TIMEOUT" "${CLIENT_PIN[@]}" "$REDIS_BENCHMARK" \
     -h 127.0.0.1 -p "${PORT[$s]}" -c "$CLIENTS" -n "$n" -P "$p" \
     -r "$KEYSPACE" -d "$DATA_SIZE" -t "$t" "${RB_EXTRA[@]}" --csv >"$csv" 2>"$csv.err" </dev/null || rc=$?
   w1=$(date +%s.%N); read -r sys1 steal1 < <(sys_ticks); children_ticks; c1=$CHILD_TICKS
   for o in tierkv redis; do t1[$o]=$(proc_ticks "${PID[$o]}"); done
+  read -r -a f1 < <(fsync_counters "$s")
   if [[ $rc -ne 0 ]]; then
     cat "$csv" "$csv.err" >&2
     die "redis-benchmark against $s ($t -P $p) failed with status $rc"
@@ -216,9 +218,10 @@ run_one() {
   local own=$((t1[$s] - t0[$s])) client=$((c1 - c0))
   local other=$((sys1 - sys0 - (t1[tierkv] - t0[tierkv]) - (t1[redis] - t0[redis]) - client))
   ((other < 0)) && other=0
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$s" "$r" "$t" "$p" "$n" \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$s" "$r" "$t" "$p" "$n" \
     "$own" "$(awk -v a="$w0" -v b="$w1" 'BEGIN{printf "%.3f", b-a}')" \
-    "$(basename "$csv")" "$client" "$other" $((steal1 - steal0)) >>"$RUNS"
+    "$(basename "$csv")" "$client" "$other" $((steal1 - steal0)) \
+    $((f1[0] - f0[0])) $((f1[1] - f0[1])) >>"$RUNS"
   log "  round $r $t -P $p $s: $(tail -n 1 "$csv") other=$other steal=$((steal1 - steal0)) ticks"
 }
 

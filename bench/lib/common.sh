@@ -42,6 +42,11 @@ fi
 # PID start_server records is then the wrapper's; the server itself is its child.
 SERVER_WRAP=()
 
+# FSYNC_SHIM: lib/fsync_delay.so (built by durability-always.sh), preloaded into both
+# servers when set: every fsync/fdatasync then takes at least $FSYNC_DELAY_US, and
+# each server counts its calls into $BENCH_TMP/NAME.fsyncs (fsync_counters reads it).
+FSYNC_SHIM=${FSYNC_SHIM:-}
+
 BENCH_TMP=""
 BENCH_PIDS=()
 
@@ -75,13 +80,25 @@ start_server() {
   else read -r -a extra <<<"${REDIS_ARGS:-}"; fi
   # taskset and setpriv exec the server, so $! is the server's own PID (the
   # wrapper's with SERVER_WRAP; the server then gets its own death signal).
-  local wrap=()
+  local wrap=() shim=()
   ((${#SERVER_WRAP[@]})) && wrap=("${SERVER_WRAP[@]}" "${DEATHSIG[@]}")
-  "${SERVER_PIN[@]}" "${DEATHSIG[@]}" "${wrap[@]}" "$bin" --port "$port" --bind 127.0.0.1 --save "" \
+  [[ -n $FSYNC_SHIM ]] && shim=(env "LD_PRELOAD=$FSYNC_SHIM" "FSYNC_COUNT_FILE=$BENCH_TMP/$name.fsyncs")
+  "${SERVER_PIN[@]}" "${DEATHSIG[@]}" "${wrap[@]}" "${shim[@]}" "$bin" --port "$port" --bind 127.0.0.1 --save "" \
     --appendonly no --dir "$dir" "${extra[@]}" \
     </dev/null >"$dir/server.log" 2>&1 &
   SERVER_PID=$!
   BENCH_PIDS+=("$SERVER_PID")
+}
+
+# fsync_counters NAME: "calls nanoseconds" of NAME's fsync/fdatasync so far, as
+# lib/fsync_delay.c counts them; "0 0" without the shim.
+fsync_counters() {
+  local file=$BENCH_TMP/$1.fsyncs
+  if [[ -s $file ]]; then
+    od -An -tu8 -N16 "$file" | awk '{print $1 + 0, $2 + 0}'
+  else
+    echo "0 0"
+  fi
 }
 
 # wait_ready NAME PID PORT: up to 10 s for PING -> PONG.
