@@ -95,7 +95,7 @@ start_server() {
 fsync_counters() {
   local file=$BENCH_TMP/$1.fsyncs
   if [[ -s $file ]]; then
-    od -An -tu8 -N16 "$file" | awk '{print $1 + 0, $2 + 0}'
+    od -An -tu8 -N16 "$file" | awk '{print $1, $2}'
   else
     echo "0 0"
   fi
