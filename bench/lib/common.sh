@@ -29,6 +29,14 @@ else
   SERVER_PIN=()
   CLIENT_PIN=()
 fi
+# BENCH_NICE=N (e.g. -19, as root): servers and load generators run at that nice level, so
+# that other work on a shared machine (builds) takes little of their CPUs during a run.
+# Both servers alike; the other work slows down meanwhile. Off by default.
+BENCH_NICE=${BENCH_NICE:-}
+if [[ -n $BENCH_NICE ]]; then
+  SERVER_PIN=(nice -n "$BENCH_NICE" "${SERVER_PIN[@]}")
+  CLIENT_PIN=(nice -n "$BENCH_NICE" "${CLIENT_PIN[@]}")
+fi
 
 # setpriv --pdeathsig: a server gets SIGTERM if this script dies without
 # running its trap (e.g. SIGKILL).
