@@ -128,6 +128,7 @@ else
   log "pinning: off"
 fi
 [[ -n $BENCH_NICE ]] && log "nice: servers and redis-benchmark at $BENCH_NICE"
+[[ $BENCH_RT == 1 ]] && log "servers and redis-benchmark run SCHED_FIFO (chrt -f 1)"
 
 # A test either server cannot run (a command it does not implement yet) is
 # skipped and listed as unsupported in the summary: redis-benchmark would stop
@@ -241,7 +242,7 @@ log "benchmark runs took $(( $(date +%s) - start )) s"
 
 summary_args=("$RUNS" --clk-tck "$CLK_TCK" --clients "$CLIENTS" --unsupported "$UNSUPPORTED"
               --tierkv-bin "$TIERKV_BIN" --redis-bin "$REDIS_BIN"
-              --note "rounds=$ROUNDS keyspace=$KEYSPACE prefill=$PREFILL data=${DATA_SIZE}B pin=$PIN${BENCH_NICE:+ nice=$BENCH_NICE}; load average at start $load_start, at end $(cut -d' ' -f1-3 /proc/loadavg)")
+              --note "rounds=$ROUNDS keyspace=$KEYSPACE prefill=$PREFILL data=${DATA_SIZE}B pin=$PIN${BENCH_NICE:+ nice=$BENCH_NICE}$([[ $BENCH_RT == 1 ]] && echo " rt=fifo"); load average at start $load_start, at end $(cut -d' ' -f1-3 /proc/loadavg)")
 [[ -n $OUT_DIR ]] && summary_args+=(--markdown "$RES/summary.md" --label "${LABEL:-tierkv}")
 read -r -a SUMMARY_EXTRA <<<"${SUMMARY_ARGS:-}"
 summary_args+=("${SUMMARY_EXTRA[@]}")
