@@ -23,9 +23,6 @@ using Clock = JournalWriter::Clock;
 // length that wakes it early.
 constexpr auto kGatherWindow = std::chrono::milliseconds(1);
 constexpr size_t kWakeQueueRecords = 8192;
-// Under always, the longest a gathering writer holds a batch (see the header comment); it
-// also holds it for no more than half the last fsync, so a fast disk is barely delayed.
-constexpr auto kMaxAlwaysGather = std::chrono::milliseconds(2);
 
 // Heap bytes a queued record holds: its vectors' arrays and the strings too long for the
 // small-string buffer. Counted once at Submit(), so stats() need not walk the queue.
@@ -353,6 +350,11 @@ void JournalWriter::Run() {
   }
 }
 
+std::chrono::nanoseconds AlwaysGatherBound(std::chrono::nanoseconds last_fsync) {
+  if (last_fsync < kMinFsyncToGather) return std::chrono::nanoseconds::zero();
+  return std::min<std::chrono::nanoseconds>(last_fsync / 2, kMaxAlwaysGather);
+}
+
 bool JournalWriter::ShouldGather() const {
   return options_.gather_released && fsync_ == FsyncPolicy::kAlways && more_coming_ && !gathered_ &&
          !closing_ && flush_target_ <= synced_lsn_ && queue_.size() < kWakeQueueRecords;
@@ -360,9 +362,8 @@ bool JournalWriter::ShouldGather() const {
 
 void JournalWriter::GatherForSync(std::unique_lock<std::mutex>& lock) {
   gathered_ = true;  // once per batch: the next pass takes it, whatever the hint says
-  const Clock::duration bound = options_.hooks.gather_bound
-                                    ? Clock::duration(options_.hooks.gather_bound())
-                                    : std::min<Clock::duration>(last_sync_duration_ / 2, kMaxAlwaysGather);
+  const Clock::duration bound = options_.hooks.gather_bound ? Clock::duration(options_.hooks.gather_bound())
+                                                            : AlwaysGatherBound(last_sync_duration_);
   if (bound <= Clock::duration::zero()) return;
   ++gathers_;
   gathering_ = true;

@@ -55,9 +55,12 @@
 // groups that take turns at the disk, each sync covering half of them. So after each sync
 // the writer presumes more records are coming (the clients it released) and holds the next
 // batch until the engine says they are in (SubmitBatch without more_coming, or
-// ExpectNoMore()), for at most half the last fsync's duration and kMaxAlwaysGather: then
-// the clients share one sync. A lone client is not slowed: its next record comes with
-// "no more coming" and goes at once.
+// ExpectNoMore()), for at most AlwaysGatherBound(): then the clients share one sync. A lone
+// client is not slowed: its next record comes with "no more coming" and goes at once.
+// Only with a slow disk: holding pays when an fsync outlasts the clients' way back (50
+// clients took 0.3-0.65 ms to return here), since the two groups then wait for the disk in
+// turn; with a fast disk they keep it busy between them, and a hold would leave it idle
+// (measured at 0.2 ms: 80k SET/s in two groups, 65k holding).
 //
 // LSN reservation (lsn_reservation.h): the writer keeps `lsn-reserved` in its directory
 // ahead of every LSN handed out. Open() extends it to last_lsn + kLsnReservationStep when
@@ -116,6 +119,15 @@ struct JournalWriterHooks {
   // that a test can make only the engine's hint end the wait.
   std::function<std::chrono::nanoseconds()> gather_bound;
 };
+
+// Under always, holding a batch for the clients a sync released (see the header comment)
+// starts once an fsync takes kMinFsyncToGather and lasts at most half an fsync, and never
+// more than kMaxAlwaysGather.
+constexpr std::chrono::nanoseconds kMinFsyncToGather = std::chrono::milliseconds(1);
+constexpr std::chrono::nanoseconds kMaxAlwaysGather = std::chrono::milliseconds(2);
+// How long a batch may be held after an fsync that took `last_fsync`: zero (not held) on a
+// fast disk, half the fsync up to kMaxAlwaysGather on a slow one.
+std::chrono::nanoseconds AlwaysGatherBound(std::chrono::nanoseconds last_fsync);
 
 struct JournalWriterOptions {
   // Directory of the segments; created if missing. Recovery must have scanned it and cut

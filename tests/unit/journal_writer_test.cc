@@ -417,6 +417,17 @@ TEST_F(JournalWriterGatherTest, FlushEndsTheHold) {
   EXPECT_TRUE(flushed.get().ok());
 }
 
+// Holding pays only when an fsync outlasts the clients' way back: on a fast disk the two
+// groups of clients kept it busy between them, and holding cut SET/s by a fifth.
+TEST(JournalWriterGatherBound, OnlyASlowDiskHoldsAndForAtMostHalfAnFsyncUpToTheCap) {
+  using std::chrono::microseconds;
+  EXPECT_EQ(AlwaysGatherBound(microseconds(50)), std::chrono::nanoseconds::zero());
+  EXPECT_EQ(AlwaysGatherBound(microseconds(200)), std::chrono::nanoseconds::zero());
+  EXPECT_EQ(AlwaysGatherBound(kMinFsyncToGather), kMinFsyncToGather / 2);
+  EXPECT_EQ(AlwaysGatherBound(microseconds(3500)), microseconds(1750));
+  EXPECT_EQ(AlwaysGatherBound(std::chrono::milliseconds(10)), kMaxAlwaysGather);
+}
+
 // Without gather_released (an engine that gives no hints) nothing is ever held.
 TEST_F(JournalWriterGatherTest, WithoutGatherReleasedMoreComingIsIgnored) {
   Open(1h, /*gather_released=*/false);
