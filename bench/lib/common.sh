@@ -39,7 +39,10 @@ BENCH_NICE=${BENCH_NICE:-}
 # nice -19). BENCH_RT=1 (root) runs servers and load generators SCHED_FIFO instead
 # (`chrt -f 1`), as on a machine of their own: a wake-up runs at once. Same-priority FIFO
 # threads do not preempt each other, so a server's background thread waits for its main
-# thread to block; that can only slow a multi-threaded server (tierkv), not help it.
+# thread to block; that can only slow a multi-threaded server (tierkv), not help it. Use it
+# where the main thread blocks often (appendfsync always): under a load that keeps it busy
+# (everysec at -P 16) tierkv's journal thread starves, and its writes are refused once the
+# LSN reservation runs out (MISCONF).
 BENCH_RT=${BENCH_RT:-0}
 if [[ -n $BENCH_NICE ]]; then
   SERVER_PIN=(nice -n "$BENCH_NICE" "${SERVER_PIN[@]}")
