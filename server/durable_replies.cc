@@ -40,12 +40,20 @@ std::vector<uint64_t> DurableReplies::Release(uint64_t durable_lsn) {
     released.push_back(client_id);
     return true;
   });
+  // Only the last release's clients are awaited: one that went quiet delays one batch.
+  returning_.clear();
+  returning_.insert(released.begin(), released.end());
   return released;
 }
 
 void DurableReplies::Forget(uint64_t client_id) {
   waits_.erase(client_id);
   std::erase(parked_, client_id);
+  returning_.erase(client_id);
+}
+
+bool DurableReplies::Returned(uint64_t client_id) {
+  return returning_.erase(client_id) != 0 && returning_.empty();
 }
 
 uint64_t LsnOfWhatWasRead(const CommandSpec& spec, std::span<const std::string_view> args, const Db& db,

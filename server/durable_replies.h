@@ -11,6 +11,11 @@
 // after the fsync of its event-loop turn. A connection whose replies are held parks
 // (Park); each durable LSN the journal reports releases the parks it covers (Release).
 //
+// It also knows who is about to write again: the clients the last Release() let go, until
+// each runs its next command (Returned). While any is missing the journal writer may hold
+// its next batch for them (JournalWriterOptions::gather_released), so that one sync covers
+// all the clients instead of alternating halves.
+//
 // Whether replies are held at all (a journal with appendfsync always) is the server's
 // decision: it calls WaitFor / WaitForReads only then. The durable LSN is always passed
 // in, so nothing here can disagree with the journal's own.
@@ -22,6 +27,7 @@
 #include <span>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "server/command.h"
@@ -50,9 +56,15 @@ class DurableReplies {
   // A client that disconnected.
   void Forget(uint64_t client_id);
 
+  // Some client the last Release() let go has not run a command since.
+  bool AwaitingReleased() const { return !returning_.empty(); }
+  // `client_id` ran a command. True when it was the last of the released clients to do so.
+  bool Returned(uint64_t client_id);
+
  private:
   std::unordered_map<uint64_t, uint64_t> waits_;  // client id -> LSN its replies wait for
   std::vector<uint64_t> parked_;                  // in parking order, each id once
+  std::unordered_set<uint64_t> returning_;        // released by the last Release(), not back yet
 };
 
 // The newest LSN a command's reply depends on after it ran: the greatest LSN among the

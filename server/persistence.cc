@@ -59,6 +59,7 @@ Status Server::OpenDurability() {
   options.log = [](const std::string& line) { LogNotice(line); };
   options.warn = [](const std::string& line) { LogWarning(line); };
   options.on_durable = [this](uint64_t lsn) { ReleaseDurableReplies(lsn); };
+  options.records_expected = [this] { return durable_replies_.AwaitingReleased(); };
   auto opened = Durability::Open(shard_, std::move(*tier), std::move(options));
   if (!opened.ok()) return opened.status();
   durability_ = std::move(*opened);
@@ -81,6 +82,13 @@ void Server::CommitChanges(Client* client) {
   if (durability_ == nullptr) return;
   const uint64_t lsn = durability_->CommitChanges();
   if (lsn != 0 && client != nullptr && durability_->holds_replies()) durable_replies_.WaitFor(client->id, lsn);
+}
+
+void Server::NoteCommandRan(const Client& client) {
+  if (durability_ == nullptr || !durability_->holds_replies()) return;
+  // The last of the clients the journal's last sync released is back: its record (if
+  // any) and the others' go to the journal now, and their sync starts.
+  if (durable_replies_.Returned(client.id)) durability_->EndGather();
 }
 
 void Server::HoldReadsOfUndurableWrites(Client& client, std::span<const std::string_view> args) {

@@ -100,6 +100,9 @@ class Server {
   // Journals what the command just run changed; with appendfsync always, `client`'s
   // replies are held until the journal has synced that record.
   void CommitChanges(Client* client);
+  // After each top-level command of `client` (appendfsync always: tells the journal
+  // writer when the clients it released are all back; see DurableReplies).
+  void NoteCommandRan(const Client& client);
   // True while `client` has replies that must wait for the journal; the connection is
   // resumed (Connection::Resume) once they may go.
   bool RepliesHeld(const Client& client) const;

@@ -166,6 +166,7 @@ JournalWriterOptions Durability::NewJournalOptions(uint64_t last_lsn) {
   journal.last_lsn = last_lsn;
   journal.lsn_reservation_step = options_.lsn_reservation_step;
   journal.hooks = options_.journal_hooks;
+  journal.gather_released = static_cast<bool>(options_.records_expected);
   // Only errors, and syncs that matter, cross to the engine thread: under everysec and no
   // nothing waits for the sync, so one report per second is plenty (under always every
   // report is a sync).
@@ -257,12 +258,21 @@ void Durability::SubmitPending() {
   std::vector<EffectRecord> records;
   records.swap(pending_);
   pending_bytes_ = 0;
-  Status submitted = journal_->SubmitBatch(std::move(records));
+  const bool more_coming = options_.records_expected && options_.records_expected();
+  Status submitted = journal_->SubmitBatch(std::move(records), more_coming);
   journal_->WaitForQueueBelow(JournalQueueBound(shard_.options().maxmemory), kJournalBackpressureWait);
   if (!submitted.ok() && options_.warn) {
     // Only after Close() or for an LSN out of order (a bug): the change stands in DRAM but
     // cannot be journaled.
     options_.warn("The journal refused a record: " + submitted.message());
+  }
+}
+
+void Durability::EndGather() {
+  if (!pending_.empty()) {
+    SubmitPending();  // with "no more coming"
+  } else if (journal_ != nullptr && !journal_sealed_) {
+    journal_->ExpectNoMore();
   }
 }
 

@@ -63,6 +63,11 @@ struct DurabilityOptions {
   // For tests: the journal writer's reservation step and fault-injection hooks.
   uint64_t lsn_reservation_step = kLsnReservationStep;
   JournalWriterHooks journal_hooks;
+  // Under appendfsync always: whether more records are expected very soon (clients whose
+  // replies the last sync released have not sent their next command yet). When set, the
+  // journal writer holds a batch for them (JournalWriterOptions::gather_released), and
+  // the server calls EndGather() once they are in.
+  std::function<bool()> records_expected;
 };
 
 // INFO persistence figures.
@@ -122,6 +127,9 @@ class Durability {
   // Hands the records committed so far to the journal thread now rather than at the end
   // of the event-loop turn (the server calls it before replies leave).
   void SubmitPending();
+  // The records the journal writer may be holding a batch for are in (records_expected()
+  // turned false): hands over what is pending, and the writer syncs without waiting more.
+  void EndGather();
 
   // Every journaled LSN up to this is synced; without a journal, the last LSN committed.
   // A reply held under always waits for it, also after the policy changed.

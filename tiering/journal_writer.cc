@@ -81,7 +81,7 @@ Status JournalWriter::Submit(JournalRecord record) {
   return SubmitBatch(std::move(one));
 }
 
-Status JournalWriter::SubmitBatch(std::vector<JournalRecord> records) {
+Status JournalWriter::SubmitBatch(std::vector<JournalRecord> records, bool more_coming) {
   Status status;
   bool wake = false;
   {
@@ -101,10 +101,20 @@ Status JournalWriter::SubmitBatch(std::vector<JournalRecord> records) {
       queued_memory_ += EffectRecordHeapBytes(record);
       queue_.push_back(std::move(record));
     }
+    if (options_.gather_released) more_coming_ = more_coming;
     // Waking the writer costs a context switch on each side. Under always a reply waits
-    // for the batch, so wake it at once; otherwise only an idle writer needs waking (a
-    // busy one gathers what arrives for kGatherWindow and comes back for it).
-    wake = fsync_ == FsyncPolicy::kAlways || writer_idle_ || queue_.size() >= kWakeQueueRecords;
+    // for the batch, so wake it at once, unless it holds the batch for more records still
+    // to come; otherwise only an idle writer needs waking (a busy one gathers what arrives
+    // for kGatherWindow and comes back for it).
+    if (records.empty()) {
+      wake = gathering_ && !more_coming_;
+    } else if (queue_.size() >= kWakeQueueRecords) {
+      wake = true;
+    } else if (fsync_ == FsyncPolicy::kAlways) {
+      wake = !(gathering_ && more_coming_);
+    } else {
+      wake = writer_idle_;
+    }
   }
   if (wake) work_cv_.notify_one();
   return status;
@@ -114,6 +124,17 @@ void JournalWriter::WaitForQueueBelow(uint64_t bytes, std::chrono::milliseconds 
   std::unique_lock lock(mu_);
   done_cv_.wait_for(lock, timeout,
                     [&] { return queued_memory_ <= bytes || !failure_.ok() || sealed_ || closing_ || closed_; });
+}
+
+void JournalWriter::ExpectNoMore() {
+  bool wake = false;
+  {
+    std::lock_guard lock(mu_);
+    if (!more_coming_) return;
+    more_coming_ = false;
+    wake = gathering_;
+  }
+  if (wake) work_cv_.notify_one();
 }
 
 Status JournalWriter::Flush(uint64_t up_to) {
@@ -210,7 +231,7 @@ void JournalWriter::Close() {
 JournalWriterStats JournalWriter::stats() const {
   std::lock_guard lock(mu_);
   return {submitted_lsn_, written_lsn_, synced_lsn_, reserved_lsn_, batches_, syncs_, !failure_.ok(),
-          queued_memory_ + batch_memory_ + unsynced_memory_};
+          gathering_, gathers_, queued_memory_ + batch_memory_ + unsynced_memory_};
 }
 
 Status JournalWriter::status() const {
@@ -281,6 +302,11 @@ void JournalWriter::Run() {
     // Start a due sync even while batches keep coming.
     if (!closing_ && BackgroundSyncDue(Clock::now())) StartBackgroundSync(lock);
     if (!queue_.empty()) {
+      if (ShouldGather()) {
+        GatherForSync(lock);
+        continue;  // whatever ended the wait is dealt with first
+      }
+      gathered_ = false;
       std::vector<JournalRecord> batch;
       batch.swap(queue_);  // queue_ starts again with no capacity
       batch_memory_ = std::exchange(queued_memory_, 0);
@@ -317,6 +343,30 @@ void JournalWriter::Run() {
       break;
     }
   }
+}
+
+std::chrono::nanoseconds AlwaysGatherBound(std::chrono::nanoseconds last_fsync) {
+  if (last_fsync < kMinFsyncToGather) return std::chrono::nanoseconds::zero();
+  return std::min<std::chrono::nanoseconds>(last_fsync / 2, kMaxAlwaysGather);
+}
+
+bool JournalWriter::ShouldGather() const {
+  return options_.gather_released && fsync_ == FsyncPolicy::kAlways && more_coming_ && !gathered_ &&
+         !closing_ && flush_target_ <= synced_lsn_ && queue_.size() < kWakeQueueRecords;
+}
+
+void JournalWriter::GatherForSync(std::unique_lock<std::mutex>& lock) {
+  gathered_ = true;  // once per batch: the next pass takes it, whatever the hint says
+  const Clock::duration bound = options_.hooks.gather_bound ? Clock::duration(options_.hooks.gather_bound())
+                                                            : AlwaysGatherBound(last_sync_duration_);
+  if (bound <= Clock::duration::zero()) return;
+  ++gathers_;
+  gathering_ = true;
+  work_cv_.wait_until(lock, Clock::now() + bound, [this] {
+    return !more_coming_ || closing_ || retry_requested_ || sync_finished_ || flush_target_ > synced_lsn_ ||
+           reserve_target_ > reserved_lsn_ || fsync_ != FsyncPolicy::kAlways || queue_.size() >= kWakeQueueRecords;
+  });
+  gathering_ = false;
 }
 
 void JournalWriter::StartBackgroundSync(std::unique_lock<std::mutex>& lock) {
@@ -459,18 +509,23 @@ void JournalWriter::SyncWritten() {
   }
   Status status;
   if (options_.hooks.before_sync) status = options_.hooks.before_sync();
+  const Clock::time_point started = Clock::now();
   if (status.ok()) status = segments_->Sync();
   if (!status.ok()) {
     Fail(status);
     return;
   }
+  const Clock::time_point ended = Clock::now();
   MarkSynced(segments_->size());
   DropUnsynced(unsynced_.size());
   {
     std::lock_guard lock(mu_);
     ++syncs_;
     synced_lsn_ = std::max(synced_lsn_, target);
-    last_sync_ = Clock::now();
+    last_sync_ = ended;
+    last_sync_duration_ = ended - started;
+    // The clients this sync releases will be back (see "Gathering under always").
+    more_coming_ = options_.gather_released;
   }
   done_cv_.notify_all();
   Report(Status::Ok());

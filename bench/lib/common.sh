@@ -29,6 +29,29 @@ else
   SERVER_PIN=()
   CLIENT_PIN=()
 fi
+# BENCH_NICE=N (e.g. -19, as root): servers and load generators run at that nice level, so
+# that other work on a shared machine (builds) takes little of their CPUs during a run.
+# Both servers alike; the other work slows down meanwhile. Off by default.
+BENCH_NICE=${BENCH_NICE:-}
+# Nice is not always enough: a server that sleeps in fsync leaves its CPU to a build, and
+# the kernel (EEVDF) lets the build finish its slice before the server runs again, so each
+# fsync seems to last about a slice (Redis measured 0.5-1.1 ms mean for a 0.05 ms sync at
+# nice -19). BENCH_RT=1 (root) runs servers and load generators SCHED_FIFO instead
+# (`chrt -f 1`), as on a machine of their own: a wake-up runs at once. Same-priority FIFO
+# threads do not preempt each other, so a server's background thread waits for its main
+# thread to block; that can only slow a multi-threaded server (tierkv), not help it. Use it
+# where the main thread blocks often (appendfsync always): under a load that keeps it busy
+# (everysec at -P 16) tierkv's journal thread starves, and its writes are refused once the
+# LSN reservation runs out (MISCONF).
+BENCH_RT=${BENCH_RT:-0}
+if [[ -n $BENCH_NICE ]]; then
+  SERVER_PIN=(nice -n "$BENCH_NICE" "${SERVER_PIN[@]}")
+  CLIENT_PIN=(nice -n "$BENCH_NICE" "${CLIENT_PIN[@]}")
+fi
+if [[ $BENCH_RT == 1 ]]; then
+  SERVER_PIN=(chrt -f 1 "${SERVER_PIN[@]}")
+  CLIENT_PIN=(chrt -f 1 "${CLIENT_PIN[@]}")
+fi
 
 # setpriv --pdeathsig: a server gets SIGTERM if this script dies without
 # running its trap (e.g. SIGKILL).
@@ -41,6 +64,11 @@ fi
 # SERVER_WRAP: a command the server runs under (e.g. strace), empty by default. The
 # PID start_server records is then the wrapper's; the server itself is its child.
 SERVER_WRAP=()
+
+# FSYNC_SHIM: lib/fsync_delay.so (built by durability-always.sh), preloaded into both
+# servers when set: every fsync/fdatasync then takes at least $FSYNC_DELAY_US, and
+# each server counts its calls into $BENCH_TMP/NAME.fsyncs (fsync_counters reads it).
+FSYNC_SHIM=${FSYNC_SHIM:-}
 
 BENCH_TMP=""
 BENCH_PIDS=()
@@ -75,13 +103,25 @@ start_server() {
   else read -r -a extra <<<"${REDIS_ARGS:-}"; fi
   # taskset and setpriv exec the server, so $! is the server's own PID (the
   # wrapper's with SERVER_WRAP; the server then gets its own death signal).
-  local wrap=()
+  local wrap=() shim=()
   ((${#SERVER_WRAP[@]})) && wrap=("${SERVER_WRAP[@]}" "${DEATHSIG[@]}")
-  "${SERVER_PIN[@]}" "${DEATHSIG[@]}" "${wrap[@]}" "$bin" --port "$port" --bind 127.0.0.1 --save "" \
+  [[ -n $FSYNC_SHIM ]] && shim=(env "LD_PRELOAD=$FSYNC_SHIM" "FSYNC_COUNT_FILE=$BENCH_TMP/$name.fsyncs")
+  "${SERVER_PIN[@]}" "${DEATHSIG[@]}" "${wrap[@]}" "${shim[@]}" "$bin" --port "$port" --bind 127.0.0.1 --save "" \
     --appendonly no --dir "$dir" "${extra[@]}" \
     </dev/null >"$dir/server.log" 2>&1 &
   SERVER_PID=$!
   BENCH_PIDS+=("$SERVER_PID")
+}
+
+# fsync_counters NAME: "calls nanoseconds" of NAME's fsync/fdatasync so far, as
+# lib/fsync_delay.c counts them; "0 0" without the shim.
+fsync_counters() {
+  local file=$BENCH_TMP/$1.fsyncs
+  if [[ -s $file ]]; then
+    od -An -tu8 -N16 "$file" | awk '{print $1, $2}'
+  else
+    echo "0 0"
+  fi
 }
 
 # wait_ready NAME PID PORT: up to 10 s for PING -> PONG.

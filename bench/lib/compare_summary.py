@@ -10,6 +10,10 @@ Some tests run a setup step first, with its own row before the test's (e.g.
 "LPUSH (needed to benchmark LRANGE)" for lrange_100): the last row is the
 test's; the server CPU of such a run includes the setup step's.
 Optionally --unsupported: a TSV (test, reason) of tests that were not run.
+With --per-round, also one line per round and test: both servers' ops/s and p99, the
+round's ratios, and, when runs.tsv counts fsyncs (lib/fsync_delay.c preloaded), each
+server's fsyncs per request batch (writes per fsync), mean fsync time and the share of
+the run spent in fsync.
 Output: one table row per (test, pipeline) with the median over rounds of
 ops/s, p50, p99 and server CPU microseconds per request, for both servers,
 and the tierkv/redis ratios checked against the targets in docs/BENCHMARKS.md.
@@ -70,6 +74,8 @@ def main():
     ap.add_argument("--target-cpu", type=float, default=TARGET_CPU)
     ap.add_argument("--target-p99", type=float, default=TARGET_P99)
     ap.add_argument("--unsupported", help="TSV of tests not run: test, reason")
+    ap.add_argument("--per-round", action="store_true",
+                    help="also show every round's figures and ratios (and fsync counts)")
     a = ap.parse_args()
     unsupported = []
     if a.unsupported and os.path.exists(a.unsupported):
@@ -97,6 +103,10 @@ def main():
             b["busy"] = int(r["cpu_ticks"]) / wall_ticks * 100 if wall_ticks else 0.0
             b["client_pct"] = (int(r.get("client_ticks") or 0) / wall_ticks * 100
                                if wall_ticks else 0.0)
+            b["round"] = int(r["round"])
+            b["fsyncs"] = int(r.get("fsyncs") or 0)
+            b["fsync_ns"] = int(r.get("fsync_ns") or 0)
+            b["wall_s"] = float(r["wall_s"])
             data[key][r["server"]].append(b)
 
     med = lambda runs, k: statistics.median(x[k] for x in runs)
@@ -161,6 +171,14 @@ def main():
     for test, why in unsupported:
         print(f"unsupported, not run: {test} ({why})")
 
+    round_lines = per_round_lines(data, order) if a.per_round else []
+    if round_lines:
+        print()
+        print("per round (order alternates: odd rounds tierkv first); w/f = writes per fsync, "
+              "fsync = mean ms per call,\ndisk% = share of the run spent in fsync")
+        for line in round_lines:
+            print(line["text"])
+
     if a.markdown:
         with open(a.markdown, "w") as f:
             f.write("| run | test | -P | tierkv ops/s | tierkv p50/p99 ms | tierkv CPU µs/req "
@@ -177,7 +195,46 @@ def main():
             for test, why in unsupported:
                 f.write(f"| {a.label} | {test} | | unsupported: {why} "
                         f"| | | | | | | | | | |\n")
+            if round_lines:
+                f.write("\n| run | test | round | tierkv ops/s | tierkv p99 ms | tierkv w/fsync "
+                        "| redis ops/s | redis p99 ms | redis w/fsync | tput ratio | p99 ratio "
+                        "| fsync ms (tierkv / redis) | other load % |\n")
+                f.write("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+                for line in round_lines:
+                    f.write(f"| {a.label} | {line['md']} |\n")
     return 0
+
+
+def fsync_figures(run):
+    """(writes per fsync, mean fsync ms, % of the run in fsync), or None without counts."""
+    if not run["fsyncs"]:
+        return None
+    return (run["n"] / run["fsyncs"], run["fsync_ns"] / run["fsyncs"] / 1e6,
+            run["fsync_ns"] / 1e9 / run["wall_s"] * 100 if run["wall_s"] else 0.0)
+
+
+def per_round_lines(data, order):
+    lines = []
+    for t, p in order:
+        d = data[(t, p)]
+        by_round = {s: {x["round"]: x for x in d[s]} for s in SERVERS}
+        for rnd in sorted(set(by_round["tierkv"]) & set(by_round["redis"])):
+            tk, rd = by_round["tierkv"][rnd], by_round["redis"][rnd]
+            tput, p99 = ratio(tk["rps"], rd["rps"]), ratio(tk["p99"], rd["p99"])
+            other = max(tk["other_pct"], rd["other_pct"])
+            fs = {s: fsync_figures(x) for s, x in (("tierkv", tk), ("redis", rd))}
+            text = (f"{tk['name']:<8}-P{p:<3} round {rnd}: tierkv {tk['rps']:>9,.0f} p99 {tk['p99']:7.3f}"
+                    f" | redis {rd['rps']:>9,.0f} p99 {rd['p99']:7.3f} | tput {tput:5.2f} p99 {p99:5.2f}"
+                    f" | other% {other:4.0f}")
+            for s in SERVERS:
+                if fs[s]:
+                    text += f" | {s} w/f {fs[s][0]:5.1f} fsync {fs[s][1]:.3f} disk% {fs[s][2]:3.0f}"
+            wf = lambda s: f"{fs[s][0]:.1f}" if fs[s] else ""
+            ms = " / ".join(f"{fs[s][1]:.3f}" for s in SERVERS if fs[s])
+            md = (f"{tk['name']} -P {p} | {rnd} | {tk['rps']:,.0f} | {tk['p99']:.3f} | {wf('tierkv')} | "
+                  f"{rd['rps']:,.0f} | {rd['p99']:.3f} | {wf('redis')} | {tput:.2f} | {p99:.2f} | {ms} | {other:.0f}")
+            lines.append({"text": text, "md": md})
+    return lines
 
 
 if __name__ == "__main__":

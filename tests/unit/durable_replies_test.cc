@@ -70,6 +70,47 @@ TEST(DurableReplies, ADisconnectedClientIsForgotten) {
   EXPECT_EQ(replies.Release(4), (std::vector<uint64_t>{}));
 }
 
+TEST(DurableReplies, TheClientsAReleaseLetGoAreAwaitedUntilEachRanACommand) {
+  DurableReplies replies;
+  EXPECT_FALSE(replies.AwaitingReleased());
+  replies.WaitFor(kReader, 2);
+  replies.WaitFor(kOther, 2);
+  replies.Park(kReader);
+  replies.Park(kOther);
+  ASSERT_EQ(replies.Release(2), (std::vector<uint64_t>{kReader, kOther}));
+  EXPECT_TRUE(replies.AwaitingReleased());
+  EXPECT_FALSE(replies.Returned(9));  // never released: not awaited
+  EXPECT_FALSE(replies.Returned(kReader));
+  EXPECT_TRUE(replies.AwaitingReleased());
+  EXPECT_FALSE(replies.Returned(kReader));  // its second command changes nothing
+  EXPECT_TRUE(replies.Returned(kOther));    // the last one back
+  EXPECT_FALSE(replies.AwaitingReleased());
+}
+
+TEST(DurableReplies, OnlyTheLastReleaseIsAwaitedSoAQuietClientDelaysOneBatch) {
+  DurableReplies replies;
+  replies.WaitFor(kReader, 2);
+  replies.Park(kReader);
+  ASSERT_EQ(replies.Release(2), (std::vector<uint64_t>{kReader}));
+  EXPECT_TRUE(replies.AwaitingReleased());  // kReader never sends again
+  replies.WaitFor(kOther, 3);
+  replies.Park(kOther);
+  ASSERT_EQ(replies.Release(3), (std::vector<uint64_t>{kOther}));
+  EXPECT_TRUE(replies.Returned(kOther));
+  EXPECT_FALSE(replies.AwaitingReleased());
+  EXPECT_TRUE(replies.Release(4).empty());  // a sync that released nobody awaits nobody
+  EXPECT_FALSE(replies.AwaitingReleased());
+}
+
+TEST(DurableReplies, ADisconnectedReleasedClientIsNotAwaited) {
+  DurableReplies replies;
+  replies.WaitFor(kReader, 2);
+  replies.Park(kReader);
+  replies.Release(2);
+  replies.Forget(kReader);
+  EXPECT_FALSE(replies.AwaitingReleased());
+}
+
 // Commands run through the real table on a keyspace whose writes get LSNs 1, 2, ...
 class DurableRepliesReadsTest : public ::testing::Test {
  protected:

@@ -274,6 +274,142 @@ TEST(JournalWriterTest, EverySecSyncsWithinTheIntervalAndAtMostOncePerInterval) 
   ExpectRecords(JournalDir(dir), 1, lsn);
 }
 
+// Counts the calls of a hook that must not block (it runs under the writer's lock), for a
+// test to wait on.
+class Signal {
+ public:
+  void Notify() {
+    {
+      std::lock_guard lock(mu_);
+      ++count_;
+    }
+    cv_.notify_all();
+  }
+  bool WaitFor(int count) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, 30s, [&] { return count_ >= count; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int count_ = 0;
+};
+
+std::vector<JournalRecord> Records(uint64_t first, uint64_t last) {
+  std::vector<JournalRecord> records;
+  for (uint64_t lsn = first; lsn <= last; ++lsn) records.push_back(MakeRecord(lsn));
+  return records;
+}
+
+// An always writer that holds a batch for the records said to be coming.
+class JournalWriterGatherTest : public ::testing::Test {
+ protected:
+  // Opens the writer, holding for as long as `bound` (by default longer than any test: only
+  // the hint ends the hold), and syncs record 1 unless `first_sync` is false: the writer
+  // then presumes the clients that sync released are coming back.
+  void Open(std::chrono::nanoseconds bound = 1h, bool gather_released = true, bool first_sync = true) {
+    writer_ = OpenWriter({.dir = JournalDir(dir_),
+                          .fsync = FsyncPolicy::kAlways,
+                          .gather_released = gather_released,
+                          .on_progress = recorder_.Callback(),
+                          .hooks = {.gather_bound = [this, bound] {
+                            holds_.Notify();
+                            return bound;
+                          }}});
+    ASSERT_NE(writer_, nullptr);
+    if (!first_sync) return;
+    SubmitRange(*writer_, 1, 1);
+    ASSERT_TRUE(recorder_.WaitForSynced(1));
+  }
+  // Submits first..last saying more are coming, and waits until the writer holds them.
+  void SubmitHeld(uint64_t first, uint64_t last) {
+    ASSERT_TRUE(writer_->SubmitBatch(Records(first, last), /*more_coming=*/true).ok());
+    ASSERT_TRUE(holds_.WaitFor(1));
+  }
+
+  TempDir dir_;
+  Recorder recorder_;
+  Signal holds_;
+  std::unique_ptr<JournalWriter> writer_;
+};
+
+// With a slow disk the clients a sync released came back just after the next sync had
+// started with the others' records, and every sync covered half of the clients.
+TEST_F(JournalWriterGatherTest, AfterASyncTheNextBatchWaitsForTheRecordsSaidToBeComing) {
+  Open();
+  SubmitHeld(2, 2);
+  ASSERT_TRUE(writer_->SubmitBatch(Records(3, 3), /*more_coming=*/true).ok());
+  JournalWriterStats stats = writer_->stats();
+  EXPECT_TRUE(stats.gathering);
+  EXPECT_EQ(stats.synced_lsn, 1u);
+  ASSERT_TRUE(writer_->SubmitBatch(Records(4, 4), /*more_coming=*/false).ok());  // the last one is in
+  ASSERT_TRUE(recorder_.WaitForSynced(4));
+  stats = writer_->stats();
+  EXPECT_EQ(stats.batches, 2u);
+  EXPECT_EQ(stats.syncs, 2u);
+  EXPECT_EQ(stats.gathers, 1u);
+  EXPECT_FALSE(stats.gathering);
+  writer_->Close();
+  ExpectRecords(JournalDir(dir_), 1, 4);
+}
+
+// A lone client's next write says nobody else is coming: it is synced at once.
+TEST_F(JournalWriterGatherTest, ARecordWithNothingMoreComingIsNotHeld) {
+  Open(1h, true, /*first_sync=*/false);
+  for (uint64_t lsn = 1; lsn <= 3; ++lsn) {
+    ASSERT_TRUE(writer_->SubmitBatch(Records(lsn, lsn), /*more_coming=*/false).ok());
+    ASSERT_TRUE(recorder_.WaitForSynced(lsn));
+  }
+  EXPECT_EQ(writer_->stats().gathers, 0u);
+}
+
+TEST_F(JournalWriterGatherTest, ExpectNoMoreEndsTheHold) {
+  Open();
+  SubmitHeld(2, 3);
+  writer_->ExpectNoMore();  // e.g. the last released client came back with a read
+  ASSERT_TRUE(recorder_.WaitForSynced(3));
+}
+
+// A released client that never writes again delays the batch by the bound only.
+TEST_F(JournalWriterGatherTest, TheHoldEndsAtItsBoundWhenTheRecordsNeverCome) {
+  Open(1ms);
+  SubmitHeld(2, 2);
+  ASSERT_TRUE(recorder_.WaitForSynced(2));
+  EXPECT_EQ(writer_->stats().gathers, 1u);
+}
+
+// A checkpoint round's Flush is never held for clients.
+TEST_F(JournalWriterGatherTest, FlushEndsTheHold) {
+  Open();
+  SubmitHeld(2, 2);
+  auto flushed = std::async(std::launch::async, [&] { return writer_->Flush(); });
+  if (flushed.wait_for(30s) != std::future_status::ready) {
+    writer_->Close();  // ends the hold, so that the future can be destroyed
+    FAIL() << "Flush was held with the batch";
+  }
+  EXPECT_TRUE(flushed.get().ok());
+}
+
+// Holding pays only when an fsync outlasts the clients' way back: on a fast disk the two
+// groups of clients kept it busy between them, and holding cut SET/s by a fifth.
+TEST(JournalWriterGatherBound, OnlyASlowDiskHoldsAndForAtMostHalfAnFsyncUpToTheCap) {
+  using std::chrono::microseconds;
+  EXPECT_EQ(AlwaysGatherBound(microseconds(50)), std::chrono::nanoseconds::zero());
+  EXPECT_EQ(AlwaysGatherBound(microseconds(200)), std::chrono::nanoseconds::zero());
+  EXPECT_EQ(AlwaysGatherBound(kMinFsyncToGather), kMinFsyncToGather / 2);
+  EXPECT_EQ(AlwaysGatherBound(microseconds(3500)), microseconds(1750));
+  EXPECT_EQ(AlwaysGatherBound(std::chrono::milliseconds(10)), kMaxAlwaysGather);
+}
+
+// Without gather_released (an engine that gives no hints) nothing is ever held.
+TEST_F(JournalWriterGatherTest, WithoutGatherReleasedMoreComingIsIgnored) {
+  Open(1h, /*gather_released=*/false);
+  ASSERT_TRUE(writer_->SubmitBatch(Records(2, 2), /*more_coming=*/true).ok());
+  ASSERT_TRUE(recorder_.WaitForSynced(2));
+  EXPECT_EQ(writer_->stats().gathers, 0u);
+}
+
 TEST(JournalWriterTest, FlushWaitsForDurabilityWhateverThePolicy) {
   for (FsyncPolicy policy : {FsyncPolicy::kNo, FsyncPolicy::kEverySec}) {
     TempDir dir;
