@@ -88,6 +88,9 @@ struct RocksTierOptions {
   uint32_t format_version = kTierFormatVersion;
   // Told what Open does that takes time (converting a version-1 tier). May be empty.
   std::function<void(const std::string&)> log;
+  // Test hook: called by Write on its thread once the write under way is counted in
+  // last_memory_bytes(), before RocksDB applies it. May be empty.
+  std::function<void()> during_write;
 };
 
 class RocksTier final : public Tier {
@@ -137,6 +140,7 @@ class RocksTier final : public Tier {
 
   const std::string path_;
   std::shared_ptr<rocksdb::Cache> block_cache_;
+  std::function<void()> during_write_;  // RocksTierOptions::during_write
   std::unique_ptr<rocksdb::DB> db_;
   rocksdb::ColumnFamilyHandle* default_ = nullptr;  // owned by db_, released in ~RocksTier
   rocksdb::ColumnFamilyHandle* keys_ = nullptr;
