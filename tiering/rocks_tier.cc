@@ -214,6 +214,14 @@ std::optional<uint32_t> PrefixAt(const rocksdb::Iterator& it) {
   return key ? std::optional<uint32_t>(key->prefix) : std::nullopt;
 }
 
+// What writing `batch` holds in DRAM while it runs: RocksDB's copy of it (the WriteBatch)
+// and the memtables' growth, each about the batch's keys and values.
+uint64_t BytesWhileWriting(const TierBatch& batch) {
+  uint64_t bytes = 0;
+  for (const TierBatch::Op& op : batch.ops()) bytes += op.entry.key.size() + op.entry.value.size() + 32;
+  return 2 * bytes;
+}
+
 }  // namespace
 
 RocksTier::RocksTier(std::string path, std::shared_ptr<rocksdb::Cache> block_cache)
@@ -233,6 +241,7 @@ Result<std::unique_ptr<RocksTier>> RocksTier::Open(const RocksTierOptions& optio
   }
   std::unique_ptr<RocksTier> tier(
       new RocksTier(options.path, rocksdb::NewLRUCache(options.block_cache_bytes)));
+  tier->during_write_ = options.during_write;
 
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = create;
@@ -670,6 +679,15 @@ Status RocksTier::Apply(const TierBatch& batch, bool stage) {
   }
   std::vector<uint32_t> erased;
   BatchEffects effects;  // kept only when a SetMetadata needs it
+  // The tier's DRAM includes the write under way: counted only after it, RocksDB's copy of
+  // a slice and the memtables' growth were counted against the keys while it ran (the I/O
+  // thread's allocations reach used_memory at once), evicting keys during every round.
+  set_last_memory_bytes(last_memory_bytes() + BytesWhileWriting(batch));
+  struct MeasureAfterWrite {  // whichever way Write returns, the memtables grew or not
+    RocksTier& tier;
+    ~MeasureAfterWrite() { tier.set_last_memory_bytes(tier.stats().memory_bytes); }
+  } measure_after_write{*this};
+  if (during_write_) during_write_();
   rocksdb::WriteBatch rocks_batch;
   for (const TierBatch::Op& op : batch.ops()) {
     const TierEntry& entry = op.entry;
@@ -742,7 +760,6 @@ Status RocksTier::Apply(const TierBatch& batch, bool stage) {
       erased_since_commit_.insert(erased_since_commit_.end(), erased.begin(), erased.end());
     }
   }
-  set_last_memory_bytes(stats().memory_bytes);  // the memtables grew
   return written;
 }
 

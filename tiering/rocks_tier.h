@@ -112,6 +112,9 @@ struct RocksTierOptions {
   // first part moved); and "one batch written" when a small stage commits in one batch
   // (written, not yet flushed). Crash tests kill the process there. May be empty.
   std::function<void(std::string_view point)> at_stage_point;
+  // Test hook: called by Write on its thread once the write under way is counted in
+  // last_memory_bytes(), before RocksDB applies it. May be empty.
+  std::function<void()> during_write;
 };
 
 class RocksTier final : public Tier {
@@ -182,6 +185,7 @@ class RocksTier final : public Tier {
 
   const std::string path_;
   std::shared_ptr<rocksdb::Cache> block_cache_;
+  std::function<void()> during_write_;  // RocksTierOptions::during_write
   std::unique_ptr<rocksdb::DB> db_;
   rocksdb::ColumnFamilyHandle* default_ = nullptr;  // owned by db_, released in ~RocksTier
   rocksdb::ColumnFamilyHandle* keys_ = nullptr;
