@@ -186,11 +186,14 @@ void Checkpointer::WriteSlice() {
   const bool staged = snapshot_ != nullptr;
   pool_.Submit([this, batch, encoded, durable_needed, index = slice_end_, keys = slice_keys_, bytes = slice_bytes_,
                 staged] {
-    SlicedValues::Assemble(*encoded, *batch);
+    // As stored: a string set aside was counted by its raw bytes.
+    const int64_t size_change = SlicedValues::Assemble(*encoded, *batch);
+    const auto written_bytes = static_cast<uint64_t>(static_cast<int64_t>(bytes) + size_change);
     Status status = options_.make_journal_durable ? options_.make_journal_durable(durable_needed) : Status::Ok();
     if (status.ok()) status = staged ? tier_.WriteStaged(*batch) : tier_.Write(*batch);
     FreeValues(*batch);
-    options_.post_to_engine([this, status, index, keys, bytes] { OnSliceWritten(status, index, keys, bytes); });
+    options_.post_to_engine(
+        [this, status, index, keys, written_bytes] { OnSliceWritten(status, index, keys, written_bytes); });
   });
 }
 

@@ -30,9 +30,16 @@ void SlicedValues::Done(std::list<InProgress>::iterator value) {
   in_progress_.erase(value);
 }
 
-void SlicedValues::Assemble(std::vector<Encoded>& encoded, TierBatch& batch) {
-  for (Encoded& value : encoded) batch.put_entry(value.op_index).value = std::move(value.pieces).Assemble();
+int64_t SlicedValues::Assemble(std::vector<Encoded>& encoded, TierBatch& batch) {
+  int64_t change = 0;
+  for (Encoded& value : encoded) {
+    const auto counted = static_cast<int64_t>(value.pieces.size());
+    std::string& bytes = batch.put_entry(value.op_index).value;
+    bytes = std::move(value.pieces).Assemble();
+    change += static_cast<int64_t>(bytes.size()) - counted;
+  }
   encoded.clear();
+  return change;
 }
 
 void SlicedValues::BeforeEntryChange(int db, const Entry& entry) {

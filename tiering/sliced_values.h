@@ -62,8 +62,10 @@ class SlicedValues final : public PreChangeHook {
   // The values encoded since the last call, for the batch they belong to.
   std::vector<Encoded> TakeEncoded() { return std::exchange(encoded_, {}); }
 
-  // Any thread: the encoded values' bytes into their Puts in `batch`.
-  static void Assemble(std::vector<Encoded>& encoded, TierBatch& batch);
+  // Any thread: the encoded values' bytes into their Puts in `batch`. Returns how many
+  // bytes that changes the values' count by (RdbEncodedPieces::size() counted a string
+  // set aside by its raw bytes; its encoding may be shorter, or a few bytes longer).
+  static int64_t Assemble(std::vector<Encoded>& encoded, TierBatch& batch);
 
   // --- PreChangeHook ---
   void BeforeEntryChange(int db, const Entry& entry) override;

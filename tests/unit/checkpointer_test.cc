@@ -228,7 +228,8 @@ class CheckpointerTest : public ::testing::Test {
     MakeCheckpointer(1024, 4u << 20, kValueStep);
     ASSERT_TRUE(StartRound());
     size_t seen = 0;
-    ASSERT_TRUE(engine_.RunUntil([&] { return round_done_ || (checkpointer_->serializing_value() && ++seen > steps); }));
+    ASSERT_TRUE(
+        engine_.RunUntil([&] { return round_done_ || (checkpointer_->serializing_value() && ++seen > steps); }));
     ASSERT_FALSE(round_done_) << "the round ended before serializing a value in steps";
     during();
     EXPECT_FALSE(checkpointer_->serializing_value()) << "the change did not finish the value first";
@@ -1014,6 +1015,22 @@ TEST_F(CheckpointerTest, AHugeValueIsSerializedInStepsWithCommandsRunningBetween
   EXPECT_TRUE(stored->value == encoded) << "the value written in steps differs";
   ASSERT_TRUE(RunRound().status.ok());  // the counter, changed during the round
   ExpectTierMirrorsShard();
+}
+
+TEST_F(CheckpointerTest, ARoundCountsTheBytesStoredForValuesSerializedInSteps) {
+  Write({"SET", "huge", std::string(1u << 20, 'c')});  // set aside, compressed on the I/O pool
+  WriteHugeList("list", 256u << 10);
+  Write({"SET", "small", "v"});
+  MakeCheckpointer(1024, 4u << 20, kValueStep);
+  const CheckpointResult round = RunRound();
+  ASSERT_TRUE(round.status.ok());
+  uint64_t stored = 0;
+  for (const TierBatch& batch : tier_.batches()) {
+    for (const TierBatch::Op& op : batch.ops()) stored += op.entry.key.size() + op.entry.value.size();
+  }
+  EXPECT_LT(Stored(0, "huge")->value.size(), 100000u);
+  EXPECT_EQ(round.bytes, stored);
+  EXPECT_EQ(round.keys, 3u);
 }
 
 TEST_F(CheckpointerTest, AWriteToAValueBeingSerializedFinishesItFirst) {
