@@ -104,9 +104,13 @@ bool Server::RepliesHeld(const Client& client) const {
 void Server::HoldUntilDurable(const Client& client) { durable_replies_.Park(client.id); }
 
 void Server::ReleaseDurableReplies(uint64_t durable_lsn) {
-  for (uint64_t id : durable_replies_.Release(durable_lsn)) {
+  const std::vector<uint64_t> released = durable_replies_.Release(durable_lsn);
+  for (uint64_t id : released) {
     if (Connection* connection = FindConnection(id)) connection->Resume();
   }
+  // The journal writer presumes after each sync that the clients it released are coming
+  // back: when it released nobody, say so at once rather than let it hold its next batch.
+  if (released.empty() && durability_ != nullptr && durability_->holds_replies()) durability_->EndGather();
 }
 
 Connection* Server::FindConnection(uint64_t client_id) {

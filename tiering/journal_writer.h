@@ -117,7 +117,8 @@ struct JournalWriterHooks {
   std::function<Status(uint64_t first_lsn)> before_write;  // before each batch's Append
   std::function<Status()> before_sync;                     // before each fdatasync
   // Replaces how long a gathering writer may hold a batch (see the header comment), so
-  // that a test can make only the engine's hint end the wait.
+  // that a test can make only the engine's hint end the wait. Called with the writer's
+  // lock held: it must not block or call the writer.
   std::function<std::chrono::nanoseconds()> gather_bound;
 };
 
