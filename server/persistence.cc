@@ -2,7 +2,9 @@
 // command's changes to the journal, holding replies for appendfsync always, suspending
 // clients that wait for a round (SAVE, SHUTDOWN, DEBUG RELOAD).
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <utility>
 
 #include "server/command_context.h"
 #include "server/connection.h"
@@ -82,6 +84,25 @@ void Server::CommitChanges(Client* client) {
   if (durability_ == nullptr) return;
   const uint64_t lsn = durability_->CommitChanges();
   if (lsn != 0 && client != nullptr && durability_->holds_replies()) durable_replies_.WaitFor(client->id, lsn);
+  if (lsn != 0 && client != nullptr && !client->suspended && durability_->journal_backlogged()) WaitForJournal(*client);
+}
+
+void Server::WaitForJournal(Client& client) {
+  SuspendClient(client);
+  journal_waiters_.push_back(client.id);
+  if (journal_waiters_.size() == 1) CheckJournalWaiters();
+}
+
+void Server::CheckJournalWaiters() {
+  if (journal_waiters_.empty()) return;
+  if (durability_ != nullptr && durability_->journal_backlogged() && !stopping_) {
+    journal_wait_timer_.expires_after(std::chrono::milliseconds(1));
+    journal_wait_timer_.async_wait([this](const asio::error_code& error) {
+      if (!error) CheckJournalWaiters();
+    });
+    return;
+  }
+  for (uint64_t client_id : std::exchange(journal_waiters_, {})) ResumeClient(client_id);
 }
 
 void Server::NoteCommandRan(const Client& client) {

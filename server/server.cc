@@ -19,6 +19,7 @@ Server::Server(ServerSettings settings, EngineOptions engine_options, std::uniqu
       blocking_(*this),
       cron_timer_(io_),
       accept_retry_timer_(io_),
+      journal_wait_timer_(io_),
       signals_(io_, SIGINT, SIGTERM) {
   shard_.add_observer(&watches_);
   shard_.add_observer(&blocking_);
@@ -127,6 +128,7 @@ void Server::Stop() {
   for (auto& acceptor : acceptors_) acceptor->close(ec);
   cron_timer_.cancel();
   accept_retry_timer_.cancel();
+  journal_wait_timer_.cancel();
   signals_.cancel(ec);
   // Close every client; the connections unregister themselves.
   while (!clients_.empty()) clients_.begin()->second->Close();

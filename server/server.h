@@ -116,6 +116,11 @@ class Server {
     if (durability_ != nullptr) durability_->SubmitPending();
   }
   void HoldUntilDurable(const Client& client);
+  // Journal backpressure: a client whose write found the journal thread too far behind
+  // (Durability::journal_backlogged) is suspended until it has caught up, checked every
+  // millisecond meanwhile. Its reply goes out; its next commands wait. The engine thread
+  // never waits: readers, and writers that have not written since, go on.
+  void WaitForJournal(Client& client);
   // A suspended client runs no further commands until ResumeClient (SAVE waiting for its
   // round, SHUTDOWN waiting for the final one).
   void SuspendClient(Client& client) { client.suspended = true; }
@@ -149,6 +154,8 @@ class Server {
   // CONFIG SET of appendonly, appendfsync, save or journal-max-size.
   void ApplyDurabilitySettings();
   void ReleaseDurableReplies(uint64_t durable_lsn);
+  // Resumes the clients waiting for the journal once it has caught up; else checks again.
+  void CheckJournalWaiters();
 
   asio::io_context io_{1};
   ServerSettings settings_;
@@ -163,6 +170,8 @@ class Server {
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> retired_acceptors_;
   asio::steady_timer cron_timer_;
   asio::steady_timer accept_retry_timer_;
+  asio::steady_timer journal_wait_timer_;
+  std::vector<uint64_t> journal_waiters_;  // clients suspended by WaitForJournal
   asio::signal_set signals_;
   std::map<uint64_t, Connection*> clients_;
   uint64_t last_client_id_ = 0;

@@ -60,13 +60,12 @@ uint64_t CheckpointBookkeepingBound(uint64_t maxmemory) {
   return std::clamp<uint64_t>(maxmemory / 16, 8u << 20, 1u << 30);
 }
 
-// Backpressure: records queued for the journal writer past which the engine thread waits
-// for it (at most kJournalBackpressureWait per hand-over), a sixteenth of maxmemory within
-// [8 MiB, 256 MiB]. A disk slower than the writes (write() throttled by writeback while
-// RocksDB flushes) otherwise let the queue grow by the second's worth of writes: 50 MiB at
-// a 32 MiB budget, set apart from eviction, until writes failed with OOM. Redis gets the
-// same backpressure by writing its AOF buffer on the main thread.
-constexpr auto kJournalBackpressureWait = std::chrono::milliseconds(1000);
+// Backpressure: records waiting for the journal writer past which the clients that write
+// wait for it (journal_backlogged), a sixteenth of maxmemory within [8 MiB, 256 MiB]. A
+// disk slower than the writes (write() throttled by writeback while RocksDB flushes)
+// otherwise let the queue grow by the second's worth of writes: 50 MiB at a 32 MiB budget,
+// set apart from eviction, until writes failed with OOM. Redis gets backpressure by writing
+// its AOF buffer on its only thread, which stops everyone; here only writers wait.
 uint64_t JournalQueueBound(uint64_t maxmemory) {
   if (maxmemory == 0) return 64u << 20;
   return std::clamp<uint64_t>(maxmemory / 16, 8u << 20, 256u << 20);
@@ -260,7 +259,6 @@ void Durability::SubmitPending() {
   pending_bytes_ = 0;
   const bool more_coming = options_.records_expected && options_.records_expected();
   Status submitted = journal_->SubmitBatch(std::move(records), more_coming);
-  journal_->WaitForQueueBelow(JournalQueueBound(shard_.options().maxmemory), kJournalBackpressureWait);
   if (!submitted.ok() && options_.warn) {
     // Only after Close() or for an LSN out of order (a bug): the change stands in DRAM but
     // cannot be journaled.
@@ -539,6 +537,13 @@ void Durability::DropJournalBelow(uint64_t lsn) {
     journal_bytes_ = journal_bytes_ > dropped ? journal_bytes_ - dropped : 0;
     CheckJournalLimit();
   });
+}
+
+bool Durability::journal_backlogged() const {
+  // A failed, sealed or closing writer takes nothing: its queue must not stop anyone (the
+  // failure refuses writes instead).
+  if (journal_ == nullptr || journal_sealed_ || !write_error_.empty()) return false;
+  return pending_bytes_ + journal_->queued_bytes() > JournalQueueBound(shard_.options().maxmemory);
 }
 
 const std::string& Durability::write_refusal() const {

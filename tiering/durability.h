@@ -143,6 +143,10 @@ class Durability {
   // Also while the next LSN is not durably reserved (lsn_reservation.h; only if the disk
   // stalls for half a reservation step of writes).
   const std::string& write_refusal() const;
+  // Whether more records wait for the journal thread than its bound (a sixteenth of
+  // maxmemory, 8 MiB..256 MiB): the disk is slower than the writes, and the server makes
+  // the clients that write wait (Server::WaitForJournal) until it is not.
+  bool journal_backlogged() const;
   // The journal's bound while rounds fail: 4 x journal-max-size, 256 MiB when that is 0.
   uint64_t journal_limit() const;
   // The last round failed while save rules are set (Redis refuses writes then, with

@@ -120,10 +120,9 @@ Status JournalWriter::SubmitBatch(std::vector<JournalRecord> records, bool more_
   return status;
 }
 
-void JournalWriter::WaitForQueueBelow(uint64_t bytes, std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mu_);
-  done_cv_.wait_for(lock, timeout,
-                    [&] { return queued_memory_ <= bytes || !failure_.ok() || sealed_ || closing_ || closed_; });
+uint64_t JournalWriter::queued_bytes() const {
+  std::lock_guard lock(mu_);
+  return queued_memory_;
 }
 
 void JournalWriter::ExpectNoMore() {
@@ -312,7 +311,6 @@ void JournalWriter::Run() {
       batch_memory_ = std::exchange(queued_memory_, 0);
       const bool rotate = std::exchange(rotate_requested_, false);
       lock.unlock();
-      done_cv_.notify_all();  // WaitForQueueBelow: the queue is empty again
       if (rotate) segments_->RotateAtNextAppend();
       WriteBatch(std::move(batch));
       lock.lock();

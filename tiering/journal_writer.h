@@ -204,11 +204,9 @@ class JournalWriter {
   // Cheap when it is not gathering.
   void ExpectNoMore();
 
-  // Backpressure from a disk slower than the writes: waits while more than `bytes` of
-  // records wait for the writer thread (it takes the whole queue whenever it finishes a
-  // write), at most `timeout`. Returns at once while the writer is failed, sealed or
-  // closing: a queue that cannot drain must not stop the caller.
-  void WaitForQueueBelow(uint64_t bytes, std::chrono::milliseconds timeout);
+  // Heap bytes of the records waiting for the writer thread (it takes the whole queue
+  // whenever it finishes a write): what backpressure watches (Durability::journal_backlogged).
+  uint64_t queued_bytes() const;
 
   // Waits until every record submitted before the call (or, with `up_to`, every record up
   // to that LSN, which may still be on its way) is synced, syncing now whatever the policy

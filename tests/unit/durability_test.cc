@@ -512,3 +512,52 @@ TEST(DurabilityLsnReservationTest, WritesAreRefusedWhileTheReservationLagsAndRes
 
 }  // namespace
 }  // namespace tierkv
+
+namespace tierkv {
+namespace {
+
+// A disk slower than the writes: the journal thread stuck in a write while records pile
+// up. Past a sixteenth of maxmemory (at least 8 MiB) the journal is backlogged, which makes
+// the server suspend the clients that write (never the engine thread, which used to wait
+// for the writer here); once the writer takes the queue, it is not.
+TEST(DurabilityBackpressureTest, TheJournalIsBackloggedWhileRecordsPastItsBoundWaitForTheWriter) {
+  TempDir dir("tierkv-backpressure");
+  EngineQueue engine;
+  CommandHarness harness;
+  harness.shard().options().maxmemory = 128u << 20;  // the bound: 8 MiB
+  auto gate = std::make_shared<testing::Gate>();
+  DurabilityOptions options;
+  options.dir = dir.path();
+  options.post_to_engine = engine.Poster();
+  options.journal_hooks.before_write = [gate](uint64_t) {
+    gate->Enter();
+    return Status::Ok();
+  };
+  auto opened = Durability::Open(harness.shard(), std::make_unique<FakeTier>(), std::move(options));
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  std::unique_ptr<Durability> durability = std::move(*opened);
+  struct OpenAtExit {
+    std::shared_ptr<testing::Gate> gate;
+    ~OpenAtExit() { gate->Open(); }
+  } open_at_exit{gate};
+
+  const std::string value(1 << 20, 'v');
+  auto write = [&](int i) {
+    EXPECT_EQ(harness.Run({"SET", "k" + std::to_string(i), value}), "+OK\r\n");
+    durability->CommitChanges();
+    durability->SubmitPending();
+  };
+  write(0);
+  ASSERT_TRUE(gate->WaitEntered());  // the writer is stuck in its first batch
+  EXPECT_FALSE(durability->journal_backlogged());
+  int i = 1;
+  for (; i < 32 && !durability->journal_backlogged(); ++i) write(i);
+  EXPECT_TRUE(durability->journal_backlogged());
+  EXPECT_GE(i, 8) << "backlogged before the bound";
+
+  gate->Open();
+  ASSERT_TRUE(engine.RunUntil([&] { return !durability->journal_backlogged(); }));
+}
+
+}  // namespace
+}  // namespace tierkv
