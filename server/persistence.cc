@@ -1,6 +1,7 @@
 // Server's side of durability: opening it at start-up (recovery), committing each
 // command's changes to the journal, holding replies for appendfsync always, suspending
-// clients that wait for a round (SAVE, SHUTDOWN, DEBUG RELOAD).
+// clients that wait for a round (SAVE, SHUTDOWN, DEBUG RELOAD) or for the journal thread
+// to catch up (backpressure).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
