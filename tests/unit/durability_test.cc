@@ -464,99 +464,78 @@ TEST_F(DurabilityJournalFailureTest, AppendonlyOffDuringARoundKeepsItsLaterState
 namespace tierkv {
 namespace {
 
+// A Durability over a FakeTier whose journal writer's thread is held inside its first batch
+// write (a stalled disk) until the test opens the gate.
+class DurabilityStalledWriterTest : public ::testing::Test {
+ protected:
+  void Open(DurabilityOptions options) {
+    options.dir = dir_.path();
+    options.post_to_engine = engine_.Poster();
+    options.journal_hooks.before_write = [gate = gate_](uint64_t) {
+      gate->Enter();
+      return Status::Ok();
+    };
+    auto opened = Durability::Open(harness_.shard(), std::make_unique<FakeTier>(), std::move(options));
+    ASSERT_TRUE(opened.ok()) << opened.status().message();
+    durability_ = std::move(*opened);
+  }
+  // A failed assertion must not leave the writer held: closing the journal waits for it.
+  void TearDown() override { gate_->Open(); }
+
+  void Write(int i, const std::string& value) {
+    EXPECT_EQ(harness_.Run({"SET", "k" + std::to_string(i), value}), "+OK\r\n");
+    durability_->CommitChanges();
+    durability_->SubmitPending();
+  }
+
+  TempDir dir_{"tierkv-stalled-writer"};
+  EngineQueue engine_;
+  CommandHarness harness_;
+  std::shared_ptr<testing::Gate> gate_ = std::make_shared<testing::Gate>();
+  std::unique_ptr<Durability> durability_;
+};
+
 // The engine may hand out LSNs only below the reservation on disk (an LSN is never reused,
 // even after a crash that loses the unsynced tail). While the writer could not extend it,
 // writes went on being numbered past it.
-TEST(DurabilityLsnReservationTest, WritesAreRefusedWhileTheReservationLagsAndResumeOnceItIsWritten) {
+TEST_F(DurabilityStalledWriterTest, WritesAreRefusedWhileTheReservationLagsAndResumeOnceItIsWritten) {
   constexpr uint64_t kStep = 16;
-  TempDir dir("tierkv-reservation");
-  EngineQueue engine;
-  CommandHarness harness;
-  // Holds the writer's thread in its first batch, so it cannot extend the reservation.
-  auto gate = std::make_shared<testing::Gate>();
   DurabilityOptions options;
-  options.dir = dir.path();
-  options.post_to_engine = engine.Poster();
   options.lsn_reservation_step = kStep;
-  options.journal_hooks.before_write = [gate](uint64_t) {
-    gate->Enter();
-    return Status::Ok();
-  };
-  auto opened = Durability::Open(harness.shard(), std::make_unique<FakeTier>(), std::move(options));
-  ASSERT_TRUE(opened.ok()) << opened.status().message();
-  std::unique_ptr<Durability> durability = std::move(*opened);
-  struct OpenAtExit {
-    std::shared_ptr<testing::Gate> gate;
-    ~OpenAtExit() { gate->Open(); }  // a failed assertion must not leave the writer held
-  } open_at_exit{gate};
-
-  auto write = [&](int i) {
-    EXPECT_EQ(harness.Run({"SET", "k" + std::to_string(i), "v"}), "+OK\r\n");
-    durability->CommitChanges();
-    durability->SubmitPending();
-  };
-  write(0);
-  ASSERT_TRUE(gate->WaitEntered());
+  ASSERT_NO_FATAL_FAILURE(Open(std::move(options)));
+  Write(0, "v");
+  ASSERT_TRUE(gate_->WaitEntered());
   int written = 1;
-  for (; written < 4 * static_cast<int>(kStep) && durability->write_refusal().empty(); ++written) write(written);
-  const std::string refusal = durability->write_refusal();
+  for (; written < 4 * static_cast<int>(kStep) && durability_->write_refusal().empty(); ++written) Write(written, "v");
+  const std::string refusal = durability_->write_refusal();
   EXPECT_NE(refusal.find("the journal's LSN reservation has not reached the disk"), std::string::npos) << refusal;
-  EXPECT_EQ(durability->info().journal_lsn, kStep) << "numbered up to the reservation and not past it";
+  EXPECT_EQ(durability_->info().journal_lsn, kStep) << "numbered up to the reservation and not past it";
 
-  gate->Open();
-  ASSERT_TRUE(engine.RunUntil([&] { return durability->write_refusal().empty(); }));
-  write(written);
-  EXPECT_EQ(durability->info().journal_lsn, kStep + 1);
-  ASSERT_TRUE(engine.RunUntil([&] { return durability->durable_lsn() >= kStep + 1; }));
+  gate_->Open();
+  ASSERT_TRUE(engine_.RunUntil([&] { return durability_->write_refusal().empty(); }));
+  Write(written, "v");
+  EXPECT_EQ(durability_->info().journal_lsn, kStep + 1);
+  ASSERT_TRUE(engine_.RunUntil([&] { return durability_->durable_lsn() >= kStep + 1; }));
 }
-
-}  // namespace
-}  // namespace tierkv
-
-namespace tierkv {
-namespace {
 
 // A disk slower than the writes: the journal thread stuck in a write while records pile
 // up. Past a sixteenth of maxmemory (at least 8 MiB) the journal is backlogged, which makes
 // the server suspend the clients that write (never the engine thread, which used to wait
 // for the writer here); once the writer takes the queue, it is not.
-TEST(DurabilityBackpressureTest, TheJournalIsBackloggedWhileRecordsPastItsBoundWaitForTheWriter) {
-  TempDir dir("tierkv-backpressure");
-  EngineQueue engine;
-  CommandHarness harness;
-  harness.shard().options().maxmemory = 128u << 20;  // the bound: 8 MiB
-  auto gate = std::make_shared<testing::Gate>();
-  DurabilityOptions options;
-  options.dir = dir.path();
-  options.post_to_engine = engine.Poster();
-  options.journal_hooks.before_write = [gate](uint64_t) {
-    gate->Enter();
-    return Status::Ok();
-  };
-  auto opened = Durability::Open(harness.shard(), std::make_unique<FakeTier>(), std::move(options));
-  ASSERT_TRUE(opened.ok()) << opened.status().message();
-  std::unique_ptr<Durability> durability = std::move(*opened);
-  struct OpenAtExit {
-    std::shared_ptr<testing::Gate> gate;
-    ~OpenAtExit() { gate->Open(); }
-  } open_at_exit{gate};
-
+TEST_F(DurabilityStalledWriterTest, TheJournalIsBackloggedWhileRecordsPastItsBoundWaitForTheWriter) {
+  harness_.shard().options().maxmemory = 128u << 20;  // the bound: 8 MiB
+  ASSERT_NO_FATAL_FAILURE(Open({}));
   const std::string value(1 << 20, 'v');
-  auto write = [&](int i) {
-    EXPECT_EQ(harness.Run({"SET", "k" + std::to_string(i), value}), "+OK\r\n");
-    durability->CommitChanges();
-    durability->SubmitPending();
-  };
-  write(0);
-  ASSERT_TRUE(gate->WaitEntered());  // the writer is stuck in its first batch
-  EXPECT_FALSE(durability->journal_backlogged());
+  Write(0, value);
+  ASSERT_TRUE(gate_->WaitEntered());  // the writer is stuck in its first batch
+  EXPECT_FALSE(durability_->journal_backlogged());
   int i = 1;
-  for (; i < 32 && !durability->journal_backlogged(); ++i) write(i);
-  EXPECT_TRUE(durability->journal_backlogged());
+  for (; i < 32 && !durability_->journal_backlogged(); ++i) Write(i, value);
+  EXPECT_TRUE(durability_->journal_backlogged());
   EXPECT_GE(i, 8) << "backlogged before the bound";
 
-  gate->Open();
-  ASSERT_TRUE(engine.RunUntil([&] { return !durability->journal_backlogged(); }));
+  gate_->Open();
+  ASSERT_TRUE(engine_.RunUntil([&] { return !durability_->journal_backlogged(); }));
 }
 
 }  // namespace
