@@ -19,7 +19,7 @@ Entry* Db::Find(std::string_view key, bool touch) {
   Entry* entry = dict_.Find(key, HashKey(key));
   if (entry == nullptr) return nullptr;
   if (IsExpired(entry)) {
-    DeleteExpired(entry);
+    if (!shard_->expired_deletion_paused()) DeleteExpired(entry);
     return nullptr;
   }
   shard_->BeforeEntryChange(index_, *entry);

@@ -85,7 +85,11 @@ class Db {
 
   void RehashStep(size_t buckets) { dict_.RehashStep(buckets); }
   void ShrinkIfSparse() { dict_.ShrinkIfSparse(); }
-  size_t OverheadBytes() const { return dict_.MemoryUsage() + volatile_.capacity() * sizeof(Entry*); }
+  size_t OverheadBytes() const { return MainIndexBytes() + ExpireIndexBytes(); }
+  // The two parts of that overhead (MEMORY STATS db.<n>): the key table's buckets and
+  // the index of keys with a TTL.
+  size_t MainIndexBytes() const { return dict_.MemoryUsage(); }
+  size_t ExpireIndexBytes() const { return volatile_.capacity() * sizeof(Entry*); }
 
  private:
   void ReplaceAt(Entry** link, Entry* fresh, bool keep_object);

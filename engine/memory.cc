@@ -131,6 +131,17 @@ void ReturnFreedMemoryToOs() {
 #endif
 }
 
+std::string AllocatorStatsText() {
+#ifndef TIERKV_NO_JEMALLOC
+  std::string text;
+  malloc_stats_print(
+      [](void* out, const char* chunk) { static_cast<std::string*>(out)->append(chunk); }, &text, nullptr);
+  return text;
+#else
+  return "";
+#endif
+}
+
 void RefreshMemoryStats() {
 #ifndef TIERKV_NO_JEMALLOC
   Accounting& accounting = Accounts();

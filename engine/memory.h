@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace tierkv {
@@ -49,6 +50,10 @@ class MemoryAccountedThread {
 // seconds (after a synchronous FLUSHALL/FLUSHDB, as Redis does, so RSS falls
 // with used_memory). Costs a walk of the allocator's arenas: not per command.
 void ReturnFreedMemoryToOs();
+
+// The allocator's own statistics report (MEMORY MALLOC-STATS): jemalloc's
+// malloc_stats_print text, or "" when the allocator has none (sanitizer build).
+std::string AllocatorStatsText();
 
 void RefreshMemoryStats();
 size_t UsedMemory();

@@ -95,6 +95,10 @@ class Shard {
   // afterwards, as it would have.
   bool expiry_enabled() const { return expiry_enabled_; }
   void set_expiry_enabled(bool enabled) { expiry_enabled_ = enabled; }
+  // While clients are paused (CLIENT PAUSE), as in Redis, an expired key reads as
+  // missing but is not deleted, so that the dataset does not change under the pause.
+  bool expired_deletion_paused() const { return expired_deletion_paused_; }
+  void set_expired_deletion_paused(bool paused) { expired_deletion_paused_ = paused; }
   bool active_expire_enabled() const { return active_expire_enabled_; }
   void set_active_expire_enabled(bool enabled) { active_expire_enabled_ = enabled; }
 
@@ -202,6 +206,7 @@ class Shard {
   KeyspaceStats stats_;
   int64_t now_ms_ = 0;
   bool active_expire_enabled_ = true;
+  bool expired_deletion_paused_ = false;
   bool expiry_enabled_ = true;
   bool touch_enabled_ = true;
   int expire_db_cursor_ = 0;

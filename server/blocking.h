@@ -68,6 +68,8 @@ class BlockingRegistry : public KeyspaceObserver {
   bool Unblock(uint64_t client_id, bool with_error);
 
   bool has_ready_keys() const { return !ready_.empty(); }
+  // True while a blocked command runs again because its keys are ready.
+  bool retrying() const { return retrying_ != 0; }
   // Serves clients blocked on the keys that became ready, until no key is ready.
   void ServeReady();
 

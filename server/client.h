@@ -59,6 +59,9 @@ struct Client {
   ReplyMode reply_mode = ReplyMode::kOn;
   bool close_after_reply = false;
   bool suspended = false;  // runs no more commands until the server resumes it
+  bool monitor = false;  // MONITOR: sees every command the server runs
+  // Its next command waits in the query buffer for CLIENT PAUSE to end (Server::Unpause).
+  bool postponed = false;
   bool blocked = false;    // waiting in a blocking command (server/blocking.h)
   bool kill_requested = false;
   uint64_t commands_processed = 0;

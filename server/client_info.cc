@@ -9,7 +9,8 @@ namespace {
 // Redis's flag letters, in the order catClientInfoString prints them.
 std::string FlagLetters(const Client& client) {
   std::string flags;
-  if (client.blocked) flags += 'b';
+  if (client.monitor) flags += 'O';
+  if (client.blocked || client.postponed) flags += 'b';
   if (client.in_multi) flags += 'x';
   if (client.watch_dirty) flags += 'd';
   if (client.close_after_reply) flags += 'c';

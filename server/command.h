@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -16,6 +17,7 @@
 namespace tierkv {
 
 struct CommandContext;
+class LatencyHistogram;
 
 enum CommandFlag : uint32_t {
   kCmdWrite = 1u << 0,       // modifies the keyspace
@@ -36,6 +38,7 @@ enum CommandFlag : uint32_t {
   kCmdNoPropagate = 1u << 15,
   kCmdNoMulti = 1u << 16,    // refused inside MULTI (SAVE)
   kCmdSkipSlowlog = 1u << 17,  // never in SLOWLOG (EXEC: its commands are logged one by one)
+  kCmdMayReplicate = 1u << 18,  // a read that may write (PFCOUNT caches its count): held by CLIENT PAUSE WRITE
 };
 
 using CommandHandler = void (*)(CommandContext&);
@@ -160,6 +163,8 @@ struct CommandStats {
   uint64_t usec = 0;            // time spent in the handler
   uint64_t rejected_calls = 0;  // refused before running (arity, OOM, auth...)
   uint64_t failed_calls = 0;    // ran and answered an error
+  // How long its calls took (latency-tracking), made at the first call counted.
+  std::shared_ptr<LatencyHistogram> latency;
 };
 
 struct CommandSpec {

@@ -175,6 +175,7 @@ const std::vector<KeySpecRow>& KeySpecRows() {
     {"move", {KeySpec{kKeyRW | kKeyAccess | kKeyUpdate}.Index(1).Range(0, 1, 0)}},
     {"mset", {KeySpec{kKeyOW | kKeyUpdate}.Index(1).Range(-1, 2, 0)}},
     {"msetnx", {KeySpec{kKeyOW | kKeyInsert}.Index(1).Range(-1, 2, 0)}},
+    {"memory|usage", {KeySpec{kKeyRO}.Index(2).Range(0, 1, 0)}},
     {"object|encoding", {KeySpec{kKeyRO}.Index(2).Range(0, 1, 0)}},
     {"object|freq", {KeySpec{kKeyRO}.Index(2).Range(0, 1, 0)}},
     {"object|idletime", {KeySpec{kKeyRO}.Index(2).Range(0, 1, 0)}},

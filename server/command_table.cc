@@ -53,6 +53,9 @@ Result<std::unique_ptr<CommandTable>> CommandTable::Build() {
   RegisterInfoCommands(*table);
   RegisterConfigCommands(*table);
   RegisterSlowlogCommands(*table);
+  RegisterMemoryCommands(*table);
+  RegisterLatencyCommands(*table);
+  RegisterMonitorCommands(*table);
   RegisterClientCommands(*table);
   RegisterCommandCommands(*table);
   RegisterDebugCommands(*table);

@@ -15,6 +15,7 @@
 #include "tiering/file_io.h"
 #include "tiering/save_rules.h"
 #include "server/command_table.h"
+#include "server/latency.h"
 #include "server/resp_parser.h"
 
 #include <fcntl.h>
@@ -159,6 +160,32 @@ void Config::AddParams() {
   int_param("maxclients", 1, INT32_MAX, &s.maxclients);
   int_param("slowlog-log-slower-than", -1, INT64_MAX, &s.slowlog_log_slower_than);
   int_param("slowlog-max-len", 0, INT64_MAX, &s.slowlog_max_len);
+  int_param("latency-monitor-threshold", 0, INT64_MAX, &s.latency_monitor_threshold);
+  bool_param("latency-tracking", &s.latency_tracking);
+  // Percentiles in 0..100; one empty word clears the list, as in Redis.
+  add({"latency-tracking-info-percentiles", "", true, true, true,
+       [&s](const std::vector<std::string>& v) {
+         std::vector<double> percentiles;
+         for (const std::string& word : v) {
+           if (v.size() == 1 && word.empty()) break;
+           double value;
+           if (!ParseDouble(word, &value)) return Invalid("Invalid latency-tracking-info-percentiles parameters");
+           if (value < 0.0 || value > 100.0) {
+             return Invalid("latency-tracking-info-percentiles parameters should sit between [0.0,100.0]");
+           }
+           percentiles.push_back(value);
+         }
+         s.latency_tracking_info_percentiles = std::move(percentiles);
+         return Status::Ok();
+       },
+       [&s] {
+         std::string out;
+         for (double value : s.latency_tracking_info_percentiles) {
+           if (!out.empty()) out += ' ';
+           out += PercentileText(value);
+         }
+         return out;
+       }});
   // Redis accepts any non-negative hz and keeps it within 1..500.
   add({"hz", "", true, true, false,
        [&s](const std::vector<std::string>& v) {

@@ -45,6 +45,9 @@ struct ServerSettings {
   std::string requirepass;                         // requirepass ("" = none)
   int64_t slowlog_log_slower_than = 10000;         // slowlog-log-slower-than: µs; negative = off
   uint64_t slowlog_max_len = 128;                  // slowlog-max-len
+  int64_t latency_monitor_threshold = 0;           // latency-monitor-threshold: ms; 0 = off
+  bool latency_tracking = true;                    // latency-tracking: per-command histograms
+  std::vector<double> latency_tracking_info_percentiles = {50, 99, 99.9};  // latency-tracking-info-percentiles
   std::string logfile;                             // logfile ("" = stderr)
   std::string loglevel = "notice";                 // loglevel
   std::string save = "3600 1 300 100 60 10000";    // save rules (used by persistence)

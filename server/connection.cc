@@ -138,7 +138,8 @@ void Connection::OnRead(const asio::error_code& error, size_t bytes) {
 }
 
 void Connection::ProcessInput() {
-  while (!closed_ && !client_.close_after_reply && !client_.suspended && input_pos_ < input_len_) {
+  while (!closed_ && !client_.close_after_reply && !client_.suspended && !client_.postponed &&
+         input_pos_ < input_len_) {
     std::string_view unparsed(input_.data() + input_pos_, input_len_ - input_pos_);
     size_t consumed = 0;
     const auto outcome = parser_.Parse(unparsed, &consumed, &args_);
@@ -152,6 +153,7 @@ void Connection::ProcessInput() {
       return;
     }
     if (!args_.empty()) server_.Execute(client_, args_);
+    if (client_.postponed) break;  // the command stays in the buffer until the pause ends
     input_pos_ += consumed;
     if (client_.kill_requested) {
       Close();

@@ -34,6 +34,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Goes on after the server held this client (replies waiting for the journal, or a
   // suspended command): runs buffered commands, sends what may go, reads again.
   void Resume();
+  // Sends what the client's output holds now (replies written for it by others: MONITOR).
+  void SendOutput() { Flush(); }
 
   Client& client() { return client_; }
   size_t query_buffer_bytes() const { return input_len_ - input_pos_; }

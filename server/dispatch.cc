@@ -35,14 +35,19 @@ std::string UnknownCommandError(std::span<const std::string_view> args) {
   return text;
 }
 
-// A write, or an EXEC whose queue holds one (Redis judges EXEC by what it will run).
-bool IsWrite(const CommandSpec& spec, const Client& client, const CommandTable& commands) {
-  if (spec.flags & kCmdWrite) return true;
+// A command with one of `flags`, or an EXEC whose queue holds one (Redis judges EXEC by
+// what it will run).
+bool HasFlags(const CommandSpec& spec, const Client& client, const CommandTable& commands, uint32_t flags) {
+  if (spec.flags & flags) return true;
   if (spec.name != "exec") return false;
   return std::any_of(client.queued.begin(), client.queued.end(), [&](const std::vector<std::string>& queued) {
     const CommandSpec* command = commands.Find(queued[0]);
-    return command != nullptr && (command->flags & kCmdWrite);
+    return command != nullptr && (command->flags & flags);
   });
+}
+
+bool IsWrite(const CommandSpec& spec, const Client& client, const CommandTable& commands) {
+  return HasFlags(spec, client, commands, kCmdWrite);
 }
 
 }  // namespace
@@ -59,6 +64,8 @@ void Server::Execute(Client& client, std::span<const std::string_view> args) {
   }
   // Each command EXEC runs holds the client for what it read, as a command on its own does.
   if (ran) HoldReadsOfUndurableWrites(client, args);
+  // A command postponed by CLIENT PAUSE runs again later: its CLIENT REPLY mode waits too.
+  if (client.postponed) return;
   // CLIENT REPLY OFF|SKIP drops replies; only at the top level, so that the
   // commands EXEC runs keep their place in EXEC's reply array.
   if (execute_depth_ == 0 && blocking_.has_ready_keys()) blocking_.ServeReady();
@@ -134,7 +141,13 @@ bool Server::RunCommand(Client& client, std::span<const std::string_view> args) 
     }
   }
 
-  const bool over_memory = shard_.options().maxmemory > 0 && !shard_.EnforceMaxmemory().ok();
+  // Nothing is evicted while clients are paused (CLIENT PAUSE), as in Redis.
+  // A MONITOR client is a replica to Redis, which keeps replicas away from the keyspace.
+  if (client.monitor && (spec->flags & (kCmdWrite | kCmdReadOnly | kCmdMayReplicate))) {
+    return reject("ERR Replica can't interact with the keyspace");
+  }
+
+  const bool over_memory = shard_.options().maxmemory > 0 && !clients_paused() && !EnforceMaxmemory();
   if (over_memory && (spec->flags & kCmdDenyOom)) return reject(ErrorText(Status::OutOfMemory()));
 
   if (client.in_multi && (spec->flags & kCmdNoMulti)) return reject("ERR Command not allowed inside a transaction");
@@ -153,6 +166,11 @@ bool Server::RunCommand(Client& client, std::span<const std::string_view> args) 
     }
   }
 
+  // Checked where Redis checks it: after every refusal, before MULTI queues the command.
+  if (pause_mode_ != PauseMode::kNone && execute_depth_ == 1 && !blocking_.retrying() && HeldByPause(client, *spec)) {
+    return false;
+  }
+
   if (client.in_multi && !(spec->flags & kCmdNoQueue)) {
     client.queued.emplace_back(args.begin(), args.end());
     reply.SimpleString("QUEUED");
@@ -168,11 +186,29 @@ bool Server::RunCommand(Client& client, std::span<const std::string_view> args) 
   spec->handler(context);
   const auto elapsed = std::chrono::steady_clock::now() - started;
   shard_.set_touch_enabled(true);
+  // As Redis, after the command ran (so EXEC follows the commands it ran), once (not
+  // again when a blocked command is retried), and never admin commands.
+  if (!monitors_.empty() && !(spec->flags & (kCmdAdmin | kCmdSkipMonitor)) && !blocking_.retrying()) {
+    FeedMonitors(client, args);
+  }
 
   // A command that blocked is counted once, when it ends (server/blocking.h).
   if (client.blocked) return true;
   CountCall(*spec, client, args, reply_start,
             static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()));
+  return true;
+}
+
+bool Server::HeldByPause(Client& client, const CommandSpec& spec) {
+  if (Shard::WallClockMs() >= pause_end_ms_) {
+    UnpauseClients();
+    return false;
+  }
+  if (pause_mode_ == PauseMode::kWrite && !HasFlags(spec, client, *commands_, kCmdWrite | kCmdMayReplicate)) {
+    return false;
+  }
+  client.postponed = true;
+  postponed_.push_back(client.id);
   return true;
 }
 
@@ -191,6 +227,11 @@ void Server::CountCall(const CommandSpec& command, Client& client, std::span<con
     const size_t line_end = client.output.find('\r', reply_start);
     info_.RecordError(std::string_view(client.output).substr(reply_start + 1, line_end - reply_start - 1));
   }
+  if (settings_.latency_tracking) {
+    if (stats.latency == nullptr) stats.latency = std::make_shared<LatencyHistogram>();
+    stats.latency->Record(usec * 1000);  // µs precision, as Redis measures its calls
+  }
+  NoteLatency((command.flags & kCmdFast) ? "fast-command" : "command", usec / 1000);
   if (!(command.flags & kCmdSkipSlowlog)) {
     slowlog_.Record(args, usec, client.address, client.name, settings_.slowlog_log_slower_than,
                     settings_.slowlog_max_len);

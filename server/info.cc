@@ -9,6 +9,7 @@
 #include <random>
 
 #include "engine/memory.h"
+#include "server/memory_figures.h"
 #include "server/command_table.h"
 #include "server/connection.h"
 #include "server/server.h"
@@ -123,7 +124,8 @@ void ClientsSection(Server& server, std::string& out) {
   Field(out, "maxclients", server.settings().maxclients);
   Field(out, "client_recent_max_input_buffer", max_input);
   Field(out, "client_recent_max_output_buffer", max_output);
-  Field(out, "blocked_clients", server.blocking().blocked_clients());
+  // As Redis, a client whose command waits for CLIENT PAUSE to end counts as blocked.
+  Field(out, "blocked_clients", server.blocking().blocked_clients() + server.postponed_clients());
   Field(out, "tracking_clients", "0");
   Field(out, "clients_in_timeout_table", "0");
   Field(out, "total_blocking_keys", server.blocking().blocking_keys());
@@ -131,24 +133,17 @@ void ClientsSection(Server& server, std::string& out) {
 }
 
 void MemorySection(Server& server, std::string& out) {
-  // used_memory is the figure maxmemory is enforced against, read before the
-  // allocator statistics are refreshed: jemalloc's stats.allocated also counts
-  // freed objects parked in thread caches.
-  const uint64_t used = UsedMemory();
-  const MemoryStats mem = GetMemoryStats();
-  const uint64_t rss = ProcessRss();
-  const uint64_t peak = std::max<uint64_t>(mem.peak, used);
-  const uint64_t startup = std::min<uint64_t>(server.info_counters().startup_memory, used);
-  uint64_t clients_memory = 0;
-  for (const auto& [id, connection] : server.clients()) {
-    clients_memory += connection->query_buffer_capacity() + connection->pending_output_bytes();
-  }
-  const uint64_t overhead = std::min<uint64_t>(used, startup + server.shard().OverheadBytes() + clients_memory);
-  const uint64_t dataset = used - overhead;
-  const uint64_t net_used = used > startup ? used - startup : 0;
+  const MemoryFigures f = GatherMemoryFigures(server);
+  const uint64_t used = f.used;
+  const uint64_t rss = f.rss;
+  const uint64_t peak = f.peak;
+  const uint64_t startup = f.startup;
+  const uint64_t overhead = f.overhead;
+  const uint64_t dataset = f.dataset;
+  const uint64_t net_used = f.net_used;
   const uint64_t maxmemory = server.shard().options().maxmemory;
   const uint64_t system_memory = TotalSystemMemory();
-  auto ratio = [](uint64_t a, uint64_t b) { return b == 0 ? 0.0 : static_cast<double>(a) / static_cast<double>(b); };
+  auto ratio = MemoryFigures::Ratio;
 
   Field(out, "used_memory", used);
   Field(out, "used_memory_human", BytesToHuman(used));
@@ -161,9 +156,9 @@ void MemorySection(Server& server, std::string& out) {
   Field(out, "used_memory_startup", startup);
   Field(out, "used_memory_dataset", dataset);
   Field(out, "used_memory_dataset_perc", Fixed2(ratio(dataset, net_used) * 100) + "%");
-  Field(out, "allocator_allocated", mem.allocated);
-  Field(out, "allocator_active", mem.active);
-  Field(out, "allocator_resident", mem.resident);
+  Field(out, "allocator_allocated", f.allocator_allocated);
+  Field(out, "allocator_active", f.allocator_active);
+  Field(out, "allocator_resident", f.allocator_resident);
   Field(out, "total_system_memory", system_memory);
   Field(out, "total_system_memory_human", BytesToHuman(system_memory));
   // No scripting engine yet: every script and function figure is zero.
@@ -183,21 +178,21 @@ void MemorySection(Server& server, std::string& out) {
   Field(out, "maxmemory", maxmemory);
   Field(out, "maxmemory_human", BytesToHuman(maxmemory));
   Field(out, "maxmemory_policy", EvictionPolicyName(server.shard().options().policy));
-  Field(out, "allocator_frag_ratio", Fixed2(ratio(mem.active, mem.allocated)));
-  Field(out, "allocator_frag_bytes", mem.active > mem.allocated ? mem.active - mem.allocated : 0);
-  Field(out, "allocator_rss_ratio", Fixed2(ratio(mem.resident, mem.active)));
-  Field(out, "allocator_rss_bytes", mem.resident > mem.active ? mem.resident - mem.active : 0);
-  Field(out, "rss_overhead_ratio", Fixed2(ratio(rss, mem.resident)));
-  Field(out, "rss_overhead_bytes", static_cast<int64_t>(rss) - static_cast<int64_t>(mem.resident));
-  Field(out, "mem_fragmentation_ratio", Fixed2(ratio(rss, used)));
-  Field(out, "mem_fragmentation_bytes", static_cast<int64_t>(rss) - static_cast<int64_t>(used));
+  Field(out, "allocator_frag_ratio", Fixed2(f.allocator_frag_ratio()));
+  Field(out, "allocator_frag_bytes", std::max<int64_t>(f.allocator_frag_bytes(), 0));
+  Field(out, "allocator_rss_ratio", Fixed2(f.allocator_rss_ratio()));
+  Field(out, "allocator_rss_bytes", std::max<int64_t>(f.allocator_rss_bytes(), 0));
+  Field(out, "rss_overhead_ratio", Fixed2(f.rss_overhead_ratio()));
+  Field(out, "rss_overhead_bytes", f.rss_overhead_bytes());
+  Field(out, "mem_fragmentation_ratio", Fixed2(f.fragmentation_ratio()));
+  Field(out, "mem_fragmentation_bytes", f.fragmentation_bytes());
   Field(out, "mem_not_counted_for_evict", server.shard().MemoryNotCountedForEvict());
   Field(out, "mem_replication_backlog", "0");
   Field(out, "mem_total_replication_buffers", "0");
   Field(out, "mem_clients_slaves", "0");
-  Field(out, "mem_clients_normal", clients_memory);
+  Field(out, "mem_clients_normal", f.clients_normal);
   Field(out, "mem_cluster_links", "0");
-  Field(out, "mem_aof_buffer", "0");
+  Field(out, "mem_aof_buffer", f.journal);
   Field(out, "mem_allocator", AllocatorName());
   Field(out, "active_defrag_running", "0");
   Field(out, "lazyfree_pending_objects", std::to_string(server.shard().lazy_free().pending_objects()));
@@ -386,7 +381,28 @@ void ErrorStatsSection(Server& server, std::string& out) {
   }
 }
 
-void LatencyStatsSection(Server&, std::string&) {}
+// latency_percentiles_usec_<command>:p50=..,p99=.. for each command with calls
+// counted, while latency-tracking is on.
+void LatencyStatsSection(Server& server, std::string& out) {
+  if (!server.settings().latency_tracking) return;
+  const std::vector<double>& percentiles = server.settings().latency_tracking_info_percentiles;
+  auto emit = [&](const CommandSpec& spec, const std::string& name) {
+    if (spec.stats.latency == nullptr) return;
+    std::string value;
+    for (double percentile : percentiles) {
+      char figure[64];
+      std::snprintf(figure, sizeof(figure), "%.3f",
+                    static_cast<double>(spec.stats.latency->ValueAtPercentile(percentile)) / 1000.0);
+      if (!value.empty()) value += ',';
+      value += "p" + PercentileText(percentile) + "=" + figure;
+    }
+    Field(out, "latency_percentiles_usec_" + name, value);
+  };
+  for (const auto& spec : server.commands().all()) {
+    emit(*spec, spec->name);
+    for (const CommandSpec& sub : spec->subcommands) emit(sub, spec->name + "|" + sub.name);
+  }
+}
 
 void ClusterSection(Server&, std::string& out) { Field(out, "cluster_enabled", "0"); }
 

@@ -9,6 +9,14 @@
 #include "server/log.h"
 
 namespace tierkv {
+namespace {
+
+uint64_t ElapsedMs(std::chrono::steady_clock::time_point since) {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - since).count());
+}
+
+}  // namespace
 
 Server::Server(ServerSettings settings, EngineOptions engine_options, std::unique_ptr<CommandTable> commands)
     : settings_(std::move(settings)),
@@ -20,6 +28,7 @@ Server::Server(ServerSettings settings, EngineOptions engine_options, std::uniqu
       cron_timer_(io_),
       accept_retry_timer_(io_),
       journal_wait_timer_(io_),
+      pause_timer_(io_),
       signals_(io_, SIGINT, SIGTERM) {
   shard_.add_observer(&watches_);
   shard_.add_observer(&blocking_);
@@ -129,6 +138,7 @@ void Server::Stop() {
   cron_timer_.cancel();
   accept_retry_timer_.cancel();
   journal_wait_timer_.cancel();
+  pause_timer_.cancel();
   signals_.cancel(ec);
   // Close every client; the connections unregister themselves.
   while (!clients_.empty()) clients_.begin()->second->Close();
@@ -167,6 +177,8 @@ void Server::RemoveClient(Connection* connection) {
   watches_.UnwatchAll(client);
   blocking_.Forget(client.id);
   durable_replies_.Forget(client.id);
+  if (client.postponed) std::erase(postponed_, client.id);
+  if (client.monitor) monitors_.Remove(client.id);
   clients_.erase(client.id);
 }
 
@@ -185,7 +197,12 @@ void Server::Cron() {
   shard_.set_now_ms(now);
   // A quarter of each cron period at most for active expiry, as Redis's slow cycle.
   const int64_t period_us = 1000000 / std::max(settings_.hz, 1);
-  shard_.ActiveExpireCycle(period_us / 4);
+  // CLIENT PAUSE stops expiry too, so that the dataset stays as it is.
+  if (!clients_paused()) {
+    const auto expire_started = std::chrono::steady_clock::now();
+    shard_.ActiveExpireCycle(period_us / 4);
+    NoteLatency("expire-cycle", ElapsedMs(expire_started));
+  }
   shard_.HousekeepingStep();
   CommitChanges(nullptr);  // keys expired or evicted above
   // A stream that expired above ends the wait of its XREADGROUP clients.
@@ -204,6 +221,32 @@ void Server::Cron() {
   for (auto& [id, connection] : clients_) {
     client_output_peak_ = std::max<uint64_t>(client_output_peak_, connection->pending_output_bytes());
   }
+}
+
+void Server::FeedMonitors(const Client& client, std::span<const std::string_view> args) {
+  const int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  const std::string line = MonitorLine(now_us, client.db, client.address, args);
+  for (uint64_t id : monitors_.clients()) {
+    if (Connection* connection = FindConnection(id)) connection->client().output += line;
+  }
+  if (monitor_flush_posted_) return;
+  monitor_flush_posted_ = true;
+  asio::post(io_, [this] {
+    monitor_flush_posted_ = false;
+    for (uint64_t id : monitors_.clients()) {
+      if (Connection* connection = FindConnection(id)) connection->SendOutput();
+    }
+  });
+}
+
+bool Server::EnforceMaxmemory() {
+  if (settings_.latency_monitor_threshold <= 0) return shard_.EnforceMaxmemory().ok();
+  const auto started = std::chrono::steady_clock::now();
+  const bool ok = shard_.EnforceMaxmemory().ok();
+  NoteLatency("eviction-cycle", ElapsedMs(started));
+  return ok;
 }
 
 void Server::OnConfigChanged(std::string_view name) {

@@ -21,6 +21,8 @@
 #include "server/config.h"
 #include "server/durable_replies.h"
 #include "server/info.h"
+#include "server/latency.h"
+#include "server/monitor.h"
 #include "server/resp_parser.h"
 #include "server/slowlog.h"
 #include "server/watch_registry.h"
@@ -88,6 +90,27 @@ class Server {
   // Per-command and per-error counters and sampled rates for INFO (server/info.h).
   InfoCounters& info_counters() { return info_; }
   SlowLog& slowlog() { return slowlog_; }
+  LatencyMonitor& latency_monitor() { return latency_monitor_; }
+  MonitorRegistry& monitors() { return monitors_; }
+  // Shows `args`, just run by `client`, to the MONITOR clients (their replies go out
+  // once the current batch of commands is done).
+  void FeedMonitors(const Client& client, std::span<const std::string_view> args);
+  // Records `ms` for a latency event when it reaches latency-monitor-threshold.
+  void NoteLatency(std::string_view event, uint64_t ms) {
+    latency_monitor_.AddSampleIfNeeded(event, ms, settings_.latency_monitor_threshold, shard_.now_ms() / 1000);
+  }
+
+  // CLIENT PAUSE (server/client_pause.cc). Until `end_ms` (wall clock), writes (kWrite)
+  // or all commands (kAll) wait in their clients' query buffers, and keys neither expire
+  // nor are evicted, as in Redis; reads go on under kWrite. A second pause keeps the
+  // later end and the stricter mode.
+  enum class PauseMode : uint8_t { kNone, kWrite, kAll };
+  void PauseClients(int64_t end_ms, PauseMode mode);
+  // Ends the pause: postponed clients run their waiting commands, in the order they came.
+  void UnpauseClients();
+  bool clients_paused() const { return pause_mode_ != PauseMode::kNone; }
+  // Clients whose command waits for the pause (INFO counts them in blocked_clients, as Redis).
+  size_t postponed_clients() const { return postponed_.size(); }
 
   // Called by CONFIG SET after a parameter changes.
   void OnConfigChanged(std::string_view name);
@@ -149,8 +172,15 @@ class Server {
   // If that fails the old ones are opened again and `failure` (Redis's reason)
   // is returned, so the server keeps listening where it was.
   Status Rebind(std::string_view failure);
+  // Evicts down to maxmemory (Shard::EnforceMaxmemory), timed as the eviction-cycle
+  // latency event; false when memory stays over the limit.
+  bool EnforceMaxmemory();
   void ScheduleCron();
   void Cron();
+  // True if `spec`, run now by `client`, must wait for the pause to end (ending it first
+  // when its time is up); then the client is postponed.
+  bool HeldByPause(Client& client, const CommandSpec& spec);
+  void SchedulePauseEnd();
   // CONFIG SET of appendonly, appendfsync, save or journal-max-size.
   void ApplyDurabilitySettings();
   void ReleaseDurableReplies(uint64_t durable_lsn);
@@ -172,6 +202,10 @@ class Server {
   asio::steady_timer accept_retry_timer_;
   asio::steady_timer journal_wait_timer_;
   std::vector<uint64_t> journal_waiters_;  // clients suspended by WaitForJournal
+  PauseMode pause_mode_ = PauseMode::kNone;
+  int64_t pause_end_ms_ = 0;
+  asio::steady_timer pause_timer_;
+  std::vector<uint64_t> postponed_;  // clients waiting for the pause to end, in arrival order
   asio::signal_set signals_;
   std::map<uint64_t, Connection*> clients_;
   uint64_t last_client_id_ = 0;
@@ -183,6 +217,9 @@ class Server {
   uint64_t client_output_peak_ = 0;
   InfoCounters info_;
   SlowLog slowlog_;
+  LatencyMonitor latency_monitor_;
+  MonitorRegistry monitors_;
+  bool monitor_flush_posted_ = false;
   int execute_depth_ = 0;  // > 1 while EXEC runs its queued commands
   std::unique_ptr<Durability> durability_;
   DurableReplies durable_replies_;  // appendfsync always: whose replies wait for which LSN

@@ -4,6 +4,7 @@
 #include <optional>
 #include <vector>
 
+#include "engine/number.h"
 #include "server/client_info.h"
 #include "server/command_args.h"
 #include "server/command_context.h"
@@ -236,6 +237,31 @@ void CmdClientReply(CommandContext& ctx) {
   }
 }
 
+// CLIENT PAUSE timeout [WRITE|ALL]: the mode is checked before the timeout, as Redis does.
+void CmdClientPause(CommandContext& ctx) {
+  if (ctx.argc() > 4) return ReplyError(ctx.reply(), SubcommandSyntaxError(ctx.arg(1), "client"));
+  Server::PauseMode mode = Server::PauseMode::kAll;
+  if (ctx.argc() == 4) {
+    if (IsOption(ctx.arg(3), "write")) {
+      mode = Server::PauseMode::kWrite;
+    } else if (!IsOption(ctx.arg(3), "all")) {
+      return ctx.reply().Error("ERR CLIENT PAUSE mode must be WRITE or ALL");
+    }
+  }
+  int64_t timeout_ms = 0;
+  if (!ParseInt64(ctx.arg(2), &timeout_ms)) return ctx.reply().Error("ERR timeout is not an integer or out of range");
+  if (timeout_ms < 0) return ctx.reply().Error("ERR timeout is negative");
+  const int64_t now = Shard::WallClockMs();
+  if (timeout_ms > INT64_MAX - now) return ctx.reply().Error("ERR timeout is out of range");
+  ctx.server.PauseClients(now + timeout_ms, mode);
+  ctx.reply().Ok();
+}
+
+void CmdClientUnpause(CommandContext& ctx) {
+  ctx.server.UnpauseClients();
+  ctx.reply().Ok();
+}
+
 // No client tracking yet: never redirecting.
 void CmdClientGetRedir(CommandContext& ctx) { ctx.reply().Integer(-1); }
 
@@ -271,6 +297,10 @@ void CmdClientHelp(CommandContext& ctx) {
              "      Return clients of specified type.",
              "    * ID <client-id> [<client-id> ...]",
              "      Return clients of specified IDs only.",
+             "UNPAUSE",
+             "    Stop the current client pause, resuming traffic.",
+             "PAUSE <timeout> [WRITE|ALL]",
+             "    Suspend all, or just write, clients for <timeout> milliseconds.",
              "REPLY (ON|OFF|SKIP)",
              "    Control the replies sent to the current connection.",
              "SETNAME <name>",
@@ -335,6 +365,11 @@ void RegisterClientCommands(CommandTable& table) {
                       "Sets the client eviction mode of the connection.", "7.0.0"),
            Subcommand("connection", "no-touch", 3, kPlain, CmdClientNoTouch,
                       "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.", "7.2.0"),
+           Subcommand("connection", "pause", -3, kAdmin, CmdClientPause,
+                      "Suspends commands processing.", "2.9.50", "O(1)"),
+           Subcommand("connection", "unpause", 2, kAdmin, CmdClientUnpause,
+                      "Resumes processing commands from paused clients.", "6.2.0",
+                      "O(N) Where N is the number of paused clients"),
            Subcommand("connection", "reply", 3, kPlain, CmdClientReply,
                       "Instructs the server whether to reply to commands.", "3.2.0"),
            Subcommand("connection", "getredir", 2, kPlain, CmdClientGetRedir,

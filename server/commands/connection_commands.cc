@@ -93,6 +93,10 @@ void CmdReset(CommandContext& ctx) {
   client.name.clear();
   client.no_evict = false;
   client.no_touch = false;
+  if (client.monitor) {
+    ctx.server.monitors().Remove(client.id);
+    client.monitor = false;
+  }
   client.reply.set_protocol(2);
   client.reply_mode = Client::ReplyMode::kOn;
   // As in Redis, a reset client must authenticate again when a password is set.

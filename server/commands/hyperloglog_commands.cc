@@ -79,7 +79,7 @@ void RegisterHyperLogLogCommands(CommandTable& table) {
   table.Add(HllCommand("pfadd", -2, kCmdWrite | kCmdDenyOom | kCmdFast, 1, 1, CmdPfAdd,
                        "Adds elements to a HyperLogLog key. Creates the key if it doesn't exist.",
                        "O(1) to add every element."));
-  table.Add(HllCommand("pfcount", -2, kCmdReadOnly, 1, -1, CmdPfCount,
+  table.Add(HllCommand("pfcount", -2, kCmdReadOnly | kCmdMayReplicate, 1, -1, CmdPfCount,
                        "Returns the approximated cardinality of the set(s) observed by the HyperLogLog key(s).",
                        "O(1) with a very small average constant time when called with a single key. O(N) with N "
                        "being the number of keys, and much bigger constant times, when called with multiple keys."));

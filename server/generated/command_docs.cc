@@ -264,6 +264,16 @@ client|no-evict
       token ON
     arg off pure-token
       token OFF
+client|pause
+  history 6.2.0 `CLIENT PAUSE WRITE` mode added along with the `mode` option.
+  arg timeout integer
+  arg mode oneof
+    since 6.2.0
+    flags optional
+    arg write pure-token
+      token WRITE
+    arg all pure-token
+      token ALL
 client|reply
   arg on_off_skip oneof
     arg on pure-token
@@ -282,6 +292,7 @@ client|unblock
       token TIMEOUT
     arg error pure-token
       token ERROR
+client|unpause
 command
 command|count
 command|docs
@@ -907,6 +918,20 @@ info
 keys
   arg pattern pattern
 lastsave
+latency
+latency|doctor
+latency|graph
+  arg event string
+latency|help
+latency|histogram
+  arg command string
+    flags optional multiple
+latency|history
+  arg event string
+latency|latest
+latency|reset
+  arg event string
+    flags optional multiple
 lcs
   arg key1 key
     key_spec_index 0
@@ -1021,10 +1046,23 @@ ltrim
     key_spec_index 0
   arg start integer
   arg stop integer
+memory
+memory|doctor
+memory|help
+memory|malloc-stats
+memory|purge
+memory|stats
+memory|usage
+  arg key key
+    key_spec_index 0
+  arg count integer
+    token SAMPLES
+    flags optional
 mget
   arg key key
     key_spec_index 0
     flags multiple
+monitor
 move
   arg key key
     key_spec_index 0
