@@ -76,6 +76,12 @@ size_t Entry::MemoryUsage() const {
   return bytes;
 }
 
+size_t Entry::SampledMemoryUsage(size_t samples) const {
+  size_t bytes = EntryAllocator::Capacity(this, size_class);
+  if (type != ValueType::kString) bytes += object()->SampledMemoryUsage(samples);
+  return bytes;
+}
+
 Entry* Entry::NewString(std::string_view key, std::string_view value, int64_t expire_at, size_t value_capacity) {
   Entry* entry = Allocate(key, expire_at, std::max(value.size(), value_capacity));
   entry->value_len = static_cast<uint32_t>(value.size());

@@ -36,6 +36,13 @@ class ValueObject {
   virtual ~ValueObject() = default;
   // Heap bytes the value holds (what MEMORY USAGE adds to the entry's own bytes).
   virtual size_t MemoryUsage() const = 0;
+  // MEMORY USAGE ... SAMPLES n: the same figure where it costs O(1); a value that would
+  // walk all its elements to count them measures `samples` of them (0: all) and scales
+  // the mean up to its length, as Redis's objectComputeSize does.
+  virtual size_t SampledMemoryUsage(size_t samples) const {
+    (void)samples;
+    return MemoryUsage();
+  }
   // What OBJECT ENCODING reports; for collections the value knows (it converts itself
   // at the thresholds), Entry::encoding is meaningful for strings only.
   virtual Encoding encoding() const = 0;
@@ -113,6 +120,8 @@ struct Entry {
   size_t value_capacity() const;
   // Bytes this entry occupies in the allocator, value object included.
   size_t MemoryUsage() const;
+  // The same with the value measured from `samples` of its elements (ValueObject's).
+  size_t SampledMemoryUsage(size_t samples) const;
 
   // Allocation. `expire_at` == kNoExpire means no expire block.
   static Entry* NewString(std::string_view key, std::string_view value, int64_t expire_at,

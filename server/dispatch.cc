@@ -141,12 +141,12 @@ bool Server::RunCommand(Client& client, std::span<const std::string_view> args) 
     }
   }
 
-  // Nothing is evicted while clients are paused (CLIENT PAUSE), as in Redis.
   // A MONITOR client is a replica to Redis, which keeps replicas away from the keyspace.
   if (client.monitor && (spec->flags & (kCmdWrite | kCmdReadOnly | kCmdMayReplicate))) {
     return reject("ERR Replica can't interact with the keyspace");
   }
 
+  // Nothing is evicted while clients are paused (CLIENT PAUSE), as in Redis.
   const bool over_memory = shard_.options().maxmemory > 0 && !clients_paused() && !EnforceMaxmemory();
   if (over_memory && (spec->flags & kCmdDenyOom)) return reject(ErrorText(Status::OutOfMemory()));
 

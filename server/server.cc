@@ -214,7 +214,7 @@ void Server::Cron() {
     std::vector<Connection*> idle;
     for (auto& [id, connection] : clients_) {
       const Client& client = connection->client();
-      if (!client.in_multi && now - client.last_interaction_ms > settings_.timeout_seconds * 1000) idle.push_back(connection);
+      if (!client.in_multi && !client.postponed && now - client.last_interaction_ms > settings_.timeout_seconds * 1000) idle.push_back(connection);
     }
     for (Connection* connection : idle) connection->Close();
   }

@@ -19,21 +19,22 @@ namespace {
 // MEMORY USAGE key [SAMPLES count]. tierkv's figure is what the key costs here: its
 // entry (header, TTL block, key and, for strings, the value, in one allocation), the
 // heap its value object holds, and its slot in the key table. Redis adds the same
-// parts (dictEntry, key sds, robj, value) for its own layout. The value is measured
-// whole: SAMPLES is checked as Redis checks it but the walk is not cut short.
+// parts (dictEntry, key sds, robj, value) for its own layout. Most values know their
+// size in O(1); a set hashtable measures SAMPLES of its members (default 5, 0: all).
 void CmdMemoryUsage(CommandContext& ctx) {
+  constexpr int64_t kDefaultSamples = 5;
+  int64_t samples = kDefaultSamples;
   for (size_t i = 3; i < ctx.argc(); ++i) {
     if (!EqualsIgnoreCase(ctx.arg(i), "samples") || i + 1 >= ctx.argc()) {
       return ReplyError(ctx.reply(), Status::Syntax());
     }
-    int64_t samples = 0;
     if (!ParseInt64(ctx.arg(i + 1), &samples)) return ReplyError(ctx.reply(), Status::NotInteger());
     if (samples < 0) return ReplyError(ctx.reply(), Status::Syntax());
     ++i;
   }
   const Entry* entry = ctx.db().Find(ctx.arg(2), /*touch=*/false);
   if (entry == nullptr) return ctx.reply().Null();
-  ctx.reply().Integer(static_cast<int64_t>(entry->MemoryUsage() + sizeof(Entry*)));
+  ctx.reply().Integer(static_cast<int64_t>(entry->SampledMemoryUsage(static_cast<size_t>(samples)) + sizeof(Entry*)));
 }
 
 // Redis's reply shape and field names; figures tierkv has no counterpart for

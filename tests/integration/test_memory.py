@@ -93,6 +93,14 @@ def test_usage_of_every_type_grows_with_its_value(r):
     assert usage(r, "stream", "SAMPLES", "0") > before
 
 
+def test_samples_estimate_is_close_to_the_full_count(r):
+    r.sadd("big", *[f"member-{i:06}" for i in range(5000)])
+    full = usage(r, "big", "SAMPLES", "0")
+    for samples in ("1", "5", "100"):
+        assert 0.8 * full <= usage(r, "big", "SAMPLES", samples) <= 1.2 * full
+    assert 0.8 * full <= usage(r, "big") <= 1.2 * full
+
+
 @pytest.mark.tierkv_only
 def test_usage_is_close_to_redis_for_the_usual_shapes(r, peer):
     """tierkv lays values out differently (docs/COMPATIBILITY.md), but an

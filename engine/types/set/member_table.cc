@@ -173,14 +173,19 @@ void MemberTable::FreeAll() {
   capacity_ = 0;
 }
 
-size_t MemberTable::MemoryUsage() const {
+size_t MemberTable::MemoryUsage(size_t samples) const {
   if (block_ == nullptr) return 0;
-  size_t bytes = malloc_usable_size(block_);
+  const size_t wanted = samples == 0 ? size_ : std::min<size_t>(samples, size_);
+  size_t member_bytes = 0;
+  size_t measured = 0;
   char* const* blobs = Slots();
-  for (size_t slot = 0; slot < capacity_; ++slot) {
-    if (occupied(slot)) bytes += malloc_usable_size(blobs[slot]);
+  for (size_t slot = 0; slot < capacity_ && measured < wanted; ++slot) {
+    if (!occupied(slot)) continue;
+    member_bytes += malloc_usable_size(blobs[slot]);
+    ++measured;
   }
-  return bytes;
+  if (measured > 0 && measured < size_) member_bytes = member_bytes * size_ / measured;
+  return malloc_usable_size(block_) + member_bytes;
 }
 
 size_t MemberTable::Find(std::string_view member) const {

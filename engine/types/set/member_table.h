@@ -58,8 +58,9 @@ class MemberTable {
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
   // Heap bytes: the table and every member allocation, as the allocator sized them.
-  // Walks the members (O(size), as MEMORY USAGE ... SAMPLES 0 is in Redis).
-  size_t MemoryUsage() const;
+  // Walks the members (O(size), as MEMORY USAGE ... SAMPLES 0 is in Redis); with
+  // `samples` > 0, measures that many members and scales their mean to size().
+  size_t MemoryUsage(size_t samples = 0) const;
 
   bool Contains(std::string_view member) const { return Find(member) != kNoSlot; }
   // False when already present.

@@ -53,6 +53,12 @@ size_t SetValue::MemoryUsage() const {
   return own + std::get<MemberTable>(repr_).MemoryUsage();
 }
 
+size_t SetValue::SampledMemoryUsage(size_t samples) const {
+  const auto* table = std::get_if<MemberTable>(&repr_);
+  if (table == nullptr) return MemoryUsage();
+  return sizeof(*this) + table->MemoryUsage(samples);
+}
+
 Encoding SetValue::encoding() const {
   if (std::holds_alternative<IntSet>(repr_)) return Encoding::kIntset;
   if (std::holds_alternative<Listpack>(repr_)) return Encoding::kListpack;

@@ -50,6 +50,7 @@ class SetValue final : public ValueObject {
 
   // ValueObject
   size_t MemoryUsage() const override;
+  size_t SampledMemoryUsage(size_t samples) const override;
   Encoding encoding() const override;
   size_t Length() const override;
   std::unique_ptr<ValueObject> Clone() const override;
