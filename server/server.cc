@@ -252,7 +252,7 @@ bool Server::EnforceMaxmemory() {
 void Server::OnConfigChanged(std::string_view name) {
   if (name == "proto-max-bulk-len") parser_limits_.max_bulk_len = settings_.proto_max_bulk_len;
   if (name == "loglevel") SetLogLevel(settings_.loglevel);
-  if (name == "maxmemory") (void)shard_.EnforceMaxmemory();
+  if (name == "maxmemory" && !clients_paused()) (void)shard_.EnforceMaxmemory();
   if (name == "appendonly" || name == "appendfsync" || name == "save" || name == "journal-max-size") {
     ApplyDurabilitySettings();
   }
