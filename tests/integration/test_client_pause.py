@@ -166,3 +166,43 @@ def test_client_reply_skip_applies_to_the_held_command(admin, r, raw):
     call(admin, "CLIENT", "UNPAUSE")
     assert c.read() == "PONG"  # SET's reply skipped
     assert r.get("k") == "v"
+
+
+# CLIENT REPLY and CLIENT NO-TOUCH, the other per-client controls
+
+def test_client_reply_off_skip_on(raw, r):
+    c = raw()
+    c.send_command("CLIENT", "REPLY", "OFF")
+    c.send_command("SET", "a", "1")
+    c.send_command("CLIENT", "REPLY", "SKIP")  # while OFF: stays OFF, no reply
+    c.send_command("SET", "b", "2")
+    assert c.call("CLIENT", "REPLY", "ON") == "OK"
+    c.send_command("CLIENT", "REPLY", "SKIP")
+    c.send_command("GET", "a")  # skipped
+    assert c.call("GET", "b") == b"2"
+    assert c.call("CLIENT", "REPLY", "MAYBE") == "ERR syntax error"
+    assert c.read_available(timeout=0.1) == b""
+    assert r.get("a") == "1"
+
+
+@pytest.mark.tierkv_only  # CLIENT NO-TOUCH is Redis 7.2
+def test_no_touch_leaves_access_information_alone(raw, r, config_restore):
+    config_restore("maxmemory-policy")
+    r.config_set("maxmemory-policy", "allkeys-lfu")
+    r.set("k", "v")
+    c = raw()
+    assert c.call("CLIENT", "NO-TOUCH", "on") == "OK"
+    before = c.call("OBJECT", "FREQ", "k")
+    for _ in range(300):
+        assert c.call("GET", "k") == b"v"
+    assert c.call("OBJECT", "FREQ", "k") == before
+    # TOUCH still touches, as in Redis 7.2
+    for _ in range(300):
+        c.call("TOUCH", "k")
+    assert c.call("OBJECT", "FREQ", "k") > before
+    # without NO-TOUCH, reads raise the counter
+    r.set("j", "v")
+    before = call(r, "OBJECT", "FREQ", "j")
+    for _ in range(300):
+        r.get("j")
+    assert call(r, "OBJECT", "FREQ", "j") > before
