@@ -36,6 +36,9 @@ enum CommandFlag : uint32_t {
   kCmdNoPropagate = 1u << 15,
   kCmdNoMulti = 1u << 16,    // refused inside MULTI (SAVE)
   kCmdSkipSlowlog = 1u << 17,  // never in SLOWLOG (EXEC: its commands are logged one by one)
+  // Needs its keys' metadata only (existence, type, expiry, access data), never a value:
+  // a cold value stays in the tier (server/cold_reads.h).
+  kCmdKeysOnly = 1u << 18,
 };
 
 using CommandHandler = void (*)(CommandContext&);

@@ -56,6 +56,7 @@ void Server::Execute(Client& client, std::span<const std::string_view> args) {
   if (execute_depth_ == 0) {
     CommitChanges(&client);
     NoteCommandRan(client);
+    if (shard_.demotion_possible()) (void)shard_.EnforceMaxmemory();
   }
   // Each command EXEC runs holds the client for what it read, as a command on its own does.
   if (ran) HoldReadsOfUndurableWrites(client, args);
@@ -134,7 +135,10 @@ bool Server::RunCommand(Client& client, std::span<const std::string_view> args) 
     }
   }
 
-  const bool over_memory = shard_.options().maxmemory > 0 && !shard_.EnforceMaxmemory().ok();
+  // With tiering, values leave DRAM after the command instead (Execute): never one this
+  // command is about to use, which ColdReads may just have read back for it.
+  const bool over_memory =
+      shard_.options().maxmemory > 0 && !shard_.demotion_possible() && !shard_.EnforceMaxmemory().ok();
   if (over_memory && (spec->flags & kCmdDenyOom)) return reject(ErrorText(Status::OutOfMemory()));
 
   if (client.in_multi && (spec->flags & kCmdNoMulti)) return reject("ERR Command not allowed inside a transaction");

@@ -167,6 +167,7 @@ void Server::RemoveClient(Connection* connection) {
   watches_.UnwatchAll(client);
   blocking_.Forget(client.id);
   durable_replies_.Forget(client.id);
+  cold_reads_.ForgetClient(client.id);
   clients_.erase(client.id);
 }
 

@@ -17,6 +17,7 @@
 #include "engine/shard.h"
 #include "server/blocking.h"
 #include "server/client.h"
+#include "server/cold_reads.h"
 #include "server/command_table.h"
 #include "server/config.h"
 #include "server/durable_replies.h"
@@ -88,6 +89,7 @@ class Server {
   // Per-command and per-error counters and sampled rates for INFO (server/info.h).
   InfoCounters& info_counters() { return info_; }
   SlowLog& slowlog() { return slowlog_; }
+  ColdReads& cold_reads() { return cold_reads_; }
 
   // Called by CONFIG SET after a parameter changes.
   void OnConfigChanged(std::string_view name);
@@ -121,6 +123,9 @@ class Server {
   // millisecond meanwhile. Its reply goes out; its next commands wait. The engine thread
   // never waits: readers, and writers that have not written since, go on.
   void WaitForJournal(Client& client);
+  // The journal thread is too far behind, or (tiering) DRAM is over its budget by more
+  // than demotion can absorb until a checkpoint round has written the dirty values.
+  bool WritersMustWait();
   // A suspended client runs no further commands until ResumeClient (SAVE waiting for its
   // round, SHUTDOWN waiting for the final one).
   void SuspendClient(Client& client) { client.suspended = true; }
@@ -154,8 +159,10 @@ class Server {
   // CONFIG SET of appendonly, appendfsync, save or journal-max-size.
   void ApplyDurabilitySettings();
   void ReleaseDurableReplies(uint64_t durable_lsn);
-  // Resumes the clients waiting for the journal once it has caught up; else checks again.
+  // Resumes the clients waiting for the journal once it has caught up; else checks again
+  // a millisecond later (CheckJournalWaitersSoon).
   void CheckJournalWaiters();
+  void CheckJournalWaitersSoon();
 
   asio::io_context io_{1};
   ServerSettings settings_;
@@ -183,6 +190,7 @@ class Server {
   uint64_t client_output_peak_ = 0;
   InfoCounters info_;
   SlowLog slowlog_;
+  ColdReads cold_reads_{*this};
   int execute_depth_ = 0;  // > 1 while EXEC runs its queued commands
   std::unique_ptr<Durability> durability_;
   DurableReplies durable_replies_;  // appendfsync always: whose replies wait for which LSN
