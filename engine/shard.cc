@@ -232,7 +232,7 @@ Status Shard::EnforceMaxmemory() {
 
 void Shard::BeforeDbChange(int index) {
   if (pre_change_hook_ == nullptr) return;
-  tiering_stats_.sync_loads += db(index).MakeResidentWhere([&](const Entry& entry) { return ChangeKeepsState(index, entry); });
+  db(index).MakeResidentWhere([&](const Entry& entry) { return ChangeKeepsState(index, entry); });
   pre_change_hook_->BeforeDbChange(index);
 }
 
@@ -263,7 +263,8 @@ void Shard::SwapDb(int a, int b) {
   // the swap, so they are read back before it and no value leaves DRAM until that round
   // has committed.
   auto every = [](const Entry&) { return true; };
-  tiering_stats_.sync_loads += db(a).MakeResidentWhere(every) + db(b).MakeResidentWhere(every);
+  db(a).MakeResidentWhere(every);
+  db(b).MakeResidentWhere(every);
   demotion_fence_lsn_ = last_lsn_ + 1;  // see NoteCheckpointCommitted
   BeforeDbChange(a);
   BeforeDbChange(b);
@@ -286,10 +287,6 @@ size_t Shard::OverheadBytes() const {
   for (const auto& current : dbs_) bytes += current->OverheadBytes();
   return bytes;
 }
-
-}  // namespace tierkv
-
-namespace tierkv {
 
 Entry* Shard::LoadColdValue(int db_index, const Entry& cold) {
   ++tiering_stats_.sync_loads;

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "engine/number.h"
 #include "server/command_table.h"
 #include "server/key_specs.h"
 #include "server/log.h"
@@ -32,23 +33,30 @@ const CommandSpec* RunnableSpec(const CommandTable& commands, std::span<const st
 
 }  // namespace
 
-void ColdReads::CollectKeys(const Client& client, std::span<const std::string_view> args,
-                            std::vector<std::string>& keys) const {
+void ColdReads::CollectKeys(const Client& client, std::span<const std::string_view> args, int& db,
+                            std::vector<KeyOf>& keys) const {
   const CommandSpec* spec = RunnableSpec(server_.commands(), args);
   if (spec == nullptr || (spec->flags & kCmdKeysOnly)) return;
   if (spec->name == "exec") {
-    // The whole transaction runs on resident values, as one command does.
+    // The whole transaction runs on resident values, as one command does, in the db each
+    // of its commands runs in.
     for (const std::vector<std::string>& queued : client.queued) {
       std::vector<std::string_view> queued_args(queued.begin(), queued.end());
-      CollectKeys(client, queued_args, keys);
+      CollectKeys(client, queued_args, db, keys);
     }
+    return;
+  }
+  int64_t selected = 0;
+  if (spec->name == "select" && ParseInt64(args[1], &selected) && selected >= 0 &&
+      selected < server_.shard().db_count()) {
+    db = static_cast<int>(selected);
     return;
   }
   for (const KeyReference& key : KeysWithFlags(*spec, args)) {
     // A key the command overwrites or removes without reading it (SET without GET, MSET,
     // a *STORE destination) is not worth a read.
     const bool blind = (key.flags & (kKeyOW | kKeyRM)) && !(key.flags & kKeyAccess);
-    if (!blind) keys.emplace_back(args[static_cast<size_t>(key.position)]);
+    if (!blind) keys.emplace_back(db, args[static_cast<size_t>(key.position)]);
   }
 }
 
@@ -59,21 +67,23 @@ ColdReads::Outcome ColdReads::Prepare(Client& client, std::span<const std::strin
     failures_.erase(failure);
     return Outcome::kFailed;
   }
-  Db& db = server_.shard().db(client.db);
   // Queued commands load at EXEC; nothing to load while nothing is cold.
-  if (db.cold_count() == 0 || (client.in_multi && !EqualsIgnoreCase(args[0], "exec"))) return Outcome::kReady;
-  std::vector<std::string> keys;
-  CollectKeys(client, args, keys);
+  if (server_.shard().ColdKeyCount() == 0 || (client.in_multi && !EqualsIgnoreCase(args[0], "exec"))) {
+    return Outcome::kReady;
+  }
+  std::vector<KeyOf> keys;
+  int db_index = client.db;
+  CollectKeys(client, args, db_index, keys);
   size_t waits = 0;
-  for (const std::string& key : keys) {
-    const Entry* entry = db.Peek(key);
+  for (const KeyOf& read_key : keys) {
+    const Db& db = server_.shard().db(read_key.first);
+    const Entry* entry = db.Peek(read_key.second);
     if (entry == nullptr || !entry->is_cold() || db.IsExpired(entry)) continue;
-    const KeyOf read_key{client.db, key};
     auto [read, started] = reads_.try_emplace(read_key);
     if (started) {
       read->second.value_lsn = entry->cold_locator().value_lsn;
       read->second.started_us = SteadyUs();
-      StartRead(client.db, key, read->second.value_lsn);
+      StartRead(read_key.first, read_key.second, read->second.value_lsn);
     }
     std::vector<uint64_t>& waiters = read->second.waiters;
     if (waiters.empty() || waiters.back() != client.id) {

@@ -60,8 +60,10 @@ class ColdReads {
   };
   using KeyOf = std::pair<int, std::string>;
 
-  // The keys the command would look up: its own, or EXEC's queued commands'.
-  void CollectKeys(const Client& client, std::span<const std::string_view> args, std::vector<std::string>& keys) const;
+  // The keys the command would look up, with their db: its own, or EXEC's queued
+  // commands' (following their SELECTs from `db`).
+  void CollectKeys(const Client& client, std::span<const std::string_view> args, int& db,
+                   std::vector<KeyOf>& keys) const;
   void StartRead(int db, const std::string& key, uint64_t value_lsn);
   void OnRead(const KeyOf& key, std::string error);
 

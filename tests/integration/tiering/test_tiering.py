@@ -190,3 +190,20 @@ def test_cold_values_survive_a_crash_and_restart(tmp_path):
     assert r.mget(keys) == [value_of(i) for i in range(len(keys))]
     assert 0 < r.ttl(keys[0]) <= 3600
     srv.stop()
+
+
+def test_a_transaction_loads_the_keys_of_every_db_it_selects(tiered):
+    srv, r = tiered
+    other = srv.client(db=1)
+    other.debug_object_raw = lambda key: call(other, "DEBUG", "OBJECT", key)
+    other.set("elsewhere", "e" * 500)
+    make_cold(other, ["elsewhere"])
+    sync_loads = tiering_info(r)["tier_sync_loads"]
+    tx = r.pipeline(transaction=True)
+    tx.execute_command("SELECT", 1)
+    tx.append("elsewhere", "!")
+    assert tx.execute() == [True, 501]
+    assert other.get("elsewhere") == "e" * 500 + "!"
+    # Read ahead of EXEC, not by the engine thread while it ran.
+    assert tiering_info(r)["tier_sync_loads"] == sync_loads
+    other.close()
