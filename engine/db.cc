@@ -1,6 +1,8 @@
 #include "engine/db.h"
 
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "engine/hash.h"
 #include "engine/shard.h"
@@ -16,14 +18,69 @@ bool Db::IsExpired(const Entry* entry) const {
 }
 
 Entry* Db::Find(std::string_view key, bool touch) {
+  Entry* entry = FindMetadata(key, /*touch=*/false);
+  if (entry == nullptr) return nullptr;
+  if (entry->is_cold()) {
+    entry = Load(entry);
+    if (entry == nullptr) return nullptr;
+  }
+  shard_->BeforeEntryChange(index_, *entry);
+  if (touch) shard_->TouchAccess(entry);
+  return entry;
+}
+
+Entry* Db::FindMetadata(std::string_view key, bool touch) {
   Entry* entry = dict_.Find(key, HashKey(key));
   if (entry == nullptr) return nullptr;
   if (IsExpired(entry)) {
     if (!shard_->expired_deletion_paused()) DeleteExpired(entry);
     return nullptr;
   }
-  shard_->BeforeEntryChange(index_, *entry);
   if (touch) shard_->TouchAccess(entry);
+  return entry;
+}
+
+Entry* Db::Load(Entry* cold) {
+  Entry* loaded = shard_->LoadColdValue(index_, *cold);
+  if (loaded == nullptr) return nullptr;
+  return Install(cold, loaded);
+}
+
+Entry* Db::Install(Entry* cold, Entry* loaded) {
+  // The value comes back under the entry's own metadata: its expiry and LSN may be newer
+  // than the tier's copy (an EXPIRE of a cold key writes no value).
+  Entry* fresh = loaded;
+  if (loaded->expire_at() != cold->expire_at()) {
+    fresh = Entry::Reshape(loaded, cold->key(), cold->expire_at(), 0);
+    Entry::Free(loaded, /*keep_object=*/true);
+  }
+  fresh->lsn = cold->lsn;
+  fresh->access = cold->access;
+  // Read back because a command needs it now: that is an access, and it keeps the value
+  // from being the first one demoted again before that command runs.
+  shard_->TouchAccess(fresh);
+  fresh->flags = static_cast<uint8_t>(fresh->flags & ~Entry::kCold);
+  ReplaceAt(dict_.FindLink(cold->key(), HashKey(cold->key())), fresh, /*keep_object=*/false,
+            /*notify=*/false);
+  return fresh;
+}
+
+Entry* Db::Demote(Entry* entry, uint64_t resident_bytes) {
+  Entry* cold = Entry::NewCold(*entry, resident_bytes);
+  // Nothing changes for a reader or a round: the same state, its value elsewhere.
+  ReplaceAt(dict_.FindLink(entry->key(), HashKey(entry->key())), cold, /*keep_object=*/false,
+            /*notify=*/false);
+  return cold;
+}
+
+Entry* Db::ResidentForChange(Entry* entry) {
+  // A point-in-time round keeps the pre-change state of what it has not written yet,
+  // value included, so a cold entry comes back first (the rare case of a cold key whose
+  // metadata changed before the round and changes again during it).
+  if (entry->is_cold() && shard_->ChangeKeepsState(index_, *entry)) {
+    Entry* loaded = Load(entry);
+    if (loaded != nullptr) return loaded;
+  }
   return entry;
 }
 
@@ -38,6 +95,7 @@ void Db::Set(Entry* fresh) {
   Entry** link = dict_.FindLink(fresh->key(), hash);
   if (link == nullptr) {
     if (fresh->has_expire()) TrackVolatile(fresh);
+    if (fresh->is_cold()) ++cold_count_;
     dict_.Insert(fresh, hash);
     return;
   }
@@ -48,12 +106,18 @@ void Db::Relink(Entry* old, Entry* fresh, bool keep_object) {
   ReplaceAt(dict_.FindLink(old->key(), HashKey(old->key())), fresh, keep_object);
 }
 
-void Db::ReplaceAt(Entry** link, Entry* fresh, bool keep_object) {
+void Db::ReplaceAt(Entry** link, Entry* fresh, bool keep_object, bool notify) {
+  if (notify && (*link)->is_cold() && shard_->ChangeKeepsState(index_, **link)) {
+    const std::string key((*link)->key());
+    ResidentForChange(*link);
+    link = dict_.FindLink(key, HashKey(key));
+  }
   Entry* old = *link;
-  shard_->BeforeEntryChange(index_, *old);
+  if (notify) shard_->BeforeEntryChange(index_, *old);
   fresh->next = old->next;
-  fresh->flags |= old->flags & (Entry::kDirty | Entry::kInTier | Entry::kTierValueCurrent);
+  fresh->flags |= old->flags & kSlotMarks;
   *link = fresh;
+  cold_count_ += static_cast<size_t>(fresh->is_cold()) - static_cast<size_t>(old->is_cold());
   if (old->has_expire() && fresh->has_expire()) {
     const uint32_t index = old->expire_block()->volatile_index;
     fresh->expire_block()->volatile_index = index;
@@ -77,12 +141,14 @@ void Db::FreeEntry(Entry* entry, FreeReason reason) {
 }
 
 Entry* Db::Unlink(std::string_view key) {
+  if (Entry* present = Peek(key); present != nullptr && present->is_cold()) ResidentForChange(present);
   Entry* entry = dict_.Remove(key, HashKey(key));
   if (entry == nullptr) return nullptr;
+  if (entry->is_cold()) --cold_count_;
   shard_->BeforeEntryChange(index_, *entry);  // still as it was: only the table let it go
   if (entry->has_expire()) UntrackVolatile(entry);
   if (entry->flags & Entry::kInTier) shard_->changes().NoteTierCopyLeft(index_, key);
-  entry->flags &= static_cast<uint8_t>(~(Entry::kDirty | Entry::kInTier | Entry::kTierValueCurrent));
+  entry->flags &= static_cast<uint8_t>(~kSlotMarks);
   return entry;
 }
 
@@ -127,11 +193,27 @@ void Db::Clear(bool lazy) {
   }
   volatile_.clear();
   volatile_.shrink_to_fit();
+  cold_count_ = 0;
 }
 
 void Db::Swap(Db& other) {
   std::swap(dict_, other.dict_);
   std::swap(volatile_, other.volatile_);
+  std::swap(cold_count_, other.cold_count_);
+}
+
+size_t Db::MakeResidentWhere(const std::function<bool(const Entry&)>& wanted) {
+  if (cold_count_ == 0) return 0;
+  std::vector<std::string> cold_keys;
+  dict_.ForEach([&](Entry* entry) {
+    if (entry->is_cold() && wanted(*entry)) cold_keys.emplace_back(entry->key());
+  });
+  size_t loaded = 0;
+  for (const std::string& key : cold_keys) {
+    Entry* entry = Peek(key);
+    if (entry != nullptr && entry->is_cold() && Load(entry) != nullptr) ++loaded;
+  }
+  return loaded;
 }
 
 std::pair<size_t, size_t> Db::ExpireSample(size_t max_checks, int64_t now_ms, std::mt19937_64& rng) {

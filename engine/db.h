@@ -36,7 +36,13 @@ class Db {
 
   // Live entry for `key` or nullptr. An expired entry is deleted on the spot
   // (lazy expiry). Unless `touch` is false the access statistics are updated.
+  // A cold entry's value is brought back first (Shard::LoadColdValue: the server has
+  // normally loaded it before the command ran, see server/cold_reads.h); nullptr if
+  // that fails.
   Entry* Find(std::string_view key, bool touch = true);
+  // Like Find, for what needs the key and its metadata only (type, expiry, existence):
+  // a cold entry stays cold.
+  Entry* FindMetadata(std::string_view key, bool touch = true);
   // True when `entry` carries a TTL that has passed (the one expiry test).
   bool IsExpired(const Entry* entry) const;
   // Like Find but never deletes or touches: for checks that must not have side effects.
@@ -52,6 +58,20 @@ class Db {
   // Removes and frees (on the lazy-freeing thread when `reason` and the
   // lazyfree-lazy-* parameters say so and the value is large); false if absent.
   bool Delete(std::string_view key, FreeReason reason = FreeReason::kServerDel);
+
+  // Tiering (engine/cold_values.h). Demote replaces a resident entry by its cold copy
+  // (the tier holds its value, which held `resident_bytes` of DRAM); Install puts `loaded`, the value
+  // read back, in place of the cold entry `cold`, under the cold entry's metadata. Both
+  // return the entry now in the table; neither is a change of the key's state.
+  Entry* Demote(Entry* entry, uint64_t resident_bytes);
+  Entry* Install(Entry* cold, Entry* loaded);
+  size_t cold_count() const { return cold_count_; }
+  // Reads a cold entry's value back now, blocking on the tier (Shard::LoadColdValue):
+  // the entry now in the table, or nullptr if the read failed.
+  Entry* Load(Entry* cold);
+  // Loads the cold values `wanted` picks (SWAPDB, a point-in-time round keeping a db's
+  // states before a flush); returns how many. Blocks on the tier: rare paths only.
+  size_t MakeResidentWhere(const std::function<bool(const Entry&)>& wanted);
 
   // Sets or clears (kNoExpire) the expire time; returns the (possibly moved) entry.
   Entry* SetExpire(Entry* entry, int64_t expire_at_ms);
@@ -92,7 +112,16 @@ class Db {
   size_t ExpireIndexBytes() const { return volatile_.capacity() * sizeof(Entry*); }
 
  private:
-  void ReplaceAt(Entry** link, Entry* fresh, bool keep_object);
+  // The marks that belong to the key in this db, not to the value: they follow the key
+  // when its entry is replaced and are dropped when the entry leaves it.
+  static constexpr uint8_t kSlotMarks =
+      Entry::kDirty | Entry::kInTier | Entry::kTierValueCurrent | Entry::kWriteInFlight;
+
+  // `notify`: tell the pre-change hook (a point-in-time round) about the old entry;
+  // false for replacements that change nothing a reader sees (demotion, a load).
+  void ReplaceAt(Entry** link, Entry* fresh, bool keep_object, bool notify = true);
+  // `entry`, resident if a point-in-time round may need to keep its state.
+  Entry* ResidentForChange(Entry* entry);
   void TrackVolatile(Entry* entry);
   void UntrackVolatile(Entry* entry);
   void DeleteExpired(Entry* entry);
@@ -104,6 +133,7 @@ class Db {
   Dict dict_;
   std::vector<Entry*> volatile_;  // entries with a TTL; Entry::ExpireBlock holds the index
   uint64_t last_removal_lsn_ = 0;
+  size_t cold_count_ = 0;  // kCold entries in dict_
 };
 
 }  // namespace tierkv

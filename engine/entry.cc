@@ -72,7 +72,7 @@ size_t Entry::value_capacity() const {
 
 size_t Entry::MemoryUsage() const {
   size_t bytes = EntryAllocator::Capacity(this, size_class);
-  if (type != ValueType::kString) bytes += object()->MemoryUsage();
+  if (type != ValueType::kString && !is_cold()) bytes += object()->MemoryUsage();
   return bytes;
 }
 
@@ -111,13 +111,27 @@ Entry* Entry::Reshape(const Entry* src, std::string_view key, int64_t expire_at,
   entry->type = src->type;
   entry->encoding = src->encoding;
   entry->value_len = src->value_len;
+  entry->flags |= src->flags & Entry::kCold;
   std::memcpy(entry->value_data(), src->value_data(), src->value_len);
+  return entry;
+}
+
+Entry* Entry::NewCold(const Entry& src, uint64_t resident_bytes) {
+  Entry* entry = Allocate(src.key(), src.expire_at(), sizeof(ColdLocator));
+  entry->lsn = src.lsn;
+  entry->access = src.access;
+  entry->type = src.type;
+  entry->encoding = src.value_encoding();
+  entry->flags |= Entry::kCold;
+  entry->value_len = sizeof(ColdLocator);
+  const ColdLocator locator{src.lsn, resident_bytes};
+  std::memcpy(entry->value_data(), &locator, sizeof(locator));
   return entry;
 }
 
 void Entry::Free(Entry* entry, bool keep_object) {
   if (entry == nullptr) return;
-  if (entry->type != ValueType::kString && !keep_object) delete entry->object();
+  if (entry->type != ValueType::kString && !entry->is_cold() && !keep_object) delete entry->object();
   EntryAllocator::Free(entry, entry->size_class);
 }
 

@@ -11,6 +11,7 @@
 // Thread-safety: owned by the engine thread; never touched elsewhere.
 #pragma once
 
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -73,6 +74,15 @@ struct Entry {
   // clears the flag on any other change), so a checkpoint writes its metadata alone.
   // Follows the entry like kDirty.
   static constexpr uint8_t kTierValueCurrent = 8;
+  // A checkpoint batch holding this entry's value is being assembled or written: until it
+  // lands, the tier may not hold the value (a failed write clears kTierValueCurrent), so
+  // the value must not leave DRAM. Follows the entry like kDirty.
+  static constexpr uint8_t kWriteInFlight = 16;
+  // The value is not in DRAM: only the tier holds it (tiering: a demoted value, or one
+  // left there at start-up). The value slot holds a ColdLocator instead; type and
+  // encoding stay valid (encoding is kept for every type, so OBJECT ENCODING needs no
+  // read). Belongs to the value: Reshape keeps it.
+  static constexpr uint8_t kCold = 32;
 
   Entry* next;        // hash chain inside Dict
   uint64_t lsn;       // LSN of the last modification (journal; 0 until journaled)
@@ -91,7 +101,21 @@ struct Entry {
     uint32_t unused;
   };
 
+  // Where a cold value is (the value slot of a kCold entry). The LSN of the value bytes
+  // the tier held when the value left DRAM tells a read that completes late whether it
+  // still belongs to this entry. Shaped so that a collection can later be stored in parts.
+  struct ColdLocator {
+    uint64_t value_lsn;     // the entry's LSN when it was demoted (or loaded cold)
+    uint64_t resident_bytes;  // DRAM the value held before it left (INFO cold bytes)
+  };
+
   bool has_expire() const { return flags & kHasExpire; }
+  bool is_cold() const { return flags & kCold; }
+  ColdLocator cold_locator() const {
+    ColdLocator locator;
+    std::memcpy(&locator, value_data(), sizeof(locator));
+    return locator;
+  }
   int64_t expire_at() const { return has_expire() ? expire_block()->expire_at_ms : kNoExpire; }
   ExpireBlock* expire_block() { return reinterpret_cast<ExpireBlock*>(this + 1); }
   const ExpireBlock* expire_block() const { return reinterpret_cast<const ExpireBlock*>(this + 1); }
@@ -103,15 +127,21 @@ struct Entry {
 
   char* value_data() { return key_data() + key_len; }
   const char* value_data() const { return key_data() + key_len; }
-  std::string_view string_value() const { return {value_data(), value_len}; }
+  std::string_view string_value() const {
+    assert(!is_cold());
+    return {value_data(), value_len};
+  }
   ValueObject* object() const {
+    assert(!is_cold());
     ValueObject* obj;
     std::memcpy(&obj, value_data(), sizeof(obj));
     return obj;
   }
 
   // What OBJECT ENCODING reports, for any type.
-  Encoding value_encoding() const { return type == ValueType::kString ? encoding : object()->encoding(); }
+  Encoding value_encoding() const {
+    return type == ValueType::kString || is_cold() ? encoding : object()->encoding();
+  }
   // Replaces the value object of a non-string entry (a type that reallocates itself);
   // the old object is not freed.
   void set_object(ValueObject* obj) { std::memcpy(value_data(), &obj, sizeof(obj)); }
@@ -130,6 +160,9 @@ struct Entry {
                           int64_t expire_at);
   // A copy of `src` under a new key / expire / string capacity (metadata kept).
   static Entry* Reshape(const Entry* src, std::string_view key, int64_t expire_at, size_t value_capacity);
+  // A cold copy of `src` (resident): same key, expiry, LSN, access, type and encoding,
+  // no value; `resident_bytes` is what its value held in DRAM.
+  static Entry* NewCold(const Entry& src, uint64_t resident_bytes);
   // Frees the entry; the value object too unless `keep_object` (ownership moved).
   static void Free(Entry* entry, bool keep_object = false);
 };

@@ -38,7 +38,7 @@ Effect ExpiryEffect(std::string_view key, int64_t expire_at_ms) {
 
 bool OpExpire(Shard& shard, int db_index, std::string_view key, int64_t when_ms, unsigned flags) {
   Db& db = shard.db(db_index);
-  Entry* entry = db.Find(key);
+  Entry* entry = db.FindMetadata(key);
   if (entry == nullptr) return false;
   const int64_t current = entry->expire_at();  // kNoExpire (-1) when none
   if ((flags & kExpireNx) && current != kNoExpire) return false;
@@ -58,7 +58,7 @@ bool OpExpire(Shard& shard, int db_index, std::string_view key, int64_t when_ms,
 }
 
 int64_t OpTtl(Shard& shard, int db, std::string_view key, TtlUnit unit, bool absolute) {
-  const Entry* entry = OpLookupRead(shard, db, key, /*touch=*/false);
+  const Entry* entry = OpLookupMetadata(shard, db, key, /*touch=*/false);
   if (entry == nullptr) return -2;
   if (!entry->has_expire()) return -1;
   int64_t ms = absolute ? entry->expire_at() : entry->expire_at() - shard.now_ms();
@@ -68,7 +68,7 @@ int64_t OpTtl(Shard& shard, int db, std::string_view key, TtlUnit unit, bool abs
 
 bool OpPersist(Shard& shard, int db_index, std::string_view key) {
   Db& db = shard.db(db_index);
-  Entry* entry = db.Find(key);
+  Entry* entry = db.FindMetadata(key);
   if (entry == nullptr || !entry->has_expire()) return false;
   db.SetExpire(entry, kNoExpire);
   shard.KeyModifiedBy(db_index, key, [&] { return ExpiryEffect(key, kNoExpire); });

@@ -31,7 +31,8 @@ bool SharesIntegers(const EngineOptions& options) {
 }
 
 bool IsSharedInteger(const Shard& shard, const Entry* entry) {
-  if (entry->type != ValueType::kString || entry->encoding != Encoding::kInt) return false;
+  // A cold value is never a small integer (tier-min-value-size keeps those in DRAM).
+  if (entry->type != ValueType::kString || entry->encoding != Encoding::kInt || entry->is_cold()) return false;
   int64_t value;
   return ParseInt64(entry->string_value(), &value) && value >= 0 && value < kSharedIntegers &&
          SharesIntegers(shard.options());
@@ -56,12 +57,18 @@ Entry* OpLookupRead(Shard& shard, int db, std::string_view key, bool touch) {
 
 Entry* OpLookupWrite(Shard& shard, int db, std::string_view key) { return shard.db(db).Find(key); }
 
+Entry* OpLookupMetadata(Shard& shard, int db, std::string_view key, bool touch) {
+  Entry* entry = shard.db(db).FindMetadata(key, touch);
+  shard.NoteHit(entry != nullptr);
+  return entry;
+}
+
 int64_t OpDel(Shard& shard, int db_index, std::span<const std::string_view> keys, FreeReason reason) {
   Db& db = shard.db(db_index);
   int64_t deleted = 0;
   for (std::string_view key : keys) {
     // Find first: an expired key is deleted as expired and does not count.
-    if (db.Find(key, /*touch=*/false) == nullptr) continue;
+    if (db.FindMetadata(key, /*touch=*/false) == nullptr) continue;
     db.Delete(key, reason);
     shard.KeyModifiedBy(db_index, key, [&] { return DeletionEffect(key); });
     ++deleted;
@@ -72,7 +79,7 @@ int64_t OpDel(Shard& shard, int db_index, std::span<const std::string_view> keys
 int64_t OpExists(Shard& shard, int db, std::span<const std::string_view> keys) {
   int64_t found = 0;
   for (std::string_view key : keys) {
-    if (OpLookupRead(shard, db, key, /*touch=*/false) != nullptr) ++found;
+    if (OpLookupMetadata(shard, db, key, /*touch=*/false) != nullptr) ++found;
   }
   return found;
 }
@@ -80,13 +87,13 @@ int64_t OpExists(Shard& shard, int db, std::span<const std::string_view> keys) {
 int64_t OpTouch(Shard& shard, int db, std::span<const std::string_view> keys) {
   int64_t found = 0;
   for (std::string_view key : keys) {
-    if (OpLookupRead(shard, db, key, /*touch=*/true) != nullptr) ++found;
+    if (OpLookupMetadata(shard, db, key, /*touch=*/true) != nullptr) ++found;
   }
   return found;
 }
 
 std::string_view OpType(Shard& shard, int db, std::string_view key) {
-  const Entry* entry = OpLookupRead(shard, db, key, /*touch=*/false);
+  const Entry* entry = OpLookupMetadata(shard, db, key, /*touch=*/false);
   return entry == nullptr ? "none" : TypeName(entry->type);
 }
 
@@ -94,7 +101,7 @@ Result<bool> OpRename(Shard& shard, int db_index, std::string_view src, std::str
   Db& db = shard.db(db_index);
   if (db.Find(src) == nullptr) return Status::NoSuchKey();
   if (src == dst) return !nx;
-  if (db.Find(dst) != nullptr && nx) return false;
+  if (db.FindMetadata(dst) != nullptr && nx) return false;
   // The value (and its TTL, access data and LSN) moves into an entry named
   // `dst`; an existing `dst` is replaced and freed by Set.
   Entry* old = db.Unlink(src);
@@ -109,7 +116,7 @@ Result<bool> OpRename(Shard& shard, int db_index, std::string_view src, std::str
 Result<bool> OpCopy(Shard& shard, int src_db, std::string_view src, int dst_db, std::string_view dst, bool replace) {
   if (OpLookupRead(shard, src_db, src) == nullptr) return false;
   Db& target = shard.db(dst_db);
-  if (target.Find(dst) != nullptr && !replace) return false;
+  if (target.FindMetadata(dst) != nullptr && !replace) return false;
   // Looked up again: the lookup of `dst` may have deleted an expired entry.
   const Entry* source = shard.db(src_db).Peek(src);
   Entry* copy = Entry::Reshape(source, dst, source->expire_at(), 0);
@@ -123,7 +130,7 @@ Result<bool> OpCopy(Shard& shard, int src_db, std::string_view src, int dst_db, 
 bool OpMove(Shard& shard, int src_db, int dst_db, std::string_view key) {
   if (OpLookupWrite(shard, src_db, key) == nullptr) return false;
   Db& target = shard.db(dst_db);
-  if (target.Find(key) != nullptr) return false;
+  if (target.FindMetadata(key) != nullptr) return false;
   // The same entry changes tables: no copy, TTL and access data intact.
   target.Set(shard.db(src_db).Unlink(key));
   shard.KeyModified(src_db, key);
@@ -168,7 +175,7 @@ ScanPage OpScan(Shard& shard, int db_index, uint64_t cursor, const ScanOptions& 
     cursor = db.Scan(cursor, visit);
   } while (cursor != 0 && max_steps-- > 0 && visited < options.count);
   // Deleting during the walk would disturb it: expired keys go afterwards.
-  for (const std::string& key : expired) (void)db.Find(key, /*touch=*/false);
+  for (const std::string& key : expired) (void)db.FindMetadata(key, /*touch=*/false);
   page.cursor = cursor;
   return page;
 }
@@ -178,13 +185,13 @@ std::optional<std::string> OpRandomKey(Shard& shard, int db_index) {
   // Each expired key drawn is deleted, so this ends: with a live key or an empty db.
   while (Entry* entry = db.RandomEntry(shard.rng())) {
     std::string key(entry->key());
-    if (db.Find(key, /*touch=*/false) != nullptr) return key;
+    if (db.FindMetadata(key, /*touch=*/false) != nullptr) return key;
   }
   return std::nullopt;
 }
 
 std::optional<ObjectInfo> OpObject(Shard& shard, int db, std::string_view key) {
-  const Entry* entry = OpLookupRead(shard, db, key, /*touch=*/false);
+  const Entry* entry = OpLookupMetadata(shard, db, key, /*touch=*/false);
   if (entry == nullptr) return std::nullopt;
   return ObjectInfo{
       .encoding = entry->value_encoding(),
@@ -210,7 +217,7 @@ Status FrequencyTracked(const Shard& shard) {
 
 Status OpRestore(Shard& shard, int db_index, std::string_view key, Entry* fresh, const RestoreOptions& options) {
   Db& db = shard.db(db_index);
-  const bool existed = db.Find(key) != nullptr;
+  const bool existed = db.FindMetadata(key) != nullptr;
   if (existed && !options.replace) {
     Entry::Free(fresh);
     return Status::BusyKey();

@@ -30,6 +30,9 @@ namespace tierkv {
 Entry* OpLookupRead(Shard& shard, int db, std::string_view key, bool touch = true);
 // Redis's lookupKeyWrite: the live entry or nullptr, no hit/miss statistics.
 Entry* OpLookupWrite(Shard& shard, int db, std::string_view key);
+// OpLookupRead for what needs the key's metadata only (type, expiry, access data): a cold
+// value stays in the tier (engine/cold_values.h).
+Entry* OpLookupMetadata(Shard& shard, int db, std::string_view key, bool touch = true);
 
 // DEL / UNLINK: deletes the keys that exist; a key named twice counts once.
 // `reason` (kUserDel or kUnlink) decides whether large values are freed in the background.

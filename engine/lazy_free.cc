@@ -12,7 +12,7 @@
 namespace tierkv {
 
 size_t FreeEffort(const Entry& entry) {
-  if (entry.type == ValueType::kString) return 1;
+  if (entry.type == ValueType::kString || entry.is_cold()) return 1;
   const ValueObject* object = entry.object();
   switch (object->encoding()) {
     case Encoding::kListpack:
@@ -100,7 +100,7 @@ void LazyFreer::Run() {
       // The entries' slab slots belong to the engine thread's allocator: they
       // are gathered here and handed back, never freed on this thread.
       job.dict->Clear([&slots](Entry* entry) {
-        if (entry->type != ValueType::kString) delete entry->object();
+        if (entry->type != ValueType::kString && !entry->is_cold()) delete entry->object();
         slots.Add(entry, entry->size_class);
       });
       job.dict.reset();

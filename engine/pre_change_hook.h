@@ -22,6 +22,9 @@ class PreChangeHook {
   virtual ~PreChangeHook() = default;
   // `entry`, in `db`, may be about to change, be replaced or leave the keyspace.
   virtual void BeforeEntryChange(int db, const Entry& entry) = 0;
+  // Whether BeforeEntryChange would keep `entry`'s state, value included: a cold entry
+  // (engine/cold_values.h) is then brought back to DRAM first.
+  virtual bool KeepsState(int db, const Entry& entry) const = 0;
   // Every entry of `db` is about to leave it (FLUSHDB, FLUSHALL, SWAPDB).
   virtual void BeforeDbChange(int db) = 0;
 };

@@ -137,9 +137,13 @@ void Shard::HousekeepingStep() {
 
 bool Shard::OverMaxmemory() const {
   if (options_.maxmemory == 0) return false;
+  if (UsedMemory() <= options_.maxmemory) return false;
+  return BudgetedMemory() > options_.maxmemory;
+}
+
+size_t Shard::BudgetedMemory() const {
   const size_t used = UsedMemory();
-  if (used <= options_.maxmemory) return false;
-  return used - std::min(used, MemoryNotCountedForEvict()) > options_.maxmemory;
+  return used - std::min(used, MemoryNotCountedForEvict());
 }
 
 double Shard::EvictionScore(const Entry* entry) const {
@@ -199,6 +203,15 @@ bool Shard::PickEvictionVictim(int* db_index, std::string* key) {
 
 Status Shard::EnforceMaxmemory() {
   if (!OverMaxmemory()) return Status::Ok();
+  if (demotion_possible()) {
+    // Bounded like eviction below; a value is freed at once, so a few usually do.
+    constexpr size_t kMaxDemotionsPerCall = 4096;
+    if (DemoteColdest(kMaxDemotionsPerCall, options_.maxmemory) == 0 && OverMaxmemory()) {
+      demotion_starved_ = true;
+      ++tiering_stats_.demotion_starved;
+    }
+    return Status::Ok();
+  }
   if (options_.policy == EvictionPolicy::kNoEviction) return Status::OutOfMemory();
   // Bounded so one command never spends unbounded time evicting.
   constexpr int kMaxEvictionsPerCall = 10000;
@@ -218,10 +231,13 @@ Status Shard::EnforceMaxmemory() {
 }
 
 void Shard::BeforeDbChange(int index) {
-  if (pre_change_hook_ != nullptr) pre_change_hook_->BeforeDbChange(index);
+  if (pre_change_hook_ == nullptr) return;
+  db(index).MakeResidentWhere([&](const Entry& entry) { return ChangeKeepsState(index, entry); });
+  pre_change_hook_->BeforeDbChange(index);
 }
 
 void Shard::FlushDb(int index, bool lazy) {
+  demotion_fence_lsn_ = last_lsn_ + 1;  // see NoteCheckpointCommitted
   BeforeDbChange(index);
   DbChanged(index);
   eviction_pool_.Clear();
@@ -231,6 +247,7 @@ void Shard::FlushDb(int index, bool lazy) {
 }
 
 void Shard::FlushAll(bool lazy) {
+  demotion_fence_lsn_ = last_lsn_ + 1;  // see NoteCheckpointCommitted
   DbChanged(-1);
   eviction_pool_.Clear();
   for (int i = 0; i < db_count(); ++i) {
@@ -242,6 +259,13 @@ void Shard::FlushAll(bool lazy) {
 }
 
 void Shard::SwapDb(int a, int b) {
+  // The tier holds cold values under their db's number until a checkpoint round writes
+  // the swap, so they are read back before it and no value leaves DRAM until that round
+  // has committed.
+  auto every = [](const Entry&) { return true; };
+  db(a).MakeResidentWhere(every);
+  db(b).MakeResidentWhere(every);
+  demotion_fence_lsn_ = last_lsn_ + 1;  // see NoteCheckpointCommitted
   BeforeDbChange(a);
   BeforeDbChange(b);
   for (KeyspaceObserver* observer : observers_) observer->OnDbsSwapped(a, b);
@@ -262,6 +286,80 @@ size_t Shard::OverheadBytes() const {
   size_t bytes = 0;
   for (const auto& current : dbs_) bytes += current->OverheadBytes();
   return bytes;
+}
+
+Entry* Shard::LoadColdValue(int db_index, const Entry& cold) {
+  ++tiering_stats_.sync_loads;
+  Entry* loaded = cold_loader_ ? cold_loader_(db_index, cold) : nullptr;
+  if (loaded == nullptr) {
+    ++tiering_stats_.load_failures;
+    return nullptr;
+  }
+  ++tiering_stats_.promotions;
+  return loaded;
+}
+
+bool Shard::InstallLoadedValue(int db_index, std::string_view key, uint64_t value_lsn, Entry* loaded) {
+  Entry* cold = db(db_index).Peek(key);
+  if (cold == nullptr || !cold->is_cold() || cold->cold_locator().value_lsn != value_lsn) {
+    Entry::Free(loaded);
+    return false;
+  }
+  db(db_index).Install(cold, loaded);
+  ++tiering_stats_.promotions;
+  return true;
+}
+
+size_t Shard::DemoteColdest(size_t max_values, size_t target_bytes) {
+  if (!demotion_allowed()) return 0;
+  const TieringOptions& tiering = options_.tiering;
+  const bool lfu = lfu_mode();
+  auto score = [&](const Entry* entry) {
+    return lfu ? 255.0 - LfuCounter(entry) : static_cast<double>(IdleSeconds(entry));
+  };
+  size_t demoted = 0;
+  // Sampling rounds with nothing demotable end the call: the rest is dirty or small.
+  constexpr int kFruitlessRounds = 8;
+  for (int idle_rounds = 0; demoted < max_values && idle_rounds < kFruitlessRounds;) {
+    if (target_bytes != 0 && BudgetedMemory() <= target_bytes) break;
+    for (int index = 0; index < db_count(); ++index) {
+      Db& current = db(index);
+      if (current.size() == current.cold_count()) continue;
+      // Random draws land on cold entries too: draw more as fewer stay resident, so
+      // that each round still sees about maxmemory-samples resident ones.
+      constexpr size_t kMaxDraws = 64;
+      const size_t resident = current.size() - current.cold_count();
+      const size_t draws = std::min(kMaxDraws, static_cast<size_t>(options_.maxmemory_samples) * current.size() / resident);
+      for (size_t s = 0; s < draws; ++s) {
+        Entry* candidate = current.RandomEntry(rng_);
+        if (candidate != nullptr && IsDemotable(*candidate, tiering, now_ms_)) {
+          demotion_pool_.Offer(index, candidate->key(), score(candidate));
+        }
+      }
+    }
+    int db_index = 0;
+    std::string key;
+    bool any = false;
+    while (demoted < max_values && demotion_pool_.PopBest(&db_index, &key)) {
+      Entry* entry = db(db_index).Peek(key);
+      if (entry == nullptr || !IsDemotable(*entry, tiering, now_ms_)) continue;
+      const size_t bytes = entry->MemoryUsage();
+      db(db_index).Demote(entry, bytes);
+      ++demoted;
+      ++tiering_stats_.demotions;
+      tiering_stats_.demoted_bytes += bytes;
+      any = true;
+      if (target_bytes != 0 && BudgetedMemory() <= target_bytes) break;
+    }
+    idle_rounds = any ? 0 : idle_rounds + 1;
+  }
+  return demoted;
+}
+
+size_t Shard::ColdKeyCount() const {
+  size_t cold = 0;
+  for (const auto& db : dbs_) cold += db->cold_count();
+  return cold;
 }
 
 }  // namespace tierkv

@@ -13,9 +13,11 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "engine/change_log.h"
+#include "engine/cold_values.h"
 #include "engine/db.h"
 #include "engine/eviction_pool.h"
 #include "engine/lazy_free.h"
@@ -47,6 +49,7 @@ struct EngineOptions {
   int active_expire_effort = 1;        // active-expire-effort 1..10 (runtime)
   EncodingLimits limits;               // collection encoding thresholds (runtime)
   LazyFreeOptions lazy_free;           // lazyfree-lazy-* (runtime)
+  TieringOptions tiering;              // tiering, tier-min-value-size (engine/cold_values.h)
 };
 
 // Told about every key change; the server uses it for WATCH and for waking clients
@@ -145,6 +148,9 @@ class Shard {
 
   // Evicts under the configured policy until used memory is under maxmemory.
   // Returns OutOfMemory if that is impossible (noeviction or nothing evictable).
+  // With tiering on it demotes values instead and never refuses: keys stay, and what
+  // cannot be demoted yet (dirty values) waits for the next checkpoint round
+  // (demotion_starved() tells the server to start one).
   Status EnforceMaxmemory();
   bool OverMaxmemory() const;
   // Memory that used_memory counts but eviction does not, as Redis's
@@ -155,8 +161,46 @@ class Shard {
   void set_memory_not_counted_for_evict(std::function<size_t()> measure) {
     memory_not_counted_for_evict_ = std::move(measure);
   }
+  // used_memory less what is not counted for eviction: what maxmemory bounds.
+  size_t BudgetedMemory() const;
   size_t MemoryNotCountedForEvict() const {
     return memory_not_counted_for_evict_ ? memory_not_counted_for_evict_() : 0;
+  }
+
+  // Tiering (engine/cold_values.h). The loader reads a cold value back (set by the
+  // durability layer, which owns the tier); LoadColdValue counts a synchronous load.
+  void set_cold_loader(ColdLoader loader) { cold_loader_ = std::move(loader); }
+  Entry* LoadColdValue(int db, const Entry& cold);
+  // A value read back by the server ahead of a command: installed if `key` is still the
+  // cold entry whose value was read (locator value_lsn), else dropped. Returns whether it
+  // was installed.
+  bool InstallLoadedValue(int db, std::string_view key, uint64_t value_lsn, Entry* loaded);
+  // Demotes up to `max_values` values chosen as eviction would choose keys (LRU or LFU
+  // by maxmemory-policy; LRU for the other policies); returns how many. Stops early once
+  // BudgetedMemory() is under `target_bytes` (0: no target).
+  size_t DemoteColdest(size_t max_values, size_t target_bytes);
+  // Demotion is held back from a FLUSHDB, FLUSHALL or SWAPDB until a checkpoint round
+  // covering it has committed (the fence is the LSN the change commits with): until then
+  // the tier holds the swapped dbs' values under their old numbers, and a round still to
+  // write an erase rewrites every key of that db from DRAM, which a cold entry could not.
+  void NoteCheckpointCommitted(uint64_t checkpoint_lsn) { checkpointed_lsn_ = checkpoint_lsn; }
+  // Tiering is on, with a tier to read cold values back from, and a budget.
+  bool demotion_possible() const { return options_.tiering.enabled && cold_loader_ && options_.maxmemory > 0; }
+  bool demotion_allowed() const { return demotion_possible() && checkpointed_lsn_ >= demotion_fence_lsn_; }
+  // Set when EnforceMaxmemory found nothing clean to demote; the server reads and clears it.
+  bool TakeDemotionStarved() { return std::exchange(demotion_starved_, false); }
+  size_t ColdKeyCount() const;
+  // Tiering on and memory over maxmemory by more than an eighth: the server makes
+  // writers wait (Server::WritersMustWait) rather than answer OOM.
+  bool OverTieringHardLimit() const {
+    return demotion_possible() && BudgetedMemory() > options_.maxmemory + options_.maxmemory / 8;
+  }
+  TieringStats& tiering_stats() { return tiering_stats_; }
+  const TieringStats& tiering_stats() const { return tiering_stats_; }
+  // Whether a point-in-time round would keep `entry`'s state before it changes (a cold
+  // entry is then loaded first: engine/pre_change_hook.h).
+  bool ChangeKeepsState(int db, const Entry& entry) const {
+    return pre_change_hook_ != nullptr && pre_change_hook_->KeepsState(db, entry);
   }
 
   // `lazy`: the emptied tables are freed on the lazy-freeing thread (ASYNC).
@@ -213,6 +257,12 @@ class Shard {
   int eviction_db_cursor_ = 0;
   std::mt19937_64 rng_;
   EvictionPool eviction_pool_;
+  EvictionPool demotion_pool_;  // apart from eviction's: other candidates, other scores
+  ColdLoader cold_loader_;
+  TieringStats tiering_stats_;
+  uint64_t checkpointed_lsn_ = 0;
+  uint64_t demotion_fence_lsn_ = 0;
+  bool demotion_starved_ = false;
 };
 
 }  // namespace tierkv

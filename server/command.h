@@ -39,6 +39,9 @@ enum CommandFlag : uint32_t {
   kCmdNoMulti = 1u << 16,    // refused inside MULTI (SAVE)
   kCmdSkipSlowlog = 1u << 17,  // never in SLOWLOG (EXEC: its commands are logged one by one)
   kCmdMayReplicate = 1u << 18,  // a read that may write (PFCOUNT caches its count): held by CLIENT PAUSE WRITE
+  // Needs its keys' metadata only (existence, type, expiry, access data), never a value:
+  // a cold value stays in the tier (server/cold_reads.h).
+  kCmdKeysOnly = 1u << 19,
 };
 
 using CommandHandler = void (*)(CommandContext&);

@@ -221,6 +221,9 @@ void Config::AddParams() {
   bool_param("lazyfree-lazy-server-del", &e.lazy_free.server_del);
   bool_param("lazyfree-lazy-user-del", &e.lazy_free.user_del);
   bool_param("lazyfree-lazy-user-flush", &e.lazy_free.user_flush);
+  // Tiering (engine/cold_values.h): with a tier, maxmemory becomes the DRAM budget.
+  bool_param("tiering", &e.tiering.enabled);
+  memory_param("tier-min-value-size", &e.tiering.min_value_size);
   // Collection encodings (engine/types/encoding_limits.h); the old ziplist names are aliases.
   EncodingLimits& limits = e.limits;
   auto aliased = [&](const char* alias) { params_.back()->alias = alias; };

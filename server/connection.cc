@@ -152,7 +152,11 @@ void Connection::ProcessInput() {
       CloseAfterReply();
       return;
     }
-    if (!args_.empty()) server_.Execute(client_, args_);
+    if (!args_.empty()) {
+      const ColdReads::Outcome cold = server_.cold_reads().Prepare(client_, args_);
+      if (cold == ColdReads::Outcome::kWaiting) break;  // parsed again once its values are in
+      if (cold == ColdReads::Outcome::kReady) server_.Execute(client_, args_);
+    }
     if (client_.postponed) break;  // the command stays in the buffer until the pause ends
     input_pos_ += consumed;
     if (client_.kill_requested) {

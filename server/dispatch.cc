@@ -61,6 +61,7 @@ void Server::Execute(Client& client, std::span<const std::string_view> args) {
   if (execute_depth_ == 0) {
     CommitChanges(&client);
     NoteCommandRan(client);
+    if (shard_.demotion_possible() && !clients_paused()) (void)EnforceMaxmemory();
   }
   // Each command EXEC runs holds the client for what it read, as a command on its own does.
   if (ran) HoldReadsOfUndurableWrites(client, args);
@@ -146,8 +147,11 @@ bool Server::RunCommand(Client& client, std::span<const std::string_view> args) 
     return reject("ERR Replica can't interact with the keyspace");
   }
 
-  // Nothing is evicted while clients are paused (CLIENT PAUSE), as in Redis.
-  const bool over_memory = shard_.options().maxmemory > 0 && !clients_paused() && !EnforceMaxmemory();
+  // Nothing is evicted while clients are paused (CLIENT PAUSE), as in Redis. With tiering,
+  // values leave DRAM after the command instead (Execute): never one this command is
+  // about to use, which ColdReads may just have read back for it.
+  const bool over_memory = shard_.options().maxmemory > 0 && !clients_paused() && !shard_.demotion_possible() &&
+                           !EnforceMaxmemory();
   if (over_memory && (spec->flags & kCmdDenyOom)) return reject(ErrorText(Status::OutOfMemory()));
 
   if (client.in_multi && (spec->flags & kCmdNoMulti)) return reject("ERR Command not allowed inside a transaction");

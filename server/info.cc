@@ -265,6 +265,27 @@ void PersistenceSection(Server& server, std::string& out) {
   Field(out, "tombstone_bytes", d.tombstone_bytes);
 }
 
+// tierkv's own: values in DRAM and in the tier (engine/cold_values.h, server/cold_reads.h).
+void TieringSection(Server& server, std::string& out) {
+  const Shard& shard = server.shard();
+  const TieringStats& stats = shard.tiering_stats();
+  const ColdReads& reads = server.cold_reads();
+  const size_t cold = shard.ColdKeyCount();
+  Field(out, "tiering_enabled", shard.options().tiering.enabled && server.durability() != nullptr ? 1 : 0);
+  Field(out, "tier_keys_cold", cold);
+  Field(out, "tier_keys_resident", shard.KeyCount() - cold);
+  Field(out, "tier_demotions", stats.demotions);
+  Field(out, "tier_demoted_bytes", stats.demoted_bytes);
+  Field(out, "tier_promotions", stats.promotions);
+  Field(out, "tier_sync_loads", stats.sync_loads);
+  Field(out, "tier_load_failures", stats.load_failures);
+  Field(out, "tier_demotion_starved", stats.demotion_starved);
+  Field(out, "tier_cold_reads_in_flight", reads.in_flight());
+  Field(out, "tier_cold_reads", reads.completed());
+  Field(out, "tier_cold_read_failures", reads.failed());
+  Field(out, "tier_cold_read_avg_usec", reads.completed() == 0 ? 0 : reads.total_latency_us() / reads.completed());
+}
+
 void StatsSection(Server& server, std::string& out) {
   const ServerStats& s = server.stats();
   const KeyspaceStats& k = server.shard().stats();
@@ -429,6 +450,7 @@ constexpr Section kSections[] = {
     {"clients", "Clients", true, ClientsSection},
     {"memory", "Memory", true, MemorySection},
     {"persistence", "Persistence", true, PersistenceSection},
+    {"tiering", "Tiering", false, TieringSection},  // tierkv's own: INFO tiering / all
     {"stats", "Stats", true, StatsSection},
     {"replication", "Replication", true, ReplicationSection},
     {"cpu", "CPU", true, CpuSection},

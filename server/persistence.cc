@@ -85,24 +85,35 @@ void Server::CommitChanges(Client* client) {
   if (durability_ == nullptr) return;
   const uint64_t lsn = durability_->CommitChanges();
   if (lsn != 0 && client != nullptr && durability_->holds_replies()) durable_replies_.WaitFor(client->id, lsn);
-  if (lsn != 0 && client != nullptr && !client->suspended && durability_->journal_backlogged()) WaitForJournal(*client);
+  if (lsn != 0 && client != nullptr && !client->suspended && WritersMustWait()) WaitForJournal(*client);
+}
+
+bool Server::WritersMustWait() {
+  if (durability_->journal_backlogged()) return true;
+  // Tiering: over the DRAM budget by more than demotion absorbs, the writes wait for a
+  // checkpoint round to make values clean enough to leave DRAM.
+  if (!shard_.OverTieringHardLimit()) return false;
+  (void)shard_.EnforceMaxmemory();
+  return shard_.OverTieringHardLimit();
 }
 
 void Server::WaitForJournal(Client& client) {
   SuspendClient(client);
   journal_waiters_.push_back(client.id);
-  if (journal_waiters_.size() == 1) CheckJournalWaiters();
+  // Checked from the loop, never from here: the client is inside its command.
+  if (journal_waiters_.size() == 1) CheckJournalWaitersSoon();
+}
+
+void Server::CheckJournalWaitersSoon() {
+  journal_wait_timer_.expires_after(std::chrono::milliseconds(1));
+  journal_wait_timer_.async_wait([this](const asio::error_code& error) {
+    if (!error) CheckJournalWaiters();
+  });
 }
 
 void Server::CheckJournalWaiters() {
   if (journal_waiters_.empty()) return;
-  if (durability_ != nullptr && durability_->journal_backlogged() && !stopping_) {
-    journal_wait_timer_.expires_after(std::chrono::milliseconds(1));
-    journal_wait_timer_.async_wait([this](const asio::error_code& error) {
-      if (!error) CheckJournalWaiters();
-    });
-    return;
-  }
+  if (durability_ != nullptr && WritersMustWait() && !stopping_) return CheckJournalWaitersSoon();
   for (uint64_t client_id : std::exchange(journal_waiters_, {})) ResumeClient(client_id);
 }
 

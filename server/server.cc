@@ -179,6 +179,7 @@ void Server::RemoveClient(Connection* connection) {
   durable_replies_.Forget(client.id);
   if (client.postponed) std::erase(postponed_, client.id);
   if (client.monitor) monitors_.Remove(client.id);
+  cold_reads_.ForgetClient(client.id);
   clients_.erase(client.id);
 }
 

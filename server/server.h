@@ -17,6 +17,7 @@
 #include "engine/shard.h"
 #include "server/blocking.h"
 #include "server/client.h"
+#include "server/cold_reads.h"
 #include "server/command_table.h"
 #include "server/config.h"
 #include "server/durable_replies.h"
@@ -112,6 +113,7 @@ class Server {
   bool clients_paused() const { return pause_mode_ != PauseMode::kNone; }
   // Clients whose command waits for the pause (INFO counts them in blocked_clients, as Redis).
   size_t postponed_clients() const { return postponed_.size(); }
+  ColdReads& cold_reads() { return cold_reads_; }
 
   // Called by CONFIG SET after a parameter changes.
   void OnConfigChanged(std::string_view name);
@@ -145,6 +147,9 @@ class Server {
   // millisecond meanwhile. Its reply goes out; its next commands wait. The engine thread
   // never waits: readers, and writers that have not written since, go on.
   void WaitForJournal(Client& client);
+  // The journal thread is too far behind, or (tiering) DRAM is over its budget by more
+  // than demotion can absorb until a checkpoint round has written the dirty values.
+  bool WritersMustWait();
   // A suspended client runs no further commands until ResumeClient (SAVE waiting for its
   // round, SHUTDOWN waiting for the final one).
   void SuspendClient(Client& client) { client.suspended = true; }
@@ -185,8 +190,10 @@ class Server {
   // CONFIG SET of appendonly, appendfsync, save or journal-max-size.
   void ApplyDurabilitySettings();
   void ReleaseDurableReplies(uint64_t durable_lsn);
-  // Resumes the clients waiting for the journal once it has caught up; else checks again.
+  // Resumes the clients waiting for the journal once it has caught up; else checks again
+  // a millisecond later (CheckJournalWaitersSoon).
   void CheckJournalWaiters();
+  void CheckJournalWaitersSoon();
 
   asio::io_context io_{1};
   ServerSettings settings_;
@@ -221,6 +228,7 @@ class Server {
   LatencyMonitor latency_monitor_;
   MonitorRegistry monitors_;
   bool monitor_flush_posted_ = false;
+  ColdReads cold_reads_{*this};
   int execute_depth_ = 0;  // > 1 while EXEC runs its queued commands
   std::unique_ptr<Durability> durability_;
   DurableReplies durable_replies_;  // appendfsync always: whose replies wait for which LSN

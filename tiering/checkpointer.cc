@@ -290,6 +290,8 @@ size_t Checkpointer::AddEntry(uint32_t db, Entry* entry, bool db_erased, TierBat
   }
   // The value's bytes are filled in when its serialization is done (SlicedValues): its
   // LSN and expiry are those it has now, and the value cannot change before then.
+  // Until the batch has landed the tier may not hold this value: it must stay in DRAM.
+  entry->flags |= Entry::kWriteInFlight;
   TierEntry stored = EntryMetadataToTier(db, *entry);
   const size_t key_bytes = stored.key.size();
   batch.Put(std::move(stored));
@@ -318,6 +320,13 @@ bool Checkpointer::ScanInto(TierBatch& batch, size_t& bytes, uint64_t& keys) {
 }
 
 void Checkpointer::OnSliceWritten(const Status& status, size_t slice_end, uint64_t keys, uint64_t bytes) {
+  for (const TierBatch::Op& op : in_flight_->ops()) {
+    if (op.kind != TierBatch::Kind::kPut || op.entry.tombstone) continue;
+    const int db = shard_.changes().CurrentDbOf(static_cast<int>(op.entry.db));
+    if (Entry* entry = shard_.db(db).Peek(op.entry.key)) {
+      entry->flags &= static_cast<uint8_t>(~Entry::kWriteInFlight);
+    }
+  }
   if (!status.ok()) {
     // The tier may not hold the values this slice carried.
     for (const TierBatch::Op& op : in_flight_->ops()) {

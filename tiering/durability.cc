@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "engine/heap_bytes.h"
+#include "tiering/entry_codec.h"
 #include "tiering/journal_segment.h"
 #include "tiering/lsn_reservation.h"
 
@@ -104,6 +105,7 @@ Result<std::unique_ptr<Durability>> Durability::Open(Shard& shard, std::unique_p
   std::unique_ptr<Durability> durability(new Durability(shard, std::move(tier), std::move(options)));
   Durability& self = *durability;
   shard.changes().set_enabled(true);
+  shard.set_cold_loader([&self](int db, const Entry& cold) { return self.LoadColdValue(db, cold); });
 
   RecoveryOptions recovery;
   recovery.journal_dir = self.JournalDir();
@@ -113,6 +115,7 @@ Result<std::unique_ptr<Durability>> Durability::Open(Shard& shard, std::unique_p
   self.recovery_ = std::move(*report);
   if (Status status = StartSegmentForSkippedLsns(self.JournalDir(), self.recovery_); !status.ok()) return status;
   self.history_.checkpoint_lsn = self.recovery_.checkpoint_lsn;
+  shard.NoteCheckpointCommitted(self.recovery_.checkpoint_lsn);
   self.history_.loaded_keys = self.recovery_.keys_loaded;
 
   CheckpointerOptions checkpoints;
@@ -347,6 +350,7 @@ void Durability::OnRoundDone(const CheckpointResult& result) {
   if (result.status.ok()) {
     ++history_.rounds;
     history_.checkpoint_lsn = result.lsn;
+    shard_.NoteCheckpointCommitted(result.lsn);
     last_save_ms_ = round_started_ms_;
     KeyspaceStats& stats = shard_.stats();
     stats.dirty = stats.dirty >= dirty_at_round_start_ ? stats.dirty - dirty_at_round_start_ : 0;
@@ -614,12 +618,30 @@ void Durability::Cron(int64_t now_ms) {
   }
   if (shard_.changes().dirty_bytes() >= DirtyListBound(shard_.options().maxmemory)) start = true;
   if (covering_round_lsn_.has_value()) start = true;  // the journal waits for it
+  if (shard_.TakeDemotionStarved()) start = true;      // DRAM waits for dirty values to be written
   if (!journal_full_error_.empty()) start = true;      // only a round frees the journal
   if (journal_ != nullptr && options_.journal_max_size > 0 &&
       journal_bytes_ - std::min(journal_bytes_, journal_bytes_at_round_start_) >= options_.journal_max_size) {
     start = true;
   }
   if (start) StartRound(nullptr);
+}
+
+Entry* Durability::LoadColdValue(int db, const Entry& cold) {
+  // On the engine thread: only for what the server could not load ahead of the command
+  // (engine/cold_values.h), counted there as a sync load.
+  auto stored = tier_->Get(static_cast<uint32_t>(db), cold.key());
+  Result<Entry*> loaded = Status::Error("ERR the tier holds no value for this key");
+  if (!stored.ok()) {
+    loaded = stored.status();
+  } else if (stored->has_value() && !(*stored)->tombstone) {
+    loaded = EntryFromTier(**stored, shard_.options().limits);
+  }
+  if (!loaded.ok()) {
+    if (options_.warn) options_.warn("Cold read of a key in db " + std::to_string(db) + " failed: " + loaded.status().message());
+    return nullptr;
+  }
+  return *loaded;
 }
 
 Status Durability::SyncJournal() {

@@ -189,6 +189,9 @@ class Durability {
   // `done` runs on the engine thread with the result.
   using ReadDone = std::function<void(Result<std::optional<TierEntry>> entry)>;
   void ReadFromTier(uint32_t db, std::string key, ReadDone done);
+  // Reads a cold entry's value on this thread, blocking (the engine's ColdLoader, for what
+  // the server could not load ahead of a command); nullptr, logged, if it fails.
+  Entry* LoadColdValue(int db, const Entry& cold);
   // Heap bytes the journal writer holds (queued records, the unsynced copy it keeps for a
   // retry): cheap enough for every used_memory computation.
   uint64_t journal_memory_bytes() const { return journal_ != nullptr ? journal_->stats().memory_bytes : 0; }

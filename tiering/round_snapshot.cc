@@ -34,6 +34,10 @@ void RoundSnapshot::BeforeEntryChange(int db, const Entry& entry) {
   Keep(std::move(table_key), EntryToTier(static_cast<uint32_t>(db), entry));
 }
 
+bool RoundSnapshot::KeepsState(int db, const Entry& entry) const {
+  return Owes(db, entry) && !kept_.contains(TableKey(static_cast<uint32_t>(db), entry.key()));
+}
+
 void RoundSnapshot::BeforeDbChange(int db) {
   shard_.db(db).ForEach([&](Entry* entry) { BeforeEntryChange(db, *entry); });
 }

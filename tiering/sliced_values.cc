@@ -52,6 +52,11 @@ void SlicedValues::BeforeEntryChange(int db, const Entry& entry) {
   if (next_ != nullptr) next_->BeforeEntryChange(db, entry);
 }
 
+bool SlicedValues::KeepsState(int db, const Entry& entry) const {
+  // A value in the middle of its serialization is never cold (Entry::kWriteInFlight).
+  return next_ != nullptr && next_->KeepsState(db, entry);
+}
+
 void SlicedValues::BeforeDbChange(int db) {
   FinishAll();  // rare (FLUSHDB, FLUSHALL, SWAPDB): not worth telling the dbs apart
   if (next_ != nullptr) next_->BeforeDbChange(db);

@@ -69,6 +69,7 @@ class SlicedValues final : public PreChangeHook {
 
   // --- PreChangeHook ---
   void BeforeEntryChange(int db, const Entry& entry) override;
+  bool KeepsState(int db, const Entry& entry) const override;
   void BeforeDbChange(int db) override;
 
  private:

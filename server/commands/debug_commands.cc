@@ -63,15 +63,17 @@ void DebugObject(CommandContext& ctx) {
   std::snprintf(text, sizeof(text),
                 "Value at:%p refcount:%d encoding:%s serializedlength:%zu lru:%u lru_seconds_idle:%u",
                 static_cast<const void*>(entry), Refcount(ctx.shard, *entry),
-                std::string(EncodingName(entry->value_encoding())).c_str(), SerializedLength(*entry), entry->access & 0xFFFFFF,
-                ctx.shard.IdleSeconds(entry));
-  ctx.reply().SimpleString(text);
+                std::string(EncodingName(entry->value_encoding())).c_str(),
+                entry->is_cold() ? 0 : SerializedLength(*entry), entry->access & 0xFFFFFF, ctx.shard.IdleSeconds(entry));
+  // A value only in the tier is shown as such, without reading it back.
+  ctx.reply().SimpleString(entry->is_cold() ? std::string(text) + " tier:cold" : std::string(text));
 }
 
 void DebugDigestValue(CommandContext& ctx) {
   ctx.reply().Array(ctx.argc() - 2);
   for (size_t i = 2; i < ctx.argc(); ++i) {
-    const Entry* entry = ctx.db().Peek(ctx.arg(i));
+    Entry* entry = ctx.db().Peek(ctx.arg(i));
+    if (entry != nullptr && entry->is_cold()) entry = ctx.db().Load(entry);  // DEBUG: may block
     ctx.reply().SimpleString(HexDigest(entry ? ValueDigest(*entry) : Sha1Hash{}));
   }
 }
@@ -246,7 +248,11 @@ void CmdDebug(CommandContext& ctx) {
   if (IsOption(sub, "help") && argc == 2) return DebugHelp(ctx);
   if (IsOption(sub, "sleep") && argc == 3) return DebugSleep(ctx);
   if (IsOption(sub, "object") && argc == 3) return DebugObject(ctx);
-  if (IsOption(sub, "digest") && argc == 2) return ctx.reply().SimpleString(HexDigest(DatasetDigest(ctx.shard)));
+  if (IsOption(sub, "digest") && argc == 2) {
+    // Every value takes part: cold ones are read back first (DEBUG: may block).
+    for (int db = 0; db < ctx.shard.db_count(); ++db) ctx.shard.db(db).MakeResidentWhere([](const Entry&) { return true; });
+    return ctx.reply().SimpleString(HexDigest(DatasetDigest(ctx.shard)));
+  }
   if (IsOption(sub, "digest-value") && argc >= 2) return DebugDigestValue(ctx);
   if (IsOption(sub, "set-active-expire") && argc == 3) {
     // Redis reads the flag with atoi: anything but a non-zero number disables.

@@ -59,13 +59,13 @@ void CmdPersist(CommandContext& ctx) {
 }
 
 CommandSpec ExpireSpec(std::string name, CommandHandler handler, std::string summary, std::string since) {
-  return {.name = std::move(name), .arity = -3, .flags = kCmdWrite | kCmdFast, .first_key = 1, .last_key = 1,
+  return {.name = std::move(name), .arity = -3, .flags = kCmdWrite | kCmdFast | kCmdKeysOnly, .first_key = 1, .last_key = 1,
           .key_step = 1, .handler = handler, .group = "generic", .summary = std::move(summary),
           .since = std::move(since), .complexity = "O(1)"};
 }
 
 CommandSpec TtlSpec(std::string name, CommandHandler handler, std::string summary, std::string since) {
-  return {.name = std::move(name), .arity = 2, .flags = kCmdReadOnly | kCmdFast, .first_key = 1, .last_key = 1,
+  return {.name = std::move(name), .arity = 2, .flags = kCmdReadOnly | kCmdFast | kCmdKeysOnly, .first_key = 1, .last_key = 1,
           .key_step = 1, .handler = handler, .group = "generic", .summary = std::move(summary),
           .since = std::move(since), .complexity = "O(1)"};
 }
@@ -84,7 +84,7 @@ void RegisterExpireCommands(CommandTable& table) {
                     "7.0.0"));
   table.Add(TtlSpec("pexpiretime", CmdPExpireTime,
                     "Returns the expiration time of a key as a Unix milliseconds timestamp.", "7.0.0"));
-  table.Add({.name = "persist", .arity = 2, .flags = kCmdWrite | kCmdFast, .first_key = 1, .last_key = 1,
+  table.Add({.name = "persist", .arity = 2, .flags = kCmdWrite | kCmdFast | kCmdKeysOnly, .first_key = 1, .last_key = 1,
              .key_step = 1, .handler = CmdPersist, .group = "generic",
              .summary = "Removes the expiration time of a key.", .since = "2.2.0", .complexity = "O(1)"});
 }

@@ -201,36 +201,37 @@ void CmdRestore(CommandContext& ctx) {
 }
 
 CommandSpec ObjectSubcommand(std::string name, CommandHandler handler, std::string summary) {
-  return {.name = std::move(name), .arity = 3, .flags = kCmdReadOnly, .first_key = 2, .last_key = 2, .key_step = 1,
-          .handler = handler, .group = "generic", .summary = std::move(summary), .since = "2.2.3",
+  // A value OBJECT would read (REFCOUNT's small integers) never leaves DRAM.
+  return {.name = std::move(name), .arity = 3, .flags = kCmdReadOnly | kCmdKeysOnly, .first_key = 2, .last_key = 2,
+          .key_step = 1, .handler = handler, .group = "generic", .summary = std::move(summary), .since = "2.2.3",
           .complexity = "O(1)"};
 }
 
 }  // namespace
 
 void RegisterKeyCommands(CommandTable& table) {
-  table.Add({.name = "del", .arity = -2, .flags = kCmdWrite, .first_key = 1, .last_key = -1, .key_step = 1,
+  table.Add({.name = "del", .arity = -2, .flags = kCmdWrite | kCmdKeysOnly, .first_key = 1, .last_key = -1, .key_step = 1,
              .handler = CmdDel, .group = "generic", .summary = "Deletes one or more keys.", .since = "1.0.0",
              .complexity = "O(N) where N is the number of keys that will be removed. When a key to remove holds a "
                            "value other than a string, the individual complexity for this key is O(M) where M is "
                            "the number of elements in the list, set, sorted set or hash. Removing a single key that "
                            "holds a string value is O(1)."});
-  table.Add({.name = "unlink", .arity = -2, .flags = kCmdWrite | kCmdFast, .first_key = 1, .last_key = -1,
+  table.Add({.name = "unlink", .arity = -2, .flags = kCmdWrite | kCmdFast | kCmdKeysOnly, .first_key = 1, .last_key = -1,
              .key_step = 1, .handler = CmdUnlink, .group = "generic",
              .summary = "Asynchronously deletes one or more keys.", .since = "4.0.0",
              .complexity = "O(1) for each key removed regardless of its size. Then the command does O(N) work in a "
                            "different thread in order to reclaim memory, where N is the number of allocations the "
                            "deleted objects where composed of."});
-  table.Add({.name = "exists", .arity = -2, .flags = kCmdReadOnly | kCmdFast, .first_key = 1, .last_key = -1,
+  table.Add({.name = "exists", .arity = -2, .flags = kCmdReadOnly | kCmdFast | kCmdKeysOnly, .first_key = 1, .last_key = -1,
              .key_step = 1, .handler = CmdExists, .group = "generic",
              .summary = "Determines whether one or more keys exist.", .since = "1.0.0",
              .complexity = "O(N) where N is the number of keys to check."});
-  table.Add({.name = "touch", .arity = -2, .flags = kCmdReadOnly | kCmdFast, .first_key = 1, .last_key = -1,
+  table.Add({.name = "touch", .arity = -2, .flags = kCmdReadOnly | kCmdFast | kCmdKeysOnly, .first_key = 1, .last_key = -1,
              .key_step = 1, .handler = CmdTouch, .group = "generic",
              .summary = "Returns the number of existing keys out of those specified after updating the time they "
                         "were last accessed.",
              .since = "3.2.1", .complexity = "O(N) where N is the number of keys that will be touched."});
-  table.Add({.name = "type", .arity = 2, .flags = kCmdReadOnly | kCmdFast, .first_key = 1, .last_key = 1,
+  table.Add({.name = "type", .arity = 2, .flags = kCmdReadOnly | kCmdFast | kCmdKeysOnly, .first_key = 1, .last_key = 1,
              .key_step = 1, .handler = CmdType, .group = "generic",
              .summary = "Determines the type of value stored at a key.", .since = "1.0.0", .complexity = "O(1)"});
   table.Add({.name = "rename", .arity = 3, .flags = kCmdWrite, .first_key = 1, .last_key = 2, .key_step = 1,

@@ -64,7 +64,8 @@ Result<std::optional<std::string_view>> OpGet(Shard& shard, int db, std::string_
 Result<SetOutcome> OpSet(Shard& shard, int db_index, std::string_view key, std::string_view value,
                          const SetOptions& options) {
   Db& db = shard.db(db_index);
-  Entry* existing = db.Find(key);
+  // Only GET reads the old value; NX, XX and KEEPTTL need its metadata.
+  Entry* existing = options.return_old ? db.Find(key) : db.FindMetadata(key);
   SetOutcome outcome;
   if (options.return_old && existing != nullptr) {
     if (existing->type != ValueType::kString) return Status::WrongType();
@@ -147,7 +148,7 @@ void OpMSet(Shard& shard, int db_index, std::span<const std::string_view> pairs)
 bool OpMSetNx(Shard& shard, int db_index, std::span<const std::string_view> pairs) {
   Db& db = shard.db(db_index);
   for (size_t i = 0; i + 1 < pairs.size(); i += 2) {
-    if (db.Find(pairs[i]) != nullptr) return false;
+    if (db.FindMetadata(pairs[i]) != nullptr) return false;
   }
   OpMSet(shard, db_index, pairs);
   return true;

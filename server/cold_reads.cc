@@ -1,0 +1,147 @@
+#include "server/cold_reads.h"
+
+#include <chrono>
+
+#include "engine/number.h"
+#include "server/command_table.h"
+#include "server/key_specs.h"
+#include "server/log.h"
+#include "server/server.h"
+#include "tiering/entry_codec.h"
+
+namespace tierkv {
+namespace {
+
+int64_t SteadyUs() {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+bool ArityFits(int arity, size_t argc) {
+  return arity > 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
+}
+
+// The command (or subcommand) `args` names if it would get past the dispatcher's
+// lookup and arity checks; nullptr otherwise (it will be refused without running).
+const CommandSpec* RunnableSpec(const CommandTable& commands, std::span<const std::string_view> args) {
+  const CommandSpec* spec = commands.Find(args[0]);
+  if (spec == nullptr) return nullptr;
+  if (!spec->subcommands.empty() && args.size() >= 2) spec = CommandTable::FindSubcommand(*spec, args[1]);
+  if (spec == nullptr || !ArityFits(spec->arity, args.size())) return nullptr;
+  return spec;
+}
+
+}  // namespace
+
+void ColdReads::CollectKeys(const Client& client, std::span<const std::string_view> args, int& db,
+                            std::vector<KeyOf>& keys) const {
+  const CommandSpec* spec = RunnableSpec(server_.commands(), args);
+  if (spec == nullptr || (spec->flags & kCmdKeysOnly)) return;
+  if (spec->name == "exec") {
+    // The whole transaction runs on resident values, as one command does, in the db each
+    // of its commands runs in.
+    for (const std::vector<std::string>& queued : client.queued) {
+      std::vector<std::string_view> queued_args(queued.begin(), queued.end());
+      CollectKeys(client, queued_args, db, keys);
+    }
+    return;
+  }
+  int64_t selected = 0;
+  if (spec->name == "select" && ParseInt64(args[1], &selected) && selected >= 0 &&
+      selected < server_.shard().db_count()) {
+    db = static_cast<int>(selected);
+    return;
+  }
+  for (const KeyReference& key : KeysWithFlags(*spec, args)) {
+    // A key the command overwrites or removes without reading it (SET without GET, MSET,
+    // a *STORE destination) is not worth a read.
+    const bool blind = (key.flags & (kKeyOW | kKeyRM)) && !(key.flags & kKeyAccess);
+    if (!blind) keys.emplace_back(db, args[static_cast<size_t>(key.position)]);
+  }
+}
+
+ColdReads::Outcome ColdReads::Prepare(Client& client, std::span<const std::string_view> args) {
+  if (auto failure = failures_.find(client.id); failure != failures_.end()) {
+    client.reply.Error(failure->second);
+    ++server_.stats().total_error_replies;
+    failures_.erase(failure);
+    return Outcome::kFailed;
+  }
+  // Queued commands load at EXEC; nothing to load while nothing is cold.
+  if (server_.shard().ColdKeyCount() == 0 || (client.in_multi && !EqualsIgnoreCase(args[0], "exec"))) {
+    return Outcome::kReady;
+  }
+  std::vector<KeyOf> keys;
+  int db_index = client.db;
+  CollectKeys(client, args, db_index, keys);
+  size_t waits = 0;
+  for (const KeyOf& read_key : keys) {
+    const Db& db = server_.shard().db(read_key.first);
+    const Entry* entry = db.Peek(read_key.second);
+    if (entry == nullptr || !entry->is_cold() || db.IsExpired(entry)) continue;
+    auto [read, started] = reads_.try_emplace(read_key);
+    if (started) {
+      read->second.value_lsn = entry->cold_locator().value_lsn;
+      read->second.started_us = SteadyUs();
+      StartRead(read_key.first, read_key.second, read->second.value_lsn);
+    }
+    std::vector<uint64_t>& waiters = read->second.waiters;
+    if (waiters.empty() || waiters.back() != client.id) {
+      waiters.push_back(client.id);
+      ++waits;
+    }
+  }
+  if (waits == 0) return Outcome::kReady;
+  waiting_[client.id] += waits;
+  server_.SuspendClient(client);
+  return Outcome::kWaiting;
+}
+
+void ColdReads::StartRead(int db, const std::string& key, uint64_t value_lsn) {
+  server_.durability()->ReadFromTier(
+      static_cast<uint32_t>(db), key,
+      [this, read_key = KeyOf{db, key}, value_lsn](Result<std::optional<TierEntry>> stored) {
+        std::string error;
+        if (!stored.ok()) {
+          error = "ERR cold read failed: " + stored.status().message();
+        } else if (stored->has_value() && !(*stored)->tombstone) {
+          Result<Entry*> loaded = EntryFromTier(**stored, server_.shard().options().limits);
+          if (loaded.ok()) {
+            server_.shard().InstallLoadedValue(read_key.first, read_key.second, value_lsn, *loaded);
+          } else {
+            error = "ERR cold read failed: " + loaded.status().message();
+          }
+        }
+        // A value that no longer matches the key (deleted, rewritten or demoted again
+        // meanwhile) is dropped: the command runs again and finds whatever is there now.
+        OnRead(read_key, std::move(error));
+      });
+}
+
+void ColdReads::OnRead(const KeyOf& key, std::string error) {
+  auto read = reads_.find(key);
+  if (read == reads_.end()) return;
+  const std::vector<uint64_t> waiters = std::move(read->second.waiters);
+  const int64_t latency = SteadyUs() - read->second.started_us;
+  reads_.erase(read);
+  ++completed_;
+  total_latency_us_ += static_cast<uint64_t>(latency);
+  if (!error.empty()) {
+    ++failed_;
+    LogWarning(error);
+  }
+  for (uint64_t client_id : waiters) {
+    if (!error.empty()) failures_.emplace(client_id, error);
+    auto waiting = waiting_.find(client_id);
+    if (waiting == waiting_.end() || --waiting->second > 0) continue;
+    waiting_.erase(waiting);
+    server_.ResumeClient(client_id);
+  }
+}
+
+void ColdReads::ForgetClient(uint64_t client_id) {
+  waiting_.erase(client_id);
+  failures_.erase(client_id);
+}
+
+}  // namespace tierkv

@@ -1,0 +1,80 @@
+// ColdReads: loads the cold values a command needs before it runs (design brief,
+// "Tiering"), so that every command still runs to completion on resident values.
+//
+// Before the connection executes a command, Prepare looks at the keys it names (its key
+// specs; for EXEC, those of every queued command) in the client's db. When one is cold
+// (engine/cold_values.h), its value is read on the tier's read executor
+// (Durability::ReadFromTier, never behind a checkpoint's writes), the client is
+// suspended, and the command stays unconsumed in its input buffer; other clients go on.
+// Each completed read is installed on the engine thread (Shard::InstallLoadedValue) and,
+// once all of a client's reads are in, the client is resumed and the command runs again
+// from the start, which finds its values resident. Requests for a key already being read
+// share that read; a client's pipeline keeps its order, since it runs nothing while
+// suspended. A failed read answers the command with an error (it did not run) and
+// the client goes on.
+//
+// Commands that need no value (kCmdKeysOnly: DEL, EXISTS, TYPE, TTL, EXPIRE, ...) never
+// wait, and neither does anything while no key of the client's db is cold.
+//
+// Thread-safety: engine thread only.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace tierkv {
+
+struct Client;
+struct CommandSpec;
+class Server;
+
+class ColdReads {
+ public:
+  explicit ColdReads(Server& server) : server_(server) {}
+
+  enum class Outcome {
+    kReady,    // run the command now
+    kWaiting,  // the client is suspended until its values are in: keep the command
+    kFailed,   // a read failed: the error reply is written; drop the command
+  };
+  Outcome Prepare(Client& client, std::span<const std::string_view> args);
+  // A client that left: its reads complete for the others.
+  void ForgetClient(uint64_t client_id);
+
+  // INFO: reads under way, and the ones that completed with their latency.
+  size_t in_flight() const { return reads_.size(); }
+  uint64_t completed() const { return completed_; }
+  uint64_t failed() const { return failed_; }
+  uint64_t total_latency_us() const { return total_latency_us_; }
+
+ private:
+  struct Read {
+    uint64_t value_lsn = 0;
+    int64_t started_us = 0;
+    std::vector<uint64_t> waiters;  // client ids, in arrival order
+  };
+  using KeyOf = std::pair<int, std::string>;
+
+  // The keys the command would look up, with their db: its own, or EXEC's queued
+  // commands' (following their SELECTs from `db`).
+  void CollectKeys(const Client& client, std::span<const std::string_view> args, int& db,
+                   std::vector<KeyOf>& keys) const;
+  void StartRead(int db, const std::string& key, uint64_t value_lsn);
+  void OnRead(const KeyOf& key, std::string error);
+
+  Server& server_;
+  std::map<KeyOf, Read> reads_;
+  // Client id -> reads it still waits for; and the error of one that failed.
+  std::map<uint64_t, size_t> waiting_;
+  std::map<uint64_t, std::string> failures_;
+  uint64_t completed_ = 0;
+  uint64_t failed_ = 0;
+  uint64_t total_latency_us_ = 0;
+};
+
+}  // namespace tierkv

@@ -1,0 +1,209 @@
+"""Tiering: with `tiering yes` and a tier, maxmemory is the DRAM budget and values past
+it move to the tier instead of being evicted (engine/cold_values.h, server/cold_reads.h).
+
+tierkv only: Redis has no tier. Each test starts its own server with a small budget, and
+proves that every key stays readable with its exact value (DUMP before equals DUMP after),
+that metadata-only commands leave a value cold, and that cold values come back for
+commands, pipelines and transactions, after a restart too.
+"""
+import os
+import signal
+import sys
+import threading
+
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+from conftest import ServerProcess, call, is_reference, server_bin, wait_until  # noqa: E402
+
+pytestmark = pytest.mark.skipif(is_reference(), reason="tierkv only: Redis has no tier")
+
+BUDGET = 8 << 20
+VALUE_SIZE = 1024
+
+
+def start(tmp_path, *extra):
+    srv = ServerProcess(server_bin(), tmp_path, ("--tier", "rocksdb", "--appendonly", "yes", "--tiering", "yes",
+                                                 "--maxmemory", str(BUDGET), *extra))
+    return srv.start()
+
+
+def tiering_info(client):
+    return client.info("tiering")
+
+
+def value_of(i):
+    return (f"{i:08d}-" * (VALUE_SIZE // 9 + 1))[:VALUE_SIZE]
+
+
+def fill(client, first, count, prefix="k:"):
+    pipe = client.pipeline(transaction=False)
+    for i in range(first, first + count):
+        pipe.set(f"{prefix}{i}", value_of(i))
+        if len(pipe) >= 500:
+            pipe.execute()
+    pipe.execute()
+
+
+def make_cold(client, keys_before):
+    """Writes the dirty values to the tier (a checkpoint round), then pushes filler
+    past the budget until every key of `keys_before` has left DRAM."""
+    def all_cold():
+        call(client, "BGSAVE", "SCHEDULE")
+        wait_until(lambda: client.info("persistence")["rdb_bgsave_in_progress"] == 0, timeout=30)
+        fill(client, 0, 500, prefix=f"filler:{os.urandom(4).hex()}:")
+        return all("tier:cold" in client.debug_object_raw(key) for key in keys_before)
+    wait_until(all_cold, timeout=60, interval=0.05, message="values demoted")
+
+
+@pytest.fixture
+def tiered(tmp_path):
+    srv = start(tmp_path / "server")
+    client = srv.client()
+    client.debug_object_raw = lambda key: call(client, "DEBUG", "OBJECT", key)
+    yield srv, client
+    client.close()
+    srv.stop()
+
+
+def test_a_dataset_four_times_the_budget_keeps_every_key(tiered):
+    srv, r = tiered
+    count = 4 * BUDGET // VALUE_SIZE
+    fill(r, 0, count)
+    # Over the budget, the writes wait for rounds rather than failing.
+    assert r.dbsize() == count
+    info = tiering_info(r)
+    assert info["tier_keys_cold"] > count // 2
+    for first in range(0, count, 1000):
+        keys = [f"k:{i}" for i in range(first, min(first + 1000, count))]
+        assert r.mget(keys) == [value_of(i) for i in range(first, min(first + 1000, count))]
+    assert tiering_info(r)["tier_cold_reads"] > 0
+    # What was read back left DRAM again: the memory maxmemory bounds holds the budget
+    # plus the keys, which never leave (about 100 bytes each here).
+    assert tiering_info(r)["tier_keys_resident"] < count // 4
+    memory = r.info("memory")
+    assert memory["used_memory"] - memory["mem_not_counted_for_evict"] < BUDGET + count * 100
+
+
+def test_every_type_comes_back_byte_identical(tiered):
+    srv, r = tiered
+    big = "x" * 200
+    r.set("string", big)
+    r.hset("hash", mapping={f"f{i}": "v" * 20 for i in range(20)})
+    r.hset("table", mapping={f"f{i}": big for i in range(10)})
+    r.rpush("list", *[big + str(i) for i in range(10)])
+    r.sadd("set", *[f"member{i}" * 3 for i in range(20)])
+    r.sadd("bigset", *[big + str(i) for i in range(10)])
+    r.zadd("zset", {big + str(i): i for i in range(10)})
+    for i in range(10):
+        r.xadd("stream", {"field": big, "n": i})
+    r.pfadd("hll", *[f"e{i}" for i in range(2000)])
+    r.expire("hash", 3600)
+    keys = ["string", "hash", "list", "set", "zset", "stream", "hll", "table", "bigset"]
+    table, bigset = r.hgetall("table"), r.smembers("bigset")
+    rb = srv.client(decode_responses=False)
+    dumps = {key: rb.dump(key) for key in keys}
+    ttl = r.pttl("hash")
+    encodings = [r.object("encoding", key) for key in keys]
+    make_cold(r, keys)
+    # Metadata answers without reading the tier.
+    reads = tiering_info(r)["tier_cold_reads"]
+    assert [r.type(key) for key in keys] == ["string", "hash", "list", "set", "zset", "stream", "string", "hash", "set"]
+    assert r.exists(*keys) == len(keys)
+    assert 0 < r.pttl("hash") <= ttl
+    assert [r.object("encoding", key) for key in keys] == encodings
+    assert tiering_info(r)["tier_cold_reads"] == reads
+    assert all("tier:cold" in r.debug_object_raw(key) for key in keys)
+    # A value read back is the same bytes.
+    # A hashtable's DUMP lists its elements in table order, which a rebuilt table need not
+    # repeat: those come back with the same elements.
+    for key in keys[:-2]:
+        assert rb.dump(key) == dumps[key], key
+    assert r.hgetall("table") == table and r.smembers("bigset") == bigset
+    assert tiering_info(r)["tier_cold_reads"] > reads
+
+
+def test_expire_and_delete_of_cold_keys_need_no_read(tiered):
+    srv, r = tiered
+    r.set("gone", "v" * 500)
+    r.set("timed", "v" * 500)
+    make_cold(r, ["gone", "timed"])
+    reads = tiering_info(r)["tier_cold_reads"]
+    assert r.pexpire("timed", 100)
+    assert r.delete("gone") == 1
+    assert tiering_info(r)["tier_cold_reads"] == reads
+    wait_until(lambda: r.exists("timed") == 0, timeout=5, message="cold key expired")
+    assert r.get("gone") is None and r.get("timed") is None
+
+
+def test_pipelines_and_transactions_over_cold_keys_keep_their_order(tiered):
+    srv, r = tiered
+    keys = [f"p:{i}" for i in range(50)]
+    for i, key in enumerate(keys):
+        r.set(key, value_of(i))
+    make_cold(r, keys)
+    pipe = r.pipeline(transaction=False)
+    for i, key in enumerate(keys):
+        pipe.append(key, "!")
+        pipe.get(key)
+    replies = pipe.execute()
+    assert replies[1::2] == [value_of(i) + "!" for i in range(len(keys))]
+    make_cold(r, keys[:10])
+    tx = r.pipeline(transaction=True)
+    for key in keys[:10]:
+        tx.get(key)
+    assert tx.execute() == [value_of(i) + "!" for i in range(10)]
+
+
+def test_many_clients_reading_one_cold_key_share_the_value(tiered):
+    srv, r = tiered
+    r.set("shared", "s" * 4000)
+    make_cold(r, ["shared"])
+    results = []
+    def reader():
+        c = srv.client()
+        results.append(c.get("shared"))
+        c.close()
+    threads = [threading.Thread(target=reader) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert results == ["s" * 4000] * 20
+
+
+def test_cold_values_survive_a_crash_and_restart(tmp_path):
+    # appendfsync always: every acknowledged write is in the journal when the kill lands.
+    srv = start(tmp_path / "server", "--appendfsync", "always")
+    r = srv.client()
+    r.debug_object_raw = lambda key: call(r, "DEBUG", "OBJECT", key)
+    keys = [f"c:{i}" for i in range(100)]
+    for i, key in enumerate(keys):
+        r.set(key, value_of(i))
+    make_cold(r, keys)
+    r.expire(keys[0], 3600)   # a metadata change of a cold key, journaled only
+    os.kill(srv.proc.pid, signal.SIGKILL)
+    srv.proc.wait()
+    srv.proc = None
+    srv.start()
+    r = srv.client()
+    assert r.mget(keys) == [value_of(i) for i in range(len(keys))]
+    assert 0 < r.ttl(keys[0]) <= 3600
+    srv.stop()
+
+
+def test_a_transaction_loads_the_keys_of_every_db_it_selects(tiered):
+    srv, r = tiered
+    other = srv.client(db=1)
+    other.debug_object_raw = lambda key: call(other, "DEBUG", "OBJECT", key)
+    other.set("elsewhere", "e" * 500)
+    make_cold(other, ["elsewhere"])
+    sync_loads = tiering_info(r)["tier_sync_loads"]
+    tx = r.pipeline(transaction=True)
+    tx.execute_command("SELECT", 1)
+    tx.append("elsewhere", "!")
+    assert tx.execute() == [True, 501]
+    assert other.get("elsewhere") == "e" * 500 + "!"
+    # Read ahead of EXEC, not by the engine thread while it ran.
+    assert tiering_info(r)["tier_sync_loads"] == sync_loads
+    other.close()

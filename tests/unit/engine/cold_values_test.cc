@@ -1,0 +1,153 @@
+// Cold values in the engine (engine/cold_values.h): which values may leave DRAM, what a
+// cold entry still answers without its value, and how a value comes back.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+
+#include "engine/cold_values.h"
+#include "engine/expire_ops.h"
+#include "engine/key_ops.h"
+#include "engine/shard.h"
+#include "engine/types/string/string_ops.h"
+
+namespace tierkv {
+namespace {
+
+const std::string kValue(200, 'v');
+
+// A shard whose "tier" is a map of what was demoted; counts the loads.
+class ColdValuesTest : public ::testing::Test {
+ protected:
+  ColdValuesTest() : shard_(Options()) {
+    shard_.set_cold_loader([this](int, const Entry& cold) -> Entry* {
+      ++loads_;
+      auto stored = tier_.find(std::string(cold.key()));
+      if (stored == tier_.end()) return nullptr;
+      return Entry::NewString(cold.key(), stored->second, kNoExpire);
+    });
+  }
+  static EngineOptions Options() {
+    EngineOptions options;
+    options.maxmemory = 1 << 30;
+    options.tiering.enabled = true;
+    return options;
+  }
+
+  // A string the tier holds as it is (what a checkpoint round leaves behind).
+  Entry* AddClean(std::string_view key, std::string_view value, int64_t expire_at = kNoExpire) {
+    Entry* entry = Entry::NewString(key, value, expire_at);
+    entry->flags |= Entry::kInTier | Entry::kTierValueCurrent;
+    entry->lsn = ++lsn_;
+    shard_.db(0).Set(entry);
+    tier_[std::string(key)] = std::string(value);
+    return shard_.db(0).Peek(key);
+  }
+  Entry* Demote(std::string_view key) {
+    Entry* entry = shard_.db(0).Peek(key);
+    return shard_.db(0).Demote(entry, entry->MemoryUsage());
+  }
+
+  Shard shard_;
+  std::map<std::string, std::string> tier_;
+  uint64_t lsn_ = 0;
+  int loads_ = 0;
+};
+
+TEST_F(ColdValuesTest, OnlyValuesTheTierHoldsAsTheyAreMayLeave) {
+  const TieringOptions options;
+  const int64_t now = shard_.now_ms();
+  Entry* clean = AddClean("clean", kValue);
+  EXPECT_TRUE(IsDemotable(*clean, options, now));
+
+  Entry* dirty = AddClean("dirty", kValue);
+  dirty->flags |= Entry::kDirty;
+  EXPECT_FALSE(IsDemotable(*dirty, options, now));
+
+  Entry* writing = AddClean("writing", kValue);
+  writing->flags |= Entry::kWriteInFlight;
+  EXPECT_FALSE(IsDemotable(*writing, options, now));
+
+  Entry* changed = AddClean("changed", kValue);
+  changed->flags &= static_cast<uint8_t>(~Entry::kTierValueCurrent);
+  EXPECT_FALSE(IsDemotable(*changed, options, now));
+
+  EXPECT_FALSE(IsDemotable(*AddClean("small", "tiny"), options, now));
+  EXPECT_FALSE(IsDemotable(*AddClean("integer", "12345"), options, now));
+  EXPECT_FALSE(IsDemotable(*AddClean("expiring", kValue, now + 1000), options, now));
+  EXPECT_TRUE(IsDemotable(*AddClean("lasting", kValue, now + 3'600'000), options, now));
+}
+
+TEST_F(ColdValuesTest, MetadataCommandsLeaveTheValueCold) {
+  AddClean("k", kValue);
+  Demote("k");
+  EXPECT_EQ(shard_.db(0).cold_count(), 1u);
+  const std::string_view keys[] = {"k"};
+  EXPECT_EQ(OpExists(shard_, 0, keys), 1);
+  EXPECT_EQ(OpType(shard_, 0, "k"), "string");
+  EXPECT_EQ(OpTtl(shard_, 0, "k", TtlUnit::kSeconds, false), -1);
+  EXPECT_TRUE(OpExpire(shard_, 0, "k", shard_.now_ms() + 60'000, 0));
+  EXPECT_GT(OpTtl(shard_, 0, "k", TtlUnit::kSeconds, false), 0);
+  EXPECT_EQ(loads_, 0);
+  EXPECT_TRUE(shard_.db(0).Peek("k")->is_cold());
+  // The value comes back under the entry's newer metadata (the TTL set while cold).
+  auto value = OpGet(shard_, 0, "k");
+  ASSERT_TRUE(value.ok());
+  EXPECT_EQ(**value, kValue);
+  EXPECT_EQ(loads_, 1);
+  EXPECT_GT(OpTtl(shard_, 0, "k", TtlUnit::kSeconds, false), 0);
+  EXPECT_EQ(shard_.db(0).cold_count(), 0u);
+}
+
+TEST_F(ColdValuesTest, DeleteAndOverwriteOfAColdKeyReadNothing) {
+  AddClean("gone", kValue);
+  AddClean("replaced", kValue);
+  Demote("gone");
+  Demote("replaced");
+  const std::string_view keys[] = {"gone"};
+  EXPECT_EQ(OpDel(shard_, 0, keys, FreeReason::kUserDel), 1);
+  ASSERT_TRUE(OpSet(shard_, 0, "replaced", "new", SetOptions{}).ok());
+  EXPECT_EQ(loads_, 0);
+  EXPECT_EQ(shard_.db(0).cold_count(), 0u);
+  EXPECT_EQ(**OpGet(shard_, 0, "replaced"), "new");
+}
+
+TEST_F(ColdValuesTest, AValueReadForAnOlderEntryIsNotInstalled) {
+  AddClean("k", kValue);
+  const uint64_t first_lsn = Demote("k")->cold_locator().value_lsn;
+  // Deleted and written again, then demoted again: a read started for the first cold
+  // entry must not install its value over the second.
+  shard_.db(0).Delete("k");
+  AddClean("k", "second" + kValue);
+  Demote("k");
+  EXPECT_FALSE(shard_.InstallLoadedValue(0, "k", first_lsn, Entry::NewString("k", kValue, kNoExpire)));
+  EXPECT_TRUE(shard_.db(0).Peek("k")->is_cold());
+  const uint64_t current = shard_.db(0).Peek("k")->cold_locator().value_lsn;
+  EXPECT_TRUE(shard_.InstallLoadedValue(0, "k", current, Entry::NewString("k", "second" + kValue, kNoExpire)));
+  EXPECT_EQ(**OpGet(shard_, 0, "k"), "second" + kValue);
+  EXPECT_EQ(loads_, 0);
+}
+
+TEST_F(ColdValuesTest, DemotionPicksCleanValuesUntilUnderTheTarget) {
+  for (int i = 0; i < 100; ++i) AddClean("k" + std::to_string(i), kValue);
+  Entry* dirty = AddClean("dirty", kValue);
+  dirty->flags |= Entry::kDirty;
+  EXPECT_EQ(shard_.DemoteColdest(1000, 0), 100u);
+  EXPECT_EQ(shard_.db(0).cold_count(), 100u);
+  EXPECT_FALSE(shard_.db(0).Peek("dirty")->is_cold());
+  EXPECT_EQ(shard_.tiering_stats().demotions, 100u);
+}
+
+TEST_F(ColdValuesTest, SwapDbReadsColdValuesBackAndHoldsDemotionUntilACheckpoint) {
+  AddClean("k", kValue);
+  Demote("k");
+  shard_.SwapDb(0, 1);
+  EXPECT_EQ(loads_, 1);
+  EXPECT_EQ(shard_.db(1).cold_count(), 0u);
+  EXPECT_FALSE(shard_.demotion_allowed());
+  shard_.NoteCheckpointCommitted(shard_.last_lsn() + 1);
+  EXPECT_TRUE(shard_.demotion_allowed());
+}
+
+}  // namespace
+}  // namespace tierkv
