@@ -61,6 +61,9 @@ struct Client {
   bool suspended = false;  // runs no more commands until the server resumes it
   bool blocked = false;    // waiting in a blocking command (server/blocking.h)
   bool kill_requested = false;
+  // The client scripts run their commands as (server/scripting/): the script engine
+  // applies Redis's script rules (OOM, read-only) itself, and it is never BUSY.
+  bool script = false;
   uint64_t commands_processed = 0;
   Connection* connection = nullptr;
 };

@@ -36,6 +36,7 @@ enum CommandFlag : uint32_t {
   kCmdNoPropagate = 1u << 15,
   kCmdNoMulti = 1u << 16,    // refused inside MULTI (SAVE)
   kCmdSkipSlowlog = 1u << 17,  // never in SLOWLOG (EXEC: its commands are logged one by one)
+  kCmdNoMandatoryKeys = 1u << 18,  // may name no key at all (EVAL with numkeys 0)
 };
 
 using CommandHandler = void (*)(CommandContext&);

@@ -159,6 +159,9 @@ void Config::AddParams() {
   int_param("maxclients", 1, INT32_MAX, &s.maxclients);
   int_param("slowlog-log-slower-than", -1, INT64_MAX, &s.slowlog_log_slower_than);
   int_param("slowlog-max-len", 0, INT64_MAX, &s.slowlog_max_len);
+  // After this long a script serves other clients with BUSY and can be killed.
+  int_param("busy-reply-threshold", 0, INT64_MAX, &s.busy_reply_threshold_ms);
+  params_.back()->alias = "lua-time-limit";
   // Redis accepts any non-negative hz and keeps it within 1..500.
   add({"hz", "", true, true, false,
        [&s](const std::vector<std::string>& v) {

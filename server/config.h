@@ -45,6 +45,7 @@ struct ServerSettings {
   std::string requirepass;                         // requirepass ("" = none)
   int64_t slowlog_log_slower_than = 10000;         // slowlog-log-slower-than: µs; negative = off
   uint64_t slowlog_max_len = 128;                  // slowlog-max-len
+  int64_t busy_reply_threshold_ms = 5000;          // busy-reply-threshold (lua-time-limit)
   std::string logfile;                             // logfile ("" = stderr)
   std::string loglevel = "notice";                 // loglevel
   std::string save = "3600 1 300 100 60 10000";    // save rules (used by persistence)

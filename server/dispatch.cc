@@ -6,6 +6,7 @@
 #include "server/command_context.h"
 #include "server/connection.h"
 #include "server/error_reply.h"
+#include "server/scripting/script_engine.h"
 #include "server/server.h"
 
 namespace tierkv {
@@ -134,7 +135,13 @@ bool Server::RunCommand(Client& client, std::span<const std::string_view> args) 
     }
   }
 
-  const bool over_memory = shard_.options().maxmemory > 0 && !shard_.EnforceMaxmemory().ok();
+  // A script past busy-reply-threshold holds the keyspace: other clients wait, told so.
+  if (scripting_->busy() && !client.script && !(spec->flags & kCmdAllowBusy)) {
+    return reject("BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.");
+  }
+
+  // Scripts apply Redis's OOM rule for scripts themselves (server/scripting/redis_lib.cc).
+  const bool over_memory = !client.script && shard_.options().maxmemory > 0 && !shard_.EnforceMaxmemory().ok();
   if (over_memory && (spec->flags & kCmdDenyOom)) return reject(ErrorText(Status::OutOfMemory()));
 
   if (client.in_multi && (spec->flags & kCmdNoMulti)) return reject("ERR Command not allowed inside a transaction");

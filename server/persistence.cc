@@ -82,7 +82,7 @@ void Server::ApplyDurabilitySettings() {
 }
 
 void Server::CommitChanges(Client* client) {
-  if (durability_ == nullptr) return;
+  if (durability_ == nullptr || abandon_pending_changes_) return;
   const uint64_t lsn = durability_->CommitChanges();
   if (lsn != 0 && client != nullptr && durability_->holds_replies()) durable_replies_.WaitFor(client->id, lsn);
   if (lsn != 0 && client != nullptr && !client->suspended && durability_->journal_backlogged()) WaitForJournal(*client);

@@ -7,6 +7,7 @@
 #include "server/connection.h"
 #include "server/info.h"
 #include "server/log.h"
+#include "server/scripting/script_engine.h"
 
 namespace tierkv {
 
@@ -20,7 +21,8 @@ Server::Server(ServerSettings settings, EngineOptions engine_options, std::uniqu
       cron_timer_(io_),
       accept_retry_timer_(io_),
       journal_wait_timer_(io_),
-      signals_(io_, SIGINT, SIGTERM) {
+      signals_(io_, SIGINT, SIGTERM),
+      scripting_(std::make_unique<ScriptEngine>(*this)) {
   shard_.add_observer(&watches_);
   shard_.add_observer(&blocking_);
   parser_limits_.max_bulk_len = settings_.proto_max_bulk_len;
@@ -180,6 +182,9 @@ void Server::ScheduleCron() {
 }
 
 void Server::Cron() {
+  // While a script runs (serving others with BUSY), the keyspace is the script's alone:
+  // no expiry, eviction or checkpoint step until it ends.
+  if (scripting_->running()) return;
   ++cron_loops_;
   const int64_t now = Shard::WallClockMs();
   shard_.set_now_ms(now);

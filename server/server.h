@@ -29,6 +29,7 @@
 namespace tierkv {
 
 class Connection;
+class ScriptEngine;
 
 struct ServerStats {
   uint64_t total_connections_received = 0;
@@ -88,6 +89,14 @@ class Server {
   // Per-command and per-error counters and sampled rates for INFO (server/info.h).
   InfoCounters& info_counters() { return info_; }
   SlowLog& slowlog() { return slowlog_; }
+  // EVAL and the script cache (server/scripting/script_engine.h).
+  ScriptEngine& scripting() { return *scripting_; }
+  // A script past busy-reply-threshold serves the other clients from here (they get
+  // BUSY, except SCRIPT KILL and SHUTDOWN NOSAVE): runs what is ready on the loop.
+  void ServeWhileBusy() { io_.poll(); }
+  bool stopping() const { return stopping_; }
+  // SHUTDOWN NOSAVE stopped a script half way: what it changed is never journaled.
+  void AbandonPendingChanges() { abandon_pending_changes_ = true; }
 
   // Called by CONFIG SET after a parameter changes.
   void OnConfigChanged(std::string_view name);
@@ -186,6 +195,8 @@ class Server {
   int execute_depth_ = 0;  // > 1 while EXEC runs its queued commands
   std::unique_ptr<Durability> durability_;
   DurableReplies durable_replies_;  // appendfsync always: whose replies wait for which LSN
+  std::unique_ptr<ScriptEngine> scripting_;
+  bool abandon_pending_changes_ = false;
   bool shutting_down_ = false;
   bool stopping_ = false;
 };
