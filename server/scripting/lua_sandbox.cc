@@ -85,6 +85,27 @@ int GuardedCall(lua_State* lua) {
   return lua_gettop(lua);
 }
 
+// Redis's pcall: an error table (what redis.call raises) is caught as its text.
+int PCallWrapper(lua_State* lua) {
+  const int argc = lua_gettop(lua);
+  lua_pushboolean(lua, 1);
+  lua_insert(lua, 1);
+  if (lua_pcall(lua, argc - 1, LUA_MULTRET, 0) != 0) {
+    lua_remove(lua, 1);
+    if (lua_istable(lua, -1)) {
+      lua_getfield(lua, -1, "err");
+      if (lua_isstring(lua, -1)) {
+        lua_replace(lua, -2);
+      } else {
+        lua_pop(lua, 1);
+      }
+    }
+    lua_pushboolean(lua, 0);
+    lua_insert(lua, 1);
+  }
+  return lua_gettop(lua);
+}
+
 void GuardGlobalFunction(lua_State* lua, const char* name) {
   lua_getglobal(lua, name);
   lua_pushcclosure(lua, GuardedCall, 1);
@@ -102,7 +123,8 @@ int GlobalsIndex(lua_State* lua) {
 }
 
 // Leaves on the stack a read-only proxy of the table at `index`: reads go to the
-// table, writes fail, and the metatable can be neither read nor replaced.
+// table, writes fail, and the metatable can be neither reached nor replaced
+// (getmetatable answers an empty read-only table, as Redis's a table).
 void PushReadonlyProxy(lua_State* lua, int index, lua_CFunction index_function) {
   index = index < 0 ? lua_gettop(lua) + index + 1 : index;
   lua_newtable(lua);  // the proxy
@@ -115,7 +137,9 @@ void PushReadonlyProxy(lua_State* lua, int index, lua_CFunction index_function) 
   lua_setfield(lua, -2, "__index");
   lua_pushcfunction(lua, ReadonlyError);
   lua_setfield(lua, -2, "__newindex");
-  lua_pushboolean(lua, 0);
+  lua_newtable(lua);  // what getmetatable shows: empty, read-only by the same metatable
+  lua_pushvalue(lua, -2);
+  lua_setmetatable(lua, -2);
   lua_setfield(lua, -2, "__metatable");
   lua_setmetatable(lua, -2);
   lua_getfield(lua, LUA_REGISTRYINDEX, kReadonlyTables);
@@ -191,6 +215,8 @@ void OpenSandbox(lua_State* lua, ScriptEngine* engine) {
   lua_setfield(lua, -2, "__mode");
   lua_setmetatable(lua, -2);
   lua_setfield(lua, LUA_REGISTRYINDEX, kReadonlyTables);
+  lua_pushcfunction(lua, PCallWrapper);
+  lua_setglobal(lua, "pcall");
   GuardGlobalFunction(lua, "rawset");
   GuardGlobalFunction(lua, "setmetatable");
 
