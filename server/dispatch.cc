@@ -82,7 +82,9 @@ void Server::Execute(Client& client, std::span<const std::string_view> args) {
 
 bool Server::RunCommand(Client& client, std::span<const std::string_view> args) {
   ReplyWriter& reply = client.reply;
-  shard_.set_now_ms(Shard::WallClockMs());
+  // A script's commands all see the time its EVAL started, as in Redis: a key cannot
+  // expire between two of them (nor while other clients are answered BUSY meanwhile).
+  if (!scripting_->running()) shard_.set_now_ms(Shard::WallClockMs());
 
   const CommandSpec* spec = nullptr;
   // Every refusal before the command runs also dooms an open MULTI, as in Redis; a

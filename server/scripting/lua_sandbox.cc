@@ -13,6 +13,8 @@ int luaopen_cjson(lua_State* lua);
 int luaopen_bit(lua_State* lua);
 }
 
+#include "server/scripting/lua_cmsgpack.h"
+#include "server/scripting/lua_struct.h"
 #include "server/scripting/script_engine.h"
 
 namespace tierkv {
@@ -189,6 +191,8 @@ void OpenSandbox(lua_State* lua, ScriptEngine* engine) {
   OpenLibrary(lua, luaopen_math, LUA_MATHLIBNAME);
   OpenLibrary(lua, luaopen_cjson, "cjson");
   OpenLibrary(lua, luaopen_bit, "bit");
+  OpenLibrary(lua, OpenCmsgpack, "cmsgpack");
+  OpenLibrary(lua, OpenStruct, "struct");
 
   // What Redis leaves out: files, the debugger, modules, and environment tricks.
   for (const char* name : {"loadfile", "dofile", "print", "setfenv", "getfenv", "newproxy", "module", "require",
@@ -222,7 +226,7 @@ void OpenSandbox(lua_State* lua, ScriptEngine* engine) {
 
   // Every library table becomes a read-only proxy; the string metatable reads through
   // the proxy, so ("x"):upper() keeps working.
-  for (const char* name : {"string", "table", "math", "coroutine", "redis", "cjson", "bit"}) {
+  for (const char* name : {"string", "table", "math", "coroutine", "redis", "cjson", "bit", "cmsgpack", "struct"}) {
     lua_getglobal(lua, name);
     if (lua_isnil(lua, -1)) {
       lua_pop(lua, 1);

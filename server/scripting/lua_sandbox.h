@@ -1,7 +1,7 @@
 // The environment scripts run in, as Redis 7 builds it: the base, table, string,
-// math, coroutine, cjson and bit libraries (no os, io, debug, package, loadfile,
-// dofile, print, setfenv/getfenv), math.random from Redis's rand48 sequence, the
-// redis table, and globals that scripts can read but never create or replace
+// math, coroutine, cjson, bit, cmsgpack and struct libraries (no os, io, debug,
+// package, loadfile, dofile, print, setfenv/getfenv), math.random from Redis's rand48
+// sequence, the redis table, and globals that scripts can read but never create or replace
 // ("Script attempted to access nonexistent global variable", "Attempt to modify a
 // readonly table"). KEYS and ARGV are set by the engine through SetScriptArguments.
 //

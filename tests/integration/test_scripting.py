@@ -182,8 +182,8 @@ def test_missing_globals(r, name):
                         f"ERR user_script:1: Script attempted to access nonexistent global variable '{name}'")
 
 
-@pytest.mark.parametrize("name", ["string", "table", "math", "cjson", "bit", "coroutine", "redis",
-                                  "pcall", "loadstring", "rawset", "rawget", "unpack", "_G"])
+@pytest.mark.parametrize("name", ["string", "table", "math", "cjson", "bit", "cmsgpack", "struct", "coroutine",
+                                  "redis", "pcall", "loadstring", "rawset", "rawget", "unpack", "_G"])
 def test_globals_that_remain(r, name):
     assert call(r, "EVAL", f"return type({name})", 0) in ("table", "function")
 
@@ -409,3 +409,71 @@ def test_a_script_that_wrote_is_unkillable(r, server, config_restore):
     assert not thread.is_alive()
     assert outcome["reply"] == 40000000
     assert r.get("slow") == "1"
+
+
+# ----------------------------------------------------------------------------
+# cmsgpack
+# ----------------------------------------------------------------------------
+
+def test_cmsgpack_pack_matches_redis_bytes(rb):
+    packed = call(rb, "EVAL", "return cmsgpack.pack({1,2,3}, {a=1}, 'x', -1, 200, 70000, 1.5, 0.1, true, nil, "
+                              "-200, 2^40, {}, string.rep('a', 40))", 0)
+    assert packed == (b"\x93\x01\x02\x03\x81\xa1a\x01\xa1x\xff\xcc\xc8\xce\x00\x01\x11p\xca?\xc0\x00\x00"
+                      b"\xcb?\xb9\x99\x99\x99\x99\x99\x9a\xc3\xc0\xd1\xff8\xcf\x00\x00\x01\x00\x00\x00\x00\x00"
+                      b"\x90\xd9(" + b"a" * 40)
+    nested = call(rb, "EVAL", "local t = {} local c = t for i = 1, 20 do c[1] = {} c = c[1] end "
+                              "return cmsgpack.pack(t)", 0)
+    assert nested == b"\x91" * 16 + b"\xc0"
+
+
+def test_cmsgpack_unpack(r):
+    assert call(r, "EVAL", "return {cmsgpack.unpack(cmsgpack.pack({1, {2, 'x'}}, 'str', 3))}", 0) == \
+        [[1, [2, "x"]], "str", 3]
+    assert call(r, "EVAL", "return cmsgpack.unpack(cmsgpack.pack({a = 'b'})).a", 0) == "b"
+    assert call(r, "EVAL", "return {cmsgpack.unpack_one(cmsgpack.pack(1, 2, 3))}", 0) == [1, 1]
+    assert call(r, "EVAL", "return {cmsgpack.unpack_limit(cmsgpack.pack(1, 2, 3), 2, 1)}", 0) == [-1, 2, 3]
+    assert call(r, "EVAL", "return {cmsgpack.unpack_one(cmsgpack.pack(1), 1)}", 0) == [-1]
+    assert call(r, "EVAL", "return cmsgpack.unpack('')", 0) is None
+    for script, message in [("return cmsgpack.unpack('\\193')", "Bad data format in input."),
+                            ("return cmsgpack.unpack('\\205\\1')", "Missing bytes in input."),
+                            ("return cmsgpack.unpack_one(cmsgpack.pack(1), 5)",
+                             "Start offset 5 greater than input length 1."),
+                            ("return cmsgpack.unpack_limit(cmsgpack.pack(1), -1)",
+                             "Invalid request to unpack with offset of 0 and limit of 1.")]:
+        expect_script_error(r, script, f"ERR user_script:1: {message}")
+    expect_script_error(r, "return cmsgpack.pack()",
+                        "ERR user_script:1: bad argument #0 to 'pack' (MessagePack pack needs input.)")
+
+
+def test_time_stands_still_inside_a_script(r):
+    # A key with a 1 ms TTL is there for the whole script or for none of it.
+    script = """
+      redis.call('set', KEYS[1], 'v', 'px', 1)
+      local seen = 0
+      for i = 1, 200000 do
+        if redis.call('exists', KEYS[1]) == 1 then seen = seen + 1 end
+        if i % 1000 == 0 and seen < i then break end
+      end
+      return seen"""
+    assert call(r, "EVAL", script, 1, "short") == 200000
+
+
+# ----------------------------------------------------------------------------
+# struct
+# ----------------------------------------------------------------------------
+
+def test_struct_pack_unpack_size(r, rb):
+    assert call(rb, "EVAL", "return struct.pack('>I2i4bBc3sxd', 513, -2, -1, 255, 'abc', 'zz', 1.5)", 0) == \
+        b"\x02\x01\xff\xff\xff\xfe\xff\xffabczz\x00\x00?\xf8\x00\x00\x00\x00\x00\x00"
+    assert call(r, "EVAL", "return {struct.unpack('>I2i4bBc3s', struct.pack('>I2i4bBc3s', 513, -2, -1, 255, "
+                           "'abc', 'zz'))}", 0) == [513, -2, -1, 255, "abc", "zz", 15]
+    assert call(r, "EVAL", "return struct.size('>!4bi4d')", 0) == 16
+    assert call(r, "EVAL", "return {struct.unpack('Bc0', struct.pack('Bc0', 3, 'xyz'))}", 0) == ["xyz", 5]
+    assert call(r, "EVAL", "return {struct.unpack('<h', '\\255\\255', 1)}", 0) == [-1, 3]
+    for script, message in [
+            ("return struct.pack('i40', 1)", "integral size 40 is larger than limit of 32"),
+            ("return struct.pack('q', 1)", "bad argument #1 to 'pack' (invalid format option 'q')"),
+            ("return struct.size('s')", "bad argument #1 to 'size' (option 's' has no fixed size)"),
+            ("return struct.unpack('i4', 'ab')", "bad argument #2 to 'unpack' (data string too short)"),
+            ("return struct.pack('!3i', 1)", "alignment 3 is not a power of 2")]:
+        expect_script_error(r, script, f"ERR user_script:1: {message}")

@@ -1,0 +1,242 @@
+#include "server/scripting/lua_struct.h"
+
+#include <algorithm>
+#include <cctype>
+#include <climits>
+#include <cstdint>
+#include <cstring>
+#include <string>
+
+extern "C" {
+#include <lauxlib.h>
+#include <lua.h>
+}
+
+namespace tierkv {
+namespace {
+
+constexpr int kMaxIntegerSize = 32;
+constexpr int kMaxAlign = 8;
+
+struct Layout {
+  bool little_endian = true;  // the native order of the machines tierkv runs on
+  int align = 1;
+};
+
+// The decimal count after an option letter, or `fallback` when there is none.
+int ReadCount(lua_State* lua, const char** format, int fallback) {
+  if (!std::isdigit(static_cast<unsigned char>(**format))) return fallback;
+  int count = 0;
+  while (std::isdigit(static_cast<unsigned char>(**format))) {
+    const int digit = *(*format)++ - '0';
+    if (count > (INT_MAX - digit) / 10) luaL_error(lua, "integral size overflow");
+    count = count * 10 + digit;
+  }
+  return count;
+}
+
+size_t OptionSize(lua_State* lua, char option, const char** format) {
+  switch (option) {
+    case 'b': case 'B': return 1;
+    case 'h': case 'H': return sizeof(short);
+    case 'l': case 'L': return sizeof(long);
+    case 'T': return sizeof(size_t);
+    case 'f': return sizeof(float);
+    case 'd': return sizeof(double);
+    case 'x': return 1;
+    case 'c': return static_cast<size_t>(ReadCount(lua, format, 1));
+    case 'i': case 'I': {
+      const int size = ReadCount(lua, format, sizeof(int));
+      if (size > kMaxIntegerSize) luaL_error(lua, "integral size %d is larger than limit of %d", size, kMaxIntegerSize);
+      return static_cast<size_t>(size);
+    }
+    default: return 0;
+  }
+}
+
+// Zero bytes that align an item of `size` at `offset`.
+size_t Padding(size_t offset, const Layout& layout, char option, size_t size) {
+  if (size == 0 || option == 'c') return 0;
+  const size_t align = std::min<size_t>(size, static_cast<size_t>(layout.align));
+  return (align - (offset & (align - 1))) & (align - 1);
+}
+
+// The options that change the layout rather than hold a value.
+void ApplyControl(lua_State* lua, char option, const char** format, Layout* layout) {
+  switch (option) {
+    case ' ':
+      return;
+    case '<':
+      layout->little_endian = true;
+      return;
+    case '>':
+      layout->little_endian = false;
+      return;
+    case '!': {
+      const int align = ReadCount(lua, format, kMaxAlign);
+      if (align <= 0 || (align & (align - 1)) != 0) luaL_error(lua, "alignment %d is not a power of 2", align);
+      layout->align = align;
+      return;
+    }
+    default:
+      luaL_argerror(lua, 1, lua_pushfstring(lua, "invalid format option '%c'", option));
+  }
+}
+
+bool IsInteger(char option) { return option != '\0' && std::strchr("bBhHlLTiI", option) != nullptr; }
+
+void AppendInteger(std::string& out, lua_Number number, const Layout& layout, size_t size) {
+  const uint64_t value = number < 0 ? static_cast<uint64_t>(static_cast<int64_t>(number)) : static_cast<uint64_t>(number);
+  std::string bytes(size, '\0');
+  for (size_t i = 0; i < size; ++i) {
+    const uint8_t byte = i < 8 ? static_cast<uint8_t>(value >> (8 * i)) : 0;
+    bytes[layout.little_endian ? i : size - 1 - i] = static_cast<char>(byte);
+  }
+  out += bytes;
+}
+
+lua_Number ReadInteger(const char* data, const Layout& layout, bool is_signed, size_t size) {
+  uint64_t value = 0;
+  for (size_t i = 0; i < size; ++i) {
+    const size_t at = layout.little_endian ? size - 1 - i : i;
+    value = (value << 8) | static_cast<unsigned char>(data[at]);
+  }
+  if (!is_signed) return static_cast<lua_Number>(value);
+  if (size < 8) {
+    const uint64_t sign = 1ULL << (size * 8 - 1);
+    if (value & sign) value |= ~((sign << 1) - 1);
+  }
+  return static_cast<lua_Number>(static_cast<int64_t>(value));
+}
+
+// Float bytes in the layout's order (the machine is little-endian).
+template <typename T>
+std::string FloatBytes(T value, const Layout& layout) {
+  std::string bytes(sizeof(T), '\0');
+  std::memcpy(bytes.data(), &value, sizeof(T));
+  if (!layout.little_endian) std::reverse(bytes.begin(), bytes.end());
+  return bytes;
+}
+
+template <typename T>
+T ReadFloat(const char* data, const Layout& layout) {
+  std::string bytes(data, sizeof(T));
+  if (!layout.little_endian) std::reverse(bytes.begin(), bytes.end());
+  T value;
+  std::memcpy(&value, bytes.data(), sizeof(T));
+  return value;
+}
+
+int Pack(lua_State* lua) {
+  const char* format = luaL_checkstring(lua, 1);
+  Layout layout;
+  int arg = 2;
+  std::string out;
+  while (*format != '\0') {
+    const char option = *format++;
+    size_t size = OptionSize(lua, option, &format);
+    out.append(Padding(out.size(), layout, option, size), '\0');
+    if (IsInteger(option)) {
+      AppendInteger(out, luaL_checknumber(lua, arg++), layout, size);
+    } else if (option == 'x') {
+      out.push_back('\0');
+    } else if (option == 'f') {
+      out += FloatBytes(static_cast<float>(luaL_checknumber(lua, arg++)), layout);
+    } else if (option == 'd') {
+      out += FloatBytes(static_cast<double>(luaL_checknumber(lua, arg++)), layout);
+    } else if (option == 'c' || option == 's') {
+      size_t len = 0;
+      const char* text = luaL_checklstring(lua, arg++, &len);
+      if (size == 0) size = len;
+      luaL_argcheck(lua, len >= size, arg, "string too short");
+      out.append(text, size);
+      if (option == 's') out.push_back('\0');
+    } else {
+      ApplyControl(lua, option, &format, &layout);
+    }
+  }
+  lua_pushlstring(lua, out.data(), out.size());
+  return 1;
+}
+
+int Unpack(lua_State* lua) {
+  const char* format = luaL_checkstring(lua, 1);
+  size_t len = 0;
+  const char* data = luaL_checklstring(lua, 2, &len);
+  const lua_Integer start = luaL_optinteger(lua, 3, 1);
+  luaL_argcheck(lua, start > 0, 3, "offset must be 1 or greater");
+  size_t pos = static_cast<size_t>(start - 1);
+  Layout layout;
+  int results = 0;
+  while (*format != '\0') {
+    const char option = *format++;
+    size_t size = OptionSize(lua, option, &format);
+    pos += Padding(pos, layout, option, size);
+    luaL_argcheck(lua, size <= len && pos <= len - size, 2, "data string too short");
+    luaL_checkstack(lua, 2, "too many results");
+    if (IsInteger(option)) {
+      lua_pushnumber(lua, ReadInteger(data + pos, layout, std::islower(static_cast<unsigned char>(option)) != 0, size));
+      ++results;
+    } else if (option == 'x') {
+    } else if (option == 'f') {
+      lua_pushnumber(lua, ReadFloat<float>(data + pos, layout));
+      ++results;
+    } else if (option == 'd') {
+      lua_pushnumber(lua, ReadFloat<double>(data + pos, layout));
+      ++results;
+    } else if (option == 'c') {
+      if (size == 0) {
+        if (results == 0 || !lua_isnumber(lua, -1)) luaL_error(lua, "format 'c0' needs a previous size");
+        size = static_cast<size_t>(lua_tonumber(lua, -1));
+        lua_pop(lua, 1);
+        --results;
+        luaL_argcheck(lua, size <= len && pos <= len - size, 2, "data string too short");
+      }
+      lua_pushlstring(lua, data + pos, size);
+      ++results;
+    } else if (option == 's') {
+      const void* end = std::memchr(data + pos, '\0', len - pos);
+      if (end == nullptr) luaL_error(lua, "unfinished string in data");
+      size = static_cast<size_t>(static_cast<const char*>(end) - (data + pos)) + 1;
+      lua_pushlstring(lua, data + pos, size - 1);
+      ++results;
+    } else {
+      ApplyControl(lua, option, &format, &layout);
+    }
+    pos += size;
+  }
+  lua_pushinteger(lua, static_cast<lua_Integer>(pos + 1));
+  return results + 1;
+}
+
+int Size(lua_State* lua) {
+  const char* format = luaL_checkstring(lua, 1);
+  Layout layout;
+  size_t pos = 0;
+  while (*format != '\0') {
+    const char option = *format++;
+    const size_t size = OptionSize(lua, option, &format);
+    pos += Padding(pos, layout, option, size);
+    if (option == 's') luaL_argerror(lua, 1, "option 's' has no fixed size");
+    if (option == 'c' && size == 0) luaL_argerror(lua, 1, "option 'c0' has no fixed size");
+    if (!std::isalnum(static_cast<unsigned char>(option))) ApplyControl(lua, option, &format, &layout);
+    pos += size;
+  }
+  lua_pushinteger(lua, static_cast<lua_Integer>(pos));
+  return 1;
+}
+
+}  // namespace
+
+int OpenStruct(lua_State* lua) {
+  lua_newtable(lua);
+  lua_pushcfunction(lua, Pack);
+  lua_setfield(lua, -2, "pack");
+  lua_pushcfunction(lua, Unpack);
+  lua_setfield(lua, -2, "unpack");
+  lua_pushcfunction(lua, Size);
+  lua_setfield(lua, -2, "size");
+  return 1;
+}
+
+}  // namespace tierkv
