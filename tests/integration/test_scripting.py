@@ -477,3 +477,35 @@ def test_struct_pack_unpack_size(r, rb):
             ("return struct.unpack('i4', 'ab')", "bad argument #2 to 'unpack' (data string too short)"),
             ("return struct.pack('!3i', 1)", "alignment 3 is not a power of 2")]:
         expect_script_error(r, script, f"ERR user_script:1: {message}")
+
+
+def test_a_failing_script_keeps_what_it_wrote(r):
+    # No rollback: the writes before the error stay, as in Redis.
+    script = "redis.call('set', 'first', '1') redis.call('lpush', 'first', 'x') redis.call('set', 'second', '2')"
+    with raises_reply(script_error(script, WRONGTYPE)):
+        r.eval(script, 0)
+    assert r.get("first") == "1"
+    assert r.exists("second") == 0
+
+
+def test_eval_inside_multi(r):
+    pipe = r.pipeline(transaction=True)
+    pipe.set("m", "1")
+    pipe.eval("return redis.call('incr', KEYS[1])", 1, "m")
+    pipe.eval("return redis.call('get', KEYS[1])", 1, "m")
+    assert pipe.execute() == [True, 2, "2"]
+
+
+@pytest.mark.tierkv_only
+def test_blocking_command_inside_a_script_does_not_block(r):
+    # Redis 7.2 runs BLPOP in a script as its non-blocking form; 7.0 refused it (noscript).
+    assert call(r, "EVAL", "return redis.call('blpop', 'nothing-here', 0)", 0) is None
+
+
+def test_script_commands_are_counted_in_commandstats(r):
+    r.config_resetstat()
+    r.eval("redis.call('set', 'c', '1') redis.call('get', 'c') return 1", 0)
+    stats = r.info("commandstats")
+    assert stats["cmdstat_eval"]["calls"] == 1
+    assert stats["cmdstat_set"]["calls"] == 1
+    assert stats["cmdstat_get"]["calls"] == 1
