@@ -255,6 +255,11 @@ void WriteTable(lua_State* lua, ReplyWriter& reply, int script_resp) {
 
 }  // namespace
 
+int64_t LuaNumberToInteger(double number) {
+  if (!(number > -9223372036854775808.0 && number < 9223372036854775808.0)) return INT64_MIN;
+  return static_cast<int64_t>(number);
+}
+
 size_t PushReplyAsLua(lua_State* lua, std::string_view reply) {
   const int top = lua_gettop(lua);
   ReplyReader reader(lua, reply);
@@ -284,7 +289,7 @@ void WriteLuaAsReply(lua_State* lua, ReplyWriter& reply, int script_resp) {
       }
       break;
     case LUA_TNUMBER:
-      reply.Integer(static_cast<int64_t>(lua_tonumber(lua, -1)));
+      reply.Integer(LuaNumberToInteger(lua_tonumber(lua, -1)));
       break;
     case LUA_TTABLE:
       WriteTable(lua, reply, script_resp);

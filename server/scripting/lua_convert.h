@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 struct lua_State;
@@ -22,6 +23,10 @@ struct lua_State;
 namespace tierkv {
 
 class ReplyWriter;
+
+// A Lua number as an integer the way Redis's C cast does it on x86-64: truncated,
+// and INT64_MIN when it does not fit (NaN and the infinities included).
+int64_t LuaNumberToInteger(double number);
 
 // Pushes the value of the complete reply at the start of `reply` (bytes written by a
 // ReplyWriter, RESP2 or RESP3); returns the bytes it took (0 if the reply is

@@ -12,6 +12,8 @@ extern "C" {
 #include <lua.h>
 }
 
+#include "server/scripting/lua_convert.h"
+
 namespace tierkv {
 namespace {
 
@@ -86,7 +88,14 @@ void ApplyControl(lua_State* lua, char option, const char** format, Layout* layo
 bool IsInteger(char option) { return option != '\0' && std::strchr("bBhHlLTiI", option) != nullptr; }
 
 void AppendInteger(std::string& out, lua_Number number, const Layout& layout, size_t size) {
-  const uint64_t value = number < 0 ? static_cast<uint64_t>(static_cast<int64_t>(number)) : static_cast<uint64_t>(number);
+  // Negative values as their two's complement; values past the 64 bits as the C cast
+  // on x86-64 gives them.
+  uint64_t value;
+  if (number < 0) {
+    value = static_cast<uint64_t>(LuaNumberToInteger(number));
+  } else {
+    value = number < 18446744073709551616.0 ? static_cast<uint64_t>(number) : 0;
+  }
   std::string bytes(size, '\0');
   for (size_t i = 0; i < size; ++i) {
     const uint8_t byte = i < 8 ? static_cast<uint8_t>(value >> (8 * i)) : 0;
@@ -187,7 +196,8 @@ int Unpack(lua_State* lua) {
     } else if (option == 'c') {
       if (size == 0) {
         if (results == 0 || !lua_isnumber(lua, -1)) luaL_error(lua, "format 'c0' needs a previous size");
-        size = static_cast<size_t>(lua_tonumber(lua, -1));
+        const lua_Number previous = lua_tonumber(lua, -1);
+        size = previous >= 0 && previous < 1e15 ? static_cast<size_t>(previous) : SIZE_MAX;
         lua_pop(lua, 1);
         --results;
         luaL_argcheck(lua, size <= len && pos <= len - size, 2, "data string too short");

@@ -53,7 +53,7 @@ int RaiseError(lua_State* lua, std::string_view text) {
 std::string NumberArgument(lua_Number number) {
   char buffer[64];
   if (std::isfinite(number) && std::nearbyint(number) == number && std::fabs(number) < 1e17) {
-    const auto end = std::to_chars(buffer, buffer + sizeof(buffer), static_cast<long long>(number)).ptr;
+    const auto end = std::to_chars(buffer, buffer + sizeof(buffer), LuaNumberToInteger(number)).ptr;
     return std::string(buffer, end);
   }
   const auto end = std::to_chars(buffer, buffer + sizeof(buffer), static_cast<double>(number)).ptr;
@@ -178,7 +178,7 @@ int RedisLog(lua_State* lua) {
   const int argc = lua_gettop(lua);
   if (argc < 2) return RaiseError(lua, "redis.log() requires two arguments or more.");
   if (!lua_isnumber(lua, 1)) return RaiseError(lua, "First argument must be a number (log level).");
-  const int level = static_cast<int>(lua_tonumber(lua, 1));
+  const int64_t level = LuaNumberToInteger(lua_tonumber(lua, 1));
   if (level < 0 || level > 3) return RaiseError(lua, "Invalid debug level.");
   std::string line;
   for (int i = 2; i <= argc; ++i) {
@@ -196,9 +196,9 @@ int SetResp(lua_State* lua) {
   ScriptEngine* engine = Engine(lua);
   if (engine->run() == nullptr) return RaiseError(lua, "redis.setresp can only be called inside a script invocation");
   if (lua_gettop(lua) != 1) return RaiseError(lua, "redis.setresp() requires one argument.");
-  const int resp = static_cast<int>(lua_tonumber(lua, 1));
+  const int64_t resp = LuaNumberToInteger(lua_tonumber(lua, 1));
   if (resp != 2 && resp != 3) return RaiseError(lua, "RESP version must be 2 or 3.");
-  engine->script_client().reply.set_protocol(resp);
+  engine->script_client().reply.set_protocol(static_cast<int>(resp));
   return 0;
 }
 
@@ -207,8 +207,8 @@ int SetResp(lua_State* lua) {
 int SetRepl(lua_State* lua) {
   if (Engine(lua)->run() == nullptr) return RaiseError(lua, "redis.set_repl can only be called inside a script invocation");
   if (lua_gettop(lua) != 1) return RaiseError(lua, "redis.set_repl() requires one argument.");
-  const int flags = static_cast<int>(lua_tonumber(lua, 1));
-  if ((flags & ~3) != 0) {
+  const int64_t flags = LuaNumberToInteger(lua_tonumber(lua, 1));
+  if ((flags & ~int64_t{3}) != 0) {
     return RaiseError(lua, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.");
   }
   return 0;

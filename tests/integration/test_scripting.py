@@ -35,6 +35,8 @@ def test_lua_values_become_resp2_replies(r):
     assert call(r, "EVAL", "return 42", 0) == 42
     assert call(r, "EVAL", "return 3.99", 0) == 3          # numbers are truncated
     assert call(r, "EVAL", "return -3.99", 0) == -3
+    for huge in ("1/0", "-1/0", "0/0", "1e300"):
+        assert call(r, "EVAL", f"return {huge}", 0) == -9223372036854775808
     assert call(r, "EVAL", "return true", 0) == 1
     assert call(r, "EVAL", "return false", 0) is None
     assert call(r, "EVAL", "return nil", 0) is None
