@@ -271,7 +271,9 @@ size_t PushReplyAsLua(lua_State* lua, std::string_view reply) {
 }
 
 void WriteLuaAsReply(lua_State* lua, ReplyWriter& reply, int script_resp) {
-  luaL_checkstack(lua, 4, "reached lua stack limit");
+  // This runs outside the script's protected call: a Lua error here would abort the
+  // process, so a value nested too deeply becomes an error element, as in Redis.
+  if (!lua_checkstack(lua, 4)) return reply.Error("ERR reached lua stack limit");
   switch (lua_type(lua, -1)) {
     case LUA_TSTRING: {
       size_t len = 0;

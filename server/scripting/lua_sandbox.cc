@@ -296,10 +296,12 @@ int ScriptErrorHandler(lua_State* lua) {
     lua_settop(lua, 1);
   }
   if (located) {
+    lua_pushstring(lua, "source");
     lua_pushstring(lua, where.source);
-    lua_setfield(lua, -2, "source");
+    lua_rawset(lua, -3);
+    lua_pushstring(lua, "line");
     lua_pushinteger(lua, where.currentline);
-    lua_setfield(lua, -2, "line");
+    lua_rawset(lua, -3);
   }
   return 1;
 }

@@ -219,11 +219,16 @@ void ScriptEngine::ReplyScriptError(ReplyWriter& reply) {
     return reply.Error("ERR Error running script " + run_->sha + ", " +
                        std::string(text != nullptr ? text : "execution failure").substr(0, 100));
   }
-  lua_getfield(lua_, -1, "err");
+  // Raw reads: a metamethod of the script's error table must not run out here,
+  // outside the protected call.
+  lua_pushstring(lua_, "err");
+  lua_rawget(lua_, -2);
   std::string message = lua_isstring(lua_, -1) ? lua_tostring(lua_, -1) : "ERR unknown error";
   lua_pop(lua_, 1);
-  lua_getfield(lua_, -1, "source");
-  lua_getfield(lua_, -2, "line");
+  lua_pushstring(lua_, "source");
+  lua_rawget(lua_, -2);
+  lua_pushstring(lua_, "line");
+  lua_rawget(lua_, -3);
   if (lua_isstring(lua_, -2) && lua_isnumber(lua_, -1)) {
     message += " script: " + run_->sha + ", on " + lua_tostring(lua_, -2) + ":" +
                std::to_string(static_cast<long long>(lua_tonumber(lua_, -1))) + ".";

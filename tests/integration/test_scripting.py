@@ -511,3 +511,12 @@ def test_script_commands_are_counted_in_commandstats(r):
     assert stats["cmdstat_eval"]["calls"] == 1
     assert stats["cmdstat_set"]["calls"] == 1
     assert stats["cmdstat_get"]["calls"] == 1
+
+
+def test_a_reply_nested_too_deeply_ends_in_an_error(raw):
+    conn = raw()
+    conn.send(conn.encode("EVAL", "local t = {} local c = t for i = 1, 10000 do c[1] = {} c = c[1] end return t", "0"))
+    data = conn.read_available(timeout=1.0)
+    assert b"-ERR reached lua stack limit\r\n" in data
+    assert data.startswith(b"*1\r\n*1\r\n")
+    assert conn.call("PING") == "PONG"
