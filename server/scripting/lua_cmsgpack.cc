@@ -146,9 +146,13 @@ void EncodeTable(lua_State* lua, std::string& out, int level) {
   }
 }
 
-// Encodes the value on top of the stack (left there).
+// Encodes the value on top of the stack (left there). Raises no Lua error (`out` is a
+// C++ string whose destructor a longjmp would skip): without stack room, nil.
 void EncodeValue(lua_State* lua, std::string& out, int level) {
-  luaL_checkstack(lua, 4, "cmsgpack: value too deeply nested");
+  if (!lua_checkstack(lua, 4)) {
+    out.push_back(static_cast<char>(0xc0));
+    return;
+  }
   switch (lua_type(lua, -1)) {
     case LUA_TSTRING: {
       size_t len = 0;

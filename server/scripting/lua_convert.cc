@@ -25,7 +25,9 @@ class ReplyReader {
     const char type = bytes_[pos_++];
     std::string_view line;
     if (!ReadLine(&line)) return false;
-    luaL_checkstack(lua_, 4, "reply too deeply nested");
+    // No Lua error from here (the caller holds C++ objects): a reply nested past Lua's
+    // stack fails like an incomplete one.
+    if (!lua_checkstack(lua_, 4)) return false;
     switch (type) {
       case '+':
         return PushField("ok", line);

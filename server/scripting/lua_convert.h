@@ -30,7 +30,8 @@ int64_t LuaNumberToInteger(double number);
 
 // Pushes the value of the complete reply at the start of `reply` (bytes written by a
 // ReplyWriter, RESP2 or RESP3); returns the bytes it took (0 if the reply is
-// incomplete, when nothing is pushed).
+// incomplete or nests deeper than Lua's stack, when nothing is pushed). Never raises
+// a Lua error.
 size_t PushReplyAsLua(lua_State* lua, std::string_view reply);
 
 // Writes the Lua value on top of the stack (left there) as a reply. `script_resp` is

@@ -5,7 +5,6 @@
 #include <climits>
 #include <cstdint>
 #include <cstring>
-#include <string>
 
 extern "C" {
 #include <lauxlib.h>
@@ -87,7 +86,8 @@ void ApplyControl(lua_State* lua, char option, const char** format, Layout* layo
 
 bool IsInteger(char option) { return option != '\0' && std::strchr("bBhHlLTiI", option) != nullptr; }
 
-void AppendInteger(std::string& out, lua_Number number, const Layout& layout, size_t size) {
+// Writes `number` as a `size`-byte integer into `bytes` (at most kMaxIntegerSize).
+void IntegerBytes(char* bytes, lua_Number number, const Layout& layout, size_t size) {
   // Negative values as their two's complement; values past the 64 bits as the C cast
   // on x86-64 gives them.
   uint64_t value;
@@ -96,12 +96,10 @@ void AppendInteger(std::string& out, lua_Number number, const Layout& layout, si
   } else {
     value = number < 18446744073709551616.0 ? static_cast<uint64_t>(number) : 0;
   }
-  std::string bytes(size, '\0');
   for (size_t i = 0; i < size; ++i) {
     const uint8_t byte = i < 8 ? static_cast<uint8_t>(value >> (8 * i)) : 0;
     bytes[layout.little_endian ? i : size - 1 - i] = static_cast<char>(byte);
   }
-  out += bytes;
 }
 
 lua_Number ReadInteger(const char* data, const Layout& layout, bool is_signed, size_t size) {
@@ -118,53 +116,68 @@ lua_Number ReadInteger(const char* data, const Layout& layout, bool is_signed, s
   return static_cast<lua_Number>(static_cast<int64_t>(value));
 }
 
-// Float bytes in the layout's order (the machine is little-endian).
+// A float's bytes in the layout's order (the machine is little-endian).
 template <typename T>
-std::string FloatBytes(T value, const Layout& layout) {
-  std::string bytes(sizeof(T), '\0');
-  std::memcpy(bytes.data(), &value, sizeof(T));
-  if (!layout.little_endian) std::reverse(bytes.begin(), bytes.end());
-  return bytes;
+void FloatBytes(char* bytes, T value, const Layout& layout) {
+  std::memcpy(bytes, &value, sizeof(T));
+  if (!layout.little_endian) std::reverse(bytes, bytes + sizeof(T));
 }
 
 template <typename T>
 T ReadFloat(const char* data, const Layout& layout) {
-  std::string bytes(data, sizeof(T));
-  if (!layout.little_endian) std::reverse(bytes.begin(), bytes.end());
+  char bytes[sizeof(T)];
+  std::memcpy(bytes, data, sizeof(T));
+  if (!layout.little_endian) std::reverse(bytes, bytes + sizeof(T));
   T value;
-  std::memcpy(&value, bytes.data(), sizeof(T));
+  std::memcpy(&value, bytes, sizeof(T));
   return value;
 }
 
+// The result is built in a Lua buffer: the argument checks raise Lua errors, which
+// would skip a C++ string's destructor.
 int Pack(lua_State* lua) {
   const char* format = luaL_checkstring(lua, 1);
   Layout layout;
   int arg = 2;
-  std::string out;
+  size_t total = 0;
+  luaL_Buffer buffer;
+  lua_pushnil(lua);  // the buffer's slots start above the arguments
+  luaL_buffinit(lua, &buffer);
+  const auto add = [&](const char* data, size_t len) {
+    luaL_addlstring(&buffer, data, len);
+    total += len;
+  };
+  const char zeros[kMaxAlign] = {};
   while (*format != '\0') {
     const char option = *format++;
     size_t size = OptionSize(lua, option, &format);
-    out.append(Padding(out.size(), layout, option, size), '\0');
+    add(zeros, Padding(total, layout, option, size));
     if (IsInteger(option)) {
-      AppendInteger(out, luaL_checknumber(lua, arg++), layout, size);
+      char bytes[kMaxIntegerSize];
+      IntegerBytes(bytes, luaL_checknumber(lua, arg++), layout, size);
+      add(bytes, size);
     } else if (option == 'x') {
-      out.push_back('\0');
+      add(zeros, 1);
     } else if (option == 'f') {
-      out += FloatBytes(static_cast<float>(luaL_checknumber(lua, arg++)), layout);
+      char bytes[sizeof(float)];
+      FloatBytes(bytes, static_cast<float>(luaL_checknumber(lua, arg++)), layout);
+      add(bytes, sizeof(bytes));
     } else if (option == 'd') {
-      out += FloatBytes(static_cast<double>(luaL_checknumber(lua, arg++)), layout);
+      char bytes[sizeof(double)];
+      FloatBytes(bytes, static_cast<double>(luaL_checknumber(lua, arg++)), layout);
+      add(bytes, sizeof(bytes));
     } else if (option == 'c' || option == 's') {
       size_t len = 0;
       const char* text = luaL_checklstring(lua, arg++, &len);
       if (size == 0) size = len;
       luaL_argcheck(lua, len >= size, arg, "string too short");
-      out.append(text, size);
-      if (option == 's') out.push_back('\0');
+      add(text, size);
+      if (option == 's') add(zeros, 1);
     } else {
       ApplyControl(lua, option, &format, &layout);
     }
   }
-  lua_pushlstring(lua, out.data(), out.size());
+  luaL_pushresult(&buffer);
   return 1;
 }
 

@@ -81,14 +81,16 @@ const CommandSpec* FindScriptCommand(const CommandTable& commands, std::span<con
   return spec;
 }
 
-int RedisCommand(lua_State* lua, bool raise) {
-  ScriptEngine* engine = Engine(lua);
+// Runs the command the arguments on the stack name and leaves its reply (or the error
+// table of a refusal) as the one value on the stack; true when that is an error. It
+// never raises a Lua error: Lua's errors longjmp past C++ destructors, so every C++
+// object here is gone before RedisCommand raises.
+bool RunScriptCommand(lua_State* lua, ScriptEngine* engine) {
   ScriptEngine::RunState* run = engine->run();
-  if (run == nullptr) return RaiseError(lua, "redis.call/pcall can only be called inside a script invocation");
   const int argc = lua_gettop(lua);
   if (argc == 0) {
     PushErrorTable(lua, "Please specify at least one argument for this redis lib call");
-    return raise ? lua_error(lua) : 1;
+    return true;
   }
   std::vector<std::string> owned;
   owned.reserve(static_cast<size_t>(argc));
@@ -103,7 +105,7 @@ int RedisCommand(lua_State* lua, bool raise) {
     } else {
       lua_settop(lua, 0);
       PushErrorTable(lua, "Lua redis lib command arguments must be strings or integers");
-      return raise ? lua_error(lua) : 1;
+      return true;
     }
   }
   lua_settop(lua, 0);
@@ -128,15 +130,25 @@ int RedisCommand(lua_State* lua, bool raise) {
   if (!refusal.empty()) {
     if (spec != nullptr) ++spec->stats.rejected_calls;
     PushErrorTable(lua, refusal);
-    return raise ? lua_error(lua) : 1;
+    return true;
   }
 
   Client& client = engine->script_client();
   client.output.clear();
   server.Execute(client, args);
-  if (PushReplyAsLua(lua, client.output) == 0) lua_pushboolean(lua, 0);  // no reply (cannot happen)
-  const bool failed = !client.output.empty() && client.output[0] == '-';
+  bool failed = !client.output.empty() && client.output[0] == '-';
+  if (PushReplyAsLua(lua, client.output) == 0) {
+    PushErrorTable(lua, "reached lua stack limit");  // the reply nests deeper than Lua's stack
+    failed = true;
+  }
   client.output.clear();
+  return failed;
+}
+
+int RedisCommand(lua_State* lua, bool raise) {
+  ScriptEngine* engine = Engine(lua);
+  if (engine->run() == nullptr) return RaiseError(lua, "redis.call/pcall can only be called inside a script invocation");
+  const bool failed = RunScriptCommand(lua, engine);
   return raise && failed ? lua_error(lua) : 1;
 }
 
@@ -228,22 +240,29 @@ int Breakpoint(lua_State* lua) {
 int Debug(lua_State*) { return 0; }
 
 // Without ACL users every client may run every command: true for any known command.
+// (The C++ objects live in a scope of their own: a Lua error must not skip destructors.)
 int AclCheckCmd(lua_State* lua) {
   ScriptEngine* engine = Engine(lua);
   const int argc = lua_gettop(lua);
   if (argc == 0) return RaiseError(lua, "Please specify at least one argument for this redis lib call");
-  std::vector<std::string> owned;
-  for (int i = 1; i <= argc; ++i) {
-    size_t len = 0;
-    const char* data = lua_tolstring(lua, i, &len);
-    if (data == nullptr) return RaiseError(lua, "Lua redis lib command arguments must be strings or integers");
-    owned.emplace_back(data, len);
+  bool strings = true;
+  bool known = false;
+  {
+    std::vector<std::string> owned;
+    for (int i = 1; i <= argc && strings; ++i) {
+      size_t len = 0;
+      const char* data = lua_tolstring(lua, i, &len);
+      strings = data != nullptr;
+      if (strings) owned.emplace_back(data, len);
+    }
+    if (strings) {
+      std::vector<std::string_view> args(owned.begin(), owned.end());
+      std::string error;
+      known = FindScriptCommand(engine->server().commands(), args, &error) != nullptr;
+    }
   }
-  std::vector<std::string_view> args(owned.begin(), owned.end());
-  std::string error;
-  if (FindScriptCommand(engine->server().commands(), args, &error) == nullptr) {
-    return RaiseError(lua, "Invalid command passed to redis.acl_check_cmd()");
-  }
+  if (!strings) return RaiseError(lua, "Lua redis lib command arguments must be strings or integers");
+  if (!known) return RaiseError(lua, "Invalid command passed to redis.acl_check_cmd()");
   lua_pushboolean(lua, 1);
   return 1;
 }
