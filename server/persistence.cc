@@ -11,6 +11,7 @@
 #include "server/connection.h"
 #include "server/error_reply.h"
 #include "server/log.h"
+#include "server/scripting/script_engine.h"
 #include "server/server.h"
 #include "tiering/rocks_tier.h"
 
@@ -58,7 +59,9 @@ Status Server::OpenDurability() {
   options.fsync = FsyncPolicyNamed(settings_.appendfsync);
   options.journal_max_size = settings_.journal_max_size;
   options.save_rules = std::move(*rules);
-  options.post_to_engine = [this](std::function<void()> task) { asio::post(io_, std::move(task)); };
+  options.post_to_engine = [this](std::function<void()> task) {
+    asio::post(io_, [this, task = std::move(task)]() mutable { RunDurabilityTask(std::move(task)); });
+  };
   options.log = [](const std::string& line) { LogNotice(line); };
   options.warn = [](const std::string& line) { LogWarning(line); };
   options.on_durable = [this](uint64_t lsn) { ReleaseDurableReplies(lsn); };
@@ -86,6 +89,23 @@ void Server::CommitChanges(Client* client) {
   const uint64_t lsn = durability_->CommitChanges();
   if (lsn != 0 && client != nullptr && durability_->holds_replies()) durable_replies_.WaitFor(client->id, lsn);
   if (lsn != 0 && client != nullptr && !client->suspended && durability_->journal_backlogged()) WaitForJournal(*client);
+}
+
+void Server::RunDurabilityTask(std::function<void()> task) {
+  // Reached only from a slow script's event loop (ServeWhileBusy): a checkpoint slice
+  // must not read the keyspace half way through a script, nor a journal completion
+  // release clients meanwhile. The task waits for the script's end.
+  if (scripting_->running()) {
+    deferred_durability_tasks_.push_back(std::move(task));
+    return;
+  }
+  task();
+}
+
+void Server::ResumeDeferredDurabilityTasks() {
+  for (auto& task : std::exchange(deferred_durability_tasks_, {})) {
+    asio::post(io_, [this, task = std::move(task)]() mutable { RunDurabilityTask(std::move(task)); });
+  }
 }
 
 void Server::WaitForJournal(Client& client) {

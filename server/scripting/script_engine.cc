@@ -195,7 +195,8 @@ void ScriptEngine::Run(Client& caller, std::string_view sha, std::span<const std
   const int failed = lua_pcall(lua_, 0, 1, base + 1);
   if (watch_time) lua_sethook(lua_, nullptr, 0, 0);
 
-  if (run_->timed_out) {
+  const bool timed_out = run_->timed_out;
+  if (timed_out) {
     caller.suspended = run_->caller_was_suspended;
     LogWarning("Slow script finished: " + run_->sha);
   }
@@ -208,6 +209,7 @@ void ScriptEngine::Run(Client& caller, std::string_view sha, std::span<const std
   lua_settop(lua_, base);
   if (run_->abandoned) server_.AbandonPendingChanges();
   run_.reset();
+  if (timed_out) server_.ResumeDeferredDurabilityTasks();
   script_client_.output.clear();
   // Redis collects a little after every script so garbage never piles up between them.
   lua_gc(lua_, LUA_GCSTEP, 1);
