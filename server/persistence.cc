@@ -60,7 +60,7 @@ Status Server::OpenDurability() {
   options.journal_max_size = settings_.journal_max_size;
   options.save_rules = std::move(*rules);
   options.post_to_engine = [this](std::function<void()> task) {
-    asio::post(io_, [this, task = std::move(task)]() mutable { RunDurabilityTask(std::move(task)); });
+    asio::post(io_, [this, task = std::move(task)]() mutable { RunOutsideScript(std::move(task)); });
   };
   options.log = [](const std::string& line) { LogNotice(line); };
   options.warn = [](const std::string& line) { LogWarning(line); };
@@ -91,20 +91,21 @@ void Server::CommitChanges(Client* client) {
   if (lsn != 0 && client != nullptr && !client->suspended && durability_->journal_backlogged()) WaitForJournal(*client);
 }
 
-void Server::RunDurabilityTask(std::function<void()> task) {
-  // Reached only from a slow script's event loop (ServeWhileBusy): a checkpoint slice
-  // must not read the keyspace half way through a script, nor a journal completion
-  // release clients meanwhile. The task waits for the script's end.
+void Server::RunOutsideScript(std::function<void()> task) {
+  // Reached during a script only from a slow script's event loop (ServeWhileBusy): a
+  // checkpoint slice must not read the keyspace half way through a script, a journal
+  // completion release clients, nor SIGTERM start the final round. The task waits for
+  // the script's end.
   if (scripting_->running()) {
-    deferred_durability_tasks_.push_back(std::move(task));
+    deferred_tasks_.push_back(std::move(task));
     return;
   }
   task();
 }
 
-void Server::ResumeDeferredDurabilityTasks() {
-  for (auto& task : std::exchange(deferred_durability_tasks_, {})) {
-    asio::post(io_, [this, task = std::move(task)]() mutable { RunDurabilityTask(std::move(task)); });
+void Server::ResumeDeferredTasks() {
+  for (auto& task : std::exchange(deferred_tasks_, {})) {
+    asio::post(io_, [this, task = std::move(task)]() mutable { RunOutsideScript(std::move(task)); });
   }
 }
 

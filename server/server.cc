@@ -113,7 +113,8 @@ void Server::Run() {
   signals_.async_wait([this](const asio::error_code& error, int signal) {
     if (error) return;
     LogWarning(signal == SIGINT ? "Received SIGINT scheduling shutdown..." : "Received SIGTERM scheduling shutdown...");
-    Shutdown(true, 0);
+    // As Redis, a running script finishes first: the final round must not take half of it.
+    RunOutsideScript([this] { Shutdown(true, 0); });
   });
   RefreshMemoryStats();
   info_.startup_memory = UsedMemory();

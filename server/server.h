@@ -98,8 +98,8 @@ class Server {
   bool stopping() const { return stopping_; }
   // SHUTDOWN NOSAVE stopped a script half way: what it changed is never journaled.
   void AbandonPendingChanges() { abandon_pending_changes_ = true; }
-  // After a slow script: the durability work that arrived while it ran goes on.
-  void ResumeDeferredDurabilityTasks();
+  // After a slow script: the work that arrived while it ran goes on.
+  void ResumeDeferredTasks();
 
   // Called by CONFIG SET after a parameter changes.
   void OnConfigChanged(std::string_view name);
@@ -168,9 +168,9 @@ class Server {
   void ReleaseDurableReplies(uint64_t durable_lsn);
   // Resumes the clients waiting for the journal once it has caught up; else checks again.
   void CheckJournalWaiters();
-  // Runs work the durability threads posted to the engine thread, or keeps it for
-  // after the script that is running (ResumeDeferredDurabilityTasks).
-  void RunDurabilityTask(std::function<void()> task);
+  // Runs `task` (work the durability threads posted to the engine thread, a shutdown
+  // signal), or keeps it for after the script that is running (ResumeDeferredTasks).
+  void RunOutsideScript(std::function<void()> task);
 
   asio::io_context io_{1};
   ServerSettings settings_;
@@ -202,7 +202,7 @@ class Server {
   std::unique_ptr<Durability> durability_;
   DurableReplies durable_replies_;  // appendfsync always: whose replies wait for which LSN
   std::unique_ptr<ScriptEngine> scripting_;
-  std::vector<std::function<void()>> deferred_durability_tasks_;
+  std::vector<std::function<void()>> deferred_tasks_;
   bool abandon_pending_changes_ = false;
   bool shutting_down_ = false;
   bool stopping_ = false;

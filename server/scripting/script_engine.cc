@@ -209,7 +209,7 @@ void ScriptEngine::Run(Client& caller, std::string_view sha, std::span<const std
   lua_settop(lua_, base);
   if (run_->abandoned) server_.AbandonPendingChanges();
   run_.reset();
-  if (timed_out) server_.ResumeDeferredDurabilityTasks();
+  if (timed_out) server_.ResumeDeferredTasks();
   script_client_.output.clear();
   // Redis collects a little after every script so garbage never piles up between them.
   lua_gc(lua_, LUA_GCSTEP, 1);

@@ -200,3 +200,45 @@ def test_a_round_running_beside_a_slow_script_never_sees_its_writes(tmp_path):
         assert client.dbsize() == FILLER_KEYS + 1
     finally:
         server.kill()
+
+
+def test_sigterm_lets_a_running_script_finish(tmp_path):
+    """SIGTERM during a slow script waits for it (as Redis): the final round then holds
+    all of the script's writes, never the part written before the signal."""
+    binary = server_bin_or_skip()
+    server = DurableServer(binary, tmp_path / "data", tmp_path / "logs",
+                           ["--appendonly", "yes", "--appendfsync", "always", "--save", "",
+                            "--busy-reply-threshold", "20"])
+    server.start()
+    try:
+        client = server.client()
+        outcome = {}
+
+        def run_script():
+            runner = server.client(socket_timeout=60)
+            try:
+                outcome["reply"] = runner.eval(
+                    "redis.call('set', 'a', '1') local x = 0 for i = 1, 60000000 do x = x + 1 end "
+                    "redis.call('set', 'b', '2') return x", 0)
+            except (redis.ConnectionError, redis.ResponseError) as error:
+                outcome["error"] = error
+
+        thread = threading.Thread(target=run_script, daemon=True)
+        thread.start()
+
+        def busy():
+            try:
+                client.ping()
+                return False
+            except redis.ResponseError as error:
+                return str(error).startswith("BUSY")
+
+        poll_until(busy, timeout=10, message="the script to make other clients BUSY")
+        assert server.terminate(timeout=60) == 0
+        thread.join(timeout=30)
+        assert outcome.get("reply") == 60000000, outcome
+        server.start()
+        client = server.client()
+        assert (client.get("a"), client.get("b")) == ("1", "2")
+    finally:
+        server.kill()
