@@ -64,6 +64,9 @@ struct Client {
   bool postponed = false;
   bool blocked = false;    // waiting in a blocking command (server/blocking.h)
   bool kill_requested = false;
+  // The client scripts run their commands as (server/scripting/): the script engine
+  // applies Redis's script rules (OOM, read-only) itself, and it is never BUSY.
+  bool script = false;
   uint64_t commands_processed = 0;
   Connection* connection = nullptr;
 };

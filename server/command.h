@@ -42,6 +42,7 @@ enum CommandFlag : uint32_t {
   // Needs its keys' metadata only (existence, type, expiry, access data), never a value:
   // a cold value stays in the tier (server/cold_reads.h).
   kCmdKeysOnly = 1u << 19,
+  kCmdNoMandatoryKeys = 1u << 20,  // may name no key at all (EVAL with numkeys 0)
 };
 
 using CommandHandler = void (*)(CommandContext&);

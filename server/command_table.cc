@@ -68,6 +68,7 @@ Result<std::unique_ptr<CommandTable>> CommandTable::Build() {
   RegisterGeoCommands(*table);
   RegisterSortCommands(*table);
   RegisterBlockingCommands(*table);
+  RegisterScriptingCommands(*table);
   Status status = AttachKeySpecs(*table);
   if (!status.ok()) return status;
   // After the key specs: the docs' key arguments are checked against them.

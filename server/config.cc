@@ -186,6 +186,9 @@ void Config::AddParams() {
          }
          return out;
        }});
+  // After this long a script serves other clients with BUSY and can be killed.
+  int_param("busy-reply-threshold", 0, INT64_MAX, &s.busy_reply_threshold_ms);
+  params_.back()->alias = "lua-time-limit";
   // Redis accepts any non-negative hz and keeps it within 1..500.
   add({"hz", "", true, true, false,
        [&s](const std::vector<std::string>& v) {

@@ -64,7 +64,6 @@ constexpr InertDefault kInertParams[] = {
     {"bgsave_cpulist", "", "", kString, kStartup, ""},
     {"bind-source-addr", "", "", kString, kRuntime, ""},
     {"bio_cpulist", "", "", kString, kStartup, ""},
-    {"busy-reply-threshold", "lua-time-limit", "5000", kInt, kRuntime, "", 0, INT64_MAX},
     {"cluster-allow-pubsubshard-when-down", "", "yes", kBool, kRuntime, ""},
     {"cluster-allow-reads-when-down", "", "no", kBool, kRuntime, ""},
     {"cluster-allow-replica-migration", "", "yes", kBool, kRuntime, ""},

@@ -6,6 +6,7 @@
 #include "server/command_context.h"
 #include "server/connection.h"
 #include "server/error_reply.h"
+#include "server/scripting/script_engine.h"
 #include "server/server.h"
 
 namespace tierkv {
@@ -89,7 +90,9 @@ void Server::Execute(Client& client, std::span<const std::string_view> args) {
 
 bool Server::RunCommand(Client& client, std::span<const std::string_view> args) {
   ReplyWriter& reply = client.reply;
-  shard_.set_now_ms(Shard::WallClockMs());
+  // A script's commands all see the time its EVAL started, as in Redis: a key cannot
+  // expire between two of them (nor while other clients are answered BUSY meanwhile).
+  if (!scripting_->running()) shard_.set_now_ms(Shard::WallClockMs());
 
   const CommandSpec* spec = nullptr;
   // Every refusal before the command runs also dooms an open MULTI, as in Redis; a
@@ -147,11 +150,17 @@ bool Server::RunCommand(Client& client, std::span<const std::string_view> args) 
     return reject("ERR Replica can't interact with the keyspace");
   }
 
+  // A script past busy-reply-threshold holds the keyspace: other clients wait, told so.
+  if (scripting_->busy() && !client.script && !(spec->flags & kCmdAllowBusy)) {
+    return reject("BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.");
+  }
+
   // Nothing is evicted while clients are paused (CLIENT PAUSE), as in Redis. With tiering,
   // values leave DRAM after the command instead (Execute): never one this command is
-  // about to use, which ColdReads may just have read back for it.
-  const bool over_memory = shard_.options().maxmemory > 0 && !clients_paused() && !shard_.demotion_possible() &&
-                           !EnforceMaxmemory();
+  // about to use, which ColdReads may just have read back for it. Scripts apply Redis's
+  // OOM rule for scripts themselves (server/scripting/redis_lib.cc).
+  const bool over_memory = !client.script && shard_.options().maxmemory > 0 && !clients_paused() &&
+                           !shard_.demotion_possible() && !EnforceMaxmemory();
   if (over_memory && (spec->flags & kCmdDenyOom)) return reject(ErrorText(Status::OutOfMemory()));
 
   if (client.in_multi && (spec->flags & kCmdNoMulti)) return reject("ERR Command not allowed inside a transaction");

@@ -12,6 +12,7 @@
 #include "server/memory_figures.h"
 #include "server/command_table.h"
 #include "server/connection.h"
+#include "server/scripting/script_engine.h"
 #include "server/server.h"
 #include "server/version.h"
 
@@ -161,20 +162,23 @@ void MemorySection(Server& server, std::string& out) {
   Field(out, "allocator_resident", f.allocator_resident);
   Field(out, "total_system_memory", system_memory);
   Field(out, "total_system_memory_human", BytesToHuman(system_memory));
-  // No scripting engine yet: every script and function figure is zero.
-  Field(out, "used_memory_lua", "0");
-  Field(out, "used_memory_vm_eval", "0");
-  Field(out, "used_memory_lua_human", "0B");
-  Field(out, "used_memory_scripts_eval", "0");
-  Field(out, "number_of_cached_scripts", "0");
+  // The EVAL engine's Lua heap and cached script bodies; no functions yet.
+  const ScriptEngine& scripts = server.scripting();
+  const uint64_t lua_memory = scripts.memory_bytes();
+  const uint64_t scripts_memory = scripts.scripts_bytes();
+  Field(out, "used_memory_lua", lua_memory);
+  Field(out, "used_memory_vm_eval", lua_memory);
+  Field(out, "used_memory_lua_human", BytesToHuman(lua_memory));
+  Field(out, "used_memory_scripts_eval", scripts_memory);
+  Field(out, "number_of_cached_scripts", static_cast<uint64_t>(scripts.script_count()));
   Field(out, "number_of_functions", "0");
   Field(out, "number_of_libraries", "0");
   Field(out, "used_memory_vm_functions", "0");
-  Field(out, "used_memory_vm_total", "0");
-  Field(out, "used_memory_vm_total_human", "0B");
+  Field(out, "used_memory_vm_total", lua_memory);
+  Field(out, "used_memory_vm_total_human", BytesToHuman(lua_memory));
   Field(out, "used_memory_functions", "0");
-  Field(out, "used_memory_scripts", "0");
-  Field(out, "used_memory_scripts_human", "0B");
+  Field(out, "used_memory_scripts", scripts_memory);
+  Field(out, "used_memory_scripts_human", BytesToHuman(scripts_memory));
   Field(out, "maxmemory", maxmemory);
   Field(out, "maxmemory_human", BytesToHuman(maxmemory));
   Field(out, "maxmemory_policy", EvictionPolicyName(server.shard().options().policy));

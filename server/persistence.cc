@@ -11,6 +11,7 @@
 #include "server/connection.h"
 #include "server/error_reply.h"
 #include "server/log.h"
+#include "server/scripting/script_engine.h"
 #include "server/server.h"
 #include "tiering/rocks_tier.h"
 
@@ -58,7 +59,9 @@ Status Server::OpenDurability() {
   options.fsync = FsyncPolicyNamed(settings_.appendfsync);
   options.journal_max_size = settings_.journal_max_size;
   options.save_rules = std::move(*rules);
-  options.post_to_engine = [this](std::function<void()> task) { asio::post(io_, std::move(task)); };
+  options.post_to_engine = [this](std::function<void()> task) {
+    asio::post(io_, [this, task = std::move(task)]() mutable { RunOutsideScript(std::move(task)); });
+  };
   options.log = [](const std::string& line) { LogNotice(line); };
   options.warn = [](const std::string& line) { LogWarning(line); };
   options.on_durable = [this](uint64_t lsn) { ReleaseDurableReplies(lsn); };
@@ -82,7 +85,7 @@ void Server::ApplyDurabilitySettings() {
 }
 
 void Server::CommitChanges(Client* client) {
-  if (durability_ == nullptr) return;
+  if (durability_ == nullptr || abandon_pending_changes_) return;
   const uint64_t lsn = durability_->CommitChanges();
   if (lsn != 0 && client != nullptr && durability_->holds_replies()) durable_replies_.WaitFor(client->id, lsn);
   if (lsn != 0 && client != nullptr && !client->suspended && WritersMustWait()) WaitForJournal(*client);
@@ -95,6 +98,24 @@ bool Server::WritersMustWait() {
   if (!shard_.OverTieringHardLimit()) return false;
   (void)shard_.EnforceMaxmemory();
   return shard_.OverTieringHardLimit();
+}
+
+void Server::RunOutsideScript(std::function<void()> task) {
+  // Reached during a script only from a slow script's event loop (ServeWhileBusy): a
+  // checkpoint slice must not read the keyspace half way through a script, a journal
+  // completion release clients, nor SIGTERM start the final round. The task waits for
+  // the script's end.
+  if (scripting_->running()) {
+    deferred_tasks_.push_back(std::move(task));
+    return;
+  }
+  task();
+}
+
+void Server::ResumeDeferredTasks() {
+  for (auto& task : std::exchange(deferred_tasks_, {})) {
+    asio::post(io_, [this, task = std::move(task)]() mutable { RunOutsideScript(std::move(task)); });
+  }
 }
 
 void Server::WaitForJournal(Client& client) {

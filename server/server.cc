@@ -7,6 +7,7 @@
 #include "server/connection.h"
 #include "server/info.h"
 #include "server/log.h"
+#include "server/scripting/script_engine.h"
 
 namespace tierkv {
 namespace {
@@ -29,7 +30,8 @@ Server::Server(ServerSettings settings, EngineOptions engine_options, std::uniqu
       accept_retry_timer_(io_),
       journal_wait_timer_(io_),
       pause_timer_(io_),
-      signals_(io_, SIGINT, SIGTERM) {
+      signals_(io_, SIGINT, SIGTERM),
+      scripting_(std::make_unique<ScriptEngine>(*this)) {
   shard_.add_observer(&watches_);
   shard_.add_observer(&blocking_);
   parser_limits_.max_bulk_len = settings_.proto_max_bulk_len;
@@ -120,7 +122,8 @@ void Server::Run() {
   signals_.async_wait([this](const asio::error_code& error, int signal) {
     if (error) return;
     LogWarning(signal == SIGINT ? "Received SIGINT scheduling shutdown..." : "Received SIGTERM scheduling shutdown...");
-    Shutdown(true, 0);
+    // As Redis, a running script finishes first: the final round must not take half of it.
+    RunOutsideScript([this] { Shutdown(true, 0); });
   });
   RefreshMemoryStats();
   info_.startup_memory = UsedMemory();
@@ -193,6 +196,9 @@ void Server::ScheduleCron() {
 }
 
 void Server::Cron() {
+  // While a script runs (serving others with BUSY), the keyspace is the script's alone:
+  // no expiry, eviction or checkpoint step until it ends.
+  if (scripting_->running()) return;
   ++cron_loops_;
   const int64_t now = Shard::WallClockMs();
   shard_.set_now_ms(now);

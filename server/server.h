@@ -8,6 +8,7 @@
 
 #include <asio.hpp>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -32,6 +33,7 @@
 namespace tierkv {
 
 class Connection;
+class ScriptEngine;
 
 struct ServerStats {
   uint64_t total_connections_received = 0;
@@ -114,6 +116,16 @@ class Server {
   // Clients whose command waits for the pause (INFO counts them in blocked_clients, as Redis).
   size_t postponed_clients() const { return postponed_.size(); }
   ColdReads& cold_reads() { return cold_reads_; }
+  // EVAL and the script cache (server/scripting/script_engine.h).
+  ScriptEngine& scripting() { return *scripting_; }
+  // A script past busy-reply-threshold serves the other clients from here (they get
+  // BUSY, except SCRIPT KILL and SHUTDOWN NOSAVE): runs what is ready on the loop.
+  void ServeWhileBusy() { io_.poll(); }
+  bool stopping() const { return stopping_; }
+  // SHUTDOWN NOSAVE stopped a script half way: what it changed is never journaled.
+  void AbandonPendingChanges() { abandon_pending_changes_ = true; }
+  // After a slow script: the work that arrived while it ran goes on.
+  void ResumeDeferredTasks();
 
   // Called by CONFIG SET after a parameter changes.
   void OnConfigChanged(std::string_view name);
@@ -194,6 +206,9 @@ class Server {
   // a millisecond later (CheckJournalWaitersSoon).
   void CheckJournalWaiters();
   void CheckJournalWaitersSoon();
+  // Runs `task` (work the durability threads posted to the engine thread, a shutdown
+  // signal), or keeps it for after the script that is running (ResumeDeferredTasks).
+  void RunOutsideScript(std::function<void()> task);
 
   asio::io_context io_{1};
   ServerSettings settings_;
@@ -232,6 +247,9 @@ class Server {
   int execute_depth_ = 0;  // > 1 while EXEC runs its queued commands
   std::unique_ptr<Durability> durability_;
   DurableReplies durable_replies_;  // appendfsync always: whose replies wait for which LSN
+  std::unique_ptr<ScriptEngine> scripting_;
+  std::vector<std::function<void()>> deferred_tasks_;
+  bool abandon_pending_changes_ = false;
   bool shutting_down_ = false;
   bool stopping_ = false;
 };

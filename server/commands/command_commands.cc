@@ -32,7 +32,7 @@ constexpr FlagName kFlagNames[] = {
     {kCmdAdmin, "admin"},       {kCmdPubSub, "pubsub"},       {kCmdNoScript, "noscript"},
     {kCmdBlocking, "blocking"}, {kCmdLoading, "loading"},     {kCmdStale, "stale"},
     {kCmdSkipMonitor, "skip_monitor"}, {kCmdSkipSlowlog, "skip_slowlog"}, {kCmdFast, "fast"},    {kCmdNoAuth, "no_auth"},
-    {kCmdNoMulti, "no_multi"},  {kCmdAllowBusy, "allow_busy"},
+    {kCmdNoMandatoryKeys, "no_mandatory_keys"}, {kCmdNoMulti, "no_multi"},  {kCmdAllowBusy, "allow_busy"},
 };
 
 std::vector<std::string> FlagNames(const CommandSpec& spec) {

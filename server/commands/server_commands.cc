@@ -4,6 +4,7 @@
 #include "server/command_context.h"
 #include "server/command_table.h"
 #include "server/error_reply.h"
+#include "server/scripting/script_engine.h"
 #include "server/server.h"
 
 #include <sys/time.h>
@@ -80,6 +81,11 @@ void CmdShutdown(CommandContext& ctx) {
     if (IsOption(option, "ABORT")) return ctx.reply().Error("ERR No shutdown in progress.");
     if (IsOption(option, "NOSAVE")) save = false;
   }
+  // While a script runs past busy-reply-threshold only SHUTDOWN NOSAVE may stop the
+  // server (the script's writes so far are then never journaled).
+  if (save && ctx.server.scripting().busy()) {
+    return ctx.reply().Error("BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.");
+  }
   // No reply on success: the connection closes as the server exits, as in Redis. The
   // client waits (suspended) while the final checkpoint round runs.
   ctx.server.SuspendClient(ctx.client);
@@ -102,7 +108,8 @@ void RegisterServerCommands(CommandTable& table) {
              .complexity = "O(N) where N is the count of clients watching or blocking on keys from both databases."});
   table.Add({.name = "time", .arity = 1, .flags = kCmdFast | kCmdLoading | kCmdStale | kCmdRandom, .handler = CmdTime,
              .group = "server", .summary = "Returns the server time.", .since = "2.6.0", .complexity = "O(1)"});
-  table.Add({.name = "shutdown", .arity = -1, .flags = kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale | kCmdNoQueue,
+  table.Add({.name = "shutdown", .arity = -1,
+             .flags = kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale | kCmdNoQueue | kCmdAllowBusy,
              .handler = CmdShutdown, .group = "server",
              .summary = "Synchronously saves the database(s) to disk and shuts down the Redis server.",
              .since = "1.0.0",

@@ -361,6 +361,38 @@ dump
     key_spec_index 0
 echo
   arg message string
+eval
+  arg script string
+  arg numkeys integer
+  arg key key
+    key_spec_index 0
+    flags optional multiple
+  arg arg string
+    flags optional multiple
+eval_ro
+  arg script string
+  arg numkeys integer
+  arg key key
+    key_spec_index 0
+    flags optional multiple
+  arg arg string
+    flags optional multiple
+evalsha
+  arg sha1 string
+  arg numkeys integer
+  arg key key
+    key_spec_index 0
+    flags optional multiple
+  arg arg string
+    flags optional multiple
+evalsha_ro
+  arg sha1 string
+  arg numkeys integer
+  arg key key
+    key_spec_index 0
+    flags optional multiple
+  arg arg string
+    flags optional multiple
 exec
 exists
   history 3.0.3 Accepts multiple `key` arguments.
@@ -1254,6 +1286,23 @@ scan
 scard
   arg key key
     key_spec_index 0
+script
+script|exists
+  arg sha1 string
+    flags multiple
+script|flush
+  history 6.2.0 Added the `ASYNC` and `SYNC` flushing mode modifiers.
+  arg async oneof
+    since 6.2.0
+    flags optional
+    arg async pure-token
+      token ASYNC
+    arg sync pure-token
+      token SYNC
+script|help
+script|kill
+script|load
+  arg script string
 sdiff
   arg key key
     key_spec_index 0
