@@ -61,6 +61,10 @@ struct Client {
   bool suspended = false;  // runs no more commands until the server resumes it
   bool blocked = false;    // waiting in a blocking command (server/blocking.h)
   bool kill_requested = false;
+  // Subscribed to a channel, pattern or shard channel (Redis's CLIENT_PUBSUB): RESP2 then
+  // allows only the subscription commands, and the pubsub output limit applies. Kept by
+  // PubSub (server/pubsub.h), which owns the subscriptions themselves.
+  bool pubsub = false;
   uint64_t commands_processed = 0;
   Connection* connection = nullptr;
 };

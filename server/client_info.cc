@@ -9,6 +9,7 @@ namespace {
 // Redis's flag letters, in the order catClientInfoString prints them.
 std::string FlagLetters(const Client& client) {
   std::string flags;
+  if (client.pubsub) flags += 'P';
   if (client.blocked) flags += 'b';
   if (client.in_multi) flags += 'x';
   if (client.watch_dirty) flags += 'd';
@@ -30,7 +31,7 @@ size_t QueuedBytes(const Client& client) {
 
 }  // namespace
 
-std::string ClientInfoLine(const Client& client, int64_t now_ms) {
+std::string ClientInfoLine(const Client& client, const PubSub& pubsub, int64_t now_ms) {
   Connection* connection = client.connection;
   const size_t qbuf = connection ? connection->query_buffer_bytes() : 0;
   const size_t qbuf_capacity = connection ? connection->query_buffer_capacity() : 0;
@@ -59,9 +60,9 @@ std::string ClientInfoLine(const Client& client, int64_t now_ms) {
   number("idle", (now_ms - client.last_interaction_ms) / 1000);
   field("flags", FlagLetters(client));
   number("db", client.db);
-  number("sub", 0);
-  number("psub", 0);
-  number("ssub", 0);
+  number("sub", static_cast<int64_t>(pubsub.CountOf(client, PubSub::Kind::kChannel)));
+  number("psub", static_cast<int64_t>(pubsub.CountOf(client, PubSub::Kind::kPattern)));
+  number("ssub", static_cast<int64_t>(pubsub.CountOf(client, PubSub::Kind::kShardChannel)));
   number("multi", client.in_multi ? static_cast<int64_t>(client.queued.size()) : -1);
   number("qbuf", static_cast<int64_t>(qbuf));
   number("qbuf-free", static_cast<int64_t>(qbuf_capacity - qbuf));

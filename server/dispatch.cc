@@ -45,6 +45,14 @@ bool IsWrite(const CommandSpec& spec, const Client& client, const CommandTable& 
   });
 }
 
+bool AllowedWhileSubscribed(const CommandSpec& spec, const CommandSpec* parent) {
+  if (parent != nullptr) return false;
+  static constexpr std::string_view kAllowed[] = {"subscribe",  "unsubscribe",  "psubscribe", "punsubscribe",
+                                                  "ssubscribe", "sunsubscribe", "ping",       "quit",
+                                                  "reset"};
+  return std::find(std::begin(kAllowed), std::end(kAllowed), spec.name) != std::end(kAllowed);
+}
+
 }  // namespace
 
 void Server::Execute(Client& client, std::span<const std::string_view> args) {
@@ -151,6 +159,13 @@ bool Server::RunCommand(Client& client, std::span<const std::string_view> args) 
         (IsWrite(*spec, client, *commands_) || spec->name == "ping")) {
       return reject(round_error ? std::string(kRoundErrorRefusal) : "MISCONF " + durability_->write_refusal());
     }
+  }
+
+  // A RESP2 subscriber can only change its subscriptions (RESP3 tells pushes from replies).
+  if (client.pubsub && !client.reply.resp3() && !AllowedWhileSubscribed(*spec, parent)) {
+    const std::string full_name = parent != nullptr ? parent->name + "|" + spec->name : spec->name;
+    return reject("ERR Can't execute '" + full_name +
+                  "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
   }
 
   if (client.in_multi && !(spec->flags & kCmdNoQueue)) {

@@ -166,6 +166,7 @@ void Server::RemoveClient(Connection* connection) {
   Client& client = connection->client();
   watches_.UnwatchAll(client);
   blocking_.Forget(client.id);
+  pubsub_.UnsubscribeAll(client);
   durable_replies_.Forget(client.id);
   clients_.erase(client.id);
 }

@@ -21,6 +21,7 @@
 #include "server/config.h"
 #include "server/durable_replies.h"
 #include "server/info.h"
+#include "server/pubsub.h"
 #include "server/resp_parser.h"
 #include "server/slowlog.h"
 #include "server/watch_registry.h"
@@ -77,6 +78,7 @@ class Server {
   const CommandTable& commands() const { return *commands_; }
   WatchRegistry& watches() { return watches_; }
   BlockingRegistry& blocking() { return blocking_; }
+  PubSub& pubsub() { return pubsub_; }
   ServerStats& stats() { return stats_; }
   const ParserLimits& parser_limits() const { return parser_limits_; }
   asio::io_context& io() { return io_; }
@@ -164,6 +166,7 @@ class Server {
   std::unique_ptr<CommandTable> commands_;
   WatchRegistry watches_;
   BlockingRegistry blocking_;
+  PubSub pubsub_;
   ParserLimits parser_limits_;
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
   // Closed by Rebind; kept because their cancelled accepts still refer to them.
