@@ -179,9 +179,16 @@ bool Server::RunCommand(Client& client, std::span<const std::string_view> args) 
   shard_.set_touch_enabled(!client.no_touch || spec->name == "touch");
   CommandContext context{*this, client, shard_, *spec, args};
   const size_t reply_start = client.output.size();
+  // Keyspace notifications: what the key arguments held before, then what changed.
+  const bool notify = keyspace_events_.active();
+  if (notify) {
+    const std::string full_name = parent != nullptr ? parent->name + "|" + spec->name : spec->name;
+    keyspace_events_.BeforeCommand(*spec, full_name, client.db, args);
+  }
   const auto started = std::chrono::steady_clock::now();
   spec->handler(context);
   const auto elapsed = std::chrono::steady_clock::now() - started;
+  if (notify) keyspace_events_.AfterCommand();
   shard_.set_touch_enabled(true);
 
   // A command that blocked is counted once, when it ends (server/blocking.h).

@@ -23,6 +23,7 @@ Server::Server(ServerSettings settings, EngineOptions engine_options, std::uniqu
       signals_(io_, SIGINT, SIGTERM) {
   shard_.add_observer(&watches_);
   shard_.add_observer(&blocking_);
+  shard_.add_observer(&keyspace_events_);
   parser_limits_.max_bulk_len = settings_.proto_max_bulk_len;
   start_time_ms_ = Shard::WallClockMs();
   run_id_ = RandomHex40();

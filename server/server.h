@@ -21,6 +21,7 @@
 #include "server/config.h"
 #include "server/durable_replies.h"
 #include "server/info.h"
+#include "server/keyspace_events.h"
 #include "server/pubsub.h"
 #include "server/resp_parser.h"
 #include "server/slowlog.h"
@@ -79,6 +80,7 @@ class Server {
   WatchRegistry& watches() { return watches_; }
   BlockingRegistry& blocking() { return blocking_; }
   PubSub& pubsub() { return pubsub_; }
+  KeyspaceEvents& keyspace_events() { return keyspace_events_; }
   ServerStats& stats() { return stats_; }
   const ParserLimits& parser_limits() const { return parser_limits_; }
   asio::io_context& io() { return io_; }
@@ -167,6 +169,7 @@ class Server {
   WatchRegistry watches_;
   BlockingRegistry blocking_;
   PubSub pubsub_;
+  KeyspaceEvents keyspace_events_{pubsub_, shard_, settings_.notify_keyspace_events};
   ParserLimits parser_limits_;
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
   // Closed by Rebind; kept because their cancelled accepts still refer to them.

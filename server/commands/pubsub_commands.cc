@@ -126,14 +126,16 @@ void RegisterPubSubCommands(CommandTable& table) {
              .complexity = "O(N) where N is the number of channels to subscribe to."});
   table.Add({.name = "unsubscribe", .arity = -1, .flags = kSubscribe, .handler = CmdUnsubscribe, .group = "pubsub",
              .summary = "Stops listening to messages posted to channels.", .since = "2.0.0",
-             .complexity = "O(N) where N is the number of channels to unsubscribe."});
+             .complexity = "O(N) where N is the number of clients already subscribed to a channel."});
   table.Add({.name = "psubscribe", .arity = -2, .flags = kSubscribe, .handler = CmdPsubscribe, .group = "pubsub",
              .summary = "Listens for messages published to channels that match one or more patterns.",
-             .since = "2.0.0", .complexity = "O(N) where N is the number of patterns to subscribe to."});
+             .since = "2.0.0", .complexity = "O(N) where N is the number of patterns the client is already subscribed to."});
   table.Add({.name = "punsubscribe", .arity = -1, .flags = kSubscribe, .handler = CmdPunsubscribe,
              .group = "pubsub",
              .summary = "Stops listening to messages published to channels that match one or more patterns.",
-             .since = "2.0.0", .complexity = "O(N) where N is the number of patterns to unsubscribe."});
+             .since = "2.0.0",
+             .complexity = "O(N+M) where N is the number of patterns the client is already subscribed and M is "
+                           "the number of total patterns subscribed in the system (by any client)."});
   table.Add({.name = "publish", .arity = 3, .flags = kPublish, .handler = CmdPublish, .group = "pubsub",
              .summary = "Posts a message to a channel.", .since = "2.0.0",
              .complexity = "O(N+M) where N is the number of clients subscribed to the receiving channel and M is "
@@ -144,7 +146,7 @@ void RegisterPubSubCommands(CommandTable& table) {
   table.Add({.name = "sunsubscribe", .arity = -1, .flags = kSubscribe, .first_key = 1, .last_key = -1,
              .key_step = 1, .handler = CmdSunsubscribe, .group = "pubsub",
              .summary = "Stops listening to messages posted to shard channels.", .since = "7.0.0",
-             .complexity = "O(N) where N is the number of shard channels to unsubscribe."});
+             .complexity = "O(N) where N is the number of clients already subscribed to a shard channel."});
   table.Add({.name = "spublish", .arity = 3, .flags = kPublish, .first_key = 1, .last_key = 1, .key_step = 1,
              .handler = CmdSpublish, .group = "pubsub", .summary = "Post a message to a shard channel",
              .since = "7.0.0",
