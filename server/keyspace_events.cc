@@ -134,6 +134,10 @@ bool IsLeft(std::string_view word) { return EqualsIgnoreCase(word, "left"); }
 
 }  // namespace
 
+// COPY REPLACE and RESTORE REPLACE delete the key they replace and add it again, so
+// Redis reports `new` whether or not it existed.
+KeyspaceEvents::KeyArg KeyspaceEvents::AddedAnew(const KeyArg& arg) { return {arg.db, arg.key, false}; }
+
 Result<uint32_t> ParseNotifyFlags(std::string_view text) {
   uint32_t flags = 0;
   for (char c : text) {
@@ -207,6 +211,13 @@ bool KeyspaceEvents::Exists(int db, std::string_view key) const {
   return entry != nullptr && !target.IsExpired(entry);
 }
 
+size_t KeyspaceEvents::StreamLength(int db, std::string_view key) const {
+  Db& target = shard_.db(db);
+  const Entry* entry = target.Peek(key);
+  if (entry == nullptr || target.IsExpired(entry) || entry->type != ValueType::kStream) return 0;
+  return entry->object()->Length();
+}
+
 bool KeyspaceEvents::Touched(int db, std::string_view key) const {
   return std::any_of(touched_.begin(), touched_.end(),
                      [&](const auto& touched) { return touched.first == db && touched.second == key; });
@@ -224,6 +235,8 @@ void KeyspaceEvents::BeforeCommand(const CommandSpec& spec, std::string_view ful
     const bool seen = std::any_of(keys_.begin(), keys_.end(), [&](const KeyArg& k) { return k.key == key; });
     if (!seen) keys_.push_back({db, std::string(key), Exists(db, key)});
   }
+  // XADD reports `xtrim` too when its MAXLEN / MINID removed entries.
+  if (command_ == "xadd" && !keys_.empty()) stream_length_before_ = StreamLength(db, keys_[0].key);
   // MOVE and COPY ... DB write the key into another database.
   int64_t other_db = -1;
   if (command_ == "move" && args.size() == 3) {
@@ -269,9 +282,10 @@ void KeyspaceEvents::EmitCommandEvents() {
   };
 
   if (name == "rename" || name == "renamenx") {
+    // Redis deletes a destination that exists and adds the key anew: always `new`.
     if (keys_.size() == 2 && Touched(db, keys_[1].key)) {
+      Notify(kNotifyNew, "new", db, keys_[1].key);
       Notify(kNotifyGeneric, "rename_from", db, keys_[0].key);
-      if (!keys_[1].existed) Notify(kNotifyNew, "new", db, keys_[1].key);
       Notify(kNotifyGeneric, "rename_to", db, keys_[1].key);
     }
   } else if (name == "move") {
@@ -281,12 +295,13 @@ void KeyspaceEvents::EmitCommandEvents() {
       Notify(kNotifyGeneric, "move_to", keys_[1].db, keys_[1].key);
     }
   } else if (name == "copy") {
-    if (keys_.size() >= 2) EmitFor(keys_.back(), kNotifyGeneric, "copy_to", false);
+    if (keys_.size() >= 2) EmitFor(AddedAnew(keys_.back()), kNotifyGeneric, "copy_to", false);
   } else if (name == "lmove" || name == "blmove" || name == "rpoplpush" || name == "brpoplpush") {
     const bool from_left = (name == "lmove" || name == "blmove") && args_.size() > 3 && IsLeft(args_[3]);
     const bool to_left = name == "rpoplpush" || name == "brpoplpush" || (args_.size() > 4 && IsLeft(args_[4]));
     // Redis pushes (and reports) the destination first.
-    if (keys_.size() == 2) EmitFor(keys_[1], kNotifyList, to_left ? "lpush" : "rpush", false);
+    // (A list rotated onto itself is one key argument with both events.)
+    EmitFor(keys_.back(), kNotifyList, to_left ? "lpush" : "rpush", false);
     EmitFor(keys_[0], kNotifyList, from_left ? "lpop" : "rpop", false);
   } else if (name == "smove") {
     EmitFor(keys_[0], kNotifySet, "srem", false);
@@ -316,6 +331,13 @@ void KeyspaceEvents::EmitCommandEvents() {
     auto found = CommandEvents().find(name);
     if (found == CommandEvents().end()) return;
     CommandEvent event = found->second;
+    if (name == "xadd") {
+      EmitFor(keys_[0], kNotifyStream, "xadd", false);
+      if (Touched(db, keys_[0].key) && StreamLength(db, keys_[0].key) <= stream_length_before_) {
+        Notify(kNotifyStream, "xtrim", db, keys_[0].key);
+      }
+      return;
+    }
     if (name == "zadd" && HasOption(args_, 2, "incr")) event.event = "zincr";
     const bool sets_ttl = name == "setex" || name == "psetex" ||
                           (name == "set" && (HasOption(args_, 3, "ex") || HasOption(args_, 3, "px") ||
@@ -326,7 +348,7 @@ void KeyspaceEvents::EmitCommandEvents() {
       // SORT and GEORADIUS name their STORE key last.
       const bool store_last = name == "sort" || name == "georadius" || name == "georadiusbymember";
       const KeyArg& arg = store_last ? keys_.back() : keys_[i];
-      EmitFor(arg, event.klass, event.event, event.store);
+      EmitFor(name == "restore" ? AddedAnew(arg) : arg, event.klass, event.event, event.store);
       if (sets_ttl && Touched(arg.db, arg.key) && ttl_of(arg)) Notify(kNotifyGeneric, "expire", arg.db, arg.key);
     }
   }

@@ -90,7 +90,9 @@ class KeyspaceEvents : public KeyspaceObserver {
     bool existed;  // before the command (an expired key counts as missing)
   };
   void EmitCommandEvents();
+  static KeyArg AddedAnew(const KeyArg& arg);
   bool Exists(int db, std::string_view key) const;
+  size_t StreamLength(int db, std::string_view key) const;
   bool Touched(int db, std::string_view key) const;
   // The events of one key argument, given the command's event for it.
   void EmitFor(const KeyArg& arg, uint32_t klass, std::string_view event, bool store);
@@ -103,6 +105,7 @@ class KeyspaceEvents : public KeyspaceObserver {
   std::vector<std::string> args_;
   std::vector<KeyArg> keys_;
   std::vector<std::pair<int, std::string>> touched_;
+  size_t stream_length_before_ = 0;  // XADD: its stream's length before the command
   // The next OnKeyModified of this key is its expiry or eviction, already reported.
   int removed_db_ = -1;
   std::string removed_key_;

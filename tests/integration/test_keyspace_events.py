@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from conftest import call, raises_reply, server_ms, wait_past
+from conftest import call, raises_reply, server_ms, wait_past, wait_until
 
 
 @pytest.fixture
@@ -238,3 +238,51 @@ def test_evicted_event(events, r, config_restore):
     r.config_set("maxmemory", 0)
     assert got, "nothing was evicted"
     assert all(event == "evicted" and key.startswith("ev") for event, key in got)
+
+
+def test_new_events_of_keys_added_anew_and_multi_key_commands(server, r, config_restore):
+    """RENAME, COPY REPLACE and MOVE add their destination anew (so `new` even when
+    it existed); *STOREs, LMPOP/ZMPOP, XADD's trimming and a list rotated onto itself,
+    with the database in each channel."""
+    config_restore("notify-keyspace-events")
+    sub = server.raw()
+    sub.call("PSUBSCRIBE", "__keyevent@*__:*")
+    r.config_set("notify-keyspace-events", "En$lgshzxt")
+    for command in [
+            ("SET", "a", "1"), ("SET", "c", "x"), ("RENAME", "c", "a"), ("RPUSH", "src", "b", "a"),
+            ("SORT", "src", "ALPHA", "STORE", "dst"), ("SORT", "nosuch", "STORE", "dst"), ("SET", "k1", "foo"),
+            ("BITOP", "AND", "bo", "k1", "k1"), ("BITOP", "AND", "bo", "none1", "none2"), ("PFADD", "hll", "a"),
+            ("GEOADD", "g", "13.36", "38.11", "p"), ("RPUSH", "ml", "a", "b"), ("LMPOP", "1", "ml", "RIGHT", "COUNT", "5"),
+            ("ZADD", "mz", "1", "a"), ("ZMPOP", "1", "mz", "MIN"), ("HSET", "h", "f", "v"), ("COPY", "h", "h2", "DB", "2"),
+            ("COPY", "h", "a", "REPLACE"), ("XADD", "st", "MAXLEN", "1", "*", "a", "b"),
+            ("XADD", "st", "MAXLEN", "1", "*", "a", "b"), ("LPUSH", "lm", "a"), ("LMOVE", "lm", "lm", "LEFT", "RIGHT")]:
+        call(r, *command)
+    r.config_set("notify-keyspace-events", "")
+    r.publish("__keyevent@0__:end", "end")
+    got = []
+    while True:
+        message = sub.read()
+        if message[2] == b"__keyevent@0__:end":
+            break
+        got.append((message[2].decode().split("@", 1)[1].replace("__:", ":"), message[3].decode()))
+    sub.close()
+    assert got == [
+        ("0:new", "a"), ("0:set", "a"), ("0:new", "c"), ("0:set", "c"), ("0:new", "a"), ("0:rename_from", "c"),
+        ("0:rename_to", "a"), ("0:new", "src"), ("0:rpush", "src"), ("0:new", "dst"), ("0:sortstore", "dst"),
+        ("0:del", "dst"), ("0:new", "k1"), ("0:set", "k1"), ("0:new", "bo"), ("0:set", "bo"), ("0:del", "bo"),
+        ("0:new", "hll"), ("0:pfadd", "hll"), ("0:new", "g"), ("0:zadd", "g"), ("0:new", "ml"), ("0:rpush", "ml"),
+        ("0:rpop", "ml"), ("0:del", "ml"), ("0:new", "mz"), ("0:zadd", "mz"), ("0:zpopmin", "mz"), ("0:del", "mz"),
+        ("0:new", "h"), ("0:hset", "h"), ("2:new", "h2"), ("2:copy_to", "h2"), ("0:new", "a"), ("0:copy_to", "a"),
+        ("0:new", "st"), ("0:xadd", "st"), ("0:xadd", "st"), ("0:xtrim", "st"), ("0:new", "lm"), ("0:lpush", "lm"),
+        ("0:rpush", "lm"), ("0:lpop", "lm")]
+
+
+def test_blocked_client_served_by_a_push_reports_its_pop(server, r, events):
+    blocked = server.raw()
+    r.config_set("notify-keyspace-events", "El")
+    blocked.send_command("BLPOP", "q", "0")
+    wait_until(lambda: r.info("clients")["blocked_clients"] == 1, message="BLPOP to block")
+    got = keyevents(events("El", ("RPUSH", "q", "x")))
+    assert blocked.read() == [b"q", b"x"]
+    assert got == [("rpush", "q"), ("lpop", "q")]
+    blocked.close()
