@@ -179,8 +179,9 @@ bool Server::RunCommand(Client& client, std::span<const std::string_view> args) 
   shard_.set_touch_enabled(!client.no_touch || spec->name == "touch");
   CommandContext context{*this, client, shard_, *spec, args};
   const size_t reply_start = client.output.size();
-  // Keyspace notifications: what the key arguments held before, then what changed.
-  const bool notify = keyspace_events_.active();
+  // Keyspace notifications of a write: what its key arguments held before, then what
+  // changed (expiry and eviction are reported by the observer whatever runs).
+  const bool notify = (spec->flags & kCmdWrite) && keyspace_events_.active();
   if (notify) {
     const std::string full_name = parent != nullptr ? parent->name + "|" + spec->name : spec->name;
     keyspace_events_.BeforeCommand(*spec, full_name, client.db, args);

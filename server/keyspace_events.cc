@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "engine/db.h"
 #include "engine/number.h"
@@ -190,8 +191,7 @@ void KeyspaceEvents::OnKeyModified(int db, std::string_view key) {
     removed_db_ = -1;
     if (is_removal) return;
   }
-  if (!in_command_ || Touched(db, key)) return;
-  touched_.emplace_back(db, std::string(key));
+  if (in_command_) touched_.insert(Slot(db, key));
 }
 
 void KeyspaceEvents::OnKeyRemoved(int db, std::string_view key, RemovalCause cause) {
@@ -218,10 +218,14 @@ size_t KeyspaceEvents::StreamLength(int db, std::string_view key) const {
   return entry->object()->Length();
 }
 
-bool KeyspaceEvents::Touched(int db, std::string_view key) const {
-  return std::any_of(touched_.begin(), touched_.end(),
-                     [&](const auto& touched) { return touched.first == db && touched.second == key; });
+std::string KeyspaceEvents::Slot(int db, std::string_view key) {
+  std::string slot = std::to_string(db);
+  slot.push_back(':');
+  slot.append(key);
+  return slot;
 }
+
+bool KeyspaceEvents::Touched(int db, std::string_view key) const { return touched_.count(Slot(db, key)) != 0; }
 
 void KeyspaceEvents::BeforeCommand(const CommandSpec& spec, std::string_view full_name, int db,
                                    std::span<const std::string_view> args) {
@@ -230,10 +234,11 @@ void KeyspaceEvents::BeforeCommand(const CommandSpec& spec, std::string_view ful
   args_.assign(args.begin(), args.end());
   keys_.clear();
   touched_.clear();
+  std::unordered_set<std::string_view> seen;
   for (int position : spec.KeyPositions(args)) {
     const std::string_view key = args[static_cast<size_t>(position)];
-    const bool seen = std::any_of(keys_.begin(), keys_.end(), [&](const KeyArg& k) { return k.key == key; });
-    if (!seen) keys_.push_back({db, std::string(key), Exists(db, key)});
+    // A key named twice gets its events once (Redis sends MSET k 1 k 2's set twice).
+    if (seen.insert(key).second) keys_.push_back({db, std::string(key), Exists(db, key)});
   }
   // XADD reports `xtrim` too when its MAXLEN / MINID removed entries.
   if (command_ == "xadd" && !keys_.empty()) stream_length_before_ = StreamLength(db, keys_[0].key);

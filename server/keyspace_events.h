@@ -22,6 +22,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -104,7 +105,8 @@ class KeyspaceEvents : public KeyspaceObserver {
   std::string command_;  // full name, lowercase ("xgroup|create")
   std::vector<std::string> args_;
   std::vector<KeyArg> keys_;
-  std::vector<std::pair<int, std::string>> touched_;
+  static std::string Slot(int db, std::string_view key);  // "db:key"
+  std::unordered_set<std::string> touched_;               // slots the command changed
   size_t stream_length_before_ = 0;  // XADD: its stream's length before the command
   // The next OnKeyModified of this key is its expiry or eviction, already reported.
   int removed_db_ = -1;
