@@ -43,6 +43,7 @@ void Shard::DbChanged(int db) {
 
 void Shard::NoteExpired(int db, std::string_view key) {
   ++stats_.expired_keys;
+  for (KeyspaceObserver* observer : observers_) observer->OnKeyRemoved(db, key, RemovalCause::kExpired);
   KeyModified(db, key);
 }
 
@@ -221,6 +222,7 @@ Status Shard::EnforceMaxmemory() {
     if (!PickEvictionVictim(&db_index, &key)) return Status::OutOfMemory();
     db(db_index).Delete(key, FreeReason::kEviction);
     ++stats_.evicted_keys;
+    for (KeyspaceObserver* observer : observers_) observer->OnKeyRemoved(db_index, key, RemovalCause::kEvicted);
     KeyModified(db_index, key);
   }
   // As Redis: only a keyspace with nothing left to evict refuses the command. One that

@@ -52,12 +52,17 @@ struct EngineOptions {
   TieringOptions tiering;              // tiering, tier-min-value-size (engine/cold_values.h)
 };
 
-// Told about every key change; the server uses it for WATCH and for waking clients
-// blocked on a key (and later keyspace notifications and client tracking).
+// Why a key left the keyspace other than by a command: Redis's "expired" and "evicted".
+enum class RemovalCause : uint8_t { kExpired, kEvicted };
+
+// Told about every key change; the server uses it for WATCH, for waking clients
+// blocked on a key and for keyspace notifications (and later client tracking).
 class KeyspaceObserver {
  public:
   virtual ~KeyspaceObserver() = default;
   virtual void OnKeyModified(int db, std::string_view key) = 0;
+  // Called just before the OnKeyModified of a key that expired or was evicted.
+  virtual void OnKeyRemoved(int /*db*/, std::string_view /*key*/, RemovalCause /*cause*/) {}
   // Called just before a whole database is emptied (FLUSHDB/FLUSHALL, db == -1 for all).
   virtual void OnDbChanged(int db) = 0;
   // Called just before SWAPDB exchanges two databases.

@@ -67,6 +67,10 @@ struct Client {
   // The client scripts run their commands as (server/scripting/): the script engine
   // applies Redis's script rules (OOM, read-only) itself, and it is never BUSY.
   bool script = false;
+  // Subscribed to a channel, pattern or shard channel (Redis's CLIENT_PUBSUB): RESP2 then
+  // allows only the subscription commands, and the pubsub output limit applies. Kept by
+  // PubSub (server/pubsub.h), which owns the subscriptions themselves.
+  bool pubsub = false;
   uint64_t commands_processed = 0;
   Connection* connection = nullptr;
 };

@@ -10,6 +10,7 @@ namespace {
 std::string FlagLetters(const Client& client) {
   std::string flags;
   if (client.monitor) flags += 'O';
+  if (client.pubsub) flags += 'P';
   if (client.blocked || client.postponed) flags += 'b';
   if (client.in_multi) flags += 'x';
   if (client.watch_dirty) flags += 'd';
@@ -31,7 +32,7 @@ size_t QueuedBytes(const Client& client) {
 
 }  // namespace
 
-std::string ClientInfoLine(const Client& client, int64_t now_ms) {
+std::string ClientInfoLine(const Client& client, const PubSub& pubsub, int64_t now_ms) {
   Connection* connection = client.connection;
   const size_t qbuf = connection ? connection->query_buffer_bytes() : 0;
   const size_t qbuf_capacity = connection ? connection->query_buffer_capacity() : 0;
@@ -60,9 +61,9 @@ std::string ClientInfoLine(const Client& client, int64_t now_ms) {
   number("idle", (now_ms - client.last_interaction_ms) / 1000);
   field("flags", FlagLetters(client));
   number("db", client.db);
-  number("sub", 0);
-  number("psub", 0);
-  number("ssub", 0);
+  number("sub", static_cast<int64_t>(pubsub.CountOf(client, PubSub::Kind::kChannel)));
+  number("psub", static_cast<int64_t>(pubsub.CountOf(client, PubSub::Kind::kPattern)));
+  number("ssub", static_cast<int64_t>(pubsub.CountOf(client, PubSub::Kind::kShardChannel)));
   number("multi", client.in_multi ? static_cast<int64_t>(client.queued.size()) : -1);
   number("qbuf", static_cast<int64_t>(qbuf));
   number("qbuf-free", static_cast<int64_t>(qbuf_capacity - qbuf));

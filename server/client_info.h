@@ -8,12 +8,13 @@
 #include <string_view>
 
 #include "server/client.h"
+#include "server/pubsub.h"
 
 namespace tierkv {
 
 // One CLIENT LIST line without the trailing newline:
 // "id=7 addr=127.0.0.1:5000 laddr=... fd=8 name= age=0 ... lib-name= lib-ver=".
-std::string ClientInfoLine(const Client& client, int64_t now_ms);
+std::string ClientInfoLine(const Client& client, const PubSub& pubsub, int64_t now_ms);
 
 // Connected over loopback (127.0.0.1 or ::1), as Redis's islocalClient.
 bool IsLocalClient(const Client& client);

@@ -69,6 +69,7 @@ Result<std::unique_ptr<CommandTable>> CommandTable::Build() {
   RegisterSortCommands(*table);
   RegisterBlockingCommands(*table);
   RegisterScriptingCommands(*table);
+  RegisterPubSubCommands(*table);
   Status status = AttachKeySpecs(*table);
   if (!status.ok()) return status;
   // After the key specs: the docs' key arguments are checked against them.
@@ -96,8 +97,12 @@ Status ValidateSpec(const CommandSpec& spec, const std::string& full_name) {
   if (spec.first_key > 0 && spec.last_key > 0 && spec.last_key < spec.first_key) return bad("has last key before first");
   // Key positions (used for GETKEYS fallbacks and later for routing) and Redis's key specs
   // describe the same keys: one without the other is a missing row in command_key_specs.cc.
+  // Shard channels (SPUBLISH, SSUBSCRIBE) have key positions and not_key specs, as in Redis.
   const bool has_positions = spec.first_key > 0 || spec.key_finder != nullptr;
-  if (has_positions != HasKeyArguments(spec)) return bad(has_positions ? "has no key specs" : "has no key positions");
+  const bool only_not_keys = !spec.key_specs.empty() && !HasKeyArguments(spec);
+  if (has_positions != (HasKeyArguments(spec) || only_not_keys)) {
+    return bad(has_positions ? "has no key specs" : "has no key positions");
+  }
   if (LegacyRangeOf(spec.key_specs) != LegacyKeyRange{spec.first_key, spec.last_key, spec.key_step}) {
     return bad("has key positions its key specs do not imply");
   }

@@ -16,6 +16,7 @@
 #include "tiering/save_rules.h"
 #include "server/command_table.h"
 #include "server/latency.h"
+#include "server/keyspace_events.h"
 #include "server/resp_parser.h"
 
 #include <fcntl.h>
@@ -278,6 +279,14 @@ void Config::AddParams() {
                 FormatLimit("pubsub", s.output_limit_pubsub);
        }});
   string_param("requirepass", &s.requirepass);
+  add({"notify-keyspace-events", "", true, true, false,
+       [&s](const std::vector<std::string>& v) {
+         auto flags = ParseNotifyFlags(v[0]);
+         if (!flags.ok()) return flags.status();
+         s.notify_keyspace_events = *flags;
+         return Status::Ok();
+       },
+       [&s] { return FormatNotifyFlags(s.notify_keyspace_events); }});
   string_param("logfile", &s.logfile, false);
   add({"loglevel", "", true, true, false,
        [&s](const std::vector<std::string>& v) {

@@ -43,6 +43,7 @@ struct ServerSettings {
   OutputBufferLimit output_limit_replica = {256ull << 20, 64ull << 20, 60};
   OutputBufferLimit output_limit_pubsub = {32ull << 20, 8ull << 20, 60};
   std::string requirepass;                         // requirepass ("" = none)
+  uint32_t notify_keyspace_events = 0;             // notify-keyspace-events: NotifyFlag bits (runtime)
   int64_t slowlog_log_slower_than = 10000;         // slowlog-log-slower-than: µs; negative = off
   uint64_t slowlog_max_len = 128;                  // slowlog-max-len
   int64_t latency_monitor_threshold = 0;           // latency-monitor-threshold: ms; 0 = off

@@ -103,7 +103,6 @@ constexpr InertDefault kInertParams[] = {
     {"min-replicas-max-lag", "min-slaves-max-lag", "10", kInt, kRuntime, "", 0, INT32_MAX},
     {"min-replicas-to-write", "min-slaves-to-write", "0", kInt, kRuntime, "", 0, INT32_MAX},
     {"no-appendfsync-on-rewrite", "", "no", kBool, kRuntime, ""},
-    {"notify-keyspace-events", "", "", kString, kRuntime, ""},
     {"oom-score-adj", "", "no", kEnum, kRuntime, "no|yes|relative|absolute"},
     {"oom-score-adj-values", "", "0 200 800", kWords, kRuntime, ""},
     {"proc-title-template", "", "{title} {listen-addr} {server-mode}", kString, kRuntime, ""},

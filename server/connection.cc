@@ -163,12 +163,14 @@ void Connection::ProcessInput() {
       Close();
       return;
     }
-    if (OverOutputLimit()) return;
+    if (EnforceOutputLimit(false)) return;
   }
 }
 
-bool Connection::OverOutputLimit() {
-  const OutputBufferLimit& limit = server_.settings().output_limit_normal;
+bool Connection::EnforceOutputLimit(bool later) {
+  // Redis classes a subscribed client as pubsub whatever its protocol.
+  const ServerSettings& settings = server_.settings();
+  const OutputBufferLimit& limit = client_.pubsub ? settings.output_limit_pubsub : settings.output_limit_normal;
   const size_t pending = pending_output_bytes();
   bool over = limit.hard_bytes > 0 && pending > limit.hard_bytes;
   if (!over && limit.soft_bytes > 0 && pending > limit.soft_bytes) {
@@ -182,8 +184,23 @@ bool Connection::OverOutputLimit() {
   LogWarning("Client id=" + std::to_string(client_.id) + " addr=" + client_.address +
              " scheduled to be closed ASAP for overcoming of output buffer limits.");
   ++server_.stats().client_output_limit_disconnections;
-  Close();
+  if (!later) {
+    Close();
+    return true;
+  }
+  // The command writing to us may be iterating over the clients Close() unregisters.
+  close_scheduled_ = true;
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->Close(); });
   return true;
+}
+
+void Connection::OnPushed() {
+  if (closing() || EnforceOutputLimit(true) || flush_scheduled_) return;
+  flush_scheduled_ = true;
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    self->flush_scheduled_ = false;
+    self->Flush();
+  });
 }
 
 void Connection::Flush() {

@@ -37,6 +37,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Sends what the client's output holds now (replies written for it by others: MONITOR).
   void SendOutput() { Flush(); }
 
+  // After a pub/sub message was written to this client's output by another client's
+  // command: sends it once the current batch of commands has run (one write for all the
+  // messages of that batch), or closes the connection soon when the output is over the
+  // client's output buffer limit (the pubsub class for a subscriber).
+  void OnPushed();
+  // Closed, or to be closed once the current command is done.
+  bool closing() const { return closed_ || close_scheduled_; }
+
   Client& client() { return client_; }
   size_t query_buffer_bytes() const { return input_len_ - input_pos_; }
   size_t query_buffer_capacity() const { return input_.size(); }
@@ -50,7 +58,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void ProcessInput();
   void Flush();
   void OnWrite(const asio::error_code& error, size_t bytes);
-  bool OverOutputLimit();
+  // Closes the connection (now, or `later` from a posted handler when another client's
+  // command is running) if its output is over its class's limit; true if so.
+  bool EnforceOutputLimit(bool later);
   void EnsureReadSpace();
 
   Server& server_;
@@ -69,6 +79,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool read_in_flight_ = false;
   bool read_paused_ = false;  // stopped reading until the output drains
   bool closed_ = false;
+  bool close_scheduled_ = false;  // OnPushed found the output over its limit
+  bool flush_scheduled_ = false;  // OnPushed posted a Flush
   int64_t soft_limit_since_ms_ = -1;
   // Pending asio handlers keep a connection alive; a held or suspended one has none, so
   // it keeps itself alive here until Resume() or Close().

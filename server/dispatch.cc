@@ -51,6 +51,14 @@ bool IsWrite(const CommandSpec& spec, const Client& client, const CommandTable& 
   return HasFlags(spec, client, commands, kCmdWrite);
 }
 
+bool AllowedWhileSubscribed(const CommandSpec& spec, const CommandSpec* parent) {
+  if (parent != nullptr) return false;
+  static constexpr std::string_view kAllowed[] = {"subscribe",  "unsubscribe",  "psubscribe", "punsubscribe",
+                                                  "ssubscribe", "sunsubscribe", "ping",       "quit",
+                                                  "reset"};
+  return std::find(std::begin(kAllowed), std::end(kAllowed), spec.name) != std::end(kAllowed);
+}
+
 }  // namespace
 
 void Server::Execute(Client& client, std::span<const std::string_view> args) {
@@ -179,6 +187,13 @@ bool Server::RunCommand(Client& client, std::span<const std::string_view> args) 
     }
   }
 
+  // A RESP2 subscriber can only change its subscriptions (RESP3 tells pushes from replies).
+  if (client.pubsub && !client.reply.resp3() && !AllowedWhileSubscribed(*spec, parent)) {
+    const std::string full_name = parent != nullptr ? parent->name + "|" + spec->name : spec->name;
+    return reject("ERR Can't execute '" + full_name +
+                  "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
+  }
+
   // Checked where Redis checks it: after every refusal, before MULTI queues the command.
   if (pause_mode_ != PauseMode::kNone && execute_depth_ == 1 && !blocking_.retrying() && HeldByPause(client, *spec)) {
     return false;
@@ -195,9 +210,17 @@ bool Server::RunCommand(Client& client, std::span<const std::string_view> args) 
   shard_.set_touch_enabled(!client.no_touch || spec->name == "touch");
   CommandContext context{*this, client, shard_, *spec, args};
   const size_t reply_start = client.output.size();
+  // Keyspace notifications of a write: what its key arguments held before, then what
+  // changed (expiry and eviction are reported by the observer whatever runs).
+  const bool notify = (spec->flags & kCmdWrite) && keyspace_events_.active();
+  if (notify) {
+    const std::string full_name = parent != nullptr ? parent->name + "|" + spec->name : spec->name;
+    keyspace_events_.BeforeCommand(*spec, full_name, client.db, args);
+  }
   const auto started = std::chrono::steady_clock::now();
   spec->handler(context);
   const auto elapsed = std::chrono::steady_clock::now() - started;
+  if (notify) keyspace_events_.AfterCommand();
   shard_.set_touch_enabled(true);
   // As Redis, after the command ran (so EXEC follows the commands it ran), once (not
   // again when a blocked command is retried), and never admin commands.

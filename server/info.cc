@@ -319,9 +319,9 @@ void StatsSection(Server& server, std::string& out) {
   Field(out, "current_eviction_exceeded_time", "0");
   Field(out, "keyspace_hits", k.keyspace_hits);
   Field(out, "keyspace_misses", k.keyspace_misses);
-  Field(out, "pubsub_channels", "0");
-  Field(out, "pubsub_patterns", "0");
-  Field(out, "pubsubshard_channels", "0");
+  Field(out, "pubsub_channels", server.pubsub().NameCount(PubSub::Kind::kChannel));
+  Field(out, "pubsub_patterns", server.pubsub().NameCount(PubSub::Kind::kPattern));
+  Field(out, "pubsubshard_channels", server.pubsub().NameCount(PubSub::Kind::kShardChannel));
   Field(out, "latest_fork_usec", "0");
   Field(out, "total_forks", "0");
   Field(out, "migrate_cached_sockets", "0");

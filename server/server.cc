@@ -34,6 +34,7 @@ Server::Server(ServerSettings settings, EngineOptions engine_options, std::uniqu
       scripting_(std::make_unique<ScriptEngine>(*this)) {
   shard_.add_observer(&watches_);
   shard_.add_observer(&blocking_);
+  shard_.add_observer(&keyspace_events_);
   parser_limits_.max_bulk_len = settings_.proto_max_bulk_len;
   start_time_ms_ = Shard::WallClockMs();
   run_id_ = RandomHex40();
@@ -179,6 +180,7 @@ void Server::RemoveClient(Connection* connection) {
   Client& client = connection->client();
   watches_.UnwatchAll(client);
   blocking_.Forget(client.id);
+  pubsub_.UnsubscribeAll(client);
   durable_replies_.Forget(client.id);
   if (client.postponed) std::erase(postponed_, client.id);
   if (client.monitor) monitors_.Remove(client.id);

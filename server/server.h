@@ -25,6 +25,8 @@
 #include "server/info.h"
 #include "server/latency.h"
 #include "server/monitor.h"
+#include "server/keyspace_events.h"
+#include "server/pubsub.h"
 #include "server/resp_parser.h"
 #include "server/slowlog.h"
 #include "server/watch_registry.h"
@@ -82,6 +84,8 @@ class Server {
   const CommandTable& commands() const { return *commands_; }
   WatchRegistry& watches() { return watches_; }
   BlockingRegistry& blocking() { return blocking_; }
+  PubSub& pubsub() { return pubsub_; }
+  KeyspaceEvents& keyspace_events() { return keyspace_events_; }
   ServerStats& stats() { return stats_; }
   const ParserLimits& parser_limits() const { return parser_limits_; }
   asio::io_context& io() { return io_; }
@@ -217,6 +221,8 @@ class Server {
   std::unique_ptr<CommandTable> commands_;
   WatchRegistry watches_;
   BlockingRegistry blocking_;
+  PubSub pubsub_;
+  KeyspaceEvents keyspace_events_{pubsub_, shard_, settings_.notify_keyspace_events};
   ParserLimits parser_limits_;
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
   // Closed by Rebind; kept because their cancelled accepts still refer to them.

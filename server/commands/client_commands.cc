@@ -31,7 +31,7 @@ ClientType ParseClientType(std::string_view name) {
   return ClientType::kUnknown;
 }
 
-ClientType TypeOf(const Client&) { return ClientType::kNormal; }
+ClientType TypeOf(const Client& client) { return client.pubsub ? ClientType::kPubSub : ClientType::kNormal; }
 
 std::string UnknownTypeError(std::string_view name) { return "ERR Unknown client type '" + std::string(name) + "'"; }
 
@@ -81,7 +81,7 @@ void CmdClientList(CommandContext& ctx) {
   const int64_t now = Shard::WallClockMs();
   std::string text;
   auto add = [&](const Client& client) {
-    text += ClientInfoLine(client, now);
+    text += ClientInfoLine(client, ctx.server.pubsub(), now);
     text += '\n';
   };
   if (!ids.empty()) {
@@ -102,7 +102,7 @@ void CmdClientList(CommandContext& ctx) {
   ctx.reply().Verbatim(text);
 }
 
-void CmdClientInfo(CommandContext& ctx) { ctx.reply().Verbatim(ClientInfoLine(ctx.client, Shard::WallClockMs()) + "\n"); }
+void CmdClientInfo(CommandContext& ctx) { ctx.reply().Verbatim(ClientInfoLine(ctx.client, ctx.server.pubsub(), Shard::WallClockMs()) + "\n"); }
 
 struct KillFilter {
   uint64_t id = 0;  // 0: any

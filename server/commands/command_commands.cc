@@ -56,7 +56,7 @@ std::string_view GroupCategory(std::string_view group) {
       {"generic", "keyspace"},       {"string", "string"},     {"list", "list"},
       {"set", "set"},                {"sorted-set", "sortedset"}, {"sorted_set", "sortedset"},
       {"hash", "hash"},              {"bitmap", "bitmap"},     {"hyperloglog", "hyperloglog"},
-      {"geo", "geo"},                {"stream", "stream"},     {"pubsub", "pubsub"},
+      {"geo", "geo"},                {"stream", "stream"},
       {"connection", "connection"},  {"transactions", "transaction"}, {"scripting", "scripting"},
   };
   for (const GroupName& g : kGroups) {

@@ -12,6 +12,12 @@ namespace {
 
 void CmdPing(CommandContext& ctx) {
   if (ctx.argc() > 2) return ctx.reply().Error(WrongArgCountError("ping"));
+  // A RESP2 subscriber reads every reply as a message: Redis answers ["pong", arg or ""].
+  if (ctx.client.pubsub && !ctx.reply().resp3()) {
+    ctx.reply().Array(2);
+    ctx.reply().Bulk("pong");
+    return ctx.reply().Bulk(ctx.argc() == 2 ? ctx.arg(1) : "");
+  }
   if (ctx.argc() == 2) return ctx.reply().Bulk(ctx.arg(1));
   ctx.reply().SimpleString("PONG");
 }
@@ -89,6 +95,7 @@ void CmdHello(CommandContext& ctx) {
 void CmdReset(CommandContext& ctx) {
   Client& client = ctx.client;
   EndTransaction(client, ctx.server.watches());
+  ctx.server.pubsub().UnsubscribeAll(client);
   client.db = 0;
   client.name.clear();
   client.no_evict = false;

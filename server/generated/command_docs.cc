@@ -1194,10 +1194,35 @@ psetex
     key_spec_index 0
   arg milliseconds integer
   arg value string
+psubscribe
+  arg pattern block
+    flags multiple
+    arg pattern pattern
 pttl
   history 2.8.0 Added the -2 reply.
   arg key key
     key_spec_index 0
+publish
+  arg channel string
+  arg message string
+pubsub
+pubsub|channels
+  arg pattern pattern
+    flags optional
+pubsub|help
+pubsub|numpat
+pubsub|numsub
+  arg channel string
+    flags optional multiple
+pubsub|shardchannels
+  arg pattern pattern
+    flags optional
+pubsub|shardnumsub
+  arg shardchannel string
+    flags optional multiple
+punsubscribe
+  arg pattern pattern
+    flags optional multiple
 quit
 randomkey
 rename
@@ -1495,6 +1520,9 @@ spop
   arg count integer
     since 3.2.0
     flags optional
+spublish
+  arg shardchannel string
+  arg message string
 srandmember
   history 2.6.0 Added the optional `count` argument.
   arg key key
@@ -1518,9 +1546,15 @@ sscan
   arg count integer
     token COUNT
     flags optional
+ssubscribe
+  arg shardchannel string
+    flags multiple
 strlen
   arg key key
     key_spec_index 0
+subscribe
+  arg channel string
+    flags multiple
 substr
   doc_flags deprecated
   deprecated_since 2.0.0
@@ -1539,6 +1573,9 @@ sunionstore
   arg key key
     key_spec_index 1
     flags multiple
+sunsubscribe
+  arg shardchannel string
+    flags optional multiple
 swapdb
   arg index1 integer
   arg index2 integer
@@ -1558,6 +1595,9 @@ unlink
   arg key key
     key_spec_index 0
     flags multiple
+unsubscribe
+  arg channel string
+    flags optional multiple
 unwatch
 watch
   arg key key
