@@ -111,6 +111,11 @@ void ColdReads::StartRead(int db, const std::string& key, uint64_t value_lsn) {
           } else {
             error = "ERR cold read failed: " + loaded.status().message();
           }
+        } else if (const Entry* entry = server_.shard().db(read_key.first).Peek(read_key.second);
+                   entry != nullptr && entry->is_cold() && entry->cold_locator().value_lsn == value_lsn) {
+          // Still the cold entry the read was for, yet the tier has no value for it: an
+          // error, not a command run again (and read again) for ever.
+          error = "ERR cold read failed: the tier holds no value for this key";
         }
         // A value that no longer matches the key (deleted, rewritten or demoted again
         // meanwhile) is dropped: the command runs again and finds whatever is there now.
@@ -131,9 +136,10 @@ void ColdReads::OnRead(const KeyOf& key, std::string error) {
     LogWarning(error);
   }
   for (uint64_t client_id : waiters) {
-    if (!error.empty()) failures_.emplace(client_id, error);
     auto waiting = waiting_.find(client_id);
-    if (waiting == waiting_.end() || --waiting->second > 0) continue;
+    if (waiting == waiting_.end()) continue;  // gone meanwhile
+    if (!error.empty()) failures_.emplace(client_id, error);
+    if (--waiting->second > 0) continue;
     waiting_.erase(waiting);
     server_.ResumeClient(client_id);
   }
