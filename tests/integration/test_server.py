@@ -526,8 +526,8 @@ def test_allkeys_policies_evict_to_stay_under_budget(cache, policy):
     evicted = int(info_sections(cache, "stats")["stats"]["evicted_keys"])
     assert evicted > 0
     assert cache.dbsize() == 500 + extra - evicted
-    if policy == "allkeys-lru":
-        assert cache.get("k499") == VALUE
+    # Which keys LRU keeps is not asked here: keys written within one second of the LRU
+    # clock tie, in Redis too, so the newest may go. The next test ages keys instead.
     if policy == "allkeys-lfu":
         assert cache.get("hot") == VALUE
 
