@@ -17,17 +17,13 @@ int64_t SteadyUs() {
   return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
-bool ArityFits(int arity, size_t argc) {
-  return arity > 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
-}
-
 // The command (or subcommand) `args` names if it would get past the dispatcher's
 // lookup and arity checks; nullptr otherwise (it will be refused without running).
 const CommandSpec* RunnableSpec(const CommandTable& commands, std::span<const std::string_view> args) {
   const CommandSpec* spec = commands.Find(args[0]);
   if (spec == nullptr) return nullptr;
   if (!spec->subcommands.empty() && args.size() >= 2) spec = CommandTable::FindSubcommand(*spec, args[1]);
-  if (spec == nullptr || !ArityFits(spec->arity, args.size())) return nullptr;
+  if (spec == nullptr || !ArityMatches(spec->arity, args.size())) return nullptr;
   return spec;
 }
 

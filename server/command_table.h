@@ -71,5 +71,8 @@ CommandSpec Subcommand(std::string group, std::string name, int arity, uint32_t 
 // Lowercases ASCII into a new string (command names are ASCII).
 std::string AsciiLower(std::string_view text);
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+// Whether `argc` arguments (the name included) fit Redis's arity: exactly `arity` when
+// positive, at least -arity when negative.
+bool ArityMatches(int arity, size_t argc);
 
 }  // namespace tierkv

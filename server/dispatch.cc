@@ -19,10 +19,6 @@ constexpr std::string_view kRoundErrorRefusal =
     "errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check "
     "the Redis logs for details about the RDB error.";
 
-bool ArityMatches(int arity, size_t argc) {
-  return arity > 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
-}
-
 std::string UnknownCommandError(std::span<const std::string_view> args) {
   std::string text = "ERR unknown command '";
   text.append(args[0].substr(0, 128));

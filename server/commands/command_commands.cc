@@ -402,8 +402,7 @@ bool FindKeys(CommandContext& ctx, std::vector<KeyReference>* keys) {
     ctx.reply().Error("ERR The command has no key arguments");
     return false;
   }
-  const int argc = static_cast<int>(command.size());
-  if ((spec->arity > 0 && spec->arity != argc) || argc < -spec->arity) {
+  if (!ArityMatches(spec->arity, command.size())) {
     ctx.reply().Error("ERR Invalid number of arguments specified for command");
     return false;
   }

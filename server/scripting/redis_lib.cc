@@ -72,9 +72,7 @@ const CommandSpec* FindScriptCommand(const CommandTable& commands, std::span<con
     *error = "Unknown Redis command called from script";
     return nullptr;
   }
-  const int arity = spec->arity;
-  if ((arity > 0 && static_cast<size_t>(arity) != args.size()) ||
-      (arity < 0 && args.size() < static_cast<size_t>(-arity))) {
+  if (!ArityMatches(spec->arity, args.size())) {
     *error = "Wrong number of args calling Redis command from script";
     return nullptr;
   }
