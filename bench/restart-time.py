@@ -11,6 +11,10 @@ mode, with a fresh server:
   redis-rdb  --appendonly no: load N keys, T writes, SAVE; SIGKILL.
   redis-aof  --appendonly yes --appendfsync everysec: load N keys,
              BGREWRITEAOF (the base becomes an RDB preamble), T writes; SIGKILL.
+  tierkv-tiered  as tierkv, restarted with `tiering yes` and `maxmemory
+             --budget-mb`: start-up reads the keys and leaves large values in
+             the tier until a command needs them (the load runs without a
+             budget, so it does not wait for demotion).
 Before the SIGKILL we wait until the data dir's size has not changed for
 0.5 s (the journal / AOF writes have reached the OS; with everysec a SIGKILL,
 unlike a power cut, loses nothing the OS has). Then, per round (default 3):
@@ -25,8 +29,8 @@ from the page cache (we do not drop caches on a shared machine): these are
 warm-cache figures, the disk's read speed is not in them.
 
 Targets (docs/BENCHMARKS.md): tierkv serves within 1 s, and its restart time
-grows with the number of keys, not bytes. tierkv currently loads every value
-from the tier before it listens (no lazy loading), so expect neither yet.
+grows with the number of keys, not bytes: tierkv-tiered is the mode meant to
+meet them; plain tierkv loads every value before it listens.
 
 Usage: bench/restart-time.py [--quick] [--keys N] [--value-sizes 100,1000] [--tail T]
 Env: TIERKV_BIN, REDIS_BIN, TIERKV_ARGS / REDIS_ARGS, QUICK=1, PIN=0, KEEP_TMP=1.
@@ -45,7 +49,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib
 import tkbench  # noqa: E402
 
 KEY_FMT = "key:%012d"      # 16 bytes
-MODES = ("tierkv", "redis-rdb", "redis-aof")
+MODES = ("tierkv", "redis-rdb", "redis-aof", "tierkv-tiered")
 TARGET_SERVE_S = 1.0       # docs/BENCHMARKS.md: serving within 1 s
 # Redis: "DB loaded from disk" (RDB) or "DB loaded from append only file" (AOF).
 LOADED_RE = re.compile(rb"DB loaded from (?:disk|append only file): ([0-9.]+) seconds")
@@ -118,13 +122,13 @@ class Dataset:
 def prepare(mode, work, binary, data, a, cpus):
     """Fresh server for `mode`, data written as described; killed at the end.
     Returns the extra args a restart needs."""
-    if mode == "tierkv":
+    if mode.startswith("tierkv"):
         extra = ["--appendonly", "yes", "--appendfsync", "everysec"]
     elif mode == "redis-aof":
         extra = ["--appendonly", "yes", "--appendfsync", "everysec"]
     else:
         extra = []
-    name = "tierkv" if mode == "tierkv" else "redis"
+    name = "tierkv" if mode.startswith("tierkv") else "redis"
     srv = tkbench.Server(name, binary, work, cpus=cpus, extra_args=extra)
     t0 = time.monotonic()
     deadline = t0 + a.time_limit
@@ -133,7 +137,7 @@ def prepare(mode, work, binary, data, a, cpus):
         raise SystemExit(f"error: {mode}: only {n:,} of {data.keys:,} keys loaded in time")
     with srv.conn(timeout=a.time_limit) as c:
         tkbench.wait_round_done(c, a.time_limit)
-        if mode == "tierkv":
+        if name == "tierkv":
             c.call("SAVE")
         elif mode == "redis-aof":
             c.call("BGREWRITEAOF")
@@ -153,6 +157,8 @@ def prepare(mode, work, binary, data, a, cpus):
           f"{time.monotonic() - t0:.1f} s; {tkbench.fmt_bytes(dir_bytes(srv.dir))} on disk",
           file=sys.stderr)
     srv.kill()
+    if mode == "tierkv-tiered":
+        extra = extra + ["--tiering", "yes", "--maxmemory", str(a.budget_mb << 20)]
     return name, extra
 
 
@@ -183,6 +189,7 @@ def main():
     ap.add_argument("--value-sizes", default="100,1000")
     ap.add_argument("--rounds", type=int, default=3, help="restarts per mode and size")
     ap.add_argument("--modes", default=",".join(MODES))
+    ap.add_argument("--budget-mb", type=int, default=256, help="maxmemory of tierkv-tiered restarts")
     ap.add_argument("--check", type=int, default=1000, help="GETs in the availability check")
     ap.add_argument("--batch", type=int, default=500)
     ap.add_argument("--time-limit", type=float, default=600.0,
@@ -208,7 +215,7 @@ def main():
     for size in sizes:
         data = Dataset(a.keys, a.tail, size, a.check)
         for mode in modes:
-            binary = bins["tierkv" if mode == "tierkv" else "redis"]
+            binary = bins["tierkv" if mode.startswith("tierkv") else "redis"]
             mdir = os.path.join(work, f"{mode}-{size}")
             os.makedirs(mdir)
             name, extra = prepare(mode, mdir, binary, data, a, cpus)
@@ -229,7 +236,7 @@ def main():
     print(f"{a.keys:,} keys ({len(KEY_FMT % 0)}-byte), snapshot + {a.tail:,} tail writes, SIGKILL, "
           f"restart; medians of {a.rounds} restarts; warm page cache")
     print(f"pin={int(cpus is not None)}; load average {load_start} at start, {load_end} at end")
-    hdr = (f"{'value':>6} {'mode':<10}{'on disk':>12}{'to PONG s':>11}{'all keys s':>12}"
+    hdr = (f"{'value':>6} {'mode':<14}{'on disk':>12}{'to PONG s':>11}{'all keys s':>12}"
            f"{'logged s':>10}{'RSS':>12}{'vs tierkv':>11}")
     print(hdr)
     print("-" * len(hdr))
@@ -240,7 +247,7 @@ def main():
             rel = ""
             if mode != "tierkv" and (size, "tierkv") in res:
                 rel = f"{med((size, 'tierkv'), 'all') / med(k, 'all'):.2f}x"
-            print(f"{size:>5}B {mode:<10}{tkbench.fmt_bytes(res[k]['disk']):>12}"
+            print(f"{size:>5}B {mode:<14}{tkbench.fmt_bytes(res[k]['disk']):>12}"
                   f"{med(k, 'ping'):>11.3f}{med(k, 'all'):>12.3f}"
                   f"{(f'{statistics.median(logged):.3f}' if logged else '-'):>10}"
                   f"{med(k, 'rss') / 2**20:>8,.0f} MiB{rel:>11}")
@@ -253,11 +260,12 @@ def main():
             print(f"{mode}: all-keys time at {hi} B / at {lo} B values = "
                   f"{med((hi, mode), 'all') / med((lo, mode), 'all'):.2f} "
                   f"(bytes on disk {res[(hi, mode)]['disk'] / res[(lo, mode)]['disk']:.2f}x)")
-    if "tierkv" in modes:
-        worst = max(med((s, "tierkv"), "ping") for s in sizes)
-        verdict = "meets" if worst <= TARGET_SERVE_S else "misses"
-        print(f"tierkv serving (first PONG) after {worst:.3f} s at worst  "
-              f"({verdict} target <= {TARGET_SERVE_S:g} s)")
+    for mode in ("tierkv", "tierkv-tiered"):
+        if mode in modes:
+            worst = max(med((s, mode), "ping") for s in sizes)
+            verdict = "meets" if worst <= TARGET_SERVE_S else "misses"
+            print(f"{mode} serving (first PONG) after {worst:.3f} s at worst  "
+                  f"({verdict} target <= {TARGET_SERVE_S:g} s)")
     return 0
 
 

@@ -117,14 +117,19 @@ Entry* Entry::Reshape(const Entry* src, std::string_view key, int64_t expire_at,
 }
 
 Entry* Entry::NewCold(const Entry& src, uint64_t resident_bytes) {
-  Entry* entry = Allocate(src.key(), src.expire_at(), sizeof(ColdLocator));
-  entry->lsn = src.lsn;
+  Entry* entry = NewCold(src.key(), src.expire_at(), src.type, src.value_encoding(), {src.lsn, resident_bytes});
   entry->access = src.access;
-  entry->type = src.type;
-  entry->encoding = src.value_encoding();
+  return entry;
+}
+
+Entry* Entry::NewCold(std::string_view key, int64_t expire_at, ValueType type, Encoding encoding,
+                      const ColdLocator& locator) {
+  Entry* entry = Allocate(key, expire_at, sizeof(ColdLocator));
+  entry->lsn = locator.value_lsn;
+  entry->type = type;
+  entry->encoding = encoding;
   entry->flags |= Entry::kCold;
   entry->value_len = sizeof(ColdLocator);
-  const ColdLocator locator{src.lsn, resident_bytes};
   std::memcpy(entry->value_data(), &locator, sizeof(locator));
   return entry;
 }

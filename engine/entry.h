@@ -106,7 +106,9 @@ struct Entry {
   // still belongs to this entry. Shaped so that a collection can later be stored in parts.
   struct ColdLocator {
     uint64_t value_lsn;     // the entry's LSN when it was demoted (or loaded cold)
-    uint64_t resident_bytes;  // DRAM the value held before it left (INFO cold bytes)
+    // DRAM the value held before it left; for a value left cold at start-up, the bytes
+    // the tier stores it in (its DRAM size is not known before it is read)
+    uint64_t resident_bytes;
   };
 
   bool has_expire() const { return flags & kHasExpire; }
@@ -163,6 +165,10 @@ struct Entry {
   // A cold copy of `src` (resident): same key, expiry, LSN, access, type and encoding,
   // no value; `resident_bytes` is what its value held in DRAM.
   static Entry* NewCold(const Entry& src, uint64_t resident_bytes);
+  // A cold entry for a value only the tier holds (start-up leaving values there), with
+  // the value's LSN as the entry's.
+  static Entry* NewCold(std::string_view key, int64_t expire_at, ValueType type, Encoding encoding,
+                        const ColdLocator& locator);
   // Frees the entry; the value object too unless `keep_object` (ownership moved).
   static void Free(Entry* entry, bool keep_object = false);
 };

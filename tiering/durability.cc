@@ -110,6 +110,7 @@ Result<std::unique_ptr<Durability>> Durability::Open(Shard& shard, std::unique_p
   RecoveryOptions recovery;
   recovery.journal_dir = self.JournalDir();
   recovery.log = self.options_.log;
+  recovery.leave_values_cold = shard.demotion_possible();
   auto report = Recover(shard, *self.tier_, recovery);
   if (!report.ok()) return report.status();
   self.recovery_ = std::move(*report);

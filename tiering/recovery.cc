@@ -66,8 +66,13 @@ class Replayer {
         ++report_.effects_skipped;
         continue;
       }
+      const uint64_t failed_loads = shard_.tiering_stats().load_failures;
       Status applied = ApplyEffect(shard_, db, effect);
       if (!applied.ok()) return applied;
+      if (shard_.tiering_stats().load_failures != failed_loads) {
+        return Status::Error("the tier could not give back the value of key '" + key + "' in db " +
+                             std::to_string(db));
+      }
       tombstones_.erase({db, key});
       if (!applied_before(db, key)) applied_here.emplace_back(db, key);
       shard_.CommitReplayed(record.lsn);
@@ -142,7 +147,12 @@ Result<RecoveryReport> Recover(Shard& shard, Tier& tier, const RecoveryOptions& 
   report.checkpoint_lsn = metadata->checkpoint_lsn;
   report.last_lsn = report.checkpoint_lsn;
 
-  Status loaded = tier.ForEach([&](TierEntry&& stored) -> Status {
+  const TieringOptions& tiering = shard.options().tiering;
+  const uint64_t small_value_bytes = options.leave_values_cold ? ColdStartValueBytes(tiering) : UINT64_MAX;
+  const EncodingLimits& limits = shard.options().limits;
+  const int64_t now_ms = Shard::WallClockMs();
+  Status loaded = tier.ForEachKeyWithSmallValues(small_value_bytes, [&](TierKeyMetadata&& stored,
+                                                                       std::string_view value) -> Status {
     if (stored.db >= static_cast<uint32_t>(shard.db_count())) {
       return Status::Corruption("the tier holds db " + std::to_string(stored.db) + " but `databases` is " +
                                 std::to_string(shard.db_count()));
@@ -153,19 +163,29 @@ Result<RecoveryReport> Recover(Shard& shard, Tier& tier, const RecoveryOptions& 
       report.tombstones.push_back({stored.db, std::move(stored.key), stored.lsn});
       return Status::Ok();
     }
-    auto entry = EntryFromTier(stored, shard.options().limits);
+    auto entry = stored.value_size >= small_value_bytes ? ColdEntryFromTier(stored, limits)
+                                                         : EntryFromTier(stored, value, limits);
     if (!entry.ok()) return entry.status();
     shard.InitAccess(*entry);
     (*entry)->flags |= Entry::kInTier | Entry::kTierValueCurrent;  // its value came from there
+    if (options.leave_values_cold && IsDemotable(**entry, tiering, now_ms)) {
+      Entry* cold = Entry::NewCold(**entry, (*entry)->MemoryUsage());
+      cold->flags |= Entry::kInTier | Entry::kTierValueCurrent;
+      Entry::Free(*entry);
+      *entry = cold;
+    }
     shard.db(static_cast<int>(stored.db)).Set(*entry);
+    report.keys_left_cold += (*entry)->is_cold();
     if (++report.keys_loaded % kProgressEvery == 0) {
       Log(options, "Loading from the tier: " + std::to_string(report.keys_loaded) + " keys");
     }
     return Status::Ok();
   });
   if (!loaded.ok()) return loaded;
-  Log(options, "Loaded " + std::to_string(report.keys_loaded) + " keys from the tier (checkpoint LSN " +
-                   std::to_string(report.checkpoint_lsn) + ")");
+  const std::string left_cold =
+      report.keys_left_cold == 0 ? "" : std::to_string(report.keys_left_cold) + " with their value left there; ";
+  Log(options, "Loaded " + std::to_string(report.keys_loaded) + " keys from the tier (" + left_cold +
+                   "checkpoint LSN " + std::to_string(report.checkpoint_lsn) + ")");
 
   if (!options.journal_dir.empty()) {
     std::error_code ec;
@@ -223,6 +243,8 @@ Result<RecoveryReport> Recover(Shard& shard, Tier& tier, const RecoveryOptions& 
   report.elapsed_ms = SteadyMs() - started;
   return report;
 }
+
+uint64_t ColdStartValueBytes(const TieringOptions& tiering) { return std::max<uint64_t>(tiering.min_value_size, 64); }
 
 // Numbering resumes above LSNs that no segment holds. A new segment named after the first
 // record the writer gets would then look like a lost segment (a gap across segments) at

@@ -4,13 +4,18 @@
 //  1. Read the tier's metadata: C, the checkpoint LSN.
 //  2. Load every key of the tier into the Shard with its stored LSN. Tombstones newer than
 //     C are remembered (a key deleted at LSN T must not be revived by a record <= T);
-//     older ones are only handed back for purging.
+//     older ones are only handed back for purging. With tiering, large values stay in
+//     the tier (RecoveryOptions::leave_values_cold): their keys come back as cold
+//     entries, read from the tier's key metadata alone, so start-up time follows the
+//     number of keys, not the bytes of values.
 //  3. Replay every journal record with LSN > C in order, through the engine's effect
 //     applier (engine/effects/effect_applier.h). Each per-key effect is applied only if
 //     the record's LSN is above the key's current LSN (its tier LSN, its tombstone LSN,
 //     or the LSN of the replayed record that last touched it): the tier may already hold
 //     a state newer than C, written by a round that had not finished. A FLUSHDB /
-//     FLUSHALL effect removes only the keys older than the record.
+//     FLUSHALL effect removes only the keys older than the record. An effect on a cold
+//     key reads its value first (Db::Find); a read that fails stops recovery, since
+//     the effect would otherwise apply to a key that looks absent.
 //  4. A torn tail (the journal's last bytes end inside a record) is cut off at the last
 //     good record and reported; damage anywhere else stops recovery with the file and
 //     offset (repair: tierkv-check --repair). So does a journal that does not continue
@@ -32,6 +37,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/cold_values.h"
 #include "engine/effect_record.h"
 #include "engine/shard.h"
 #include "engine/status.h"
@@ -45,6 +51,11 @@ struct RecoveryOptions {
   std::string journal_dir;  // empty: no journal to replay
   // Progress and warnings, one line each.
   std::function<void(const std::string& line)> log;
+  // Tiering: values stay in the tier, their keys loaded as cold entries, where the tier
+  // stores them in ColdStartValueBytes or more; smaller ones are read, and left cold
+  // again if they decode into a value demotion would drop (IsDemotable: one that
+  // compressed well).
+  bool leave_values_cold = false;
 };
 
 struct RecoveryReport {
@@ -52,7 +63,8 @@ struct RecoveryReport {
   uint64_t last_lsn = 0;            // numbering resumes above this
   uint64_t reserved_lsn = 0;        // the journal's LSN reservation (lsn_reservation.h)
   uint64_t journal_accounted_lsn = 0;  // the checkpoint, every record, every name - 1
-  uint64_t keys_loaded = 0;         // values loaded from the tier
+  uint64_t keys_loaded = 0;         // keys loaded from the tier
+  uint64_t keys_left_cold = 0;      // of which their value stays in the tier
   uint64_t records_replayed = 0;    // journal records newer than the checkpoint
   uint64_t effects_applied = 0;
   uint64_t effects_skipped = 0;     // the tier already held a newer state of the key
@@ -62,6 +74,11 @@ struct RecoveryReport {
 };
 
 Result<RecoveryReport> Recover(Shard& shard, Tier& tier, const RecoveryOptions& options);
+
+// With leave_values_cold, values the tier stores in this many bytes or more are not read
+// at start-up: those a demotion could drop (tier-min-value-size), and at least 64 bytes,
+// so that a string left cold is one OBJECT ENCODING calls raw (embstr ends at 44 bytes).
+uint64_t ColdStartValueBytes(const TieringOptions& tiering);
 
 // When numbering resumes above the LSNs the journal accounts for (the reservation is
 // above them), starts an empty segment named right after them (unless the newest segment

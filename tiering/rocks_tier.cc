@@ -1010,23 +1010,34 @@ Result<std::optional<TierEntry>> RocksTier::Get(uint32_t db, std::string_view ke
 // keys whose metadata is not a tombstone, so the value iterator normally just steps
 // along; it seeks only if the two disagree.
 Status RocksTier::ForEach(const std::function<Status(TierEntry&&)>& visit) {
+  return ForEachKeyWithSmallValues(UINT64_MAX, [&](TierKeyMetadata&& metadata, std::string_view object) {
+    Result<TierEntry> entry = JoinTierEntry(std::move(metadata), object);
+    if (!entry.ok()) return entry.status();
+    return visit(std::move(entry).value());
+  });
+}
+
+Status RocksTier::ForEachKeyWithSmallValues(
+    uint64_t small_value_bytes, const std::function<Status(TierKeyMetadata&&, std::string_view value)>& visit) {
   const ReadView view = OpenReadView();
   rocksdb::ReadOptions options;
   options.fill_cache = false;  // a full scan (recovery) must not evict the hot blocks
   options.snapshot = view.snapshot->snapshot();
   std::unique_ptr<rocksdb::Iterator> keys(db_->NewIterator(options, keys_));
+  // Values are read with an iterator of their own that follows the keys (both families
+  // sort alike), seeking only past the values it skips.
   std::unique_ptr<rocksdb::Iterator> objects(db_->NewIterator(options, objects_));
   for (const auto& [db, generation] : view.of_db) {
     const std::string prefix = TierDbPrefix(generation);
-    objects->Seek(prefix);
+    bool objects_positioned = false;
     for (keys->Seek(prefix); keys->Valid() && keys->key().starts_with(prefix); keys->Next()) {
       const std::string_view key = keys->key().ToStringView().substr(prefix.size());
       Result<TierKeyMetadata> metadata = DecodeTierKeyMetadata(db, key, keys->value().ToStringView());
       if (!metadata.ok()) return metadata.status();
-      const bool tombstone = metadata->tombstone;
       std::string_view object;
-      if (!tombstone) {
-        if (!objects->Valid() || objects->key() != keys->key()) objects->Seek(keys->key());
+      if (!metadata->tombstone && metadata->value_size < small_value_bytes) {
+        if (!objects_positioned || !objects->Valid() || objects->key() != keys->key()) objects->Seek(keys->key());
+        objects_positioned = true;
         if (!objects->Valid() || objects->key() != keys->key()) {
           Status scanned = FromRocks(objects->status(), "scan", path_);
           if (!scanned.ok()) return scanned;
@@ -1035,11 +1046,9 @@ Status RocksTier::ForEach(const std::function<Status(TierEntry&&)>& visit) {
         }
         object = objects->value().ToStringView();
       }
-      Result<TierEntry> entry = JoinTierEntry(std::move(metadata).value(), object);
-      if (!entry.ok()) return entry.status();
-      if (!tombstone) objects->Next();
-      Status visited = visit(std::move(entry).value());
+      Status visited = visit(std::move(metadata).value(), object);
       if (!visited.ok()) return visited;
+      if (!object.empty()) objects->Next();
     }
     Status scanned = FromRocks(keys->status(), "scan", path_);
     if (!scanned.ok()) return scanned;
@@ -1048,24 +1057,9 @@ Status RocksTier::ForEach(const std::function<Status(TierEntry&&)>& visit) {
 }
 
 Status RocksTier::ForEachKey(const std::function<Status(TierKeyMetadata&&)>& visit) {
-  const ReadView view = OpenReadView();
-  rocksdb::ReadOptions options;
-  options.fill_cache = false;
-  options.snapshot = view.snapshot->snapshot();
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, keys_));
-  for (const auto& [db, generation] : view.of_db) {
-    const std::string prefix = TierDbPrefix(generation);
-    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-      const std::string_view key = it->key().ToStringView().substr(prefix.size());
-      Result<TierKeyMetadata> metadata = DecodeTierKeyMetadata(db, key, it->value().ToStringView());
-      if (!metadata.ok()) return metadata.status();
-      Status visited = visit(std::move(metadata).value());
-      if (!visited.ok()) return visited;
-    }
-    Status scanned = FromRocks(it->status(), "scan", path_);
-    if (!scanned.ok()) return scanned;
-  }
-  return Status::Ok();
+  return ForEachKeyWithSmallValues(0, [&](TierKeyMetadata&& metadata, std::string_view) {
+    return visit(std::move(metadata));
+  });
 }
 
 Result<TierMetadata> RocksTier::ReadMetadata() {

@@ -133,6 +133,9 @@ class RocksTier final : public Tier {
   Result<std::optional<TierEntry>> Get(uint32_t db, std::string_view key) override;
   Status ForEach(const std::function<Status(TierEntry&&)>& visit) override;
   Status ForEachKey(const std::function<Status(TierKeyMetadata&&)>& visit) override;
+  Status ForEachKeyWithSmallValues(
+      uint64_t small_value_bytes,
+      const std::function<Status(TierKeyMetadata&&, std::string_view value)>& visit) override;
   Result<TierMetadata> ReadMetadata() override;
   TierStats stats() const override;
 

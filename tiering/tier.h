@@ -200,6 +200,21 @@ class Tier {
   // no promised order. Stops at the first non-OK Status `visit` returns and returns it.
   virtual Status ForEachKey(const std::function<Status(TierKeyMetadata&&)>& visit) = 0;
 
+  // Visits every stored key's metadata, tombstones included, with the value bytes of
+  // those stored in fewer than `small_value_bytes` bytes (an empty view for the others):
+  // a start-up that leaves large values in the tier loads the small ones in the same
+  // pass. In no promised order; stops at the first non-OK Status `visit` returns. This
+  // default reads every value through ForEach; a backend that keeps metadata apart
+  // reads only the small ones.
+  virtual Status ForEachKeyWithSmallValues(
+      uint64_t small_value_bytes, const std::function<Status(TierKeyMetadata&&, std::string_view value)>& visit) {
+    return ForEach([&](TierEntry&& entry) {
+      TierKeyMetadata metadata = KeyMetadataOf(entry);
+      const bool small = !entry.tombstone && entry.value.size() < small_value_bytes;
+      return visit(std::move(metadata), small ? std::string_view(entry.value) : std::string_view());
+    });
+  }
+
   virtual Result<TierMetadata> ReadMetadata() = 0;
 
   virtual TierStats stats() const = 0;

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "engine/rdb/rdb_collections.h"
+#include "engine/types/list/quicklist.h"
 
 namespace tierkv {
 
@@ -107,6 +108,34 @@ Result<std::unique_ptr<ValueObject>> ReadCollection(RdbReader& reader, ValueType
 }
 
 }  // namespace
+
+std::optional<StoredValueShape> StoredShapeOf(uint8_t type, uint64_t stored_bytes, const EncodingLimits& limits) {
+  if (type == kRdbTypeString) return StoredValueShape{ValueType::kString, Encoding::kRaw};
+  const std::optional<ValueType> collection = CollectionTypeOf(type);
+  if (!collection.has_value()) return std::nullopt;
+  switch (type) {
+    case kRdbTypeHashListpack:
+    case kRdbTypeZSetListpack:
+    case kRdbTypeSetListpack: return StoredValueShape{*collection, Encoding::kListpack};
+    case kRdbTypeSetIntset: return StoredValueShape{*collection, Encoding::kIntset};
+    case kRdbTypeHash: return StoredValueShape{*collection, Encoding::kHashtable};
+    case kRdbTypeSet: {
+      // Listpack sets are stored in this form too (RDB 10 has no listpack set): one whose
+      // bytes fit the listpack limits (a count, then members of up to the byte limit, each
+      // with a 1-byte length) is taken for one.
+      const uint64_t listpack_bytes = 10 + limits.set_max_listpack_entries * (limits.set_max_listpack_value + 1);
+      return StoredValueShape{*collection, stored_bytes <= listpack_bytes ? Encoding::kListpack : Encoding::kHashtable};
+    }
+    case kRdbTypeZSet:
+    case kRdbTypeZSet2: return StoredValueShape{*collection, Encoding::kSkiplist};
+    default: break;
+  }
+  if (*collection == ValueType::kStream) return StoredValueShape{*collection, Encoding::kStream};
+  // A list: one listpack while its bytes fit one node (under a count limit, while they fit
+  // the node's safety size).
+  const bool one_node = !ListNodeLimit::FromFill(limits.list_max_listpack_size).Exceeds(stored_bytes, 1);
+  return StoredValueShape{*collection, one_node ? Encoding::kListpack : Encoding::kQuicklist};
+}
 
 bool IsDecodableRdbType(uint8_t type) { return type == kRdbTypeString || CollectionTypeOf(type).has_value(); }
 

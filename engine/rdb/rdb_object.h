@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -54,6 +55,20 @@ void WriteRdbStringObject(RdbWriter& writer, std::string_view value);
 // for their size, as Redis converts on load. A type id we cannot decode (module values,
 // pre-7.0 ziplist and zipmap encodings), or an opcode, is Status::Corruption naming it.
 Result<RdbObject> ReadRdbObject(RdbReader& reader, const EncodingLimits& limits = {});
+
+// The type and encoding a value stored under RDB type id `type` in `stored_bytes` bytes
+// reports while it is not decoded (a value left in the tier at start-up). The type is
+// exact; the encoding is the one the stored form names, and where the form serves two
+// (a list is one listpack or quicklist nodes, a set listpack or hashtable) the one its
+// size points to: decoding may still choose otherwise (a set of many short members,
+// limits changed since it was written). A string is raw: strings short enough to be int
+// or embstr are never left cold.
+// nullopt for the type ids ReadRdbObject cannot decode.
+struct StoredValueShape {
+  ValueType type;
+  Encoding encoding;
+};
+std::optional<StoredValueShape> StoredShapeOf(uint8_t type, uint64_t stored_bytes, const EncodingLimits& limits);
 
 // True for the type ids ReadRdbObject decodes (strings and every collection encoding of
 // Redis 7.0 and 7.2); false for modules, pre-7.0 ziplist/zipmap encodings and opcodes.

@@ -101,6 +101,23 @@ class RecoveryTest : public ::testing::Test {
     return Recover(shard(), tier_, options);
   }
 
+  // A start-up with tiering: values stored in 64 bytes or more stay in the tier, read
+  // back from it when a command (or a replayed effect) needs them. `readable` false makes
+  // every read back fail.
+  Result<RecoveryReport> RunColdRecovery(bool readable = true) {
+    shard().set_cold_loader([this, readable](int db, const Entry& cold) -> Entry* {
+      ++cold_reads_;
+      auto stored = tier_.Get(static_cast<uint32_t>(db), cold.key());
+      if (!readable || !stored.ok() || !stored->has_value()) return nullptr;
+      auto entry = EntryFromTier(**stored);
+      return entry.ok() ? *entry : nullptr;
+    });
+    RecoveryOptions options;
+    options.journal_dir = journal_dir_;
+    options.leave_values_cold = true;
+    return Recover(shard(), tier_, options);
+  }
+
   // Recovers the same tier and journal into another keyspace (a second start-up).
   Result<RecoveryReport> RecoverAgain(CommandHarness& again) {
     RecoveryOptions options;
@@ -149,7 +166,30 @@ class RecoveryTest : public ::testing::Test {
   std::vector<std::string> applied_;  // what changes_ saw
   ChangeRecorder changes_;
   std::vector<std::string> log_;
+  int cold_reads_ = 0;
 };
+
+// `size` bytes that LZF cannot shrink (the tier stores strings compressed where that
+// pays, and these tests need values stored in at least 64 bytes).
+std::string Incompressible(size_t size, char seed = 'a') {
+  std::string bytes;
+  uint32_t state = static_cast<uint8_t>(seed);
+  while (bytes.size() < size) {
+    state = state * 1103515245 + 12345;
+    bytes.push_back(static_cast<char>('!' + (state >> 16) % 90));
+  }
+  return bytes;
+}
+
+// What the tier would hold for a key built by `commands` (run on a keyspace of its own).
+TierEntry StoredFrom(const std::vector<std::vector<std::string>>& commands, const std::string& key, uint64_t lsn) {
+  CommandHarness source;
+  for (const auto& command : commands) source.Run(command);
+  Entry* entry = source.shard().db(0).Peek(key);
+  EXPECT_NE(entry, nullptr) << key;
+  entry->lsn = lsn;
+  return EntryToTier(0, *entry);
+}
 
 TEST_F(RecoveryTest, LoadsTheTierWithExpiriesAndLsns) {
   const int64_t later = Shard::WallClockMs() + 3'600'000;
@@ -653,6 +693,97 @@ TEST_F(RecoveryTest, ReplayedKeysAreQueuedForTheNextCheckpoint) {
   auto metadata = tier_.ReadMetadata();
   ASSERT_TRUE(metadata.ok());
   EXPECT_EQ(metadata->checkpoint_lsn, 4u);
+}
+
+}  // namespace
+}  // namespace tierkv
+
+namespace tierkv {
+namespace {
+
+TEST_F(RecoveryTest, WithTieringLargeValuesStayInTheTierAndComeBackByteIdentical) {
+  const int64_t later = Shard::WallClockMs() + 3'600'000;
+  const std::string field = Incompressible(30, 'f');
+  const TierEntry hash =
+      StoredFrom({{"HSET", "h", field, "a", Incompressible(30, 'g'), "b", Incompressible(30, 'h'), "c"}}, "h", 5);
+  const TierEntry list = StoredFrom({{"RPUSH", "l", Incompressible(100, 'x'), Incompressible(100, 'y')}}, "l", 6);
+  // 1000 bytes the tier stores in a few dozen: read at start-up (its stored size says
+  // nothing of its size in DRAM), then left cold like the others.
+  const TierEntry compressible = StoredValue(0, "compressible", std::string(1000, 'z'), 2);
+  ASSERT_LT(compressible.value.size(), 64u);
+  SeedTier({StoredValue(0, "small", "tiny", 3), StoredValue(0, "big", Incompressible(100, 'b'), 4, later), hash, list,
+            compressible},
+           6);
+  auto report = RunColdRecovery();
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  EXPECT_EQ(report->keys_loaded, 5u);
+  EXPECT_EQ(report->keys_left_cold, 4u);
+  EXPECT_EQ(cold_reads_, 0);
+  EXPECT_EQ(shard().db(0).cold_count(), 4u);
+  EXPECT_TRUE(shard().db(0).Peek("compressible")->is_cold());
+
+  const Entry* small = shard().db(0).Peek("small");
+  ASSERT_NE(small, nullptr);
+  EXPECT_FALSE(small->is_cold());
+  // The keys' metadata is all there without the values.
+  const Entry* big = shard().db(0).Peek("big");
+  ASSERT_NE(big, nullptr);
+  ASSERT_TRUE(big->is_cold());
+  EXPECT_EQ(big->type, ValueType::kString);
+  EXPECT_EQ(big->value_encoding(), Encoding::kRaw);
+  EXPECT_EQ(big->expire_at(), later);
+  EXPECT_EQ(big->lsn, 4u);
+  EXPECT_EQ(shard().db(0).expires_count(), 1u);
+  const Entry* cold_hash = shard().db(0).Peek("h");
+  ASSERT_NE(cold_hash, nullptr);
+  EXPECT_TRUE(cold_hash->is_cold());
+  EXPECT_EQ(cold_hash->type, ValueType::kHash);
+  EXPECT_EQ(cold_hash->value_encoding(), Encoding::kListpack);
+  EXPECT_EQ(shard().db(0).Peek("l")->type, ValueType::kList);
+  EXPECT_EQ(shard().changes().dirty_count(), 0u);  // nothing to checkpoint
+
+  // A read brings each value back, as the tier stores it.
+  EXPECT_EQ(harness_.Run({"GET", "big"}), testing::Bulk(Incompressible(100, 'b')));
+  EXPECT_EQ(harness_.Run({"HLEN", "h"}), Int(3));
+  EXPECT_EQ(harness_.Run({"LLEN", "l"}), Int(2));
+  EXPECT_EQ(harness_.Run({"STRLEN", "compressible"}), Int(1000));
+  EXPECT_EQ(cold_reads_, 4);
+  EXPECT_EQ(shard().db(0).cold_count(), 0u);
+  EXPECT_EQ(EntryToTier(0, *shard().db(0).Peek("h")).value, hash.value);
+  EXPECT_EQ(EntryToTier(0, *shard().db(0).Peek("l")).value, list.value);
+  EXPECT_EQ(shard().db(0).Peek("h")->lsn, 5u);
+}
+
+TEST_F(RecoveryTest, WithTieringAReplayedEffectOnAColdKeyAppliesToItsValue) {
+  const std::string field = Incompressible(30, 'f');
+  SeedTier({StoredFrom({{"HSET", "h", field + "1", "a", Incompressible(30, 'g'), "b"}}, "h", 4),
+            StoredValue(0, "s", Incompressible(100, 's'), 4)},
+           5);
+  WriteJournal({{{6, 0, {{"HSET", "h", "new", "n"}}}, {7, 0, {{"PEXPIREAT", "s", "99999999999999"}}}}});
+  auto report = RunColdRecovery();
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  EXPECT_EQ(report->effects_applied, 2u);
+  const Entry* hash = shard().db(0).Peek("h");
+  ASSERT_NE(hash, nullptr);
+  EXPECT_FALSE(hash->is_cold());
+  EXPECT_EQ(hash->lsn, 6u);
+  EXPECT_EQ(harness_.Run({"HGET", "h", field + "1"}), testing::Bulk("a"));
+  EXPECT_EQ(harness_.Run({"HGET", "h", "new"}), testing::Bulk("n"));
+  // An expiry changes metadata only: the value stays in the tier.
+  const Entry* string = shard().db(0).Peek("s");
+  ASSERT_NE(string, nullptr);
+  EXPECT_TRUE(string->is_cold());
+  EXPECT_EQ(string->expire_at(), 99999999999999);
+  EXPECT_EQ(cold_reads_, 1);
+}
+
+TEST_F(RecoveryTest, WithTieringAColdValueTheTierCannotGiveBackStopsRecovery) {
+  SeedTier({StoredFrom({{"HSET", "h", Incompressible(30, 'f'), "a", Incompressible(30, 'g'), "b"}}, "h", 4)}, 5);
+  WriteJournal({{{6, 0, {{"HSET", "h", "new", "n"}}}}});
+  auto report = RunColdRecovery(/*readable=*/false);
+  ASSERT_FALSE(report.ok());
+  EXPECT_NE(report.status().message().find("key 'h'"), std::string::npos) << report.status().message();
+  EXPECT_NE(report.status().message().find("LSN 6"), std::string::npos) << report.status().message();
 }
 
 }  // namespace

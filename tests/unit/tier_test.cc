@@ -23,6 +23,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <memory>
 #include <random>
 #include <stdexcept>
@@ -557,6 +558,37 @@ TEST_P(TierConformanceTest, ForEachKeyVisitsEveryKeyWithItsMetadataAndNoValue) {
   Commit(5);
   backend_->Reopen();
   EXPECT_EQ(AllKeys(), expected);
+}
+
+TEST_P(TierConformanceTest, ForEachKeyWithSmallValuesReadsOnlyTheSmallOnes) {
+  // Small and large values interleaved in key order, over two dbs, with a tombstone: the
+  // value reader must skip the large ones and still pair every small value with its key.
+  std::vector<TierEntry> entries;
+  for (int i = 0; i < 12; ++i) {
+    const std::string value = i % 3 == 0 ? "\x00" + std::string(3000, static_cast<char>('a' + i))
+                                         : "\x00\x03v" + std::to_string(i);
+    entries.push_back(Value(i % 2, "k" + std::to_string(10 + i), i + 1, value));
+  }
+  entries.push_back(Tombstone(1, "k15b", 20));
+  TierBatch batch;
+  for (const TierEntry& entry : entries) batch.Put(entry);
+  Write(batch);
+  Commit(20);
+
+  std::map<std::pair<uint32_t, std::string>, std::pair<TierKeyMetadata, std::string>> seen;
+  Status status = tier().ForEachKeyWithSmallValues(100, [&](TierKeyMetadata&& metadata, std::string_view value) {
+    std::pair<uint32_t, std::string> where{metadata.db, metadata.key};
+    seen[where] = {std::move(metadata), std::string(value)};
+    return Status::Ok();
+  });
+  ASSERT_TRUE(status.ok()) << status.message();
+  ASSERT_EQ(seen.size(), entries.size());
+  for (const TierEntry& entry : entries) {
+    const auto& [metadata, value] = seen.at({entry.db, entry.key});
+    EXPECT_EQ(metadata, KeyOf(entry)) << entry.key;
+    const bool small = !entry.tombstone && entry.value.size() < 100;
+    EXPECT_EQ(value, small ? entry.value : "") << entry.key;
+  }
 }
 
 TEST_P(TierConformanceTest, ForEachKeyStopsAtTheFirstError) {

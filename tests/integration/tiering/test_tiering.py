@@ -198,8 +198,51 @@ def test_cold_values_survive_a_crash_and_restart(tmp_path):
     srv.proc = None
     srv.start()
     r = srv.client()
-    assert r.mget(keys) == [value_of(i) for i in range(len(keys))]
+    r.debug_object_raw = lambda key: call(r, "DEBUG", "OBJECT", key)
+    # Start-up read the keys, not their values: they stay in the tier until a command
+    # needs them, and metadata answers without a read.
+    assert all("tier:cold" in r.debug_object_raw(key) for key in keys)
     assert 0 < r.ttl(keys[0]) <= 3600
+    assert r.exists(*keys) == len(keys)
+    assert tiering_info(r)["tier_cold_reads"] == 0
+    assert r.mget(keys) == [value_of(i) for i in range(len(keys))]
+    assert tiering_info(r)["tier_cold_reads"] > 0
+    srv.stop()
+
+
+def test_a_restart_leaves_large_values_in_the_tier_and_small_ones_in_dram(tmp_path):
+    srv = start(tmp_path / "server")
+    r = srv.client()
+    big = "x" * 200
+    r.set("string", big)
+    r.set("small", "tiny")
+    r.set("number", 12345)
+    r.hset("hash", mapping={f"f{i}": "v" * 20 for i in range(20)})
+    r.rpush("list", *[big + str(i) for i in range(10)])
+    r.sadd("set", *[f"member{i}" * 3 for i in range(20)])
+    r.sadd("intset", *range(100))
+    r.zadd("zset", {big + str(i): i for i in range(10)})
+    for i in range(10):
+        r.xadd("stream", {"field": big, "n": i})
+    r.pexpire("list", 3_600_000)
+    large = ["string", "hash", "list", "set", "intset", "zset", "stream"]
+    rb = srv.client(decode_responses=False)
+    dumps = {key: rb.dump(key) for key in large}
+    encodings = {key: r.object("encoding", key) for key in large}
+    call(r, "SAVE")
+    srv.stop()
+    srv.start()
+    r = srv.client()
+    rb = srv.client(decode_responses=False)
+    info = tiering_info(r)
+    assert info["tier_keys_cold"] == len(large)
+    assert "tier:cold" not in call(r, "DEBUG", "OBJECT", "small")
+    assert r.get("small") == "tiny" and r.get("number") == "12345"
+    assert {key: r.object("encoding", key) for key in large} == encodings
+    assert 0 < r.pttl("list") <= 3_600_000
+    assert tiering_info(r)["tier_cold_reads"] == 0
+    assert {key: rb.dump(key) for key in large} == dumps
+    assert tiering_info(r)["tier_keys_cold"] == 0
     srv.stop()
 
 
