@@ -345,17 +345,32 @@ size_t Shard::DemoteColdest(size_t max_values, size_t target_bytes) {
     while (demoted < max_values && demotion_pool_.PopBest(&db_index, &key)) {
       Entry* entry = db(db_index).Peek(key);
       if (entry == nullptr || !IsDemotable(*entry, tiering, now_ms_)) continue;
-      const size_t bytes = entry->MemoryUsage();
-      db(db_index).Demote(entry, bytes);
+      Demote(db_index, entry);
       ++demoted;
-      ++tiering_stats_.demotions;
-      tiering_stats_.demoted_bytes += bytes;
       any = true;
       if (target_bytes != 0 && BudgetedMemory() <= target_bytes) break;
     }
     idle_rounds = any ? 0 : idle_rounds + 1;
   }
   return demoted;
+}
+
+bool Shard::DemoteUnlessRoom(int db_index, std::string_view key) {
+  if (!demotion_allowed()) return false;
+  Entry* entry = db(db_index).Peek(key);
+  if (entry == nullptr || !IsDemotable(*entry, options_.tiering, now_ms_)) return false;
+  // Demotion after the command has already brought memory back under the budget, maybe
+  // by dropping others: the question is whether the value fitted in the room left.
+  if (BudgetedMemory() + entry->MemoryUsage() <= options_.maxmemory) return false;
+  Demote(db_index, entry);
+  return true;
+}
+
+void Shard::Demote(int db_index, Entry* entry) {
+  const size_t bytes = entry->MemoryUsage();
+  db(db_index).Demote(entry, bytes);
+  ++tiering_stats_.demotions;
+  tiering_stats_.demoted_bytes += bytes;
 }
 
 size_t Shard::ColdKeyCount() const {

@@ -184,6 +184,11 @@ class Shard {
   // by maxmemory-policy; LRU for the other policies); returns how many. Stops early once
   // BudgetedMemory() is under `target_bytes` (0: no target).
   size_t DemoteColdest(size_t max_values, size_t target_bytes);
+  // Demotes `key`'s value now unless the budget had room for it (memory is under
+  // maxmemory by at least its size) and if it may leave (IsDemotable): a value read from
+  // the tier and not admitted (server/cold_reads.h) goes back once its command has run,
+  // rather than pushing out a value used more. Returns whether it left.
+  bool DemoteUnlessRoom(int db, std::string_view key);
   // Demotion is held back from a FLUSHDB, FLUSHALL or SWAPDB until a checkpoint round
   // covering it has committed (the fence is the LSN the change commits with): until then
   // the tier holds the swapped dbs' values under their old numbers, and a round still to
@@ -241,6 +246,8 @@ class Shard {
   // Chooses the next key to evict; false when nothing is evictable.
   bool PickEvictionVictim(int* db_index, std::string* key);
   double EvictionScore(const Entry* entry) const;
+  // Drops a resident entry's value to the tier, counted in the tiering stats.
+  void Demote(int db_index, Entry* entry);
   bool volatile_policy() const;
   void BeforeDbChange(int db);
 

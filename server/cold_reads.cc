@@ -98,12 +98,13 @@ void ColdReads::StartRead(int db, const std::string& key, uint64_t value_lsn) {
       static_cast<uint32_t>(db), key,
       [this, read_key = KeyOf{db, key}, value_lsn](Result<std::optional<TierEntry>> stored) {
         std::string error;
+        bool installed = false;
         if (!stored.ok()) {
           error = "ERR cold read failed: " + stored.status().message();
         } else if (stored->has_value() && !(*stored)->tombstone) {
           Result<Entry*> loaded = EntryFromTier(**stored, server_.shard().options().limits);
           if (loaded.ok()) {
-            server_.shard().InstallLoadedValue(read_key.first, read_key.second, value_lsn, *loaded);
+            installed = server_.shard().InstallLoadedValue(read_key.first, read_key.second, value_lsn, *loaded);
           } else {
             error = "ERR cold read failed: " + loaded.status().message();
           }
@@ -115,11 +116,11 @@ void ColdReads::StartRead(int db, const std::string& key, uint64_t value_lsn) {
         }
         // A value that no longer matches the key (deleted, rewritten or demoted again
         // meanwhile) is dropped: the command runs again and finds whatever is there now.
-        OnRead(read_key, std::move(error));
+        OnRead(read_key, installed, std::move(error));
       });
 }
 
-void ColdReads::OnRead(const KeyOf& key, std::string error) {
+void ColdReads::OnRead(const KeyOf& key, bool installed, std::string error) {
   auto read = reads_.find(key);
   if (read == reads_.end()) return;
   const std::vector<uint64_t> waiters = std::move(read->second.waiters);
@@ -131,9 +132,15 @@ void ColdReads::OnRead(const KeyOf& key, std::string error) {
     ++failed_;
     LogWarning(error);
   }
+  const bool on_probation = installed && !window_.Admit(key.first, key.second);
+  admitted_ += installed && !on_probation;
   for (uint64_t client_id : waiters) {
     auto waiting = waiting_.find(client_id);
     if (waiting == waiting_.end()) continue;  // gone meanwhile
+    if (on_probation) {
+      ++probation_[key];
+      probation_of_client_[client_id].push_back(key);
+    }
     if (!error.empty()) failures_.emplace(client_id, error);
     if (--waiting->second > 0) continue;
     waiting_.erase(waiting);
@@ -141,9 +148,22 @@ void ColdReads::OnRead(const KeyOf& key, std::string error) {
   }
 }
 
+void ColdReads::EndProbationOf(uint64_t client_id) {
+  auto keys = probation_of_client_.find(client_id);
+  if (keys == probation_of_client_.end()) return;
+  for (const KeyOf& key : keys->second) {
+    auto value = probation_.find(key);
+    if (value == probation_.end() || --value->second > 0) continue;
+    probation_.erase(value);
+    sent_back_ += server_.shard().DemoteUnlessRoom(key.first, key.second);
+  }
+  probation_of_client_.erase(keys);
+}
+
 void ColdReads::ForgetClient(uint64_t client_id) {
   waiting_.erase(client_id);
   failures_.erase(client_id);
+  EndProbationOf(client_id);
 }
 
 }  // namespace tierkv

@@ -16,6 +16,11 @@
 // Commands that need no value (kCmdKeysOnly: DEL, EXISTS, TYPE, TTL, EXPIRE, ...) never
 // wait, and neither does anything while no key of the client's db is cold.
 //
+// Promotion admission (SecondHitWindow): a value read once is on probation. Once every
+// client that waited for it has run its command (AfterCommand), it goes back to the tier
+// unless the budget had room for it (Shard::DemoteUnlessRoom). A value read again within the
+// window stays, and demotion treats it like any other.
+//
 // Thread-safety: engine thread only.
 #pragma once
 
@@ -26,6 +31,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "server/second_hit_window.h"
 
 namespace tierkv {
 
@@ -43,6 +50,11 @@ class ColdReads {
     kFailed,   // a read failed: the error reply is written; drop the command
   };
   Outcome Prepare(Client& client, std::span<const std::string_view> args);
+  // The client's command ran (or was refused): values it waited for on probation may go
+  // back to the tier.
+  void AfterCommand(uint64_t client_id) {
+    if (!probation_of_client_.empty()) EndProbationOf(client_id);
+  }
   // A client that left: its reads complete for the others.
   void ForgetClient(uint64_t client_id);
 
@@ -51,6 +63,9 @@ class ColdReads {
   uint64_t completed() const { return completed_; }
   uint64_t failed() const { return failed_; }
   uint64_t total_latency_us() const { return total_latency_us_; }
+  // Values read back and kept (read again within the window) / served and sent back.
+  uint64_t admitted() const { return admitted_; }
+  uint64_t sent_back() const { return sent_back_; }
 
  private:
   struct Read {
@@ -65,7 +80,8 @@ class ColdReads {
   void CollectKeys(const Client& client, std::span<const std::string_view> args, int& db,
                    std::vector<KeyOf>& keys) const;
   void StartRead(int db, const std::string& key, uint64_t value_lsn);
-  void OnRead(const KeyOf& key, std::string error);
+  void OnRead(const KeyOf& key, bool installed, std::string error);
+  void EndProbationOf(uint64_t client_id);
 
   Server& server_;
   std::map<KeyOf, Read> reads_;
@@ -75,6 +91,14 @@ class ColdReads {
   uint64_t completed_ = 0;
   uint64_t failed_ = 0;
   uint64_t total_latency_us_ = 0;
+  // Admission: the recent first reads; values on probation -> clients that still have to
+  // run their command, and each such client's keys.
+  static constexpr size_t kAdmissionWindow = 16384;
+  SecondHitWindow window_{kAdmissionWindow};
+  std::map<KeyOf, size_t> probation_;
+  std::map<uint64_t, std::vector<KeyOf>> probation_of_client_;
+  uint64_t admitted_ = 0;
+  uint64_t sent_back_ = 0;
 };
 
 }  // namespace tierkv

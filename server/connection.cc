@@ -156,6 +156,7 @@ void Connection::ProcessInput() {
       const ColdReads::Outcome cold = server_.cold_reads().Prepare(client_, args_);
       if (cold == ColdReads::Outcome::kWaiting) break;  // parsed again once its values are in
       if (cold == ColdReads::Outcome::kReady) server_.Execute(client_, args_);
+      if (cold != ColdReads::Outcome::kWaiting) server_.cold_reads().AfterCommand(client_.id);
     }
     if (client_.postponed) break;  // the command stays in the buffer until the pause ends
     input_pos_ += consumed;

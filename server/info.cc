@@ -288,6 +288,8 @@ void TieringSection(Server& server, std::string& out) {
   Field(out, "tier_cold_reads", reads.completed());
   Field(out, "tier_cold_read_failures", reads.failed());
   Field(out, "tier_cold_read_avg_usec", reads.completed() == 0 ? 0 : reads.total_latency_us() / reads.completed());
+  Field(out, "tier_reads_admitted", reads.admitted());
+  Field(out, "tier_reads_sent_back", reads.sent_back());
 }
 
 void StatsSection(Server& server, std::string& out) {

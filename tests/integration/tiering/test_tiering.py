@@ -261,3 +261,21 @@ def test_a_transaction_loads_the_keys_of_every_db_it_selects(tiered):
     # Read ahead of EXEC, not by the engine thread while it ran.
     assert tiering_info(r)["tier_sync_loads"] == sync_loads
     other.close()
+
+
+def test_a_value_read_once_goes_back_and_one_read_again_stays(tiered):
+    srv, r = tiered
+    # 64 KiB: reading it back certainly takes memory over the budget.
+    big = "".join(value_of(i) for i in range(64))
+    r.set("once", big)
+    r.set("twice", big)
+    make_cold(r, ["once", "twice"])
+    before = tiering_info(r)
+    assert r.get("once") == big
+    after = tiering_info(r)
+    # Served, then sent back to the tier rather than pushing out a value used more.
+    assert after["tier_reads_sent_back"] == before["tier_reads_sent_back"] + 1
+    assert "tier:cold" in r.debug_object_raw("once")
+    assert r.get("twice") == big and r.get("twice") == big
+    again = tiering_info(r)
+    assert again["tier_reads_admitted"] >= after["tier_reads_admitted"] + 1
