@@ -17,6 +17,7 @@ PACKAGES=(
   libbenchmark-dev                  # micro-benchmarks
   libhiredis-dev                    # C client for integration tests
   python3 python3-redis python3-pytest   # redis-py integration suite
+  python3-celery                    # Celery with the server as broker and result backend (test_celery.py)
   redis-server redis-tools          # reference implementation and load generator
   procps                            # ps/pgrep for test harnesses
   nodejs                            # framework tests: BullMQ and ioredis (tests/integration/frameworks)
