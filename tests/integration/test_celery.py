@@ -2,6 +2,7 @@
 tasks sent over lists (BRPOP, MULTI/EXEC, the unacked hash and sorted set), results
 stored and delivered over pub/sub, a group, a retried task and a failing one. The worker
 runs in this process (celery.contrib.testing), with its own server of the test's own."""
+import gc
 import itertools
 
 import pytest
@@ -44,14 +45,19 @@ def test_tasks_results_group_retry_and_failure(app):
         raise ValueError("task failed on purpose")
 
     with start_worker(application, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        assert add.delay(2, 3).get(timeout=20) == 5
+        single = add.delay(2, 3)
+        assert single.get(timeout=20) == 5
         group = celery.group(add.s(i, i) for i in range(10))()
         assert group.get(timeout=20) == [2 * i for i in range(10)]
-        assert flaky.delay().get(timeout=20) == "succeeded after 2 retries"
+        retried = flaky.delay()
+        assert retried.get(timeout=20) == "succeeded after 2 retries"
         failing = broken.delay()
         with pytest.raises(ValueError, match="task failed on purpose"):
             failing.get(timeout=20)
         assert failing.state == "FAILURE"
+        # Results unsubscribe when collected: while the server still runs, not after.
+        del single, group, retried, failing
+        gc.collect()
 
     # The results live in db 1 as Celery's keys, the queue in db 0 is drained.
     results = srv.client(db=1)
