@@ -2,7 +2,9 @@
 // server/scripting/function_libraries.h keeps the libraries, and every change that
 // succeeds is handed to the server to journal (Server::FunctionsChanged).
 #include <chrono>
+#include <iterator>
 #include <string>
+#include <vector>
 
 #include "engine/glob.h"
 #include "server/command_context.h"
