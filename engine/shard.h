@@ -225,8 +225,24 @@ class Shard {
   // every top-level command and housekeeping step; a record, if any, gets the next LSN.
   ChangeLog& changes() { return changes_; }
   std::optional<EffectRecord> CommitChanges() {
-    if (!changes_.has_pending()) return std::nullopt;
-    return changes_.Commit(*this, ++last_lsn_);
+    if (!changes_.has_pending() && server_effects_.empty()) return std::nullopt;
+    std::optional<EffectRecord> record = changes_.has_pending() ? changes_.Commit(*this, ++last_lsn_) : std::nullopt;
+    if (!record.has_value()) {
+      record.emplace();
+      record->lsn = ++last_lsn_;
+    }
+    for (Effect& effect : server_effects_) record->effects.push_back(std::move(effect));
+    server_effects_.clear();
+    return record;
+  }
+  // Server-wide state that is not a key (the function libraries, as a FUNCTION DUMP
+  // payload): checkpoint rounds record it as of their LSN, and a change journals
+  // `effect` (its resulting state) in the record of the command that made it. Without a
+  // journal nothing commits, so no effect is noted.
+  const std::string& server_state() const { return server_state_; }
+  void SetServerState(std::string state, std::optional<Effect> effect) {
+    server_state_ = std::move(state);
+    if (effect.has_value()) server_effects_.push_back(std::move(*effect));
   }
   // Replay of a journal record: stamps what it changed with the record's own LSN.
   void CommitReplayed(uint64_t lsn) {
@@ -259,6 +275,8 @@ class Shard {
   PreChangeHook* pre_change_hook_ = nullptr;
   ChangeLog changes_;
   uint64_t last_lsn_ = 0;
+  std::string server_state_;
+  std::vector<Effect> server_effects_;
   KeyspaceStats stats_;
   int64_t now_ms_ = 0;
   bool active_expire_enabled_ = true;

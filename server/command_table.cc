@@ -73,6 +73,7 @@ Result<std::unique_ptr<CommandTable>> CommandTable::Build() {
   RegisterSortCommands(*table);
   RegisterBlockingCommands(*table);
   RegisterScriptingCommands(*table);
+  RegisterFunctionCommands(*table);
   RegisterPubSubCommands(*table);
   Status status = AttachKeySpecs(*table);
   if (!status.ok()) return status;

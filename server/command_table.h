@@ -62,6 +62,7 @@ void RegisterGeoCommands(CommandTable& table);
 void RegisterSortCommands(CommandTable& table);
 void RegisterBlockingCommands(CommandTable& table);
 void RegisterScriptingCommands(CommandTable& table);
+void RegisterFunctionCommands(CommandTable& table);
 void RegisterPubSubCommands(CommandTable& table);
 
 // A subcommand's spec (CONFIG GET, CLIENT LIST ...): its group is the container's.

@@ -156,7 +156,7 @@ bool Server::RunCommand(Client& client, std::span<const std::string_view> args) 
 
   // A script past busy-reply-threshold holds the keyspace: other clients wait, told so.
   if (scripting_->busy() && !client.script && !(spec->flags & kCmdAllowBusy)) {
-    return reject("BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.");
+    return reject(std::string(scripting_->busy_error()));
   }
 
   // Nothing is evicted while clients are paused (CLIENT PAUSE), as in Redis. With tiering,

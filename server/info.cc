@@ -162,23 +162,25 @@ void MemorySection(Server& server, std::string& out) {
   Field(out, "allocator_resident", f.allocator_resident);
   Field(out, "total_system_memory", system_memory);
   Field(out, "total_system_memory_human", BytesToHuman(system_memory));
-  // The EVAL engine's Lua heap and cached script bodies; no functions yet.
+  // The Lua heaps of EVAL and of functions, cached script bodies and library code.
   const ScriptEngine& scripts = server.scripting();
   const uint64_t lua_memory = scripts.memory_bytes();
+  const uint64_t functions_vm = scripts.functions_memory_bytes();
+  const uint64_t functions_memory = scripts.functions().code_bytes();
   const uint64_t scripts_memory = scripts.scripts_bytes();
   Field(out, "used_memory_lua", lua_memory);
   Field(out, "used_memory_vm_eval", lua_memory);
   Field(out, "used_memory_lua_human", BytesToHuman(lua_memory));
   Field(out, "used_memory_scripts_eval", scripts_memory);
   Field(out, "number_of_cached_scripts", static_cast<uint64_t>(scripts.script_count()));
-  Field(out, "number_of_functions", "0");
-  Field(out, "number_of_libraries", "0");
-  Field(out, "used_memory_vm_functions", "0");
-  Field(out, "used_memory_vm_total", lua_memory);
-  Field(out, "used_memory_vm_total_human", BytesToHuman(lua_memory));
-  Field(out, "used_memory_functions", "0");
-  Field(out, "used_memory_scripts", scripts_memory);
-  Field(out, "used_memory_scripts_human", BytesToHuman(scripts_memory));
+  Field(out, "number_of_functions", static_cast<uint64_t>(scripts.functions().function_count()));
+  Field(out, "number_of_libraries", static_cast<uint64_t>(scripts.functions().libraries().size()));
+  Field(out, "used_memory_vm_functions", functions_vm);
+  Field(out, "used_memory_vm_total", lua_memory + functions_vm);
+  Field(out, "used_memory_vm_total_human", BytesToHuman(lua_memory + functions_vm));
+  Field(out, "used_memory_functions", functions_memory);
+  Field(out, "used_memory_scripts", scripts_memory + functions_memory);
+  Field(out, "used_memory_scripts_human", BytesToHuman(scripts_memory + functions_memory));
   Field(out, "maxmemory", maxmemory);
   Field(out, "maxmemory_human", BytesToHuman(maxmemory));
   Field(out, "maxmemory_policy", EvictionPolicyName(server.shard().options().policy));

@@ -70,10 +70,21 @@ Status Server::OpenDurability() {
   if (!opened.ok()) return opened.status();
   durability_ = std::move(*opened);
   const RecoveryReport& report = durability_->recovery();
+  if (!report.server_state.empty()) {
+    const std::string error = scripting_->functions().Restore(report.server_state, RestorePolicy::kFlush);
+    if (!error.empty()) return Status::Corruption("the function libraries do not load: " + error);
+  }
   LogNotice("DB loaded from disk: " + FormatSeconds(report.elapsed_ms) + " seconds (" +
             std::to_string(report.keys_loaded) + " keys, " + std::to_string(report.records_replayed) +
             " journal records)");
   return Status::Ok();
+}
+
+void Server::FunctionsChanged() {
+  std::string payload = scripting_->functions().Dump();
+  std::optional<Effect> effect;
+  if (durability_ != nullptr) effect = MakeEffect({"FUNCTION", "RESTORE", payload, "FLUSH"});
+  shard_.SetServerState(std::move(payload), std::move(effect));
 }
 
 void Server::ApplyDurabilitySettings() {

@@ -142,6 +142,9 @@ class Server {
   // Journals what the command just run changed; with appendfsync always, `client`'s
   // replies are held until the journal has synced that record.
   void CommitChanges(Client* client);
+  // The function libraries changed (FUNCTION LOAD, DELETE, FLUSH, RESTORE): their new
+  // state goes into the command's journal record and the next checkpoint.
+  void FunctionsChanged();
   // After each top-level command of `client` (appendfsync always: tells the journal
   // writer when the clients it released are all back; see DurableReplies).
   void NoteCommandRan(const Client& client);

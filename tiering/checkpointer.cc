@@ -41,6 +41,7 @@ bool Checkpointer::Start(Done done, bool point_in_time) {
   in_progress_ = true;
   done_ = std::move(done);
   round_lsn_ = shard_.last_lsn();
+  round_server_state_ = shard_.server_state();
   items_ = shard_.changes().TakeDirty();
   items_dropped_ = 0;
   CountListBytes();
@@ -370,7 +371,8 @@ void Checkpointer::Finish() {
   auto purge = std::make_shared<TombstoneList>(tombstones_.TakeUpTo(round_lsn_));
   purging_bytes_ = purge->memory_bytes();
   const uint64_t lsn = round_lsn_;
-  pool_.Submit([this, lsn, purge] {
+  pool_.Submit([this, lsn, purge, state = std::move(round_server_state_)]() mutable {
+    tier_.SetServerState(std::move(state));
     Status status = tier_.Commit(lsn);
     if (status.ok()) {
       if (options_.drop_journal_below) options_.drop_journal_below(lsn);

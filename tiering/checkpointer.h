@@ -168,6 +168,7 @@ class Checkpointer {
   bool in_progress_ = false;
   Done done_;
   uint64_t round_lsn_ = 0;                 // S
+  std::string round_server_state_;         // the shard's server state at S
   // The dirty list taken at S. Indexes into it (next_item_, last_erase_of_db_) count from
   // its start; the written front is dropped as the round goes (items_dropped_ of them),
   // so that a long list does not stay in DRAM until the round ends.

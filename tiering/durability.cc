@@ -114,6 +114,7 @@ Result<std::unique_ptr<Durability>> Durability::Open(Shard& shard, std::unique_p
   auto report = Recover(shard, *self.tier_, recovery);
   if (!report.ok()) return report.status();
   self.recovery_ = std::move(*report);
+  shard.SetServerState(self.recovery_.server_state, std::nullopt);
   if (Status status = StartSegmentForSkippedLsns(self.JournalDir(), self.recovery_); !status.ok()) return status;
   self.history_.checkpoint_lsn = self.recovery_.checkpoint_lsn;
   shard.NoteCheckpointCommitted(self.recovery_.checkpoint_lsn);

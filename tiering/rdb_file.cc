@@ -126,6 +126,16 @@ Status RdbFileWriter::Begin() {
   return Write(header);
 }
 
+Status RdbFileWriter::AddFunctionLibrary(std::string_view code) {
+  if (error_) return *error_;
+  if (!begun_ || done_ || in_db_) return Status::Error("ERR rdb file writer: AddFunctionLibrary outside Begin..SelectDb");
+  std::string record;
+  RdbWriter writer(&record, options_.rdb);
+  writer.WriteByte(kRdbOpcodeFunction2);
+  writer.WriteString(code);
+  return Write(record);
+}
+
 Status RdbFileWriter::SelectDb(uint32_t db, uint64_t keys, uint64_t expires) {
   if (error_) return *error_;
   if (!begun_ || done_) return Status::Error("ERR rdb file writer: SelectDb outside Begin..Finish");
@@ -347,10 +357,13 @@ class RdbParser {
       }
       case kRdbOpcodeModuleAux:
         return SkipModuleAux(record_offset);
-      case kRdbOpcodeFunction2:
-        if (Status st = reader_.SkipString(); !st.ok()) return Damaged(st, "function library");
+      case kRdbOpcodeFunction2: {
+        Result<std::string> code = reader_.ReadString();
+        if (!code.ok()) return Damaged(code.status(), "function library");
+        summary_.function_libraries.push_back(std::move(*code));
         ++summary_.functions_skipped;
         return Status::Ok();
+      }
       case kRdbOpcodeFunctionPreGa:
         return SkipPreGaFunction();
       default:

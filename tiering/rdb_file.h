@@ -75,6 +75,9 @@ class RdbFileWriter {
 
   // Creates the temporary file and writes the header and aux fields.
   Status Begin();
+  // One function library (FUNCTION2 and its code), as Redis writes them: after Begin,
+  // before the first SelectDb.
+  Status AddFunctionLibrary(std::string_view code);
   // Starts database `db`: SELECTDB, then RESIZEDB with the number of keys that follow
   // and how many of them have an expire (sizing hints for the loader; 0 is allowed).
   Status SelectDb(uint32_t db, uint64_t keys, uint64_t expires);
@@ -137,7 +140,8 @@ struct RdbFileSummary {
   std::vector<std::pair<std::string, std::string>> aux;  // AUX fields in file order
   uint64_t keys = 0;
   std::map<uint8_t, uint64_t> keys_by_type;  // type id -> number of keys
-  uint64_t functions_skipped = 0;            // function libraries (FUNCTION2 / pre-GA)
+  uint64_t functions_skipped = 0;            // function libraries (FUNCTION2 / pre-GA): not keys
+  std::vector<std::string> function_libraries;  // the FUNCTION2 ones' code, in file order
   uint64_t module_aux_skipped = 0;           // MODULE_AUX records
   // False when the file carries no checksum (version < 5) or a zero one (Redis saved
   // with rdbchecksum no); true when the CRC-64 was checked and matched.

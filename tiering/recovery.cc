@@ -51,6 +51,13 @@ class Replayer {
         for (int index = 0; index < shard_.db_count(); ++index) FlushOlder(index, record.lsn);
         continue;
       }
+      if (IsCommand(effect, "FUNCTION")) {
+        if (effect.size() != 4) return Status::Corruption("a FUNCTION effect without its payload");
+        report_.server_state = effect[2];
+        shard_.CommitReplayed(record.lsn);
+        ++report_.effects_applied;
+        continue;
+      }
       if (IsCommand(effect, "FLUSHDB")) {
         FlushOlder(db, record.lsn);
         continue;
@@ -146,6 +153,7 @@ Result<RecoveryReport> Recover(Shard& shard, Tier& tier, const RecoveryOptions& 
   if (!metadata.ok()) return metadata.status();
   report.checkpoint_lsn = metadata->checkpoint_lsn;
   report.last_lsn = report.checkpoint_lsn;
+  report.server_state = std::move(metadata->server_state);
 
   const TieringOptions& tiering = shard.options().tiering;
   const uint64_t small_value_bytes = options.leave_values_cold ? ColdStartValueBytes(tiering) : UINT64_MAX;

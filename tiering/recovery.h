@@ -16,6 +16,8 @@
 //     FLUSHALL effect removes only the keys older than the record. An effect on a cold
 //     key reads its value first (Db::Find); a read that fails stops recovery, since
 //     the effect would otherwise apply to a key that looks absent.
+//     A FUNCTION RESTORE <payload> FLUSH effect (the function libraries after a change)
+//     replaces the server state the checkpoint held (RecoveryReport::server_state).
 //  4. A torn tail (the journal's last bytes end inside a record) is cut off at the last
 //     good record and reported; damage anywhere else stops recovery with the file and
 //     offset (repair: tierkv-check --repair). So does a journal that does not continue
@@ -71,6 +73,9 @@ struct RecoveryReport {
   std::optional<JournalDamage> truncated_tail;  // where a torn tail was cut
   std::vector<TombstoneRef> tombstones;          // in the tier: purge once checkpointed
   int64_t elapsed_ms = 0;
+  // The server state (tier.h) as of the last record: the checkpoint's, or the one the
+  // newest FUNCTION effect replayed carries.
+  std::string server_state;
 };
 
 Result<RecoveryReport> Recover(Shard& shard, Tier& tier, const RecoveryOptions& options);

@@ -31,6 +31,8 @@ constexpr uint32_t kV2FormatVersion = 2;
 const char* const kFormatVersionKey = "format_version";
 const char* const kCheckpointLsnKey = "checkpoint_lsn";
 const char* const kGenerationsKey = "generations";  // format version 3
+// The server state (tier.h); absent in tiers written before it existed, which reads as none.
+const char* const kServerStateKey = "server_state";
 // The stage of a point-in-time round (Tier::WriteStaged): the same records as "keys" and
 // "objects" under the same encoded keys, plus an empty "keys" record for a key erased.
 const char* const kStagedKeysFamily = "staged_keys";
@@ -788,6 +790,11 @@ Result<uint32_t> RocksTier::AllocateGeneration(TierGenerations& generations, uin
 //
 // A stage goes one of two ways (CommitStage); readers keep the previous image (a
 // snapshot) until it is done.
+void RocksTier::SetServerState(std::string state) {
+  std::lock_guard lock(commit_mu_);
+  server_state_ = std::move(state);
+}
+
 Status RocksTier::Commit(uint64_t checkpoint_lsn) {
   std::lock_guard lock(commit_mu_);
   // A map recorded must not route keys of a stage it does not commit, nor may a stage
@@ -828,6 +835,9 @@ Status RocksTier::AddCheckpointRecord(rocksdb::WriteBatch& batch, uint64_t check
   rocksdb::Status added = batch.Put(meta_, kCheckpointLsnKey, EncodeFixed64(checkpoint_lsn));
   if (added.ok()) added = batch.Put(meta_, kGenerationsKey, EncodeTierGenerations(recorded));
   if (added.ok() && staged) added = batch.Put(meta_, kStagedCheckpointKey, EncodeFixed64(checkpoint_lsn));
+  if (added.ok() && server_state_.has_value()) {
+    added = server_state_->empty() ? batch.Delete(meta_, kServerStateKey) : batch.Put(meta_, kServerStateKey, *server_state_);
+  }
   return FromRocks(added, "build checkpoint record", path_);
 }
 
@@ -1071,6 +1081,9 @@ Result<TierMetadata> RocksTier::ReadMetadata() {
   TierMetadata metadata;
   metadata.format_version = static_cast<uint32_t>(**version);
   metadata.checkpoint_lsn = lsn->value_or(0);  // never committed: 0
+  rocksdb::Status state = db_->Get(rocksdb::ReadOptions(), meta_, kServerStateKey, &metadata.server_state);
+  if (!state.ok() && !state.IsNotFound()) return FromRocks(state, "read server_state", path_);
+  if (state.IsNotFound()) metadata.server_state.clear();
   return metadata;
 }
 

@@ -137,6 +137,7 @@ class RocksTier final : public Tier {
       uint64_t small_value_bytes,
       const std::function<Status(TierKeyMetadata&&, std::string_view value)>& visit) override;
   Result<TierMetadata> ReadMetadata() override;
+  void SetServerState(std::string state) override;
   TierStats stats() const override;
 
  private:
@@ -204,6 +205,7 @@ class RocksTier final : public Tier {
   // ClearStage): they must be dropped before a new stage begins. write_mu_ held.
   bool stage_left_over_ = false;
   std::mutex commit_mu_;
+  std::optional<std::string> server_state_;  // for the next commit's record; under commit_mu_
   std::mutex write_mu_;
   // What Write routes by: the last commit's map with the erases and swaps written since,
   // and the dead ranges not yet dropped. erased_since_commit_: generations those erases

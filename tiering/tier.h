@@ -156,6 +156,9 @@ class TierBatch {
 struct TierMetadata {
   uint64_t checkpoint_lsn = 0;  // every journal record <= this is reflected in the tier
   uint32_t format_version = kTierFormatVersion;
+  // Server-wide state that is not a key: the function libraries as a FUNCTION DUMP
+  // payload (empty: none), as of checkpoint_lsn.
+  std::string server_state;
 };
 
 struct TierStats {
@@ -216,6 +219,10 @@ class Tier {
   }
 
   virtual Result<TierMetadata> ReadMetadata() = 0;
+
+  // The server state (TierMetadata::server_state) the next Commit records with its
+  // checkpoint LSN. Backends that keep none (test doubles) ignore it.
+  virtual void SetServerState(std::string state) { (void)state; }
 
   virtual TierStats stats() const = 0;
 

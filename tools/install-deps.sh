@@ -17,8 +17,10 @@ PACKAGES=(
   libbenchmark-dev                  # micro-benchmarks
   libhiredis-dev                    # C client for integration tests
   python3 python3-redis python3-pytest   # redis-py integration suite
+  python3-celery                    # Celery with the server as broker and result backend (test_celery.py)
   redis-server redis-tools          # reference implementation and load generator
   procps                            # ps/pgrep for test harnesses
+  nodejs                            # framework tests: BullMQ and ioredis (tests/integration/frameworks)
 )
 
 missing=()
@@ -28,7 +30,16 @@ for pkg in "${PACKAGES[@]}"; do
   fi
 done
 
+# npm: Debian's package, unless the nodejs installed already brings its own.
+if ! command -v npm >/dev/null 2>&1; then missing+=("npm"); fi
+
+# The framework tests' node packages, from their committed package-lock.json.
+install_node_packages() {
+  "$(dirname "$0")/../tests/integration/frameworks/run.sh" --install
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
+  install_node_packages
   exit 0
 fi
 
@@ -44,3 +55,5 @@ DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recomme
 if [[ " ${missing[*]} " == *" redis-server "* ]] && command -v systemctl >/dev/null 2>&1; then
   $SUDO systemctl disable --now redis-server.service >/dev/null 2>&1 || true
 fi
+
+install_node_packages

@@ -16,11 +16,13 @@ namespace tierkv {
 namespace {
 
 // EVAL/EVALSHA script numkeys key... arg...: the keys and args, or false after the error reply.
+// FCALL words a bad count differently.
 bool ParseScriptArguments(CommandContext& ctx, std::span<const std::string_view>* keys,
-                          std::span<const std::string_view>* args) {
+                          std::span<const std::string_view>* args,
+                          std::string_view bad_count = "ERR value is not an integer or out of range") {
   int64_t numkeys = 0;
   if (!ParseInt64(ctx.arg(2), &numkeys)) {
-    ctx.reply().Error("ERR value is not an integer or out of range");
+    ctx.reply().Error(bad_count);
     return false;
   }
   const int64_t available = static_cast<int64_t>(ctx.argc()) - 3;
@@ -55,7 +57,17 @@ void EvalSha(CommandContext& ctx, bool read_only) {
   ctx.server.scripting().Run(ctx.client, sha, keys, args, read_only);
 }
 
+// FCALL / FCALL_RO function numkeys key... arg...
+void FCall(CommandContext& ctx, bool read_only) {
+  if (ctx.server.scripting().functions().Find(ctx.arg(1)) == nullptr) return ctx.reply().Error("ERR Function not found");
+  std::span<const std::string_view> keys, args;
+  if (!ParseScriptArguments(ctx, &keys, &args, "ERR Bad number of keys provided")) return;
+  ctx.server.scripting().CallFunction(ctx.client, ctx.arg(1), keys, args, read_only, ctx.args);
+}
+
 void CmdEval(CommandContext& ctx) { Eval(ctx, false); }
+void CmdFCall(CommandContext& ctx) { FCall(ctx, false); }
+void CmdFCallRo(CommandContext& ctx) { FCall(ctx, true); }
 void CmdEvalRo(CommandContext& ctx) { Eval(ctx, true); }
 void CmdEvalSha(CommandContext& ctx) { EvalSha(ctx, false); }
 void CmdEvalShaRo(CommandContext& ctx) { EvalSha(ctx, true); }
@@ -88,16 +100,9 @@ void CmdScriptFlush(CommandContext& ctx) {
 }
 
 void CmdScriptKill(CommandContext& ctx) {
-  switch (ctx.server.scripting().Kill()) {
-    case ScriptEngine::KillOutcome::kNotBusy:
-      return ctx.reply().Error("NOTBUSY No scripts in execution right now.");
-    case ScriptEngine::KillOutcome::kUnkillable:
-      return ctx.reply().Error(
-          "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the "
-          "script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.");
-    case ScriptEngine::KillOutcome::kKilled:
-      return ctx.reply().Ok();
-  }
+  const std::string_view refusal = KillRefusal(ctx.server.scripting().Kill(false), false);
+  if (!refusal.empty()) return ctx.reply().Error(refusal);
+  ctx.reply().Ok();
 }
 
 void CmdScriptHelp(CommandContext& ctx) {
@@ -150,6 +155,15 @@ void RegisterScriptingCommands(CommandTable& table) {
       EvalCommand("evalsha_ro", kCmdReadOnly, CmdEvalShaRo, "Executes a read-only server-side Lua script by SHA1 digest.");
   evalsha_ro.since = "7.0.0";
   table.Add(std::move(evalsha_ro));
+
+  CommandSpec fcall = EvalCommand("fcall", 0, CmdFCall, "Invokes a function.");
+  fcall.since = "7.0.0";
+  fcall.complexity = "Depends on the function that is executed.";
+  table.Add(std::move(fcall));
+  CommandSpec fcall_ro = EvalCommand("fcall_ro", kCmdReadOnly, CmdFCallRo, "Invokes a read-only function.");
+  fcall_ro.since = "7.0.0";
+  fcall_ro.complexity = "Depends on the function that is executed.";
+  table.Add(std::move(fcall_ro));
 
   const std::string kGroup = "scripting";
   CommandSpec script{.name = "script", .arity = -2, .group = kGroup,

@@ -434,6 +434,22 @@ expireat
 expiretime
   arg key key
     key_spec_index 0
+fcall
+  arg function string
+  arg numkeys integer
+  arg key key
+    key_spec_index 0
+    flags optional multiple
+  arg arg string
+    flags optional multiple
+fcall_ro
+  arg function string
+  arg numkeys integer
+  arg key key
+    key_spec_index 0
+    flags optional multiple
+  arg arg string
+    flags optional multiple
 flushall
   history 4.0.0 Added the `ASYNC` flushing mode modifier.
   history 6.2.0 Added the `SYNC` flushing mode modifier.
@@ -456,6 +472,42 @@ flushdb
     arg sync pure-token
       token SYNC
       since 6.2.0
+function
+function|delete
+  arg library-name string
+function|dump
+function|flush
+  arg async oneof
+    flags optional
+    arg async pure-token
+      token ASYNC
+    arg sync pure-token
+      token SYNC
+function|help
+function|kill
+function|list
+  arg library-name-pattern string
+    token LIBRARYNAME
+    flags optional
+  arg withcode pure-token
+    token WITHCODE
+    flags optional
+function|load
+  arg replace pure-token
+    token REPLACE
+    flags optional
+  arg function-code string
+function|restore
+  arg serialized-value string
+  arg policy oneof
+    flags optional
+    arg flush pure-token
+      token FLUSH
+    arg append pure-token
+      token APPEND
+    arg replace pure-token
+      token REPLACE
+function|stats
 geoadd
   history 6.2.0 Added the `CH`, `NX` and `XX` options.
   arg key key

@@ -23,6 +23,9 @@ namespace {
 // Registry keys.
 constexpr const char* kRealGlobals = "tierkv.globals";
 constexpr const char* kReadonlyTables = "tierkv.readonly";
+// A function library's load run sees these globals instead (OpenLibraryLoadApi).
+constexpr const char* kRunGlobals = "tierkv.run_globals";
+constexpr const char* kLoadGlobals = "tierkv.load_globals";
 
 ScriptEngine* EngineUpvalue(lua_State* lua) {
   return static_cast<ScriptEngine*>(lua_touserdata(lua, lua_upvalueindex(1)));
@@ -70,6 +73,16 @@ bool IsReadonly(lua_State* lua, int index) {
   const bool readonly = lua_toboolean(lua, -1) != 0;
   lua_pop(lua, 2);
   return readonly;
+}
+
+// A table read through a proxy where a missing field is an error (the load run's redis
+// table, as Redis's error metatable).
+int StrictIndex(lua_State* lua) {
+  lua_pushvalue(lua, 2);
+  lua_rawget(lua, lua_upvalueindex(1));
+  if (!lua_isnil(lua, -1)) return 1;
+  const char* name = lua_tostring(lua, 2);
+  return luaL_error(lua, "Script attempted to access nonexistent global variable '%s'", name ? name : "?");
 }
 
 int ReadonlyError(lua_State* lua) { return luaL_error(lua, "Attempt to modify a readonly table"); }
@@ -132,7 +145,8 @@ void PushReadonlyProxy(lua_State* lua, int index, lua_CFunction index_function) 
   lua_newtable(lua);  // the proxy
   lua_newtable(lua);  // its metatable
   if (index_function != nullptr) {
-    lua_pushcfunction(lua, index_function);
+    lua_pushvalue(lua, index);
+    lua_pushcclosure(lua, index_function, 1);
   } else {
     lua_pushvalue(lua, index);
   }
@@ -254,6 +268,33 @@ void OpenSandbox(lua_State* lua, ScriptEngine* engine) {
   lua_setfield(lua, -3, "_G");
   lua_replace(lua, LUA_GLOBALSINDEX);
   lua_pop(lua, 1);
+}
+
+void OpenLibraryLoadApi(lua_State* lua, lua_CFunction register_function, void* upvalue) {
+  lua_getfield(lua, LUA_REGISTRYINDEX, kRealGlobals);
+  lua_setfield(lua, LUA_REGISTRYINDEX, kRunGlobals);
+  lua_newtable(lua);  // the load run's globals
+  lua_newtable(lua);  // its redis table
+  lua_pushlightuserdata(lua, upvalue);
+  lua_pushcclosure(lua, register_function, 1);
+  lua_setfield(lua, -2, "register_function");
+  lua_getfield(lua, LUA_REGISTRYINDEX, kRunGlobals);
+  lua_getfield(lua, -1, "redis");
+  for (const char* name : {"log", "LOG_DEBUG", "LOG_VERBOSE", "LOG_NOTICE", "LOG_WARNING", "REDIS_VERSION",
+                           "REDIS_VERSION_NUM"}) {
+    lua_getfield(lua, -1, name);
+    lua_setfield(lua, -4, name);
+  }
+  lua_pop(lua, 2);
+  PushReadonlyProxy(lua, -1, StrictIndex);
+  lua_setfield(lua, -3, "redis");
+  lua_pop(lua, 1);
+  lua_setfield(lua, LUA_REGISTRYINDEX, kLoadGlobals);
+}
+
+void UseLoadGlobals(lua_State* lua, bool loading) {
+  lua_getfield(lua, LUA_REGISTRYINDEX, loading ? kLoadGlobals : kRunGlobals);
+  lua_setfield(lua, LUA_REGISTRYINDEX, kRealGlobals);
 }
 
 void SetScriptArguments(lua_State* lua, std::span<const std::string_view> keys,

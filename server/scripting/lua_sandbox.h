@@ -11,7 +11,9 @@
 #include <span>
 #include <string_view>
 
-struct lua_State;
+extern "C" {
+#include <lua.h>
+}
 
 namespace tierkv {
 
@@ -23,6 +25,13 @@ void OpenSandbox(lua_State* lua, ScriptEngine* engine);
 // Sets the KEYS and ARGV globals (behind the protection scripts see).
 void SetScriptArguments(lua_State* lua, std::span<const std::string_view> keys,
                         std::span<const std::string_view> args);
+
+// For the state that runs function libraries: builds the globals a library's load run
+// sees, only a `redis` table holding register_function (a closure over `upvalue`), log
+// and the constants; a missing field there is an error. UseLoadGlobals(true) switches
+// the globals scripts read to it, UseLoadGlobals(false) back.
+void OpenLibraryLoadApi(lua_State* lua, lua_CFunction register_function, void* upvalue);
+void UseLoadGlobals(lua_State* lua, bool loading);
 
 // Redis's math.random: a draw of its rand48 generator (POSIX lrand48).
 int32_t NextRand48(uint64_t* state);

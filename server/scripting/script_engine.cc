@@ -91,9 +91,28 @@ ScriptEngine::ScriptEngine(Server& server) : server_(server), script_client_(0) 
   lua_setfield(lua_, LUA_REGISTRYINDEX, kScripts);
   script_client_.script = true;
   script_client_.authenticated = true;
+  functions_lua_ = lua_newstate(AllocateFunctions, this);
+  OpenSandbox(functions_lua_, this);
+  functions_ = std::make_unique<FunctionLibraries>(functions_lua_);
 }
 
-ScriptEngine::~ScriptEngine() { lua_close(lua_); }
+ScriptEngine::~ScriptEngine() {
+  functions_.reset();
+  lua_close(functions_lua_);
+  lua_close(lua_);
+}
+
+void* ScriptEngine::AllocateFunctions(void* engine, void* block, size_t old_size, size_t new_size) {
+  auto* self = static_cast<ScriptEngine*>(engine);
+  if (new_size == 0) {
+    self->functions_memory_ -= block != nullptr ? old_size : 0;
+    std::free(block);
+    return nullptr;
+  }
+  void* grown = std::realloc(block, new_size);
+  if (grown != nullptr) self->functions_memory_ += new_size - (block != nullptr ? old_size : 0);
+  return grown;
+}
 
 void* ScriptEngine::Allocate(void* engine, void* block, size_t old_size, size_t new_size) {
   auto* self = static_cast<ScriptEngine*>(engine);
@@ -141,11 +160,56 @@ void ScriptEngine::Flush() {
   lua_gc(lua_, LUA_GCCOLLECT, 0);
 }
 
-ScriptEngine::KillOutcome ScriptEngine::Kill() {
+std::string_view KillRefusal(ScriptEngine::KillOutcome outcome, bool function_kill) {
+  switch (outcome) {
+    case ScriptEngine::KillOutcome::kNotBusy:
+      return "NOTBUSY No scripts in execution right now.";
+    case ScriptEngine::KillOutcome::kUnkillable:
+      return "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait "
+             "the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.";
+    case ScriptEngine::KillOutcome::kWrongKind:
+      return function_kill ? "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+                           : "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
+    case ScriptEngine::KillOutcome::kKilled:
+      break;
+  }
+  return "";
+}
+
+std::string_view ScriptEngine::busy_error() const {
+  return run_ != nullptr && run_->function
+             ? "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+             : "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+}
+
+ScriptEngine::KillOutcome ScriptEngine::Kill(bool function_kill) {
   if (run_ == nullptr) return KillOutcome::kNotBusy;
   if (run_->wrote) return KillOutcome::kUnkillable;
+  if (run_->function != function_kill) return KillOutcome::kWrongKind;
   run_->killed = true;
   return KillOutcome::kKilled;
+}
+
+bool ScriptEngine::Admit(ReplyWriter& reply, uint32_t flags, bool read_only, bool* oom) {
+  const EngineOptions& options = server_.shard().options();
+  *oom = options.maxmemory > 0 && !server_.shard().EnforceMaxmemory().ok();
+  // Redis's checks before a script with a shebang runs: it says up front whether it writes.
+  if (flags & kScriptEvalCompat) return true;
+  if (!(flags & kScriptAllowOom) && *oom && !(flags & kScriptNoWrites)) {
+    reply.Error("OOM command not allowed when used memory > 'maxmemory'.");
+    return false;
+  }
+  if (!(flags & kScriptNoWrites)) {
+    if (Durability* durability = server_.durability(); durability != nullptr && !durability->write_refusal().empty()) {
+      reply.Error("MISCONF " + durability->write_refusal());
+      return false;
+    }
+    if (read_only) {
+      reply.Error("ERR Can not execute a script with write flag using *_ro command.");
+      return false;
+    }
+  }
+  return true;
 }
 
 void ScriptEngine::Run(Client& caller, std::string_view sha, std::span<const std::string_view> keys,
@@ -154,25 +218,49 @@ void ScriptEngine::Run(Client& caller, std::string_view sha, std::span<const std
   const auto script = scripts_.find(std::string(sha));
   if (script == scripts_.end()) return reply.Error("NOSCRIPT No matching script. Please use EVAL.");
   const uint32_t flags = script->second.flags;
-  const EngineOptions& options = server_.shard().options();
-  const bool oom = options.maxmemory > 0 && !server_.shard().EnforceMaxmemory().ok();
-
-  // Redis's checks before a script with a shebang runs: it says up front whether it writes.
-  if (!(flags & kScriptEvalCompat)) {
-    if (!(flags & kScriptAllowOom) && oom && !(flags & kScriptNoWrites)) {
-      return reply.Error("OOM command not allowed when used memory > 'maxmemory'.");
-    }
-    if (!(flags & kScriptNoWrites)) {
-      if (Durability* durability = server_.durability(); durability != nullptr && !durability->write_refusal().empty()) {
-        return reply.Error("MISCONF " + durability->write_refusal());
-      }
-      if (read_only) return reply.Error("ERR Can not execute a script with write flag using *_ro command.");
-    }
-  }
-
+  bool oom = false;
+  if (!Admit(reply, flags, read_only, &oom)) return;
   run_ = std::make_unique<RunState>();
+  run_->name = std::string(sha);
+  Invoke(lua_, caller, flags, read_only, oom, [&] {
+    lua_getfield(lua_, LUA_REGISTRYINDEX, kScripts);
+    lua_getfield(lua_, -1, run_->name.c_str());
+    lua_remove(lua_, -2);
+    SetScriptArguments(lua_, keys, args);
+    return 0;
+  });
+}
+
+void ScriptEngine::CallFunction(Client& caller, std::string_view name, std::span<const std::string_view> keys,
+                                std::span<const std::string_view> args, bool read_only,
+                                std::span<const std::string_view> command) {
+  ReplyWriter& reply = caller.reply;
+  const LuaFunction* function = functions_->Find(name);
+  if (function == nullptr) return reply.Error("ERR Function not found");
+  bool oom = false;
+  if (!Admit(reply, function->flags, read_only, &oom)) return;
+  run_ = std::make_unique<RunState>();
+  run_->name = function->name;
+  run_->function = true;
+  run_->command.assign(command.begin(), command.end());
+  const int ref = function->ref;
+  Invoke(functions_lua_, caller, function->flags, read_only, oom, [&] {
+    lua_rawgeti(functions_lua_, LUA_REGISTRYINDEX, ref);
+    for (std::span<const std::string_view> list : {keys, args}) {
+      lua_createtable(functions_lua_, static_cast<int>(list.size()), 0);
+      for (size_t i = 0; i < list.size(); ++i) {
+        lua_pushlstring(functions_lua_, list[i].data(), list[i].size());
+        lua_rawseti(functions_lua_, -2, static_cast<int>(i + 1));
+      }
+    }
+    return 2;
+  });
+}
+
+template <typename Push>
+void ScriptEngine::Invoke(lua_State* lua, Client& caller, uint32_t flags, bool read_only, bool oom, Push&& push) {
+  ReplyWriter& reply = caller.reply;
   run_->caller = &caller;
-  run_->sha = std::string(sha);
   run_->flags = flags;
   run_->read_only = read_only || (flags & kScriptNoWrites);
   run_->oom_at_start = oom;
@@ -184,58 +272,55 @@ void ScriptEngine::Run(Client& caller, std::string_view sha, std::span<const std
   script_client_.reply.set_protocol(2);
   script_client_.output.clear();
 
-  const int base = lua_gettop(lua_);
-  lua_pushcfunction(lua_, ScriptErrorHandler);
-  lua_getfield(lua_, LUA_REGISTRYINDEX, kScripts);
-  lua_getfield(lua_, -1, run_->sha.c_str());
-  lua_remove(lua_, -2);
-  SetScriptArguments(lua_, keys, args);
+  const int base = lua_gettop(lua);
+  lua_pushcfunction(lua, ScriptErrorHandler);
+  const int nargs = push();
   const bool watch_time = server_.settings().busy_reply_threshold_ms > 0;
-  if (watch_time) lua_sethook(lua_, CountHook, LUA_MASKCOUNT, kHookInstructions);
-  const int failed = lua_pcall(lua_, 0, 1, base + 1);
-  if (watch_time) lua_sethook(lua_, nullptr, 0, 0);
+  if (watch_time) lua_sethook(lua, CountHook, LUA_MASKCOUNT, kHookInstructions);
+  const int failed = lua_pcall(lua, nargs, 1, base + 1);
+  if (watch_time) lua_sethook(lua, nullptr, 0, 0);
 
   const bool timed_out = run_->timed_out;
   if (timed_out) {
     caller.suspended = run_->caller_was_suspended;
-    LogWarning("Slow script finished: " + run_->sha);
+    LogWarning("Slow script finished: " + run_->name);
   }
   if (failed) {
-    ReplyScriptError(reply);
+    ReplyScriptError(lua, reply);
   } else {
     const int resp = script_client_.reply.protocol();
-    WriteLuaAsReply(lua_, reply, resp);
+    WriteLuaAsReply(lua, reply, resp);
   }
-  lua_settop(lua_, base);
+  lua_settop(lua, base);
   if (run_->abandoned) server_.AbandonPendingChanges();
   run_.reset();
   if (timed_out) server_.ResumeDeferredTasks();
   script_client_.output.clear();
   // Redis collects a little after every script so garbage never piles up between them.
-  lua_gc(lua_, LUA_GCSTEP, 1);
+  lua_gc(lua, LUA_GCSTEP, 1);
 }
 
-void ScriptEngine::ReplyScriptError(ReplyWriter& reply) {
-  if (!lua_istable(lua_, -1)) {
-    const char* text = lua_tostring(lua_, -1);
-    return reply.Error("ERR Error running script " + run_->sha + ", " +
+void ScriptEngine::ReplyScriptError(lua_State* lua, ReplyWriter& reply) {
+  if (!lua_istable(lua, -1)) {
+    const char* text = lua_tostring(lua, -1);
+    return reply.Error("ERR Error running script " + run_->name + ", " +
                        std::string(text != nullptr ? text : "execution failure").substr(0, 100));
   }
   // Raw reads: a metamethod of the script's error table must not run out here,
   // outside the protected call.
-  lua_pushstring(lua_, "err");
-  lua_rawget(lua_, -2);
-  std::string message = lua_isstring(lua_, -1) ? lua_tostring(lua_, -1) : "ERR unknown error";
-  lua_pop(lua_, 1);
-  lua_pushstring(lua_, "source");
-  lua_rawget(lua_, -2);
-  lua_pushstring(lua_, "line");
-  lua_rawget(lua_, -3);
-  if (lua_isstring(lua_, -2) && lua_isnumber(lua_, -1)) {
-    message += " script: " + run_->sha + ", on " + lua_tostring(lua_, -2) + ":" +
-               std::to_string(static_cast<long long>(lua_tonumber(lua_, -1))) + ".";
+  lua_pushstring(lua, "err");
+  lua_rawget(lua, -2);
+  std::string message = lua_isstring(lua, -1) ? lua_tostring(lua, -1) : "ERR unknown error";
+  lua_pop(lua, 1);
+  lua_pushstring(lua, "source");
+  lua_rawget(lua, -2);
+  lua_pushstring(lua, "line");
+  lua_rawget(lua, -3);
+  if (lua_isstring(lua, -2) && lua_isnumber(lua, -1)) {
+    message += " script: " + run_->name + ", on " + lua_tostring(lua, -2) + ":" +
+               std::to_string(static_cast<long long>(lua_tonumber(lua, -1))) + ".";
   }
-  lua_pop(lua_, 2);
+  lua_pop(lua, 2);
   while (!message.empty() && (message.back() == '\n' || message.back() == '\r')) message.pop_back();
   reply.Error(message);
 }
@@ -255,7 +340,7 @@ void ScriptEngine::OnCountHook(lua_State* lua) {
     LogWarning("Slow script detected: still in execution after " +
                std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()) +
                " milliseconds. You can try killing the script using the SCRIPT KILL command. Script name is: " +
-               run.sha + ".");
+               run.name + ".");
     // The caller reads nothing more until the script ends (its connection is inside
     // this command); other clients are served from here, answered BUSY.
     run.caller_was_suspended = run.caller->suspended;

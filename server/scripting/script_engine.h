@@ -22,8 +22,10 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "server/client.h"
+#include "server/scripting/function_libraries.h"
 
 struct lua_State;
 struct lua_Debug;
@@ -65,16 +67,30 @@ class ScriptEngine {
   void Run(Client& caller, std::string_view sha, std::span<const std::string_view> keys,
            std::span<const std::string_view> args, bool read_only);
 
+  // FCALL / FCALL_RO: runs library function `name` with (keys, args) for `caller`.
+  // `command` is the caller's command line (FUNCTION STATS shows it).
+  void CallFunction(Client& caller, std::string_view name, std::span<const std::string_view> keys,
+                    std::span<const std::string_view> args, bool read_only,
+                    std::span<const std::string_view> command);
+  FunctionLibraries& functions() { return *functions_; }
+  const FunctionLibraries& functions() const { return *functions_; }
+  size_t functions_memory_bytes() const { return functions_memory_; }
+
   // True while a script runs past busy-reply-threshold: other clients get BUSY.
   bool busy() const { return run_ != nullptr && run_->timed_out; }
   bool running() const { return run_ != nullptr; }
-  enum class KillOutcome { kNotBusy, kUnkillable, kKilled };
-  KillOutcome Kill();
+  // What other clients are told meanwhile (it names the KILL that applies).
+  std::string_view busy_error() const;
+  // kWrongKind: SCRIPT KILL while a function runs, or FUNCTION KILL during an EVAL.
+  enum class KillOutcome { kNotBusy, kUnkillable, kWrongKind, kKilled };
+  KillOutcome Kill(bool function_kill);
 
   // For the redis.* library (redis_lib.cc) and the sandbox.
   struct RunState {
     Client* caller = nullptr;
-    std::string sha;
+    std::string name;               // the script's SHA1, or the function's name
+    bool function = false;          // FCALL rather than EVAL
+    std::vector<std::string> command;  // FCALL's command line, for FUNCTION STATS
     uint32_t flags = 0;
     bool read_only = false;
     bool oom_at_start = false;  // over maxmemory when the script began
@@ -86,21 +102,34 @@ class ScriptEngine {
     std::chrono::steady_clock::time_point started;
   };
   RunState* run() { return run_.get(); }
+  const RunState* run() const { return run_.get(); }
   Server& server() { return server_; }
   Client& script_client() { return script_client_; }
   uint64_t& rand_state() { return rand48_; }
 
  private:
   static void* Allocate(void* engine, void* block, size_t old_size, size_t new_size);
+  static void* AllocateFunctions(void* engine, void* block, size_t old_size, size_t new_size);
+  // Redis's checks before a script with flags runs; false after writing the refusal.
+  bool Admit(ReplyWriter& reply, uint32_t flags, bool read_only, bool* oom);
+  // Runs the function `push` leaves on `lua`'s stack (it returns how many arguments it
+  // pushed above it) and writes its reply to the caller.
+  template <typename Push>
+  void Invoke(lua_State* lua, Client& caller, uint32_t flags, bool read_only, bool oom, Push&& push);
   static void CountHook(lua_State* lua, lua_Debug* debug);
   // The running thread (a coroutine's, possibly) is where an error must be raised.
   void OnCountHook(lua_State* lua);
   // Writes the error a failed script left on the stack as the caller's reply.
-  void ReplyScriptError(ReplyWriter& reply);
+  void ReplyScriptError(lua_State* lua, ReplyWriter& reply);
 
   Server& server_;
   lua_State* lua_ = nullptr;
   size_t lua_memory_ = 0;
+  // Functions run in a state of their own, as in Redis 7 (FUNCTION FLUSH leaves EVAL's
+  // cache alone and the reverse).
+  lua_State* functions_lua_ = nullptr;
+  size_t functions_memory_ = 0;
+  std::unique_ptr<FunctionLibraries> functions_;
   struct Script {
     uint32_t flags = 0;
     size_t body_bytes = 0;
@@ -113,6 +142,10 @@ class ScriptEngine {
   // where Redis's starts, so a script draws what it would draw on Redis.
   uint64_t rand48_ = 0x1234ABCD330EULL;
 };
+
+// The error SCRIPT KILL (function_kill false) or FUNCTION KILL answers for `outcome`,
+// "" for kKilled.
+std::string_view KillRefusal(ScriptEngine::KillOutcome outcome, bool function_kill);
 
 // Parses a script's shebang line. On success sets *flags (kScriptEvalCompat when there
 // is none) and *shebang_len (bytes before the line feed that ends it, 0 if none);

@@ -70,6 +70,7 @@ class FakeTier final : public Tier {
     std::erase_if(live_.entries, [&](const auto& item) { return !live_.Maps(item.first.first); });
     committed_ = live_;
     committed_metadata_.checkpoint_lsn = checkpoint_lsn;
+    if (server_state_.has_value()) committed_metadata_.server_state = *server_state_;
     ++counters_.commits;
     return Status::Ok();
   }
@@ -113,6 +114,11 @@ class FakeTier final : public Tier {
       if (Status visited = visit(std::move(metadata)); !visited.ok()) return visited;
     }
     return Status::Ok();
+  }
+
+  void SetServerState(std::string state) override {
+    std::lock_guard lock(mu_);
+    server_state_ = std::move(state);
   }
 
   Result<TierMetadata> ReadMetadata() override {
@@ -330,6 +336,7 @@ class FakeTier final : public Tier {
   std::optional<State> staged_;  // set from the first WriteStaged to the next Commit
   State committed_;
   TierMetadata committed_metadata_;
+  std::optional<std::string> server_state_;  // for the next Commit
   FakeTierCounters counters_;
   Failures write_failures_, commit_failures_, read_failures_;
   Gate write_gate_, commit_gate_;

@@ -162,3 +162,58 @@ def test_export_of_a_journal_with_every_effect_kind_loads_in_redis(tmp_path):
     finally:
         redis.stop()
     assert loaded == expected
+
+
+@pytest.mark.tierkv_only
+def test_export_carries_function_libraries(tmp_path):
+    """The libraries checkpointed and the ones journaled after become the file's function
+    section (opcode 245), which redis-server loads."""
+    data = tmp_path / "data"
+    srv = start_server(data, *ALWAYS)
+    c = srv.client()
+    call(c, "FUNCTION", "LOAD", "#!lua name=saved\nredis.register_function('one', function() return 1 end)")
+    c.save()
+    call(c, "FUNCTION", "LOAD", "#!lua name=journaled\nredis.register_function('two', function() return 2 end)")
+    c.set("k", "v")
+    sigkill(srv)
+
+    out = tmp_path / "redis"
+    out.mkdir()
+    run = subprocess.run([check_bin(), "--dir", str(data), "--export-rdb", str(out / "dump.rdb")],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "function libraries: 2" in run.stdout, run.stdout
+    redis = ServerProcess(REFERENCE_BIN, out).start()
+    try:
+        r = redis.client()
+        assert r.fcall("one", 0) == 1 and r.fcall("two", 0) == 2
+        assert r.get("k") == "v"
+    finally:
+        redis.stop()
+
+
+@pytest.mark.tierkv_only
+def test_import_carries_function_libraries(tmp_path):
+    """A dump.rdb redis-server saved with libraries: --import-rdb makes them the tier's
+    libraries, which the server loads at start."""
+    source = tmp_path / "redis"
+    source.mkdir()
+    redis = ServerProcess(REFERENCE_BIN, source).start()
+    try:
+        r = redis.client()
+        call(r, "FUNCTION", "LOAD", "#!lua name=theirs\nredis.register_function('hello', function() return 'hi' end)")
+        r.set("k", "v")
+        r.save()
+    finally:
+        redis.stop()
+    data = tmp_path / "data"
+    run = subprocess.run([check_bin(), "--dir", str(data), "--import-rdb", str(source / "dump.rdb")],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "function libraries: 1" in run.stdout, run.stdout
+    srv = start_server(data)
+    try:
+        c = srv.client()
+        assert c.fcall("hello", 0) == "hi" and c.get("k") == "v"
+    finally:
+        srv.stop()

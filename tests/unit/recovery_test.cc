@@ -376,6 +376,28 @@ TEST_F(RecoveryTest, ReplayedFlushAllRemovesOlderKeysInEveryDb) {
   EXPECT_EQ(TierImageOf(tier_), ImageOf(shard()));
 }
 
+TEST_F(RecoveryTest, TheNewestFunctionEffectAboveTheCheckpointIsTheServerState) {
+  tier_.SetServerState("libraries at 2");
+  SeedTier({StoredValue(0, "a", "a1", 1)}, 2);
+  RecoveryReport checkpoint_only = RunRecovery().value();
+  EXPECT_EQ(checkpoint_only.server_state, "libraries at 2");
+
+  WriteJournal({{{3, 0, {{"FUNCTION", "RESTORE", "libraries at 3", "FLUSH"}}},
+                 {4, 0, {{"SET", "b", "b4"}, {"FUNCTION", "RESTORE", "libraries at 4", "FLUSH"}}},
+                 {5, 0, {{"SET", "c", "c5"}}}}});
+  CommandHarness again;
+  RecoveryReport replayed = RecoverAgain(again).value();
+  EXPECT_EQ(replayed.server_state, "libraries at 4");
+  EXPECT_EQ(replayed.last_lsn, 5u);
+  EXPECT_EQ(again.shard().db(0).Peek("b")->string_value(), "b4");  // the record's key effect applied too
+}
+
+TEST_F(RecoveryTest, AFunctionEffectWithoutItsPayloadStopsRecovery) {
+  SeedTier({}, 1);
+  WriteJournal({{{2, 0, {{"FUNCTION", "RESTORE"}}}}});
+  EXPECT_FALSE(RunRecovery().ok());
+}
+
 TEST_F(RecoveryTest, TornTailIsCutAndReported) {
   std::vector<EffectRecord> records;
   for (uint64_t lsn = 1; lsn <= 5; ++lsn) records.push_back({lsn, 0, {{"SET", "k" + std::to_string(lsn), "v"}}});

@@ -302,6 +302,26 @@ TEST_P(TierConformanceTest, CommittedSwapsAndErasesSurviveReopen) {
   EXPECT_EQ(All(), expected);
 }
 
+// The server state (the function libraries) is recorded by the commit after it is set,
+// survives a reopen, and stays until a commit records another.
+TEST_P(TierConformanceTest, TheServerStateTravelsWithTheNextCommit) {
+  auto state = [&] { return tier().ReadMetadata().value().server_state; };
+  EXPECT_EQ(state(), "");
+  tier().SetServerState("libraries v1");
+  EXPECT_EQ(state(), "");  // not before the commit
+  Commit(1);
+  EXPECT_EQ(state(), "libraries v1");
+  backend_->Reopen();
+  EXPECT_EQ(state(), "libraries v1");
+  Commit(2);  // a commit without a new state keeps the recorded one
+  backend_->Reopen();
+  EXPECT_EQ(state(), "libraries v1");
+  tier().SetServerState("");
+  Commit(3);
+  backend_->Reopen();
+  EXPECT_EQ(state(), "");
+}
+
 // A crash keeps, at most, key writes made since the last commit; the erases and swaps of
 // that time are forgotten, and those keys follow their db's contents: the map of the
 // last checkpoint, so that replaying the journal from it applies each erase and swap

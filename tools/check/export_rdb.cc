@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "engine/entry.h"
+#include "engine/rdb/function_payload.h"
 #include "engine/shard.h"
 #include "tiering/entry_codec.h"
 #include "tiering/rdb_file.h"
@@ -89,12 +90,25 @@ struct Written {
   uint64_t keys = 0;
   uint64_t with_ttl = 0;
   uint64_t expired = 0;
+  uint64_t functions = 0;
   std::map<int, uint64_t> keys_by_db;
 };
 
-Status WriteRdb(Shard& shard, const std::string& path, int64_t now_ms, Written* written) {
+// `functions`: the server state recovered (the function libraries' FUNCTION DUMP payload),
+// written as the file's function section.
+Status WriteRdb(Shard& shard, const std::string& functions, const std::string& path, int64_t now_ms,
+                Written* written) {
   RdbFileWriter writer(path);
   if (Status begun = writer.Begin(); !begun.ok()) return begun;
+  if (!functions.empty()) {
+    std::vector<std::string> codes;
+    const std::string error = DecodeFunctionsPayload(functions, &codes);
+    if (!error.empty()) return Status::Corruption("the function libraries: " + error);
+    for (const std::string& code : codes) {
+      if (Status added = writer.AddFunctionLibrary(code); !added.ok()) return added;
+    }
+    written->functions = codes.size();
+  }
   for (int db = 0; db < shard.db_count(); ++db) {
     std::vector<const Entry*> live;
     uint64_t expires = 0;
@@ -197,7 +211,8 @@ int RunExportRdb(const CheckOptions& options) {
   }
 
   Written written;
-  if (Status saved = WriteRdb(shard, options.rdb_path, Shard::WallClockMs(), &written); !saved.ok()) {
+  if (Status saved = WriteRdb(shard, recovered->server_state, options.rdb_path, Shard::WallClockMs(), &written);
+      !saved.ok()) {
     report.Error("cannot write " + options.rdb_path + ": " + saved.message());
     return kExitDamaged;
   }
@@ -208,6 +223,7 @@ int RunExportRdb(const CheckOptions& options) {
   for (const auto& [db, keys] : written.keys_by_db) per_db += " db" + std::to_string(db) + "=" + std::to_string(keys);
   report.Line("  keys per db:" + (per_db.empty() ? std::string(" none") : per_db));
   report.Line("  left out, already expired: " + std::to_string(written.expired));
+  report.Line("  function libraries: " + std::to_string(written.functions));
   report.Line("  file: " + options.rdb_path + ", " + std::to_string(FileBytes(options.rdb_path)) + " bytes");
   report.Line("result: OK");
   return kExitOk;

@@ -4,8 +4,11 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <string_view>
+#include <vector>
 
 #include "engine/entry.h"
+#include "engine/rdb/function_payload.h"
 #include "engine/rdb/rdb_object.h"
 #include "engine/shard.h"
 #include "tiering/entry_codec.h"
@@ -192,6 +195,10 @@ int RunImportRdb(const CheckOptions& options) {
     return Status::Ok();
   });
   Status finished = read.ok() ? flush() : read.status();
+  // The file's function section becomes the server's libraries (the tier's server state).
+  std::vector<std::string_view> libraries;
+  if (read.ok()) libraries.assign(read->function_libraries.begin(), read->function_libraries.end());
+  if (finished.ok() && !libraries.empty()) (*tier)->SetServerState(EncodeFunctionsPayload(libraries));
   if (finished.ok()) finished = (*tier)->Commit(metadata->checkpoint_lsn);
   if (!finished.ok()) {
     report.Error("the import stopped: " + finished.message() + ". " + paths.tier +
@@ -205,9 +212,11 @@ int RunImportRdb(const CheckOptions& options) {
   report.Line("  keys per db:" + (per_db.empty() ? std::string(" none") : per_db));
   report.Line("  skipped, already expired: " + std::to_string(expired));
   if (skipped > 0) PrintUnsupported(report, census, "skipped (--skip-unsupported)");
-  if (checked->functions_skipped > 0) {
-    report.Warning(Count(checked->functions_skipped, "function library was", "function libraries were") +
-                   " not imported: tierkv has no functions");
+  if (!libraries.empty()) report.Line("  function libraries: " + std::to_string(libraries.size()));
+  const uint64_t pre_ga = checked->functions_skipped - checked->function_libraries.size();
+  if (pre_ga > 0) {
+    report.Warning(Count(pre_ga, "function library was", "function libraries were") +
+                   " not imported: written by a Redis 7.0 release candidate");
   }
   if (checked->module_aux_skipped > 0) {
     report.Warning(Count(checked->module_aux_skipped, "module aux record was", "module aux records were") +
