@@ -454,6 +454,14 @@ def test_genpass(acl):
         call(acl, "ACL", "GENPASS", "0")
 
 
+def test_setuser_is_redacted_in_the_slowlog(acl, config_restore):
+    config_restore("slowlog-log-slower-than")
+    acl.config_set("slowlog-log-slower-than", 0)
+    call(acl, "ACL", "SETUSER", "yves", ">secret", "+get")
+    entry = [e for e in call(acl, "SLOWLOG", "GET", "10") if e[3][:2] == ["ACL", "SETUSER"]][0]
+    assert entry[3] == ["ACL", "SETUSER", "(redacted)", "(redacted)", "(redacted)"]
+
+
 def test_help_matches_redis(acl, peer):
     assert call(acl, "ACL", "HELP") == call(peer.client(), "ACL", "HELP")
 
