@@ -28,14 +28,14 @@ void CmdAclSetUser(CommandContext& ctx) {
   ctx.reply().Ok();
 }
 
-void ReplySelector(ReplyWriter& reply, const AclSelector& selector, bool root) {
+// A selector's commands, keys and channels, as ACL GETUSER shows them.
+void ReplySelector(ReplyWriter& reply, const AclSelector& selector) {
   reply.Bulk("commands");
   reply.Bulk(selector.CommandsText());
   reply.Bulk("keys");
   reply.Bulk(selector.KeysText());
   reply.Bulk("channels");
   reply.Bulk(selector.ChannelsText());
-  (void)root;
 }
 
 void CmdAclGetUser(CommandContext& ctx) {
@@ -47,12 +47,12 @@ void CmdAclGetUser(CommandContext& ctx) {
   reply.BulkArray(user->Flags());
   reply.Bulk("passwords");
   reply.BulkArray(user->password_hashes());
-  ReplySelector(reply, user->root(), true);
+  ReplySelector(reply, user->root());
   reply.Bulk("selectors");
   reply.Array(user->extra_selectors().size());
   for (const AclSelector& selector : user->extra_selectors()) {
     reply.Map(3);
-    ReplySelector(reply, selector, false);
+    ReplySelector(reply, selector);
   }
 }
 
