@@ -4,7 +4,6 @@
 #include <sstream>
 
 #include "server/command_table.h"
-#include "server/resp_parser.h"
 #include "tiering/file_io.h"
 
 namespace tierkv {
@@ -73,35 +72,55 @@ std::shared_ptr<AclUser> Acl::Authenticate(std::string_view name, std::string_vi
 }
 
 Status Acl::LoadUsers(const std::vector<std::vector<std::string>>& lines, std::string_view origin) {
-  // Built apart, then swapped in: a bad line changes nothing.
+  // Built apart, then swapped in: a bad line changes nothing. Every error is reported,
+  // in Redis's words.
   Acl loaded(*commands_);
-  *loaded.default_user_ = AclUser("default", *commands_);  // as new users: off, no permissions
-  bool default_seen = false;
+  loaded.users_.clear();
+  std::string errors;
   for (size_t i = 0; i < lines.size(); ++i) {
     const std::vector<std::string>& line = lines[i];
-    auto fail = [&](const std::string& why) {
-      return Status::Error(std::string(origin) + ":" + std::to_string(i + 1) + ": " + why);
-    };
-    if (line.size() < 2 || line[0] != "user") return fail("should start with user keyword");
+    if (line.empty()) continue;  // a comment or a blank line
+    const std::string at = std::string(origin) + ":" + std::to_string(i + 1);
+    if (line.size() < 2 || line[0] != "user") {
+      errors += at + " should start with user keyword followed by the username. ";
+      continue;
+    }
     const std::string& name = line[1];
-    if (name.empty() || name.find_first_of(" \t") != std::string::npos) return fail("invalid user name '" + name + "'");
-    if (loaded.Find(name) != nullptr && (name != "default" || default_seen)) {
-      return fail("Duplicate user '" + name + "' found");
+    if (name.find_first_of(std::string_view(" \t\r\n\0", 5)) != std::string::npos) {
+      errors += at + ": username '" + name + "' contains invalid characters. ";
+      continue;
     }
-    if (name == "default") default_seen = true;
-    std::vector<std::string_view> rules(line.begin() + 2, line.end());
-    Status status = loaded.SetUser(name, rules);
-    if (!status.ok()) {
-      // Without the "ERR " of a reply.
-      const std::string& text = status.message();
-      return fail(text.starts_with("ERR ") ? text.substr(4) : text);
+    if (loaded.Find(name) != nullptr) {
+      errors += "WARNING: Duplicate user '" + name + "' found on line " + std::to_string(i + 1) + ". ";
+      continue;
+    }
+    auto user = std::make_shared<AclUser>(name, *commands_);
+    loaded.users_.emplace(name, user);
+    std::vector<std::string_view> words(line.begin() + 2, line.end());
+    auto rules = MergeSelectorArguments(words);
+    if (!rules.ok()) {
+      errors += at + ": Unmatched parenthesis in selector definition.";  // no space after it in Redis either
+      continue;
+    }
+    for (const std::string& rule : *rules) {
+      Status status = user->Apply(rule);
+      if (!status.ok()) {
+        errors += at + ": Error in applying operation '" + rule + "': " + status.message() + ". ";
+        break;
+      }
     }
   }
-  // A file without the default user leaves it as Redis creates it.
-  if (!default_seen) {
-    MakeDefaultUser(*loaded.default_user_);
+  if (!errors.empty()) {
+    return Status::Error(errors + "WARNING: ACL errors detected, no change to the previously active ACL rules was performed");
   }
-  *default_user_ = *loaded.default_user_;
+  // The default user keeps its object (clients refer to it), with the loaded rules; a
+  // file without it leaves it as a server without users has it.
+  if (std::shared_ptr<AclUser> loaded_default = loaded.Find("default")) {
+    *default_user_ = *loaded_default;
+  } else {
+    *default_user_ = AclUser("default", *commands_);
+    MakeDefaultUser(*default_user_);
+  }
   loaded.users_["default"] = default_user_;
   users_ = std::move(loaded.users_);
   return Status::Ok();
@@ -110,18 +129,16 @@ Status Acl::LoadUsers(const std::vector<std::vector<std::string>>& lines, std::s
 Status Acl::LoadFile(const std::string& path) {
   std::ifstream file(path);
   if (!file) return Status::Error("Error loading ACLs, opening file '" + path + "': No such file or directory");
+  // One entry per line, empty for comments and blank lines, so errors name the line.
+  // Words are separated by spaces, as Redis reads the file (no quoting).
   std::vector<std::vector<std::string>> lines;
   std::string text;
-  int number = 0;
   while (std::getline(file, text)) {
-    ++number;
-    std::vector<std::string> words;
+    std::vector<std::string>& words = lines.emplace_back();
     const size_t start = text.find_first_not_of(" \t\r");
     if (start == std::string::npos || text[start] == '#') continue;
-    if (!SplitInlineArgs(text, &words)) {
-      return Status::Error(path + ":" + std::to_string(number) + ": unbalanced quotes in acl line");
-    }
-    if (!words.empty()) lines.push_back(std::move(words));
+    std::istringstream in(text);
+    for (std::string word; in >> word;) words.push_back(std::move(word));
   }
   return LoadUsers(lines, path);
 }

@@ -55,11 +55,11 @@ class Acl {
   // The user `name` if it is on and `password` is one of its passwords.
   std::shared_ptr<AclUser> Authenticate(std::string_view name, std::string_view password) const;
 
-  // `user <name> <rules...>` lines (config file or ACL file). Replaces every user but
-  // keeps the default user's object (its clients stay); nothing changes on error.
-  // The error names the line.
+  // `user <name> <rules...>` lines (config file or ACL file; an empty line is skipped
+  // but counted). Replaces every user but keeps the default user's object (its clients
+  // stay); nothing changes on error. The error lists every bad line, as Redis's.
   Status LoadUsers(const std::vector<std::vector<std::string>>& lines, std::string_view origin);
-  // Reads an ACL file (Redis's syntax: one "user" line per user).
+  // Reads an ACL file (Redis's syntax: one "user" line per user, '#' comments).
   Status LoadFile(const std::string& path);
   // Writes every user to `path` (through a temporary file and a rename).
   Status SaveFile(const std::string& path) const;

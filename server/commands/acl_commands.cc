@@ -111,8 +111,8 @@ void CmdAclLog(CommandContext& ctx) {
       return ctx.reply().Ok();
     }
     auto n = IntArg(ctx.arg(2));
-    if (!n.ok() || *n < 0) return ReplyError(ctx.reply(), n.ok() ? Status::OutOfRange() : n.status());
-    count = static_cast<size_t>(*n);
+    if (!n.ok()) return ReplyError(ctx.reply(), n.status());
+    count = *n < 0 ? 0 : static_cast<size_t>(*n);  // Redis answers a negative count with no entries
   }
   const int64_t now = Shard::WallClockMs();
   ReplyWriter& reply = ctx.reply();

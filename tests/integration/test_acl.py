@@ -560,3 +560,19 @@ def test_acl_file_load_and_save(new_server, tmp_path):
     with pytest.raises(redis.ResponseError):
         call(client, "ACL", "LOAD")
     assert call(client, "ACL", "USERS") == ["default", "yan"]
+
+
+def test_acl_load_errors_are_redis_s(new_server, tmp_path):
+    good = "user default on nopass ~* &* +@all\nuser a on nopass +@all\n"
+    bad = "user default on nopass ~* &* +@all\nuser b on +nosuch\nbogus line\nuser b on\nuser c (+get\n"
+    errors = []
+    for name, binary in (("ours", None), ("redis", "/usr/bin/redis-server")):
+        path = tmp_path / (name + ".acl")
+        path.write_text(good)
+        client = new_server("--aclfile", str(path), binary=binary).client()
+        path.write_text(bad)
+        with pytest.raises(redis.ResponseError) as info:
+            call(client, "ACL", "LOAD")
+        errors.append(str(info.value).replace(str(path), "FILE"))
+        assert call(client, "ACL", "USERS") == ["a", "default"]
+    assert errors[0] == errors[1]
