@@ -576,3 +576,16 @@ def test_acl_load_errors_are_redis_s(new_server, tmp_path):
         errors.append(str(info.value).replace(str(path), "FILE"))
         assert call(client, "ACL", "USERS") == ["a", "default"]
     assert errors[0] == errors[1]
+
+
+def test_client_kill_and_list_by_user(acl, server):
+    call(acl, "ACL", "SETUSER", "abe", "on", ">pw", "+@all", "~*")
+    conn = server.raw()
+    assert conn.call("AUTH", "abe", "pw") == "OK"
+    assert [line for line in call(acl, "CLIENT", "LIST").splitlines() if " user=abe " in line]
+    assert call(acl, "CLIENT", "KILL", "USER", "abe") == 1
+    with pytest.raises(Exception):
+        conn.call("PING")
+    conn.close()
+    with raises_reply("ERR No such user 'nobody'"):
+        call(acl, "CLIENT", "KILL", "USER", "nobody")
