@@ -99,6 +99,9 @@ class Server {
   // Closes the connections authenticated as `user` (ACL DELUSER, ACL LOAD); the
   // current client `self` is closed after its reply.
   void DisconnectUser(const AclUser* user, Client& self);
+  // After `user`'s channel permissions changed: closes its clients subscribed to a
+  // channel or pattern it may no longer use, as Redis does.
+  void DisconnectSubscribersWithoutAccess(const AclUser& user, Client& self);
 
   Shard& shard() { return shard_; }
   Config& config() { return config_; }

@@ -94,4 +94,25 @@ void Server::DisconnectUser(const AclUser* user, Client& self) {
   for (Connection* victim : victims) victim->Close();
 }
 
+void Server::DisconnectSubscribersWithoutAccess(const AclUser& user, Client& self) {
+  std::vector<Connection*> victims;
+  for (const auto& [id, connection] : clients_) {
+    Client& client = connection->client();
+    if (!client.pubsub || &UserOf(client) != &user) continue;
+    bool lost = false;
+    for (PubSub::Kind kind : {PubSub::Kind::kChannel, PubSub::Kind::kPattern, PubSub::Kind::kShardChannel}) {
+      for (const std::string& name : pubsub_.SubscriptionsOf(client, kind)) {
+        lost = lost || !user.ChannelAllowed(name, kind == PubSub::Kind::kPattern);
+      }
+    }
+    if (!lost) continue;
+    if (&client == &self) {
+      client.close_after_reply = true;
+    } else {
+      victims.push_back(connection);
+    }
+  }
+  for (Connection* victim : victims) victim->Close();
+}
+
 }  // namespace tierkv

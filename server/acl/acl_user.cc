@@ -239,6 +239,7 @@ bool AclSelector::KeyAllowed(std::string_view key, uint32_t key_flags) const {
 }
 
 bool AclSelector::ChannelAllowed(std::string_view channel, bool is_pattern) const {
+  if (all_channels_) return true;
   // A pattern subscription must be granted that very pattern, as in Redis.
   return std::any_of(channels_.begin(), channels_.end(), [&](const std::string& p) {
     return is_pattern ? p == channel : GlobMatch(p, channel);
@@ -379,6 +380,11 @@ AclVerdict AclUser::Check(const CommandSpec& spec, const CommandSpec* parent,
     }
   }
   return relevant;
+}
+
+bool AclUser::ChannelAllowed(std::string_view channel, bool is_pattern) const {
+  return std::any_of(selectors_.begin(), selectors_.end(),
+                     [&](const AclSelector& selector) { return selector.ChannelAllowed(channel, is_pattern); });
 }
 
 bool AclUser::Accepts(std::string_view password) const {

@@ -44,6 +44,9 @@ class AclSelector {
   AclVerdict Check(const CommandSpec& spec, const CommandSpec* parent, std::span<const std::string_view> args) const;
   // Everything allowed: the dispatcher then skips all checks.
   bool unrestricted() const { return all_commands_ && all_keys_ && all_channels_; }
+  // Whether `channel` may be published or subscribed to (`is_pattern`: a PSUBSCRIBE
+  // pattern, which must be granted as such).
+  bool ChannelAllowed(std::string_view channel, bool is_pattern) const;
 
   // What ACL GETUSER shows: "~a* %R~b*", "&* " or "&a &b", "-@all +get".
   std::string KeysText() const;
@@ -69,7 +72,6 @@ class AclSelector {
   Status ApplyCommandRule(std::string_view rule, bool allow);
   Status ApplyKeyPattern(std::string_view rule);
   bool KeyAllowed(std::string_view key, uint32_t key_flags) const;
-  bool ChannelAllowed(std::string_view channel, bool is_pattern) const;
 
   const CommandTable* commands_;
   std::vector<uint64_t> allowed_;  // one bit per ACL id
@@ -92,6 +94,8 @@ class AclUser {
   AclVerdict Check(const CommandSpec& spec, const CommandSpec* parent, std::span<const std::string_view> args) const;
   // AUTH: on, and nopass or one of its passwords.
   bool Accepts(std::string_view password) const;
+  // Some selector grants the channel (or the pattern).
+  bool ChannelAllowed(std::string_view channel, bool is_pattern) const;
 
   const std::string& name() const { return name_; }
   bool enabled() const { return enabled_; }

@@ -25,6 +25,7 @@ void CmdAclSetUser(CommandContext& ctx) {
   }
   Status status = ctx.server.acl().SetUser(name, ctx.args.subspan(3));
   if (!status.ok()) return ctx.reply().Error(status.message());
+  ctx.server.DisconnectSubscribersWithoutAccess(*ctx.server.acl().Find(name), ctx.client);
   ctx.reply().Ok();
 }
 
@@ -165,6 +166,7 @@ void CmdAclLoad(CommandContext& ctx) {
   for (const auto& [name, user] : before) {
     if (user != acl.default_user()) ctx.server.DisconnectUser(user.get(), ctx.client);
   }
+  ctx.server.DisconnectSubscribersWithoutAccess(*acl.default_user(), ctx.client);
   ctx.reply().Ok();
 }
 

@@ -589,3 +589,17 @@ def test_client_kill_and_list_by_user(acl, server):
     conn.close()
     with raises_reply("ERR No such user 'nobody'"):
         call(acl, "CLIENT", "KILL", "USER", "nobody")
+
+
+def test_subscribers_losing_their_channels_are_disconnected(acl, server):
+    call(acl, "ACL", "SETUSER", "bea", "on", ">pw", "+@all", "~*", "resetchannels", "&a", "&b")
+    keeps, loses = server.raw(), server.raw()
+    for conn, channel in ((keeps, "a"), (loses, "b")):
+        assert conn.call("AUTH", "bea", "pw") == "OK"
+        assert conn.call("SUBSCRIBE", channel) == [b"subscribe", channel.encode(), 1]
+    call(acl, "ACL", "SETUSER", "bea", "resetchannels", "&a", "&c")
+    with pytest.raises(Exception):
+        loses.call("PING")
+    assert keeps.call("PING") == [b"pong", b""]
+    keeps.close()
+    loses.close()
