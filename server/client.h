@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@
 
 namespace tierkv {
 
+class AclUser;
 class Connection;
 struct CommandSpec;
 
@@ -53,6 +55,9 @@ struct Client {
   // command while no password is required, so clients already talking when
   // requirepass is set keep working, as in Redis (which decides at connect time).
   bool authenticated = false;
+  // The ACL user it runs as; null for the default user. Shared with the ACL, so that
+  // ACL SETUSER applies to clients already authenticated.
+  std::shared_ptr<AclUser> user;
   // CLIENT REPLY ON|OFF|SKIP. kSkipNext is the CLIENT REPLY SKIP command itself;
   // it becomes kSkip for the next command, whose reply is dropped.
   enum class ReplyMode : uint8_t { kOn, kOff, kSkipNext, kSkip };

@@ -1,3 +1,4 @@
+#include "server/acl/acl_user.h"
 #include "server/client_info.h"
 
 #include "server/command.h"
@@ -83,7 +84,7 @@ std::string ClientInfoLine(const Client& client, const PubSub& pubsub, int64_t n
   } else {
     field("cmd", client.last_command->name);
   }
-  field("user", "default");
+  field("user", client.user != nullptr ? client.user->name() : "default");
   number("redir", -1);
   number("resp", client.reply.protocol());
   field("lib-name", client.lib_name);

@@ -190,6 +190,10 @@ struct CommandSpec {
   std::vector<KeySpec> key_specs;
   KeyFlagsFinder key_flags_finder = nullptr;
   CommandDocs docs;
+  // ACL (server/acl/acl_categories.h attaches them when the table is built): the
+  // categories as a bit set of AclCategory, and the command's bit in users' bitmaps.
+  uint32_t acl_categories = 0;
+  uint32_t acl_id = 0;
   std::vector<CommandSpec> subcommands;
   // The only mutable part of the table: statistics, engine thread only.
   mutable CommandStats stats;

@@ -44,11 +44,6 @@ inline bool ValidClientName(std::string_view name) {
 inline constexpr const char* kInvalidClientNameError =
     "ERR Client names cannot contain spaces, newlines or special characters.";
 
-// The default user's password check (AUTH, HELLO AUTH): the default user is
-// "nopass" unless requirepass is set, as in Redis; other users do not exist yet.
-inline bool DefaultUserAccepts(std::string_view requirepass, std::string_view user, std::string_view password) {
-  return user == "default" && (requirepass.empty() || password == requirepass);
-}
 inline constexpr const char* kWrongPassError = "WRONGPASS invalid username-password pair or user is disabled.";
 
 // Case-insensitive option keyword comparison ("EX", "nx", ...).

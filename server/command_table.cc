@@ -1,5 +1,6 @@
 #include "server/command_table.h"
 
+#include "server/acl/acl_categories.h"
 #include "server/command_docs.h"
 #include "server/key_specs.h"
 
@@ -75,10 +76,13 @@ Result<std::unique_ptr<CommandTable>> CommandTable::Build() {
   RegisterScriptingCommands(*table);
   RegisterFunctionCommands(*table);
   RegisterPubSubCommands(*table);
+  RegisterAclCommands(*table);
   Status status = AttachKeySpecs(*table);
   if (!status.ok()) return status;
   // After the key specs: the docs' key arguments are checked against them.
   status = AttachCommandDocs(*table);
+  if (!status.ok()) return status;
+  status = AttachAclCategories(*table);
   if (!status.ok()) return status;
   status = table->Validate();
   if (!status.ok()) return status;

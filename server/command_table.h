@@ -26,12 +26,16 @@ class CommandTable {
   // The subcommand spec for args[1] of a container command, or nullptr.
   static const CommandSpec* FindSubcommand(const CommandSpec& parent, std::string_view name);
   const std::vector<std::unique_ptr<CommandSpec>>& all() const { return commands_; }
+  // How many ACL ids commands and subcommands use (ids are 0 .. count-1).
+  uint32_t acl_id_count() const { return acl_id_count_; }
+  void set_acl_id_count(uint32_t count) { acl_id_count_ = count; }
 
  private:
   std::vector<std::unique_ptr<CommandSpec>> commands_;
   void BuildIndex();
   // Open-addressed index by case-insensitive name (4x oversized, linear probing).
   std::vector<const CommandSpec*> slots_;
+  uint32_t acl_id_count_ = 0;
 };
 
 // Registration functions, one per command family (server/commands/*.cc).
@@ -64,6 +68,7 @@ void RegisterBlockingCommands(CommandTable& table);
 void RegisterScriptingCommands(CommandTable& table);
 void RegisterFunctionCommands(CommandTable& table);
 void RegisterPubSubCommands(CommandTable& table);
+void RegisterAclCommands(CommandTable& table);
 
 // A subcommand's spec (CONFIG GET, CLIENT LIST ...): its group is the container's.
 CommandSpec Subcommand(std::string group, std::string name, int arity, uint32_t flags, CommandHandler handler,

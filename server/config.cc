@@ -279,6 +279,8 @@ void Config::AddParams() {
                 FormatLimit("pubsub", s.output_limit_pubsub);
        }});
   string_param("requirepass", &s.requirepass);
+  string_param("aclfile", &s.aclfile, false);
+  int_param("acllog-max-len", 0, INT64_MAX, &s.acllog_max_len);
   add({"notify-keyspace-events", "", true, true, false,
        [&s](const std::vector<std::string>& v) {
          auto flags = ParseNotifyFlags(v[0]);
@@ -399,6 +401,11 @@ Status Config::ApplyConfigText(std::string_view text, std::string_view origin) {
       if (words.size() != 1) return Status::Error(std::string(origin) + ": include takes one file");
       Status status = LoadFile(words[0]);
       if (!status.ok()) return status;
+      continue;
+    }
+    if (name == "user") {  // users are ACL rules, not a parameter (Server::LoadUsers applies them)
+      words.insert(words.begin(), "user");
+      server_->acl_user_lines.push_back(std::move(words));
       continue;
     }
     if (words.empty()) words.emplace_back();

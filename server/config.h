@@ -42,7 +42,11 @@ struct ServerSettings {
   OutputBufferLimit output_limit_normal;           // client-output-buffer-limit normal 0 0 0
   OutputBufferLimit output_limit_replica = {256ull << 20, 64ull << 20, 60};
   OutputBufferLimit output_limit_pubsub = {32ull << 20, 8ull << 20, 60};
-  std::string requirepass;                         // requirepass ("" = none)
+  std::string requirepass;                         // requirepass ("" = none): the default user's password
+  std::string aclfile;                             // aclfile (start-up): users for ACL LOAD / ACL SAVE
+  int64_t acllog_max_len = 128;                    // acllog-max-len: ACL LOG entries kept
+  // Not a parameter: the config file's "user <name> <rules...>" lines, in order.
+  std::vector<std::vector<std::string>> acl_user_lines;
   uint32_t notify_keyspace_events = 0;             // notify-keyspace-events: NotifyFlag bits (runtime)
   int64_t slowlog_log_slower_than = 10000;         // slowlog-log-slower-than: µs; negative = off
   uint64_t slowlog_max_len = 128;                  // slowlog-max-len

@@ -142,11 +142,18 @@ bool Server::RunCommand(Client& client, std::span<const std::string_view> args) 
   client.last_command_parent = parent;
 
   if (!client.authenticated) {
-    if (settings_.requirepass.empty()) {
+    if (acl_.default_user_open()) {
       client.authenticated = true;
     } else if (!(spec->flags & kCmdNoAuth)) {
       return reject("NOAUTH Authentication required.");
     }
+  }
+
+  // ACL: a flag test for a user allowed everything (the default user, usually).
+  const AclUser& user = UserOf(client);
+  if (!user.unrestricted()) {
+    const AclVerdict verdict = user.Check(*spec, parent, args);
+    if (verdict.denial != AclDenial::kNone) return reject(AclDenialError(client, *spec, parent, args, verdict));
   }
 
   // A MONITOR client is a replica to Redis, which keeps replicas away from the keyspace.

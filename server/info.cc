@@ -346,10 +346,11 @@ void StatsSection(Server& server, std::string& out) {
   Field(out, "io_threaded_writes_processed", "0");
   Field(out, "client_query_buffer_limit_disconnections", s.client_query_buffer_limit_disconnections);
   Field(out, "client_output_buffer_limit_disconnections", s.client_output_limit_disconnections);
-  Field(out, "acl_access_denied_auth", "0");
-  Field(out, "acl_access_denied_cmd", "0");
-  Field(out, "acl_access_denied_key", "0");
-  Field(out, "acl_access_denied_channel", "0");
+  const Acl::DenialCounts& denials = server.acl().denials();
+  Field(out, "acl_access_denied_auth", denials.auth);
+  Field(out, "acl_access_denied_cmd", denials.command);
+  Field(out, "acl_access_denied_key", denials.key);
+  Field(out, "acl_access_denied_channel", denials.channel);
 }
 
 // tierkv has no replication yet: a master without replicas and an empty backlog.

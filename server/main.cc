@@ -89,6 +89,11 @@ int main(int argc, char** argv) {
     return 1;
   }
   Server server(std::move(settings), engine, std::move(commands.value()));
+  status = server.LoadUsers();
+  if (!status.ok()) {
+    LogWarning(status.message());
+    return 1;
+  }
   // Recovery runs before the listeners open: a client never sees a half-loaded keyspace.
   status = server.OpenDurability();
   if (!status.ok()) {

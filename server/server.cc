@@ -32,6 +32,7 @@ Server::Server(ServerSettings settings, EngineOptions engine_options, std::uniqu
       pause_timer_(io_),
       signals_(io_, SIGINT, SIGTERM),
       scripting_(std::make_unique<ScriptEngine>(*this)) {
+  acl_.SetDefaultPassword(settings_.requirepass);
   shard_.add_observer(&watches_);
   shard_.add_observer(&blocking_);
   shard_.add_observer(&keyspace_events_);
@@ -261,6 +262,8 @@ bool Server::EnforceMaxmemory() {
 void Server::OnConfigChanged(std::string_view name) {
   if (name == "proto-max-bulk-len") parser_limits_.max_bulk_len = settings_.proto_max_bulk_len;
   if (name == "loglevel") SetLogLevel(settings_.loglevel);
+  if (name == "requirepass") acl_.SetDefaultPassword(settings_.requirepass);
+  if (name == "acllog-max-len") acl_.TrimLog(static_cast<size_t>(settings_.acllog_max_len));
   if (name == "maxmemory" && !clients_paused()) (void)shard_.EnforceMaxmemory();
   if (name == "appendonly" || name == "appendfsync" || name == "save" || name == "journal-max-size") {
     ApplyDurabilitySettings();

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "engine/shard.h"
+#include "server/acl/acl.h"
 #include "server/blocking.h"
 #include "server/client.h"
 #include "server/cold_reads.h"
@@ -77,6 +78,30 @@ class Server {
   void RemoveClient(Connection* connection);
   const std::map<uint64_t, Connection*>& clients() const { return clients_; }
   uint64_t NextClientId() { return ++last_client_id_; }
+
+  // Users and permissions (server/acl/acl.h).
+  Acl& acl() { return acl_; }
+  // At start-up: the config file's users and the aclfile's (Redis refuses both at
+  // once), then requirepass as the default user's password.
+  Status LoadUsers();
+  // ACL denial of `client`'s command: NOPERM reply text, logged in ACL LOG.
+  std::string AclDenialError(const Client& client, const CommandSpec& spec, const CommandSpec* parent,
+                             std::span<const std::string_view> args, AclVerdict verdict);
+  // AUTH and HELLO AUTH: on success `client` runs as `username`; a failure is logged
+  // (ACL LOG reason "auth", object `command`).
+  bool AuthenticateClient(Client& client, std::string_view username, std::string_view password,
+                          std::string_view command);
+  // Adds an ACL LOG entry for `client` (reason "command", "key", "channel", "auth").
+  void LogAclDenial(const Client& client, std::string_view reason, std::string_view object,
+                    std::string_view username);
+  // The user a client runs as: `client.user`, or the default user.
+  const AclUser& UserOf(const Client& client) const { return client.user ? *client.user : *acl_.default_user(); }
+  // Closes the connections authenticated as `user` (ACL DELUSER, ACL LOAD); the
+  // current client `self` is closed after its reply.
+  void DisconnectUser(const AclUser* user, Client& self);
+  // After `user`'s channel permissions changed: closes its clients subscribed to a
+  // channel or pattern it may no longer use, as Redis does.
+  void DisconnectSubscribersWithoutAccess(const AclUser& user, Client& self);
 
   Shard& shard() { return shard_; }
   Config& config() { return config_; }
@@ -222,6 +247,7 @@ class Server {
   Shard shard_;
   Config config_;
   std::unique_ptr<CommandTable> commands_;
+  Acl acl_{*commands_};
   WatchRegistry watches_;
   BlockingRegistry blocking_;
   PubSub pubsub_;

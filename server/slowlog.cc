@@ -23,6 +23,8 @@ std::vector<bool> SecretArguments(std::span<const std::string_view> args) {
     for (size_t i = 2; i + 2 < args.size(); ++i) {
       if (EqualsIgnoreCase(args[i], "auth")) secret[i + 1] = secret[i + 2] = true;
     }
+  } else if (args.size() >= 2 && EqualsIgnoreCase(args[0], "acl") && EqualsIgnoreCase(args[1], "setuser")) {
+    std::fill(secret.begin() + 2, secret.end(), true);  // the user and its rules (passwords among them)
   } else if (args.size() >= 2 && EqualsIgnoreCase(args[0], "config") && EqualsIgnoreCase(args[1], "set")) {
     for (size_t i = 2; i + 1 < args.size(); i += 2) {
       if (EqualsIgnoreCase(args[i], "requirepass") || EqualsIgnoreCase(args[i], "masterauth") || EqualsIgnoreCase(args[i], "masteruser")) secret[i + 1] = true;

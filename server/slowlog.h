@@ -44,7 +44,7 @@ class SlowLog {
 };
 
 // The arguments as logs show them (SLOWLOG, and later MONITOR): a secret is replaced by
-// "(redacted)", as Redis does for AUTH, HELLO ... AUTH and CONFIG SET of requirepass,
+// "(redacted)", as Redis does for AUTH, HELLO ... AUTH, ACL SETUSER and CONFIG SET of requirepass,
 // masterauth and masteruser.
 std::vector<bool> SecretArguments(std::span<const std::string_view> args);
 

@@ -11,6 +11,7 @@ PACKAGES=(
   libjemalloc-dev                   # allocator with exact statistics for INFO memory
   libxxhash-dev                     # fast keyspace hashing
   liblzf-dev                        # LZF, as Redis compresses strings in DUMP and RDB
+  libssl-dev                        # libcrypto: SHA-256 of ACL passwords
   liblua5.1-0-dev lua-cjson-dev lua-bitop   # Lua scripts (EVAL, FCALL) with Redis's cjson and bit libraries
   librocksdb-dev                    # RocksTier, the disk tier (Debian 12: RocksDB 7.8)
   libgtest-dev libgmock-dev         # unit tests

@@ -110,8 +110,10 @@ struct KillFilter {
   std::optional<std::string_view> addr;
   std::optional<std::string_view> laddr;
   bool skip_me = true;
+  std::shared_ptr<AclUser> user;  // USER filter (the default user's clients hold none)
 
-  bool Matches(const Client& candidate, const Client& self) const {
+  bool Matches(const Client& candidate, const Client& self, const AclUser& default_user) const {
+    if (user && (candidate.user ? candidate.user.get() : &default_user) != user.get()) return false;
     if (addr && candidate.address != *addr) return false;
     if (laddr && candidate.local_address != *laddr) return false;
     if (type != ClientType::kUnknown && TypeOf(candidate) != type) return false;
@@ -144,8 +146,8 @@ void CmdClientKill(CommandContext& ctx) {
       } else if (IsOption(option, "laddr")) {
         filter.laddr = value;
       } else if (IsOption(option, "user")) {
-        // Only the default user exists until ACL arrives.
-        if (value != "default") return ctx.reply().Error("ERR No such user '" + std::string(value) + "'");
+        filter.user = ctx.server.acl().Find(value);
+        if (filter.user == nullptr) return ctx.reply().Error("ERR No such user '" + std::string(value) + "'");
       } else if (IsOption(option, "skipme")) {
         if (IsOption(value, "yes")) {
           filter.skip_me = true;
@@ -165,7 +167,7 @@ void CmdClientKill(CommandContext& ctx) {
   bool kill_self = false;
   for (const auto& [id, connection] : ctx.server.clients()) {
     const Client& candidate = connection->client();
-    if (!filter.Matches(candidate, ctx.client)) continue;
+    if (!filter.Matches(candidate, ctx.client, *ctx.server.acl().default_user())) continue;
     if (&candidate == &ctx.client) {
       kill_self = true;
     } else {
@@ -315,20 +317,17 @@ void CmdClientHelp(CommandContext& ctx) {
              "    Will not touch LRU/LFU stats when this mode is on."});
 }
 
-// AUTH [username] password. Until ACL exists there is one user, "default",
-// whose password is requirepass ("" = any password, Redis's "nopass").
+// AUTH [username] password: the default user when no username is given.
 void CmdAuth(CommandContext& ctx) {
   if (ctx.argc() > 3) return ReplyError(ctx.reply(), Status::Syntax());
-  const std::string& password = ctx.server.settings().requirepass;
-  if (ctx.argc() == 2 && password.empty()) {
+  if (ctx.argc() == 2 && ctx.server.acl().default_user()->nopass()) {
     return ctx.reply().Error(
         "ERR AUTH <password> called without any password configured for the default user. Are you sure your "
         "configuration is correct?");
   }
   const std::string_view user = ctx.argc() == 3 ? ctx.arg(1) : std::string_view("default");
   const std::string_view given = ctx.arg(ctx.argc() - 1);
-  if (!DefaultUserAccepts(password, user, given)) return ctx.reply().Error(kWrongPassError);
-  ctx.client.authenticated = true;
+  if (!ctx.server.AuthenticateClient(ctx.client, user, given, ctx.arg(0))) return ctx.reply().Error(kWrongPassError);
   ctx.reply().Ok();
 }
 

@@ -1,7 +1,6 @@
 // COMMAND, COMMAND COUNT|LIST|INFO|DOCS|GETKEYS|GETKEYSANDFLAGS|HELP: all
 // derived from the command table, in Redis 7's reply shapes. ACL categories
-// are derived from each command's flags and group (tierkv has no per-command
-// ACL table), the way Redis sets its implicit categories; key specs are
+// are the table's (server/acl/acl_categories.h); key specs are
 // Redis's own (server/command_key_specs.cc), and so are the docs
 // (server/command_docs.h).
 #include <algorithm>
@@ -9,6 +8,7 @@
 #include <vector>
 
 #include "engine/glob.h"
+#include "server/acl/acl_categories.h"
 #include "server/command_args.h"
 #include "server/command_context.h"
 #include "server/command_docs.h"
@@ -44,59 +44,6 @@ std::vector<std::string> FlagNames(const CommandSpec& spec) {
   if (spec.key_finder != nullptr) names.push_back("movablekeys");
   if (spec.flags & kCmdAllowBusy) names.push_back("allow_busy");
   return names;
-}
-
-// The category a group implies ("" for groups without one, such as server).
-std::string_view GroupCategory(std::string_view group) {
-  struct GroupName {
-    std::string_view group;
-    std::string_view category;
-  };
-  static constexpr GroupName kGroups[] = {
-      {"generic", "keyspace"},       {"string", "string"},     {"list", "list"},
-      {"set", "set"},                {"sorted-set", "sortedset"}, {"sorted_set", "sortedset"},
-      {"hash", "hash"},              {"bitmap", "bitmap"},     {"hyperloglog", "hyperloglog"},
-      {"geo", "geo"},                {"stream", "stream"},
-      {"connection", "connection"},  {"transactions", "transaction"}, {"scripting", "scripting"},
-  };
-  for (const GroupName& g : kGroups) {
-    if (g.group == group) return g.category;
-  }
-  return "";
-}
-
-// Redis's implicit categories (write, read, admin+dangerous, pubsub, fast,
-// blocking, slow when not fast) plus the group's, in ACLCommandCategories order.
-std::vector<std::string> AclCategories(const CommandSpec& spec, std::string_view group) {
-  const std::string_view from_group = GroupCategory(group);
-  auto has = [&](std::string_view category) { return from_group == category; };
-  const uint32_t f = spec.flags;
-  std::vector<std::string> out;
-  auto add_if = [&](bool condition, const char* category) {
-    if (condition) out.push_back(std::string("@") + category);
-  };
-  add_if(has("keyspace"), "keyspace");
-  add_if(f & kCmdReadOnly, "read");
-  add_if(f & kCmdWrite, "write");
-  add_if(has("set"), "set");
-  add_if(has("sortedset"), "sortedset");
-  add_if(has("list"), "list");
-  add_if(has("hash"), "hash");
-  add_if(has("string"), "string");
-  add_if(has("bitmap"), "bitmap");
-  add_if(has("hyperloglog"), "hyperloglog");
-  add_if(has("geo"), "geo");
-  add_if(has("stream"), "stream");
-  add_if((f & kCmdPubSub) || has("pubsub"), "pubsub");
-  add_if(f & kCmdAdmin, "admin");
-  add_if(f & kCmdFast, "fast");
-  add_if(!(f & kCmdFast), "slow");
-  add_if(f & kCmdBlocking, "blocking");
-  add_if(f & kCmdAdmin, "dangerous");
-  add_if(has("connection"), "connection");
-  add_if(has("transaction"), "transaction");
-  add_if(has("scripting"), "scripting");
-  return out;
 }
 
 std::vector<std::string> Tips(const CommandSpec& spec) {
@@ -193,7 +140,7 @@ void ReplyCommandInfo(ReplyWriter& reply, const CommandSpec& spec, const Command
   reply.Integer(spec.first_key);
   reply.Integer(spec.last_key);
   reply.Integer(spec.key_step);
-  StatusSet(reply, AclCategories(spec, spec.group.empty() && parent ? parent->group : spec.group));
+  StatusSet(reply, AclCategoryLabels(spec.acl_categories));
   StatusSet(reply, Tips(spec));
   KeySpecs(reply, spec);
   // Redis answers an empty set when there are no subcommands, an array otherwise.
@@ -359,18 +306,15 @@ void CmdCommandList(CommandContext& ctx) {
     return ReplyError(ctx.reply(), Status::Syntax());
   }
   std::vector<std::string> names;
-  auto consider = [&](const CommandSpec& spec, const std::string& name, std::string_view group) {
+  auto consider = [&](const CommandSpec& spec, const std::string& name) {
     switch (filter) {
       case Filter::kNone:
         break;
       case Filter::kModule:
         return;  // no modules
       case Filter::kAclCat: {
-        bool member = false;
-        for (const std::string& category : AclCategories(spec, group)) {
-          member = member || EqualsIgnoreCase(std::string_view(category).substr(1), value);
-        }
-        if (!member) return;
+        const auto category = FindAclCategory(value);
+        if (!category || !(spec.acl_categories & (1u << *category))) return;
         break;
       }
       case Filter::kPattern:
@@ -380,8 +324,8 @@ void CmdCommandList(CommandContext& ctx) {
     names.push_back(name);
   };
   for (const auto& spec : ctx.server.commands().all()) {
-    consider(*spec, spec->name, spec->group);
-    for (const CommandSpec& sub : spec->subcommands) consider(sub, spec->name + "|" + sub.name, spec->group);
+    consider(*spec, spec->name);
+    for (const CommandSpec& sub : spec->subcommands) consider(sub, spec->name + "|" + sub.name);
   }
   ctx.reply().BulkArray(names);
 }

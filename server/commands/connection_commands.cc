@@ -71,10 +71,9 @@ void CmdHello(CommandContext& ctx) {
   for (; i < ctx.argc(); ++i) {
     const bool has_more = i + 1 < ctx.argc();
     if (IsOption(ctx.arg(i), "AUTH") && i + 2 < ctx.argc()) {
-      if (!DefaultUserAccepts(ctx.server.settings().requirepass, ctx.arg(i + 1), ctx.arg(i + 2))) {
+      if (!ctx.server.AuthenticateClient(ctx.client, ctx.arg(i + 1), ctx.arg(i + 2), ctx.arg(0))) {
         return ctx.reply().Error(kWrongPassError);
       }
-      ctx.client.authenticated = true;
       i += 2;
     } else if (IsOption(ctx.arg(i), "SETNAME") && has_more) {
       new_name = ctx.arg(i + 1);
@@ -106,8 +105,10 @@ void CmdReset(CommandContext& ctx) {
   }
   client.reply.set_protocol(2);
   client.reply_mode = Client::ReplyMode::kOn;
-  // As in Redis, a reset client must authenticate again when a password is set.
-  client.authenticated = ctx.server.settings().requirepass.empty();
+  // As in Redis, a reset client is the default user again, and must authenticate
+  // again when that user has a password.
+  client.user = nullptr;
+  client.authenticated = ctx.server.acl().default_user_open();
   ctx.reply().SimpleString("RESET");
 }
 

@@ -10,6 +10,43 @@ namespace tierkv {
 
 std::string_view GeneratedCommandDocs() {
   return R"docs(
+acl
+acl|cat
+  arg categoryname string
+    flags optional
+acl|deluser
+  arg username string
+    flags multiple
+acl|dryrun
+  arg username string
+  arg command string
+  arg arg string
+    flags optional multiple
+acl|genpass
+  arg bits integer
+    flags optional
+acl|getuser
+  history 6.2.0 Added Pub/Sub channel patterns.
+  history 7.0.0 Added selectors and changed the format of key and channel patterns from a list to their rule representation.
+  arg username string
+acl|help
+acl|list
+acl|load
+acl|log
+  arg operation oneof
+    flags optional
+    arg count integer
+    arg reset pure-token
+      token RESET
+acl|save
+acl|setuser
+  history 6.2.0 Added Pub/Sub channel patterns.
+  history 7.0.0 Added selectors and key based permissions.
+  arg username string
+  arg rule string
+    flags optional multiple
+acl|users
+acl|whoami
 append
   arg key key
     key_spec_index 0

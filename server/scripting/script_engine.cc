@@ -269,6 +269,7 @@ void ScriptEngine::Invoke(lua_State* lua, Client& caller, uint32_t flags, bool r
   // reply under appendfsync always), its db, and RESP2 until redis.setresp.
   script_client_.id = caller.id;
   script_client_.db = caller.db;
+  script_client_.user = caller.user;  // the script's commands run with the caller's permissions
   script_client_.reply.set_protocol(2);
   script_client_.output.clear();
 
