@@ -361,6 +361,24 @@ void Config::AddParams() {
   enum_param("enable-protected-configs", {"no", "yes", "local"}, &s.enable_protected_configs, false);
   enum_param("tier", {"none", "rocksdb"}, &s.tier, false);
 
+  bool_param("protected-mode", &s.protected_mode);
+  // TLS (server/tls.h). The server sets the apply steps: one for the port (the
+  // listeners), one shared by the rest (the context).
+  int_param("tls-port", 0, 65535, &s.tls.port);
+  string_param("tls-cert-file", &s.tls.cert_file);
+  string_param("tls-key-file", &s.tls.key_file);
+  string_param("tls-key-file-pass", &s.tls.key_file_pass);
+  string_param("tls-ca-cert-file", &s.tls.ca_cert_file);
+  string_param("tls-ca-cert-dir", &s.tls.ca_cert_dir);
+  enum_param("tls-auth-clients", {"no", "yes", "optional"}, &s.tls.auth_clients, true);
+  string_param("tls-protocols", &s.tls.protocols);
+  string_param("tls-ciphers", &s.tls.ciphers);
+  string_param("tls-ciphersuites", &s.tls.ciphersuites);
+  bool_param("tls-prefer-server-ciphers", &s.tls.prefer_server_ciphers);
+  bool_param("tls-session-caching", &s.tls.session_caching);
+  int_param("tls-session-cache-size", 0, INT32_MAX, &s.tls.session_cache_size);
+  int_param("tls-session-cache-timeout", 0, INT32_MAX, &s.tls.session_cache_timeout);
+
   AddInertParams();
 }
 
@@ -464,9 +482,13 @@ Status SetFailed(std::string_view name, std::string_view reason) {
 
 }  // namespace
 
-void Config::SetApplyStep(std::string_view name, ApplyStep step) {
-  Param* param = Find(name);
-  if (param != nullptr) param->apply = std::make_shared<const ApplyStep>(std::move(step));
+void Config::SetApplyStep(std::string_view name, ApplyStep step) { SetApplyStep({name}, std::move(step)); }
+
+void Config::SetApplyStep(std::initializer_list<std::string_view> names, ApplyStep step) {
+  auto shared = std::make_shared<const ApplyStep>(std::move(step));
+  for (std::string_view name : names) {
+    if (Param* param = Find(name)) param->apply = shared;
+  }
 }
 
 void Config::Restore(const std::vector<Param*>& targets, const std::vector<std::string>& previous, size_t count,
@@ -507,6 +529,10 @@ Status Config::SetAtRuntime(const std::vector<std::pair<std::string, std::string
   std::vector<Param*> applied;
   for (size_t i = 0; i < targets.size(); ++i) {
     if (!targets[i]->apply || targets[i]->get() == previous[i]) continue;
+    // A step shared by several parameters runs once (the TLS context).
+    const bool ran = std::any_of(applied.begin(), applied.end(),
+                                 [&](const Param* done) { return done->apply == targets[i]->apply; });
+    if (ran) continue;
     Status status = (*targets[i]->apply)();
     if (!status.ok()) {
       Restore(targets, previous, targets.size(), applied);

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <span>
 #include <string>
@@ -28,6 +29,26 @@ struct OutputBufferLimit {
   int64_t soft_seconds = 0;
 };
 
+// The tls-* parameters (server/tls.h builds the OpenSSL context from them). All
+// can change at run time: CONFIG SET of any of them rebuilds the context when
+// tls-port is set, and new connections get the new one.
+struct TlsSettings {
+  int port = 0;                       // tls-port: 0 = no TLS listener
+  std::string cert_file;              // tls-cert-file: server certificate chain (PEM)
+  std::string key_file;               // tls-key-file: its private key (PEM)
+  std::string key_file_pass;          // tls-key-file-pass: the key's passphrase, if encrypted
+  std::string ca_cert_file;           // tls-ca-cert-file: CA bundle verifying client certificates
+  std::string ca_cert_dir;            // tls-ca-cert-dir: or a directory of hashed CA certificates
+  std::string auth_clients = "yes";   // tls-auth-clients: yes | no | optional
+  std::string protocols;              // tls-protocols: "" = "TLSv1.2 TLSv1.3"
+  std::string ciphers;                // tls-ciphers: TLSv1.2 cipher list ("" = OpenSSL's)
+  std::string ciphersuites;           // tls-ciphersuites: TLSv1.3 suites ("" = OpenSSL's)
+  bool prefer_server_ciphers = false; // tls-prefer-server-ciphers
+  bool session_caching = true;        // tls-session-caching
+  int64_t session_cache_size = 20480; // tls-session-cache-size: sessions
+  int64_t session_cache_timeout = 300;  // tls-session-cache-timeout: seconds
+};
+
 // Values the server reads directly. Defaults are the documented defaults.
 struct ServerSettings {
   std::vector<std::string> bind = {"127.0.0.1"};  // bind (start-up)
@@ -43,6 +64,10 @@ struct ServerSettings {
   OutputBufferLimit output_limit_replica = {256ull << 20, 64ull << 20, 60};
   OutputBufferLimit output_limit_pubsub = {32ull << 20, 8ull << 20, 60};
   std::string requirepass;                         // requirepass ("" = none)
+  // protected-mode: without a password, only loopback clients are served (others get
+  // Redis's DENIED error and are closed).
+  bool protected_mode = true;
+  TlsSettings tls;
   uint32_t notify_keyspace_events = 0;             // notify-keyspace-events: NotifyFlag bits (runtime)
   int64_t slowlog_log_slower_than = 10000;         // slowlog-log-slower-than: µs; negative = off
   uint64_t slowlog_max_len = 128;                  // slowlog-max-len
@@ -104,6 +129,8 @@ class Config {
   // Status message is the reason CONFIG SET reports.
   using ApplyStep = std::function<Status()>;
   void SetApplyStep(std::string_view name, ApplyStep step);
+  // One step for several parameters: it runs once per CONFIG SET however many of them changed.
+  void SetApplyStep(std::initializer_list<std::string_view> names, ApplyStep step);
 
  private:
   Param* Find(std::string_view name) const;

@@ -4,6 +4,7 @@
 
 #include "engine/shard.h"
 #include "server/log.h"
+#include "server/protected_mode.h"
 #include "server/server.h"
 
 namespace tierkv {
@@ -21,9 +22,10 @@ std::string EndpointText(const asio::ip::tcp::endpoint& endpoint) {
 
 }  // namespace
 
-Connection::Connection(Server& server, asio::ip::tcp::socket socket)
+Connection::Connection(Server& server, asio::ip::tcp::socket socket, std::shared_ptr<asio::ssl::context> tls)
     : server_(server),
       socket_(std::move(socket)),
+      tls_context_(std::move(tls)),
       client_(server.NextClientId()),
       parser_(&server.parser_limits()),
       input_(kInitialReadBuffer) {
@@ -37,6 +39,25 @@ Connection::Connection(Server& server, asio::ip::tcp::socket socket)
   client_.created_ms = Shard::WallClockMs();
   client_.last_interaction_ms = client_.created_ms;
   client_.connection = this;
+  if (tls_context_ != nullptr) tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(socket_, *tls_context_);
+}
+
+template <typename Handler>
+void Connection::AsyncReadSome(asio::mutable_buffer buffer, Handler&& handler) {
+  if (tls_ != nullptr) {
+    tls_->async_read_some(buffer, std::forward<Handler>(handler));
+  } else {
+    socket_.async_read_some(buffer, std::forward<Handler>(handler));
+  }
+}
+
+template <typename Handler>
+void Connection::AsyncWrite(asio::const_buffer buffer, Handler&& handler) {
+  if (tls_ != nullptr) {
+    asio::async_write(*tls_, buffer, std::forward<Handler>(handler));
+  } else {
+    asio::async_write(socket_, buffer, std::forward<Handler>(handler));
+  }
 }
 
 Connection::~Connection() {
@@ -46,6 +67,33 @@ Connection::~Connection() {
 
 void Connection::Start() {
   server_.AddClient(this);
+  if (tls_ == nullptr) {
+    Admit();
+    return;
+  }
+  // A failed handshake (no certificate, one from another CA, not TLS at all) closes
+  // this connection only.
+  auto self = shared_from_this();
+  tls_->async_handshake(asio::ssl::stream_base::server, [self](const asio::error_code& error) {
+    if (self->closed_) return;
+    if (error) {
+      LogVerbose("Error accepting a client connection: " + error.message() + " (addr=" + self->client_.address + ")");
+      self->Close();
+      return;
+    }
+    self->Admit();
+  });
+}
+
+void Connection::Admit() {
+  asio::error_code ec;
+  const auto remote = socket_.remote_endpoint(ec);
+  if (!ec && ProtectedModeRefuses(server_.settings(), remote.address())) {
+    ++server_.stats().rejected_connections;
+    client_.output += kProtectedModeDenied;
+    CloseAfterReply();
+    return;
+  }
   ReadMore();
 }
 
@@ -104,8 +152,8 @@ void Connection::ReadMore() {
   // epoll reports the socket, and after a read that drained the socket it
   // queues the next one without trying (and failing) a speculative read.
   auto self = shared_from_this();
-  socket_.async_read_some(asio::buffer(input_.data() + input_len_, input_.size() - input_len_),
-                          [self](const asio::error_code& error, size_t bytes) { self->OnRead(error, bytes); });
+  AsyncReadSome(asio::buffer(input_.data() + input_len_, input_.size() - input_len_),
+                [self](const asio::error_code& error, size_t bytes) { self->OnRead(error, bytes); });
 }
 
 void Connection::OnRead(const asio::error_code& error, size_t bytes) {
@@ -221,16 +269,19 @@ void Connection::Flush() {
   writing_.swap(client_.output);
   written_ = 0;
   // Try the socket at once: most replies fit in the kernel buffer, which saves
-  // a round through the reactor.
-  asio::error_code ec;
-  const size_t sent = socket_.write_some(asio::buffer(writing_), ec);
-  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
-    Close();
-    return;
-  }
-  if (!ec) {
-    written_ = sent;
-    server_.stats().net_output_bytes += sent;
+  // a round through the reactor. (TLS has no such shortcut: a record may need
+  // several socket writes, which only the asynchronous path can wait for.)
+  if (tls_ == nullptr) {
+    asio::error_code ec;
+    const size_t sent = socket_.write_some(asio::buffer(writing_), ec);
+    if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+      Close();
+      return;
+    }
+    if (!ec) {
+      written_ = sent;
+      server_.stats().net_output_bytes += sent;
+    }
   }
   if (written_ == writing_.size()) {
     writing_.clear();
@@ -243,8 +294,8 @@ void Connection::Flush() {
   }
   write_in_flight_ = true;
   auto self = shared_from_this();
-  asio::async_write(socket_, asio::buffer(writing_.data() + written_, writing_.size() - written_),
-                    [self](const asio::error_code& error, size_t bytes) { self->OnWrite(error, bytes); });
+  AsyncWrite(asio::buffer(writing_.data() + written_, writing_.size() - written_),
+             [self](const asio::error_code& error, size_t bytes) { self->OnWrite(error, bytes); });
 }
 
 void Connection::OnWrite(const asio::error_code& error, size_t bytes) {

@@ -3,12 +3,17 @@
 // collected in the Client's output buffer. Enforces the query buffer and output
 // buffer limits, and closes after a protocol error once the error is written.
 //
+// A connection accepted on the TLS port reads and writes through an OpenSSL
+// stream layered on the same socket, after a handshake; a plain one uses the
+// socket directly. The choice is one branch per read or write call, never per byte.
+//
 // Lifetime: owned by shared_ptr; pending asio handlers keep it alive, the
 // server's registry holds a raw pointer removed on close.
 // Thread-safety: engine thread only.
 #pragma once
 
 #include <asio.hpp>
+#include <asio/ssl.hpp>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -23,7 +28,8 @@ class Server;
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(Server& server, asio::ip::tcp::socket socket);
+  // `tls` (null for a plain connection): the TLS context of the listener that accepted it.
+  Connection(Server& server, asio::ip::tcp::socket socket, std::shared_ptr<asio::ssl::context> tls = nullptr);
   ~Connection();
 
   void Start();
@@ -53,7 +59,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   int fd() { return static_cast<int>(socket_.native_handle()); }  // CLIENT LIST fd=
 
  private:
+  // After the TLS handshake (or at once): refuses the client in protected mode, or reads.
+  void Admit();
   void ReadMore();
+  // Reads or writes through TLS when the connection has it, else on the socket.
+  template <typename Handler>
+  void AsyncReadSome(asio::mutable_buffer buffer, Handler&& handler);
+  template <typename Handler>
+  void AsyncWrite(asio::const_buffer buffer, Handler&& handler);
   void OnRead(const asio::error_code& error, size_t bytes);
   void ProcessInput();
   void Flush();
@@ -65,6 +78,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   Server& server_;
   asio::ip::tcp::socket socket_;
+  // TLS connections only: the context they were accepted with (kept alive after a
+  // certificate reload) and the OpenSSL stream over socket_.
+  std::shared_ptr<asio::ssl::context> tls_context_;
+  std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;
   Client client_;
   RespParser parser_;
   std::vector<std::string_view> args_;
