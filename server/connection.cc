@@ -25,7 +25,6 @@ std::string EndpointText(const asio::ip::tcp::endpoint& endpoint) {
 Connection::Connection(Server& server, asio::ip::tcp::socket socket, std::shared_ptr<asio::ssl::context> tls)
     : server_(server),
       socket_(std::move(socket)),
-      tls_context_(std::move(tls)),
       client_(server.NextClientId()),
       parser_(&server.parser_limits()),
       input_(kInitialReadBuffer) {
@@ -39,25 +38,18 @@ Connection::Connection(Server& server, asio::ip::tcp::socket socket, std::shared
   client_.created_ms = Shard::WallClockMs();
   client_.last_interaction_ms = client_.created_ms;
   client_.connection = this;
-  if (tls_context_ != nullptr) tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(socket_, *tls_context_);
+  if (tls != nullptr) tls_ = std::make_unique<TlsSession>(std::move(tls), fd());
 }
 
-template <typename Handler>
-void Connection::AsyncReadSome(asio::mutable_buffer buffer, Handler&& handler) {
-  if (tls_ != nullptr) {
-    tls_->async_read_some(buffer, std::forward<Handler>(handler));
-  } else {
-    socket_.async_read_some(buffer, std::forward<Handler>(handler));
-  }
-}
-
-template <typename Handler>
-void Connection::AsyncWrite(asio::const_buffer buffer, Handler&& handler) {
-  if (tls_ != nullptr) {
-    asio::async_write(*tls_, buffer, std::forward<Handler>(handler));
-  } else {
-    asio::async_write(socket_, buffer, std::forward<Handler>(handler));
-  }
+void Connection::WaitThen(asio::socket_base::wait_type wait, void (Connection::*step)()) {
+  socket_.async_wait(wait, [self = shared_from_this(), step](const asio::error_code& error) {
+    if (self->closed_) return;
+    if (error) {
+      self->Close();
+      return;
+    }
+    (self.get()->*step)();
+  });
 }
 
 Connection::~Connection() {
@@ -71,18 +63,91 @@ void Connection::Start() {
     Admit();
     return;
   }
-  // A failed handshake (no certificate, one from another CA, not TLS at all) closes
-  // this connection only.
-  auto self = shared_from_this();
-  tls_->async_handshake(asio::ssl::stream_base::server, [self](const asio::error_code& error) {
-    if (self->closed_) return;
-    if (error) {
-      LogVerbose("Error accepting a client connection: " + error.message() + " (addr=" + self->client_.address + ")");
-      self->Close();
+  TlsHandshake();
+}
+
+void Connection::TlsHandshake() {
+  std::string why;
+  switch (tls_->Handshake(&why)) {
+    case TlsSession::Io::kDone:
+      tls_read_first_ = true;  // requests may have come right behind the handshake
+      Admit();
+      return;
+    case TlsSession::Io::kWantRead:
+      WaitThen(asio::socket_base::wait_read, &Connection::TlsHandshake);
+      return;
+    case TlsSession::Io::kWantWrite:
+      WaitThen(asio::socket_base::wait_write, &Connection::TlsHandshake);
+      return;
+    case TlsSession::Io::kClosed:
+      // No certificate, one from another CA, not TLS at all: this connection only.
+      LogVerbose("Error accepting a client connection: " + why + " (addr=" + client_.address + ")");
+      Close();
+      return;
+  }
+}
+
+void Connection::TlsRead() {
+  // Reads until OpenSSL needs more from the socket (then the next read waits for
+  // it) or the buffer is full (then the next read starts at once).
+  size_t total = 0;
+  for (;;) {
+    const size_t space = input_.size() - input_len_ - total;
+    if (space == 0) {
+      tls_read_first_ = true;
+      break;
+    }
+    size_t bytes = 0;
+    const TlsSession::Io io = tls_->Read(input_.data() + input_len_ + total, space, &bytes);
+    if (io == TlsSession::Io::kDone) {
+      total += bytes;
+      continue;
+    }
+    tls_read_first_ = false;
+    if (io == TlsSession::Io::kClosed) {
+      OnRead(asio::error::eof, 0);
       return;
     }
-    self->Admit();
-  });
+    if (total > 0) break;
+    WaitThen(io == TlsSession::Io::kWantRead ? asio::socket_base::wait_read : asio::socket_base::wait_write,
+             &Connection::TlsRead);
+    return;
+  }
+  OnRead({}, total);
+}
+
+void Connection::TlsWrite() {
+  while (written_ < writing_.size()) {
+    size_t bytes = 0;
+    const TlsSession::Io io = tls_->Write(writing_.data() + written_, writing_.size() - written_, &bytes);
+    if (io == TlsSession::Io::kDone) {
+      written_ += bytes;
+      server_.stats().net_output_bytes += bytes;
+      continue;
+    }
+    if (io == TlsSession::Io::kClosed) {
+      write_in_flight_ = false;
+      Close();
+      return;
+    }
+    write_in_flight_ = true;
+    WaitThen(io == TlsSession::Io::kWantWrite ? asio::socket_base::wait_write : asio::socket_base::wait_read,
+             &Connection::TlsWrite);
+    return;
+  }
+  // All sent: as OnWrite after an asynchronous write (its byte count is already in).
+  const bool was_waiting = write_in_flight_;
+  write_in_flight_ = false;
+  writing_.clear();
+  written_ = 0;
+  if (!was_waiting) {
+    if (client_.close_after_reply) {
+      if (client_.output.empty()) Close();
+      else Flush();
+    }
+    return;
+  }
+  OnWrite({}, 0);
 }
 
 void Connection::Admit() {
@@ -152,8 +217,19 @@ void Connection::ReadMore() {
   // epoll reports the socket, and after a read that drained the socket it
   // queues the next one without trying (and failing) a speculative read.
   auto self = shared_from_this();
-  AsyncReadSome(asio::buffer(input_.data() + input_len_, input_.size() - input_len_),
-                [self](const asio::error_code& error, size_t bytes) { self->OnRead(error, bytes); });
+  if (tls_ != nullptr) {
+    if (tls_read_first_ || tls_->HasBuffered()) {
+      asio::post(socket_.get_executor(), [self] {
+        if (self->closed_) return;
+        self->TlsRead();
+      });
+    } else {
+      WaitThen(asio::socket_base::wait_read, &Connection::TlsRead);
+    }
+    return;
+  }
+  socket_.async_read_some(asio::buffer(input_.data() + input_len_, input_.size() - input_len_),
+                          [self](const asio::error_code& error, size_t bytes) { self->OnRead(error, bytes); });
 }
 
 void Connection::OnRead(const asio::error_code& error, size_t bytes) {
@@ -268,10 +344,14 @@ void Connection::Flush() {
   writing_.clear();
   writing_.swap(client_.output);
   written_ = 0;
+  // TLS encrypts straight into the socket until it would block (TlsWrite).
+  if (tls_ != nullptr) {
+    TlsWrite();
+    return;
+  }
   // Try the socket at once: most replies fit in the kernel buffer, which saves
-  // a round through the reactor. (TLS has no such shortcut: a record may need
-  // several socket writes, which only the asynchronous path can wait for.)
-  if (tls_ == nullptr) {
+  // a round through the reactor.
+  {
     asio::error_code ec;
     const size_t sent = socket_.write_some(asio::buffer(writing_), ec);
     if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
@@ -294,8 +374,8 @@ void Connection::Flush() {
   }
   write_in_flight_ = true;
   auto self = shared_from_this();
-  AsyncWrite(asio::buffer(writing_.data() + written_, writing_.size() - written_),
-             [self](const asio::error_code& error, size_t bytes) { self->OnWrite(error, bytes); });
+  asio::async_write(socket_, asio::buffer(writing_.data() + written_, writing_.size() - written_),
+                    [self](const asio::error_code& error, size_t bytes) { self->OnWrite(error, bytes); });
 }
 
 void Connection::OnWrite(const asio::error_code& error, size_t bytes) {

@@ -3,9 +3,9 @@
 // collected in the Client's output buffer. Enforces the query buffer and output
 // buffer limits, and closes after a protocol error once the error is written.
 //
-// A connection accepted on the TLS port reads and writes through an OpenSSL
-// stream layered on the same socket, after a handshake; a plain one uses the
-// socket directly. The choice is one branch per read or write call, never per byte.
+// A connection accepted on the TLS port reads and writes through a TlsSession
+// (OpenSSL on the same socket), after a handshake; a plain one uses the socket
+// directly. The choice is one branch per read or write call, never per byte.
 //
 // Lifetime: owned by shared_ptr; pending asio handlers keep it alive, the
 // server's registry holds a raw pointer removed on close.
@@ -13,7 +13,7 @@
 #pragma once
 
 #include <asio.hpp>
-#include <asio/ssl.hpp>
+#include <asio/ssl/context.hpp>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -21,6 +21,7 @@
 
 #include "server/client.h"
 #include "server/resp_parser.h"
+#include "server/tls_session.h"
 
 namespace tierkv {
 
@@ -62,11 +63,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // After the TLS handshake (or at once): refuses the client in protected mode, or reads.
   void Admit();
   void ReadMore();
-  // Reads or writes through TLS when the connection has it, else on the socket.
-  template <typename Handler>
-  void AsyncReadSome(asio::mutable_buffer buffer, Handler&& handler);
-  template <typename Handler>
-  void AsyncWrite(asio::const_buffer buffer, Handler&& handler);
+  // TLS: each step runs until OpenSSL needs the socket readable or writable,
+  // then waits for that (WaitThen) and runs again.
+  void TlsHandshake();
+  void TlsRead();
+  void TlsWrite();
+  void WaitThen(asio::socket_base::wait_type wait, void (Connection::*step)());
   void OnRead(const asio::error_code& error, size_t bytes);
   void ProcessInput();
   void Flush();
@@ -78,10 +80,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   Server& server_;
   asio::ip::tcp::socket socket_;
-  // TLS connections only: the context they were accepted with (kept alive after a
-  // certificate reload) and the OpenSSL stream over socket_.
-  std::shared_ptr<asio::ssl::context> tls_context_;
-  std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;
+  std::unique_ptr<TlsSession> tls_;  // TLS connections only
+  // TLS: OpenSSL may hold decrypted bytes, or the socket unread ones, that no
+  // readiness event will announce: read before waiting.
+  bool tls_read_first_ = false;
   Client client_;
   RespParser parser_;
   std::vector<std::string_view> args_;

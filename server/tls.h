@@ -10,7 +10,7 @@
 // Thread-safety: pure functions; the context is used on the engine thread.
 #pragma once
 
-#include <asio/ssl.hpp>
+#include <asio/ssl/context.hpp>
 #include <memory>
 
 #include "engine/status.h"
