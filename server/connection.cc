@@ -88,32 +88,27 @@ void Connection::TlsHandshake() {
 }
 
 void Connection::TlsRead() {
-  // Reads until OpenSSL needs more from the socket (then the next read waits for
-  // it) or the buffer is full (then the next read starts at once).
-  size_t total = 0;
-  for (;;) {
-    const size_t space = input_.size() - input_len_ - total;
-    if (space == 0) {
-      tls_read_first_ = true;
-      break;
-    }
-    size_t bytes = 0;
-    const TlsSession::Io io = tls_->Read(input_.data() + input_len_ + total, space, &bytes);
-    if (io == TlsSession::Io::kDone) {
-      total += bytes;
-      continue;
-    }
-    tls_read_first_ = false;
-    if (io == TlsSession::Io::kClosed) {
+  // One SSL_read per readiness event, as Redis: draining the socket to EAGAIN would
+  // cost a read(2) per request. Waiting without draining is safe because asio arms
+  // each wait with epoll_ctl, which reports a socket that is readable already;
+  // what OpenSSL holds decrypted is checked before waiting (ReadMore).
+  size_t bytes = 0;
+  const TlsSession::Io io = tls_->Read(input_.data() + input_len_, input_.size() - input_len_, &bytes);
+  tls_read_first_ = false;
+  switch (io) {
+    case TlsSession::Io::kDone:
+      OnRead({}, bytes);
+      return;
+    case TlsSession::Io::kClosed:
       OnRead(asio::error::eof, 0);
       return;
-    }
-    if (total > 0) break;
-    WaitThen(io == TlsSession::Io::kWantRead ? asio::socket_base::wait_read : asio::socket_base::wait_write,
-             &Connection::TlsRead);
-    return;
+    case TlsSession::Io::kWantRead:
+      WaitThen(asio::socket_base::wait_read, &Connection::TlsRead);
+      return;
+    case TlsSession::Io::kWantWrite:
+      WaitThen(asio::socket_base::wait_write, &Connection::TlsRead);
+      return;
   }
-  OnRead({}, total);
 }
 
 void Connection::TlsWrite() {

@@ -81,8 +81,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Server& server_;
   asio::ip::tcp::socket socket_;
   std::unique_ptr<TlsSession> tls_;  // TLS connections only
-  // TLS: OpenSSL may hold decrypted bytes, or the socket unread ones, that no
-  // readiness event will announce: read before waiting.
+  // TLS: right after the handshake, requests may be waiting: read before waiting.
   bool tls_read_first_ = false;
   Client client_;
   RespParser parser_;

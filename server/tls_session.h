@@ -4,9 +4,8 @@
 // through an intermediate buffer and no extra round through the event loop.
 // The socket is non-blocking; a call that cannot progress says which readiness
 // (readable or writable) to wait for before calling again. Connection does the
-// waiting (asio's async_wait), and calls again only after kWantRead/kWantWrite,
-// which OpenSSL returns once the socket has answered EAGAIN: asio's edge-triggered
-// epoll then reports the next change.
+// waiting (asio's async_wait, which arms epoll so that a socket already ready
+// completes it at once).
 //
 // Thread-safety: engine thread only, like its connection.
 #pragma once
