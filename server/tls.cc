@@ -57,6 +57,14 @@ bool ProtocolOptions(const std::string& protocols, uint64_t* options) {
   return true;
 }
 
+// tls-key-file-pass for an encrypted key ("" fails the load, never prompts).
+int PassphraseCallback(char* buffer, int size, int /*rwflag*/, void* userdata) {
+  const std::string_view passphrase(static_cast<const char*>(userdata));
+  if (passphrase.empty() || passphrase.size() > static_cast<size_t>(size)) return 0;
+  passphrase.copy(buffer, passphrase.size());
+  return static_cast<int>(passphrase.size());
+}
+
 }  // namespace
 
 int TlsVerifyMode(const TlsSettings& settings) {
@@ -99,13 +107,16 @@ Result<std::shared_ptr<TlsContext>> MakeTlsContext(const TlsSettings& settings) 
   SSL_CTX_set_verify(ctx, TlsVerifyMode(settings), nullptr);
   SSL_CTX_set_ecdh_auto(ctx, 1);
 
-  // The passphrase is read while the key loads; OpenSSL keeps only the pointer.
+  // The passphrase is read while the key loads; OpenSSL keeps only the pointer. The
+  // callback also keeps OpenSSL from prompting on a terminal when none is set.
   std::string passphrase = settings.key_file_pass;
-  if (!passphrase.empty()) SSL_CTX_set_default_passwd_cb_userdata(ctx, passphrase.data());
+  SSL_CTX_set_default_passwd_cb(ctx, PassphraseCallback);
+  SSL_CTX_set_default_passwd_cb_userdata(ctx, passphrase.data());
   const bool cert_ok = SSL_CTX_use_certificate_chain_file(ctx, settings.cert_file.c_str()) > 0;
   const std::string cert_error = cert_ok ? "" : OpenSslError();
   const bool key_ok = cert_ok && SSL_CTX_use_PrivateKey_file(ctx, settings.key_file.c_str(), SSL_FILETYPE_PEM) > 0;
   const std::string key_error = key_ok ? "" : OpenSslError();
+  SSL_CTX_set_default_passwd_cb(ctx, nullptr);
   SSL_CTX_set_default_passwd_cb_userdata(ctx, nullptr);
   if (!cert_ok) return Status::Error("Failed to load certificate: " + settings.cert_file + ": " + cert_error);
   if (!key_ok) return Status::Error("Failed to load private key: " + settings.key_file + ": " + key_error);

@@ -14,7 +14,7 @@ import subprocess
 import pytest
 import redis
 
-from conftest import ServerProcess, call, free_port, raises_reply, server_bin
+from conftest import ServerProcess, call, free_port, is_reference, raises_reply, server_bin
 
 TLS_UPDATE_FAILED = ("ERR CONFIG SET failed (possibly related to argument '{}') - "
                      "Unable to update TLS configuration. Check server logs.")
@@ -48,6 +48,8 @@ def certs(tmp_path_factory):
     make_cert(directory, "ca", "server-reloaded", server=True)
     make_cert(directory, "ca", "client", server=False)
     make_cert(directory, "other-ca", "stranger", server=False)
+    openssl("pkey", "-in", "server.key", "-out", "server-encrypted.key", "-aes256", "-passout", "pass:s3cret",
+            cwd=directory)
     return lambda name: os.path.join(directory, name)
 
 
@@ -264,3 +266,16 @@ def test_config_set_tls_port_opens_the_tls_listener(new_server, certs):
         assert not refused(srv, cert="client")
     finally:
         admin.close()
+
+
+def test_an_encrypted_key_with_tls_key_file_pass(server, r):
+    try:
+        if not is_reference():
+            # Without the passphrase the key does not load (Redis 7.0 would prompt on its terminal).
+            with raises_reply(TLS_UPDATE_FAILED.format("tls-key-file")):
+                call(r, "CONFIG", "SET", "tls-key-file", server.certs("server-encrypted.key"))
+        assert call(r, "CONFIG", "SET", "tls-key-file-pass", "s3cret",
+                    "tls-key-file", server.certs("server-encrypted.key")) == "OK"
+        assert not refused(server, cert="client")
+    finally:
+        call(r, "CONFIG", "SET", "tls-key-file", server.certs("server.key"), "tls-key-file-pass", "")
