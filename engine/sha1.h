@@ -1,5 +1,7 @@
-// SHA-1 (FIPS 180-4), for DEBUG DIGEST and DEBUG DIGEST-VALUE, whose output
-// must match Redis's byte for byte. Not for anything security related.
+// SHA-1, for DEBUG DIGEST and DEBUG DIGEST-VALUE (whose output must match
+// Redis's byte for byte) and script names (EVALSHA, redis.sha1hex). Not for
+// anything security related. OpenSSL's libcrypto computes it (Debian's, already
+// linked for TLS); this header keeps OpenSSL out of its users.
 //
 // Thread-safety: a Sha1 object belongs to one thread; Sha1Digest is pure.
 #pragma once
@@ -10,6 +12,8 @@
 #include <string>
 #include <string_view>
 
+struct evp_md_ctx_st;  // OpenSSL's EVP_MD_CTX
+
 namespace tierkv {
 
 using Sha1Hash = std::array<uint8_t, 20>;
@@ -17,18 +21,17 @@ using Sha1Hash = std::array<uint8_t, 20>;
 class Sha1 {
  public:
   Sha1();
+  ~Sha1();
+  Sha1(const Sha1&) = delete;
+  Sha1& operator=(const Sha1&) = delete;
+
   void Update(const void* data, size_t len);
   void Update(std::string_view data) { Update(data.data(), data.size()); }
   // Pads, finishes and returns the hash; the object must not be updated again.
   Sha1Hash Final();
 
  private:
-  void Block(const uint8_t* block);
-
-  uint32_t state_[5];
-  uint64_t total_bytes_ = 0;
-  uint8_t buffer_[64];
-  size_t buffered_ = 0;
+  evp_md_ctx_st* context_;
 };
 
 Sha1Hash Sha1Digest(std::string_view data);

@@ -4,6 +4,7 @@
 
 #include "engine/shard.h"
 #include "server/log.h"
+#include "server/protected_mode.h"
 #include "server/server.h"
 
 namespace tierkv {
@@ -21,7 +22,7 @@ std::string EndpointText(const asio::ip::tcp::endpoint& endpoint) {
 
 }  // namespace
 
-Connection::Connection(Server& server, asio::ip::tcp::socket socket)
+Connection::Connection(Server& server, asio::ip::tcp::socket socket, std::shared_ptr<asio::ssl::context> tls)
     : server_(server),
       socket_(std::move(socket)),
       client_(server.NextClientId()),
@@ -37,6 +38,18 @@ Connection::Connection(Server& server, asio::ip::tcp::socket socket)
   client_.created_ms = Shard::WallClockMs();
   client_.last_interaction_ms = client_.created_ms;
   client_.connection = this;
+  if (tls != nullptr) tls_ = std::make_unique<TlsSession>(std::move(tls), fd());
+}
+
+void Connection::WaitThen(asio::socket_base::wait_type wait, void (Connection::*step)()) {
+  socket_.async_wait(wait, [self = shared_from_this(), step](const asio::error_code& error) {
+    if (self->closed_) return;
+    if (error) {
+      self->Close();
+      return;
+    }
+    (self.get()->*step)();
+  });
 }
 
 Connection::~Connection() {
@@ -46,6 +59,101 @@ Connection::~Connection() {
 
 void Connection::Start() {
   server_.AddClient(this);
+  if (tls_ == nullptr) {
+    Admit();
+    return;
+  }
+  TlsHandshake();
+}
+
+void Connection::TlsHandshake() {
+  std::string why;
+  switch (tls_->Handshake(&why)) {
+    case TlsSession::Io::kDone:
+      tls_read_first_ = true;  // requests may have come right behind the handshake
+      Admit();
+      return;
+    case TlsSession::Io::kWantRead:
+      WaitThen(asio::socket_base::wait_read, &Connection::TlsHandshake);
+      return;
+    case TlsSession::Io::kWantWrite:
+      WaitThen(asio::socket_base::wait_write, &Connection::TlsHandshake);
+      return;
+    case TlsSession::Io::kClosed:
+      // No certificate, one from another CA, not TLS at all: this connection only.
+      LogVerbose("Error accepting a client connection: " + why + " (addr=" + client_.address + ")");
+      Close();
+      return;
+  }
+}
+
+void Connection::TlsRead() {
+  // One SSL_read per readiness event, as Redis: draining the socket to EAGAIN would
+  // cost a read(2) per request. Waiting without draining is safe because asio arms
+  // each wait with epoll_ctl, which reports a socket that is readable already;
+  // what OpenSSL holds decrypted is checked before waiting (ReadMore).
+  size_t bytes = 0;
+  const TlsSession::Io io = tls_->Read(input_.data() + input_len_, input_.size() - input_len_, &bytes);
+  tls_read_first_ = false;
+  switch (io) {
+    case TlsSession::Io::kDone:
+      OnRead({}, bytes);
+      return;
+    case TlsSession::Io::kClosed:
+      OnRead(asio::error::eof, 0);
+      return;
+    case TlsSession::Io::kWantRead:
+      WaitThen(asio::socket_base::wait_read, &Connection::TlsRead);
+      return;
+    case TlsSession::Io::kWantWrite:
+      WaitThen(asio::socket_base::wait_write, &Connection::TlsRead);
+      return;
+  }
+}
+
+void Connection::TlsWrite() {
+  while (written_ < writing_.size()) {
+    size_t bytes = 0;
+    const TlsSession::Io io = tls_->Write(writing_.data() + written_, writing_.size() - written_, &bytes);
+    if (io == TlsSession::Io::kDone) {
+      written_ += bytes;
+      server_.stats().net_output_bytes += bytes;
+      continue;
+    }
+    if (io == TlsSession::Io::kClosed) {
+      write_in_flight_ = false;
+      Close();
+      return;
+    }
+    write_in_flight_ = true;
+    WaitThen(io == TlsSession::Io::kWantWrite ? asio::socket_base::wait_write : asio::socket_base::wait_read,
+             &Connection::TlsWrite);
+    return;
+  }
+  // All sent: as OnWrite after an asynchronous write (its byte count is already in).
+  const bool was_waiting = write_in_flight_;
+  write_in_flight_ = false;
+  writing_.clear();
+  written_ = 0;
+  if (!was_waiting) {
+    if (client_.close_after_reply) {
+      if (client_.output.empty()) Close();
+      else Flush();
+    }
+    return;
+  }
+  OnWrite({}, 0);
+}
+
+void Connection::Admit() {
+  asio::error_code ec;
+  const auto remote = socket_.remote_endpoint(ec);
+  if (!ec && ProtectedModeRefuses(server_.settings(), remote.address())) {
+    ++server_.stats().rejected_connections;
+    client_.output += kProtectedModeDenied;
+    CloseAfterReply();
+    return;
+  }
   ReadMore();
 }
 
@@ -104,6 +212,17 @@ void Connection::ReadMore() {
   // epoll reports the socket, and after a read that drained the socket it
   // queues the next one without trying (and failing) a speculative read.
   auto self = shared_from_this();
+  if (tls_ != nullptr) {
+    if (tls_read_first_ || tls_->HasBuffered()) {
+      asio::post(socket_.get_executor(), [self] {
+        if (self->closed_) return;
+        self->TlsRead();
+      });
+    } else {
+      WaitThen(asio::socket_base::wait_read, &Connection::TlsRead);
+    }
+    return;
+  }
   socket_.async_read_some(asio::buffer(input_.data() + input_len_, input_.size() - input_len_),
                           [self](const asio::error_code& error, size_t bytes) { self->OnRead(error, bytes); });
 }
@@ -221,17 +340,24 @@ void Connection::Flush() {
   writing_.clear();
   writing_.swap(client_.output);
   written_ = 0;
-  // Try the socket at once: most replies fit in the kernel buffer, which saves
-  // a round through the reactor.
-  asio::error_code ec;
-  const size_t sent = socket_.write_some(asio::buffer(writing_), ec);
-  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
-    Close();
+  // TLS encrypts straight into the socket until it would block (TlsWrite).
+  if (tls_ != nullptr) {
+    TlsWrite();
     return;
   }
-  if (!ec) {
-    written_ = sent;
-    server_.stats().net_output_bytes += sent;
+  // Try the socket at once: most replies fit in the kernel buffer, which saves
+  // a round through the reactor.
+  {
+    asio::error_code ec;
+    const size_t sent = socket_.write_some(asio::buffer(writing_), ec);
+    if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+      Close();
+      return;
+    }
+    if (!ec) {
+      written_ = sent;
+      server_.stats().net_output_bytes += sent;
+    }
   }
   if (written_ == writing_.size()) {
     writing_.clear();

@@ -3,12 +3,17 @@
 // collected in the Client's output buffer. Enforces the query buffer and output
 // buffer limits, and closes after a protocol error once the error is written.
 //
+// A connection accepted on the TLS port reads and writes through a TlsSession
+// (OpenSSL on the same socket), after a handshake; a plain one uses the socket
+// directly. The choice is one branch per read or write call, never per byte.
+//
 // Lifetime: owned by shared_ptr; pending asio handlers keep it alive, the
 // server's registry holds a raw pointer removed on close.
 // Thread-safety: engine thread only.
 #pragma once
 
 #include <asio.hpp>
+#include <asio/ssl/context.hpp>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -16,6 +21,7 @@
 
 #include "server/client.h"
 #include "server/resp_parser.h"
+#include "server/tls_session.h"
 
 namespace tierkv {
 
@@ -23,7 +29,8 @@ class Server;
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(Server& server, asio::ip::tcp::socket socket);
+  // `tls` (null for a plain connection): the TLS context of the listener that accepted it.
+  Connection(Server& server, asio::ip::tcp::socket socket, std::shared_ptr<asio::ssl::context> tls = nullptr);
   ~Connection();
 
   void Start();
@@ -53,7 +60,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   int fd() { return static_cast<int>(socket_.native_handle()); }  // CLIENT LIST fd=
 
  private:
+  // After the TLS handshake (or at once): refuses the client in protected mode, or reads.
+  void Admit();
   void ReadMore();
+  // TLS: each step runs until OpenSSL needs the socket readable or writable,
+  // then waits for that (WaitThen) and runs again.
+  void TlsHandshake();
+  void TlsRead();
+  void TlsWrite();
+  void WaitThen(asio::socket_base::wait_type wait, void (Connection::*step)());
   void OnRead(const asio::error_code& error, size_t bytes);
   void ProcessInput();
   void Flush();
@@ -65,6 +80,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   Server& server_;
   asio::ip::tcp::socket socket_;
+  std::unique_ptr<TlsSession> tls_;  // TLS connections only
+  // TLS: right after the handshake, requests may be waiting: read before waiting.
+  bool tls_read_first_ = false;
   Client client_;
   RespParser parser_;
   std::vector<std::string_view> args_;

@@ -111,6 +111,12 @@ void ServerSection(Server& server, std::string& out) {
     Field(out, "listener" + std::to_string(index++),
           "name=tcp,bind=" + bind + ",port=" + std::to_string(server.bound_port()));
   }
+  if (server.bound_tls_port() != 0) {
+    for (const std::string& bind : server.settings().bind) {
+      Field(out, "listener" + std::to_string(index++),
+            "name=tls,bind=" + bind + ",port=" + std::to_string(server.bound_tls_port()));
+    }
+  }
 }
 
 void ClientsSection(Server& server, std::string& out) {

@@ -2,6 +2,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -49,6 +50,11 @@ int main(int argc, char** argv) {
     PrintUsage();
     return 0;
   }
+
+  // As Redis: a write to a socket the client has closed fails with EPIPE instead of
+  // killing the process. asio sends with MSG_NOSIGNAL; OpenSSL's TLS records go
+  // out through write(2), which raises SIGPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
 
   ServerSettings settings;
   EngineOptions engine;

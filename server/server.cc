@@ -8,6 +8,7 @@
 #include "server/info.h"
 #include "server/log.h"
 #include "server/scripting/script_engine.h"
+#include "server/tls.h"
 
 namespace tierkv {
 namespace {
@@ -43,6 +44,21 @@ Server::Server(ServerSettings settings, EngineOptions engine_options, std::uniqu
   // Redis's reasons when the new port or addresses cannot be listened on.
   config_.SetApplyStep("port", [this] { return Rebind("Unable to listen on this port. Check server logs."); });
   config_.SetApplyStep("bind", [this] { return Rebind("Failed to bind to specified addresses."); });
+  // As Redis: the context is rebuilt (certificates read again) when a TLS parameter
+  // changes while the TLS port is set; a failure keeps the previous context.
+  constexpr std::string_view kTlsFailure = "Unable to update TLS configuration. Check server logs.";
+  config_.SetApplyStep({"tls-cert-file", "tls-key-file", "tls-key-file-pass", "tls-ca-cert-file", "tls-ca-cert-dir",
+                        "tls-auth-clients", "tls-protocols", "tls-ciphers", "tls-ciphersuites",
+                        "tls-prefer-server-ciphers", "tls-session-caching", "tls-session-cache-size",
+                        "tls-session-cache-timeout"},
+                       [this, kTlsFailure] {
+                         if (settings_.tls.port == 0 || ReloadTls().ok()) return Status::Ok();
+                         return Status::Error(std::string(kTlsFailure));
+                       });
+  config_.SetApplyStep("tls-port", [this, kTlsFailure] {
+    if (settings_.tls.port != 0 && !ReloadTls().ok()) return Status::Error(std::string(kTlsFailure));
+    return Rebind("Unable to listen on this port. Check server logs.");
+  });
 }
 
 Server::~Server() = default;
@@ -60,7 +76,35 @@ Status Server::OpenAcceptor(asio::io_context& io, const asio::ip::tcp::endpoint&
   return Status::Ok();
 }
 
+Status Server::ReloadTls() {
+  auto context = MakeTlsContext(settings_.tls);
+  if (!context.ok()) {
+    LogWarning("Failed to configure TLS: " + context.status().message());
+    return context.status();
+  }
+  tls_context_ = std::move(*context);
+  return Status::Ok();
+}
+
 Status Server::Listen() {
+  // Port 0 next to a TLS port: TLS only, as in Redis.
+  if (settings_.port != 0 || settings_.tls.port == 0) {
+    Status status = ListenOn(settings_.port, "TCP", &acceptors_, &bound_port_);
+    if (!status.ok()) return status;
+  }
+  if (settings_.tls.port != 0) {
+    if (tls_context_ == nullptr) {
+      Status status = ReloadTls();
+      if (!status.ok()) return Status::Error("Failed to configure TLS: " + status.message());
+    }
+    Status status = ListenOn(settings_.tls.port, "TLS", &tls_acceptors_, &bound_tls_port_);
+    if (!status.ok()) return status;
+  }
+  return Status::Ok();
+}
+
+Status Server::ListenOn(int port, std::string_view kind, std::vector<std::unique_ptr<asio::ip::tcp::acceptor>>* out,
+                        uint16_t* bound) {
   for (const std::string& host : settings_.bind) {
     std::string address = host;
     if (!address.empty() && address[0] == '-') address.erase(0, 1);  // "-::1": optional address
@@ -68,59 +112,72 @@ Status Server::Listen() {
     auto ip = asio::ip::make_address(address, ec);
     if (ec) return Status::Error("invalid bind address '" + host + "'");
     std::unique_ptr<asio::ip::tcp::acceptor> acceptor;
-    Status status = OpenAcceptor(io_, {ip, static_cast<uint16_t>(settings_.port)}, settings_.tcp_backlog, &acceptor);
+    Status status = OpenAcceptor(io_, {ip, static_cast<uint16_t>(port)}, settings_.tcp_backlog, &acceptor);
     if (!status.ok()) {
       if (host[0] == '-') continue;
-      return Status::Error("Could not create server TCP listening socket " + address + ":" +
-                           std::to_string(settings_.port) + ": " + status.message());
+      return Status::Error("Could not create server " + std::string(kind) + " listening socket " + address + ":" +
+                           std::to_string(port) + ": " + status.message());
     }
-    bound_port_ = acceptor->local_endpoint().port();
-    acceptors_.push_back(std::move(acceptor));
+    *bound = acceptor->local_endpoint().port();
+    out->push_back(std::move(acceptor));
   }
-  if (acceptors_.empty()) return Status::Error("no listening address");
+  if (out->empty()) return Status::Error("no listening address");
   return Status::Ok();
 }
 
 Status Server::Rebind(std::string_view failure) {
   // The old listeners close first: the new set may reuse one of their
   // addresses and ports, which a second listening socket could not bind.
-  std::vector<asio::ip::tcp::endpoint> previous;
-  auto retire_all = [this] {
+  // Plain listeners, then TLS ones.
+  std::vector<asio::ip::tcp::endpoint> previous[2];
+  std::vector<std::unique_ptr<asio::ip::tcp::acceptor>>* sets[2] = {&acceptors_, &tls_acceptors_};
+  auto retire_all = [this, &sets] {
     asio::error_code ec;
-    for (auto& acceptor : acceptors_) {
-      acceptor->close(ec);
-      retired_acceptors_.push_back(std::move(acceptor));
+    for (auto* set : sets) {
+      for (auto& acceptor : *set) {
+        acceptor->close(ec);
+        retired_acceptors_.push_back(std::move(acceptor));
+      }
+      set->clear();
     }
-    acceptors_.clear();
   };
-  for (auto& acceptor : acceptors_) {
-    asio::error_code ec;
-    previous.push_back(acceptor->local_endpoint(ec));
+  for (int kind = 0; kind < 2; ++kind) {
+    for (auto& acceptor : *sets[kind]) {
+      asio::error_code ec;
+      previous[kind].push_back(acceptor->local_endpoint(ec));
+    }
   }
   const uint16_t previous_port = bound_port_;
+  const uint16_t previous_tls_port = bound_tls_port_;
   retire_all();
   Status status = Listen();
   if (!status.ok()) {
     LogWarning("Rebinding the listeners: " + status.message() + "; listening on the previous addresses again");
     retire_all();
-    for (const auto& endpoint : previous) {
-      std::unique_ptr<asio::ip::tcp::acceptor> acceptor;
-      Status reopened = OpenAcceptor(io_, endpoint, settings_.tcp_backlog, &acceptor);
-      if (!reopened.ok()) {
-        LogWarning("Could not listen again on " + endpoint.address().to_string() + ":" +
-                   std::to_string(endpoint.port()) + ": " + reopened.message());
-        continue;
+    for (int kind = 0; kind < 2; ++kind) {
+      for (const auto& endpoint : previous[kind]) {
+        std::unique_ptr<asio::ip::tcp::acceptor> acceptor;
+        Status reopened = OpenAcceptor(io_, endpoint, settings_.tcp_backlog, &acceptor);
+        if (!reopened.ok()) {
+          LogWarning("Could not listen again on " + endpoint.address().to_string() + ":" +
+                     std::to_string(endpoint.port()) + ": " + reopened.message());
+          continue;
+        }
+        sets[kind]->push_back(std::move(acceptor));
       }
-      acceptors_.push_back(std::move(acceptor));
     }
     bound_port_ = previous_port;
+    bound_tls_port_ = previous_tls_port;
   }
-  for (auto& acceptor : acceptors_) Accept(*acceptor);
+  if (tls_acceptors_.empty()) bound_tls_port_ = 0;
+  for (auto& acceptor : acceptors_) Accept(*acceptor, false);
+  for (auto& acceptor : tls_acceptors_) Accept(*acceptor, true);
   return status.ok() ? Status::Ok() : Status::Error(std::string(failure));
 }
 
 void Server::Run() {
-  for (auto& acceptor : acceptors_) Accept(*acceptor);
+  for (auto& acceptor : acceptors_) Accept(*acceptor, false);
+  for (auto& acceptor : tls_acceptors_) Accept(*acceptor, true);
   signals_.async_wait([this](const asio::error_code& error, int signal) {
     if (error) return;
     LogWarning(signal == SIGINT ? "Received SIGINT scheduling shutdown..." : "Received SIGTERM scheduling shutdown...");
@@ -140,6 +197,7 @@ void Server::Stop() {
   stopping_ = true;
   asio::error_code ec;
   for (auto& acceptor : acceptors_) acceptor->close(ec);
+  for (auto& acceptor : tls_acceptors_) acceptor->close(ec);
   cron_timer_.cancel();
   accept_retry_timer_.cancel();
   journal_wait_timer_.cancel();
@@ -150,28 +208,29 @@ void Server::Stop() {
   io_.stop();
 }
 
-void Server::Accept(asio::ip::tcp::acceptor& acceptor) {
-  acceptor.async_accept([this, &acceptor](const asio::error_code& error, asio::ip::tcp::socket socket) {
+void Server::Accept(asio::ip::tcp::acceptor& acceptor, bool tls) {
+  acceptor.async_accept([this, &acceptor, tls](const asio::error_code& error, asio::ip::tcp::socket socket) {
     if (error) {
       if (error == asio::error::operation_aborted || stopping_) return;
       LogWarning("Accepting client connection: " + error.message());
       // Out of file descriptors (or similar): retrying at once would spin on the
       // same error; pause briefly while existing clients keep being served.
       accept_retry_timer_.expires_after(std::chrono::milliseconds(100));
-      accept_retry_timer_.async_wait([this, &acceptor](const asio::error_code& wait_error) {
-        if (!wait_error && !stopping_) Accept(acceptor);
+      accept_retry_timer_.async_wait([this, &acceptor, tls](const asio::error_code& wait_error) {
+        if (!wait_error && !stopping_) Accept(acceptor, tls);
       });
       return;
     } else if (static_cast<int64_t>(clients_.size()) >= settings_.maxclients) {
       ++stats_.rejected_connections;
       asio::error_code ec;
-      asio::write(socket, asio::buffer(std::string_view("-ERR max number of clients reached\r\n")), ec);
+      // A TLS client could not read a plain error before its handshake: it is only closed.
+      if (!tls) asio::write(socket, asio::buffer(std::string_view("-ERR max number of clients reached\r\n")), ec);
       socket.close(ec);
     } else {
       ++stats_.total_connections_received;
-      std::make_shared<Connection>(*this, std::move(socket))->Start();
+      std::make_shared<Connection>(*this, std::move(socket), tls ? tls_context_ : nullptr)->Start();
     }
-    if (acceptor.is_open()) Accept(acceptor);  // closed by Rebind: its successor accepts
+    if (acceptor.is_open()) Accept(acceptor, tls);  // closed by Rebind: its successor accepts
   });
 }
 

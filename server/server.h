@@ -7,6 +7,7 @@
 #pragma once
 
 #include <asio.hpp>
+#include <asio/ssl/context.hpp>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -54,7 +55,8 @@ class Server {
   Server(ServerSettings settings, EngineOptions engine_options, std::unique_ptr<CommandTable> commands);
   ~Server();
 
-  // Binds the listeners; errors name the address.
+  // Binds the listeners (plain `port`, and `tls-port` when set, building the TLS
+  // context first); errors name the address.
   Status Listen();
   // Runs the engine thread until Stop().
   void Run();
@@ -116,6 +118,7 @@ class Server {
   asio::io_context& io() { return io_; }
   int64_t start_time_ms() const { return start_time_ms_; }
   uint16_t bound_port() const { return bound_port_; }
+  uint16_t bound_tls_port() const { return bound_tls_port_; }
   std::string_view run_id() const { return run_id_; }
   uint64_t executable_cron_loops() const { return cron_loops_; }
   uint64_t client_output_peak() const { return client_output_peak_; }
@@ -214,7 +217,14 @@ class Server {
   // Execute without the CLIENT REPLY handling (dispatch.cc). True when the command's
   // handler ran (not refused before it, nor queued inside MULTI).
   bool RunCommand(Client& client, std::span<const std::string_view> args);
-  void Accept(asio::ip::tcp::acceptor& acceptor);
+  // Accepts clients on `acceptor`; `tls`: they handshake with the current TLS context.
+  void Accept(asio::ip::tcp::acceptor& acceptor, bool tls);
+  // Opens a listener on every bind address at `port` into `out`; `bound` gets the port.
+  Status ListenOn(int port, std::string_view kind, std::vector<std::unique_ptr<asio::ip::tcp::acceptor>>* out,
+                  uint16_t* bound);
+  // Builds the TLS context from the tls-* parameters; new TLS clients get it. On
+  // failure (logged with OpenSSL's reason) the previous context stays.
+  Status ReloadTls();
   // A listening socket on `endpoint`; the error is the OS's reason.
   static Status OpenAcceptor(asio::io_context& io, const asio::ip::tcp::endpoint& endpoint, int backlog,
                              std::unique_ptr<asio::ip::tcp::acceptor>* out);
@@ -254,6 +264,8 @@ class Server {
   KeyspaceEvents keyspace_events_{pubsub_, shard_, settings_.notify_keyspace_events};
   ParserLimits parser_limits_;
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
+  std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> tls_acceptors_;
+  std::shared_ptr<asio::ssl::context> tls_context_;  // null until tls-port is first set
   // Closed by Rebind; kept because their cancelled accepts still refer to them.
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> retired_acceptors_;
   asio::steady_timer cron_timer_;
@@ -270,6 +282,7 @@ class Server {
   ServerStats stats_;
   int64_t start_time_ms_ = 0;
   uint16_t bound_port_ = 0;
+  uint16_t bound_tls_port_ = 0;
   std::string run_id_;
   uint64_t cron_loops_ = 0;
   uint64_t client_output_peak_ = 0;

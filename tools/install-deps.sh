@@ -8,6 +8,7 @@ PACKAGES=(
   build-essential cmake pkg-config make git
   clang libclang-rt-14-dev          # libFuzzer target and its runtime
   libasio-dev                       # networking (standalone asio)
+  libssl-dev openssl                # TLS connections and SHA-1; openssl makes the TLS tests' certificates
   libjemalloc-dev                   # allocator with exact statistics for INFO memory
   libxxhash-dev                     # fast keyspace hashing
   liblzf-dev                        # LZF, as Redis compresses strings in DUMP and RDB
