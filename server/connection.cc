@@ -148,7 +148,8 @@ void Connection::TlsWrite() {
 void Connection::Admit() {
   asio::error_code ec;
   const auto remote = socket_.remote_endpoint(ec);
-  if (!ec && ProtectedModeRefuses(server_.settings(), remote.address())) {
+  if (!ec && ProtectedModeRefuses(server_.settings().protected_mode, server_.acl().default_user()->nopass(),
+                                  remote.address())) {
     ++server_.stats().rejected_connections;
     client_.output += kProtectedModeDenied;
     CloseAfterReply();

@@ -14,9 +14,8 @@ const std::string_view kProtectedModeDenied =
     "option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the "
     "above things in order for the server to start accepting connections from the outside.\r\n";
 
-bool ProtectedModeRefuses(const ServerSettings& settings, const asio::ip::address& remote) {
-  // The default user's password is requirepass ("" = nopass).
-  if (!settings.protected_mode || !settings.requirepass.empty()) return false;
+bool ProtectedModeRefuses(bool protected_mode, bool default_user_nopass, const asio::ip::address& remote) {
+  if (!protected_mode || !default_user_nopass) return false;
   if (remote.is_loopback()) return false;
   // An IPv4 client reaching an IPv6 socket shows as ::ffff:127.x.y.z.
   if (remote.is_v6() && remote.to_v6().is_v4_mapped()) {

@@ -9,14 +9,14 @@
 #include <asio/ip/address.hpp>
 #include <string_view>
 
-#include "server/config.h"
 
 namespace tierkv {
 
 // Redis's reply to a refused client, word for word (clients and tools show it).
 extern const std::string_view kProtectedModeDenied;
 
-// True if a client connecting from `remote` must be refused.
-bool ProtectedModeRefuses(const ServerSettings& settings, const asio::ip::address& remote);
+// True if a client connecting from `remote` must be refused: protected mode is on and
+// the default ACL user has no password (nopass: requirepass "" and none set by ACL).
+bool ProtectedModeRefuses(bool protected_mode, bool default_user_nopass, const asio::ip::address& remote);
 
 }  // namespace tierkv

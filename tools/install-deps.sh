@@ -8,11 +8,10 @@ PACKAGES=(
   build-essential cmake pkg-config make git
   clang libclang-rt-14-dev          # libFuzzer target and its runtime
   libasio-dev                       # networking (standalone asio)
-  libssl-dev openssl                # TLS connections and SHA-1; openssl makes the TLS tests' certificates
+  libssl-dev openssl                # TLS, SHA-1, SHA-256 of ACL passwords; openssl makes the TLS tests' certificates
   libjemalloc-dev                   # allocator with exact statistics for INFO memory
   libxxhash-dev                     # fast keyspace hashing
   liblzf-dev                        # LZF, as Redis compresses strings in DUMP and RDB
-  libssl-dev                        # libcrypto: SHA-256 of ACL passwords
   liblua5.1-0-dev lua-cjson-dev lua-bitop   # Lua scripts (EVAL, FCALL) with Redis's cjson and bit libraries
   librocksdb-dev                    # RocksTier, the disk tier (Debian 12: RocksDB 7.8)
   libgtest-dev libgmock-dev         # unit tests

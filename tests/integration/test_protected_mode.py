@@ -87,6 +87,13 @@ def test_a_password_or_protected_mode_no_lets_them_in(new_server, outside):
     assert call(local, "CONFIG", "SET", "protected-mode", "yes", "requirepass", "secret") == "OK"
     reply, _ = exchange(outside, srv.port, b"AUTH secret\r\nPING\r\n")
     assert reply.startswith(b"+OK\r\n")
+    # A password the default user got from ACL SETUSER counts the same.
+    local.auth("secret")
+    assert call(local, "CONFIG", "SET", "requirepass", "") == "OK"
+    assert exchange(outside, srv.port)[0] == DENIED
+    assert call(local, "ACL", "SETUSER", "default", ">other") == "OK"
+    reply, _ = exchange(outside, srv.port, b"AUTH other\r\nPING\r\n")
+    assert reply.startswith(b"+OK\r\n")
 
 
 def test_protected_mode_is_on_by_default(r):

@@ -8,23 +8,18 @@ namespace {
 asio::ip::address Address(const char* text) { return asio::ip::make_address(text); }
 
 TEST(ProtectedMode, RefusesOnlyNonLoopbackClientsWithoutPassword) {
-  ServerSettings settings;  // protected-mode yes, no requirepass
-  EXPECT_FALSE(ProtectedModeRefuses(settings, Address("127.0.0.1")));
-  EXPECT_FALSE(ProtectedModeRefuses(settings, Address("127.0.0.2")));
-  EXPECT_FALSE(ProtectedModeRefuses(settings, Address("::1")));
-  EXPECT_FALSE(ProtectedModeRefuses(settings, Address("::ffff:127.0.0.1")));  // IPv4 on an IPv6 socket
-  EXPECT_TRUE(ProtectedModeRefuses(settings, Address("192.0.2.7")));
-  EXPECT_TRUE(ProtectedModeRefuses(settings, Address("::ffff:192.0.2.7")));
-  EXPECT_TRUE(ProtectedModeRefuses(settings, Address("2001:db8::1")));
+  EXPECT_FALSE(ProtectedModeRefuses(true, true, Address("127.0.0.1")));
+  EXPECT_FALSE(ProtectedModeRefuses(true, true, Address("127.0.0.2")));
+  EXPECT_FALSE(ProtectedModeRefuses(true, true, Address("::1")));
+  EXPECT_FALSE(ProtectedModeRefuses(true, true, Address("::ffff:127.0.0.1")));  // IPv4 on an IPv6 socket
+  EXPECT_TRUE(ProtectedModeRefuses(true, true, Address("192.0.2.7")));
+  EXPECT_TRUE(ProtectedModeRefuses(true, true, Address("::ffff:192.0.2.7")));
+  EXPECT_TRUE(ProtectedModeRefuses(true, true, Address("2001:db8::1")));
 }
 
 TEST(ProtectedMode, APasswordOrProtectedModeNoLetsEveryoneIn) {
-  ServerSettings settings;
-  settings.requirepass = "secret";
-  EXPECT_FALSE(ProtectedModeRefuses(settings, Address("192.0.2.7")));
-  settings.requirepass.clear();
-  settings.protected_mode = false;
-  EXPECT_FALSE(ProtectedModeRefuses(settings, Address("192.0.2.7")));
+  EXPECT_FALSE(ProtectedModeRefuses(/*protected_mode=*/true, /*default_user_nopass=*/false, Address("192.0.2.7")));
+  EXPECT_FALSE(ProtectedModeRefuses(/*protected_mode=*/false, /*default_user_nopass=*/true, Address("192.0.2.7")));
 }
 
 TEST(ProtectedMode, DeniedIsOneRespErrorLine) {
