@@ -21,22 +21,11 @@ KEYSPACE=${KEYSPACE:-100000}
 # The restricted user: one key pattern, reads and writes, minus the dangerous commands.
 USER_RULES=(on '>benchpw' '~key:*' '+@read' '+@write' '+@connection' '-@dangerous')
 
-check_bins "$REDIS_BENCHMARK"
-bench_tmpdir
-BENCH_PIDS=()
-trap bench_cleanup EXIT
-trap 'exit 130' INT TERM
-warn_if_busy
+side_by_side_begin "$REDIS_BENCHMARK"
 
 TIERKV_ARGS="--tier none ${TIERKV_ARGS:-}"
-declare -A PORT PID
+start_tierkv_and_redis
 for name in tierkv redis; do
-  PORT[$name]=$(free_port)
-  bin=$TIERKV_BIN
-  [[ $name == redis ]] && bin=$REDIS_BIN
-  start_server "$name" "$bin" "${PORT[$name]}"
-  PID[$name]=$SERVER_PID
-  wait_ready "$name" "${PID[$name]}" "${PORT[$name]}"
   [[ $("$REDIS_CLI" -h 127.0.0.1 -p "${PORT[$name]}" ACL SETUSER bench "${USER_RULES[@]}") == OK ]] ||
     die "ACL SETUSER failed on $name"
 done

@@ -18,12 +18,7 @@ ROUNDS=${ROUNDS:-$([[ $QUICK == 1 ]] && echo 1 || echo 3)}
 CLIENTS=${CLIENTS:-50}
 PIPELINES=${PIPELINES:-1,16}
 
-check_bins "$REDIS_BENCHMARK"
-bench_tmpdir
-BENCH_PIDS=()
-trap bench_cleanup EXIT
-trap 'exit 130' INT TERM
-warn_if_busy
+side_by_side_begin "$REDIS_BENCHMARK"
 
 # Five commands on the script's own key (redis-benchmark's __rand_int__ spreads keys).
 BODY="redis.call('SET', KEYS[1], ARGV[1]) redis.call('INCR', KEYS[2]) redis.call('GET', KEYS[1]) \
@@ -32,15 +27,8 @@ LIBRARY="#!lua name=benchlib
 redis.register_function('five', function(KEYS, ARGV) $BODY end)"
 
 TIERKV_ARGS="--tier none ${TIERKV_ARGS:-}"
-declare -A PORT PID SHA5 SHA0
-for name in tierkv redis; do
-  PORT[$name]=$(free_port)
-  bin=$TIERKV_BIN
-  [[ $name == redis ]] && bin=$REDIS_BIN
-  start_server "$name" "$bin" "${PORT[$name]}"
-  PID[$name]=$SERVER_PID
-  wait_ready "$name" "${PID[$name]}" "${PORT[$name]}"
-done
+declare -A SHA5 SHA0
+start_tierkv_and_redis
 
 cli() { "$REDIS_CLI" -h 127.0.0.1 -p "$1" "${@:2}"; }
 

@@ -20,13 +20,8 @@ CLIENTS=${CLIENTS:-50}
 PIPELINES=${PIPELINES:-1,16}
 TESTS=${TESTS:-set,get}
 
-check_bins "$REDIS_BENCHMARK"
 command -v openssl >/dev/null || die "openssl is needed to make the test certificates"
-bench_tmpdir
-BENCH_PIDS=()
-trap bench_cleanup EXIT
-trap 'exit 130' INT TERM
-warn_if_busy
+side_by_side_begin "$REDIS_BENCHMARK"
 
 CERTS=$BENCH_TMP/certs
 mkdir -p "$CERTS"

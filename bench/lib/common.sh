@@ -219,3 +219,29 @@ warn_if_busy() {
     log "warning: load average is $l1 before starting; results may be noisy"
   fi
 }
+
+# side_by_side_begin TOOLS...: what every side-by-side script does first: checks the
+# tools, makes the temp dir, stops its servers on exit and warns on a busy machine.
+side_by_side_begin() {
+  check_bins "$@"
+  bench_tmpdir
+  BENCH_PIDS=()
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT TERM
+  warn_if_busy
+}
+
+# start_tierkv_and_redis: starts both servers on free ports and waits until they answer:
+# PORT[name] and PID[name] for name in tierkv, redis.
+start_tierkv_and_redis() {
+  declare -gA PORT PID
+  local name bin
+  for name in tierkv redis; do
+    PORT[$name]=$(free_port)
+    bin=$TIERKV_BIN
+    [[ $name == redis ]] && bin=$REDIS_BIN
+    start_server "$name" "$bin" "${PORT[$name]}"
+    PID[$name]=$SERVER_PID
+    wait_ready "$name" "${PID[$name]}" "${PORT[$name]}"
+  done
+}
