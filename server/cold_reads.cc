@@ -85,6 +85,7 @@ ColdReads::Outcome ColdReads::Prepare(Client& client, std::span<const std::strin
     if (waiters.empty() || waiters.back() != client.id) {
       waiters.push_back(client.id);
       ++waits;
+      ++cold_lookups_;
     }
   }
   if (waits == 0) return Outcome::kReady;
@@ -128,6 +129,7 @@ void ColdReads::OnRead(const KeyOf& key, bool installed, std::string error) {
   reads_.erase(read);
   ++completed_;
   total_latency_us_ += static_cast<uint64_t>(latency);
+  latency_.Record(static_cast<uint64_t>(latency) * 1000);
   if (!error.empty()) {
     ++failed_;
     LogWarning(error);

@@ -32,6 +32,7 @@
 #include <utility>
 #include <vector>
 
+#include "server/latency.h"
 #include "server/second_hit_window.h"
 
 namespace tierkv {
@@ -63,6 +64,11 @@ class ColdReads {
   uint64_t completed() const { return completed_; }
   uint64_t failed() const { return failed_; }
   uint64_t total_latency_us() const { return total_latency_us_; }
+  // How long completed reads took, for percentiles.
+  const LatencyHistogram& latency() const { return latency_; }
+  // Key lookups of commands that had to wait for a value from the tier (a client joining a
+  // read under way counts too).
+  uint64_t cold_lookups() const { return cold_lookups_; }
   // Values read back and kept (read again within the window) / served and sent back.
   uint64_t admitted() const { return admitted_; }
   uint64_t sent_back() const { return sent_back_; }
@@ -91,6 +97,8 @@ class ColdReads {
   uint64_t completed_ = 0;
   uint64_t failed_ = 0;
   uint64_t total_latency_us_ = 0;
+  LatencyHistogram latency_;
+  uint64_t cold_lookups_ = 0;
   // Admission: the recent first reads; values on probation -> clients that still have to
   // run their command, and each such client's keys.
   static constexpr size_t kAdmissionWindow = 16384;

@@ -296,6 +296,16 @@ void TieringSection(Server& server, std::string& out) {
   Field(out, "tier_cold_reads", reads.completed());
   Field(out, "tier_cold_read_failures", reads.failed());
   Field(out, "tier_cold_read_avg_usec", reads.completed() == 0 ? 0 : reads.total_latency_us() / reads.completed());
+  Field(out, "tier_cold_read_p50_usec", reads.latency().ValueAtPercentile(50) / 1000);
+  Field(out, "tier_cold_read_p99_usec", reads.latency().ValueAtPercentile(99) / 1000);
+  const InfoCounters& counters = server.info_counters();
+  Field(out, "tier_demotions_per_sec", static_cast<uint64_t>(counters.tier_demotions.PerSecond()));
+  Field(out, "tier_promotions_per_sec", static_cast<uint64_t>(counters.tier_promotions.PerSecond()));
+  // Of the lookups that found their key, the share whose value was in DRAM: the others
+  // waited for a cold read or loaded one on the engine thread.
+  const uint64_t hits = server.shard().stats().keyspace_hits;
+  const uint64_t from_tier = std::min<uint64_t>(hits, reads.cold_lookups() + stats.sync_loads);
+  Field(out, "tier_dram_hits_pct", Fixed2(hits == 0 ? 100.0 : 100.0 * static_cast<double>(hits - from_tier) / hits));
   Field(out, "tier_reads_admitted", reads.admitted());
   Field(out, "tier_reads_sent_back", reads.sent_back());
 }
@@ -575,6 +585,8 @@ void ResetStats(Server& server) {
   counters.ops.Reset();
   counters.net_input.Reset();
   counters.net_output.Reset();
+  counters.tier_demotions.Reset();
+  counters.tier_promotions.Reset();
 }
 
 void SampleInstantaneousMetrics(Server& server, int64_t now_ms) {
@@ -583,6 +595,9 @@ void SampleInstantaneousMetrics(Server& server, int64_t now_ms) {
   counters.ops.Sample(now_ms, s.total_commands_processed);
   counters.net_input.Sample(now_ms, s.net_input_bytes);
   counters.net_output.Sample(now_ms, s.net_output_bytes);
+  const TieringStats& tiering = server.shard().tiering_stats();
+  counters.tier_demotions.Sample(now_ms, tiering.demotions);
+  counters.tier_promotions.Sample(now_ms, tiering.promotions);
 }
 
 }  // namespace tierkv

@@ -50,6 +50,8 @@ struct InfoCounters {
   RateSampler ops;
   RateSampler net_input;
   RateSampler net_output;
+  RateSampler tier_demotions;   // values leaving DRAM
+  RateSampler tier_promotions;  // values read back into DRAM
   std::string replid;          // master_replid: random per process, as Redis
   size_t startup_memory = 0;   // used_memory when the server became ready
 
