@@ -148,7 +148,9 @@ class RecoveryTest : public ::testing::Test {
     void OnKeyModified(int db, std::string_view key) override {
       const Entry* entry = shard_.db(db).Peek(key);
       std::string change = std::to_string(db) + ":" + std::string(key);
-      if (entry != nullptr && entry->type == ValueType::kString) change += "=" + std::string(entry->string_value());
+      if (entry != nullptr && entry->type == ValueType::kString && !entry->is_cold()) {
+        change += "=" + std::string(entry->string_value());
+      }
       out_.push_back(std::move(change));
     }
     void OnDbChanged(int) override {}
