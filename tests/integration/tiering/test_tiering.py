@@ -271,16 +271,20 @@ def test_a_transaction_loads_the_keys_of_every_db_it_selects(tiered):
 
 def test_a_value_read_once_goes_back_and_one_read_again_stays(tiered):
     srv, r = tiered
-    # 64 KiB: reading it back certainly takes memory over the budget.
-    big = "".join(value_of(i) for i in range(64))
+    # 2 MiB: more than the room that freed buffers (a filler pipeline's query buffer)
+    # can leave under the budget, so reading it back takes memory over it.
+    big = "".join(value_of(i) for i in range(2048))
     r.set("once", big)
     r.set("twice", big)
     make_cold(r, ["once", "twice"])
     before = tiering_info(r)
     assert r.get("once") == big
     after = tiering_info(r)
-    # Served, then sent back to the tier rather than pushing out a value used more.
-    assert after["tier_reads_sent_back"] == before["tier_reads_sent_back"] + 1
+    # Served, not admitted, and back in the tier rather than pushing out a value used
+    # more: sent back after its command (tier_reads_sent_back), unless the demotion that
+    # follows every command over the budget sampled it first (cold_values_test covers
+    # the sending back itself).
+    assert after["tier_reads_admitted"] == before["tier_reads_admitted"]
     assert "tier:cold" in r.debug_object_raw("once")
     assert r.get("twice") == big and r.get("twice") == big
     again = tiering_info(r)

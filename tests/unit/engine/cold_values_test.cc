@@ -154,3 +154,30 @@ TEST_F(ColdValuesTest, SwapDbReadsColdValuesBackAndHoldsDemotionUntilACheckpoint
 
 }  // namespace
 }  // namespace tierkv
+
+namespace tierkv {
+namespace {
+
+TEST_F(ColdValuesTest, AValueServedOnceGoesBackUnlessTheBudgetHasRoomForIt) {
+  AddClean("served", kValue);
+  // Room for it under the budget (with a margin: the allocator's figure moves a little
+  // with any allocation): it stays.
+  const size_t usage = shard_.db(0).Peek("served")->MemoryUsage();
+  shard_.options().maxmemory = shard_.BudgetedMemory() + usage + (1 << 20);
+  EXPECT_FALSE(shard_.DemoteUnlessRoom(0, "served"));
+  EXPECT_FALSE(shard_.db(0).Peek("served")->is_cold());
+  // Memory over the budget: no room, it leaves, counted as a demotion.
+  shard_.options().maxmemory = shard_.BudgetedMemory() / 2;
+  const uint64_t demotions = shard_.tiering_stats().demotions;
+  EXPECT_TRUE(shard_.DemoteUnlessRoom(0, "served"));
+  EXPECT_TRUE(shard_.db(0).Peek("served")->is_cold());
+  EXPECT_EQ(shard_.tiering_stats().demotions, demotions + 1);
+  // Cold already, or a value the tier does not hold as it is: nothing to do.
+  EXPECT_FALSE(shard_.DemoteUnlessRoom(0, "served"));
+  shard_.db(0).Set(Entry::NewString("dirty", kValue, kNoExpire));
+  EXPECT_FALSE(shard_.DemoteUnlessRoom(0, "dirty"));
+  EXPECT_FALSE(shard_.DemoteUnlessRoom(0, "missing"));
+}
+
+}  // namespace
+}  // namespace tierkv
