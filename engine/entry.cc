@@ -78,7 +78,7 @@ size_t Entry::MemoryUsage() const {
 
 size_t Entry::SampledMemoryUsage(size_t samples) const {
   size_t bytes = EntryAllocator::Capacity(this, size_class);
-  if (type != ValueType::kString) bytes += object()->SampledMemoryUsage(samples);
+  if (type != ValueType::kString && !is_cold()) bytes += object()->SampledMemoryUsage(samples);
   return bytes;
 }
 

@@ -181,3 +181,17 @@ TEST_F(ColdValuesTest, AValueServedOnceGoesBackUnlessTheBudgetHasRoomForIt) {
 
 }  // namespace
 }  // namespace tierkv
+
+namespace tierkv {
+namespace {
+
+TEST(ColdEntryTest, ACollectionLeftInTheTierMeasuresItsEntryAlone) {
+  // Its value slot holds a locator, not a value object to measure.
+  Entry* cold = Entry::NewCold("h", kNoExpire, ValueType::kHash, Encoding::kHashtable, {7, 4096});
+  EXPECT_EQ(cold->SampledMemoryUsage(5), cold->MemoryUsage());
+  EXPECT_EQ(cold->SampledMemoryUsage(0), cold->MemoryUsage());
+  Entry::Free(cold);
+}
+
+}  // namespace
+}  // namespace tierkv
