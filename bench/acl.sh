@@ -11,12 +11,7 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-QUICK=${QUICK:-0}
-[[ ${1:-} == --quick ]] && QUICK=1
-REQUESTS=${REQUESTS:-$([[ $QUICK == 1 ]] && echo 20000 || echo 500000)}
-ROUNDS=${ROUNDS:-$([[ $QUICK == 1 ]] && echo 1 || echo 3)}
-CLIENTS=${CLIENTS:-50}
-PIPELINES=${PIPELINES:-1,16}
+side_by_side_options 500000 "$@"
 KEYSPACE=${KEYSPACE:-100000}
 # The restricted user: one key pattern, reads and writes, minus the dangerous commands.
 USER_RULES=(on '>benchpw' '~key:*' '+@read' '+@write' '+@connection' '-@dangerous')
@@ -35,11 +30,9 @@ rps() {
   local port=$1 test=$2 pipeline=$3
   shift 3
   "${CLIENT_PIN[@]}" "$REDIS_BENCHMARK" -h 127.0.0.1 -p "$port" "$@" -c "$CLIENTS" -n "$REQUESTS" \
-    -P "$pipeline" -r "$KEYSPACE" -t "$test" --csv 2>/dev/null | tail -n 1 | cut -d, -f2 | tr -d '"'
+    -P "$pipeline" -r "$KEYSPACE" -t "$test" --csv 2>/dev/null | csv_rate
 }
 
-median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0) ? a / b : 0}'; }
 
 echo "| test | -P | tierkv default | tierkv restricted | redis restricted | restricted/default (tierkv) | tierkv/redis (restricted) |"
 echo "|---|---|---|---|---|---|---|"

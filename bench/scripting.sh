@@ -11,12 +11,7 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-QUICK=${QUICK:-0}
-[[ ${1:-} == --quick ]] && QUICK=1
-REQUESTS=${REQUESTS:-$([[ $QUICK == 1 ]] && echo 20000 || echo 200000)}
-ROUNDS=${ROUNDS:-$([[ $QUICK == 1 ]] && echo 1 || echo 3)}
-CLIENTS=${CLIENTS:-50}
-PIPELINES=${PIPELINES:-1,16}
+side_by_side_options 200000 "$@"
 
 side_by_side_begin "$REDIS_BENCHMARK"
 
@@ -42,10 +37,8 @@ done
 # rps PORT PIPELINE COMMAND...: redis-benchmark's requests per second.
 rps() {
   "${CLIENT_PIN[@]}" "$REDIS_BENCHMARK" -h 127.0.0.1 -p "$1" -c "$CLIENTS" -n "$REQUESTS" -P "$2" -r 100000 --csv \
-    "${@:3}" 2>/dev/null | tail -n 1 | cut -d, -f2 | tr -d '"'
+    "${@:3}" 2>/dev/null | csv_rate
 }
-
-median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
 echo "| scenario | -P | tierkv ops/s | redis ops/s | tierkv/redis |"
 echo "|---|---|---|---|---|"
@@ -72,7 +65,6 @@ for scenario in "EVALSHA, 5 commands" "FCALL, 5 commands" "EVALSHA, return 1"; d
     done
     t=$(printf '%s' "${RESULTS[tierkv]}" | median)
     r=$(printf '%s' "${RESULTS[redis]}" | median)
-    ratio=$(awk -v t="$t" -v r="$r" 'BEGIN {printf "%.2f", (r > 0) ? t / r : 0}')
-    echo "| $scenario | $pipeline | $t | $r | ${ratio}x |"
+    echo "| $scenario | $pipeline | $t | $r | $(ratio "$t" "$r")x |"
   done
 done

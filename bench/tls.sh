@@ -12,12 +12,7 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-QUICK=${QUICK:-0}
-[[ ${1:-} == --quick ]] && QUICK=1
-REQUESTS=${REQUESTS:-$([[ $QUICK == 1 ]] && echo 20000 || echo 200000)}
-ROUNDS=${ROUNDS:-$([[ $QUICK == 1 ]] && echo 1 || echo 3)}
-CLIENTS=${CLIENTS:-50}
-PIPELINES=${PIPELINES:-1,16}
+side_by_side_options 200000 "$@"
 TESTS=${TESTS:-set,get}
 
 command -v openssl >/dev/null || die "openssl is needed to make the test certificates"
@@ -58,10 +53,8 @@ done
 rps() {
   "${CLIENT_PIN[@]}" "$REDIS_BENCHMARK" -h 127.0.0.1 -p "$1" --tls --cacert "$CERTS/ca.crt" \
     --cert "$CERTS/client.crt" --key "$CERTS/client.key" -c "$CLIENTS" -n "$REQUESTS" -P "$3" -r 100000 \
-    -t "$2" --csv 2>/dev/null | tail -n 1 | cut -d, -f2 | tr -d '"'
+    -t "$2" --csv 2>/dev/null | csv_rate
 }
-
-median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
 echo "| test | -P | tierkv req/s | redis req/s | tierkv/redis |"
 echo "|---|---|---|---|---|"
@@ -82,7 +75,6 @@ for test in "${tests[@]}"; do
     done
     t=$(printf '%s' "${RESULTS[tierkv]}" | median)
     r=$(printf '%s' "${RESULTS[redis]}" | median)
-    ratio=$(awk -v t="$t" -v r="$r" 'BEGIN {printf "%.2f", (r > 0) ? t / r : 0}')
-    echo "| $test | $pipeline | $t | $r | ${ratio}x |"
+    echo "| $test | $pipeline | $t | $r | $(ratio "$t" "$r")x |"
   done
 done

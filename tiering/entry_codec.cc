@@ -56,9 +56,6 @@ Result<Entry*> EntryFromTier(const TierEntry& stored, const EncodingLimits& limi
 }
 
 Result<Entry*> EntryFromTier(const TierKeyMetadata& stored, std::string_view value, const EncodingLimits& limits) {
-  if (value.size() != stored.value_size || value.empty() || static_cast<uint8_t>(value[0]) != stored.value_type) {
-    return Damaged(stored.db, stored.key, "the value disagrees with the size or type its metadata records");
-  }
   return DecodeStored(stored.db, stored.key, stored.lsn, stored.expire_at_ms, value, limits);
 }
 

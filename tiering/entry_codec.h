@@ -26,8 +26,8 @@ TierEntry TombstoneToTier(uint32_t db, std::string_view key, uint64_t lsn);
 // does not decode is Status::Corruption naming db and key. `stored` must not be a
 // tombstone. A collection takes the encoding `limits` choose for its size.
 Result<Entry*> EntryFromTier(const TierEntry& stored, const EncodingLimits& limits = {});
-// The same from a key's metadata and its value bytes read apart; a value that disagrees
-// with the size or type byte the metadata records is Status::Corruption too.
+// The same from a key's metadata and its value bytes read apart (as
+// Tier::ForEachKeyWithSmallValues hands them over, checked against each other).
 Result<Entry*> EntryFromTier(const TierKeyMetadata& stored, std::string_view value, const EncodingLimits& limits = {});
 
 // A new cold entry (Entry::kCold; caller owns it) for a key whose value stays in the

@@ -1039,15 +1039,13 @@ Status RocksTier::ForEachKeyWithSmallValues(
   std::unique_ptr<rocksdb::Iterator> objects(db_->NewIterator(options, objects_));
   for (const auto& [db, generation] : view.of_db) {
     const std::string prefix = TierDbPrefix(generation);
-    bool objects_positioned = false;
     for (keys->Seek(prefix); keys->Valid() && keys->key().starts_with(prefix); keys->Next()) {
       const std::string_view key = keys->key().ToStringView().substr(prefix.size());
       Result<TierKeyMetadata> metadata = DecodeTierKeyMetadata(db, key, keys->value().ToStringView());
       if (!metadata.ok()) return metadata.status();
       std::string_view object;
       if (!metadata->tombstone && metadata->value_size < small_value_bytes) {
-        if (!objects_positioned || !objects->Valid() || objects->key() != keys->key()) objects->Seek(keys->key());
-        objects_positioned = true;
+        if (!objects->Valid() || objects->key() != keys->key()) objects->Seek(keys->key());
         if (!objects->Valid() || objects->key() != keys->key()) {
           Status scanned = FromRocks(objects->status(), "scan", path_);
           if (!scanned.ok()) return scanned;
@@ -1055,6 +1053,7 @@ Status RocksTier::ForEachKeyWithSmallValues(
                                     "' has metadata but no value");
         }
         object = objects->value().ToStringView();
+        if (Status agrees = CheckObjectAgainstMetadata(*metadata, object); !agrees.ok()) return agrees;
       }
       Status visited = visit(std::move(metadata).value(), object);
       if (!visited.ok()) return visited;

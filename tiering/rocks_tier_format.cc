@@ -141,21 +141,28 @@ Result<TierKeyMetadata> DecodeTierKeyMetadata(uint32_t db, std::string_view key,
   return metadata;
 }
 
+Status CheckObjectAgainstMetadata(const TierKeyMetadata& metadata, std::string_view object) {
+  if (object.size() != metadata.value_size) {
+    return Damaged(metadata.db, metadata.key, "value of " + std::to_string(object.size()) +
+                                                  " bytes where the metadata says " +
+                                                  std::to_string(metadata.value_size));
+  }
+  if (!object.empty() && static_cast<uint8_t>(object[0]) != metadata.value_type) {
+    return Damaged(metadata.db, metadata.key, "value type differs from the metadata's");
+  }
+  return Status::Ok();
+}
+
 Result<TierEntry> JoinTierEntry(TierKeyMetadata&& metadata, std::string_view object) {
+  if (!metadata.tombstone) {
+    if (Status agrees = CheckObjectAgainstMetadata(metadata, object); !agrees.ok()) return agrees;
+  }
   TierEntry entry;
   entry.db = metadata.db;
   entry.key = std::move(metadata.key);
   entry.lsn = metadata.lsn;
   entry.tombstone = metadata.tombstone;
   if (entry.tombstone) return entry;
-  if (object.size() != metadata.value_size) {
-    return Damaged(entry.db, entry.key, "value of " + std::to_string(object.size()) +
-                                            " bytes where the metadata says " +
-                                            std::to_string(metadata.value_size));
-  }
-  if (!object.empty() && static_cast<uint8_t>(object[0]) != metadata.value_type) {
-    return Damaged(entry.db, entry.key, "value type differs from the metadata's");
-  }
   entry.expire_at_ms = metadata.expire_at_ms;
   entry.value = std::string(object);
   return entry;

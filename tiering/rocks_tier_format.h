@@ -69,8 +69,11 @@ std::string EncodeTierKeyMetadata(const TierKeyMetadata& metadata);
 Result<TierKeyMetadata> DecodeTierKeyMetadata(uint32_t db, std::string_view key,
                                               std::string_view encoded);
 
+// Corruption if an "objects" value disagrees with the size or type its (non-tombstone)
+// metadata recorded.
+Status CheckObjectAgainstMetadata(const TierKeyMetadata& metadata, std::string_view object);
 // The whole entry from its metadata and its "objects" value (ignored for a tombstone), or
-// Corruption if the value disagrees with the size or type the metadata recorded.
+// Corruption as CheckObjectAgainstMetadata.
 Result<TierEntry> JoinTierEntry(TierKeyMetadata&& metadata, std::string_view object);
 
 // Version 1 "values" record. The encoder exists for the converter's tests only: nothing

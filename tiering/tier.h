@@ -204,7 +204,8 @@ class Tier {
   virtual Status ForEachKey(const std::function<Status(TierKeyMetadata&&)>& visit) = 0;
 
   // Visits every stored key's metadata, tombstones included, with the value bytes of
-  // those stored in fewer than `small_value_bytes` bytes (an empty view for the others):
+  // those stored in fewer than `small_value_bytes` bytes (an empty view for the others;
+  // a value that disagrees with its metadata's size or type is reported as Corruption):
   // a start-up that leaves large values in the tier loads the small ones in the same
   // pass. In no promised order; stops at the first non-OK Status `visit` returns. This
   // default reads every value through ForEach; a backend that keeps metadata apart

@@ -220,6 +220,27 @@ warn_if_busy() {
   fi
 }
 
+# side_by_side_options FULL_REQUESTS ARGS...: the options of the side-by-side scripts,
+# each overridable from the environment: QUICK (or --quick), REQUESTS (FULL_REQUESTS,
+# 20000 quick), ROUNDS (3, 1 quick), CLIENTS (50), PIPELINES (1,16).
+side_by_side_options() {
+  QUICK=${QUICK:-0}
+  [[ ${2:-} == --quick ]] && QUICK=1
+  REQUESTS=${REQUESTS:-$([[ $QUICK == 1 ]] && echo 20000 || echo "$1")}
+  ROUNDS=${ROUNDS:-$([[ $QUICK == 1 ]] && echo 1 || echo 3)}
+  CLIENTS=${CLIENTS:-50}
+  PIPELINES=${PIPELINES:-1,16}
+}
+
+# csv_rate: redis-benchmark --csv output on stdin -> the last test's requests per second.
+csv_rate() { tail -n 1 | cut -d, -f2 | tr -d '"'; }
+
+# median: numbers on stdin, one per line -> their median.
+median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+
+# ratio A B: A / B with two decimals (0 when B is 0).
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0) ? a / b : 0}'; }
+
 # side_by_side_begin TOOLS...: what every side-by-side script does first: checks the
 # tools, makes the temp dir, stops its servers on exit and warns on a busy machine.
 side_by_side_begin() {
