@@ -812,3 +812,23 @@ TEST_F(RecoveryTest, WithTieringAColdValueTheTierCannotGiveBackStopsRecovery) {
 
 }  // namespace
 }  // namespace tierkv
+
+namespace tierkv {
+namespace {
+
+TEST_F(RecoveryTest, WithTieringAColdKeyThatExpiredWhileDownStaysExpiredWithoutARead) {
+  const int64_t past = Shard::WallClockMs() - 60'000;  // a minute before the restart
+  SeedTier({StoredValue(0, "gone", Incompressible(100, 'g'), 4, past)}, 5);
+  auto report = RunColdRecovery();
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  ASSERT_TRUE(shard().db(0).Peek("gone")->is_cold());
+  EXPECT_EQ(harness_.Run({"GET", "gone"}), "$-1\r\n");
+  EXPECT_EQ(harness_.Run({"EXISTS", "gone"}), Int(0));
+  EXPECT_EQ(cold_reads_, 0);  // its metadata alone said it had expired
+  auto record = shard().CommitChanges();
+  ASSERT_TRUE(record.has_value());
+  EXPECT_EQ(record->effects, (std::vector<Effect>{{"DEL", "gone"}}));
+}
+
+}  // namespace
+}  // namespace tierkv
