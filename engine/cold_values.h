@@ -27,12 +27,14 @@
 #include <functional>
 
 #include "engine/entry.h"
+#include "engine/status.h"
 
 namespace tierkv {
 
 struct TieringOptions {
   bool enabled = false;         // tiering (runtime; needs a tier)
   size_t min_value_size = 64;   // tier-min-value-size: smaller values never leave DRAM
+  uint64_t max_size = 0;        // tier-max-size: past it values stop leaving DRAM (0: no bound)
 };
 
 struct TieringStats {
@@ -45,8 +47,8 @@ struct TieringStats {
 };
 
 // Reads a cold entry's value from the tier: a new resident entry (caller owns it; its
-// metadata is replaced by the cold entry's), or nullptr when the read failed.
-using ColdLoader = std::function<Entry*(int db, const Entry& cold)>;
+// metadata is replaced by the cold entry's), or why the read failed.
+using ColdLoader = std::function<Result<Entry*>(int db, const Entry& cold)>;
 
 // Whether `entry` may leave DRAM now (see above). `now_ms` rules out values about to
 // expire, which are not worth the tier's space.

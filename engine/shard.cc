@@ -204,7 +204,7 @@ bool Shard::PickEvictionVictim(int* db_index, std::string* key) {
 
 Status Shard::EnforceMaxmemory() {
   if (!OverMaxmemory()) return Status::Ok();
-  if (demotion_possible()) {
+  if (demoting()) {
     // Bounded like eviction below; a value is freed at once, so a few usually do.
     constexpr size_t kMaxDemotionsPerCall = 4096;
     if (DemoteColdest(kMaxDemotionsPerCall, options_.maxmemory) == 0 && OverMaxmemory()) {
@@ -292,13 +292,14 @@ size_t Shard::OverheadBytes() const {
 
 Entry* Shard::LoadColdValue(int db_index, const Entry& cold) {
   ++tiering_stats_.sync_loads;
-  Entry* loaded = cold_loader_ ? cold_loader_(db_index, cold) : nullptr;
-  if (loaded == nullptr) {
+  Result<Entry*> loaded = cold_loader_ ? cold_loader_(db_index, cold) : Status::Error("no tier to read from");
+  if (!loaded.ok()) {
     ++tiering_stats_.load_failures;
+    last_load_error_ = loaded.status().message();
     return nullptr;
   }
   ++tiering_stats_.promotions;
-  return loaded;
+  return *loaded;
 }
 
 bool Shard::InstallLoadedValue(int db_index, std::string_view key, uint64_t value_lsn, Entry* loaded) {
@@ -345,6 +346,7 @@ size_t Shard::DemoteColdest(size_t max_values, size_t target_bytes) {
     while (demoted < max_values && demotion_pool_.PopBest(&db_index, &key)) {
       Entry* entry = db(db_index).Peek(key);
       if (entry == nullptr || !IsDemotable(*entry, tiering, now_ms_)) continue;
+      if (!pinned_.empty() && pinned_.count({db_index, key}) != 0) continue;
       Demote(db_index, entry);
       ++demoted;
       any = true;

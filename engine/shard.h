@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -173,9 +174,11 @@ class Shard {
   }
 
   // Tiering (engine/cold_values.h). The loader reads a cold value back (set by the
-  // durability layer, which owns the tier); LoadColdValue counts a synchronous load.
+  // durability layer, which owns the tier); LoadColdValue counts a synchronous load and
+  // returns nullptr if it failed, keeping why for last_load_error().
   void set_cold_loader(ColdLoader loader) { cold_loader_ = std::move(loader); }
   Entry* LoadColdValue(int db, const Entry& cold);
+  const std::string& last_load_error() const { return last_load_error_; }
   // A value read back by the server ahead of a command: installed if `key` is still the
   // cold entry whose value was read (locator value_lsn), else dropped. Returns whether it
   // was installed.
@@ -189,6 +192,11 @@ class Shard {
   // the tier and not admitted (server/cold_reads.h) goes back once its command has run,
   // rather than pushing out a value used more. Returns whether it left.
   bool DemoteUnlessRoom(int db, std::string_view key);
+  // A value read back for clients that have yet to run their commands: demotion leaves it
+  // in DRAM until unpinned (server/cold_reads.h). Pins are few: the keys of commands waiting
+  // to run.
+  void PinResident(int db, std::string_view key) { pinned_.emplace(db, std::string(key)); }
+  void UnpinResident(int db, std::string_view key) { pinned_.erase({db, std::string(key)}); }
   // Demotion is held back from a FLUSHDB, FLUSHALL or SWAPDB until a checkpoint round
   // covering it has committed (the fence is the LSN the change commits with): until then
   // the tier holds the swapped dbs' values under their old numbers, and a round still to
@@ -196,14 +204,21 @@ class Shard {
   void NoteCheckpointCommitted(uint64_t checkpoint_lsn) { checkpointed_lsn_ = checkpoint_lsn; }
   // Tiering is on, with a tier to read cold values back from, and a budget.
   bool demotion_possible() const { return options_.tiering.enabled && cold_loader_ && options_.maxmemory > 0; }
-  bool demotion_allowed() const { return demotion_possible() && checkpointed_lsn_ >= demotion_fence_lsn_; }
+  // The tier has reached tier-max-size (set by the durability layer from the tier's
+  // size): values stop leaving DRAM, and maxmemory-policy decides past the budget as
+  // without tiering (evict, or answer OOM), until the tier has room again.
+  void set_tier_full(bool full) { tier_full_ = full; }
+  bool tier_full() const { return tier_full_; }
+  // Past the budget, values leave DRAM (rather than keys being evicted).
+  bool demoting() const { return demotion_possible() && !tier_full_; }
+  bool demotion_allowed() const { return demoting() && checkpointed_lsn_ >= demotion_fence_lsn_; }
   // Set when EnforceMaxmemory found nothing clean to demote; the server reads and clears it.
   bool TakeDemotionStarved() { return std::exchange(demotion_starved_, false); }
   size_t ColdKeyCount() const;
   // Tiering on and memory over maxmemory by more than an eighth: the server makes
   // writers wait (Server::WritersMustWait) rather than answer OOM.
   bool OverTieringHardLimit() const {
-    return demotion_possible() && BudgetedMemory() > options_.maxmemory + options_.maxmemory / 8;
+    return demoting() && BudgetedMemory() > options_.maxmemory + options_.maxmemory / 8;
   }
   TieringStats& tiering_stats() { return tiering_stats_; }
   const TieringStats& tiering_stats() const { return tiering_stats_; }
@@ -289,6 +304,9 @@ class Shard {
   EvictionPool eviction_pool_;
   EvictionPool demotion_pool_;  // apart from eviction's: other candidates, other scores
   ColdLoader cold_loader_;
+  std::string last_load_error_;
+  bool tier_full_ = false;
+  std::set<std::pair<int, std::string>> pinned_;
   TieringStats tiering_stats_;
   uint64_t checkpointed_lsn_ = 0;
   uint64_t demotion_fence_lsn_ = 0;

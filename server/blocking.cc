@@ -136,6 +136,12 @@ void BlockingRegistry::Retry(uint64_t client_id) {
   std::vector<std::string_view> args(command.begin(), command.end());
   const int saved_db = client.db;
   client.db = blocked_.at(client_id).request.db;
+  // Its other keys (BLMOVE's destination, say) may be cold: read now, never run on a key
+  // whose value could not be read.
+  if (std::string error = server_.cold_reads().LoadNow(client, args); !error.empty()) {
+    client.db = saved_db;
+    return Finish(client_id, [&error](ReplyWriter& reply) { reply.Error(error); });
+  }
   client.suspended = false;
   client.blocked = false;  // set again by Block() if the re-run still finds nothing
   retrying_ = client_id;

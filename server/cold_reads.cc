@@ -7,10 +7,13 @@
 #include "server/key_specs.h"
 #include "server/log.h"
 #include "server/server.h"
+#include "server/watch_registry.h"
 #include "tiering/entry_codec.h"
 
 namespace tierkv {
 namespace {
+
+const std::string kColdReadFailed = "ERR cold read failed: ";
 
 int64_t SteadyUs() {
   using namespace std::chrono;
@@ -61,6 +64,8 @@ ColdReads::Outcome ColdReads::Prepare(Client& client, std::span<const std::strin
     client.reply.Error(failure->second);
     ++server_.stats().total_error_replies;
     failures_.erase(failure);
+    // An EXEC that cannot run ends its transaction all the same, as an aborted one does.
+    if (client.in_multi && EqualsIgnoreCase(args[0], "exec")) EndTransaction(client, server_.watches());
     return Outcome::kFailed;
   }
   // Queued commands load at EXEC; nothing to load while nothing is cold.
@@ -71,6 +76,7 @@ ColdReads::Outcome ColdReads::Prepare(Client& client, std::span<const std::strin
   int db_index = client.db;
   CollectKeys(client, args, db_index, keys);
   size_t waits = 0;
+  std::vector<std::pair<KeyOf, uint64_t>> to_start;  // with the value LSN each is for
   for (const KeyOf& read_key : keys) {
     const Db& db = server_.shard().db(read_key.first);
     const Entry* entry = db.Peek(read_key.second);
@@ -79,7 +85,7 @@ ColdReads::Outcome ColdReads::Prepare(Client& client, std::span<const std::strin
     if (started) {
       read->second.value_lsn = entry->cold_locator().value_lsn;
       read->second.started_us = SteadyUs();
-      StartRead(read_key.first, read_key.second, read->second.value_lsn);
+      to_start.emplace_back(read_key, read->second.value_lsn);
     }
     std::vector<uint64_t>& waiters = read->second.waiters;
     if (waiters.empty() || waiters.back() != client.id) {
@@ -88,37 +94,58 @@ ColdReads::Outcome ColdReads::Prepare(Client& client, std::span<const std::strin
       ++cold_lookups_;
     }
   }
+  if (!to_start.empty()) StartReads(std::move(to_start));
   if (waits == 0) return Outcome::kReady;
   waiting_[client.id] += waits;
   server_.SuspendClient(client);
   return Outcome::kWaiting;
 }
 
-void ColdReads::StartRead(int db, const std::string& key, uint64_t value_lsn) {
-  server_.durability()->ReadFromTier(
-      static_cast<uint32_t>(db), key,
-      [this, read_key = KeyOf{db, key}, value_lsn](Result<std::optional<TierEntry>> stored) {
-        std::string error;
-        bool installed = false;
-        if (!stored.ok()) {
-          error = "ERR cold read failed: " + stored.status().message();
-        } else if (stored->has_value() && !(*stored)->tombstone) {
-          Result<Entry*> loaded = EntryFromTier(**stored, server_.shard().options().limits);
-          if (loaded.ok()) {
-            installed = server_.shard().InstallLoadedValue(read_key.first, read_key.second, value_lsn, *loaded);
-          } else {
-            error = "ERR cold read failed: " + loaded.status().message();
-          }
-        } else if (const Entry* entry = server_.shard().db(read_key.first).Peek(read_key.second);
-                   entry != nullptr && entry->is_cold() && entry->cold_locator().value_lsn == value_lsn) {
-          // Still the cold entry the read was for, yet the tier has no value for it: an
-          // error, not a command run again (and read again) for ever.
-          error = "ERR cold read failed: the tier holds no value for this key";
-        }
-        // A value that no longer matches the key (deleted, rewritten or demoted again
-        // meanwhile) is dropped: the command runs again and finds whatever is there now.
-        OnRead(read_key, installed, std::move(error));
-      });
+std::string ColdReads::LoadNow(const Client& client, std::span<const std::string_view> args) {
+  Shard& shard = server_.shard();
+  if (shard.ColdKeyCount() == 0) return {};
+  std::vector<KeyOf> keys;
+  int db_index = client.db;
+  CollectKeys(client, args, db_index, keys);
+  for (const auto& [index, key] : keys) {
+    Db& db = shard.db(index);
+    Entry* entry = db.Peek(key);
+    if (entry == nullptr || !entry->is_cold() || db.IsExpired(entry)) continue;
+    if (db.Load(entry) == nullptr) return kColdReadFailed + shard.last_load_error();
+  }
+  return {};
+}
+
+void ColdReads::StartReads(std::vector<std::pair<KeyOf, uint64_t>> reads) {
+  // A command's cold keys in one request to the tier.
+  std::vector<std::pair<uint32_t, std::string>> keys;
+  for (const auto& [key, value_lsn] : reads) keys.emplace_back(static_cast<uint32_t>(key.first), key.second);
+  server_.durability()->ReadFromTier(std::move(keys), [this, reads = std::move(reads)](std::vector<Tier::GetResult> stored) {
+    for (size_t i = 0; i < reads.size(); ++i) CompleteRead(reads[i].first, reads[i].second, std::move(stored[i]));
+  });
+}
+
+void ColdReads::CompleteRead(const KeyOf& read_key, uint64_t value_lsn, Tier::GetResult stored) {
+  std::string error;
+  bool installed = false;
+  if (!stored.ok()) {
+    error = kColdReadFailed + stored.status().message();
+  } else if (stored->has_value() && !(*stored)->tombstone) {
+    Result<Entry*> loaded = EntryFromTier(**stored, server_.shard().options().limits);
+    if (loaded.ok()) {
+      installed = server_.shard().InstallLoadedValue(read_key.first, read_key.second, value_lsn, *loaded);
+    } else {
+      error = kColdReadFailed + loaded.status().message();
+    }
+  } else if (const Entry* entry = server_.shard().db(read_key.first).Peek(read_key.second);
+             entry != nullptr && entry->is_cold() && entry->cold_locator().value_lsn == value_lsn) {
+    // Still the cold entry the read was for, yet the tier has no value for it: an error,
+    // not a command run again (and read again) for ever.
+    error = kColdReadFailed + std::string("the tier holds no value for this key");
+  }
+  // A value that no longer matches the key (deleted, rewritten or demoted again meanwhile)
+  // is dropped: the command runs again and finds whatever is there now.
+  OnRead(read_key, installed, std::move(error));
 }
 
 void ColdReads::OnRead(const KeyOf& key, bool installed, std::string error) {
@@ -136,36 +163,48 @@ void ColdReads::OnRead(const KeyOf& key, bool installed, std::string error) {
   }
   const bool on_probation = installed && !window_.Admit(key.first, key.second);
   admitted_ += installed && !on_probation;
+  if (installed) {
+    // Stays in DRAM until every client that waited for it has run its command.
+    server_.shard().PinResident(key.first, key.second);
+    serving_[key] = Serving{0, on_probation};
+  }
   for (uint64_t client_id : waiters) {
     auto waiting = waiting_.find(client_id);
     if (waiting == waiting_.end()) continue;  // gone meanwhile
-    if (on_probation) {
-      ++probation_[key];
-      probation_of_client_[client_id].push_back(key);
+    if (installed) {
+      ++serving_[key].clients_left;
+      served_keys_of_client_[client_id].push_back(key);
     }
     if (!error.empty()) failures_.emplace(client_id, error);
     if (--waiting->second > 0) continue;
     waiting_.erase(waiting);
     server_.ResumeClient(client_id);
   }
+  if (installed && serving_[key].clients_left == 0) EndServing(key);  // every waiter left
 }
 
-void ColdReads::EndProbationOf(uint64_t client_id) {
-  auto keys = probation_of_client_.find(client_id);
-  if (keys == probation_of_client_.end()) return;
+void ColdReads::DoneServing(uint64_t client_id) {
+  auto keys = served_keys_of_client_.find(client_id);
+  if (keys == served_keys_of_client_.end()) return;
   for (const KeyOf& key : keys->second) {
-    auto value = probation_.find(key);
-    if (value == probation_.end() || --value->second > 0) continue;
-    probation_.erase(value);
-    sent_back_ += server_.shard().DemoteUnlessRoom(key.first, key.second);
+    auto value = serving_.find(key);
+    if (value != serving_.end() && --value->second.clients_left == 0) EndServing(key);
   }
-  probation_of_client_.erase(keys);
+  served_keys_of_client_.erase(keys);
+}
+
+void ColdReads::EndServing(const KeyOf& key) {
+  auto value = serving_.find(key);
+  const bool on_probation = value->second.on_probation;
+  serving_.erase(value);
+  server_.shard().UnpinResident(key.first, key.second);
+  if (on_probation) sent_back_ += server_.shard().DemoteUnlessRoom(key.first, key.second);
 }
 
 void ColdReads::ForgetClient(uint64_t client_id) {
   waiting_.erase(client_id);
   failures_.erase(client_id);
-  EndProbationOf(client_id);
+  DoneServing(client_id);
 }
 
 }  // namespace tierkv

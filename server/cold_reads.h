@@ -4,8 +4,9 @@
 // Before the connection executes a command, Prepare looks at the keys it names (its key
 // specs; for EXEC, those of every queued command) in the client's db. When one is cold
 // (engine/cold_values.h), its value is read on the tier's read executor
-// (Durability::ReadFromTier, never behind a checkpoint's writes), the client is
-// suspended, and the command stays unconsumed in its input buffer; other clients go on.
+// (Durability::ReadFromTier, never behind a checkpoint's writes; the command's cold keys
+// in one batched request, Tier::MultiGet), the client is suspended, and the command
+// stays unconsumed in its input buffer; other clients go on.
 // Each completed read is installed on the engine thread (Shard::InstallLoadedValue) and,
 // once all of a client's reads are in, the client is resumed and the command runs again
 // from the start, which finds its values resident. Requests for a key already being read
@@ -16,10 +17,14 @@
 // Commands that need no value (kCmdKeysOnly: DEL, EXISTS, TYPE, TTL, EXPIRE, ...) never
 // wait, and neither does anything while no key of the client's db is cold.
 //
-// Promotion admission (SecondHitWindow): a value read once is on probation. Once every
-// client that waited for it has run its command (AfterCommand), it goes back to the tier
-// unless the budget had room for it (Shard::DemoteUnlessRoom). A value read again within the
-// window stays, and demotion treats it like any other.
+// A value read back stays in DRAM (Shard::PinResident) until every client that waited for
+// it has run its command (AfterCommand): the demotion that follows each command must not
+// send it back before the others were served, which would read it again for each of them.
+//
+// Promotion admission (SecondHitWindow): a value read once is on probation. Once its
+// waiters have run, it goes back to the tier unless the budget had room for it
+// (Shard::DemoteUnlessRoom). A value read again within the window stays, and demotion
+// treats it like any other.
 //
 // Thread-safety: engine thread only.
 #pragma once
@@ -34,6 +39,7 @@
 
 #include "server/latency.h"
 #include "server/second_hit_window.h"
+#include "tiering/tier.h"
 
 namespace tierkv {
 
@@ -51,16 +57,23 @@ class ColdReads {
     kFailed,   // a read failed: the error reply is written; drop the command
   };
   Outcome Prepare(Client& client, std::span<const std::string_view> args);
-  // The client's command ran (or was refused): values it waited for on probation may go
-  // back to the tier.
+  // For a command run where no client can wait (a script's redis.call, a blocked command
+  // served when its key is ready): loads the cold values it names now, blocking on the
+  // tier, counted as sync loads. Returns the error to answer instead of running the
+  // command if one could not be read (the command must not run: a key whose value could
+  // not be read would look missing, and a write would replace it); empty if all are in.
+  std::string LoadNow(const Client& client, std::span<const std::string_view> args);
+  // The client's command ran (or was refused): the values it waited for may leave DRAM
+  // again once no other waiter still has to run, those on probation at once.
   void AfterCommand(uint64_t client_id) {
-    if (!probation_of_client_.empty()) EndProbationOf(client_id);
+    if (!served_keys_of_client_.empty()) DoneServing(client_id);
   }
   // A client that left: its reads complete for the others.
   void ForgetClient(uint64_t client_id);
 
   // INFO: reads under way, and the ones that completed with their latency.
   size_t in_flight() const { return reads_.size(); }
+  size_t clients_waiting() const { return waiting_.size(); }
   uint64_t completed() const { return completed_; }
   uint64_t failed() const { return failed_; }
   uint64_t total_latency_us() const { return total_latency_us_; }
@@ -85,9 +98,12 @@ class ColdReads {
   // commands' (following their SELECTs from `db`).
   void CollectKeys(const Client& client, std::span<const std::string_view> args, int& db,
                    std::vector<KeyOf>& keys) const;
-  void StartRead(int db, const std::string& key, uint64_t value_lsn);
+  // Reads `reads` (each with the value LSN of the cold entry it is for) in one request.
+  void StartReads(std::vector<std::pair<KeyOf, uint64_t>> reads);
+  void CompleteRead(const KeyOf& key, uint64_t value_lsn, Tier::GetResult stored);
   void OnRead(const KeyOf& key, bool installed, std::string error);
-  void EndProbationOf(uint64_t client_id);
+  void DoneServing(uint64_t client_id);
+  void EndServing(const KeyOf& key);
 
   Server& server_;
   std::map<KeyOf, Read> reads_;
@@ -99,12 +115,17 @@ class ColdReads {
   uint64_t total_latency_us_ = 0;
   LatencyHistogram latency_;
   uint64_t cold_lookups_ = 0;
-  // Admission: the recent first reads; values on probation -> clients that still have to
-  // run their command, and each such client's keys.
+  // Values read back whose waiters have not all run their command yet (pinned in DRAM
+  // meanwhile), and each such client's keys.
+  struct Serving {
+    size_t clients_left = 0;
+    bool on_probation = false;  // not admitted: goes back to the tier after them
+  };
+  std::map<KeyOf, Serving> serving_;
+  std::map<uint64_t, std::vector<KeyOf>> served_keys_of_client_;
+  // Admission: the recent first reads.
   static constexpr size_t kAdmissionWindow = 16384;
   SecondHitWindow window_{kAdmissionWindow};
-  std::map<KeyOf, size_t> probation_;
-  std::map<uint64_t, std::vector<KeyOf>> probation_of_client_;
   uint64_t admitted_ = 0;
   uint64_t sent_back_ = 0;
 };

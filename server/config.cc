@@ -228,6 +228,7 @@ void Config::AddParams() {
   // Tiering (engine/cold_values.h): with a tier, maxmemory becomes the DRAM budget.
   bool_param("tiering", &e.tiering.enabled);
   memory_param("tier-min-value-size", &e.tiering.min_value_size);
+  memory_param("tier-max-size", &e.tiering.max_size);
   // Collection encodings (engine/types/encoding_limits.h); the old ziplist names are aliases.
   EncodingLimits& limits = e.limits;
   auto aliased = [&](const char* alias) { params_.back()->alias = alias; };

@@ -66,7 +66,7 @@ void Server::Execute(Client& client, std::span<const std::string_view> args) {
   if (execute_depth_ == 0) {
     CommitChanges(&client);
     NoteCommandRan(client);
-    if (shard_.demotion_possible() && !clients_paused()) (void)EnforceMaxmemory();
+    if (shard_.demoting() && !clients_paused()) (void)EnforceMaxmemory();
   }
   // Each command EXEC runs holds the client for what it read, as a command on its own does.
   if (ran) HoldReadsOfUndurableWrites(client, args);
@@ -166,12 +166,12 @@ bool Server::RunCommand(Client& client, std::span<const std::string_view> args) 
     return reject(std::string(scripting_->busy_error()));
   }
 
-  // Nothing is evicted while clients are paused (CLIENT PAUSE), as in Redis. With tiering,
-  // values leave DRAM after the command instead (Execute): never one this command is
+  // Nothing is evicted while clients are paused (CLIENT PAUSE), as in Redis. With tiering
+  // (and room in the tier), values leave DRAM after the command instead (Execute): never one this command is
   // about to use, which ColdReads may just have read back for it. Scripts apply Redis's
   // OOM rule for scripts themselves (server/scripting/redis_lib.cc).
   const bool over_memory = !client.script && shard_.options().maxmemory > 0 && !clients_paused() &&
-                           !shard_.demotion_possible() && !EnforceMaxmemory();
+                           !shard_.demoting() && !EnforceMaxmemory();
   if (over_memory && (spec->flags & kCmdDenyOom)) return reject(ErrorText(Status::OutOfMemory()));
 
   if (client.in_multi && (spec->flags & kCmdNoMulti)) return reject("ERR Command not allowed inside a transaction");

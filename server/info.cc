@@ -286,6 +286,8 @@ void TieringSection(Server& server, std::string& out) {
   Field(out, "tiering_enabled", shard.options().tiering.enabled && server.durability() != nullptr ? 1 : 0);
   Field(out, "tier_keys_cold", cold);
   Field(out, "tier_keys_resident", shard.KeyCount() - cold);
+  Field(out, "tier_max_size", shard.options().tiering.max_size);
+  Field(out, "tier_full", shard.tier_full() ? 1 : 0);
   Field(out, "tier_demotions", stats.demotions);
   Field(out, "tier_demoted_bytes", stats.demoted_bytes);
   Field(out, "tier_promotions", stats.promotions);
@@ -293,6 +295,7 @@ void TieringSection(Server& server, std::string& out) {
   Field(out, "tier_load_failures", stats.load_failures);
   Field(out, "tier_demotion_starved", stats.demotion_starved);
   Field(out, "tier_cold_reads_in_flight", reads.in_flight());
+  Field(out, "tier_clients_waiting", reads.clients_waiting());
   Field(out, "tier_cold_reads", reads.completed());
   Field(out, "tier_cold_read_failures", reads.failed());
   Field(out, "tier_cold_read_avg_usec", reads.completed() == 0 ? 0 : reads.total_latency_us() / reads.completed());

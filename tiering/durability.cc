@@ -210,6 +210,7 @@ Durability::~Durability() {
   shard_.set_memory_not_counted_for_evict(nullptr);
   SubmitPending();
   *alive_ = false;
+  read_faults_.Release();  // a paused read must not hold up the drain
   pool_->Drain();  // an open or close in flight ends; its completion will not run
   if (journal_ != nullptr) journal_->Close();
   const bool old_writer_clean = journal_ == nullptr || journal_->status().ok();
@@ -609,6 +610,10 @@ void Durability::Cron(int64_t now_ms) {
     }
   }
   if (now_ms - tier_stats_refreshed_ms_ >= kTierStatsIntervalMs) RefreshTierStats(now_ms);
+  // tier-max-size against the tier's files as of the last refresh (a CONFIG SET applies at
+  // once; deleted values give their space back as the tier compacts).
+  const uint64_t max_size = shard_.options().tiering.max_size;
+  shard_.set_tier_full(max_size > 0 && tier_stats_.disk_bytes >= max_size);
   shard_.changes().set_max_key_items(DirtyListKeyItems(shard_.options().maxmemory));  // CONFIG SET maxmemory
   if (checkpointer_->in_progress()) return;
   // After a failed round, wait before trying again, as Redis does after a failed BGSAVE.
@@ -629,21 +634,21 @@ void Durability::Cron(int64_t now_ms) {
   if (start) StartRound(nullptr);
 }
 
-Entry* Durability::LoadColdValue(int db, const Entry& cold) {
+Result<Entry*> Durability::LoadColdValue(int db, const Entry& cold) {
   // On the engine thread: only for what the server could not load ahead of the command
   // (engine/cold_values.h), counted there as a sync load.
-  auto stored = tier_->Get(static_cast<uint32_t>(db), cold.key());
-  Result<Entry*> loaded = Status::Error("ERR the tier holds no value for this key");
+  Status injected = read_faults_.BeforeSyncRead();
+  auto stored = injected.ok() ? tier_->Get(static_cast<uint32_t>(db), cold.key()) : injected;
+  Result<Entry*> loaded = Status::Error("the tier holds no value for this key");
   if (!stored.ok()) {
     loaded = stored.status();
   } else if (stored->has_value() && !(*stored)->tombstone) {
     loaded = EntryFromTier(**stored, shard_.options().limits);
   }
-  if (!loaded.ok()) {
-    if (options_.warn) options_.warn("Cold read of a key in db " + std::to_string(db) + " failed: " + loaded.status().message());
-    return nullptr;
+  if (!loaded.ok() && options_.warn) {
+    options_.warn("Cold read of a key in db " + std::to_string(db) + " failed: " + loaded.status().message());
   }
-  return *loaded;
+  return loaded;
 }
 
 Status Durability::SyncJournal() {
@@ -690,11 +695,18 @@ void Durability::RefreshTierStats(int64_t now_ms) {
   });
 }
 
-void Durability::ReadFromTier(uint32_t db, std::string key, ReadDone done) {
+void Durability::ReadFromTier(std::vector<std::pair<uint32_t, std::string>> keys, ReadDone done) {
   auto post = options_.post_to_engine;
-  pool_->SubmitRead([this, post, db, key = std::move(key), done = std::move(done)] {
-    Result<std::optional<TierEntry>> entry = tier_->Get(db, key);
-    post([done, entry = std::move(entry)]() mutable { done(std::move(entry)); });
+  pool_->SubmitRead([this, post, keys = std::move(keys), done = std::move(done)] {
+    std::vector<Tier::GetResult> entries;
+    if (Status injected = read_faults_.BeforeBackgroundRead(); !injected.ok()) {
+      entries.assign(keys.size(), injected);
+    } else {
+      std::vector<TierKeyName> refs;
+      for (const auto& [db, key] : keys) refs.push_back({db, key});
+      entries = tier_->MultiGet(refs);
+    }
+    post([done, entries = std::move(entries)]() mutable { done(std::move(entries)); });
   });
 }
 

@@ -44,6 +44,7 @@
 #include "tiering/save_rules.h"
 #include "tiering/tier.h"
 #include "tiering/tier_io_pool.h"
+#include "tiering/tier_read_faults.h"
 
 namespace tierkv {
 
@@ -185,13 +186,16 @@ class Durability {
   // I/O pool's read executor, never on the engine thread).
   DurabilityInfo info() const;
 
-  // Reads (db, key)'s stored entry on the read executor (never behind a round's writes);
-  // `done` runs on the engine thread with the result.
-  using ReadDone = std::function<void(Result<std::optional<TierEntry>> entry)>;
-  void ReadFromTier(uint32_t db, std::string key, ReadDone done);
+  // Reads the stored entries of `keys` (db, key) on the read executor (never behind a
+  // round's writes), in one batched request (Tier::MultiGet); `done` runs on the engine
+  // thread with the results, in order.
+  using ReadDone = std::function<void(std::vector<Tier::GetResult> entries)>;
+  void ReadFromTier(std::vector<std::pair<uint32_t, std::string>> keys, ReadDone done);
   // Reads a cold entry's value on this thread, blocking (the engine's ColdLoader, for what
-  // the server could not load ahead of a command); nullptr, logged, if it fails.
-  Entry* LoadColdValue(int db, const Entry& cold);
+  // the server could not load ahead of a command); an error, logged, if it fails.
+  Result<Entry*> LoadColdValue(int db, const Entry& cold);
+  // Faults injected into both kinds of read (tests, through DEBUG TIER-READS).
+  TierReadFaults& read_faults() { return read_faults_; }
   // Heap bytes the journal writer holds (queued records, the unsynced copy it keeps for a
   // retry): cheap enough for every used_memory computation.
   uint64_t journal_memory_bytes() const { return journal_ != nullptr ? journal_->stats().memory_bytes : 0; }
@@ -235,6 +239,7 @@ class Durability {
   Shard& shard_;
   std::unique_ptr<Tier> tier_;
   DurabilityOptions options_;
+  TierReadFaults read_faults_;  // before pool_: its tasks use it until the pool is gone
   std::unique_ptr<TierIoPool> pool_;
   std::unique_ptr<Checkpointer> checkpointer_;
   std::shared_ptr<JournalWriter> journal_;  // the engine thread's

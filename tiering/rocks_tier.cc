@@ -990,6 +990,17 @@ Result<std::optional<TierKeyMetadata>> RocksTier::ReadLatestKeyMetadata(uint32_t
   return ReadKeyMetadata(generation, db, key, nullptr);
 }
 
+namespace {
+
+// Get's answer for a key whose metadata (and value, unless a tombstone) was read.
+Tier::GetResult StoredEntry(TierKeyMetadata&& metadata, std::string_view object) {
+  Result<TierEntry> entry = JoinTierEntry(std::move(metadata), object);
+  if (!entry.ok()) return entry.status();
+  return std::optional<TierEntry>(std::move(entry).value());
+}
+
+}  // namespace
+
 Result<std::optional<TierEntry>> RocksTier::Get(uint32_t db, std::string_view key) {
   // One snapshot for both reads, so that a concurrent Write is seen whole or not at all.
   const ReadView view = OpenReadView();
@@ -1010,9 +1021,72 @@ Result<std::optional<TierEntry>> RocksTier::Get(uint32_t db, std::string_view ke
     }
     if (!read.ok()) return FromRocks(read, "get", path_);
   }
-  Result<TierEntry> entry = JoinTierEntry(std::move(**metadata), object.ToStringView());
-  if (!entry.ok()) return entry.status();
-  return std::optional<TierEntry>(std::move(entry).value());
+  return StoredEntry(std::move(**metadata), object.ToStringView());
+}
+
+std::vector<Tier::GetResult> RocksTier::MultiGet(std::span<const TierKeyName> keys) {
+  // One snapshot for all: two batched lookups, the metadata of every key, then the
+  // values of those that are not tombstones.
+  const ReadView view = OpenReadView();
+  rocksdb::ReadOptions options;
+  options.snapshot = view.snapshot->snapshot();
+  std::vector<GetResult> results(keys.size(), GetResult(std::optional<TierEntry>()));
+  std::vector<size_t> asked;  // indexes of the keys of dbs the tier maps
+  std::vector<std::string> encoded;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    auto generation = view.of_db.find(keys[i].db);
+    if (generation == view.of_db.end()) continue;
+    asked.push_back(i);
+    encoded.push_back(EncodeTierKey(generation->second, keys[i].key));
+  }
+  auto multi_get = [&](rocksdb::ColumnFamilyHandle* family, const std::vector<size_t>& which,
+                       std::vector<rocksdb::PinnableSlice>& found, std::vector<rocksdb::Status>& statuses) {
+    std::vector<rocksdb::Slice> slices;
+    for (size_t j : which) slices.emplace_back(encoded[j]);
+    found = std::vector<rocksdb::PinnableSlice>(which.size());
+    statuses.assign(which.size(), rocksdb::Status());
+    if (!which.empty()) db_->MultiGet(options, family, which.size(), slices.data(), found.data(), statuses.data());
+  };
+  std::vector<size_t> all(asked.size());
+  for (size_t j = 0; j < all.size(); ++j) all[j] = j;
+  std::vector<rocksdb::PinnableSlice> stored;
+  std::vector<rocksdb::Status> statuses;
+  multi_get(keys_, all, stored, statuses);
+  std::vector<TierKeyMetadata> metadata(asked.size());
+  std::vector<size_t> with_value;  // positions in `asked`
+  for (size_t j = 0; j < asked.size(); ++j) {
+    const TierKeyName& key = keys[asked[j]];
+    if (statuses[j].IsNotFound()) continue;
+    if (!statuses[j].ok()) {
+      results[asked[j]] = FromRocks(statuses[j], "get", path_);
+      continue;
+    }
+    Result<TierKeyMetadata> decoded = DecodeTierKeyMetadata(key.db, key.key, stored[j].ToStringView());
+    if (!decoded.ok()) {
+      results[asked[j]] = decoded.status();
+      continue;
+    }
+    metadata[j] = std::move(decoded).value();
+    if (!metadata[j].tombstone) {
+      with_value.push_back(j);
+      continue;
+    }
+    results[asked[j]] = StoredEntry(std::move(metadata[j]), {});
+  }
+  multi_get(objects_, with_value, stored, statuses);
+  for (size_t v = 0; v < with_value.size(); ++v) {
+    const size_t j = with_value[v];
+    const TierKeyName& key = keys[asked[j]];
+    if (statuses[v].IsNotFound()) {
+      results[asked[j]] = Status::Corruption("tier " + path_ + ": db " + std::to_string(key.db) + " key '" +
+                                             PrintableKey(key.key) + "' has metadata but no value");
+    } else if (!statuses[v].ok()) {
+      results[asked[j]] = FromRocks(statuses[v], "get", path_);
+    } else {
+      results[asked[j]] = StoredEntry(std::move(metadata[j]), stored[v].ToStringView());
+    }
+  }
+  return results;
 }
 
 // Walks "keys" and "objects" side by side, one mapped generation after the other (dead

@@ -131,6 +131,7 @@ class RocksTier final : public Tier {
   Status WriteStaged(const TierBatch& batch) override;
   Status Commit(uint64_t checkpoint_lsn) override;
   Result<std::optional<TierEntry>> Get(uint32_t db, std::string_view key) override;
+  std::vector<GetResult> MultiGet(std::span<const TierKeyName> keys) override;
   Status ForEach(const std::function<Status(TierEntry&&)>& visit) override;
   Status ForEachKey(const std::function<Status(TierKeyMetadata&&)>& visit) override;
   Status ForEachKeyWithSmallValues(

@@ -38,6 +38,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,6 +64,12 @@ struct TierEntry {
   std::string value;       // RDB object encoding: type byte + value
 
   bool operator==(const TierEntry&) const = default;
+};
+
+// A key to read: (db, key).
+struct TierKeyName {
+  uint32_t db = 0;
+  std::string_view key;
 };
 
 // What the tier holds about a key besides its value bytes.
@@ -194,6 +201,17 @@ class Tier {
 
   // The entry stored for (db, key), value included, tombstones too; nullopt if none.
   virtual Result<std::optional<TierEntry>> Get(uint32_t db, std::string_view key) = 0;
+
+  // Get for several keys at once (a command's cold keys), each answered as Get would, in
+  // order, from one consistent view. RocksTier batches the lookups; the default reads the
+  // keys one by one.
+  using GetResult = Result<std::optional<TierEntry>>;
+  virtual std::vector<GetResult> MultiGet(std::span<const TierKeyName> keys) {
+    std::vector<GetResult> results;
+    results.reserve(keys.size());
+    for (const TierKeyName& key : keys) results.push_back(Get(key.db, key.key));
+    return results;
+  }
 
   // Visits every stored entry with its value, tombstones included, in no promised order.
   // Stops at the first non-OK Status `visit` returns and returns it.

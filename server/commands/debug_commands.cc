@@ -1,7 +1,7 @@
 // DEBUG: the subcommands test suites and tools rely on (SLEEP, SET-ACTIVE-EXPIRE,
 // OBJECT, DIGEST, DIGEST-VALUE, PROTOCOL, CHANGE-REPL-ID, LOG, ERROR, POPULATE,
 // QUICKLIST-PACKED-THRESHOLD, STRINGMATCH-LEN, the layout reports of
-// server/commands/debug_structure.h, HELP), refused
+// server/commands/debug_structure.h, HELP, and tierkv's TIER-READS fault hook), refused
 // unless enable-debug-command allows the caller, with Redis 7's error text.
 // As in Redis, DEBUG is one command whose subcommand the handler picks (so
 // unknown subcommands get DEBUG's own error, not the container error).
@@ -27,6 +27,7 @@
 #include "server/info.h"
 #include "server/log.h"
 #include "server/server.h"
+#include "tiering/durability.h"
 
 namespace tierkv {
 namespace {
@@ -190,6 +191,26 @@ void DebugProtocol(CommandContext& ctx) {
       "string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false");
 }
 
+// DEBUG TIER-READS FAIL <count> | PAUSE | RESUME (tierkv): faults in reads of cold values,
+// for tests of the paths a failing or slow disk takes (tiering/tier_read_faults.h).
+void DebugTierReads(CommandContext& ctx) {
+  if (ctx.server.durability() == nullptr) return ctx.reply().Error("ERR no tier is configured");
+  TierReadFaults& faults = ctx.server.durability()->read_faults();
+  const std::string_view action = ctx.arg(2);
+  int64_t count = 0;
+  if (IsOption(action, "fail") && ctx.argc() == 4) {
+    if (!ParseInt64(ctx.arg(3), &count) || count < 0) return ReplyError(ctx.reply(), Status::NotInteger());
+    faults.Fail(static_cast<uint64_t>(count));
+  } else if (IsOption(action, "pause") && ctx.argc() == 3) {
+    faults.Pause();
+  } else if (IsOption(action, "resume") && ctx.argc() == 3) {
+    faults.Resume();
+  } else {
+    return ReplyError(ctx.reply(), Status::Syntax());
+  }
+  ctx.reply().Ok();
+}
+
 void DebugHelp(CommandContext& ctx) {
   ReplyHelp(ctx.reply(), "debug",
             {"CHANGE-REPL-ID",
@@ -233,7 +254,10 @@ void DebugHelp(CommandContext& ctx) {
              "SLEEP <seconds>",
              "    Stop the server for <seconds>. Decimals allowed.",
              "STRINGMATCH-LEN",
-             "    Run a fuzz tester against the stringmatchlen() function."});
+             "    Run a fuzz tester against the stringmatchlen() function.",
+             "TIER-READS FAIL <count> | PAUSE | RESUME",
+             "    Make the next <count> reads of cold values fail, or hold reads on the",
+             "    tier's read thread until RESUME (reads on the engine thread never wait)."});
 }
 
 void CmdDebug(CommandContext& ctx) {
@@ -284,6 +308,7 @@ void CmdDebug(CommandContext& ctx) {
   if (IsOption(sub, "htstats-key") && argc >= 3) return DebugHtStatsKey(ctx);
   if (IsOption(sub, "listpack") && argc == 3) return DebugListpack(ctx);
   if (IsOption(sub, "quicklist") && (argc == 3 || argc == 4)) return DebugQuicklist(ctx);
+  if (IsOption(sub, "tier-reads") && argc >= 3) return DebugTierReads(ctx);
   ReplyError(ctx.reply(), SubcommandSyntaxError(sub, "debug"));
 }
 

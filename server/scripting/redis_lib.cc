@@ -132,6 +132,12 @@ bool RunScriptCommand(lua_State* lua, ScriptEngine* engine) {
   }
 
   Client& client = engine->script_client();
+  // Keys the script did not declare may be cold: read now, and never run the command on a
+  // key whose value could not be read.
+  if (std::string error = server.cold_reads().LoadNow(client, args); !error.empty()) {
+    PushErrorTable(lua, error);
+    return true;
+  }
   client.output.clear();
   server.Execute(client, args);
   bool failed = !client.output.empty() && client.output[0] == '-';

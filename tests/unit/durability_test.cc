@@ -334,12 +334,15 @@ TEST_F(DurabilityTierIoTest, AColdReadCompletesWhileARoundWriteIsStalled) {
   bool round_done = false;
   ASSERT_NO_FATAL_FAILURE(StartRoundHeldInItsWrite(&round_done));
 
-  std::optional<Result<std::optional<TierEntry>>> read;
-  durability_->ReadFromTier(0, "cold", [&](Result<std::optional<TierEntry>> entry) { read = std::move(entry); });
+  std::optional<std::vector<Tier::GetResult>> read;
+  durability_->ReadFromTier({{0, "cold"}, {0, "missing"}}, [&](std::vector<Tier::GetResult> entries) { read = std::move(entries); });
   ASSERT_TRUE(engine_.RunUntil([&] { return read.has_value(); })) << "the read queued behind the stalled write";
-  ASSERT_TRUE(read->ok());
-  ASSERT_TRUE(read->value().has_value());
-  EXPECT_EQ(read->value()->value, cold.value);
+  ASSERT_EQ(read->size(), 2u);
+  ASSERT_TRUE((*read)[0].ok());
+  ASSERT_TRUE((*read)[0].value().has_value());
+  EXPECT_EQ((*read)[0].value()->value, cold.value);
+  ASSERT_TRUE((*read)[1].ok());
+  EXPECT_FALSE((*read)[1].value().has_value());
   EXPECT_FALSE(round_done);
 
   tier_->fake.ReleaseWrites();

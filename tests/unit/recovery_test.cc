@@ -105,12 +105,11 @@ class RecoveryTest : public ::testing::Test {
   // back from it when a command (or a replayed effect) needs them. `readable` false makes
   // every read back fail.
   Result<RecoveryReport> RunColdRecovery(bool readable = true) {
-    shard().set_cold_loader([this, readable](int db, const Entry& cold) -> Entry* {
+    shard().set_cold_loader([this, readable](int db, const Entry& cold) -> Result<Entry*> {
       ++cold_reads_;
       auto stored = tier_.Get(static_cast<uint32_t>(db), cold.key());
-      if (!readable || !stored.ok() || !stored->has_value()) return nullptr;
-      auto entry = EntryFromTier(**stored);
-      return entry.ok() ? *entry : nullptr;
+      if (!readable || !stored.ok() || !stored->has_value()) return Status::IoError("unreadable");
+      return EntryFromTier(**stored);
     });
     RecoveryOptions options;
     options.journal_dir = journal_dir_;

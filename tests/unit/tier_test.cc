@@ -220,6 +220,26 @@ TEST_P(TierConformanceTest, PutGetOverwrite) {
   EXPECT_EQ(Get(1, "k"), std::nullopt);
 }
 
+TEST_P(TierConformanceTest, MultiGetAnswersEachKeyAsGetDoes) {
+  const std::string binary = "\x00\x00k"s;
+  Put(Value(0, "a", 1, "va"));
+  Put(Tombstone(0, "b", 2));
+  Put(Value(1, "a", 3, "one"));
+  Put(Value(0, binary, 4, "bin", 1'700'000'000'000));
+  // Present, a tombstone, missing, another db, a db the tier never held, a binary key,
+  // and a key asked twice.
+  const std::vector<TierKeyName> keys = {{0, "a"}, {0, "b"}, {0, "missing"}, {1, "a"}, {7, "a"}, {0, binary}, {0, "a"}};
+  std::vector<Tier::GetResult> results = tier().MultiGet(keys);
+  ASSERT_EQ(results.size(), keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    ASSERT_TRUE(results[i].ok()) << i << ": " << results[i].status().message();
+    EXPECT_EQ(*results[i], Get(keys[i].db, keys[i].key)) << "key " << i;
+  }
+  EXPECT_EQ(*results[0], Value(0, "a", 1, "va"));
+  EXPECT_EQ(*results[2], std::nullopt);
+  EXPECT_TRUE(tier().MultiGet({}).empty());
+}
+
 TEST_P(TierConformanceTest, TombstonesAreVisibleToGetAndForEach) {
   Put(Value(0, "a", 1, "va"));
   Put(Tombstone(0, "b", 2));

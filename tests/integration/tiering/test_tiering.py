@@ -172,10 +172,14 @@ def test_pipelines_and_transactions_over_cold_keys_keep_their_order(tiered):
     assert tx.execute() == [value_of(i) + "!" for i in range(10)]
 
 
-def test_many_clients_reading_one_cold_key_share_the_value(tiered):
+def test_many_clients_reading_one_cold_key_share_one_read(tiered):
     srv, r = tiered
     r.set("shared", "s" * 4000)
     make_cold(r, ["shared"])
+    reads_before = int(tiering_info(r)["tier_cold_reads"])
+    # Reads wait on the read thread until resumed, so every reader is waiting for the
+    # same read before it completes.
+    call(r, "DEBUG", "TIER-READS", "PAUSE")
     results = []
     def reader():
         c = srv.client()
@@ -184,9 +188,85 @@ def test_many_clients_reading_one_cold_key_share_the_value(tiered):
     threads = [threading.Thread(target=reader) for _ in range(20)]
     for t in threads:
         t.start()
+    try:
+        wait_until(lambda: int(tiering_info(r)["tier_clients_waiting"]) == 20, timeout=30,
+                   message="20 clients waiting")
+        assert int(tiering_info(r)["tier_cold_reads_in_flight"]) == 1
+        assert r.ping()  # the server serves others while they wait
+    finally:
+        call(r, "DEBUG", "TIER-READS", "RESUME")
     for t in threads:
         t.join(timeout=30)
     assert results == ["s" * 4000] * 20
+    assert int(tiering_info(r)["tier_cold_reads"]) == reads_before + 1
+
+
+def fail_next_reads(client, count=1):
+    call(client, "DEBUG", "TIER-READS", "FAIL", str(count))
+
+
+def test_a_cold_read_that_fails_answers_an_error_and_runs_nothing(tiered):
+    srv, r = tiered
+    r.set("victim", "v" * 2000)
+    make_cold(r, ["victim"])
+    failures_before = int(tiering_info(r)["tier_cold_read_failures"])
+    fail_next_reads(r)
+    with pytest.raises(redis.ResponseError, match="cold read failed: .*injected"):
+        r.get("victim")
+    # A transaction whose cold key cannot be read runs none of its commands.
+    fail_next_reads(r)
+    tx = r.pipeline(transaction=True)
+    tx.set("marker", "1")
+    tx.append("victim", "!")
+    with pytest.raises(redis.ResponseError, match="cold read failed"):
+        tx.execute()
+    assert r.exists("marker") == 0
+    assert int(tiering_info(r)["tier_cold_read_failures"]) == failures_before + 2
+    # The value is still in the tier, and the next read brings it back.
+    assert "tier:cold" in r.debug_object_raw("victim")
+    assert r.get("victim") == "v" * 2000
+
+
+def test_a_script_never_writes_over_an_undeclared_cold_key_it_could_not_read(tiered):
+    srv, r = tiered
+    fields = {f"f{i}": f"{i}" * 300 for i in range(4)}
+    r.hset("h", mapping=fields)
+    make_cold(r, ["h"])
+    sync_before = int(tiering_info(r)["tier_sync_loads"])
+    fail_next_reads(r)
+    # 'h' is not declared in KEYS: the script reads it on the engine thread.
+    with pytest.raises(redis.ResponseError, match="cold read failed"):
+        r.eval("return redis.call('HSET', 'h', 'new', '1')", 0)
+    assert int(tiering_info(r)["tier_sync_loads"]) == sync_before + 1
+    assert r.hgetall("h") == fields
+    # Readable again: the same script now adds its field.
+    assert r.eval("return redis.call('HSET', 'h', 'new', '1')", 0) == 1
+    assert r.hgetall("h") == {**fields, "new": "1"}
+
+
+def test_a_blocked_move_whose_destination_cannot_be_read_gets_an_error(tiered):
+    srv, r = tiered
+    items = [f"{i}" * 500 for i in range(4)]
+    r.rpush("dst", *items)
+    make_cold(r, ["dst"])
+    waiter = srv.client()
+    outcome = []
+    def blocked_move():
+        try:
+            outcome.append(waiter.blmove("src", "dst", 30, "LEFT", "RIGHT"))
+        except redis.ResponseError as error:
+            outcome.append(error)
+    thread = threading.Thread(target=blocked_move)
+    thread.start()
+    wait_until(lambda: r.info("clients")["blocked_clients"] == 1, timeout=10, message="BLMOVE blocked")
+    fail_next_reads(r)
+    r.rpush("src", "x")
+    thread.join(timeout=30)
+    waiter.close()
+    assert len(outcome) == 1 and isinstance(outcome[0], redis.ResponseError), outcome
+    assert "cold read failed" in str(outcome[0])
+    assert r.lrange("src", 0, -1) == ["x"]
+    assert r.lrange("dst", 0, -1) == items
 
 
 def test_cold_values_survive_a_crash_and_restart(tmp_path):
@@ -289,3 +369,41 @@ def test_a_value_read_once_goes_back_and_one_read_again_stays(tiered):
     assert r.get("twice") == big and r.get("twice") == big
     again = tiering_info(r)
     assert again["tier_reads_admitted"] >= after["tier_reads_admitted"] + 1
+
+
+def test_a_full_tier_lets_the_policy_decide(tmp_path):
+    # tier-max-size of one byte: full once the first round has written a file.
+    srv = start(tmp_path / "server", "--tier-max-size", "1", "--maxmemory-policy", "noeviction")
+    r = srv.client()
+    try:
+        fill(r, 0, 100)
+        start_round(r)
+        wait_until(lambda: tiering_info(r)["tier_full"] == 1, timeout=30, message="tier full")
+        # noeviction: past the budget writes are refused, as without tiering, and no value
+        # leaves DRAM.
+        refused = False
+        for first in range(100, 4 * BUDGET // VALUE_SIZE, 200):
+            try:
+                fill(r, first, 200)
+            except redis.ResponseError as error:
+                assert "OOM command not allowed" in str(error), error
+                refused = True
+                break
+        assert refused, "writes were never refused"
+        assert tiering_info(r)["tier_keys_cold"] == 0
+        # allkeys-lru: keys are evicted instead.
+        r.config_set("maxmemory-policy", "allkeys-lru")
+        fill(r, 0, 2 * BUDGET // VALUE_SIZE, prefix="lru:")
+        assert r.info("stats")["evicted_keys"] > 0
+        # Room again: values leave DRAM and no more keys are evicted.
+        r.config_set("tier-max-size", "0")
+        wait_until(lambda: tiering_info(r)["tier_full"] == 0, timeout=10, message="tier not full")
+        evicted = r.info("stats")["evicted_keys"]
+        keys = r.dbsize()
+        fill(r, 0, 2 * BUDGET // VALUE_SIZE, prefix="kept:")
+        assert r.info("stats")["evicted_keys"] == evicted
+        assert r.dbsize() == keys + 2 * BUDGET // VALUE_SIZE
+        assert tiering_info(r)["tier_keys_cold"] > 0
+    finally:
+        r.close()
+        srv.stop()

@@ -20,10 +20,10 @@ const std::string kValue(200, 'v');
 class ColdValuesTest : public ::testing::Test {
  protected:
   ColdValuesTest() : shard_(Options()) {
-    shard_.set_cold_loader([this](int, const Entry& cold) -> Entry* {
+    shard_.set_cold_loader([this](int, const Entry& cold) -> Result<Entry*> {
       ++loads_;
       auto stored = tier_.find(std::string(cold.key()));
-      if (stored == tier_.end()) return nullptr;
+      if (stored == tier_.end()) return Status::IoError("not in the test's tier");
       return Entry::NewString(cold.key(), stored->second, kNoExpire);
     });
   }
@@ -139,6 +139,48 @@ TEST_F(ColdValuesTest, DemotionPicksCleanValuesUntilUnderTheTarget) {
   EXPECT_EQ(shard_.db(0).cold_count(), 100u);
   EXPECT_FALSE(shard_.db(0).Peek("dirty")->is_cold());
   EXPECT_EQ(shard_.tiering_stats().demotions, 100u);
+}
+
+TEST_F(ColdValuesTest, AFullTierStopsDemotionAndLetsThePolicyDecide) {
+  // Values large enough that evicting one frees more than the tombstone it then owes.
+  const std::string large(8000, 'x');
+  for (int i = 0; i < 50; ++i) AddClean("k" + std::to_string(i), large);
+  shard_.options().maxmemory = shard_.BudgetedMemory() / 2;
+  shard_.set_tier_full(true);
+  EXPECT_FALSE(shard_.demoting());
+  EXPECT_FALSE(shard_.OverTieringHardLimit());  // writers are not made to wait for rounds
+  shard_.options().policy = EvictionPolicy::kNoEviction;
+  EXPECT_EQ(shard_.EnforceMaxmemory().code(), Code::kOutOfMemory);
+  EXPECT_EQ(shard_.db(0).cold_count(), 0u);
+  EXPECT_EQ(shard_.db(0).size(), 50u);
+
+  // Evicting a few keys makes room.
+  shard_.options().policy = EvictionPolicy::kAllKeysLru;
+  shard_.options().maxmemory = shard_.BudgetedMemory() - 10 * shard_.db(0).Peek("k0")->MemoryUsage();
+  EXPECT_TRUE(shard_.EnforceMaxmemory().ok());
+  EXPECT_EQ(shard_.db(0).cold_count(), 0u);
+  EXPECT_GT(shard_.stats().evicted_keys, 0u);
+  EXPECT_LT(shard_.db(0).size(), 50u);
+
+  // Room in the tier again: values leave DRAM instead of keys.
+  const size_t keys = shard_.db(0).size();
+  shard_.options().maxmemory = shard_.BudgetedMemory() / 2;
+  shard_.set_tier_full(false);
+  for (int i = 0; i < 5 && shard_.db(0).cold_count() < keys; ++i) EXPECT_TRUE(shard_.EnforceMaxmemory().ok());
+  EXPECT_EQ(shard_.db(0).cold_count(), keys);
+  EXPECT_EQ(shard_.db(0).size(), keys);
+}
+
+TEST_F(ColdValuesTest, APinnedValueStaysUntilUnpinned) {
+  AddClean("pinned", kValue);
+  AddClean("other", kValue);
+  shard_.PinResident(0, "pinned");
+  for (int call = 0; call < 20; ++call) (void)shard_.DemoteColdest(1000, 0);
+  EXPECT_TRUE(shard_.db(0).Peek("other")->is_cold());
+  EXPECT_FALSE(shard_.db(0).Peek("pinned")->is_cold());
+  shard_.UnpinResident(0, "pinned");
+  for (int call = 0; call < 20 && !shard_.db(0).Peek("pinned")->is_cold(); ++call) (void)shard_.DemoteColdest(1000, 0);
+  EXPECT_TRUE(shard_.db(0).Peek("pinned")->is_cold());
 }
 
 TEST_F(ColdValuesTest, SwapDbReadsColdValuesBackAndHoldsDemotionUntilACheckpoint) {
