@@ -2,7 +2,8 @@
 //
 // Latencies are in milliseconds (three decimals of a microsecond-exact histogram
 // value); per command: count, errors, hits, misses, p50/p90/p99/p99.9/max/mean;
-// `seconds` is the time series (ops, errors, hit rate, p50, p99 of each second).
+// `seconds` is the time series (ops, errors, hit rate, p50, p99 of each second from
+// the start; the last one, holding the replies drained after the deadline, may be partial).
 #pragma once
 
 #include <cstdio>
