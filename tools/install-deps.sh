@@ -22,6 +22,7 @@ PACKAGES=(
   python3-celery                    # Celery with the server as broker and result backend (test_celery.py)
   redis-server redis-tools          # reference implementation and load generator
   procps                            # ps/pgrep for test harnesses
+  chromium                          # renders tierkv-bench's HTML report in a test (headless screenshot)
   nodejs                            # framework tests: BullMQ and ioredis (tests/integration/frameworks)
 )
 
