@@ -47,9 +47,11 @@ struct SweepOptions {
   std::string steps = "0.5,1,2,4,8";
   double p99_ms = 1;
   double min_ops = 0;
+  double min_hit_rate = 0.99;
   uint64_t maxmemory = 0;
   int fill_pipeline = 16;
   bool flush = false;
+  std::string svg_dir;
 };
 
 int RunSweepCommand(const RunOptions& options, const SweepOptions& sweep_options) {
@@ -60,6 +62,7 @@ int RunSweepCommand(const RunOptions& options, const SweepOptions& sweep_options
   sweep.steps = *steps;
   sweep.p99_ms = sweep_options.p99_ms;
   sweep.min_ops = sweep_options.min_ops;
+  sweep.min_hit_rate = sweep_options.min_hit_rate;
   sweep.maxmemory = sweep_options.maxmemory;
   sweep.fill_pipeline = sweep_options.fill_pipeline;
   sweep.flush = sweep_options.flush;
@@ -92,6 +95,14 @@ int RunSweepCommand(const RunOptions& options, const SweepOptions& sweep_options
   if (printer) printer->Finish();
   PrintSweepSummary(stdout, sweep, sweeps);
   if (!WriteReports(options, SweepJson(sweep, sweeps), SweepHtml(sweep, sweeps))) return 1;
+  if (!sweep_options.svg_dir.empty()) {
+    for (const auto& [id, svg] : SweepCharts(sweep, sweeps)) {
+      if (!WriteFile(sweep_options.svg_dir + "/" + id + ".svg", svg, &error)) {
+        std::fprintf(stderr, "tierkv-bench: %s\n", error.c_str());
+        return 1;
+      }
+    }
+  }
   for (const TargetSweep& t : sweeps) {
     if (!t.error.empty()) return 1;
   }
@@ -115,9 +126,13 @@ int main(int argc, char** argv) {
   sweep->add_option("--steps", sweep_options.steps, "dataset/maxmemory ratios, increasing")->capture_default_str();
   sweep->add_option("--p99-ms", sweep_options.p99_ms, "the p99 a step must meet (ms)")->capture_default_str();
   sweep->add_option("--min-ops", sweep_options.min_ops, "the ops/s a step must meet")->capture_default_str();
+  sweep->add_option("--min-hit-rate", sweep_options.min_hit_rate,
+                    "the share of reads a step must find (every key was written: a miss is a lost key)")
+      ->check(CLI::Range(0.0, 1.0))->capture_default_str();
   sweep->add_option("--maxmemory", sweep_options.maxmemory, "bytes; instead of CONFIG GET maxmemory");
   sweep->add_option("--fill-pipeline", sweep_options.fill_pipeline, "pipeline of the fill's SETs")
       ->check(CLI::Range(1, 10000))->capture_default_str();
+  sweep->add_option("--svg-dir", sweep_options.svg_dir, "also write each chart as <id>.svg in this directory");
   sweep->add_flag("--flush", sweep_options.flush, "FLUSHALL each target before filling it");
   CLI11_PARSE(app, argc, argv);
   if (sweep->parsed()) return RunSweepCommand(sweep_run_options, sweep_options);

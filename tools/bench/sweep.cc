@@ -17,12 +17,6 @@ uint64_t ToU64(const std::map<std::string, std::string>& fields, const std::stri
   return value;
 }
 
-std::string FormatRatio(double ratio) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%gx", ratio);
-  return buf;
-}
-
 void Note(const SweepSpec& spec, const std::string& text) {
   if (spec.on_note) spec.on_note(text);
 }
@@ -103,13 +97,20 @@ void Sweep(const SweepSpec& spec, TargetSweep& out) {
       std::from_chars((*dbsize)[0].data(), (*dbsize)[0].data() + (*dbsize)[0].size(), step.dbsize);
     }
     step.meets = step.mix.errors == 0 && Ms(step.mix.latency.Percentile(99)) <= spec.p99_ms &&
-                 step.mix.ops_per_sec() >= spec.min_ops;
+                 step.mix.ops_per_sec() >= spec.min_ops &&
+                 (step.mix.hits + step.mix.misses == 0 || step.mix.hit_rate() >= spec.min_hit_rate);
     if (step.meets) out.answer = std::max(out.answer.value_or(0), ratio);
     out.steps.push_back(std::move(step));
   }
 }
 
 }  // namespace
+
+std::string FormatRatio(double ratio) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%gx", ratio);
+  return buf;
+}
 
 std::optional<std::vector<double>> ParseSteps(const std::string& text, std::string* error) {
   std::vector<double> steps;

@@ -2,8 +2,8 @@
 // --steps), and at each step run the workload's mix over every key written so far for
 // the run's duration, recording throughput, p50/p99, the read hit rate (how many keys
 // are still readable), the server's RSS and its INFO tiering and persistence figures.
-// The answer per target: the largest dataset/RAM ratio at which it met --p99-ms and
-// --min-ops. Targets are swept one after another, so they never share the CPU.
+// The answer per target: the largest dataset/RAM ratio at which it met --p99-ms,
+// --min-ops and --min-hit-rate. Targets are swept one after another, so they never share the CPU.
 //
 // "Dataset" counts what the client offered: keys written x (key length + mean value
 // size), not what the server holds (a cache evicts, a tier compresses).
@@ -24,6 +24,10 @@ struct SweepSpec {
   std::vector<double> steps{0.5, 1, 2, 4, 8};
   double p99_ms = 1;
   double min_ops = 0;
+  // Every key of a sweep was written, so a read that misses is a key the target lost (a
+  // cache evicted it): a step where more than this share of reads missed does not count
+  // as holding the dataset, however fast it answered.
+  double min_hit_rate = 0.99;
   uint64_t maxmemory = 0;        // > 0: use this instead of CONFIG GET maxmemory
   int fill_pipeline = 16;
   bool flush = false;            // FLUSHALL each target before filling it
@@ -32,6 +36,7 @@ struct SweepSpec {
   std::function<std::function<void(const Progress&)>(const std::string& label, const RunSpec&)> progress_for;
 };
 std::optional<std::vector<double>> ParseSteps(const std::string& text, std::string* error);
+std::string FormatRatio(double ratio);  // "0.5x"
 
 struct SweepStep {
   double ratio = 0;              // dataset / maxmemory, as planned
@@ -61,6 +66,8 @@ struct TargetSweep {
 std::vector<TargetSweep> RunSweep(const SweepSpec& spec);
 
 std::string SweepJson(const SweepSpec& spec, const std::vector<TargetSweep>& sweeps);
+// The sweep's charts, (id, <svg>): throughput, p99, hit rate and RSS against dataset/RAM.
+std::vector<std::pair<std::string, std::string>> SweepCharts(const SweepSpec& spec, const std::vector<TargetSweep>& sweeps);
 std::string SweepHtml(const SweepSpec& spec, const std::vector<TargetSweep>& sweeps);
 void PrintSweepSummary(FILE* out, const SweepSpec& spec, const std::vector<TargetSweep>& sweeps);
 

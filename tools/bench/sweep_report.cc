@@ -1,4 +1,5 @@
 // The sweep's JSON, HTML and terminal reports (sweep.h).
+#include <cmath>
 #include <cstdio>
 
 #include "tools/bench/report_html.h"
@@ -14,14 +15,16 @@ double MiB(uint64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.
 uint64_t Rss(const SweepStep& step) { return step.process ? step.process->rss : step.used_memory_rss; }
 
 std::string AnswerText(const SweepSpec& spec, const TargetSweep& sweep) {
-  char buf[256];
+  char limits[128];
+  std::snprintf(limits, sizeof limits, "p99 <= %g ms, >= %.0f ops/s and >= %g%% of reads finding their key",
+                spec.p99_ms, spec.min_ops, spec.min_hit_rate * 100);
+  char buf[384];
   if (!sweep.answer) {
-    std::snprintf(buf, sizeof buf, "%s met p99 <= %g ms and >= %.0f ops/s at none of the steps.",
-                  sweep.spec.target.name.c_str(), spec.p99_ms, spec.min_ops);
+    std::snprintf(buf, sizeof buf, "%s met %s at none of the steps.", sweep.spec.target.name.c_str(), limits);
   } else {
-    std::snprintf(buf, sizeof buf, "%s: largest dataset/RAM ratio meeting p99 <= %g ms and >= %.0f ops/s: %gx (%.0f MiB of data on a %.0f MiB budget).",
-                  sweep.spec.target.name.c_str(), spec.p99_ms, spec.min_ops, *sweep.answer,
-                  *sweep.answer * MiB(sweep.maxmemory), MiB(sweep.maxmemory));
+    std::snprintf(buf, sizeof buf, "%s: largest dataset/RAM ratio meeting %s: %gx (%.0f MiB of data on a %.0f MiB budget).",
+                  sweep.spec.target.name.c_str(), limits, *sweep.answer, *sweep.answer * MiB(sweep.maxmemory),
+                  MiB(sweep.maxmemory));
   }
   return buf;
 }
@@ -44,6 +47,7 @@ std::string SweepJson(const SweepSpec& spec, const std::vector<TargetSweep>& swe
   json.EndArray();
   json.Key("p99_ms_limit").Number(spec.p99_ms);
   json.Key("min_ops_per_sec").Number(spec.min_ops);
+  json.Key("min_hit_rate").Number(spec.min_hit_rate);
   json.Key("targets").BeginArray();
   for (const TargetSweep& t : sweeps) {
     json.BeginObject();
@@ -89,6 +93,46 @@ std::string SweepJson(const SweepSpec& spec, const std::vector<TargetSweep>& swe
   return json.str() + "\n";
 }
 
+std::vector<std::pair<std::string, std::string>> SweepCharts(const SweepSpec& spec, const std::vector<TargetSweep>& sweeps) {
+  ChartSpec ops{"sweep-throughput", "Throughput against dataset/RAM", "dataset / maxmemory (log scale)", "ops/s"};
+  ChartSpec p99{"sweep-p99", "p99 latency against dataset/RAM", "dataset / maxmemory (log scale)", "p99 (ms)"};
+  ChartSpec hits{"sweep-hit-rate", "Reads that found their key", "dataset / maxmemory (log scale)", "hit rate"};
+  ChartSpec rss{"sweep-rss", "Server RSS", "dataset / maxmemory (log scale)", "MiB"};
+  p99.log_y = true;
+  char limit[48];
+  std::snprintf(limit, sizeof limit, "p99 limit %g ms", spec.p99_ms);
+  p99.references.push_back({limit, spec.p99_ms});
+  if (spec.min_ops > 0) ops.references.push_back({"min ops/s", spec.min_ops});
+  // Steps double: x is log2 of the ratio, ticked at each step.
+  std::vector<ChartTick> ticks;
+  for (double step : spec.steps) ticks.push_back({std::log2(step), FormatRatio(step)});
+  for (ChartSpec* chart : {&ops, &p99, &hits, &rss}) {
+    chart->markers = true;
+    chart->x_ticks = ticks;
+  }
+  for (const TargetSweep& t : sweeps) {
+    ChartSeries o{t.spec.target.name, {}}, p{t.spec.target.name, {}}, h{t.spec.target.name, {}},
+        r{t.spec.target.name, {}};
+    for (const SweepStep& s : t.steps) {
+      const double x = std::log2(s.ratio);
+      o.points.emplace_back(x, s.mix.ops_per_sec());
+      p.points.emplace_back(x, Ms(s.mix.latency.Percentile(99)));
+      if (s.mix.hits + s.mix.misses) h.points.emplace_back(x, s.mix.hit_rate());
+      r.points.emplace_back(x, MiB(Rss(s)));
+    }
+    ops.series.push_back(o);
+    p99.series.push_back(p);
+    hits.series.push_back(h);
+    rss.series.push_back(r);
+    if (rss.references.empty() || rss.references.back().y != MiB(t.maxmemory)) {
+      rss.references.push_back({"maxmemory", MiB(t.maxmemory)});
+    }
+  }
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const ChartSpec* chart : {&ops, &p99, &hits, &rss}) out.emplace_back(chart->id, LineChart(*chart));
+  return out;
+}
+
 std::string SweepHtml(const SweepSpec& spec, const std::vector<TargetSweep>& sweeps) {
   std::string body = "<h1>tierkv-bench sweep</h1>\n";
   if (!sweeps.empty()) {
@@ -107,34 +151,7 @@ std::string SweepHtml(const SweepSpec& spec, const std::vector<TargetSweep>& swe
   for (const TargetSweep& t : sweeps) body += "<p>" + EscapeHtml(AnswerText(spec, t)) + "</p>\n";
   body += "</div>\n";
 
-  ChartSpec ops{"sweep-throughput", "Throughput against dataset/RAM", "dataset / maxmemory", "ops/s"};
-  ChartSpec p99{"sweep-p99", "p99 latency against dataset/RAM", "dataset / maxmemory", "p99 (ms)"};
-  ChartSpec hits{"sweep-hit-rate", "Reads that found their key", "dataset / maxmemory", "hit rate"};
-  ChartSpec rss{"sweep-rss", "Server RSS", "dataset / maxmemory", "MiB"};
-  p99.log_y = true;
-  char limit[48];
-  std::snprintf(limit, sizeof limit, "p99 limit %g ms", spec.p99_ms);
-  p99.references.push_back({limit, spec.p99_ms});
-  if (spec.min_ops > 0) ops.references.push_back({"min ops/s", spec.min_ops});
-  for (ChartSpec* chart : {&ops, &p99, &hits, &rss}) chart->markers = true;
-  for (const TargetSweep& t : sweeps) {
-    ChartSeries o{t.spec.target.name, {}}, p{t.spec.target.name, {}}, h{t.spec.target.name, {}},
-        r{t.spec.target.name, {}};
-    for (const SweepStep& s : t.steps) {
-      o.points.emplace_back(s.ratio, s.mix.ops_per_sec());
-      p.points.emplace_back(s.ratio, Ms(s.mix.latency.Percentile(99)));
-      if (s.mix.hits + s.mix.misses) h.points.emplace_back(s.ratio, s.mix.hit_rate());
-      r.points.emplace_back(s.ratio, MiB(Rss(s)));
-    }
-    ops.series.push_back(o);
-    p99.series.push_back(p);
-    hits.series.push_back(h);
-    rss.series.push_back(r);
-    if (rss.references.empty() || rss.references.back().y != MiB(t.maxmemory)) {
-      rss.references.push_back({"maxmemory", MiB(t.maxmemory)});
-    }
-  }
-  body += LineChart(ops) + LineChart(p99) + LineChart(hits) + LineChart(rss);
+  for (const auto& [id, svg] : SweepCharts(spec, sweeps)) body += svg;
 
   for (const TargetSweep& t : sweeps) {
     body += "<h2>" + EscapeHtml(t.spec.target.name) + "</h2>\n";

@@ -170,6 +170,7 @@ def test_sweep_of_tierkv_and_redis(tmp_path):
         assert rd["steps"][2]["dbsize"] < rd["steps"][2]["keys"]
         assert rd["steps"][2]["mix"]["hit_rate"] < 0.9
         assert tk["answer_ratio"] == 2  # a 1 s p99 limit: every step meets it
+        assert rd["answer_ratio"] == 0.5  # fast, but from 1x on it lost keys (--min-hit-rate 0.99)
         html = html_path.read_text()
         for chart in ("sweep-throughput", "sweep-p99", "sweep-hit-rate", "sweep-rss"):
             assert f'id="{chart}"' in html
