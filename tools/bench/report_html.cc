@@ -61,14 +61,14 @@ std::string RunHtml(const RunSpec& spec, const RunResult& r) {
   if (!r.error.empty()) body += "<p><b>The run failed:</b> " + EscapeHtml(r.error) + "</p>\n";
   char line[512];
   std::snprintf(line, sizeof line,
-                "<p>%s workload, ratio %u:%u (writes:reads), keys %s over %llu from %llu, values %s bytes; "
+                "%s workload, ratio %u:%u (writes:reads), keys %s over %llu from %llu, values %s bytes; "
                 "%d connections on %d thread(s), pipeline %d, RESP%d, %s loop%s.</p>\n",
                 WorkloadName(w.kind), w.write_weight, w.read_weight, Describe(w.keys).c_str(),
                 static_cast<unsigned long long>(w.range.count), static_cast<unsigned long long>(w.range.first),
                 w.values.Describe().c_str(), spec.connections, spec.threads, spec.pipeline, spec.connect.resp3 ? 3 : 2,
                 spec.rate > 0 ? "open" : "closed",
                 spec.rate > 0 ? (" at " + std::to_string(static_cast<uint64_t>(spec.rate)) + " requests/s").c_str() : "");
-  body += "<p>" + EscapeHtml(spec.target.host + ":" + std::to_string(spec.target.port)) + ": " + (line + 3);
+  body += "<p>" + EscapeHtml(spec.target.host + ":" + std::to_string(spec.target.port)) + ": " + line;
   std::snprintf(line, sizeof line, "<p><b>%.0f ops/s</b> over %.2f s, %llu operations, %llu errors", r.ops_per_sec(),
                 r.elapsed_s, static_cast<unsigned long long>(r.ops), static_cast<unsigned long long>(r.errors));
   body += line;
