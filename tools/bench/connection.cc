@@ -27,8 +27,12 @@ void ThreadStats::Record(Command command, const ReplyInfo& reply, std::string_vi
   const auto elapsed = now > start_ ? now - start_ : Clock::duration::zero();
   const size_t second = static_cast<size_t>(std::chrono::duration_cast<std::chrono::seconds>(elapsed).count());
   if (second >= seconds.size()) {
-    // A second is over: publish its p99 for the live progress line.
-    if (!seconds.empty()) last_p99_ns.store(seconds.back().latency.Percentile(99), std::memory_order_relaxed);
+    // A second is over: publish its p99 for the live progress line, and keep only its
+    // non-empty buckets (replies that arrive late for it expand it again).
+    if (!seconds.empty()) {
+      last_p99_ns.store(seconds.back().latency.Percentile(99), std::memory_order_relaxed);
+      seconds.back().latency.Compact();
+    }
     seconds.resize(second + 1);
   }
   Second& now_second = seconds[second];

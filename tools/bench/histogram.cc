@@ -30,6 +30,7 @@ uint64_t Histogram::HighestOf(size_t index) {
 }
 
 void Histogram::Record(uint64_t value) {
+  if (compact_) Expand();
   value = std::min(value, kMaxValue);
   ++counts_[IndexOf(value)];
   ++count_;
@@ -39,7 +40,8 @@ void Histogram::Record(uint64_t value) {
 }
 
 void Histogram::Merge(const Histogram& other) {
-  for (size_t i = 0; i < kBuckets; ++i) counts_[i] += other.counts_[i];
+  if (compact_) Expand();
+  other.ForEachBucket([this](size_t index, uint64_t n) { counts_[index] += n; });
   count_ += other.count_;
   sum_ += other.sum_;
   min_ = std::min(min_, other.min_);
@@ -47,9 +49,29 @@ void Histogram::Merge(const Histogram& other) {
 }
 
 void Histogram::Reset() {
-  std::fill(counts_.begin(), counts_.end(), 0);
+  counts_.assign(kBuckets, 0);
+  sparse_.clear();
+  compact_ = false;
   count_ = sum_ = max_ = 0;
   min_ = UINT64_MAX;
+}
+
+void Histogram::Compact() {
+  if (compact_) return;
+  sparse_.clear();
+  for (size_t i = 0; i < kBuckets; ++i) {
+    if (counts_[i]) sparse_.emplace_back(static_cast<uint32_t>(i), counts_[i]);
+  }
+  sparse_.shrink_to_fit();
+  std::vector<uint64_t>().swap(counts_);
+  compact_ = true;
+}
+
+void Histogram::Expand() {
+  counts_.assign(kBuckets, 0);
+  for (const auto& [index, n] : sparse_) counts_[index] = n;
+  std::vector<std::pair<uint32_t, uint64_t>>().swap(sparse_);
+  compact_ = false;
 }
 
 uint64_t Histogram::Percentile(double p) const {
@@ -60,21 +82,26 @@ uint64_t Histogram::Percentile(double p) const {
   uint64_t rank = static_cast<uint64_t>(std::ceil(p / 100.0 * static_cast<double>(count_) - 1e-6));
   rank = std::clamp<uint64_t>(rank, 1, count_);
   uint64_t seen = 0;
-  for (size_t i = 0; i < kBuckets; ++i) {
-    seen += counts_[i];
-    if (seen >= rank) return std::min(HighestOf(i), max_);
-  }
-  return max_;
+  uint64_t result = max_;
+  bool found = false;
+  ForEachBucket([&](size_t index, uint64_t n) {
+    if (found) return;
+    seen += n;
+    if (seen >= rank) {
+      result = std::min(HighestOf(index), max_);
+      found = true;
+    }
+  });
+  return result;
 }
 
 std::vector<std::pair<uint64_t, uint64_t>> Histogram::Cumulative() const {
   std::vector<std::pair<uint64_t, uint64_t>> out;
   uint64_t seen = 0;
-  for (size_t i = 0; i < kBuckets; ++i) {
-    if (counts_[i] == 0) continue;
-    seen += counts_[i];
-    out.emplace_back(std::min(HighestOf(i), max_), seen);
-  }
+  ForEachBucket([&](size_t index, uint64_t n) {
+    seen += n;
+    out.emplace_back(std::min(HighestOf(index), max_), seen);
+  });
   return out;
 }
 

@@ -10,8 +10,10 @@
 // the highest value of the bucket the rank falls in (never below the true value),
 // capped by the exact maximum; min, max, count and sum are exact.
 //
-// 4,352 counters (34 KiB). Not thread-safe: each thread records into its own and the
-// report merges them.
+// 4,352 counters (34 KiB) while recording. Compact() keeps only the non-empty buckets
+// (a few KiB for one second of a run), so an hour's per-second series does not hold
+// 3,600 full arrays; recording into a compacted histogram expands it again. Not
+// thread-safe: each thread records into its own and the report merges them.
 #pragma once
 
 #include <cstddef>
@@ -32,6 +34,7 @@ class Histogram {
   void Record(uint64_t value);
   void Merge(const Histogram& other);
   void Reset();
+  void Compact();
 
   uint64_t count() const { return count_; }
   uint64_t min() const { return count_ ? min_ : 0; }
@@ -51,7 +54,22 @@ class Histogram {
   std::vector<std::pair<uint64_t, uint64_t>> Cumulative() const;
 
  private:
-  std::vector<uint64_t> counts_;
+  void Expand();
+  // Calls fn(index, count) for each non-empty bucket, ascending.
+  template <typename Fn>
+  void ForEachBucket(Fn fn) const {
+    if (compact_) {
+      for (const auto& [index, n] : sparse_) fn(static_cast<size_t>(index), n);
+      return;
+    }
+    for (size_t i = 0; i < kBuckets; ++i) {
+      if (counts_[i]) fn(i, counts_[i]);
+    }
+  }
+
+  std::vector<uint64_t> counts_;                      // all buckets, unless compact_
+  std::vector<std::pair<uint32_t, uint64_t>> sparse_;  // the non-empty ones, if compact_
+  bool compact_ = false;
   uint64_t count_ = 0;
   uint64_t sum_ = 0;
   uint64_t min_ = UINT64_MAX;

@@ -162,6 +162,7 @@ RunResult Run(const RunSpec& spec_in) {
       into.hits += from.hits;
       into.misses += from.misses;
       into.latency.Merge(from.latency);
+      into.latency.Compact();
     }
   }
   for (const CommandStats& c : result.commands) {

@@ -92,5 +92,27 @@ TEST(HistogramTest, MergeAddsCountsAndKeepsExtremes) {
   EXPECT_EQ(a.Percentile(99), 0u);
 }
 
+TEST(HistogramTest, ACompactHistogramAnswersAsTheFullOne) {
+  Histogram full;
+  for (uint64_t v = 1; v <= 100'000; v += 7) full.Record(v * 13);
+  Histogram compact = full;
+  compact.Compact();
+  for (double p : {0.1, 50.0, 90.0, 99.0, 99.9, 100.0}) EXPECT_EQ(compact.Percentile(p), full.Percentile(p)) << p;
+  EXPECT_EQ(compact.Cumulative(), full.Cumulative());
+  EXPECT_EQ(compact.count(), full.count());
+  // Merging from and into a compact one, and recording into it, expand as needed.
+  Histogram sum;
+  sum.Compact();
+  sum.Merge(compact);
+  sum.Merge(full);
+  sum.Record(5);
+  EXPECT_EQ(sum.count(), 2 * full.count() + 1);
+  EXPECT_EQ(sum.min(), 5u);
+  EXPECT_EQ(sum.Percentile(50), full.Percentile(50));
+  compact.Record(1);
+  EXPECT_EQ(compact.min(), 1u);
+  EXPECT_EQ(compact.count(), full.count() + 1);
+}
+
 }  // namespace
 }  // namespace tierkv::bench
