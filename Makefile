@@ -7,7 +7,7 @@ FUZZ_DIR ?= build-fuzz
 CMAKE_FLAGS ?=
 RUN_ARGS ?=
 
-.PHONY: all deps build debug run test test-asan fuzz bench bench-durability bench-collections clean
+.PHONY: all deps build debug run test test-asan fuzz bench bench-durability bench-collections bench-capacity clean
 
 all: build
 
@@ -71,6 +71,12 @@ bench-collections: deps build
 	SUMMARY_ARGS="--target-tput 1.0" bench/compare-redis.sh $(BENCH_SIZE) \
 		--tests $(COLLECTION_TESTS) --pipelines 1,16 --clients 50 --run-timeout 900
 	bench/collection-memory.py $(BENCH_SIZE)
+
+# tierkv-bench: the capacity sweep of docs/OPERATIONS.md "Sizing" (tierkv tiering vs Redis
+# allkeys-lru, 64 MiB budget, to 4x; ~5 min) and the generator against redis-benchmark (~3 min).
+bench-capacity: deps build
+	bench/capacity-sweep.py
+	bench/generator-efficiency.py
 
 clean:
 	rm -rf $(BUILD_DIR) $(DEBUG_DIR) $(ASAN_DIR) $(FUZZ_DIR)

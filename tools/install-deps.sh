@@ -8,6 +8,7 @@ PACKAGES=(
   build-essential cmake pkg-config make git
   clang libclang-rt-14-dev          # libFuzzer target and its runtime
   libasio-dev                       # networking (standalone asio)
+  libcli11-dev                      # tierkv-bench's command line
   libssl-dev openssl                # TLS, SHA-1, SHA-256 of ACL passwords; openssl makes the TLS tests' certificates
   libjemalloc-dev                   # allocator with exact statistics for INFO memory
   libxxhash-dev                     # fast keyspace hashing
@@ -21,6 +22,7 @@ PACKAGES=(
   python3-celery                    # Celery with the server as broker and result backend (test_celery.py)
   redis-server redis-tools          # reference implementation and load generator
   procps                            # ps/pgrep for test harnesses
+  chromium                          # renders tierkv-bench's HTML report in a test (headless screenshot)
   nodejs                            # framework tests: BullMQ and ioredis (tests/integration/frameworks)
 )
 
