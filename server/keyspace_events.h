@@ -12,8 +12,8 @@
 // adds `expire`. Keys removed by expiry (lazy or active) and eviction are reported the
 // moment they go, as `expired` and `evicted`, whatever command or cron step removed them.
 //
-// Differences from Redis are listed in docs/COMPATIBILITY.md (events of commands not in
-// the table, `keymiss`, and the relative order of a few multi-key events).
+// A missed read is `keymiss` (class m), told where the Shard counts it. Differences from Redis
+// are in docs/COMPATIBILITY.md (a key named twice by a command other than MSET/MSETNX).
 //
 // Thread-safety: engine thread only.
 #pragma once
