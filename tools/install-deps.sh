@@ -21,7 +21,7 @@ PACKAGES=(
   python3-celery                    # Celery with the server as broker and result backend (test_celery.py)
   redis-server redis-tools          # reference implementation and load generator
   procps                            # ps/pgrep for test harnesses
-  nodejs                            # framework tests: BullMQ and ioredis (tests/integration/frameworks)
+  nodejs                            # framework tests: BullMQ, ioredis, node-redis (tests/integration/frameworks)
 )
 
 missing=()
