@@ -51,7 +51,7 @@ bool TypeNameMatches(std::string_view wanted, ValueType type) {
 
 Entry* OpLookupRead(Shard& shard, int db, std::string_view key, bool touch) {
   Entry* entry = shard.db(db).Find(key, touch);
-  shard.NoteHit(entry != nullptr);
+  shard.NoteLookup(db, key, entry != nullptr);
   return entry;
 }
 
@@ -59,7 +59,7 @@ Entry* OpLookupWrite(Shard& shard, int db, std::string_view key) { return shard.
 
 Entry* OpLookupMetadata(Shard& shard, int db, std::string_view key, bool touch) {
   Entry* entry = shard.db(db).FindMetadata(key, touch);
-  shard.NoteHit(entry != nullptr);
+  shard.NoteLookup(db, key, entry != nullptr);
   return entry;
 }
 

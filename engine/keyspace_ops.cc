@@ -4,7 +4,7 @@ namespace tierkv {
 
 Result<Entry*> FindTyped(Shard& shard, Db& db, std::string_view key, ValueType type, bool touch) {
   Entry* entry = db.Find(key, touch);
-  shard.NoteHit(entry != nullptr);
+  shard.NoteLookup(db.index(), key, entry != nullptr);
   if (entry == nullptr) return static_cast<Entry*>(nullptr);
   if (entry->type != type) return Status::WrongType();
   return entry;

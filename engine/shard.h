@@ -64,6 +64,8 @@ class KeyspaceObserver {
   virtual void OnKeyModified(int db, std::string_view key) = 0;
   // Called just before the OnKeyModified of a key that expired or was evicted.
   virtual void OnKeyRemoved(int /*db*/, std::string_view /*key*/, RemovalCause /*cause*/) {}
+  // A read command looked `key` up and found nothing.
+  virtual void OnKeyMiss(int /*db*/, std::string_view /*key*/) {}
   // Called just before a whole database is emptied (FLUSHDB/FLUSHALL, db == -1 for all).
   virtual void OnDbChanged(int db) = 0;
   // Called just before SWAPDB exchanges two databases.
@@ -131,6 +133,14 @@ class Shard {
   }
   void NoteExpired(int db, std::string_view key);
   void NoteHit(bool hit) { hit ? ++stats_.keyspace_hits : ++stats_.keyspace_misses; }
+  // A read lookup of `key`: counted as NoteHit, and a miss told to the observers (Redis
+  // sends its `keymiss` event from the same place it counts the miss).
+  void NoteLookup(int db, std::string_view key, bool hit) {
+    NoteHit(hit);
+    if (!hit) {
+      for (KeyspaceObserver* observer : observers_) observer->OnKeyMiss(db, key);
+    }
+  }
 
   // Access statistics (LRU clock or LFU counter, depending on the policy).
   // TouchAccess does nothing while touches are disabled: the dispatcher

@@ -125,7 +125,7 @@ Result<SortedItems> SortElements(Shard& shard, int db_index, std::string_view ke
   Entry* entry = shard.db(db_index).Find(key, /*touch=*/false);
   // A missing key sorts as an empty list. The typed reads below count the hit.
   const ValueType type = entry == nullptr ? ValueType::kList : entry->type;
-  if (entry == nullptr) shard.NoteHit(false);
+  if (entry == nullptr) shard.NoteLookup(db_index, key, false);
   if (type != ValueType::kList && type != ValueType::kSet && type != ValueType::kZSet) {
     shard.NoteHit(true);
     return Status::WrongType();

@@ -23,6 +23,21 @@ struct WatchedKey {
   bool expired_when_watched;  // already expired at WATCH: its deletion is no change (server/watch_registry.h)
 };
 
+// CLIENT TRACKING's state of one client (server/client_tracking.h keeps the tables).
+struct TrackingMode {
+  bool on = false;
+  bool bcast = false;
+  bool optin = false;
+  bool optout = false;
+  bool noloop = false;
+  // CLIENT CACHING YES (optin) or NO (optout) was given for the next command (or for the
+  // commands of the MULTI it is in), as Redis's CLIENT_TRACKING_CACHING.
+  bool caching = false;
+  bool broken_redirect = false;  // the redirect client was gone when a message was due
+  uint64_t redirect = 0;          // 0: messages go to the client itself
+  std::vector<std::string> prefixes;  // BCAST prefixes, sorted ("" for all keys)
+};
+
 struct Client {
   explicit Client(uint64_t client_id) : id(client_id), reply(&output) {}
 
@@ -76,6 +91,7 @@ struct Client {
   // allows only the subscription commands, and the pubsub output limit applies. Kept by
   // PubSub (server/pubsub.h), which owns the subscriptions themselves.
   bool pubsub = false;
+  TrackingMode tracking;
   uint64_t commands_processed = 0;
   Connection* connection = nullptr;
 };

@@ -12,8 +12,11 @@ std::string FlagLetters(const Client& client) {
   std::string flags;
   if (client.monitor) flags += 'O';
   if (client.pubsub) flags += 'P';
-  if (client.blocked || client.postponed) flags += 'b';
   if (client.in_multi) flags += 'x';
+  if (client.blocked || client.postponed) flags += 'b';
+  if (client.tracking.on) flags += 't';
+  if (client.tracking.broken_redirect) flags += 'R';
+  if (client.tracking.bcast) flags += 'B';
   if (client.watch_dirty) flags += 'd';
   if (client.close_after_reply) flags += 'c';
   if (client.no_evict) flags += 'e';
@@ -85,7 +88,7 @@ std::string ClientInfoLine(const Client& client, const PubSub& pubsub, int64_t n
     field("cmd", client.last_command->name);
   }
   field("user", client.user != nullptr ? client.user->name() : "default");
-  number("redir", -1);
+  number("redir", client.tracking.on ? static_cast<int64_t>(client.tracking.redirect) : -1);
   number("resp", client.reply.protocol());
   field("lib-name", client.lib_name);
   field("lib-ver", client.lib_version);

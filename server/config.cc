@@ -187,6 +187,8 @@ void Config::AddParams() {
          }
          return out;
        }});
+  // CLIENT TRACKING's table of keys read (server/client_tracking.h); 0: unbounded.
+  int_param("tracking-table-max-keys", 0, INT64_MAX, &s.tracking_table_max_keys);
   // After this long a script serves other clients with BUSY and can be killed.
   int_param("busy-reply-threshold", 0, INT64_MAX, &s.busy_reply_threshold_ms);
   params_.back()->alias = "lua-time-limit";

@@ -78,6 +78,7 @@ struct ServerSettings {
   int64_t latency_monitor_threshold = 0;           // latency-monitor-threshold: ms; 0 = off
   bool latency_tracking = true;                    // latency-tracking: per-command histograms
   std::vector<double> latency_tracking_info_percentiles = {50, 99, 99.9};  // latency-tracking-info-percentiles
+  int64_t tracking_table_max_keys = 1000000;       // tracking-table-max-keys (0: no bound)
   int64_t busy_reply_threshold_ms = 5000;          // busy-reply-threshold (lua-time-limit)
   std::string logfile;                             // logfile ("" = stderr)
   std::string loglevel = "notice";                 // loglevel

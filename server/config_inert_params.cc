@@ -147,7 +147,6 @@ constexpr InertDefault kInertParams[] = {
     {"tls-cluster", "", "no", kBool, kRuntime, ""},
     {"tls-dh-params-file", "", "", kString, kRuntime, ""},
     {"tls-replication", "", "no", kBool, kRuntime, ""},
-    {"tracking-table-max-keys", "", "1000000", kInt, kRuntime, "", 0, INT64_MAX},
     {"use-exit-on-panic", "", "no", kBool, kRuntime | kHidden, ""},
     {"unixsocket", "", "", kString, kStartup, ""},
     {"unixsocketperm", "", "0", kString, kStartup, ""},

@@ -3,9 +3,11 @@
 #include <chrono>
 
 #include "engine/memory.h"
+#include "server/command_args.h"
 #include "server/command_context.h"
 #include "server/connection.h"
 #include "server/error_reply.h"
+#include "server/key_specs.h"
 #include "server/scripting/script_engine.h"
 #include "server/server.h"
 
@@ -60,10 +62,13 @@ bool AllowedWhileSubscribed(const CommandSpec& spec, const CommandSpec* parent) 
 void Server::Execute(Client& client, std::span<const std::string_view> args) {
   const size_t reply_start = client.output.size();
   ++execute_depth_;
+  if (execute_depth_ == 1) tracking_.BeginCommand(client);
   const bool ran = RunCommand(client, args);
   --execute_depth_;
   // One journal record per top-level command: EXEC's queued commands share one.
   if (execute_depth_ == 0) {
+    // Redis keeps CLIENT CACHING's choice across any CLIENT subcommand.
+    tracking_.EndCommand(client, IsOption(args[0], "client"));
     CommitChanges(&client);
     NoteCommandRan(client);
     if (shard_.demoting() && !clients_paused()) (void)EnforceMaxmemory();
@@ -224,6 +229,7 @@ bool Server::RunCommand(Client& client, std::span<const std::string_view> args) 
   spec->handler(context);
   const auto elapsed = std::chrono::steady_clock::now() - started;
   if (notify) keyspace_events_.AfterCommand();
+  if ((spec->flags & kCmdReadOnly) && tracking_.active()) RememberReadKeys(client, *spec, args);
   shard_.set_touch_enabled(true);
   // As Redis, after the command ran (so EXEC follows the commands it ran), once (not
   // again when a blocked command is retried), and never admin commands.
@@ -236,6 +242,18 @@ bool Server::RunCommand(Client& client, std::span<const std::string_view> args) 
   CountCall(*spec, client, args, reply_start,
             static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()));
   return true;
+}
+
+void Server::RememberReadKeys(Client& client, const CommandSpec& spec, std::span<const std::string_view> args) {
+  // A script's reads count for its caller; EVAL_RO and FCALL_RO themselves read nothing
+  // (their keys are what the script's commands read), and shard channels are no keys.
+  Client* reader = client.script ? tracking_.current() : &client;
+  if (reader == nullptr || !reader->tracking.on || reader->tracking.bcast) return;
+  if ((spec.flags & kCmdPubSub) || spec.name == "eval_ro" || spec.name == "evalsha_ro" || spec.name == "fcall_ro") {
+    return;
+  }
+  const std::vector<KeyReference> keys = KeysWithFlags(spec, args);
+  if (!keys.empty()) tracking_.RememberKeys(*reader, keys, args);
 }
 
 bool Server::HeldByPause(Client& client, const CommandSpec& spec) {

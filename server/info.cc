@@ -133,7 +133,7 @@ void ClientsSection(Server& server, std::string& out) {
   Field(out, "client_recent_max_output_buffer", max_output);
   // As Redis, a client whose command waits for CLIENT PAUSE to end counts as blocked.
   Field(out, "blocked_clients", server.blocking().blocked_clients() + server.postponed_clients());
-  Field(out, "tracking_clients", "0");
+  Field(out, "tracking_clients", server.tracking().client_count());
   Field(out, "clients_in_timeout_table", "0");
   Field(out, "total_blocking_keys", server.blocking().blocking_keys());
   Field(out, "total_blocking_keys_on_nokey", "0");
@@ -355,9 +355,9 @@ void StatsSection(Server& server, std::string& out) {
   Field(out, "active_defrag_key_misses", "0");
   Field(out, "total_active_defrag_time", "0");
   Field(out, "current_active_defrag_time", "0");
-  Field(out, "tracking_total_keys", "0");
-  Field(out, "tracking_total_items", "0");
-  Field(out, "tracking_total_prefixes", "0");
+  Field(out, "tracking_total_keys", server.tracking().key_count());
+  Field(out, "tracking_total_items", server.tracking().item_count());
+  Field(out, "tracking_total_prefixes", server.tracking().prefix_count());
   Field(out, "unexpected_error_replies", "0");
   Field(out, "total_error_replies", s.total_error_replies);
   Field(out, "dump_payload_sanitizations", "0");

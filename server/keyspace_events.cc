@@ -6,6 +6,8 @@
 
 #include "engine/db.h"
 #include "engine/number.h"
+#include "engine/types/stream/consumer_group.h"
+#include "engine/types/stream/stream.h"
 #include "server/command.h"
 #include "server/command_table.h"
 #include "server/pubsub.h"
@@ -194,6 +196,10 @@ void KeyspaceEvents::OnKeyModified(int db, std::string_view key) {
   if (in_command_) touched_.insert(Slot(db, key));
 }
 
+void KeyspaceEvents::OnKeyMiss(int db, std::string_view key) {
+  if (flags_ & kNotifyKeyMiss) Notify(kNotifyKeyMiss, "keymiss", db, key);
+}
+
 void KeyspaceEvents::OnKeyRemoved(int db, std::string_view key, RemovalCause cause) {
   if (!active()) return;
   removed_db_ = db;
@@ -218,6 +224,19 @@ size_t KeyspaceEvents::StreamLength(int db, std::string_view key) const {
   return entry->object()->Length();
 }
 
+bool KeyspaceEvents::ConsumerExists(const KeyArg& arg) const {
+  // XREADGROUP GROUP <group> <consumer> ...; XCLAIM / XAUTOCLAIM <key> <group> <consumer> ...
+  const std::string& group_name = args_[2];
+  const std::string& consumer = args_[3];
+  Db& target = shard_.db(arg.db);
+  const Entry* entry = target.Peek(arg.key);
+  if (entry == nullptr || target.IsExpired(entry) || entry->type != ValueType::kStream || entry->is_cold()) {
+    return false;
+  }
+  const ConsumerGroup* group = static_cast<const Stream*>(entry->object())->FindGroup(group_name);
+  return group != nullptr && group->FindConsumer(consumer) != nullptr;
+}
+
 std::string KeyspaceEvents::Slot(int db, std::string_view key) {
   std::string slot = std::to_string(db);
   slot.push_back(':');
@@ -237,11 +256,17 @@ void KeyspaceEvents::BeforeCommand(const CommandSpec& spec, std::string_view ful
   std::unordered_set<std::string_view> seen;
   for (int position : spec.KeyPositions(args)) {
     const std::string_view key = args[static_cast<size_t>(position)];
-    // A key named twice gets its events once (Redis sends MSET k 1 k 2's set twice).
+    // A key named twice gets its events once (but see MSET in EmitCommandEvents).
     if (seen.insert(key).second) keys_.push_back({db, std::string(key), Exists(db, key)});
   }
   // XADD reports `xtrim` too when its MAXLEN / MINID removed entries.
   if (command_ == "xadd" && !keys_.empty()) stream_length_before_ = StreamLength(db, keys_[0].key);
+  // XREADGROUP, XCLAIM and XAUTOCLAIM report the consumer they create, as
+  // `xgroup-createconsumer` on each stream where it did not exist.
+  consumers_existed_.clear();
+  if ((command_ == "xreadgroup" || command_ == "xclaim" || command_ == "xautoclaim") && args.size() > 3) {
+    for (const KeyArg& arg : keys_) consumers_existed_.push_back(ConsumerExists(arg));
+  }
   // MOVE and COPY ... DB write the key into another database.
   int64_t other_db = -1;
   if (command_ == "move" && args.size() == 3) {
@@ -272,6 +297,12 @@ void KeyspaceEvents::EmitFor(const KeyArg& arg, uint32_t klass, std::string_view
 
 void KeyspaceEvents::AfterCommand() {
   in_command_ = false;
+  for (size_t i = 0; i < consumers_existed_.size(); ++i) {
+    if (!consumers_existed_[i] && ConsumerExists(keys_[i])) {
+      Notify(kNotifyStream, "xgroup-createconsumer", keys_[i].db, keys_[i].key);
+    }
+  }
+  consumers_existed_.clear();
   // EXEC's commands report their own events; EXEC itself (no keys) then finds none.
   if (!touched_.empty() && !keys_.empty()) EmitCommandEvents();
   keys_.clear();
@@ -317,6 +348,18 @@ void KeyspaceEvents::EmitCommandEvents() {
   } else if (name == "zmpop" || name == "bzmpop") {
     const bool min = HasOption(args_, 2, "min");
     for (const KeyArg& arg : keys_) EmitFor(arg, kNotifyZset, min ? "zpopmin" : "zpopmax", false);
+  } else if (name == "mset" || name == "msetnx") {
+    // Redis sets, and reports, a key named twice twice: MSET k 1 k 2 sends `set` twice.
+    std::unordered_set<std::string_view> reported;
+    for (size_t i = 1; i + 1 < args_.size(); i += 2) {
+      const std::string& key = args_[i];
+      if (!reported.insert(key).second) {
+        if (Touched(db, key)) Notify(kNotifyString, "set", db, key);
+        continue;
+      }
+      auto arg = std::find_if(keys_.begin(), keys_.end(), [&](const KeyArg& k) { return k.key == key; });
+      if (arg != keys_.end()) EmitFor(*arg, kNotifyString, "set", false);
+    }
   } else if (name == "getex") {
     if (Touched(db, keys_[0].key)) {
       if (HasOption(args_, 2, "persist")) {

@@ -12,8 +12,8 @@
 // adds `expire`. Keys removed by expiry (lazy or active) and eviction are reported the
 // moment they go, as `expired` and `evicted`, whatever command or cron step removed them.
 //
-// Differences from Redis are listed in docs/COMPATIBILITY.md (events of commands not in
-// the table, `keymiss`, and the relative order of a few multi-key events).
+// A missed read is `keymiss` (class m), told where the Shard counts it. Differences from Redis
+// are in docs/COMPATIBILITY.md (a key named twice by a command other than MSET/MSETNX).
 //
 // Thread-safety: engine thread only.
 #pragma once
@@ -47,7 +47,7 @@ enum NotifyFlag : uint32_t {
   kNotifyExpired = 1u << 8,    // x
   kNotifyEvicted = 1u << 9,    // e
   kNotifyStream = 1u << 10,    // t
-  kNotifyKeyMiss = 1u << 11,   // m (accepted; no keymiss events are sent yet)
+  kNotifyKeyMiss = 1u << 11,   // m
   kNotifyModule = 1u << 12,    // d (no modules: never sent)
   kNotifyNew = 1u << 13,       // n
   // A: every class but m and n.
@@ -81,6 +81,7 @@ class KeyspaceEvents : public KeyspaceObserver {
   // KeyspaceObserver
   void OnKeyModified(int db, std::string_view key) override;
   void OnKeyRemoved(int db, std::string_view key, RemovalCause cause) override;
+  void OnKeyMiss(int db, std::string_view key) override;
   void OnDbChanged(int) override {}
   void OnDbsSwapped(int, int) override {}
 
@@ -94,6 +95,8 @@ class KeyspaceEvents : public KeyspaceObserver {
   static KeyArg AddedAnew(const KeyArg& arg);
   bool Exists(int db, std::string_view key) const;
   size_t StreamLength(int db, std::string_view key) const;
+  // XREADGROUP / XCLAIM / XAUTOCLAIM: whether the consumer they name is in `arg`'s group.
+  bool ConsumerExists(const KeyArg& arg) const;
   bool Touched(int db, std::string_view key) const;
   // The events of one key argument, given the command's event for it.
   void EmitFor(const KeyArg& arg, uint32_t klass, std::string_view event, bool store);
@@ -108,6 +111,7 @@ class KeyspaceEvents : public KeyspaceObserver {
   static std::string Slot(int db, std::string_view key);  // "db:key"
   std::unordered_set<std::string> touched_;               // slots the command changed
   size_t stream_length_before_ = 0;  // XADD: its stream's length before the command
+  std::vector<bool> consumers_existed_;  // by key argument (ConsumerExists before the command)
   // The next OnKeyModified of this key is its expiry or eviction, already reported.
   int removed_db_ = -1;
   std::string removed_key_;

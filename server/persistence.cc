@@ -81,6 +81,7 @@ Status Server::OpenDurability() {
 }
 
 void Server::FunctionsChanged() {
+  ++shard_.stats().dirty;  // a change for the save rules, as Redis counts it
   std::string payload = scripting_->functions().Dump();
   std::optional<Effect> effect;
   if (durability_ != nullptr) effect = MakeEffect({"FUNCTION", "RESTORE", payload, "FLUSH"});
@@ -182,6 +183,8 @@ Connection* Server::FindConnection(uint64_t client_id) {
   auto found = clients_.find(client_id);
   return found == clients_.end() ? nullptr : found->second;
 }
+
+Client& Server::ConnectionClient(Connection& connection) { return connection.client(); }
 
 void Server::ResumeClient(uint64_t client_id) {
   Connection* connection = FindConnection(client_id);

@@ -37,6 +37,7 @@ Server::Server(ServerSettings settings, EngineOptions engine_options, std::uniqu
   shard_.add_observer(&watches_);
   shard_.add_observer(&blocking_);
   shard_.add_observer(&keyspace_events_);
+  shard_.add_observer(&tracking_);
   parser_limits_.max_bulk_len = settings_.proto_max_bulk_len;
   start_time_ms_ = Shard::WallClockMs();
   run_id_ = RandomHex40();
@@ -241,6 +242,7 @@ void Server::RemoveClient(Connection* connection) {
   watches_.UnwatchAll(client);
   blocking_.Forget(client.id);
   pubsub_.UnsubscribeAll(client);
+  tracking_.ClientGone(client);
   durable_replies_.Forget(client.id);
   if (client.postponed) std::erase(postponed_, client.id);
   if (client.monitor) monitors_.Remove(client.id);
@@ -273,6 +275,8 @@ void Server::Cron() {
     NoteLatency("expire-cycle", ElapsedMs(expire_started));
   }
   shard_.HousekeepingStep();
+  // Also here, so that a lowered tracking-table-max-keys applies on an idle server.
+  tracking_.LimitTableSize();
   CommitChanges(nullptr);  // keys expired or evicted above
   // A stream that expired above ends the wait of its XREADGROUP clients.
   if (blocking_.has_ready_keys()) blocking_.ServeReady();

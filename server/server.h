@@ -20,6 +20,7 @@
 #include "server/acl/acl.h"
 #include "server/blocking.h"
 #include "server/client.h"
+#include "server/client_tracking.h"
 #include "server/cold_reads.h"
 #include "server/command_table.h"
 #include "server/config.h"
@@ -113,6 +114,7 @@ class Server {
   BlockingRegistry& blocking() { return blocking_; }
   PubSub& pubsub() { return pubsub_; }
   KeyspaceEvents& keyspace_events() { return keyspace_events_; }
+  ClientTracking& tracking() { return tracking_; }
   ServerStats& stats() { return stats_; }
   const ParserLimits& parser_limits() const { return parser_limits_; }
   asio::io_context& io() { return io_; }
@@ -237,6 +239,8 @@ class Server {
   bool EnforceMaxmemory();
   void ScheduleCron();
   void Cron();
+  // CLIENT TRACKING: the keys of a read-only command just run by `client`.
+  void RememberReadKeys(Client& client, const CommandSpec& spec, std::span<const std::string_view> args);
   // True if `spec`, run now by `client`, must wait for the pause to end (ending it first
   // when its time is up); then the client is postponed.
   bool HeldByPause(Client& client, const CommandSpec& spec);
@@ -248,6 +252,7 @@ class Server {
   // a millisecond later (CheckJournalWaitersSoon).
   void CheckJournalWaiters();
   void CheckJournalWaitersSoon();
+  static Client& ConnectionClient(Connection& connection);
   // Runs `task` (work the durability threads posted to the engine thread, a shutdown
   // signal), or keeps it for after the script that is running (ResumeDeferredTasks).
   void RunOutsideScript(std::function<void()> task);
@@ -262,6 +267,12 @@ class Server {
   BlockingRegistry blocking_;
   PubSub pubsub_;
   KeyspaceEvents keyspace_events_{pubsub_, shard_, settings_.notify_keyspace_events};
+  ClientTracking tracking_{[this](uint64_t id) -> Client* {
+                             Connection* connection = FindConnection(id);
+                             return connection != nullptr ? &ConnectionClient(*connection) : nullptr;
+                           },
+                           [this] { asio::post(io_, [this] { tracking_.Broadcast(); }); },
+                           settings_.tracking_table_max_keys};
   ParserLimits parser_limits_;
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> tls_acceptors_;

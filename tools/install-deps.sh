@@ -23,7 +23,7 @@ PACKAGES=(
   redis-server redis-tools          # reference implementation and load generator
   procps                            # ps/pgrep for test harnesses
   chromium                          # renders tierkv-bench's HTML report in a test (headless screenshot)
-  nodejs                            # framework tests: BullMQ and ioredis (tests/integration/frameworks)
+  nodejs                            # framework tests: BullMQ, ioredis, node-redis (tests/integration/frameworks)
 )
 
 missing=()

@@ -1,6 +1,6 @@
 // CLIENT (ID SETNAME GETNAME LIST INFO KILL SETINFO NO-EVICT NO-TOUCH REPLY
-// GETREDIR HELP) and AUTH: the commands about connections themselves, with
-// Redis 7.2's replies and error texts.
+// TRACKING CACHING GETREDIR TRACKINGINFO HELP) and AUTH: the commands about
+// connections themselves, with Redis 7.2's replies and error texts.
 #include <optional>
 #include <vector>
 
@@ -264,15 +264,108 @@ void CmdClientUnpause(CommandContext& ctx) {
   ctx.reply().Ok();
 }
 
-// No client tracking yet: never redirecting.
-void CmdClientGetRedir(CommandContext& ctx) { ctx.reply().Integer(-1); }
+// CLIENT TRACKING ON|OFF [REDIRECT id] [PREFIX p ...] [BCAST] [OPTIN] [OPTOUT] [NOLOOP]:
+// the options are read first (a bad one is a syntax error whatever follows), and the
+// redirect client must exist now, as in Redis; ClientTracking judges the combination.
+void CmdClientTracking(CommandContext& ctx) {
+  ClientTracking::Options options;
+  for (size_t j = 3; j < ctx.argc(); ++j) {
+    const bool more = j + 1 < ctx.argc();
+    const std::string_view option = ctx.arg(j);
+    if (IsOption(option, "redirect") && more) {
+      ++j;
+      if (options.redirect != 0) return ctx.reply().Error("ERR A client can only redirect to a single other client");
+      int64_t id = 0;
+      if (!ParseInt64(ctx.arg(j), &id)) return ReplyError(ctx.reply(), Status::NotInteger());
+      const bool exists = id > 0 && (static_cast<uint64_t>(id) == ctx.client.id ||
+                                     ctx.server.FindConnection(static_cast<uint64_t>(id)) != nullptr);
+      if (!exists) return ctx.reply().Error("ERR The client ID you want redirect to does not exist");
+      options.redirect = static_cast<uint64_t>(id);
+    } else if (IsOption(option, "bcast")) {
+      options.bcast = true;
+    } else if (IsOption(option, "optin")) {
+      options.optin = true;
+    } else if (IsOption(option, "optout")) {
+      options.optout = true;
+    } else if (IsOption(option, "noloop")) {
+      options.noloop = true;
+    } else if (IsOption(option, "prefix") && more) {
+      options.prefixes.push_back(ctx.arg(++j));
+    } else {
+      return ReplyError(ctx.reply(), Status::Syntax());
+    }
+  }
+  if (IsOption(ctx.arg(2), "on")) {
+    if (auto error = ctx.server.tracking().Enable(ctx.client, options)) return ctx.reply().Error(*error);
+  } else if (IsOption(ctx.arg(2), "off")) {
+    ctx.server.tracking().Disable(ctx.client);
+  } else {
+    return ReplyError(ctx.reply(), Status::Syntax());
+  }
+  ctx.reply().Ok();
+}
+
+// CLIENT CACHING YES|NO: whether the next command's keys are tracked (OPTIN / OPTOUT).
+void CmdClientCaching(CommandContext& ctx) {
+  TrackingMode& mode = ctx.client.tracking;
+  if (!mode.on) {
+    return ctx.reply().Error(
+        "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode "
+        "enabled");
+  }
+  if (IsOption(ctx.arg(2), "yes")) {
+    if (!mode.optin) {
+      return ctx.reply().Error("ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.");
+    }
+  } else if (IsOption(ctx.arg(2), "no")) {
+    if (!mode.optout) {
+      return ctx.reply().Error("ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.");
+    }
+  } else {
+    return ReplyError(ctx.reply(), Status::Syntax());
+  }
+  mode.caching = true;
+  ctx.reply().Ok();
+}
+
+void CmdClientGetRedir(CommandContext& ctx) {
+  const TrackingMode& mode = ctx.client.tracking;
+  ctx.reply().Integer(mode.on ? static_cast<int64_t>(mode.redirect) : -1);
+}
+
+void CmdClientTrackingInfo(CommandContext& ctx) {
+  const TrackingMode& mode = ctx.client.tracking;
+  std::vector<std::string_view> flags{mode.on ? "on" : "off"};
+  if (mode.bcast) flags.push_back("bcast");
+  if (mode.optin) {
+    flags.push_back("optin");
+    if (mode.caching) flags.push_back("caching-yes");
+  }
+  if (mode.optout) {
+    flags.push_back("optout");
+    if (mode.caching) flags.push_back("caching-no");
+  }
+  if (mode.noloop) flags.push_back("noloop");
+  if (mode.broken_redirect) flags.push_back("broken_redirect");
+  ReplyWriter& reply = ctx.reply();
+  reply.Map(3);
+  reply.Bulk("flags");
+  reply.Set(flags.size());
+  for (std::string_view flag : flags) reply.Bulk(flag);
+  reply.Bulk("redirect");
+  reply.Integer(mode.on ? static_cast<int64_t>(mode.redirect) : -1);
+  reply.Bulk("prefixes");
+  reply.BulkArray(mode.prefixes);
+}
 
 void CmdClientHelp(CommandContext& ctx) {
   ReplyHelp(ctx.reply(), "client",
-            {"GETNAME",
+            {"CACHING (YES|NO)",
+             "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+             "GETNAME",
              "    Return the name of the current connection.",
              "GETREDIR",
-             "    Return the client ID we are redirecting to when tracking is enabled (always -1).",
+             "    Return the client ID we are redirecting to when tracking is enabled.",
              "ID",
              "    Return the ID of the current connection.",
              "INFO",
@@ -299,6 +392,11 @@ void CmdClientHelp(CommandContext& ctx) {
              "      Return clients of specified type.",
              "    * ID <client-id> [<client-id> ...]",
              "      Return clients of specified IDs only.",
+             "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+             "         [OPTIN] [OPTOUT] [NOLOOP]",
+             "    Control server assisted client side caching.",
+             "TRACKINGINFO",
+             "    Report tracking status for the current connection.",
              "UNPAUSE",
              "    Stop the current client pause, resuming traffic.",
              "PAUSE <timeout> [WRITE|ALL]",
@@ -374,6 +472,13 @@ void RegisterClientCommands(CommandTable& table) {
            Subcommand("connection", "getredir", 2, kPlain, CmdClientGetRedir,
                       "Returns the client ID to which the connection's tracking notifications are redirected.",
                       "6.0.0"),
+           Subcommand("connection", "tracking", -3, kPlain, CmdClientTracking,
+                      "Controls server-assisted client-side caching for the connection.", "6.0.0",
+                      "O(1). Some options may introduce additional complexity."),
+           Subcommand("connection", "caching", 3, kPlain, CmdClientCaching,
+                      "Instructs the server whether to track the keys in the next request.", "6.0.0"),
+           Subcommand("connection", "trackinginfo", 2, kPlain, CmdClientTrackingInfo,
+                      "Returns information about server-assisted client-side caching for the connection.", "6.2.0"),
            Subcommand("connection", "help", 2, kCmdLoading | kCmdStale, CmdClientHelp,
                       "Returns helpful text about the different subcommands.", "5.0.0"),
        }});

@@ -46,7 +46,37 @@ std::vector<std::string> FlagNames(const CommandSpec& spec) {
   return names;
 }
 
-std::vector<std::string> Tips(const CommandSpec& spec) {
+// Redis's tips that no flag implies: a cluster proxy's request and response policies,
+// and nondeterminism of commands whose replay is not at stake. Those of the scripting
+// commands so far (FUNCTION and SCRIPT, as Redis 7.0's table files them).
+struct CommandTips {
+  std::string_view name;  // full name
+  std::vector<std::string> tips;
+};
+const std::vector<CommandTips>& TipsTable() {
+  static const std::vector<CommandTips> table = {
+      {"function|delete", {"request_policy:all_shards", "response_policy:all_succeeded"}},
+      {"function|flush", {"request_policy:all_shards", "response_policy:all_succeeded"}},
+      {"function|kill", {"request_policy:all_shards", "response_policy:one_succeeded"}},
+      {"function|list", {"nondeterministic_output_order"}},
+      {"function|load", {"request_policy:all_shards", "response_policy:all_succeeded"}},
+      {"function|restore", {"request_policy:all_shards", "response_policy:all_succeeded"}},
+      {"function|stats", {"nondeterministic_output", "request_policy:all_shards", "response_policy:special"}},
+      {"script|exists", {"request_policy:all_shards", "response_policy:agg_logical_and"}},
+      {"script|flush", {"request_policy:all_nodes", "response_policy:all_succeeded"}},
+      {"script|kill", {"request_policy:all_shards", "response_policy:one_succeeded"}},
+      {"script|load", {"request_policy:all_nodes", "response_policy:all_succeeded"}},
+  };
+  return table;
+}
+
+std::vector<std::string> Tips(const CommandSpec& spec, const CommandSpec* parent) {
+  if (parent != nullptr) {
+    const std::string full_name = parent->name + "|" + spec.name;
+    for (const CommandTips& row : TipsTable()) {
+      if (row.name == full_name) return row.tips;
+    }
+  }
   if (spec.flags & kCmdRandom) return {"nondeterministic_output"};
   return {};
 }
@@ -141,7 +171,10 @@ void ReplyCommandInfo(ReplyWriter& reply, const CommandSpec& spec, const Command
   reply.Integer(spec.last_key);
   reply.Integer(spec.key_step);
   StatusSet(reply, AclCategoryLabels(spec.acl_categories));
-  StatusSet(reply, Tips(spec));
+  // Tips are bulk strings, unlike flags and categories.
+  const std::vector<std::string> tips = Tips(spec, parent);
+  reply.Set(tips.size());
+  for (const std::string& tip : tips) reply.Bulk(tip);
   KeySpecs(reply, spec);
   // Redis answers an empty set when there are no subcommands, an array otherwise.
   if (spec.subcommands.empty()) return reply.Set(0);

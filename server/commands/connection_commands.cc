@@ -95,6 +95,7 @@ void CmdReset(CommandContext& ctx) {
   Client& client = ctx.client;
   EndTransaction(client, ctx.server.watches());
   ctx.server.pubsub().UnsubscribeAll(client);
+  ctx.server.tracking().Disable(client);
   client.db = 0;
   client.name.clear();
   client.no_evict = false;

@@ -221,6 +221,12 @@ bzpopmin
     flags multiple
   arg timeout double
 client
+client|caching
+  arg mode oneof
+    arg yes pure-token
+      token YES
+    arg no pure-token
+      token NO
 client|getname
 client|getredir
 client|help
@@ -321,6 +327,31 @@ client|reply
       token SKIP
 client|setname
   arg connection-name string
+client|tracking
+  arg status oneof
+    arg on pure-token
+      token ON
+    arg off pure-token
+      token OFF
+  arg client-id integer
+    token REDIRECT
+    flags optional
+  arg prefix string
+    token PREFIX
+    flags optional multiple multiple_token
+  arg bcast pure-token
+    token BCAST
+    flags optional
+  arg optin pure-token
+    token OPTIN
+    flags optional
+  arg optout pure-token
+    token OPTOUT
+    flags optional
+  arg noloop pure-token
+    token NOLOOP
+    flags optional
+client|trackinginfo
 client|unblock
   arg client-id integer
   arg timeout_error oneof

@@ -278,6 +278,44 @@ def test_delete_flush_stats(f):
     assert f.evalsha(sha, 0) == 1
 
 
+def test_library_changes_count_for_the_save_rules(f):
+    # Each successful LOAD, DELETE, FLUSH and RESTORE is one change, as in Redis; a
+    # refused one is none.
+    def changes():
+        return f.info("persistence")["rdb_changes_since_last_save"]
+
+    before = changes()
+    f.execute_command("FUNCTION", "LOAD", LIB)
+    assert changes() == before + 1
+    binary = redis.Redis(host="127.0.0.1", port=f.connection_pool.connection_kwargs["port"])
+    payload = binary.execute_command("FUNCTION", "DUMP")
+    with pytest.raises(redis.ResponseError):
+        f.execute_command("FUNCTION", "LOAD", LIB)
+    assert changes() == before + 1
+    f.execute_command("FUNCTION", "DELETE", "mylib")
+    assert changes() == before + 2
+    binary.execute_command("FUNCTION", "RESTORE", payload)
+    binary.close()
+    assert changes() == before + 3
+    f.execute_command("FUNCTION", "FLUSH")
+    assert changes() == before + 4
+
+
+def test_command_info_tips_match_redis(server, peer):
+    def tips(srv):
+        conn = srv.raw()
+        got = {}
+        for info in conn.call("COMMAND", "INFO", "function", "script", "fcall", "fcall_ro", "eval", "evalsha"):
+            got[info[0]] = info[7]
+            for sub in info[9]:
+                got[sub[0]] = sub[7]
+        conn.close()
+        return got
+
+    ours, redis_tips = tips(server), tips(peer)
+    assert ours == {name: redis_tips[name] for name in ours}  # SCRIPT DEBUG is not implemented
+
+
 def test_help_and_unknown_subcommand(f):
     help_lines = call(f, "FUNCTION", "HELP")
     assert help_lines[0] == "FUNCTION <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"

@@ -191,6 +191,45 @@ def test_classes_filter_events(events):
     assert got == [("rpush", "l"), ("lpop", "l")]
 
 
+def test_consumers_created_by_reading_or_claiming_are_reported(events):
+    got = keyevents(events(
+        "EA", ("XADD", "x", "1-0", "f", "v"), ("XADD", "y", "1-0", "f", "v"), ("XGROUP", "CREATE", "x", "g", "0"),
+        ("XGROUP", "CREATE", "y", "g", "0"),
+        ("XREADGROUP", "GROUP", "g", "c1", "COUNT", "1", "STREAMS", "x", "y", ">", ">"),
+        ("XREADGROUP", "GROUP", "g", "c1", "STREAMS", "x", ">"),  # exists: nothing
+        ("XCLAIM", "x", "g", "c2", "0", "9-0"),  # claims nothing: no consumer
+        ("XCLAIM", "x", "g", "c2", "0", "1-0"),
+        ("XAUTOCLAIM", "x", "g", "c3", "0", "0"),
+        ("XACK", "x", "g", "1-0")))  # XACK reports nothing
+    assert got == [("xadd", "x"), ("xadd", "y"), ("xgroup-create", "x"), ("xgroup-create", "y"),
+                   ("xgroup-createconsumer", "x"), ("xgroup-createconsumer", "y"),
+                   ("xgroup-createconsumer", "x"), ("xgroup-createconsumer", "x")]
+
+
+@pytest.mark.tierkv_only
+def test_xautoclaim_that_claims_nothing_still_creates_and_reports_its_consumer(events):
+    # Redis 7.2 creates the consumer before claiming (7.0 only once something is claimed).
+    got = keyevents(events(
+        "Et", ("XADD", "y", "1-0", "f", "v"), ("XGROUP", "CREATE", "y", "g", "0"),
+        ("XAUTOCLAIM", "y", "g", "c4", "0", "9-0")))
+    assert got == [("xadd", "y"), ("xgroup-create", "y"), ("xgroup-createconsumer", "y")]
+
+
+def test_a_key_set_twice_by_mset_is_reported_twice(events):
+    got = keyevents(events("EA", ("MSET", "k", "1", "j", "2", "k", "3"), ("MSETNX", "n", "1", "n", "2")))
+    assert got == [("set", "k"), ("set", "j"), ("set", "k"), ("set", "n"), ("set", "n")]
+
+
+def test_keymiss_for_reads_of_missing_keys_with_class_m(events):
+    commands = [("SET", "k", "1"), ("GET", "missing"), ("MGET", "k", "gone"), ("HGET", "nohash", "f"),
+                ("EXISTS", "nokey"), ("TYPE", "nokey2"), ("SET", "w", "1", "GET"), ("GET", "k")]
+    got = keyevents(events("Em", *commands))
+    assert got == [("keymiss", "missing"), ("keymiss", "gone"), ("keymiss", "nohash"), ("keymiss", "nokey"),
+                   ("keymiss", "nokey2"), ("keymiss", "w")]
+    # A (all classes) leaves m out.
+    assert keyevents(events("EA", ("GET", "missing"))) == []
+
+
 def test_commands_that_change_nothing_publish_nothing(events):
     got = keyevents(events("EA", ("DEL", "missing"), ("SREM", "missing", "x"), ("SET", "a", "1"),
                            ("SET", "a", "2", "NX"), ("EXPIRE", "missing", "10"), ("PERSIST", "a"),

@@ -66,6 +66,8 @@ Result<SetOutcome> OpSet(Shard& shard, int db_index, std::string_view key, std::
   Db& db = shard.db(db_index);
   // Only GET reads the old value; NX, XX and KEEPTTL need its metadata.
   Entry* existing = options.return_old ? db.Find(key) : db.FindMetadata(key);
+  // GET reads the key as GET does (Redis's getGenericCommand): a hit or a miss.
+  if (options.return_old) shard.NoteLookup(db_index, key, existing != nullptr);
   SetOutcome outcome;
   if (options.return_old && existing != nullptr) {
     if (existing->type != ValueType::kString) return Status::WrongType();

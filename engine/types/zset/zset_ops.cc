@@ -191,7 +191,7 @@ Result<std::vector<Source>> LoadSources(Shard& shard, int db_index, std::span<co
   std::vector<Source> sources(keys.size());
   for (size_t i = 0; i < keys.size(); ++i) {
     const Entry* entry = db.Find(keys[i]);
-    shard.NoteHit(entry != nullptr);
+    shard.NoteLookup(db_index, keys[i], entry != nullptr);
     if (entry == nullptr) continue;
     if (entry->type == ValueType::kZSet) {
       sources[i].zset = &ValueOf<ZSet>(entry);
