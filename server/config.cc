@@ -381,6 +381,17 @@ void Config::AddParams() {
   int_param("tls-session-cache-size", 0, INT32_MAX, &s.tls.session_cache_size);
   int_param("tls-session-cache-timeout", 0, INT32_MAX, &s.tls.session_cache_timeout);
 
+  // The metrics endpoint: the server sets one apply step for the three (the listener).
+  int_param("metrics-port", 0, 65535, &s.metrics.port);
+  add({"metrics-bind", "", true, true, true,
+       [&s](const std::vector<std::string>& v) {
+         if (v.empty() || (v.size() == 1 && v[0].empty())) return Invalid("metrics-bind needs an address");
+         s.metrics.bind = v;
+         return Status::Ok();
+       },
+       [&s] { return JoinWords(s.metrics.bind); }});
+  bool_param("metrics-allow-unauthenticated", &s.metrics.allow_unauthenticated);
+
   AddInertParams();
 }
 

@@ -49,6 +49,15 @@ struct TlsSettings {
   int64_t session_cache_timeout = 300;  // tls-session-cache-timeout: seconds
 };
 
+// The metrics endpoint (server/metrics/metrics_endpoint.h). All can change at run
+// time: CONFIG SET reopens the listener, or keeps the previous one on failure.
+struct MetricsSettings {
+  int port = 0;                                    // metrics-port: 0 = no metrics listener
+  std::vector<std::string> bind = {"127.0.0.1"};   // metrics-bind: addresses ("-addr" = optional)
+  // metrics-allow-unauthenticated: serve a non-loopback address without a password.
+  bool allow_unauthenticated = false;
+};
+
 // Values the server reads directly. Defaults are the documented defaults.
 struct ServerSettings {
   std::vector<std::string> bind = {"127.0.0.1"};  // bind (start-up)
@@ -72,6 +81,7 @@ struct ServerSettings {
   // Redis's DENIED error and are closed).
   bool protected_mode = true;
   TlsSettings tls;
+  MetricsSettings metrics;
   uint32_t notify_keyspace_events = 0;             // notify-keyspace-events: NotifyFlag bits (runtime)
   int64_t slowlog_log_slower_than = 10000;         // slowlog-log-slower-than: µs; negative = off
   uint64_t slowlog_max_len = 128;                  // slowlog-max-len

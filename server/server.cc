@@ -7,6 +7,7 @@
 #include "server/connection.h"
 #include "server/info.h"
 #include "server/log.h"
+#include "server/metrics/metrics_endpoint.h"
 #include "server/scripting/script_engine.h"
 #include "server/tls.h"
 
@@ -33,6 +34,7 @@ Server::Server(ServerSettings settings, EngineOptions engine_options, std::uniqu
       pause_timer_(io_),
       signals_(io_, SIGINT, SIGTERM),
       scripting_(std::make_unique<ScriptEngine>(*this)) {
+  metrics_ = std::make_unique<MetricsEndpoint>(*this);
   acl_.SetDefaultPassword(settings_.requirepass);
   shard_.add_observer(&watches_);
   shard_.add_observer(&blocking_);
@@ -55,6 +57,8 @@ Server::Server(ServerSettings settings, EngineOptions engine_options, std::uniqu
                          if (settings_.tls.port == 0 || ReloadTls().ok()) return Status::Ok();
                          return Status::Error(std::string(kTlsFailure));
                        });
+  config_.SetApplyStep({"metrics-port", "metrics-bind", "metrics-allow-unauthenticated"},
+                       [this] { return metrics_->Apply(); });
   config_.SetApplyStep("tls-port", [this, kTlsFailure] {
     if (settings_.tls.port != 0 && !ReloadTls().ok()) return Status::Error(std::string(kTlsFailure));
     return Rebind("Unable to listen on this port. Check server logs.");
@@ -87,6 +91,14 @@ Status Server::ReloadTls() {
 }
 
 Status Server::Listen() {
+  Status status = ListenForClients();
+  if (!status.ok()) return status;
+  return metrics_->Apply();
+}
+
+uint16_t Server::bound_metrics_port() const { return metrics_->bound_port(); }
+
+Status Server::ListenForClients() {
   // Port 0 next to a TLS port: TLS only, as in Redis.
   if (settings_.port != 0 || settings_.tls.port == 0) {
     Status status = ListenOn(settings_.port, "TCP", &acceptors_, &bound_port_);
@@ -150,7 +162,7 @@ Status Server::Rebind(std::string_view failure) {
   const uint16_t previous_port = bound_port_;
   const uint16_t previous_tls_port = bound_tls_port_;
   retire_all();
-  Status status = Listen();
+  Status status = ListenForClients();
   if (!status.ok()) {
     LogWarning("Rebinding the listeners: " + status.message() + "; listening on the previous addresses again");
     retire_all();
@@ -198,6 +210,7 @@ void Server::Stop() {
   asio::error_code ec;
   for (auto& acceptor : acceptors_) acceptor->close(ec);
   for (auto& acceptor : tls_acceptors_) acceptor->close(ec);
+  metrics_->Close();
   cron_timer_.cancel();
   accept_retry_timer_.cancel();
   journal_wait_timer_.cancel();

@@ -37,6 +37,7 @@
 namespace tierkv {
 
 class Connection;
+class MetricsEndpoint;
 class ScriptEngine;
 
 struct ServerStats {
@@ -56,8 +57,13 @@ class Server {
   ~Server();
 
   // Binds the listeners (plain `port`, and `tls-port` when set, building the TLS
-  // context first); errors name the address.
+  // context first, then `metrics-port` when set); errors name the address.
   Status Listen();
+  // The metrics endpoint's port, 0 when it is off.
+  uint16_t bound_metrics_port() const;
+  // A listening socket on `endpoint`; the error is the OS's reason.
+  static Status OpenAcceptor(asio::io_context& io, const asio::ip::tcp::endpoint& endpoint, int backlog,
+                             std::unique_ptr<asio::ip::tcp::acceptor>* out);
   // Runs the engine thread until Stop().
   void Run();
   // Asks the loop to finish: closes listeners and clients, then Run() returns.
@@ -225,9 +231,8 @@ class Server {
   // Builds the TLS context from the tls-* parameters; new TLS clients get it. On
   // failure (logged with OpenSSL's reason) the previous context stays.
   Status ReloadTls();
-  // A listening socket on `endpoint`; the error is the OS's reason.
-  static Status OpenAcceptor(asio::io_context& io, const asio::ip::tcp::endpoint& endpoint, int backlog,
-                             std::unique_ptr<asio::ip::tcp::acceptor>* out);
+  // The RESP listeners of Listen() (the plain and TLS ones).
+  Status ListenForClients();
   // CONFIG SET port / bind: closes the listeners and opens the configured ones.
   // If that fails the old ones are opened again and `failure` (Redis's reason)
   // is returned, so the server keeps listening where it was.
@@ -266,6 +271,7 @@ class Server {
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> tls_acceptors_;
   std::shared_ptr<asio::ssl::context> tls_context_;  // null until tls-port is first set
+  std::unique_ptr<MetricsEndpoint> metrics_;
   // Closed by Rebind; kept because their cancelled accepts still refer to them.
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> retired_acceptors_;
   asio::steady_timer cron_timer_;
