@@ -370,6 +370,8 @@ void StatsSection(Server& server, InfoFieldSink& out) {
   Field(out, "unexpected_error_replies", "0");
   Field(out, "total_error_replies", s.total_error_replies);
   Field(out, "dump_payload_sanitizations", "0");
+  Field(out, "total_reads_processed", s.total_reads_processed);
+  Field(out, "total_writes_processed", s.total_writes_processed);
   Field(out, "io_threaded_reads_processed", "0");
   Field(out, "io_threaded_writes_processed", "0");
   Field(out, "client_query_buffer_limit_disconnections", s.client_query_buffer_limit_disconnections);

@@ -46,6 +46,8 @@ struct ServerStats {
   uint64_t rejected_connections = 0;
   uint64_t net_input_bytes = 0;
   uint64_t net_output_bytes = 0;
+  uint64_t total_reads_processed = 0;   // reads from client sockets
+  uint64_t total_writes_processed = 0;  // writes to client sockets
   uint64_t total_error_replies = 0;
   uint64_t client_output_limit_disconnections = 0;
   uint64_t client_query_buffer_limit_disconnections = 0;

@@ -60,7 +60,7 @@ constexpr std::string_view kCounterFields[] = {
     "expire_cycle_cpu_milliseconds", "evicted_keys", "evicted_clients", "total_eviction_exceeded_time",
     "keyspace_hits", "keyspace_misses", "total_forks", "active_defrag_hits", "active_defrag_misses",
     "active_defrag_key_hits", "active_defrag_key_misses", "total_active_defrag_time", "unexpected_error_replies",
-    "total_error_replies", "dump_payload_sanitizations", "io_threaded_reads_processed",
+    "total_error_replies", "dump_payload_sanitizations", "total_reads_processed", "total_writes_processed", "io_threaded_reads_processed",
     "io_threaded_writes_processed", "client_query_buffer_limit_disconnections",
     "client_output_buffer_limit_disconnections", "acl_access_denied_auth", "acl_access_denied_cmd",
     "acl_access_denied_key", "acl_access_denied_channel", "rdb_saves", "aof_rewrites", "lazyfreed_objects",
@@ -94,7 +94,7 @@ bool FigureOf(std::string_view name, std::string_view value, double* figure) {
 }
 
 // Turns the fields of one INFO section into families named after them: a counter
-// "total_x" or "x" becomes tierkv_x_total, a gauge tierkv_x.
+// "total_x" or "x" becomes tierkv_x_total, a gauge "x" or "x_total" tierkv_x.
 class InfoFigures final : public InfoFieldSink {
  public:
   InfoFigures(PrometheusText& text, std::string_view section, std::set<std::string>& seen)
@@ -109,7 +109,8 @@ class InfoFigures final : public InfoFieldSink {
       family += name.starts_with("total_") ? name.substr(6) : name;
       family += "_total";
     } else {
-      family += name;
+      // A gauge named like a counter ("used_memory_vm_total") would read as one.
+      family += name.ends_with("_total") ? name.substr(0, name.size() - 6) : name;
     }
     if (!seen_.insert(family).second) return;  // one family per name, whichever section shows it first
     text_.Family(family, counter ? "counter" : "gauge", "INFO " + section_ + " " + std::string(name));
