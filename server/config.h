@@ -75,6 +75,7 @@ struct ServerSettings {
   std::string requirepass;                         // requirepass ("" = none): the default user's password
   std::string aclfile;                             // aclfile (start-up): users for ACL LOAD / ACL SAVE
   int64_t acllog_max_len = 128;                    // acllog-max-len: ACL LOG entries kept
+  std::string acl_pubsub_default = "resetchannels";  // acl-pubsub-default: new users' channels
   // Not a parameter: the config file's "user <name> <rules...>" lines, in order.
   std::vector<std::vector<std::string>> acl_user_lines;
   // protected-mode: without a password, only loopback clients are served (others get
@@ -135,6 +136,10 @@ class Config {
   // of blank lines become one. Written to a temporary file and renamed over the
   // original.
   Status Rewrite() const;
+  // The "user <name> <rules>" lines CONFIG REWRITE writes, as Redis: they take the
+  // places of the file's user lines in order (the rest appended, leftover old lines
+  // blanked). Unset, the file's user lines stay as they are.
+  void set_user_lines(std::function<std::vector<std::string>()> lines) { user_lines_ = std::move(lines); }
 
   struct Param;
   const std::vector<std::unique_ptr<Param>>& params() const { return params_; }
@@ -164,6 +169,7 @@ class Config {
   EngineOptions* engine_;
   std::vector<std::unique_ptr<Param>> params_;
   std::function<void(std::string_view)> on_change_;
+  std::function<std::vector<std::string>()> user_lines_;
 };
 
 // "1gb", "100mb", "512k", "1024" -> bytes, as Redis's memtoull.

@@ -36,6 +36,7 @@ Server::Server(ServerSettings settings, EngineOptions engine_options, std::uniqu
       scripting_(std::make_unique<ScriptEngine>(*this)) {
   metrics_ = std::make_unique<MetricsEndpoint>(*this);
   acl_.SetDefaultPassword(settings_.requirepass);
+  acl_.set_pubsub_default_all(settings_.acl_pubsub_default == "allchannels");
   shard_.add_observer(&watches_);
   shard_.add_observer(&blocking_);
   shard_.add_observer(&keyspace_events_);
@@ -43,6 +44,14 @@ Server::Server(ServerSettings settings, EngineOptions engine_options, std::uniqu
   start_time_ms_ = Shard::WallClockMs();
   run_id_ = RandomHex40();
   config_.set_on_change([this](std::string_view name) { OnConfigChanged(name); });
+  // CONFIG REWRITE writes the users into the file, unless they live in an aclfile
+  // (then the file's user lines go, as in Redis: they could not be loaded with it).
+  config_.set_user_lines([this] {
+    std::vector<std::string> lines;
+    if (!settings_.aclfile.empty()) return lines;
+    for (const auto& [name, user] : acl_.users()) lines.push_back("user " + name + " " + user->Describe());
+    return lines;
+  });
   // Redis's reasons when the new port or addresses cannot be listened on.
   config_.SetApplyStep("port", [this] { return Rebind("Unable to listen on this port. Check server logs."); });
   config_.SetApplyStep("bind", [this] { return Rebind("Failed to bind to specified addresses."); });
@@ -335,6 +344,10 @@ void Server::OnConfigChanged(std::string_view name) {
   if (name == "proto-max-bulk-len") parser_limits_.max_bulk_len = settings_.proto_max_bulk_len;
   if (name == "loglevel") SetLogLevel(settings_.loglevel);
   if (name == "requirepass") acl_.SetDefaultPassword(settings_.requirepass);
+  if (name == "latency-monitor-threshold" && durability_ != nullptr) {
+    durability_->SetLatencyThreshold(settings_.latency_monitor_threshold);
+  }
+  if (name == "acl-pubsub-default") acl_.set_pubsub_default_all(settings_.acl_pubsub_default == "allchannels");
   if (name == "acllog-max-len") acl_.TrimLog(static_cast<size_t>(settings_.acllog_max_len));
   if (name == "maxmemory" && !clients_paused()) (void)shard_.EnforceMaxmemory();
   if (name == "appendonly" || name == "appendfsync" || name == "save" || name == "journal-max-size") {

@@ -75,11 +75,14 @@ class Server {
   // queueing, maxmemory, the handler, statistics).
   void Execute(Client& client, std::span<const std::string_view> args);
   // Counts a finished run of `command` (the command line `args`) by `client` in
-  // total_commands_processed, INFO commandstats (and its error, if the reply written since
-  // `reply_start` is one) and SLOWLOG. The dispatcher calls it for every command that does
-  // not block; the blocking registry when a blocked command ends by a timeout or CLIENT UNBLOCK.
+  // total_commands_processed, INFO commandstats and SLOWLOG. The command failed if its
+  // reply writer wrote an error since `errors_before` (its errors_written() when the
+  // command started) that no command run inside it (EXEC's, a script's) was counted for;
+  // the error goes to errorstats unless it was counted where it arose. The dispatcher
+  // calls it for every command that does not block; the blocking registry when a blocked
+  // command ends by a timeout or CLIENT UNBLOCK.
   void CountCall(const CommandSpec& command, Client& client, std::span<const std::string_view> args,
-                 size_t reply_start, uint64_t usec);
+                 uint64_t errors_before, uint64_t usec);
   // True while EXEC runs its queued commands: blocking commands must not block then.
   bool running_transaction() const { return execute_depth_ > 1; }
 
