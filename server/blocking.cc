@@ -72,13 +72,13 @@ template <typename WriteReply>
 void BlockingRegistry::Finish(uint64_t client_id, WriteReply&& write_reply) {
   if (Connection* connection = server_.FindConnection(client_id)) {
     Client& client = connection->client();
-    const size_t reply_start = client.output.size();
+    const uint64_t errors_before = client.reply.errors_written();
     write_reply(client.reply);
     if (client.last_command != nullptr) {
       const auto blocked = blocked_.find(client_id);
       std::vector<std::string_view> args;
       if (blocked != blocked_.end()) args.assign(blocked->second.request.command.begin(), blocked->second.request.command.end());
-      server_.CountCall(*client.last_command, client, args, reply_start, 0);
+      server_.CountCall(*client.last_command, client, args, errors_before, 0);
     }
   }
   Release(client_id);

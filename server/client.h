@@ -93,6 +93,9 @@ struct Client {
   bool pubsub = false;
   TrackingMode tracking;
   uint64_t commands_processed = 0;
+  // reply.errors_written() when the last command was counted: errors written after it
+  // belong to the command counted next (EXEC's own, after the commands it ran).
+  uint64_t errors_accounted = 0;
   Connection* connection = nullptr;
 };
 

@@ -49,6 +49,15 @@ struct TlsSettings {
   int64_t session_cache_timeout = 300;  // tls-session-cache-timeout: seconds
 };
 
+// The metrics endpoint (server/metrics/metrics_endpoint.h). All can change at run
+// time: CONFIG SET reopens the listener, or keeps the previous one on failure.
+struct MetricsSettings {
+  int port = 0;                                    // metrics-port: 0 = no metrics listener
+  std::vector<std::string> bind = {"127.0.0.1"};   // metrics-bind: addresses ("-addr" = optional)
+  // metrics-allow-unauthenticated: serve a non-loopback address without a password.
+  bool allow_unauthenticated = false;
+};
+
 // Values the server reads directly. Defaults are the documented defaults.
 struct ServerSettings {
   std::vector<std::string> bind = {"127.0.0.1"};  // bind (start-up)
@@ -66,12 +75,14 @@ struct ServerSettings {
   std::string requirepass;                         // requirepass ("" = none): the default user's password
   std::string aclfile;                             // aclfile (start-up): users for ACL LOAD / ACL SAVE
   int64_t acllog_max_len = 128;                    // acllog-max-len: ACL LOG entries kept
+  std::string acl_pubsub_default = "resetchannels";  // acl-pubsub-default: new users' channels
   // Not a parameter: the config file's "user <name> <rules...>" lines, in order.
   std::vector<std::vector<std::string>> acl_user_lines;
   // protected-mode: without a password, only loopback clients are served (others get
   // Redis's DENIED error and are closed).
   bool protected_mode = true;
   TlsSettings tls;
+  MetricsSettings metrics;
   uint32_t notify_keyspace_events = 0;             // notify-keyspace-events: NotifyFlag bits (runtime)
   int64_t slowlog_log_slower_than = 10000;         // slowlog-log-slower-than: µs; negative = off
   uint64_t slowlog_max_len = 128;                  // slowlog-max-len
@@ -126,6 +137,10 @@ class Config {
   // of blank lines become one. Written to a temporary file and renamed over the
   // original.
   Status Rewrite() const;
+  // The "user <name> <rules>" lines CONFIG REWRITE writes, as Redis: they take the
+  // places of the file's user lines in order (the rest appended, leftover old lines
+  // blanked). Unset, the file's user lines stay as they are.
+  void set_user_lines(std::function<std::vector<std::string>()> lines) { user_lines_ = std::move(lines); }
 
   struct Param;
   const std::vector<std::unique_ptr<Param>>& params() const { return params_; }
@@ -155,6 +170,7 @@ class Config {
   EngineOptions* engine_;
   std::vector<std::unique_ptr<Param>> params_;
   std::function<void(std::string_view)> on_change_;
+  std::function<std::vector<std::string>()> user_lines_;
 };
 
 // "1gb", "100mb", "512k", "1024" -> bytes, as Redis's memtoull.

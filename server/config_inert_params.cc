@@ -39,7 +39,6 @@ struct InertDefault {
 };
 
 constexpr InertDefault kInertParams[] = {
-    {"acl-pubsub-default", "", "resetchannels", kEnum, kRuntime, "allchannels|resetchannels"},
     {"active-defrag-cycle-max", "", "25", kInt, kRuntime, "", 1, 99},
     {"active-defrag-cycle-min", "", "1", kInt, kRuntime, "", 1, 99},
     {"active-defrag-ignore-bytes", "", "104857600", kMemory, kRuntime, ""},

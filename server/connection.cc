@@ -118,6 +118,7 @@ void Connection::TlsWrite() {
     if (io == TlsSession::Io::kDone) {
       written_ += bytes;
       server_.stats().net_output_bytes += bytes;
+      ++server_.stats().total_writes_processed;
       continue;
     }
     if (io == TlsSession::Io::kClosed) {
@@ -237,6 +238,7 @@ void Connection::OnRead(const asio::error_code& error, size_t bytes) {
   }
   input_len_ += bytes;
   server_.stats().net_input_bytes += bytes;
+  ++server_.stats().total_reads_processed;
   client_.last_interaction_ms = Shard::WallClockMs();
   ProcessInput();
   if (closed_) return;
@@ -358,6 +360,7 @@ void Connection::Flush() {
     if (!ec) {
       written_ = sent;
       server_.stats().net_output_bytes += sent;
+      ++server_.stats().total_writes_processed;
     }
   }
   if (written_ == writing_.size()) {
@@ -383,6 +386,7 @@ void Connection::OnWrite(const asio::error_code& error, size_t bytes) {
     return;
   }
   server_.stats().net_output_bytes += bytes;
+  ++server_.stats().total_writes_processed;
   writing_.clear();
   written_ = 0;
   if (!client_.output.empty() || client_.close_after_reply) Flush();

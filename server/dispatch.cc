@@ -112,6 +112,7 @@ bool Server::RunCommand(Client& client, std::span<const std::string_view> args) 
     const std::string reason = error.rfind("ERR ", 0) == 0 ? error.substr(4) : error;
     const std::string text = refused_exec ? "EXECABORT Transaction discarded because of: " + reason : error;
     reply.Error(text);
+    client.errors_accounted = reply.errors_written();
     ++stats_.total_error_replies;
     info_.RecordError(text);
     if (spec != nullptr) ++spec->stats.rejected_calls;
@@ -217,7 +218,7 @@ bool Server::RunCommand(Client& client, std::span<const std::string_view> args) 
   // TOUCH, whose whole point is to touch).
   shard_.set_touch_enabled(!client.no_touch || spec->name == "touch");
   CommandContext context{*this, client, shard_, *spec, args};
-  const size_t reply_start = client.output.size();
+  const uint64_t errors_before = reply.errors_written();
   // Keyspace notifications of a write: what its key arguments held before, then what
   // changed (expiry and eviction are reported by the observer whatever runs).
   const bool notify = (spec->flags & kCmdWrite) && keyspace_events_.active();
@@ -239,7 +240,7 @@ bool Server::RunCommand(Client& client, std::span<const std::string_view> args) 
 
   // A command that blocked is counted once, when it ends (server/blocking.h).
   if (client.blocked) return true;
-  CountCall(*spec, client, args, reply_start,
+  CountCall(*spec, client, args, errors_before,
             static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()));
   return true;
 }
@@ -270,7 +271,7 @@ bool Server::HeldByPause(Client& client, const CommandSpec& spec) {
 }
 
 void Server::CountCall(const CommandSpec& command, Client& client, std::span<const std::string_view> args,
-                       size_t reply_start, uint64_t usec) {
+                       uint64_t errors_before, uint64_t usec) {
   // As Redis's call(): commands refused before they run or queued by MULTI are not
   // counted, and a blocked command counts when it ends.
   ++stats_.total_commands_processed;
@@ -278,12 +279,15 @@ void Server::CountCall(const CommandSpec& command, Client& client, std::span<con
   CommandStats& stats = command.stats;
   ++stats.calls;
   stats.usec += usec;
-  if (client.output.size() > reply_start && client.output[reply_start] == '-') {
+  const ReplyWriter& reply = client.reply;
+  if (reply.errors_written() > std::max(errors_before, client.errors_accounted)) {
     ++stats.failed_calls;
-    ++stats_.total_error_replies;
-    const size_t line_end = client.output.find('\r', reply_start);
-    info_.RecordError(std::string_view(client.output).substr(reply_start + 1, line_end - reply_start - 1));
+    if (!reply.last_error_counted_elsewhere()) {
+      ++stats_.total_error_replies;
+      info_.RecordError(reply.last_error());
+    }
   }
+  client.errors_accounted = reply.errors_written();
   if (settings_.latency_tracking) {
     if (stats.latency == nullptr) stats.latency = std::make_shared<LatencyHistogram>();
     stats.latency->Record(usec * 1000);  // µs precision, as Redis measures its calls

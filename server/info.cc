@@ -19,18 +19,30 @@
 namespace tierkv {
 namespace {
 
-// Appends "name:value\r\n".
+// One field into `out`: its text for INFO, or a figure for the metrics endpoint.
 template <typename T>
-void Field(std::string& out, std::string_view name, const T& value) {
-  out.append(name);
-  out.push_back(':');
+void Field(InfoFieldSink& out, std::string_view name, const T& value) {
   if constexpr (std::is_convertible_v<T, std::string_view>) {
-    out.append(std::string_view(value));
+    out.Field(name, std::string_view(value));
   } else {
-    out.append(std::to_string(value));
+    out.Field(name, std::to_string(value));
   }
-  out.append("\r\n");
 }
+
+// INFO's text: "name:value\r\n" per field.
+class InfoText final : public InfoFieldSink {
+ public:
+  explicit InfoText(std::string& out) : out_(out) {}
+  void Field(std::string_view name, std::string_view value) override {
+    out_.append(name);
+    out_.push_back(':');
+    out_.append(value);
+    out_.append("\r\n");
+  }
+
+ private:
+  std::string& out_;
+};
 
 // A message as one INFO value: line breaks would end the field.
 std::string OneLine(std::string text) {
@@ -73,7 +85,7 @@ uint64_t TotalSystemMemory() {
 // ---------------------------------------------------------------------------
 // Sections. Each appends its fields (not its header).
 
-void ServerSection(Server& server, std::string& out) {
+void ServerSection(Server& server, InfoFieldSink& out) {
   const int64_t now_ms = Shard::WallClockMs();
   const int64_t uptime = (now_ms - server.start_time_ms()) / 1000;
   Field(out, "redis_version", kRedisCompatVersion);
@@ -119,7 +131,7 @@ void ServerSection(Server& server, std::string& out) {
   }
 }
 
-void ClientsSection(Server& server, std::string& out) {
+void ClientsSection(Server& server, InfoFieldSink& out) {
   size_t max_input = 0;
   size_t max_output = 0;
   for (const auto& [id, connection] : server.clients()) {
@@ -139,7 +151,7 @@ void ClientsSection(Server& server, std::string& out) {
   Field(out, "total_blocking_keys_on_nokey", "0");
 }
 
-void MemorySection(Server& server, std::string& out) {
+void MemorySection(Server& server, InfoFieldSink& out) {
   const MemoryFigures f = GatherMemoryFigures(server);
   const uint64_t used = f.used;
   const uint64_t rss = f.rss;
@@ -213,7 +225,7 @@ void MemorySection(Server& server, std::string& out) {
 
 // Redis's field names, filled from checkpoint rounds (rdb_*) and the journal (aof_*),
 // then tierkv's own. A server with `tier none` reports one that never saves.
-void PersistenceSection(Server& server, std::string& out) {
+void PersistenceSection(Server& server, InfoFieldSink& out) {
   const Durability* durability = server.durability();
   const DurabilityInfo d = durability != nullptr ? durability->info() : DurabilityInfo{};
   const int64_t now_ms = Shard::WallClockMs();
@@ -278,7 +290,7 @@ void PersistenceSection(Server& server, std::string& out) {
 }
 
 // tierkv's own: values in DRAM and in the tier (engine/cold_values.h, server/cold_reads.h).
-void TieringSection(Server& server, std::string& out) {
+void TieringSection(Server& server, InfoFieldSink& out) {
   const Shard& shard = server.shard();
   const TieringStats& stats = shard.tiering_stats();
   const ColdReads& reads = server.cold_reads();
@@ -313,7 +325,7 @@ void TieringSection(Server& server, std::string& out) {
   Field(out, "tier_reads_sent_back", reads.sent_back());
 }
 
-void StatsSection(Server& server, std::string& out) {
+void StatsSection(Server& server, InfoFieldSink& out) {
   const ServerStats& s = server.stats();
   const KeyspaceStats& k = server.shard().stats();
   const InfoCounters& counters = server.info_counters();
@@ -361,6 +373,8 @@ void StatsSection(Server& server, std::string& out) {
   Field(out, "unexpected_error_replies", "0");
   Field(out, "total_error_replies", s.total_error_replies);
   Field(out, "dump_payload_sanitizations", "0");
+  Field(out, "total_reads_processed", s.total_reads_processed);
+  Field(out, "total_writes_processed", s.total_writes_processed);
   Field(out, "io_threaded_reads_processed", "0");
   Field(out, "io_threaded_writes_processed", "0");
   Field(out, "client_query_buffer_limit_disconnections", s.client_query_buffer_limit_disconnections);
@@ -373,7 +387,7 @@ void StatsSection(Server& server, std::string& out) {
 }
 
 // tierkv has no replication yet: a master without replicas and an empty backlog.
-void ReplicationSection(Server& server, std::string& out) {
+void ReplicationSection(Server& server, InfoFieldSink& out) {
   Field(out, "role", "master");
   Field(out, "connected_slaves", "0");
   Field(out, "master_failover_state", "no-failover");
@@ -387,7 +401,7 @@ void ReplicationSection(Server& server, std::string& out) {
   Field(out, "repl_backlog_histlen", "0");
 }
 
-void CpuSection(Server&, std::string& out) {
+void CpuSection(Server&, InfoFieldSink& out) {
   rusage self{}, children{}, thread{};
   getrusage(RUSAGE_SELF, &self);
   getrusage(RUSAGE_CHILDREN, &children);
@@ -400,9 +414,9 @@ void CpuSection(Server&, std::string& out) {
   Field(out, "used_cpu_user_main_thread", Seconds(thread.ru_utime));
 }
 
-void ModulesSection(Server&, std::string&) {}
+void ModulesSection(Server&, InfoFieldSink&) {}
 
-void CommandStatsLine(std::string& out, const std::string& name, const CommandStats& stats) {
+void CommandStatsLine(InfoFieldSink& out, const std::string& name, const CommandStats& stats) {
   char buf[256];
   const double per_call = stats.calls == 0 ? 0.0 : static_cast<double>(stats.usec) / static_cast<double>(stats.calls);
   std::snprintf(buf, sizeof(buf), "calls=%llu,usec=%llu,usec_per_call=%.2f,rejected_calls=%llu,failed_calls=%llu",
@@ -412,7 +426,7 @@ void CommandStatsLine(std::string& out, const std::string& name, const CommandSt
   Field(out, "cmdstat_" + name, buf);
 }
 
-void CommandStatsSection(Server& server, std::string& out) {
+void CommandStatsSection(Server& server, InfoFieldSink& out) {
   auto emit = [&](const CommandSpec& spec, const std::string& name) {
     const CommandStats& stats = spec.stats;
     if (stats.calls == 0 && stats.rejected_calls == 0 && stats.failed_calls == 0) return;
@@ -424,7 +438,7 @@ void CommandStatsSection(Server& server, std::string& out) {
   }
 }
 
-void ErrorStatsSection(Server& server, std::string& out) {
+void ErrorStatsSection(Server& server, InfoFieldSink& out) {
   for (const auto& [code, count] : server.info_counters().errors) {
     Field(out, "errorstat_" + code, "count=" + std::to_string(count));
   }
@@ -432,7 +446,7 @@ void ErrorStatsSection(Server& server, std::string& out) {
 
 // latency_percentiles_usec_<command>:p50=..,p99=.. for each command with calls
 // counted, while latency-tracking is on.
-void LatencyStatsSection(Server& server, std::string& out) {
+void LatencyStatsSection(Server& server, InfoFieldSink& out) {
   if (!server.settings().latency_tracking) return;
   const std::vector<double>& percentiles = server.settings().latency_tracking_info_percentiles;
   auto emit = [&](const CommandSpec& spec, const std::string& name) {
@@ -453,9 +467,9 @@ void LatencyStatsSection(Server& server, std::string& out) {
   }
 }
 
-void ClusterSection(Server&, std::string& out) { Field(out, "cluster_enabled", "0"); }
+void ClusterSection(Server&, InfoFieldSink& out) { Field(out, "cluster_enabled", "0"); }
 
-void KeyspaceSection(Server& server, std::string& out) {
+void KeyspaceSection(Server& server, InfoFieldSink& out) {
   Shard& shard = server.shard();
   for (int index = 0; index < shard.db_count(); ++index) {
     const Db& db = shard.db(index);
@@ -469,7 +483,7 @@ struct Section {
   const char* name;   // as requested: INFO <name>
   const char* title;  // as printed: "# <title>"
   bool in_default;
-  void (*build)(Server&, std::string&);
+  void (*build)(Server&, InfoFieldSink&);
 };
 
 // Redis's order.
@@ -566,9 +580,16 @@ std::string BuildInfo(Server& server, std::span<const std::string_view> sections
     if (!wanted[i]) continue;
     if (!out.empty()) out.append("\r\n");  // a blank line between sections
     out.append("# ").append(kSections[i].title).append("\r\n");
-    kSections[i].build(server, out);
+    InfoText text(out);
+    kSections[i].build(server, text);
   }
   return out;
+}
+
+void VisitInfoFields(Server& server, std::string_view section, InfoFieldSink& sink) {
+  for (const Section& candidate : kSections) {
+    if (section == candidate.name) candidate.build(server, sink);
+  }
 }
 
 void ResetStats(Server& server) {

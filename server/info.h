@@ -59,6 +59,18 @@ struct InfoCounters {
   void RecordError(std::string_view error_line);
 };
 
+// Where INFO's sections put their fields: INFO's text, or the metrics endpoint
+// (server/metrics/), which shows the same figures without parsing that text.
+class InfoFieldSink {
+ public:
+  virtual ~InfoFieldSink() = default;
+  virtual void Field(std::string_view name, std::string_view value) = 0;
+};
+
+// Hands each field of INFO section `section` ("server", "stats", ...: INFO's lower-case
+// name) to `sink`, in INFO's order. An unknown name hands nothing.
+void VisitInfoFields(Server& server, std::string_view section, InfoFieldSink& sink);
+
 // The INFO text for `sections` (INFO's arguments; empty = "default"), with
 // CRLF line ends. Unknown section names add nothing.
 std::string BuildInfo(Server& server, std::span<const std::string_view> sections);

@@ -22,8 +22,23 @@ uint64_t LatencyHistogram::HighestEquivalent(size_t index) {
 }
 
 void LatencyHistogram::Record(uint64_t ns) {
-  ++counts_[IndexOf(std::clamp<uint64_t>(ns, 1, 1'000'000'000))];
+  ns = std::clamp<uint64_t>(ns, 1, 1'000'000'000);
+  ++counts_[IndexOf(ns)];
   ++total_;
+  sum_ns_ += ns;
+}
+
+std::vector<uint64_t> LatencyHistogram::CumulativeAt(std::span<const uint64_t> bounds_ns) const {
+  std::vector<uint64_t> cumulative;
+  cumulative.reserve(bounds_ns.size());
+  uint64_t seen = 0;
+  size_t next = 0;  // the first count not yet added to `seen`
+  for (uint64_t bound : bounds_ns) {
+    const size_t top = std::min(IndexOf(std::min<uint64_t>(bound, 1'000'000'000)), counts_.size() - 1);
+    for (; next <= top; ++next) seen += counts_[next];
+    cumulative.push_back(seen);
+  }
+  return cumulative;
 }
 
 uint64_t LatencyHistogram::ValueAtPercentile(double percentile) const {

@@ -14,6 +14,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -26,6 +27,11 @@ class LatencyHistogram {
   // One call of `ns` nanoseconds; clamped into 1 ns .. 1 s as Redis does.
   void Record(uint64_t ns);
   uint64_t total() const { return total_; }
+  // The sum of the calls recorded, in ns (after clamping).
+  uint64_t sum_ns() const { return sum_ns_; }
+  // For each bound (ascending, ns): the calls at or below it, to the histogram's
+  // precision (a call in the bucket holding the bound counts as below it).
+  std::vector<uint64_t> CumulativeAt(std::span<const uint64_t> bounds_ns) const;
   // The highest value equivalent to the sample at `percentile` (0..100), in ns; 0 if empty.
   uint64_t ValueAtPercentile(double percentile) const;
   // LATENCY HISTOGRAM's "histogram_usec": (bucket top in µs, calls at or below it) for
@@ -41,6 +47,7 @@ class LatencyHistogram {
 
   std::array<uint64_t, kExact + kSubBuckets * kPowers> counts_{};
   uint64_t total_ = 0;
+  uint64_t sum_ns_ = 0;
 };
 
 struct LatencySample {

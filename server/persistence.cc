@@ -66,9 +66,11 @@ Status Server::OpenDurability() {
   options.warn = [](const std::string& line) { LogWarning(line); };
   options.on_durable = [this](uint64_t lsn) { ReleaseDurableReplies(lsn); };
   options.records_expected = [this] { return durable_replies_.AwaitingReleased(); };
+  options.on_latency = [this](std::string_view event, uint64_t ms) { NoteLatency(event, ms); };
   auto opened = Durability::Open(shard_, std::move(*tier), std::move(options));
   if (!opened.ok()) return opened.status();
   durability_ = std::move(*opened);
+  durability_->SetLatencyThreshold(settings_.latency_monitor_threshold);
   const RecoveryReport& report = durability_->recovery();
   if (!report.server_state.empty()) {
     const std::string error = scripting_->functions().Restore(report.server_state, RestorePolicy::kFlush);

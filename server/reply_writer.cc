@@ -22,14 +22,17 @@ void ReplyWriter::SimpleString(std::string_view text) {
   out_->append("\r\n");
 }
 
-void ReplyWriter::Error(std::string_view text) {
+void ReplyWriter::Error(std::string_view text, bool counted_elsewhere) {
   out_->push_back('-');
   const size_t start = out_->size();
   out_->append(text);
   for (size_t i = start; i < out_->size(); ++i) {
     if ((*out_)[i] == '\r' || (*out_)[i] == '\n') (*out_)[i] = ' ';
   }
+  last_error_.assign(*out_, start, out_->size() - start);
   out_->append("\r\n");
+  ++errors_written_;
+  last_error_counted_elsewhere_ = counted_elsewhere;
 }
 
 void ReplyWriter::Integer(int64_t value) {

@@ -25,7 +25,15 @@ class ReplyWriter {
   void Ok() { out_->append("+OK\r\n"); }
   // `text` is the whole error line without '-' (e.g. "ERR syntax error");
   // newlines in it are replaced by spaces so the reply stays one line.
-  void Error(std::string_view text);
+  // `counted_elsewhere`: the error was counted in INFO errorstats where it arose (a
+  // script passing on the error of a command it called), and is not counted again.
+  void Error(std::string_view text, bool counted_elsewhere = false);
+  // The error replies written so far: the dispatcher learns from them whether a command
+  // failed and how, without reading its reply back.
+  uint64_t errors_written() const { return errors_written_; }
+  // The last error's line, and whether INFO errorstats should count it.
+  const std::string& last_error() const { return last_error_; }
+  bool last_error_counted_elsewhere() const { return last_error_counted_elsewhere_; }
   void Integer(int64_t value);
   void Bulk(std::string_view data);
   void Null();        // missing value: $-1 in RESP2, _ in RESP3
@@ -57,6 +65,9 @@ class ReplyWriter {
 
   std::string* out_;
   int protocol_ = 2;
+  uint64_t errors_written_ = 0;
+  std::string last_error_;
+  bool last_error_counted_elsewhere_ = false;
 };
 
 }  // namespace tierkv

@@ -7,6 +7,7 @@
 #include "server/connection.h"
 #include "server/info.h"
 #include "server/log.h"
+#include "server/metrics/metrics_endpoint.h"
 #include "server/scripting/script_engine.h"
 #include "server/tls.h"
 
@@ -33,7 +34,9 @@ Server::Server(ServerSettings settings, EngineOptions engine_options, std::uniqu
       pause_timer_(io_),
       signals_(io_, SIGINT, SIGTERM),
       scripting_(std::make_unique<ScriptEngine>(*this)) {
+  metrics_ = std::make_unique<MetricsEndpoint>(*this);
   acl_.SetDefaultPassword(settings_.requirepass);
+  acl_.set_pubsub_default_all(settings_.acl_pubsub_default == "allchannels");
   shard_.add_observer(&watches_);
   shard_.add_observer(&blocking_);
   shard_.add_observer(&keyspace_events_);
@@ -42,6 +45,14 @@ Server::Server(ServerSettings settings, EngineOptions engine_options, std::uniqu
   start_time_ms_ = Shard::WallClockMs();
   run_id_ = RandomHex40();
   config_.set_on_change([this](std::string_view name) { OnConfigChanged(name); });
+  // CONFIG REWRITE writes the users into the file, unless they live in an aclfile
+  // (then the file's user lines go, as in Redis: they could not be loaded with it).
+  config_.set_user_lines([this] {
+    std::vector<std::string> lines;
+    if (!settings_.aclfile.empty()) return lines;
+    for (const auto& [name, user] : acl_.users()) lines.push_back("user " + name + " " + user->Describe());
+    return lines;
+  });
   // Redis's reasons when the new port or addresses cannot be listened on.
   config_.SetApplyStep("port", [this] { return Rebind("Unable to listen on this port. Check server logs."); });
   config_.SetApplyStep("bind", [this] { return Rebind("Failed to bind to specified addresses."); });
@@ -56,6 +67,8 @@ Server::Server(ServerSettings settings, EngineOptions engine_options, std::uniqu
                          if (settings_.tls.port == 0 || ReloadTls().ok()) return Status::Ok();
                          return Status::Error(std::string(kTlsFailure));
                        });
+  config_.SetApplyStep({"metrics-port", "metrics-bind", "metrics-allow-unauthenticated"},
+                       [this] { return metrics_->Apply(); });
   config_.SetApplyStep("tls-port", [this, kTlsFailure] {
     if (settings_.tls.port != 0 && !ReloadTls().ok()) return Status::Error(std::string(kTlsFailure));
     return Rebind("Unable to listen on this port. Check server logs.");
@@ -88,6 +101,14 @@ Status Server::ReloadTls() {
 }
 
 Status Server::Listen() {
+  Status status = ListenForClients();
+  if (!status.ok()) return status;
+  return metrics_->Apply();
+}
+
+uint16_t Server::bound_metrics_port() const { return metrics_->bound_port(); }
+
+Status Server::ListenForClients() {
   // Port 0 next to a TLS port: TLS only, as in Redis.
   if (settings_.port != 0 || settings_.tls.port == 0) {
     Status status = ListenOn(settings_.port, "TCP", &acceptors_, &bound_port_);
@@ -151,7 +172,7 @@ Status Server::Rebind(std::string_view failure) {
   const uint16_t previous_port = bound_port_;
   const uint16_t previous_tls_port = bound_tls_port_;
   retire_all();
-  Status status = Listen();
+  Status status = ListenForClients();
   if (!status.ok()) {
     LogWarning("Rebinding the listeners: " + status.message() + "; listening on the previous addresses again");
     retire_all();
@@ -199,6 +220,7 @@ void Server::Stop() {
   asio::error_code ec;
   for (auto& acceptor : acceptors_) acceptor->close(ec);
   for (auto& acceptor : tls_acceptors_) acceptor->close(ec);
+  metrics_->Close();
   cron_timer_.cancel();
   accept_retry_timer_.cancel();
   journal_wait_timer_.cancel();
@@ -326,6 +348,10 @@ void Server::OnConfigChanged(std::string_view name) {
   if (name == "proto-max-bulk-len") parser_limits_.max_bulk_len = settings_.proto_max_bulk_len;
   if (name == "loglevel") SetLogLevel(settings_.loglevel);
   if (name == "requirepass") acl_.SetDefaultPassword(settings_.requirepass);
+  if (name == "latency-monitor-threshold" && durability_ != nullptr) {
+    durability_->SetLatencyThreshold(settings_.latency_monitor_threshold);
+  }
+  if (name == "acl-pubsub-default") acl_.set_pubsub_default_all(settings_.acl_pubsub_default == "allchannels");
   if (name == "acllog-max-len") acl_.TrimLog(static_cast<size_t>(settings_.acllog_max_len));
   if (name == "maxmemory" && !clients_paused()) (void)shard_.EnforceMaxmemory();
   if (name == "appendonly" || name == "appendfsync" || name == "save" || name == "journal-max-size") {

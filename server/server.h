@@ -38,6 +38,7 @@
 namespace tierkv {
 
 class Connection;
+class MetricsEndpoint;
 class ScriptEngine;
 
 struct ServerStats {
@@ -46,6 +47,8 @@ struct ServerStats {
   uint64_t rejected_connections = 0;
   uint64_t net_input_bytes = 0;
   uint64_t net_output_bytes = 0;
+  uint64_t total_reads_processed = 0;   // reads from client sockets
+  uint64_t total_writes_processed = 0;  // writes to client sockets
   uint64_t total_error_replies = 0;
   uint64_t client_output_limit_disconnections = 0;
   uint64_t client_query_buffer_limit_disconnections = 0;
@@ -57,8 +60,13 @@ class Server {
   ~Server();
 
   // Binds the listeners (plain `port`, and `tls-port` when set, building the TLS
-  // context first); errors name the address.
+  // context first, then `metrics-port` when set); errors name the address.
   Status Listen();
+  // The metrics endpoint's port, 0 when it is off.
+  uint16_t bound_metrics_port() const;
+  // A listening socket on `endpoint`; the error is the OS's reason.
+  static Status OpenAcceptor(asio::io_context& io, const asio::ip::tcp::endpoint& endpoint, int backlog,
+                             std::unique_ptr<asio::ip::tcp::acceptor>* out);
   // Runs the engine thread until Stop().
   void Run();
   // Asks the loop to finish: closes listeners and clients, then Run() returns.
@@ -68,11 +76,14 @@ class Server {
   // queueing, maxmemory, the handler, statistics).
   void Execute(Client& client, std::span<const std::string_view> args);
   // Counts a finished run of `command` (the command line `args`) by `client` in
-  // total_commands_processed, INFO commandstats (and its error, if the reply written since
-  // `reply_start` is one) and SLOWLOG. The dispatcher calls it for every command that does
-  // not block; the blocking registry when a blocked command ends by a timeout or CLIENT UNBLOCK.
+  // total_commands_processed, INFO commandstats and SLOWLOG. The command failed if its
+  // reply writer wrote an error since `errors_before` (its errors_written() when the
+  // command started) that no command run inside it (EXEC's, a script's) was counted for;
+  // the error goes to errorstats unless it was counted where it arose. The dispatcher
+  // calls it for every command that does not block; the blocking registry when a blocked
+  // command ends by a timeout or CLIENT UNBLOCK.
   void CountCall(const CommandSpec& command, Client& client, std::span<const std::string_view> args,
-                 size_t reply_start, uint64_t usec);
+                 uint64_t errors_before, uint64_t usec);
   // True while EXEC runs its queued commands: blocking commands must not block then.
   bool running_transaction() const { return execute_depth_ > 1; }
 
@@ -227,9 +238,8 @@ class Server {
   // Builds the TLS context from the tls-* parameters; new TLS clients get it. On
   // failure (logged with OpenSSL's reason) the previous context stays.
   Status ReloadTls();
-  // A listening socket on `endpoint`; the error is the OS's reason.
-  static Status OpenAcceptor(asio::io_context& io, const asio::ip::tcp::endpoint& endpoint, int backlog,
-                             std::unique_ptr<asio::ip::tcp::acceptor>* out);
+  // The RESP listeners of Listen() (the plain and TLS ones).
+  Status ListenForClients();
   // CONFIG SET port / bind: closes the listeners and opens the configured ones.
   // If that fails the old ones are opened again and `failure` (Redis's reason)
   // is returned, so the server keeps listening where it was.
@@ -277,6 +287,7 @@ class Server {
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> tls_acceptors_;
   std::shared_ptr<asio::ssl::context> tls_context_;  // null until tls-port is first set
+  std::unique_ptr<MetricsEndpoint> metrics_;
   // Closed by Rebind; kept because their cancelled accepts still refer to them.
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> retired_acceptors_;
   asio::steady_timer cron_timer_;

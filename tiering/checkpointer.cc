@@ -107,14 +107,25 @@ bool Checkpointer::Superseded(const DirtyItem& item, size_t index) const {
   return last_erase != kNone && index < last_erase;
 }
 
+uint64_t Checkpointer::MsSince(std::chrono::steady_clock::time_point started) {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
+}
+
+void Checkpointer::NoteLatency(const char* event, std::chrono::steady_clock::time_point started) const {
+  if (options_.on_latency) options_.on_latency(event, MsSince(started));
+}
+
 void Checkpointer::NextSlice() {
   if (options_.before_slice) options_.before_slice(next_item_);
+  const auto started = std::chrono::steady_clock::now();
   batch_ = std::make_shared<TierBatch>();
   slice_bytes_ = 0;
   slice_keys_ = 0;
   slice_end_ = next_item_;
   if (snapshot_ != nullptr) AddPendingKept(*batch_, slice_bytes_, slice_keys_);
   FillSlice();
+  NoteLatency("checkpoint-slice", started);
 }
 
 void Checkpointer::FillSlice() {
@@ -159,12 +170,14 @@ void Checkpointer::FillSlice() {
 }
 
 void Checkpointer::ContinueValues() {
+  const auto started = std::chrono::steady_clock::now();
   values_.Step();
   if (values_.busy()) {
     options_.post_to_engine([this] { ContinueValues(); });
-    return;
+  } else {
+    FillSlice();
   }
-  FillSlice();
+  NoteLatency("checkpoint-slice", started);
 }
 
 size_t Checkpointer::CollectEncoded() {
@@ -190,8 +203,10 @@ void Checkpointer::WriteSlice() {
     // As stored: a string set aside was counted by its raw bytes.
     const int64_t size_change = SlicedValues::Assemble(*encoded, *batch);
     const auto written_bytes = static_cast<uint64_t>(static_cast<int64_t>(bytes) + size_change);
+    const auto started = std::chrono::steady_clock::now();
     Status status = options_.make_journal_durable ? options_.make_journal_durable(durable_needed) : Status::Ok();
     if (status.ok()) status = staged ? tier_.WriteStaged(*batch) : tier_.Write(*batch);
+    NoteLatency("checkpoint-write", started);
     FreeValues(*batch);
     options_.post_to_engine(
         [this, status, index, keys, written_bytes] { OnSliceWritten(status, index, keys, written_bytes); });

@@ -42,6 +42,7 @@
 // Thread-safety: engine thread only, except the hooks, which run on the I/O pool.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -79,6 +80,10 @@ struct CheckpointerOptions {
   std::function<Status(uint64_t lsn)> make_journal_durable;
   // I/O pool: removes journal segments that hold only records <= `lsn`.
   std::function<void(uint64_t lsn)> drop_journal_below;
+  // Durations as LATENCY events: "checkpoint-slice" (engine thread: one step serializing
+  // a slice, the pause other clients see) and "checkpoint-write" (I/O pool: making the
+  // journal durable and writing one slice to the tier). May be empty; thread-safe.
+  std::function<void(const char* event, uint64_t ms)> on_latency;
   // Test hook, engine thread: called before each slice is serialized with the number of
   // items done so far; tests stop a round at a chosen point by holding it.
   std::function<void(size_t items_done)> before_slice;
@@ -129,6 +134,9 @@ class Checkpointer {
   // Hands the filled slice to the I/O pool.
   void WriteSlice();
   void OnSliceWritten(const Status& status, size_t slice_end, uint64_t keys, uint64_t bytes);
+  static uint64_t MsSince(std::chrono::steady_clock::time_point started);
+  // Hands the time since `started` to options_.on_latency as `event` (any thread).
+  void NoteLatency(const char* event, std::chrono::steady_clock::time_point started) const;
   void Finish();
   void End(CheckpointResult result);
   bool Superseded(const DirtyItem& item, size_t index) const;

@@ -100,6 +100,13 @@ Durability::Durability(Shard& shard, std::unique_ptr<Tier> tier, DurabilityOptio
   };
 }
 
+void Durability::ReportLatency(const char* event, uint64_t ms) {
+  const int64_t threshold = latency_threshold_ms_.load(std::memory_order_relaxed);
+  if (threshold <= 0 || ms < static_cast<uint64_t>(threshold) || !options_.on_latency) return;
+  // `event` is a literal: it outlives the task.
+  options_.post_to_engine([this, event, ms] { options_.on_latency(event, ms); });
+}
+
 Result<std::unique_ptr<Durability>> Durability::Open(Shard& shard, std::unique_ptr<Tier> tier,
                                                      DurabilityOptions options) {
   std::unique_ptr<Durability> durability(new Durability(shard, std::move(tier), std::move(options)));
@@ -124,6 +131,7 @@ Result<std::unique_ptr<Durability>> Durability::Open(Shard& shard, std::unique_p
   checkpoints.post_to_engine = self.options_.post_to_engine;
   checkpoints.make_journal_durable = [&self](uint64_t lsn) { return self.MakeJournalDurable(lsn); };
   checkpoints.drop_journal_below = [&self](uint64_t lsn) { self.DropJournalBelow(lsn); };
+  checkpoints.on_latency = [&self](const char* event, uint64_t ms) { self.ReportLatency(event, ms); };
   self.checkpointer_ = std::make_unique<Checkpointer>(shard, *self.tier_, *self.pool_, std::move(checkpoints));
   self.checkpointer_->AddTombstones(std::move(self.recovery_.tombstones));
   self.recovery_.tombstones.clear();
@@ -171,6 +179,7 @@ JournalWriterOptions Durability::NewJournalOptions(uint64_t last_lsn) {
   journal.lsn_reservation_step = options_.lsn_reservation_step;
   journal.hooks = options_.journal_hooks;
   journal.gather_released = static_cast<bool>(options_.records_expected);
+  journal.on_latency = [this](const char* event, uint64_t ms) { ReportLatency(event, ms); };
   // Only errors, and syncs that matter, cross to the engine thread: under everysec and no
   // nothing waits for the sync, so one report per second is plenty (under always every
   // report is a sync).

@@ -26,12 +26,14 @@
 // through post_to_engine.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <mutex>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -59,6 +61,10 @@ struct DurabilityOptions {
   std::function<void(std::function<void()>)> post_to_engine;
   std::function<void(const std::string& line)> log;
   std::function<void(const std::string& line)> warn;
+  // Called on the engine thread with the duration of a slow journal write or sync, or
+  // checkpoint step (LATENCY events "aof-write", "aof-fsync-always", "checkpoint-slice",
+  // "checkpoint-write"), when it reached the threshold of SetLatencyThreshold().
+  std::function<void(std::string_view event, uint64_t ms)> on_latency;
   // Called on the engine thread whenever durable_lsn() advances.
   std::function<void(uint64_t durable_lsn)> on_durable;
   // For tests: the journal writer's reservation step and fault-injection hooks.
@@ -131,6 +137,9 @@ class Durability {
   // The records the journal writer may be holding a batch for are in (records_expected()
   // turned false): hands over what is pending, and the writer syncs without waiting more.
   void EndGather();
+  // latency-monitor-threshold (ms; 0 = off): the durability threads hand durations at or
+  // above it to options.on_latency.
+  void SetLatencyThreshold(int64_t ms) { latency_threshold_ms_.store(ms, std::memory_order_relaxed); }
 
   // Every journaled LSN up to this is synced; without a journal, the last LSN committed.
   // A reply held under always waits for it, also after the policy changed.
@@ -214,6 +223,9 @@ class Durability {
 
  private:
   Durability(Shard& shard, std::unique_ptr<Tier> tier, DurabilityOptions options);
+  // Any thread: posts `ms` for `event` to options_.on_latency when it reaches the
+  // threshold, so that only slow steps cross to the engine thread.
+  void ReportLatency(const char* event, uint64_t ms);
   std::string JournalDir() const { return options_.dir + "/journal"; }
   // The options of a new writer; its reports carry a new generation.
   JournalWriterOptions NewJournalOptions(uint64_t last_lsn);
@@ -288,6 +300,8 @@ class Durability {
   int64_t tier_stats_refreshed_ms_ = 0;
   // Cleared by the destructor: completions still queued on the engine thread then do
   // nothing.
+  // latency-monitor-threshold as the durability threads read it (0 = off).
+  std::atomic<int64_t> latency_threshold_ms_{0};
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

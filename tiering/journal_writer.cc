@@ -459,8 +459,11 @@ void JournalWriter::WriteBatch(std::vector<JournalRecord> batch) {
   if (segments_->RotatesAtNextAppend() && !SettleBackgroundSync()) status = this->status();
   // No record reaches the disk above the reservation (normally the engine asked ahead).
   if (status.ok() && last_lsn > reserved_lsn()) status = ExtendReservation(last_lsn + options_.lsn_reservation_step);
+  // Timed with the test hook, which stands for a slow disk.
+  const Clock::time_point write_started = Clock::now();
   if (status.ok() && options_.hooks.before_write) status = options_.hooks.before_write(first_lsn);
   if (status.ok()) status = segments_->Append(first_lsn, bytes);
+  if (status.ok()) NoteLatency("aof-write", Clock::now() - write_started);
 
   const bool rotated = status.ok() && segments_->current_path() != path_before;
   if (rotated) {
@@ -506,6 +509,7 @@ void JournalWriter::SyncWritten() {
     target = written_lsn_;  // only this thread changes it
   }
   Status status;
+  const Clock::time_point hook_started = Clock::now();  // the latency event counts the hook (a slow disk)
   if (options_.hooks.before_sync) status = options_.hooks.before_sync();
   const Clock::time_point started = Clock::now();
   if (status.ok()) status = segments_->Sync();
@@ -516,8 +520,10 @@ void JournalWriter::SyncWritten() {
   const Clock::time_point ended = Clock::now();
   MarkSynced(segments_->size());
   DropUnsynced(unsynced_.size());
+  bool always = false;
   {
     std::lock_guard lock(mu_);
+    always = fsync_ == FsyncPolicy::kAlways;
     ++syncs_;
     synced_lsn_ = std::max(synced_lsn_, target);
     last_sync_ = ended;
@@ -526,7 +532,13 @@ void JournalWriter::SyncWritten() {
     more_coming_ = options_.gather_released;
   }
   done_cv_.notify_all();
+  if (always) NoteLatency("aof-fsync-always", ended - hook_started);
   Report(Status::Ok());
+}
+
+void JournalWriter::NoteLatency(const char* event, Clock::duration took) const {
+  if (!options_.on_latency) return;
+  options_.on_latency(event, static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
 }
 
 void JournalWriter::DoRetry() {

@@ -158,6 +158,10 @@ struct JournalWriterOptions {
   uint64_t lsn_reservation_step = kLsnReservationStep;
   // Progress and error reports; may be empty.
   JournalProgressCallback on_progress;
+  // Durations, on the writer thread, as LATENCY events: "aof-write" (each batch's
+  // write) and "aof-fsync-always" (each sync under appendfsync always). May be empty;
+  // must be cheap and thread-safe, like on_progress.
+  std::function<void(const char* event, uint64_t ms)> on_latency;
   JournalWriterHooks hooks;
 };
 
@@ -272,6 +276,8 @@ class JournalWriter {
   void Fail(Status status);
   // Writes the reservation file (writer thread, or Open before it starts).
   Status ExtendReservation(uint64_t up_to);
+  // Hands `took` to options_.on_latency as `event`.
+  void NoteLatency(const char* event, Clock::duration took) const;
   void Report(const Status& status);
   void MarkSynced(uint64_t size);
   // The unsynced copy: keep a written batch, forget what a sync covered.

@@ -21,6 +21,8 @@ PACKAGES=(
   python3 python3-redis python3-pytest   # redis-py integration suite
   python3-celery                    # Celery with the server as broker and result backend (test_celery.py)
   redis-server redis-tools          # reference implementation and load generator
+  python3-prometheus-client         # parses the metrics endpoint's page (test_metrics.py)
+  prometheus prometheus-redis-exporter   # scrape the endpoint; the exporter reads tierkv as it reads Redis (test_metrics.py)
   procps                            # ps/pgrep for test harnesses
   chromium                          # renders tierkv-bench's HTML report in a test (headless screenshot)
   nodejs                            # framework tests: BullMQ, ioredis, node-redis (tests/integration/frameworks)
@@ -58,5 +60,11 @@ DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recomme
 if [[ " ${missing[*]} " == *" redis-server "* ]] && command -v systemctl >/dev/null 2>&1; then
   $SUDO systemctl disable --now redis-server.service >/dev/null 2>&1 || true
 fi
+# The same for the services of prometheus and the exporter: the tests start their own.
+for service in prometheus prometheus-redis-exporter prometheus-node-exporter; do
+  if [[ " ${missing[*]} " == *" prometheus"* ]] && command -v systemctl >/dev/null 2>&1; then
+    $SUDO systemctl disable --now "$service.service" >/dev/null 2>&1 || true
+  fi
+done
 
 install_node_packages

@@ -25,6 +25,13 @@ Acl::Acl(const CommandTable& commands) : commands_(&commands) {
   users_.emplace("default", default_user_);
 }
 
+AclUser Acl::NewUser(std::string name) const {
+  AclUser user(std::move(name), *commands_);
+  user.set_default_all_channels(pubsub_default_all_);
+  if (pubsub_default_all_) (void)user.Apply("allchannels");
+  return user;
+}
+
 std::shared_ptr<AclUser> Acl::Find(std::string_view name) const {
   const auto it = users_.find(name);
   return it == users_.end() ? nullptr : it->second;
@@ -35,7 +42,8 @@ Status Acl::SetUser(std::string_view name, std::span<const std::string_view> rul
   if (!merged.ok()) return merged.status();
   std::shared_ptr<AclUser> existing = Find(name);
   // Applied to a copy first: a bad rule leaves the user as it was.
-  AclUser updated = existing != nullptr ? *existing : AclUser(std::string(name), *commands_);
+  AclUser updated = existing != nullptr ? *existing : NewUser(std::string(name));
+  updated.set_default_all_channels(pubsub_default_all_);
   for (const std::string& rule : *merged) {
     Status status = updated.Apply(rule);
     if (!status.ok()) return Status::Error("ERR Error in ACL SETUSER modifier '" + rule + "': " + status.message());
@@ -75,6 +83,7 @@ Status Acl::LoadUsers(const std::vector<std::vector<std::string>>& lines, std::s
   // Built apart, then swapped in: a bad line changes nothing. Every error is reported,
   // in Redis's words.
   Acl loaded(*commands_);
+  loaded.pubsub_default_all_ = pubsub_default_all_;
   loaded.users_.clear();
   std::string errors;
   for (size_t i = 0; i < lines.size(); ++i) {
@@ -94,7 +103,7 @@ Status Acl::LoadUsers(const std::vector<std::vector<std::string>>& lines, std::s
       errors += "WARNING: Duplicate user '" + name + "' found on line " + std::to_string(i + 1) + ". ";
       continue;
     }
-    auto user = std::make_shared<AclUser>(name, *commands_);
+    auto user = std::make_shared<AclUser>(loaded.NewUser(name));
     loaded.users_.emplace(name, user);
     std::vector<std::string_view> words(line.begin() + 2, line.end());
     auto rules = MergeSelectorArguments(words);

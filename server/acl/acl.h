@@ -48,6 +48,9 @@ class Acl {
   Status SetUser(std::string_view name, std::span<const std::string_view> rules);
   // Removes the user (never "default"); the removed user, or nullptr.
   std::shared_ptr<AclUser> DeleteUser(std::string_view name);
+  // acl-pubsub-default: users created from now on (and `reset`, and new selectors) get
+  // every channel (true: allchannels) or none (false: resetchannels, Redis 7's default).
+  void set_pubsub_default_all(bool all) { pubsub_default_all_ = all; }
   // requirepass: the default user's only password ("" = nopass).
   void SetDefaultPassword(std::string_view password);
   // Clients need not AUTH while the default user is on and nopass.
@@ -77,7 +80,12 @@ class Acl {
   const DenialCounts& denials() const { return denials_; }
 
  private:
+  // A user as ACL SETUSER and the ACL file create one: off, no permissions, the
+  // channels of acl-pubsub-default.
+  AclUser NewUser(std::string name) const;
+
   const CommandTable* commands_;
+  bool pubsub_default_all_ = false;
   std::map<std::string, std::shared_ptr<AclUser>, std::less<>> users_;
   std::shared_ptr<AclUser> default_user_;
   std::deque<AclLogEntry> log_;  // newest first

@@ -342,6 +342,7 @@ Status AclUser::Apply(std::string_view rule) {
     nopass_ = false;
   } else if (rule.size() >= 2 && rule.front() == '(' && rule.back() == ')') {
     AclSelector selector(*commands_);
+    if (default_all_channels_) (void)selector.Apply("allchannels");
     std::string_view body = rule.substr(1, rule.size() - 2);
     while (!body.empty()) {
       const size_t start = body.find_first_not_of(' ');
@@ -359,6 +360,7 @@ Status AclUser::Apply(std::string_view rule) {
     for (std::string_view step : {"resetpass", "resetkeys", "resetchannels", "off", "sanitize-payload",
                                   "clearselectors", "-@all"}) {
       (void)Apply(step);
+      if (step == "resetchannels" && default_all_channels_) (void)Apply("allchannels");
     }
   } else {
     Status status = selectors_.front().Apply(rule);

@@ -109,6 +109,9 @@ class AclUser {
   std::vector<std::string> Flags() const;
   // The rules ACL LIST and ACL SAVE write after "user <name> ".
   std::string Describe() const;
+  // acl-pubsub-default as the rules about to be applied see it: `reset` and a new
+  // selector start with every channel (allchannels) or none (resetchannels).
+  void set_default_all_channels(bool all) { default_all_channels_ = all; }
 
  private:
   const CommandTable* commands_;
@@ -119,6 +122,7 @@ class AclUser {
   std::vector<std::string> password_hashes_;
   std::vector<AclSelector> selectors_;  // the root one first
   bool unrestricted_ = false;
+  bool default_all_channels_ = false;
 };
 
 // ACL SETUSER's arguments with selectors rejoined: "(+get" "~k*)" is one rule

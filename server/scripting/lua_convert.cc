@@ -183,7 +183,7 @@ void WriteTable(lua_State* lua, ReplyWriter& reply, int script_resp) {
   if (TableString(lua, "err", &text)) {
     // A table error as a reply: its text as is (Redis trims the newline it may end with).
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-    return reply.Error(text);
+    return reply.Error(text, ErrorCountedElsewhere(lua, -1));
   }
   if (TableString(lua, "ok", &text)) return reply.SimpleString(OneLine(std::move(text)));
 
@@ -301,6 +301,15 @@ void WriteLuaAsReply(lua_State* lua, ReplyWriter& reply, int script_resp) {
     default:
       reply.Null();
   }
+}
+
+bool ErrorCountedElsewhere(lua_State* lua, int index) {
+  const int table = index < 0 ? lua_gettop(lua) + index + 1 : index;  // the push below moves the top
+  lua_pushstring(lua, kCountedErrorField);
+  lua_rawget(lua, table);
+  const bool counted = lua_toboolean(lua, -1) != 0;
+  lua_pop(lua, 1);
+  return counted;
 }
 
 }  // namespace tierkv

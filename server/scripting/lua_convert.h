@@ -28,6 +28,13 @@ class ReplyWriter;
 // and INT64_MIN when it does not fit (NaN and the infinities included).
 int64_t LuaNumberToInteger(double number);
 
+// Set to true in the error table of a command a script called that failed: its error
+// was counted in INFO errorstats when the command ran, so the script's error reply
+// passing it on is not counted again (Redis names the field the same).
+inline constexpr const char* kCountedErrorField = "ignore_error_stats_update";
+// True if the table at `index` is such an error (a raw read: no metamethod runs).
+bool ErrorCountedElsewhere(lua_State* lua, int index);
+
 // Pushes the value of the complete reply at the start of `reply` (bytes written by a
 // ReplyWriter, RESP2 or RESP3); returns the bytes it took (0 if the reply is
 // incomplete or nests deeper than Lua's stack, when nothing is pushed). Never raises

@@ -139,11 +139,17 @@ bool RunScriptCommand(lua_State* lua, ScriptEngine* engine) {
     return true;
   }
   client.output.clear();
+  const uint64_t errors_before = client.reply.errors_written();
   server.Execute(client, args);
-  bool failed = !client.output.empty() && client.output[0] == '-';
+  bool failed = client.reply.errors_written() > errors_before;
   if (PushReplyAsLua(lua, client.output) == 0) {
     PushErrorTable(lua, "reached lua stack limit");  // the reply nests deeper than Lua's stack
     failed = true;
+  } else if (failed && lua_istable(lua, -1)) {
+    // The command's error is in INFO errorstats already: the script's reply passing it on
+    // is not counted again (Redis's ignore_error_stats_update).
+    lua_pushboolean(lua, 1);
+    lua_setfield(lua, -2, kCountedErrorField);
   }
   client.output.clear();
   return failed;

@@ -323,7 +323,7 @@ void ScriptEngine::ReplyScriptError(lua_State* lua, ReplyWriter& reply) {
   }
   lua_pop(lua, 2);
   while (!message.empty() && (message.back() == '\n' || message.back() == '\r')) message.pop_back();
-  reply.Error(message);
+  reply.Error(message, ErrorCountedElsewhere(lua, -1));
 }
 
 void ScriptEngine::CountHook(lua_State* lua, lua_Debug*) {

@@ -202,6 +202,32 @@ def test_rule_sequences_match_redis(acl, peer, rules):
     call(them, "ACL", "DELUSER", "carol")
 
 
+@pytest.mark.parametrize("default", ["allchannels", "resetchannels"])
+@pytest.mark.parametrize("rules", [[], ["reset"], ["(+get ~x)"], ["resetchannels", "(+set)"],
+                                   ["resetchannels", "&a", "reset"]])
+def test_acl_pubsub_default_gives_new_users_reset_and_selectors_their_channels(acl, peer, default, rules):
+    them = peer.client()
+    try:
+        for client in (acl, them):
+            assert call(client, "CONFIG", "SET", "acl-pubsub-default", default) == "OK"
+            call(client, "ACL", "SETUSER", "erin", *rules)
+        ours, theirs = call(acl, "ACL", "GETUSER", "erin"), call(them, "ACL", "GETUSER", "erin")
+        del ours[5], theirs[5]  # the command rules' wording: see same_permissions
+        for selector in ours[-1] + theirs[-1]:
+            del selector[1]
+        assert ours == theirs
+        assert call(acl, "ACL", "LIST")[-1] == call(them, "ACL", "LIST")[-1]
+        # A user that exists keeps its channels when the default changes.
+        other = "resetchannels" if default == "allchannels" else "allchannels"
+        for client in (acl, them):
+            call(client, "CONFIG", "SET", "acl-pubsub-default", other)
+        assert call(acl, "ACL", "GETUSER", "erin")[9] == call(them, "ACL", "GETUSER", "erin")[9]
+    finally:
+        for client in (acl, them):
+            call(client, "CONFIG", "SET", "acl-pubsub-default", "resetchannels")
+        call(them, "ACL", "DELUSER", "erin")
+
+
 @pytest.mark.parametrize("rule", [
     "+nosuchcommand", "+@nosuchcategory", "-nosuch", "bogus", "~a b", "%X~k", "%~k", "%", "%RRW~k", "+config|nosuch",
     "+get|", "#abc", "!" + "g" * 64, "<notthere", "(+get ~x", "(bogus)",

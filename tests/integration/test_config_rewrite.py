@@ -85,3 +85,60 @@ def test_rewrite_keeps_comments_and_order_and_updates_in_place(file_server):
             "10", str(3 << 20), "7", "verbose")
     finally:
         client.close()
+
+
+USERS = """# users
+user alice on >alicepw ~a* +get
+save ""
+user bob off
+"""
+
+
+def test_rewrite_writes_the_acl_users_in_place_of_the_files_user_lines(tmp_path):
+    # As Redis 7 without an aclfile: every user (default included, alphabetical) as a
+    # "user" line, taking the places of the file's user lines in order, the rest appended.
+    config_file = tmp_path / "users.conf"
+    config_file.write_text(USERS)
+    srv = ConfigFileServer(server_bin(), tmp_path / "data", config_file)
+    srv.start()
+    try:
+        client = srv.client()
+        assert call(client, "ACL", "SETUSER", "carol", "on", "nopass", "+ping") == "OK"
+        assert call(client, "ACL", "DELUSER", "bob") == 1
+        listed = call(client, "ACL", "LIST")
+        assert call(client, "CONFIG", "REWRITE") == "OK"
+        lines = lines_of(config_file)
+        assert lines[:4] == ["# users", listed[0], 'save ""', listed[1]]
+        assert listed[0].startswith("user alice on #") and listed[1].startswith("user carol on nopass")
+        signature = lines.index(SIGNATURE)
+        assert lines[signature:].count("user default on nopass ~* &* +@all") == 1
+        assert [line for line in lines if line.startswith("user ")] == listed
+        client.close()
+
+        # Restarted from the file, the users are all there, with their rules and passwords.
+        srv.stop()
+        srv.start()
+        client = srv.client()
+        # (Redis 7.0 shows the default user read back from its line with sanitize-payload.)
+        assert [line for line in call(client, "ACL", "LIST") if not line.startswith("user default ")] == listed[:2]
+        assert call(client, "AUTH", "alice", "alicepw") == "OK"
+        assert call(client, "GET", "a1") is None  # alice's rules: +get on ~a*
+        client.close()
+    finally:
+        srv.stop()
+
+
+def test_rewrite_with_an_aclfile_drops_the_user_lines(tmp_path):
+    acl_file = tmp_path / "users.acl"
+    acl_file.write_text("user default on nopass ~* &* +@all\nuser dave on nopass +ping\n")
+    config_file = tmp_path / "server.conf"
+    config_file.write_text(f"# acl\naclfile {acl_file}\n")
+    srv = ConfigFileServer(server_bin(), tmp_path / "data", config_file)
+    srv.start()
+    try:
+        client = srv.client()
+        assert call(client, "CONFIG", "REWRITE") == "OK"
+        assert not [line for line in lines_of(config_file) if line.startswith("user ")]
+        client.close()
+    finally:
+        srv.stop()
