@@ -67,7 +67,7 @@ def cold_mode():
 
 # Placed before a test's own arguments, so a test that names one of them wins.
 COLD_ARGS = ("--tier", "rocksdb", "--tiering", "yes",
-             "--maxmemory", os.environ.get("TIERKV_TEST_COLD_BUDGET", "4mb"),
+             "--maxmemory", os.environ.get("TIERKV_TEST_COLD_BUDGET", "3mb"),
              "--tier-min-value-size", "0")
 COLD_COUNTERS = ("tier_keys_cold", "tier_demotions", "tier_promotions", "tier_cold_reads",
                  "tier_sync_loads", "tier_load_failures")
