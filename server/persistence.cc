@@ -111,6 +111,10 @@ bool Server::WritersMustWait() {
   // checkpoint round to make values clean enough to leave DRAM.
   if (!shard_.OverTieringHardLimit()) return false;
   (void)shard_.EnforceMaxmemory();
+  // Waiting helps only while a round can still make values clean enough to leave DRAM.
+  // With nothing dirty and no round running, what holds the memory is not values a round
+  // would free (keys, small values, clients, the tier's caches): writers would wait forever.
+  if (shard_.changes().dirty_count() == 0 && !durability_->round_in_progress()) return false;
   return shard_.OverTieringHardLimit();
 }
 

@@ -26,6 +26,13 @@ Every server is started as
   BIN --port N --bind 127.0.0.1 --dir TMPDIR --save "" --appendonly no
       --enable-debug-command local
 (DEBUG is needed by several tests; redis 7.0 refuses it without that flag).
+
+Cold mode (TIERKV_TEST_COLD=1, tierkv only): every tierkv server the suite starts
+also gets COLD_ARGS (tiering on, a DRAM budget just above the server's base memory,
+every value demotable), so values leave DRAM between commands and come back through
+cold reads.  Tests whose subject is the DRAM budget itself carry the
+`needs_dram_budget(reason)` marker and are skipped in that mode.  The session ends with
+the INFO tiering counters summed over every server that was stopped cleanly.
 """
 import contextlib
 import os
@@ -51,6 +58,20 @@ def server_bin():
 def is_reference():
     """True when the suite runs against redis-server itself."""
     return os.path.realpath(server_bin()) == os.path.realpath(REFERENCE_BIN)
+
+
+def cold_mode():
+    """True when tierkv servers run with a DRAM budget that keeps most values cold."""
+    return os.environ.get("TIERKV_TEST_COLD") == "1" and not is_reference()
+
+
+# Placed before a test's own arguments, so a test that names one of them wins.
+COLD_ARGS = ("--tier", "rocksdb", "--tiering", "yes",
+             "--maxmemory", os.environ.get("TIERKV_TEST_COLD_BUDGET", "3mb"),
+             "--tier-min-value-size", "0")
+COLD_COUNTERS = ("tier_keys_cold", "tier_demotions", "tier_promotions", "tier_cold_reads",
+                 "tier_sync_loads", "tier_load_failures")
+cold_totals = {}  # test module -> {counter: sum over its servers}
 
 
 def wait_until(predicate, timeout=5.0, interval=0.005, message="condition"):
@@ -342,10 +363,34 @@ class ServerProcess:
         self.returncode = None
         self.log_path = os.path.join(self.workdir, "server.log")
 
+    def cold(self):
+        return cold_mode() and os.path.realpath(self.binary) != os.path.realpath(REFERENCE_BIN)
+
     def args(self):
+        cold = COLD_ARGS if self.cold() else ()
         return [self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
                 "--dir", self.workdir, "--save", "", "--appendonly", "no",
-                "--enable-debug-command", "local", *self.extra_args]
+                "--enable-debug-command", "local", *cold, *self.extra_args]
+
+    def record_tiering(self):
+        """Adds this server's INFO tiering counters to cold_totals (cold mode)."""
+        try:
+            conn = RespConn(self.port, timeout=2.0)
+            try:
+                conn.send_command("INFO", "tiering")
+                text = conn.read()
+            finally:
+                conn.close()
+        except (OSError, ConnectionClosed):
+            return
+        if not isinstance(text, bytes):
+            return  # e.g. NOAUTH: a test set a password
+        fields = dict(line.split(":", 1) for line in text.decode().splitlines() if ":" in line)
+        module = os.environ.get("PYTEST_CURRENT_TEST", "?").split("::")[0]
+        totals = cold_totals.setdefault(os.path.basename(module), {})
+        for name in COLD_COUNTERS:
+            if name in fields:
+                totals[name] = totals.get(name, 0) + int(fields[name])
 
     def start(self, attempts=3):
         if not os.access(self.binary, os.X_OK):
@@ -401,6 +446,8 @@ class ServerProcess:
         if self.proc is None:
             return
         if self.proc.poll() is None:
+            if self.cold():
+                self.record_tiering()
             self.proc.send_signal(signal.SIGTERM)
             try:
                 self.proc.wait(timeout=timeout)
@@ -526,12 +573,32 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
+    if cold_mode():
+        for item in items:
+            marker = item.get_closest_marker("needs_dram_budget")
+            if marker is not None:
+                item.add_marker(pytest.mark.skip(
+                    reason="cold mode (TIERKV_TEST_COLD): " + " ".join(marker.args)))
     if not is_reference():
         return
     skip = pytest.mark.skip(reason="tierkv-only behaviour (not in redis 7.0)")
     for item in items:
         if "tierkv_only" in item.keywords:
             item.add_marker(skip)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not cold_mode():
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("cold mode: INFO tiering summed over the servers stopped cleanly")
+    grand = {}
+    for module in sorted(cold_totals):
+        counts = cold_totals[module]
+        write(f"{module}: " + " ".join(f"{k}={counts.get(k, 0)}" for k in COLD_COUNTERS))
+        for k, v in counts.items():
+            grand[k] = grand.get(k, 0) + v
+    write("total: " + " ".join(f"{k}={grand.get(k, 0)}" for k in COLD_COUNTERS))
 
 
 ALWAYS = ("--appendonly", "yes", "--appendfsync", "always")

@@ -203,6 +203,7 @@ def dirty(r):
 
 
 @pytest.mark.tierkv_only  # Redis 7.0 did not count the pop of a served blocked client
+@pytest.mark.needs_dram_budget("a checkpoint round that demotion starts resets rdb_changes_since_last_save")
 def test_a_served_blocked_pop_counts_as_many_changes_as_a_plain_pop(r, raw):
     r.rpush("q", "v")
     before = dirty(r)

@@ -118,6 +118,7 @@ def test_config_set_of_every_value_config_get_returns(r):
     assert config_get(r, "*") == before
 
 
+@pytest.mark.needs_dram_budget("maxmemory is the cold budget, not 0")
 def test_config_set_rolls_back_when_the_port_cannot_be_listened_on(server, r):
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))

@@ -425,6 +425,7 @@ def test_request_split_across_many_writes(raw):
 # Pipelining and many clients
 # --------------------------------------------------------------------------
 
+@pytest.mark.needs_dram_budget("10,000 new keys take memory past the budget by themselves, so each write waits for a checkpoint round (a cron apart): minutes")
 def test_pipelining_10k_commands_in_one_write(raw, r):
     c = raw(timeout=30)
     n = 10000

@@ -265,6 +265,7 @@ def test_expired_event_from_lazy_expiry_comes_before_the_commands_own(events, r)
         r.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "1")
 
 
+@pytest.mark.needs_dram_budget("with tiering, a value past maxmemory leaves DRAM instead of its key being evicted")
 def test_evicted_event(events, r, config_restore):
     config_restore("maxmemory", "maxmemory-policy")
     r.config_set("maxmemory-policy", "allkeys-random")

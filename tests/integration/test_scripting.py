@@ -283,6 +283,7 @@ def test_shebang_flags(r):
             r.eval(body, 0)
 
 
+@pytest.mark.needs_dram_budget("with tiering, memory past maxmemory makes writers wait for a round instead of answering OOM")
 def test_oom_rules(r, config_restore):
     config_restore("maxmemory")
     r.set("k", "v")

@@ -192,6 +192,7 @@ def test_watch_not_touched_by_failed_write(conn, other):
     assert run_watched_transaction(conn) == b"*1\r\n+PONG\r\n"
 
 
+@pytest.mark.needs_dram_budget("the SET reply waits for a checkpoint round (writers over the budget), longer than the key's TTL, so the key has expired before WATCH")
 def test_watch_fails_when_key_expires(conn, r):
     send(conn, "SET", "w", "1", "PX", "30")
     send(conn, "WATCH", "w")
@@ -267,6 +268,7 @@ def test_watch_of_an_already_expired_key_fails_when_swapdb_brings_a_live_one(con
     assert run_watched_transaction(conn) == NIL_ARRAY
 
 
+@pytest.mark.needs_dram_budget("the SET reply waits for a checkpoint round (writers over the budget), longer than the key's TTL, so the key has expired before WATCH")
 def test_watch_of_a_key_that_expires_after_watch_still_fails(conn, other, r, no_active_expiry):
     at = server_ms(r) + 50
     send(conn, "SET", "w", "1", "PXAT", str(at))

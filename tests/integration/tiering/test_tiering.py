@@ -407,3 +407,24 @@ def test_a_full_tier_lets_the_policy_decide(tmp_path):
     finally:
         r.close()
         srv.stop()
+
+
+def test_writers_do_not_wait_forever_when_the_budget_is_below_the_base_memory(tmp_path):
+    # A budget under what the server takes before it holds any value: once a round has
+    # written the dirty values, waiting frees nothing more, so writes go on (they used to
+    # wait for a round that could never bring memory under the budget).
+    srv = ServerProcess(server_bin(), tmp_path / "server",
+                        ("--tier", "rocksdb", "--appendonly", "no", "--tiering", "yes",
+                         "--maxmemory", "1mb", "--tier-min-value-size", "0"))
+    srv.start()
+    r = srv.client(socket_timeout=10)
+    try:
+        assert r.info("memory")["used_memory"] > (1 << 20) * 9 // 8
+        for i in range(20):
+            assert r.set(f"k{i}", value_of(i))
+            assert r.rpush("list", value_of(i)) == i + 1
+        assert [r.get(f"k{i}") for i in range(20)] == [value_of(i) for i in range(20)]
+        assert r.lrange("list", 0, -1) == [value_of(i) for i in range(20)]
+    finally:
+        r.close()
+        srv.stop()
