@@ -145,6 +145,28 @@ def free_port():
         return s.getsockname()[1]
 
 
+def raw_exchange(address, port, request, timeout=5.0, complete=lambda data: False):
+    """Sends raw bytes on a new connection and reads until the server closes it, `complete`
+    says the answer is whole, or `timeout` passes. Returns (bytes read, closed by the
+    server). The connection's local address is `address` when it is not loopback's."""
+    with socket.create_connection((address, port), timeout=timeout) as sock:
+        assert sock.getsockname()[0] == address or address == "127.0.0.1"
+        sock.sendall(request)
+        data = b""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                chunk = sock.recv(65536)
+            except ConnectionResetError:
+                return data, True
+            if not chunk:
+                return data, True
+            data += chunk
+            if complete(data):
+                return data, False
+        return data, False
+
+
 # --------------------------------------------------------------------------
 # Raw RESP connection (protocol tests, inline commands, RESP3)
 # --------------------------------------------------------------------------

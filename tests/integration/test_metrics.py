@@ -6,17 +6,15 @@ redis-server alike; Debian's prometheus scraping the endpoint."""
 import base64
 import json
 import os
-import shutil
 import socket
 import subprocess
-import time
 import urllib.error
 import urllib.request
 
 import pytest
 import redis
 
-from conftest import REFERENCE_BIN, ServerProcess, free_port, server_bin, wait_until
+from conftest import REFERENCE_BIN, free_port, raw_exchange, server_bin, wait_until
 
 prometheus_parser = pytest.importorskip("prometheus_client.parser")
 
@@ -71,21 +69,8 @@ def basic(user, password):
     return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
 
 
-def exchange(port, request, timeout=5.0):
-    """Sends raw bytes; reads until the server closes (bounded). Returns (data, closed)."""
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
-        sock.sendall(request)
-        data = b""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                chunk = sock.recv(65536)
-            except ConnectionResetError:
-                return data, True
-            if not chunk:
-                return data, True
-            data += chunk
-        return data, False
+def exchange(port, request):
+    return raw_exchange("127.0.0.1", port, request)
 
 
 # --------------------------------------------------------------------------

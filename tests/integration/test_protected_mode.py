@@ -3,13 +3,11 @@ from a non-loopback address gets Redis's DENIED error and is closed; loopback
 clients are served. The server binds 0.0.0.0 and the test connects through the
 machine's own non-loopback interface address (its source address is then that
 address, not 127.0.0.1)."""
-import socket
 import subprocess
-import time
 
 import pytest
 
-from conftest import call
+from conftest import call, raw_exchange
 
 DENIED = (
     b"-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the "
@@ -48,25 +46,11 @@ def outside():
     return address
 
 
-def exchange(address, port, request=b"PING\r\n", timeout=5.0):
-    """Sends `request` and reads until the server closes or a reply line has come
-    (bounded by `timeout`); returns (bytes read, closed by the server)."""
-    with socket.create_connection((address, port), timeout=timeout) as sock:
-        assert sock.getsockname()[0] == address  # the server sees a non-loopback client
-        sock.sendall(request)
-        data = b""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                chunk = sock.recv(65536)
-            except ConnectionResetError:
-                return data, True
-            if not chunk:
-                return data, True
-            data += chunk
-            if data.startswith((b"+", b":")) and data.endswith(b"\r\n"):
-                return data, False
-        return data, False
+def exchange(address, port, request=b"PING\r\n"):
+    """Sends `request` from `address` (the server sees a non-loopback client) and reads
+    until the server closes or a reply line has come."""
+    return raw_exchange(address, port, request,
+                        complete=lambda data: data.startswith((b"+", b":")) and data.endswith(b"\r\n"))
 
 
 def test_non_loopback_clients_get_denied_and_are_closed(new_server, outside):
