@@ -168,6 +168,9 @@ void ColdReads::OnRead(const KeyOf& key, bool installed, std::string error) {
     server_.shard().PinResident(key.first, key.second);
     serving_[key] = Serving{0, on_probation};
   }
+  // Every waiter is counted before any is resumed: a resumed client runs its command at
+  // once, and the last one served must be the last one counted.
+  std::vector<uint64_t> to_resume;
   for (uint64_t client_id : waiters) {
     auto waiting = waiting_.find(client_id);
     if (waiting == waiting_.end()) continue;  // gone meanwhile
@@ -178,9 +181,10 @@ void ColdReads::OnRead(const KeyOf& key, bool installed, std::string error) {
     if (!error.empty()) failures_.emplace(client_id, error);
     if (--waiting->second > 0) continue;
     waiting_.erase(waiting);
-    server_.ResumeClient(client_id);
+    to_resume.push_back(client_id);
   }
   if (installed && serving_[key].clients_left == 0) EndServing(key);  // every waiter left
+  for (uint64_t client_id : to_resume) server_.ResumeClient(client_id);
 }
 
 void ColdReads::DoneServing(uint64_t client_id) {

@@ -259,6 +259,9 @@ def test_a_blocked_move_whose_destination_cannot_be_read_gets_an_error(tiered):
     thread = threading.Thread(target=blocked_move)
     thread.start()
     wait_until(lambda: r.info("clients")["blocked_clients"] == 1, timeout=10, message="BLMOVE blocked")
+    # BLMOVE read its destination back before it blocked: cold again by the time it is
+    # served.
+    make_cold(r, ["dst"])
     fail_next_reads(r)
     r.rpush("src", "x")
     thread.join(timeout=30)
