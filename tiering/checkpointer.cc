@@ -198,6 +198,7 @@ void Checkpointer::WriteSlice() {
   // A point-in-time round stages its batches: without a journal nothing would complete
   // or undo a part of the round that RocksDB flushed before the commit.
   const bool staged = snapshot_ != nullptr;
+  if (staged) stage_open_ = true;
   pool_.Submit([this, batch, encoded, durable_needed, index = slice_end_, keys = slice_keys_, bytes = slice_bytes_,
                 staged] {
     // As stored: a string set aside was counted by its raw bytes.
@@ -209,7 +210,7 @@ void Checkpointer::WriteSlice() {
     NoteLatency("checkpoint-write", started);
     FreeValues(*batch);
     options_.post_to_engine(
-        [this, status, index, keys, written_bytes] { OnSliceWritten(status, index, keys, written_bytes); });
+        [this, status, index, keys, written_bytes] { OnSliceWritten(status, index, keys, written_bytes, stage_open_); });
   });
 }
 
@@ -335,11 +336,18 @@ bool Checkpointer::ScanInto(TierBatch& batch, size_t& bytes, uint64_t& keys) {
   return false;
 }
 
-void Checkpointer::OnSliceWritten(const Status& status, size_t slice_end, uint64_t keys, uint64_t bytes) {
+void Checkpointer::OnSliceWritten(const Status& status, size_t slice_end, uint64_t keys, uint64_t bytes,
+                                  bool staged) {
   for (const TierBatch::Op& op : in_flight_->ops()) {
     if (op.kind != TierBatch::Kind::kPut || op.entry.tombstone) continue;
     const int db = shard_.changes().CurrentDbOf(static_cast<int>(op.entry.db));
-    if (Entry* entry = shard_.db(db).Peek(op.entry.key)) {
+    Entry* entry = shard_.db(db).Peek(op.entry.key);
+    if (entry == nullptr) continue;
+    if (status.ok() && staged) {
+      // In the stage, which no read sees before the commit: demoted now, the value would
+      // be read from the last commit, which does not hold it (or holds an older state).
+      NoteStagedValue(db, op.entry.key);
+    } else {
       entry->flags &= static_cast<uint8_t>(~Entry::kWriteInFlight);
     }
   }
@@ -410,6 +418,7 @@ void Checkpointer::Finish() {
     }
     options_.post_to_engine([this, status, purge] {
       purging_bytes_ = 0;
+      if (status.ok()) StagedValuesReadable();
       if (!status.ok()) {
         // Nothing is lost: the entries are in the tier, just not yet declared durable.
         // The next round's commit covers them; its tombstones come back for purging.
@@ -420,6 +429,22 @@ void Checkpointer::Finish() {
       End(std::move(finished));
     });
   });
+}
+
+void Checkpointer::NoteStagedValue(int db, std::string_view key) {
+  staged_values_bytes_ += sizeof(staged_values_.front()) + key.size();
+  staged_values_.emplace_back(db, std::string(key));
+}
+
+void Checkpointer::StagedValuesReadable() {
+  stage_open_ = false;
+  // By name: an entry of that name that is not the one written has no batch in flight
+  // (none is, between rounds), so clearing its mark changes nothing.
+  for (const auto& [db, key] : staged_values_) {
+    if (Entry* entry = shard_.db(db).Peek(key)) entry->flags &= static_cast<uint8_t>(~Entry::kWriteInFlight);
+  }
+  staged_values_ = {};
+  staged_values_bytes_ = 0;
 }
 
 void Checkpointer::End(CheckpointResult result) {

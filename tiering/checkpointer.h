@@ -118,7 +118,7 @@ class Checkpointer {
   // DRAM of those tombstones' references, and of what is left of the list the running
   // round took (its items are freed as their slices are written).
   size_t tombstone_bytes() const { return tombstones_.memory_bytes() + purging_bytes_; }
-  size_t list_bytes() const { return list_bytes_; }
+  size_t list_bytes() const { return list_bytes_ + staged_values_bytes_; }
   // The slice being written (serialized states and their keys): at most about one batch.
   size_t in_flight_bytes() const { return in_flight_ != nullptr ? in_flight_bytes_ : 0; }
 
@@ -133,7 +133,11 @@ class Checkpointer {
   size_t CollectEncoded();
   // Hands the filled slice to the I/O pool.
   void WriteSlice();
-  void OnSliceWritten(const Status& status, size_t slice_end, uint64_t keys, uint64_t bytes);
+  // `staged`: the slice went to the tier's stage (see staged_values_).
+  void OnSliceWritten(const Status& status, size_t slice_end, uint64_t keys, uint64_t bytes, bool staged);
+  void NoteStagedValue(int db, std::string_view key);
+  // A commit took the stage: its values may leave DRAM.
+  void StagedValuesReadable();
   static uint64_t MsSince(std::chrono::steady_clock::time_point started);
   // Hands the time since `started` to options_.on_latency as `event` (any thread).
   void NoteLatency(const char* event, std::chrono::steady_clock::time_point started) const;
@@ -204,6 +208,13 @@ class Checkpointer {
   TombstoneList tombstones_;   // written, not yet purged
   size_t purging_bytes_ = 0;   // of the tombstones the I/O pool is purging
   std::unique_ptr<RoundSnapshot> snapshot_;  // a point-in-time round's kept states
+  // Values written to the tier's stage are not readable (Tier::Get reads the last commit)
+  // until a commit makes the stage current: their entries keep Entry::kWriteInFlight, so
+  // they stay in DRAM, until then. A failed commit keeps the stage for the next one, so
+  // these carry over to the next round. Keys by the db that held them when written.
+  bool stage_open_ = false;  // a staged write since the last successful commit
+  std::vector<std::pair<int, std::string>> staged_values_;
+  size_t staged_values_bytes_ = 0;
 };
 
 }  // namespace tierkv

@@ -508,7 +508,6 @@ def test_setrange_max_size_follows_proto_max_bulk_len(r, config_restore):
     assert call(r, "SETRANGE", "s", 1024 * 1024 - 1, "x") == 1024 * 1024
 
 
-@pytest.mark.needs_dram_budget("BUG (intermittent): APPEND to a 1 MiB string SETRANGE made just after FLUSHALL answered 'cold read failed: the tier holds no value for this key'")
 def test_append_beyond_max_size(r, config_restore):
     config_restore("proto-max-bulk-len")
     r.config_set("proto-max-bulk-len", "1mb")

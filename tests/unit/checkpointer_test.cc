@@ -24,6 +24,7 @@
 #include "harness/fake_tier.h"
 #include "harness/keyspace_image.h"
 #include "harness/recording_tier.h"
+#include "engine/cold_values.h"
 #include "engine/rdb/rdb_object.h"
 #include "tiering/checkpointer.h"
 #include "tiering/tier_io_pool.h"
@@ -1434,6 +1435,35 @@ TEST_F(PointInTimeRoundTest, FailedRoundLosesNoChangeMadeDuringIt) {
   before_slice_ = nullptr;
   EXPECT_EQ(checkpointer_->held_bytes(), 0u);
   ExpectNextRoundCatchesUp();
+}
+
+// A point-in-time round's values go to the tier's stage, which reads do not see before
+// the round's commit: a value demoted in between would be read from the last commit,
+// which does not hold it (the cold read failed, "the tier holds no value"). So it stays
+// in DRAM until the commit is in, and after a failed commit until a later one takes the
+// stage.
+TEST_F(PointInTimeRoundTest, AValueInTheStageLeavesDramOnlyOnceACommitMakesItReadable) {
+  const TieringOptions tiering{.enabled = true, .min_value_size = 0};
+  auto demotable = [&] { return IsDemotable(*shard().db(0).Peek("s"), tiering, 0); };
+  Write({"SET", "s", std::string(1000, 'x')});
+  fake_.StallCommits();
+  ASSERT_TRUE(StartRound());
+  ASSERT_TRUE(RunUntilCommitStalled());
+  EXPECT_EQ(Stored(0, "s"), std::nullopt);  // written, but only to the stage
+  EXPECT_FALSE(demotable());
+  fake_.ReleaseCommits();
+  ASSERT_TRUE(FinishRound().status.ok());
+  ASSERT_TRUE(Stored(0, "s").has_value());
+  EXPECT_TRUE(demotable());
+
+  Write({"SET", "s", std::string(1000, 'y')});
+  fake_.FailNextCommits(1, Status::IoError("tier: sync: Input/output error"));
+  ASSERT_FALSE(RunRound().status.ok());
+  EXPECT_NE(Stored(0, "s").value().value, Encoded(0, "s"));  // still the last commit's value
+  EXPECT_FALSE(demotable());
+  ASSERT_TRUE(RunRound().status.ok());  // writes nothing new, commits the stage
+  EXPECT_EQ(Stored(0, "s").value().value, Encoded(0, "s"));
+  EXPECT_TRUE(demotable());
 }
 
 // RocksDB flushes a round that outgrows its write buffers before the commit; without a

@@ -431,3 +431,25 @@ def test_writers_do_not_wait_forever_when_the_budget_is_below_the_base_memory(tm
     finally:
         r.close()
         srv.stop()
+
+
+def test_a_value_written_by_a_round_without_a_journal_stays_readable(tmp_path):
+    # appendonly no: point-in-time rounds write the tier's stage, which reads do not see
+    # before the round commits. A budget just under the server's base memory demotes every
+    # value a round writes at once: one demoted before the commit was read from the last
+    # commit, which did not hold it ("cold read failed: the tier holds no value").
+    srv = ServerProcess(server_bin(), tmp_path / "server",
+                        ("--tier", "rocksdb", "--tiering", "yes", "--maxmemory", "3mb",
+                         "--tier-min-value-size", "0")).start()
+    r = srv.client()
+    try:
+        r.config_set("proto-max-bulk-len", "1mb")
+        for i in range(40):
+            r.flushall()
+            r.setrange("s", (1 << 20) - 1, "x")
+            with pytest.raises(redis.ResponseError, match="exceeds maximum allowed size"):
+                r.append("s", "y")
+            assert r.strlen("s") == 1 << 20, f"iteration {i}"
+    finally:
+        r.close()
+        srv.stop()
