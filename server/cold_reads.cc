@@ -59,6 +59,19 @@ void ColdReads::CollectKeys(const Client& client, std::span<const std::string_vi
   }
 }
 
+std::vector<ColdReads::KeyOf> ColdReads::NamedKeys(const Client& client, std::span<const std::string_view> args) const {
+  std::vector<KeyOf> keys;
+  int db = client.db;
+  CollectKeys(client, args, db, keys);
+  return keys;
+}
+
+Entry* ColdReads::ColdEntry(const KeyOf& key) const {
+  Db& db = server_.shard().db(key.first);
+  Entry* entry = db.Peek(key.second);
+  return entry != nullptr && entry->is_cold() && !db.IsExpired(entry) ? entry : nullptr;
+}
+
 ColdReads::Outcome ColdReads::Prepare(Client& client, std::span<const std::string_view> args) {
   if (auto failure = failures_.find(client.id); failure != failures_.end()) {
     client.reply.Error(failure->second);
@@ -72,15 +85,11 @@ ColdReads::Outcome ColdReads::Prepare(Client& client, std::span<const std::strin
   if (server_.shard().ColdKeyCount() == 0 || (client.in_multi && !EqualsIgnoreCase(args[0], "exec"))) {
     return Outcome::kReady;
   }
-  std::vector<KeyOf> keys;
-  int db_index = client.db;
-  CollectKeys(client, args, db_index, keys);
   size_t waits = 0;
   std::vector<std::pair<KeyOf, uint64_t>> to_start;  // with the value LSN each is for
-  for (const KeyOf& read_key : keys) {
-    const Db& db = server_.shard().db(read_key.first);
-    const Entry* entry = db.Peek(read_key.second);
-    if (entry == nullptr || !entry->is_cold() || db.IsExpired(entry)) continue;
+  for (const KeyOf& read_key : NamedKeys(client, args)) {
+    const Entry* entry = ColdEntry(read_key);
+    if (entry == nullptr) continue;
     auto [read, started] = reads_.try_emplace(read_key);
     if (started) {
       read->second.value_lsn = entry->cold_locator().value_lsn;
@@ -104,14 +113,10 @@ ColdReads::Outcome ColdReads::Prepare(Client& client, std::span<const std::strin
 std::string ColdReads::LoadNow(const Client& client, std::span<const std::string_view> args) {
   Shard& shard = server_.shard();
   if (shard.ColdKeyCount() == 0) return {};
-  std::vector<KeyOf> keys;
-  int db_index = client.db;
-  CollectKeys(client, args, db_index, keys);
-  for (const auto& [index, key] : keys) {
-    Db& db = shard.db(index);
-    Entry* entry = db.Peek(key);
-    if (entry == nullptr || !entry->is_cold() || db.IsExpired(entry)) continue;
-    if (db.Load(entry) == nullptr) return kColdReadFailed + shard.last_load_error();
+  // Checked key by key: a key named twice is loaded once.
+  for (const KeyOf& key : NamedKeys(client, args)) {
+    Entry* entry = ColdEntry(key);
+    if (entry != nullptr && shard.db(key.first).Load(entry) == nullptr) return kColdReadFailed + shard.last_load_error();
   }
   return {};
 }

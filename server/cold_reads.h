@@ -98,6 +98,9 @@ class ColdReads {
   // commands' (following their SELECTs from `db`).
   void CollectKeys(const Client& client, std::span<const std::string_view> args, int& db,
                    std::vector<KeyOf>& keys) const;
+  std::vector<KeyOf> NamedKeys(const Client& client, std::span<const std::string_view> args) const;
+  // The entry of `key` if its value is only in the tier (and it has not expired).
+  Entry* ColdEntry(const KeyOf& key) const;
   // Reads `reads` (each with the value LSN of the cold entry it is for) in one request.
   void StartReads(std::vector<std::pair<KeyOf, uint64_t>> reads);
   void CompleteRead(const KeyOf& key, uint64_t value_lsn, Tier::GetResult stored);

@@ -107,18 +107,13 @@ bool Checkpointer::Superseded(const DirtyItem& item, size_t index) const {
   return last_erase != kNone && index < last_erase;
 }
 
-uint64_t Checkpointer::MsSince(std::chrono::steady_clock::time_point started) {
-  return static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
-}
-
-void Checkpointer::NoteLatency(const char* event, std::chrono::steady_clock::time_point started) const {
-  if (options_.on_latency) options_.on_latency(event, MsSince(started));
+void Checkpointer::NoteLatency(const char* event, int64_t started_ms) const {
+  if (options_.on_latency) options_.on_latency(event, static_cast<uint64_t>(SteadyMs() - started_ms));
 }
 
 void Checkpointer::NextSlice() {
   if (options_.before_slice) options_.before_slice(next_item_);
-  const auto started = std::chrono::steady_clock::now();
+  const int64_t started = SteadyMs();
   batch_ = std::make_shared<TierBatch>();
   slice_bytes_ = 0;
   slice_keys_ = 0;
@@ -170,7 +165,7 @@ void Checkpointer::FillSlice() {
 }
 
 void Checkpointer::ContinueValues() {
-  const auto started = std::chrono::steady_clock::now();
+  const int64_t started = SteadyMs();
   values_.Step();
   if (values_.busy()) {
     options_.post_to_engine([this] { ContinueValues(); });
@@ -204,7 +199,7 @@ void Checkpointer::WriteSlice() {
     // As stored: a string set aside was counted by its raw bytes.
     const int64_t size_change = SlicedValues::Assemble(*encoded, *batch);
     const auto written_bytes = static_cast<uint64_t>(static_cast<int64_t>(bytes) + size_change);
-    const auto started = std::chrono::steady_clock::now();
+    const int64_t started = SteadyMs();
     Status status = options_.make_journal_durable ? options_.make_journal_durable(durable_needed) : Status::Ok();
     if (status.ok()) status = staged ? tier_.WriteStaged(*batch) : tier_.Write(*batch);
     NoteLatency("checkpoint-write", started);

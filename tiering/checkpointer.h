@@ -42,7 +42,6 @@
 // Thread-safety: engine thread only, except the hooks, which run on the I/O pool.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -138,9 +137,9 @@ class Checkpointer {
   void NoteStagedValue(int db, std::string_view key);
   // A commit took the stage: its values may leave DRAM.
   void StagedValuesReadable();
-  static uint64_t MsSince(std::chrono::steady_clock::time_point started);
-  // Hands the time since `started` to options_.on_latency as `event` (any thread).
-  void NoteLatency(const char* event, std::chrono::steady_clock::time_point started) const;
+  // Hands the time since `started_ms` (SteadyMs) to options_.on_latency as `event` (any
+  // thread).
+  void NoteLatency(const char* event, int64_t started_ms) const;
   void Finish();
   void End(CheckpointResult result);
   bool Superseded(const DirtyItem& item, size_t index) const;

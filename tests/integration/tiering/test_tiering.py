@@ -412,14 +412,19 @@ def test_a_full_tier_lets_the_policy_decide(tmp_path):
         srv.stop()
 
 
+def start_below_base_memory(tmp_path, budget):
+    """A server without a journal (point-in-time rounds) whose budget is under what it takes
+    before it holds any value: every value a round writes leaves DRAM at once."""
+    return ServerProcess(server_bin(), tmp_path / "server",
+                         ("--tier", "rocksdb", "--appendonly", "no", "--tiering", "yes",
+                          "--maxmemory", budget, "--tier-min-value-size", "0")).start()
+
+
 def test_writers_do_not_wait_forever_when_the_budget_is_below_the_base_memory(tmp_path):
     # A budget under what the server takes before it holds any value: once a round has
     # written the dirty values, waiting frees nothing more, so writes go on (they used to
     # wait for a round that could never bring memory under the budget).
-    srv = ServerProcess(server_bin(), tmp_path / "server",
-                        ("--tier", "rocksdb", "--appendonly", "no", "--tiering", "yes",
-                         "--maxmemory", "1mb", "--tier-min-value-size", "0"))
-    srv.start()
+    srv = start_below_base_memory(tmp_path, "1mb")
     r = srv.client(socket_timeout=10)
     try:
         assert r.info("memory")["used_memory"] > (1 << 20) * 9 // 8
@@ -438,9 +443,7 @@ def test_a_value_written_by_a_round_without_a_journal_stays_readable(tmp_path):
     # before the round commits. A budget just under the server's base memory demotes every
     # value a round writes at once: one demoted before the commit was read from the last
     # commit, which did not hold it ("cold read failed: the tier holds no value").
-    srv = ServerProcess(server_bin(), tmp_path / "server",
-                        ("--tier", "rocksdb", "--tiering", "yes", "--maxmemory", "3mb",
-                         "--tier-min-value-size", "0")).start()
+    srv = start_below_base_memory(tmp_path, "3mb")
     r = srv.client()
     try:
         r.config_set("proto-max-bulk-len", "1mb")
