@@ -137,6 +137,8 @@ class ScriptEngine {
   std::unordered_map<std::string, Script> scripts_;  // functions themselves: Lua registry
   size_t scripts_bytes_ = 0;
   std::unique_ptr<RunState> run_;
+  // Scripts run since the last garbage-collection step (see Invoke).
+  int runs_since_gc_step_ = 0;
   Client script_client_;
   // Redis's rand48 state for math.random: one sequence for the server's life, started
   // where Redis's starts, so a script draws what it would draw on Redis.
