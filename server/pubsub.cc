@@ -20,7 +20,7 @@ bool PubSub::Subscribe(Client& client, Kind kind, std::string_view name) {
   auto it = table.find(name);
   if (it == table.end()) {
     it = table.emplace(std::string(name), Subscribers{}).first;
-    if (kind == Kind::kPattern) IndexPattern(it->first);
+    if (kind == Kind::kPattern) IndexPattern(*it);
   }
   it->second.push_back(&client);
   names.insert(it->first);
@@ -74,20 +74,16 @@ void PubSub::RemoveSubscriber(Kind kind, std::string_view name, Client* client) 
   table.erase(it);  // `name` may view this key: not used after this
 }
 
-void PubSub::IndexPattern(std::string_view pattern) {
-  const std::string_view prefix = GlobLiteralPrefix(pattern);
-  auto bucket = patterns_by_prefix_.find(prefix);
-  if (bucket == patterns_by_prefix_.end()) bucket = patterns_by_prefix_.emplace(std::string(prefix), std::vector<std::string_view>{}).first;
-  bucket->second.push_back(pattern);
+void PubSub::IndexPattern(const Table::value_type& entry) {
+  const std::string_view prefix = GlobLiteralPrefix(entry.first);
+  patterns_by_prefix_.insert(&entry);
   ++prefix_lengths_[prefix.size()];
 }
 
 void PubSub::UnindexPattern(std::string_view pattern) {
   const std::string_view prefix = GlobLiteralPrefix(pattern);
-  auto bucket = patterns_by_prefix_.find(prefix);
-  std::vector<std::string_view>& patterns = bucket->second;
-  patterns.erase(std::find(patterns.begin(), patterns.end(), pattern));
-  if (patterns.empty()) patterns_by_prefix_.erase(bucket);
+  auto [first, last] = patterns_by_prefix_.equal_range(prefix);
+  patterns_by_prefix_.erase(std::find_if(first, last, [&](const auto& indexed) { return indexed->first == pattern; }));
   auto length = prefix_lengths_.find(prefix.size());
   if (--length->second == 0) prefix_lengths_.erase(length);
 }
@@ -115,14 +111,12 @@ size_t PubSub::Publish(std::string_view channel, std::string_view message) {
       receivers += it->second.size();
     }
   }
-  const Table& patterns = TableOf(Kind::kPattern);
   for (const auto& [length, count] : prefix_lengths_) {
     if (length > channel.size()) break;
-    auto bucket = patterns_by_prefix_.find(channel.substr(0, length));
-    if (bucket == patterns_by_prefix_.end()) continue;
-    for (std::string_view pattern : bucket->second) {
+    auto [first, last] = patterns_by_prefix_.equal_range(channel.substr(0, length));
+    for (auto indexed = first; indexed != last; ++indexed) {
+      const auto& [pattern, subscribers] = **indexed;
       if (!GlobMatch(pattern, channel)) continue;
-      const Subscribers& subscribers = patterns.find(pattern)->second;
       for (Client* client : subscribers) Deliver(*client, "pmessage", pattern, channel, message);
       receivers += subscribers.size();
     }

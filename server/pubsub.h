@@ -31,6 +31,10 @@
 
 namespace tierkv {
 
+// The bytes of a glob pattern before its first special character ('*', '?', '[', '\'):
+// every string the pattern matches starts with them.
+std::string_view GlobLiteralPrefix(std::string_view pattern);
+
 class PubSub {
  public:
   enum class Kind : uint8_t { kChannel, kPattern, kShardChannel };
@@ -84,7 +88,7 @@ class PubSub {
   const Table& TableOf(Kind kind) const { return tables_[static_cast<size_t>(kind)]; }
   // Removes `client` from `name`'s subscribers, and the entry once it has none.
   void RemoveSubscriber(Kind kind, std::string_view name, Client* client);
-  void IndexPattern(std::string_view pattern);
+  void IndexPattern(const Table::value_type& entry);
   void UnindexPattern(std::string_view pattern);
   // One message to one subscriber, as Redis writes it ("message" / "smessage" with the
   // channel, or "pmessage" with the pattern too).
@@ -92,14 +96,20 @@ class PubSub {
                       std::string_view message);
 
   Table tables_[3];  // by Kind
-  // Literal prefix -> the patterns that have it (views of the pattern table's keys).
-  std::unordered_map<std::string, std::vector<std::string_view>, NameHash, std::equal_to<>> patterns_by_prefix_;
+  // The pattern table's entries (node-based: they stay in place), hashed and compared by
+  // their pattern's literal prefix and looked up by a prefix: one pointer per pattern, so
+  // the index adds what a pattern costs Redis in all.
+  using PatternEntry = const Table::value_type*;
+  struct ByLiteralPrefix {
+    using is_transparent = void;
+    static std::string_view PrefixOf(std::string_view prefix) { return prefix; }
+    static std::string_view PrefixOf(PatternEntry entry) { return GlobLiteralPrefix(entry->first); }
+    size_t operator()(auto key) const { return std::hash<std::string_view>{}(PrefixOf(key)); }
+    bool operator()(auto a, auto b) const { return PrefixOf(a) == PrefixOf(b); }
+  };
+  std::unordered_multiset<PatternEntry, ByLiteralPrefix, ByLiteralPrefix> patterns_by_prefix_;
   std::map<size_t, size_t> prefix_lengths_;  // literal prefix length -> patterns with it
   std::unordered_map<const Client*, ClientSubscriptions> clients_;
 };
-
-// The bytes of a glob pattern before its first special character ('*', '?', '[', '\'):
-// every string the pattern matches starts with them.
-std::string_view GlobLiteralPrefix(std::string_view pattern);
 
 }  // namespace tierkv
