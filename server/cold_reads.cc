@@ -74,8 +74,8 @@ Entry* ColdReads::ColdEntry(const KeyOf& key) const {
 
 ColdReads::Outcome ColdReads::Prepare(Client& client, std::span<const std::string_view> args) {
   if (auto failure = failures_.find(client.id); failure != failures_.end()) {
-    client.reply.Error(failure->second);
-    ++server_.stats().total_error_replies;
+    // Counted as a refusal, as the dispatcher counts one: the command did not run.
+    server_.RefuseCommand(client, RunnableSpec(server_.commands(), args), failure->second);
     failures_.erase(failure);
     // An EXEC that cannot run ends its transaction all the same, as an aborted one does.
     if (client.in_multi && EqualsIgnoreCase(args[0], "exec")) EndTransaction(client, server_.watches());

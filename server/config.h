@@ -108,6 +108,7 @@ struct ServerSettings {
   std::string enable_module_command = "no";         // enable-module-command
   std::string enable_protected_configs = "no";      // enable-protected-configs
   std::string tier = "rocksdb";                    // tier: none | rocksdb (start-up; used by the tiering issue)
+  int tier_read_threads = 4;                       // tier-read-threads: threads running cold reads (start-up)
 };
 
 class Config {

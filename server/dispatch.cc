@@ -97,6 +97,14 @@ void Server::Execute(Client& client, std::span<const std::string_view> args) {
   }
 }
 
+void Server::RefuseCommand(Client& client, const CommandSpec* spec, const std::string& error) {
+  client.reply.Error(error);
+  client.errors_accounted = client.reply.errors_written();
+  ++stats_.total_error_replies;
+  info_.RecordError(error);
+  if (spec != nullptr) ++spec->stats.rejected_calls;
+}
+
 bool Server::RunCommand(Client& client, std::span<const std::string_view> args) {
   ReplyWriter& reply = client.reply;
   // A script's commands all see the time its EVAL started, as in Redis: a key cannot
@@ -110,12 +118,7 @@ bool Server::RunCommand(Client& client, std::span<const std::string_view> args) 
     const bool refused_exec = client.in_multi && spec != nullptr && spec->name == "exec";
     // Redis quotes the reason without its ERR prefix: "...because of: wrong number of ...".
     const std::string reason = error.rfind("ERR ", 0) == 0 ? error.substr(4) : error;
-    const std::string text = refused_exec ? "EXECABORT Transaction discarded because of: " + reason : error;
-    reply.Error(text);
-    client.errors_accounted = reply.errors_written();
-    ++stats_.total_error_replies;
-    info_.RecordError(text);
-    if (spec != nullptr) ++spec->stats.rejected_calls;
+    RefuseCommand(client, spec, refused_exec ? "EXECABORT Transaction discarded because of: " + reason : error);
     if (refused_exec) {
       EndTransaction(client, watches_);
     } else if (client.in_multi) {

@@ -310,6 +310,9 @@ void TieringSection(Server& server, InfoFieldSink& out) {
   Field(out, "tier_clients_waiting", reads.clients_waiting());
   Field(out, "tier_cold_reads", reads.completed());
   Field(out, "tier_cold_read_failures", reads.failed());
+  // Requests to the tier (each one MultiGet: all the cold keys of a command) and their keys.
+  Field(out, "tier_read_requests", server.durability() != nullptr ? server.durability()->tier_read_requests() : 0);
+  Field(out, "tier_read_keys", server.durability() != nullptr ? server.durability()->tier_read_keys() : 0);
   Field(out, "tier_cold_read_avg_usec", reads.completed() == 0 ? 0 : reads.total_latency_us() / reads.completed());
   Field(out, "tier_cold_read_p50_usec", reads.latency().ValueAtPercentile(50) / 1000);
   Field(out, "tier_cold_read_p99_usec", reads.latency().ValueAtPercentile(99) / 1000);

@@ -59,6 +59,7 @@ Status Server::OpenDurability() {
   options.fsync = FsyncPolicyNamed(settings_.appendfsync);
   options.journal_max_size = settings_.journal_max_size;
   options.save_rules = std::move(*rules);
+  options.read_threads = static_cast<size_t>(settings_.tier_read_threads);
   options.post_to_engine = [this](std::function<void()> task) {
     asio::post(io_, [this, task = std::move(task)]() mutable { RunOutsideScript(std::move(task)); });
   };

@@ -84,6 +84,10 @@ class Server {
   // command ends by a timeout or CLIENT UNBLOCK.
   void CountCall(const CommandSpec& command, Client& client, std::span<const std::string_view> args,
                  uint64_t errors_before, uint64_t usec);
+  // Answers `error` to a command refused before it ran (`spec`, nullptr if it names none),
+  // counted as Redis counts a refusal: total_error_replies, errorstats, and the command's
+  // rejected_calls. Leaves MULTI to the caller.
+  void RefuseCommand(Client& client, const CommandSpec* spec, const std::string& error);
   // True while EXEC runs its queued commands: blocking commands must not block then.
   bool running_transaction() const { return execute_depth_ > 1; }
 

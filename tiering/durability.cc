@@ -89,7 +89,7 @@ uint64_t FileSize(const std::string& path) {
 }  // namespace
 
 Durability::Durability(Shard& shard, std::unique_ptr<Tier> tier, DurabilityOptions options)
-    : shard_(shard), tier_(std::move(tier)), options_(std::move(options)), pool_(std::make_unique<TierIoPool>()) {
+    : shard_(shard), tier_(std::move(tier)), options_(std::move(options)), pool_(std::make_unique<TierIoPool>(options_.read_threads)) {
   // Completions posted to the engine thread run only while this object lives.
   std::weak_ptr<bool> alive = alive_;
   auto outer_post = options_.post_to_engine;
@@ -713,6 +713,8 @@ void Durability::ReadFromTier(std::vector<std::pair<uint32_t, std::string>> keys
     } else {
       std::vector<TierKeyName> refs;
       for (const auto& [db, key] : keys) refs.push_back({db, key});
+      tier_read_requests_.fetch_add(1, std::memory_order_relaxed);
+      tier_read_keys_.fetch_add(refs.size(), std::memory_order_relaxed);
       entries = tier_->MultiGet(refs);
     }
     post([done, entries = std::move(entries)]() mutable { done(std::move(entries)); });

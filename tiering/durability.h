@@ -75,6 +75,8 @@ struct DurabilityOptions {
   // journal writer holds a batch for them (JournalWriterOptions::gather_released), and
   // the server calls EndGather() once they are in.
   std::function<bool()> records_expected;
+  // tier-read-threads: the threads that run cold reads (tiering/tier_io_pool.h).
+  size_t read_threads = TierIoPool::kDefaultReadThreads;
 };
 
 // INFO persistence figures.
@@ -195,14 +197,19 @@ class Durability {
   // I/O pool's read executor, never on the engine thread).
   DurabilityInfo info() const;
 
-  // Reads the stored entries of `keys` (db, key) on the read executor (never behind a
-  // round's writes), in one batched request (Tier::MultiGet); `done` runs on the engine
-  // thread with the results, in order.
+  // Reads the stored entries of `keys` (db, key) on a read thread (never behind a round's
+  // writes), in one batched request (Tier::MultiGet); `done` runs on the engine thread
+  // with the results, in order. Requests run on several threads: they may complete in
+  // any order.
   using ReadDone = std::function<void(std::vector<Tier::GetResult> entries)>;
   void ReadFromTier(std::vector<std::pair<uint32_t, std::string>> keys, ReadDone done);
   // Reads a cold entry's value on this thread, blocking (the engine's ColdLoader, for what
   // the server could not load ahead of a command); an error, logged, if it fails.
   Result<Entry*> LoadColdValue(int db, const Entry& cold);
+  // Requests ReadFromTier made to the tier (one MultiGet each, whatever its key count),
+  // and the keys they asked for: INFO, and the tests that a command's cold keys go in one.
+  uint64_t tier_read_requests() const { return tier_read_requests_.load(std::memory_order_relaxed); }
+  uint64_t tier_read_keys() const { return tier_read_keys_.load(std::memory_order_relaxed); }
   // Faults injected into both kinds of read (tests, through DEBUG TIER-READS).
   TierReadFaults& read_faults() { return read_faults_; }
   // Heap bytes the journal writer holds (queued records, the unsynced copy it keeps for a
@@ -302,6 +309,9 @@ class Durability {
   // nothing.
   // latency-monitor-threshold as the durability threads read it (0 = off).
   std::atomic<int64_t> latency_threshold_ms_{0};
+  // Counted by the read threads as they ask the tier.
+  std::atomic<uint64_t> tier_read_requests_{0};
+  std::atomic<uint64_t> tier_read_keys_{0};
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -1,21 +1,26 @@
 #include "tiering/tier_io_pool.h"
 
+#include <algorithm>
+
 #include "engine/memory.h"
 
 namespace tierkv {
 
-SerialExecutor::SerialExecutor() : thread_([this] { Run(); }) {}
+TaskExecutor::TaskExecutor(size_t threads) {
+  threads_.reserve(std::max<size_t>(threads, 1));
+  for (size_t i = 0; i < std::max<size_t>(threads, 1); ++i) threads_.emplace_back([this] { Run(); });
+}
 
-SerialExecutor::~SerialExecutor() {
+TaskExecutor::~TaskExecutor() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
   }
   cv_.notify_all();
-  thread_.join();
+  for (std::thread& thread : threads_) thread.join();
 }
 
-void SerialExecutor::Submit(std::function<void()> task) {
+void TaskExecutor::Submit(std::function<void()> task) {
   {
     std::lock_guard lock(mu_);
     tasks_.push_back(std::move(task));
@@ -23,12 +28,12 @@ void SerialExecutor::Submit(std::function<void()> task) {
   cv_.notify_one();
 }
 
-void SerialExecutor::Drain() {
+void TaskExecutor::Drain() {
   std::unique_lock lock(mu_);
-  idle_cv_.wait(lock, [this] { return tasks_.empty() && !running_task_; });
+  idle_cv_.wait(lock, [this] { return tasks_.empty() && running_tasks_ == 0; });
 }
 
-void SerialExecutor::Run() {
+void TaskExecutor::Run() {
   // Checkpoint batches copy entries on the engine thread and free them here; read
   // results are built here and freed on the engine thread.
   const MemoryAccountedThread accounted;
@@ -38,12 +43,13 @@ void SerialExecutor::Run() {
     if (tasks_.empty()) return;  // stopping, and everything queued has run
     std::function<void()> task = std::move(tasks_.front());
     tasks_.pop_front();
-    running_task_ = true;
+    ++running_tasks_;
     lock.unlock();
     task();
+    task = nullptr;  // what it captured is freed before the executor counts it done
     lock.lock();
-    running_task_ = false;
-    if (tasks_.empty()) idle_cv_.notify_all();
+    --running_tasks_;
+    if (tasks_.empty() && running_tasks_ == 0) idle_cv_.notify_all();
   }
 }
 

@@ -10,6 +10,7 @@
 #include <csignal>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -25,6 +26,7 @@
 #include "harness/keyspace_image.h"
 #include "harness/temp_dir.h"
 #include "tiering/durability.h"
+#include "tiering/entry_codec.h"
 #include "tiering/journal_segment.h"
 
 namespace tierkv {
@@ -249,13 +251,17 @@ TEST_F(DurabilityJournalFailureTest, AppendonlyOnAfterOffOpensTheJournalOnlyAfte
 }
 
 // A FakeTier that remembers which threads asked for its statistics (RocksTier computes
-// them from RocksDB properties: disk work the engine thread must not do).
+// them from RocksDB properties: disk work the engine thread must not do), and holds the
+// reads of the keys named in held_keys at held_reads until the test opens it.
 class StatsThreadTier final : public Tier {
  public:
   Status Write(const TierBatch& batch) override { return fake.Write(batch); }
   Status WriteStaged(const TierBatch& batch) override { return fake.WriteStaged(batch); }
   Status Commit(uint64_t checkpoint_lsn) override { return fake.Commit(checkpoint_lsn); }
-  Result<std::optional<TierEntry>> Get(uint32_t db, std::string_view key) override { return fake.Get(db, key); }
+  Result<std::optional<TierEntry>> Get(uint32_t db, std::string_view key) override {
+    if (std::find(held_keys.begin(), held_keys.end(), key) != held_keys.end()) held_reads.Enter();
+    return fake.Get(db, key);
+  }
   Status ForEach(const std::function<Status(TierEntry&&)>& visit) override { return fake.ForEach(visit); }
   Status ForEachKey(const std::function<Status(TierKeyMetadata&&)>& visit) override { return fake.ForEachKey(visit); }
   Result<TierMetadata> ReadMetadata() override { return fake.ReadMetadata(); }
@@ -274,6 +280,8 @@ class StatsThreadTier final : public Tier {
   }
 
   FakeTier fake;
+  std::vector<std::string> held_keys;  // set before the reads start
+  testing::Gate held_reads;
 
  private:
   mutable std::mutex mu_;
@@ -294,8 +302,12 @@ class DurabilityTierIoTest : public ::testing::Test {
     ASSERT_TRUE(opened.ok()) << opened.status().message();
     durability_ = std::move(*opened);
   }
-  // A failed test must not leave a round's write held: the pool's drain would wait for it.
-  void TearDown() override { tier_->fake.ReleaseWrites(); }
+  // A failed test must not leave a round's write or a read held: the pool's drain would
+  // wait for it.
+  void TearDown() override {
+    tier_->fake.ReleaseWrites();
+    tier_->held_reads.Open();
+  }
 
   void Write(const std::string& key, const std::string& value) {
     EXPECT_EQ(harness_.Run({"SET", key, value}), "+OK\r\n");
@@ -347,6 +359,79 @@ TEST_F(DurabilityTierIoTest, AColdReadCompletesWhileARoundWriteIsStalled) {
 
   tier_->fake.ReleaseWrites();
   ASSERT_TRUE(engine_.RunUntil([&] { return round_done; }));
+}
+
+// A string value the tier holds whose entry is cold (what a demotion leaves behind);
+// returns the value LSN a read of it is for.
+uint64_t AddCold(Shard& shard, FakeTier& tier, const std::string& key, const std::string& value, uint64_t lsn) {
+  Entry* entry = Entry::NewString(key, value, kNoExpire);
+  entry->flags |= Entry::kInTier | Entry::kTierValueCurrent;
+  entry->lsn = lsn;
+  TierBatch stored;
+  stored.Put(EntryToTier(0, *entry));
+  EXPECT_TRUE(tier.Write(stored).ok());
+  shard.db(0).Set(entry);
+  entry = shard.db(0).Peek(key);
+  return shard.db(0).Demote(entry, entry->MemoryUsage())->cold_locator().value_lsn;
+}
+
+// Cold reads ran one at a time on one thread: a client's read waited for every read
+// queued before it. On several threads a read goes on while others are held, and reads
+// complete in any order: a value read for a cold entry that a checkpoint round has since
+// replaced, or that was deleted, must not be installed over what is there now.
+TEST_F(DurabilityTierIoTest, ColdReadsRunTogetherAndCompleteInAnyOrder) {
+  Shard& shard = harness_.shard();
+  const std::string old_value(200, 'o');
+  const uint64_t rewritten_lsn = AddCold(shard, tier_->fake, "rewritten", old_value, 10);
+  const uint64_t erased_lsn = AddCold(shard, tier_->fake, "erased", old_value, 11);
+  const uint64_t fast_lsn = AddCold(shard, tier_->fake, "fast", std::string(200, 'f'), 12);
+  tier_->held_keys = {"rewritten", "erased"};
+
+  // What ColdReads does with a completion: installed if the key is still the cold entry
+  // the read was for.
+  std::map<std::string, bool> installed;
+  auto read = [&](const std::string& key, uint64_t value_lsn) {
+    durability_->ReadFromTier({{0, key}}, [&, key, value_lsn](std::vector<Tier::GetResult> entries) {
+      ASSERT_EQ(entries.size(), 1u);
+      ASSERT_TRUE(entries[0].ok());
+      ASSERT_TRUE(entries[0]->has_value());
+      Result<Entry*> loaded = EntryFromTier(**entries[0]);
+      ASSERT_TRUE(loaded.ok());
+      installed[key] = shard.InstallLoadedValue(0, key, value_lsn, *loaded);
+    });
+  };
+  read("rewritten", rewritten_lsn);
+  read("erased", erased_lsn);
+  read("fast", fast_lsn);
+  ASSERT_TRUE(tier_->held_reads.WaitEntered(2));
+  ASSERT_TRUE(engine_.RunUntil([&] { return installed.contains("fast"); })) << "a read queued behind held ones";
+  EXPECT_TRUE(installed["fast"]);
+  EXPECT_EQ(installed.size(), 1u);
+  EXPECT_FALSE(shard.db(0).Peek("fast")->is_cold());
+
+  // Meanwhile a round writes a newer value of one held key and it leaves DRAM again; the
+  // other is deleted. Then the held reads complete, with what the tier held before.
+  shard.db(0).Delete("rewritten");
+  const std::string new_value(200, 'n');
+  const uint64_t newer_lsn = AddCold(shard, tier_->fake, "rewritten", new_value, 20);
+  TierBatch reverted;
+  Entry* old_state = Entry::NewString("rewritten", old_value, kNoExpire);
+  old_state->lsn = 10;
+  reverted.Put(EntryToTier(0, *old_state));
+  Entry::Free(old_state);
+  ASSERT_TRUE(tier_->fake.Write(reverted).ok());  // the held read returns the old state
+  shard.db(0).Delete("erased");
+  tier_->held_reads.Open();
+  ASSERT_TRUE(engine_.RunUntil([&] { return installed.size() == 3; }));
+  EXPECT_FALSE(installed["rewritten"]);
+  EXPECT_FALSE(installed["erased"]);
+  const Entry* rewritten = shard.db(0).Peek("rewritten");
+  ASSERT_NE(rewritten, nullptr);
+  EXPECT_TRUE(rewritten->is_cold());
+  EXPECT_EQ(rewritten->cold_locator().value_lsn, newer_lsn);
+  EXPECT_EQ(shard.db(0).Peek("erased"), nullptr);
+  EXPECT_EQ(durability_->tier_read_requests(), 3u);
+  EXPECT_EQ(durability_->tier_read_keys(), 3u);
 }
 
 // A cache that evicts keys the tier holds owes a tombstone per eviction: the dirty list's

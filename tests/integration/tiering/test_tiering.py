@@ -201,6 +201,85 @@ def test_many_clients_reading_one_cold_key_share_one_read(tiered):
     assert int(tiering_info(r)["tier_cold_reads"]) == reads_before + 1
 
 
+def test_a_command_reads_its_cold_keys_in_one_request(tiered):
+    srv, r = tiered
+    keys = [f"batch:{i}" for i in range(20)]
+    for i, key in enumerate(keys):
+        r.set(key, value_of(i))
+    make_cold(r, keys)
+    before = tiering_info(r)
+    assert r.mget(keys) == [value_of(i) for i in range(len(keys))]
+    after = tiering_info(r)
+    # One MultiGet for the 20 keys, not one read per key.
+    assert int(after["tier_read_requests"]) == int(before["tier_read_requests"]) + 1
+    assert int(after["tier_read_keys"]) == int(before["tier_read_keys"]) + len(keys)
+
+
+def test_clients_reading_different_cold_keys_are_served_together(tiered):
+    srv, r = tiered
+    keys = [f"own:{i}" for i in range(8)]
+    for i, key in enumerate(keys):
+        r.set(key, value_of(i))
+    make_cold(r, keys)
+    # PAUSE holds every read thread: no reader gets its value until RESUME.
+    call(r, "DEBUG", "TIER-READS", "PAUSE")
+    results = {}
+    def reader(i):
+        c = srv.client()
+        results[i] = c.get(keys[i])
+        c.close()
+    threads = [threading.Thread(target=reader, args=(i,)) for i in range(len(keys))]
+    for t in threads:
+        t.start()
+    try:
+        wait_until(lambda: int(tiering_info(r)["tier_clients_waiting"]) == len(keys), timeout=30,
+                   message="every reader waiting")
+        assert int(tiering_info(r)["tier_cold_reads_in_flight"]) == len(keys)
+        assert results == {}
+    finally:
+        call(r, "DEBUG", "TIER-READS", "RESUME")
+    for t in threads:
+        t.join(timeout=30)
+    assert results == {i: value_of(i) for i in range(len(keys))}
+    assert r.config_get("tier-read-threads") == {"tier-read-threads": "4"}
+
+
+def test_a_failed_cold_read_is_counted_as_a_refused_command(tiered):
+    srv, r = tiered
+    r.set("refused", "v" * 2000)
+    make_cold(r, ["refused"])
+
+    def counts():
+        # redis-py leaves "count=N" unparsed when it is the only field.
+        errors = int(str(r.info("errorstats").get("errorstat_ERR", "count=0")).split("=")[1])
+        commands = r.info("commandstats")
+        def of(name, field):
+            return commands.get(f"cmdstat_{name}", {}).get(field, 0)
+        return (errors, int(r.info("stats")["total_error_replies"]), of("get", "rejected_calls"),
+                of("get", "failed_calls"), of("exec", "rejected_calls"), of("exec", "failed_calls"))
+
+    before = counts()
+    fail_next_reads(r)
+    with pytest.raises(redis.ResponseError, match="^cold read failed: .*injected"):
+        r.get("refused")
+    assert counts() == (before[0] + 1, before[1] + 1, before[2] + 1, before[3], before[4], before[5])
+    # EXEC keeps its reply and ends the transaction; it counts as a refused EXEC.
+    fail_next_reads(r)
+    c = srv.client(single_connection_client=True)
+    assert call(c, "MULTI") == "OK"
+    assert call(c, "GET", "refused") == "QUEUED"
+    with pytest.raises(redis.ResponseError, match="^cold read failed"):
+        call(c, "EXEC")
+    with pytest.raises(redis.ResponseError, match="EXEC without MULTI"):
+        call(c, "EXEC")
+    c.close()
+    after = counts()
+    assert after[0] == before[0] + 3  # the GET's, the EXEC's, the EXEC without MULTI
+    # The failed EXEC was refused; the one without MULTI ran and failed, as in Redis.
+    assert after[4] == before[4] + 1 and after[5] == before[5] + 1
+    assert r.get("refused") == "v" * 2000
+
+
 def fail_next_reads(client, count=1):
     call(client, "DEBUG", "TIER-READS", "FAIL", str(count))
 
