@@ -55,9 +55,9 @@ TARGET_SERVE_S = 1.0       # docs/BENCHMARKS.md: serving within 1 s
 LOADED_RE = re.compile(rb"DB loaded from (?:disk|append only file): ([0-9.]+) seconds")
 # tierkv's start-up phases, each timed in its own log line (seconds).
 PHASES = (
-    ("tier open", re.compile(rb"Opened the tier \S+ in ([0-9.]+) s")),
-    ("key walk", re.compile(rb"Loaded \d+ keys from the tier .*? in ([0-9.]+) s")),
-    ("journal tail", re.compile(rb"Replayed \d+ journal records .*? in ([0-9.]+) s")),
+    ("tier open", re.compile(rb"Opened the tier \S+ in ([0-9.]+) s(?: \(([0-9.]+) s of CPU\))?")),
+    ("key walk", re.compile(rb"Loaded \d+ keys from the tier .*? in ([0-9.]+) s(?: \(([0-9.]+) s of CPU\))?")),
+    ("journal tail", re.compile(rb"Replayed \d+ journal records .*? in ([0-9.]+) s(?: \(([0-9.]+) s of CPU\))?")),
     ("journal writer", re.compile(rb"Opened the journal for writing in ([0-9.]+) s")),
     ("listening", re.compile(rb"listening ([0-9.]+) s after start-up began")),
 )
@@ -104,7 +104,10 @@ def logged_phases(srv):
     for name, pattern in PHASES:
         found = pattern.findall(log)
         if found:
-            phases[name] = float(found[-1])
+            last = found[-1] if isinstance(found[-1], tuple) else (found[-1],)
+            phases[name] = float(last[0])
+            if len(last) > 1 and last[1]:
+                phases[name + " CPU"] = float(last[1])
     return phases
 
 
@@ -278,13 +281,15 @@ def main():
           "vs tierkv = tierkv's\nall-keys time / this mode's (above 1: tierkv is slower)")
     split = [(size, mode) for size in sizes for mode in modes if mode.startswith("tierkv")]
     if split:
-        print("tierkv start-up split (the server's log lines, medians, seconds):")
-        print(f"{'value':>6} {'mode':<14}" + "".join(f"{name:>15}" for name, _ in PHASES))
+        print("tierkv start-up split (the server's log lines, medians, seconds; CPU = the engine "
+              "thread's CPU time in that phase):")
+        columns = [name for name, _ in PHASES] + [name + " CPU" for name, _ in PHASES[:3]]
+        print(f"{'value':>6} {'mode':<14}" + "".join(f"{name:>17}" for name in columns))
         for k in split:
             cells = []
-            for name, _ in PHASES:
+            for name in columns:
                 got = [x["phases"][name] for x in res[k]["runs"] if name in x["phases"]]
-                cells.append(f"{statistics.median(got):>15.3f}" if got else f"{'-':>15}")
+                cells.append(f"{statistics.median(got):>17.3f}" if got else f"{'-':>17}")
             print(f"{k[0]:>5}B {k[1]:<14}" + "".join(cells))
     for mode in modes:
         if len(sizes) >= 2 and all((s, mode) in res for s in sizes):

@@ -39,9 +39,9 @@ import tkbench  # noqa: E402
 KEY_FMT = "key:%012d"  # redis-benchmark's -r names
 MIB = 1 << 20
 PHASE_LINES = (
-    ("tier open", re.compile(rb"Opened the tier \S+ in ([0-9.]+) s")),
-    ("key walk", re.compile(rb"Loaded \d+ keys from the tier .*? in ([0-9.]+) s")),
-    ("journal tail", re.compile(rb"Replayed \d+ journal records .*? in ([0-9.]+) s")),
+    ("tier open", re.compile(rb"Opened the tier \S+ in ([0-9.]+) s(?: \(([0-9.]+) s of CPU\))?")),
+    ("key walk", re.compile(rb"Loaded \d+ keys from the tier .*? in ([0-9.]+) s(?: \(([0-9.]+) s of CPU\))?")),
+    ("journal tail", re.compile(rb"Replayed \d+ journal records .*? in ([0-9.]+) s(?: \(([0-9.]+) s of CPU\))?")),
     ("listening", re.compile(rb"listening ([0-9.]+) s after start-up began")),
 )
 
@@ -127,7 +127,10 @@ def logged_phases(log_path):
     for name, pattern in PHASE_LINES:
         found = pattern.findall(log)
         if found:
-            out[name] = float(found[-1])
+            last = found[-1] if isinstance(found[-1], tuple) else (found[-1],)
+            out[name] = float(last[0])
+            if len(last) > 1 and last[1]:
+                out[name + " CPU"] = float(last[1])
     return out
 
 
@@ -148,14 +151,14 @@ def main():
     ap.add_argument("--multiple", type=float, default=10.0, help="bytes of values / maxmemory")
     ap.add_argument("--value-size", type=int, default=1024)
     ap.add_argument("--restarts", type=int, default=2)
-    ap.add_argument("--reads", type=int, default=None, help="uniform GETs (default keys / 4)")
+    ap.add_argument("--reads", type=int, default=None, help="uniform GETs (default keys / 4, at most 100,000)")
     ap.add_argument("--check", type=int, default=1000, help="GETs in the availability check")
     ap.add_argument("--mget", type=int, default=100, help="keys per MGET in the full read-back")
     ap.add_argument("--time-limit", type=float, default=900.0, help="seconds allowed per phase")
     a = ap.parse_args()
     budget = (a.budget_mb or (32 if a.quick else 128)) * MIB
     keys = int(a.multiple * budget) // a.value_size
-    reads = a.reads or keys // 4
+    reads = a.reads or min(keys // 4, 100_000)
     if keys <= 0 or a.value_size < 12 or a.restarts <= 0 or a.mget <= 0:
         ap.error("bad --budget-mb, --multiple, --value-size, --restarts or --mget")
 

@@ -43,9 +43,10 @@ Status Server::OpenDurability() {
   tier_options.write_buffer_bytes = TierMemoryShare(shard_.options().maxmemory);
   tier_options.log = [](const std::string& line) { LogNotice(line); };
   const int64_t started = SteadyMs();
+  const PhaseTimer open;
   auto tier = RocksTier::Open(tier_options);
   if (!tier.ok()) return tier.status();
-  LogNotice("Opened the tier " + tier_options.path + " in " + SecondsSince(started) + " s");
+  LogNotice("Opened the tier " + tier_options.path + " in " + open.Took());
   auto rules = ParseSaveRules(settings_.save);
   if (!rules.ok()) return rules.status();
 

@@ -287,13 +287,6 @@ Result<bool> JournalScanner::Stop(JournalDamage damage) {
   return *final_status_;
 }
 
-void JournalScanner::SkipSegmentsAtOrBelow(uint64_t lsn) {
-  if (loaded_) return;
-  while (first_segment_ + 1 < segments_.size() && segments_[first_segment_ + 1].first_lsn <= lsn + 1) {
-    ++first_segment_;
-  }
-}
-
 Result<bool> JournalScanner::Next(JournalRecord* record) {
   if (final_status_.has_value()) {
     if (!final_status_->ok()) return *final_status_;
@@ -301,8 +294,8 @@ Result<bool> JournalScanner::Next(JournalRecord* record) {
   }
   for (;;) {
     if (!loaded_) {
-      const size_t next = first_segment_;
-      if (next >= segments_.size()) {
+      const size_t next = 0;
+      if (segments_.empty()) {
         final_status_ = Status::Ok();
         return false;
       }

@@ -150,13 +150,6 @@ class JournalScanner {
   static Result<JournalScanner> Open(const std::string& dir,
                                      std::optional<uint64_t> checkpoint_lsn = std::nullopt);
 
-  // Before the first Next(): leaves out the segments that hold only records at or below
-  // `lsn` (those whose successor starts at or below lsn + 1), unread. Recovery skips what
-  // the checkpoint already holds: a round drops such segments only at its next commit, so
-  // up to a segment's worth of them would be read, checksummed and decoded for nothing.
-  // Their names still count in segments() (and so for numbering).
-  void SkipSegmentsAtOrBelow(uint64_t lsn);
-
   // The next record, in LSN order. Returns true with *record filled; false at the end of
   // the journal (clean, or a truncatable tail: see damage()); Status::Corruption on fatal
   // damage (also in damage()); Status::IoError if a segment cannot be read. After false or
@@ -188,7 +181,6 @@ class JournalScanner {
   Result<bool> Stop(JournalDamage damage);
 
   std::vector<JournalSegmentFile> segments_;
-  size_t first_segment_ = 0;     // the first one read (SkipSegmentsAtOrBelow)
   size_t segment_index_ = 0;     // the segment in bytes_, if loaded_
   bool loaded_ = false;
   // The whole current segment, which reader_ views: on the heap, so that moving the

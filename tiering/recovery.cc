@@ -153,7 +153,7 @@ Result<RecoveryReport> Recover(Shard& shard, Tier& tier, const RecoveryOptions& 
   const uint64_t small_value_bytes = options.leave_values_cold ? ColdStartValueBytes(tiering) : UINT64_MAX;
   const EncodingLimits& limits = shard.options().limits;
   const int64_t now_ms = Shard::WallClockMs();
-  const int64_t walk_started = SteadyMs();
+  const PhaseTimer walk;
   Status loaded = tier.ForEachKeyWithSmallValues(small_value_bytes, [&](TierKeyMetadata&& stored,
                                                                        std::string_view value) -> Status {
     if (stored.db >= static_cast<uint32_t>(shard.db_count())) {
@@ -189,16 +189,15 @@ Result<RecoveryReport> Recover(Shard& shard, Tier& tier, const RecoveryOptions& 
       report.keys_left_cold == 0 ? "" : std::to_string(report.keys_left_cold) + " with their value left there; ";
   Log(options, "Loaded " + std::to_string(report.keys_loaded) + " keys from the tier (" + left_cold +
                    "checkpoint LSN " + std::to_string(report.checkpoint_lsn) + ") in " +
-                   SecondsSince(walk_started) + " s");
+                   walk.Took());
 
   if (!options.journal_dir.empty()) {
-    const int64_t replay_started = SteadyMs();
+    const PhaseTimer replay;
     std::error_code ec;
     std::filesystem::create_directories(options.journal_dir, ec);
     // The journal must continue the checkpoint: a lost segment stops start-up here.
     auto scanner = JournalScanner::Open(options.journal_dir, report.checkpoint_lsn);
     if (!scanner.ok()) return scanner.status();
-    scanner->SkipSegmentsAtOrBelow(report.checkpoint_lsn);
     // A segment named N may have had records from N on handed out and lost before they
     // reached the disk: numbering resumes above every name so that no LSN is used twice.
     // The LSNs the journal accounts for: the checkpoint, every record, every name.
@@ -243,7 +242,7 @@ Result<RecoveryReport> Recover(Shard& shard, Tier& tier, const RecoveryOptions& 
     report.last_lsn = std::max(report.last_lsn, *reserved);
     Log(options, "Replayed " + std::to_string(report.records_replayed) + " journal records (" +
                      std::to_string(report.effects_applied) + " effects applied, " +
-                     std::to_string(report.effects_skipped) + " already in the tier) in " + SecondsSince(replay_started) + " s");
+                     std::to_string(report.effects_skipped) + " already in the tier) in " + replay.Took());
   }
   shard.set_last_lsn(std::max(shard.last_lsn(), report.last_lsn));
   report.elapsed_ms = SteadyMs() - started;

@@ -456,26 +456,6 @@ TEST_F(RecoveryTest, DamageInAnEarlierSegmentFailsWithFileAndOffset) {
   EXPECT_EQ(FileSize(paths[0]), size) << "damage before the end must never be cut silently";
 }
 
-// A segment the checkpoint wholly covers (its successor starts at or below the LSN after
-// the checkpoint) is left unread: start-up does not pay to read what the tier holds, and
-// damage there loses nothing.
-TEST_F(RecoveryTest, SegmentsTheCheckpointCoversAreNotRead) {
-  SeedTier({StoredValue(0, "k", "5", 5)}, 5);
-  std::vector<EffectRecord> first;
-  std::vector<EffectRecord> second;
-  for (uint64_t lsn = 1; lsn <= 5; ++lsn) first.push_back({lsn, 0, {{"SET", "k", std::to_string(lsn)}}});
-  for (uint64_t lsn = 6; lsn <= 8; ++lsn) second.push_back({lsn, 0, {{"SET", "k", std::to_string(lsn)}}});
-  const std::vector<std::string> paths = WriteJournal({first, second});
-  ASSERT_EQ(paths.size(), 2u);
-  DamageRecordAt(paths[0], testing::RecordPlaces(journal_dir_)[2].offset);  // record 3
-
-  auto report = RunRecovery();
-  ASSERT_TRUE(report.ok()) << report.status().message();
-  EXPECT_EQ(report->records_replayed, 3u);
-  EXPECT_EQ(applied_, (std::vector<std::string>{"0:k=6", "0:k=7", "0:k=8"}));
-  EXPECT_EQ(shard().last_lsn(), 8u);
-}
-
 TEST_F(RecoveryTest, DamageFollowedByGoodRecordsInTheLastSegmentIsFatal) {
   std::vector<EffectRecord> records;
   for (uint64_t lsn = 1; lsn <= 5; ++lsn) records.push_back({lsn, 0, {{"SET", "k", std::to_string(lsn)}}});
