@@ -53,6 +53,14 @@ MODES = ("tierkv", "redis-rdb", "redis-aof", "tierkv-tiered")
 TARGET_SERVE_S = 1.0       # docs/BENCHMARKS.md: serving within 1 s
 # Redis: "DB loaded from disk" (RDB) or "DB loaded from append only file" (AOF).
 LOADED_RE = re.compile(rb"DB loaded from (?:disk|append only file): ([0-9.]+) seconds")
+# tierkv's start-up phases, each timed in its own log line (seconds).
+PHASES = (
+    ("tier open", re.compile(rb"Opened the tier \S+ in ([0-9.]+) s(?: \(([0-9.]+) s of CPU\))?")),
+    ("key walk", re.compile(rb"Loaded \d+ keys from the tier .*? in ([0-9.]+) s(?: \(([0-9.]+) s of CPU\))?")),
+    ("journal tail", re.compile(rb"Replayed \d+ journal records .*? in ([0-9.]+) s(?: \(([0-9.]+) s of CPU\))?")),
+    ("journal writer", re.compile(rb"Opened the journal for writing in ([0-9.]+) s")),
+    ("listening", re.compile(rb"listening ([0-9.]+) s after start-up began")),
+)
 
 
 def dir_bytes(path):
@@ -86,6 +94,21 @@ def logged_load_seconds(srv):
     with open(srv.log_path, "rb") as f:
         found = LOADED_RE.findall(f.read())
     return float(found[-1]) if found else None
+
+
+def logged_phases(srv):
+    """{phase: seconds} from the last start-up's lines (tierkv only)."""
+    with open(srv.log_path, "rb") as f:
+        log = f.read()
+    phases = {}
+    for name, pattern in PHASES:
+        found = pattern.findall(log)
+        if found:
+            last = found[-1] if isinstance(found[-1], tuple) else (found[-1],)
+            phases[name] = float(last[0])
+            if len(last) > 1 and last[1]:
+                phases[name + " CPU"] = float(last[1])
+    return phases
 
 
 class Dataset:
@@ -175,8 +198,9 @@ def restart_once(name, binary, work, extra, data, a, cpus):
     all_s = time.monotonic() - srv.started_at
     rss = srv.rss_bytes()
     logged = logged_load_seconds(srv)
+    phases = logged_phases(srv) if name == "tierkv" else {}
     srv.kill()
-    return {"ping": ping_s, "all": all_s, "logged": logged, "rss": rss}
+    return {"ping": ping_s, "all": all_s, "logged": logged, "rss": rss, "phases": phases}
 
 
 def main():
@@ -225,7 +249,8 @@ def main():
                 runs.append(restart_once(name, binary, mdir, extra, data, a, cpus))
                 x = runs[-1]
                 print(f"[{mode} {size} B] restart {r}: PONG after {x['ping']:.3f} s, all keys "
-                      f"after {x['all']:.3f} s (logged load {x['logged']} s)", file=sys.stderr)
+                      f"after {x['all']:.3f} s (logged load {x['logged']} s) {x['phases'] or ''}",
+                      file=sys.stderr)
             res[(size, mode)] = {"runs": runs, "disk": disk}
             if os.environ.get("KEEP_TMP") != "1":
                 shutil.rmtree(mdir, ignore_errors=True)  # 1M x 1000 B is ~1 GiB per mode
@@ -254,6 +279,18 @@ def main():
     print("to PONG / all keys = from spawning the server to its first PONG / to DBSIZE and the "
           "sampled GETs\nbeing right; logged = the server's own \"DB loaded from disk\" figure; "
           "vs tierkv = tierkv's\nall-keys time / this mode's (above 1: tierkv is slower)")
+    split = [(size, mode) for size in sizes for mode in modes if mode.startswith("tierkv")]
+    if split:
+        print("tierkv start-up split (the server's log lines, medians, seconds; CPU = the engine "
+              "thread's CPU time in that phase):")
+        columns = [name for name, _ in PHASES] + [name + " CPU" for name, _ in PHASES[:3]]
+        print(f"{'value':>6} {'mode':<14}" + "".join(f"{name:>17}" for name in columns))
+        for k in split:
+            cells = []
+            for name in columns:
+                got = [x["phases"][name] for x in res[k]["runs"] if name in x["phases"]]
+                cells.append(f"{statistics.median(got):>17.3f}" if got else f"{'-':>17}")
+            print(f"{k[0]:>5}B {k[1]:<14}" + "".join(cells))
     for mode in modes:
         if len(sizes) >= 2 and all((s, mode) in res for s in sizes):
             lo, hi = min(sizes), max(sizes)

@@ -14,6 +14,7 @@
 #include "server/log.h"
 #include "server/server.h"
 #include "server/version.h"
+#include "tiering/elapsed.h"
 
 namespace {
 
@@ -41,6 +42,7 @@ void PrintUsage() {
 
 int main(int argc, char** argv) {
   using namespace tierkv;
+  const int64_t started = SteadyMs();
   std::vector<std::string> args(argv + 1, argv + argc);
   if (!args.empty() && (args[0] == "-v" || args[0] == "--version")) {
     std::printf("tierkv server v=%s redis_compat=%s\n", kTierkvVersion, kRedisCompatVersion);
@@ -111,7 +113,8 @@ int main(int argc, char** argv) {
     LogWarning(status.message());
     return 1;
   }
-  LogNotice(std::string("tierkv ") + kTierkvVersion + " started, port " + std::to_string(server.bound_port()));
+  LogNotice(std::string("tierkv ") + kTierkvVersion + " started, port " + std::to_string(server.bound_port()) +
+            ", listening " + SecondsSince(started) + " s after start-up began");
   server.Run();
   return 0;
 }

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "engine/heap_bytes.h"
+#include "tiering/elapsed.h"
 #include "tiering/entry_codec.h"
 #include "tiering/journal_segment.h"
 #include "tiering/lsn_reservation.h"
@@ -143,12 +144,16 @@ Result<std::unique_ptr<Durability>> Durability::Open(Shard& shard, std::unique_p
   }
   self.journal_lsn_ = self.synced_lsn_ = shard.last_lsn();
   if (self.options_.journal) {
+    const int64_t journal_started = SteadyMs();
     // At start-up the engine thread may wait for the disk (the writer syncs the newest
     // segment); at run time the I/O pool opens it.
     auto writer = JournalWriter::Open(self.NewJournalOptions(shard.last_lsn()));
     if (!writer.ok()) return writer.status();
     self.journal_ = self.pool_journal_ = std::move(*writer);
     self.reserved_lsn_ = self.journal_->reserved_lsn();
+    if (self.options_.log) {
+      self.options_.log("Opened the journal for writing in " + SecondsSince(journal_started) + " s");
+    }
   }
   self.last_save_ms_ = NowMs();
   self.tier_stats_ = self.tier_->stats();  // start-up may wait for the disk

@@ -1,12 +1,12 @@
 #include "tiering/recovery.h"
 
 #include <algorithm>
-#include <chrono>
 #include <filesystem>
 #include <map>
 #include <utility>
 
 #include "engine/effects/effect_applier.h"
+#include "tiering/elapsed.h"
 #include "tiering/entry_codec.h"
 #include "tiering/lsn_reservation.h"
 
@@ -14,11 +14,6 @@ namespace tierkv {
 namespace {
 
 constexpr uint64_t kProgressEvery = 1'000'000;  // log a line per this many keys or records
-
-int64_t SteadyMs() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
-}
 
 // Effects name their verb upper-case, as the engine writes them.
 bool IsCommand(const Effect& effect, std::string_view name) { return !effect.empty() && effect[0] == name; }
@@ -141,7 +136,6 @@ void Log(const RecoveryOptions& options, const std::string& line) {
   if (options.log) options.log(line);
 }
 
-
 }  // namespace
 
 Result<RecoveryReport> Recover(Shard& shard, Tier& tier, const RecoveryOptions& options) {
@@ -159,6 +153,7 @@ Result<RecoveryReport> Recover(Shard& shard, Tier& tier, const RecoveryOptions& 
   const uint64_t small_value_bytes = options.leave_values_cold ? ColdStartValueBytes(tiering) : UINT64_MAX;
   const EncodingLimits& limits = shard.options().limits;
   const int64_t now_ms = Shard::WallClockMs();
+  const PhaseTimer walk;
   Status loaded = tier.ForEachKeyWithSmallValues(small_value_bytes, [&](TierKeyMetadata&& stored,
                                                                        std::string_view value) -> Status {
     if (stored.db >= static_cast<uint32_t>(shard.db_count())) {
@@ -193,9 +188,11 @@ Result<RecoveryReport> Recover(Shard& shard, Tier& tier, const RecoveryOptions& 
   const std::string left_cold =
       report.keys_left_cold == 0 ? "" : std::to_string(report.keys_left_cold) + " with their value left there; ";
   Log(options, "Loaded " + std::to_string(report.keys_loaded) + " keys from the tier (" + left_cold +
-                   "checkpoint LSN " + std::to_string(report.checkpoint_lsn) + ")");
+                   "checkpoint LSN " + std::to_string(report.checkpoint_lsn) + ") in " +
+                   walk.Took());
 
   if (!options.journal_dir.empty()) {
+    const PhaseTimer replay;
     std::error_code ec;
     std::filesystem::create_directories(options.journal_dir, ec);
     // The journal must continue the checkpoint: a lost segment stops start-up here.
@@ -245,7 +242,7 @@ Result<RecoveryReport> Recover(Shard& shard, Tier& tier, const RecoveryOptions& 
     report.last_lsn = std::max(report.last_lsn, *reserved);
     Log(options, "Replayed " + std::to_string(report.records_replayed) + " journal records (" +
                      std::to_string(report.effects_applied) + " effects applied, " +
-                     std::to_string(report.effects_skipped) + " already in the tier)");
+                     std::to_string(report.effects_skipped) + " already in the tier) in " + replay.Took());
   }
   shard.set_last_lsn(std::max(shard.last_lsn(), report.last_lsn));
   report.elapsed_ms = SteadyMs() - started;
