@@ -54,4 +54,14 @@ using ColdLoader = std::function<Result<Entry*>(int db, const Entry& cold)>;
 // expire, which are not worth the tier's space.
 bool IsDemotable(const Entry& entry, const TieringOptions& options, int64_t now_ms);
 
+// Gives `loaded`, a value just read back from the tier, the encoding `wanted` that its
+// entry reported while cold (the one it had in DRAM). Decoding picks the encoding a load
+// picks for the value's size (Redis's RDB load rule), but a live value keeps its own: a
+// hashtable hash that shrank stays a hashtable, and so must it after a round trip
+// through the tier. Collections only move towards their scalable encoding (hashtable,
+// skiplist, quicklist; intset to listpack); a listpack kept while its limits were
+// lowered comes back as the limits decide. A string takes the label back (an APPENDed
+// number stays raw), never int for what is not one.
+void KeepEncoding(Entry* loaded, Encoding wanted);
+
 }  // namespace tierkv

@@ -49,16 +49,17 @@ Entry* Db::Load(Entry* cold) {
 Entry* Db::Install(Entry* cold, Entry* loaded) {
   // The value comes back under the entry's own metadata: its expiry and LSN may be newer
   // than the tier's copy (an EXPIRE of a cold key writes no value).
+  KeepEncoding(loaded, cold->encoding);
   Entry* fresh = loaded;
   if (loaded->expire_at() != cold->expire_at()) {
     fresh = Entry::Reshape(loaded, cold->key(), cold->expire_at(), 0);
     Entry::Free(loaded, /*keep_object=*/true);
   }
   fresh->lsn = cold->lsn;
+  // Not an access of its own: the command that needs the value touches it when it runs
+  // (unless its client is CLIENT NO-TOUCH), and until then the server keeps the value
+  // from being demoted again (Shard::PinResident, or no demotion pass in between).
   fresh->access = cold->access;
-  // Read back because a command needs it now: that is an access, and it keeps the value
-  // from being the first one demoted again before that command runs.
-  shard_->TouchAccess(fresh);
   fresh->flags = static_cast<uint8_t>(fresh->flags & ~Entry::kCold);
   ReplaceAt(dict_.FindLink(cold->key(), HashKey(cold->key())), fresh, /*keep_object=*/false,
             /*notify=*/false);

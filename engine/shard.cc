@@ -290,9 +290,15 @@ size_t Shard::OverheadBytes() const {
   return bytes;
 }
 
+Status Shard::OlderThanDemoted() { return Status::Corruption("the tier holds an older value than the one that left DRAM"); }
+
 Entry* Shard::LoadColdValue(int db_index, const Entry& cold) {
   ++tiering_stats_.sync_loads;
   Result<Entry*> loaded = cold_loader_ ? cold_loader_(db_index, cold) : Status::Error("no tier to read from");
+  if (loaded.ok() && (*loaded)->lsn < cold.cold_locator().value_lsn) {
+    Entry::Free(*loaded);
+    loaded = OlderThanDemoted();
+  }
   if (!loaded.ok()) {
     ++tiering_stats_.load_failures;
     last_load_error_ = loaded.status().message();
@@ -304,7 +310,9 @@ Entry* Shard::LoadColdValue(int db_index, const Entry& cold) {
 
 bool Shard::InstallLoadedValue(int db_index, std::string_view key, uint64_t value_lsn, Entry* loaded) {
   Entry* cold = db(db_index).Peek(key);
-  if (cold == nullptr || !cold->is_cold() || cold->cold_locator().value_lsn != value_lsn) {
+  // The tier's copy must be at least the state the cold entry left DRAM with: a read that
+  // raced a rewrite of the key may have found an older one.
+  if (cold == nullptr || !cold->is_cold() || cold->cold_locator().value_lsn != value_lsn || loaded->lsn < value_lsn) {
     Entry::Free(loaded);
     return false;
   }

@@ -190,9 +190,13 @@ class Shard {
   Entry* LoadColdValue(int db, const Entry& cold);
   const std::string& last_load_error() const { return last_load_error_; }
   // A value read back by the server ahead of a command: installed if `key` is still the
-  // cold entry whose value was read (locator value_lsn), else dropped. Returns whether it
-  // was installed.
+  // cold entry whose value was read (locator value_lsn) and `loaded` (stamped with the
+  // tier's LSN for it) is not older than that value, else dropped. Returns whether it was
+  // installed. Both this and LoadColdValue refuse a tier copy older than the locator's
+  // value LSN (OlderThanDemoted): the tier's metadata LSN only ever grows past it (an
+  // expiry changed while cold), so an older one is a value from before the demotion.
   bool InstallLoadedValue(int db, std::string_view key, uint64_t value_lsn, Entry* loaded);
+  static Status OlderThanDemoted();
   // Demotes up to `max_values` values chosen as eviction would choose keys (LRU or LFU
   // by maxmemory-policy; LRU for the other policies); returns how many. Stops early once
   // BudgetedMemory() is under `target_bytes` (0: no target).

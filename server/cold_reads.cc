@@ -133,17 +133,24 @@ void ColdReads::StartReads(std::vector<std::pair<KeyOf, uint64_t>> reads) {
 void ColdReads::CompleteRead(const KeyOf& read_key, uint64_t value_lsn, Tier::GetResult stored) {
   std::string error;
   bool installed = false;
+  auto still_that_entry = [&] {
+    const Entry* entry = server_.shard().db(read_key.first).Peek(read_key.second);
+    return entry != nullptr && entry->is_cold() && entry->cold_locator().value_lsn == value_lsn;
+  };
   if (!stored.ok()) {
     error = kColdReadFailed + stored.status().message();
   } else if (stored->has_value() && !(*stored)->tombstone) {
     Result<Entry*> loaded = EntryFromTier(**stored, server_.shard().options().limits);
     if (loaded.ok()) {
       installed = server_.shard().InstallLoadedValue(read_key.first, read_key.second, value_lsn, *loaded);
+      // Refused as older than the value that left DRAM: an error, like a missing value.
+      if (!installed && (*stored)->lsn < value_lsn && still_that_entry()) {
+        error = kColdReadFailed + Shard::OlderThanDemoted().message();
+      }
     } else {
       error = kColdReadFailed + loaded.status().message();
     }
-  } else if (const Entry* entry = server_.shard().db(read_key.first).Peek(read_key.second);
-             entry != nullptr && entry->is_cold() && entry->cold_locator().value_lsn == value_lsn) {
+  } else if (still_that_entry()) {
     // Still the cold entry the read was for, yet the tier has no value for it: an error,
     // not a command run again (and read again) for ever.
     error = kColdReadFailed + std::string("the tier holds no value for this key");

@@ -187,7 +187,6 @@ def test_client_reply_off_skip_on(raw, r):
 
 
 @pytest.mark.tierkv_only  # CLIENT NO-TOUCH is Redis 7.2
-@pytest.mark.needs_dram_budget("BUG: a cold read installs the value with an access even for a CLIENT NO-TOUCH client (Db::Install touches), so OBJECT FREQ rises")
 def test_no_touch_leaves_access_information_alone(raw, r, config_restore):
     config_restore("maxmemory-policy")
     r.config_set("maxmemory-policy", "allkeys-lfu")

@@ -453,6 +453,7 @@ def test_function_kill(f, server, config_restore):
 
 @pytest.mark.tierkv_only
 @pytest.mark.parametrize("stop", ["sigkill", "shutdown"])
+@pytest.mark.needs_dram_budget("BGSAVE answers 'already in progress' while a round that demotion started runs")
 def test_libraries_survive_restart(tmp_path, stop):
     srv = start_server(tmp_path, *ALWAYS)
     try:

@@ -353,7 +353,6 @@ def test_resp2_hgetall_is_flat(raw):
 
 # --------------------------------------------------------------------------- encodings
 
-@pytest.mark.needs_dram_budget("BUG: a hashtable hash that shrank comes back from the tier as a listpack (the RDB load rule), so OBJECT ENCODING changes across a demotion")
 def test_encoding_at_the_entry_threshold(r):
     fill(r, "h", HASH_ENTRIES)
     assert encoding(r, "h") == "listpack"

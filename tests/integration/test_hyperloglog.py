@@ -8,6 +8,7 @@ checks the tests themselves.
 """
 
 import pytest
+import redis
 
 from conftest import ALWAYS, sigkill, ServerProcess, call, raises_reply, server_bin
 
@@ -93,7 +94,6 @@ def test_pfadd_keeps_the_ttl_through_growth_and_promotion(rb, rbpeer):
 # --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("n", [1, 10, 100, 1000, 3000, 10000, 100000])
-@pytest.mark.needs_dram_budget("PFCOUNT's cached cardinality is not a change, so a demotion right after it drops it and GET/DUMP show the stale header (docs/COMPATIBILITY.md)")
 def test_counts_and_bytes_equal_redis(rb, rbpeer, n):
     items = elements(n)
     assert pfadd_all(rb, "h", items) == pfadd_all(rbpeer, "h", items)
@@ -131,7 +131,6 @@ def test_sparse_limit_follows_config(rb, rbpeer, config_restore):
     assert rb.get("h") == rbpeer.get("h")
 
 
-@pytest.mark.needs_dram_budget("PFCOUNT's cached cardinality is not a change, so a demotion right after it drops it and GET/DUMP show the stale header (docs/COMPATIBILITY.md)")
 def test_crafted_dense_values_count_as_in_redis(rb, rbpeer):
     cases = {
         "all51": [51] * 16384,                          # the estimator's z becomes 0
@@ -314,12 +313,29 @@ def test_pfadd_invalidates_watch(server, r):
         assert "WatchError" in type(info.value).__name__
 
 
+def test_pfcount_writing_its_cache_invalidates_watch_and_reading_it_does_not(server, r):
+    # Redis counts the cache PFCOUNT writes into the value as a change of the key.
+    r.pfadd("h", "a")
+    for broken in (True, False):
+        with r.pipeline(transaction=True) as pipe:
+            pipe.watch("h")
+            other = server.client()
+            assert other.pfcount("h") == 1   # writes the cache only while it is stale
+            other.close()
+            pipe.multi()
+            pipe.exists("h")
+            if broken:
+                with pytest.raises(redis.WatchError):
+                    pipe.execute()
+            else:
+                assert len(pipe.execute()) == 1
+
+
 # --------------------------------------------------------------------------
 # DUMP / RESTORE with redis-server
 # --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("n", [5, 2000, 20000])
-@pytest.mark.needs_dram_budget("PFCOUNT's cached cardinality is not a change, so a demotion right after it drops it and GET/DUMP show the stale header (docs/COMPATIBILITY.md)")
 def test_dump_equal_and_restore_both_ways(rb, rbpeer, n):
     for c in (rb, rbpeer):
         pfadd_all(c, "h", elements(n))

@@ -55,6 +55,7 @@ def snapshot(c):
     return call(c, "DEBUG", "DIGEST"), sorted(c.keys("*")), c.ttl("ttl")
 
 
+@pytest.mark.needs_dram_budget("SAVE answers 'already in progress' while a round that demotion started runs")
 def test_save_then_restart_keeps_data(tmp_path):
     srv = start_server(tmp_path)
     c = srv.client()
@@ -103,6 +104,7 @@ def test_journal_keeps_every_acknowledged_write_across_kill(tmp_path):
         srv.stop()
 
 
+@pytest.mark.needs_dram_budget("the writes wait for a checkpoint round (writers over the budget), longer than the keys' 200 ms TTL")
 def test_keys_that_expired_while_down_come_back_expired_not_partial_and_permanent(tmp_path):
     """HSET h a 1; EXPIRE h; HSET h b 2 and a restart after the TTL once gave back h = {b: 2}
     without a TTL: replay dropped the key at its past expiry and the next effect recreated
@@ -147,6 +149,7 @@ def test_pipelined_writes_under_fsync_always_are_all_answered_and_kept(tmp_path)
         srv.stop()
 
 
+@pytest.mark.needs_dram_budget("BGSAVE answers 'already in progress' while a round that demotion started runs")
 def test_checkpoint_during_writes_then_kill_keeps_everything(tmp_path):
     srv = start_server(tmp_path, *ALWAYS)
     c = srv.client()
@@ -180,6 +183,7 @@ def test_save_replies_and_counters(server, r):
     assert abs(r.lastsave().timestamp() - time.time()) < 5
 
 
+@pytest.mark.needs_dram_budget("BGSAVE answers 'already in progress' while a round that demotion started runs")
 def test_bgsave_starts_a_background_round(server, r):
     wait_round_finished(r)
     r.set("k", "v")
@@ -294,6 +298,7 @@ def test_lsns_handed_out_before_a_kill_are_not_handed_out_again(tmp_path):
 
 
 @pytest.mark.tierkv_only
+@pytest.mark.needs_dram_budget("rounds that demotion starts change the checkpoint figures the test counts")
 def test_info_reports_checkpoint_and_journal_lsns(tmp_path):
     srv = start_server(tmp_path, *ALWAYS)
     try:
@@ -395,6 +400,7 @@ def test_config_set_appendonly_no_really_stops_journaling(tmp_path):
 
 
 @pytest.mark.tierkv_only
+@pytest.mark.needs_dram_budget("BGSAVE answers 'already in progress' while a round that demotion started runs")
 def test_checkpoints_drop_the_journal_they_cover(tmp_path):
     """A round starts a new journal segment at its LSN; once the next round completes, the
     segments wholly below its checkpoint are deleted, so the journal stays short."""

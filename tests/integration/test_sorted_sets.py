@@ -711,7 +711,6 @@ def test_encoding_at_the_value_threshold(r):
 
 
 @pytest.mark.tierkv_only  # Redis 7.2 converts up front when ZADD brings more pairs than the limit
-@pytest.mark.needs_dram_budget("BUG: a skiplist zset small enough for a listpack comes back from the tier as a listpack (the RDB load rule), so OBJECT ENCODING changes across a demotion")
 def test_zadd_with_more_pairs_than_the_limit_converts_even_if_repeated(r):
     call(r, "ZADD", "z", *sum([[1, "same"] for _ in range(ZSET_ENTRIES + 1)], []))
     assert r.zcard("z") == 1

@@ -108,18 +108,33 @@ TEST(HllCommands, DenseValueFitsItsEntry) {
   EXPECT_LT(entry->value_capacity(), kDenseSize + kDenseSize / 4);
 }
 
-TEST(HllCommands, CountCachesWithoutReportingAChange) {
+// The cache is part of the value, so writing it is a change (as in Redis, which counts it
+// in `dirty` and propagates it): journaled as the 8 header bytes, it replays to the same
+// value, and a checkpoint carries it into the tier, so the value leaves DRAM with it.
+TEST(HllCommands, CountJournalsTheCacheItWrites) {
   CommandHarness h;
+  CommandHarness mirror;
   h.shard().changes().set_enabled(true);
   h.Run({"PFADD", "h", "a", "b"});
-  (void)h.shard().CommitChanges();
+  ASSERT_TRUE(ApplyRecord(mirror.shard(), *h.shard().CommitChanges()).ok());
   const uint64_t dirty = h.shard().stats().dirty;
   EXPECT_FALSE(CacheValid(reinterpret_cast<const uint8_t*>(Peek(h, "h")->value_data())));
   EXPECT_EQ(h.Run({"PFCOUNT", "h"}), Int(2));
   EXPECT_TRUE(CacheValid(reinterpret_cast<const uint8_t*>(Peek(h, "h")->value_data())));
   EXPECT_EQ(CachedCardinality(reinterpret_cast<const uint8_t*>(Peek(h, "h")->value_data())), 2u);
+  EXPECT_EQ(h.shard().stats().dirty, dirty + 1);
+  std::optional<EffectRecord> record = h.shard().CommitChanges();
+  ASSERT_TRUE(record.has_value());
+  ASSERT_EQ(record->effects.size(), 1u);
+  EXPECT_EQ(record->effects[0][0], "SETRANGE");
+  EXPECT_EQ(record->effects[0][2], "8");
+  EXPECT_EQ(record->effects[0][3].size(), 8u);
+  ASSERT_TRUE(ApplyRecord(mirror.shard(), *record).ok());
+  EXPECT_EQ(ImageOf(mirror.shard()), ImageOf(h.shard()));
+  // A valid cache is read, not written: nothing more to journal.
+  EXPECT_EQ(h.Run({"PFCOUNT", "h"}), Int(2));
   EXPECT_FALSE(h.shard().changes().has_pending());
-  EXPECT_EQ(h.shard().stats().dirty, dirty);
+  EXPECT_EQ(h.shard().stats().dirty, dirty + 1);
 }
 
 TEST(HllCommands, PfAddJournalsItselfAndReplaysToTheSameBytes) {

@@ -1,6 +1,7 @@
 #include "engine/types/hyperloglog/hll_ops.h"
 
 #include <cstring>
+#include <string>
 
 #include "engine/keyspace_ops.h"
 #include "engine/types/hyperloglog/hll_buffer.h"
@@ -149,8 +150,12 @@ Result<uint64_t> OpPfCount(Shard& shard, int db_index, std::span<const std::stri
   if (hll::CacheValid(value)) return hll::CachedCardinality(value);
   const std::optional<uint64_t> cardinality = hll::CountValue(entry->string_value());
   if (!cardinality) return CorruptHll();
-  // A derived value: not reported as a change (see the top of hll_ops.h).
+  // A change to the header only, journaled as the 8 bytes it wrote (see hll_ops.h).
   hll::SetCachedCardinality(value, *cardinality);
+  shard.KeyModifiedBy(db_index, keys[0], [&] {
+    const std::string_view cache(entry->value_data() + hll::kCardinalityOffset, 8);
+    return MakeEffect({"SETRANGE", keys[0], std::to_string(hll::kCardinalityOffset), cache});
+  });
   return *cardinality;
 }
 

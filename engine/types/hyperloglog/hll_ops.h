@@ -7,9 +7,11 @@
 // Journaling: PFADD reports its own effect, {"PFADD", key, elements...}: the hash is
 // fixed, so replaying it on the key's previous state redoes the same register changes.
 // PFMERGE and PFDEBUG's conversions journal the resulting value. PFCOUNT of one key
-// stores the cardinality it computed in the value's header cache, as Redis does, without
-// reporting a change: the cache is derived from the registers, so a recovered copy that
-// lacks it only recomputes it.
+// stores the cardinality it computed in the value's header cache, as Redis does, and
+// reports that as a change of the key (Redis counts it as one too: it breaks a WATCH):
+// journaled as SETRANGE of the 8 cache bytes, so a checkpoint writes the value with its
+// cache and a value that leaves DRAM right after comes back with it, as GET and DUMP
+// showed it before.
 //
 // Like Redis, every command that may write the value (PFCOUNT of one key included)
 // leaves the entry raw-encoded (dbUnshareStringValue).

@@ -535,3 +535,76 @@ def test_a_value_written_by_a_round_without_a_journal_stays_readable(tmp_path):
     finally:
         r.close()
         srv.stop()
+
+
+def test_a_value_comes_back_in_the_encoding_it_left_with(tmp_path):
+    """A live value keeps its encoding where a load would pick the one of its size (the
+    RDB rule the tier's decoding follows): a round trip through the tier must not change
+    OBJECT ENCODING, nor DUMP."""
+    srv = start(tmp_path / "server", "--tier-min-value-size", "0")   # small values leave too
+    r = srv.client()
+    r.debug_object_raw = lambda key: call(r, "DEBUG", "OBJECT", key)
+    big = "x" * 1000
+    r.hset("hash", mapping={f"f{i}": "v" for i in range(600)})       # past 512 fields
+    r.hdel("hash", *[f"f{i}" for i in range(1, 600)])                 # shrank: still a hashtable
+    r.zadd("zset", {f"m{i}": i for i in range(200)})
+    r.zremrangebyrank("zset", 2, -1)                                  # still a skiplist
+    r.sadd("set", *[f"member{i}" for i in range(200)])
+    r.srem("set", *[f"member{i}" for i in range(2, 200)])             # still a hashtable
+    r.sadd("numbers", "a", *range(3))
+    r.srem("numbers", "a")                                            # a listpack of integers
+    r.rpush("list", *[big + str(i) for i in range(10)])               # two nodes
+    for _ in range(4):
+        r.rpop("list")                                                # one node over half the limit
+    r.set("digits", "1234567890")
+    r.append("digits", "1")                                           # raw, as APPEND leaves it
+    keys = ["hash", "zset", "set", "numbers", "list", "digits"]
+    encodings = [r.object("encoding", key) for key in keys]
+    assert encodings == ["hashtable", "skiplist", "hashtable", "listpack", "quicklist", "raw"]
+    rb = srv.client(decode_responses=False)
+    dumps = [rb.dump(key) for key in keys]
+    make_cold(r, keys)
+    assert [r.object("encoding", key) for key in keys] == encodings
+    reads = tiering_info(r)["tier_cold_reads"]
+    assert [rb.dump(key) for key in keys] == dumps       # read back
+    assert tiering_info(r)["tier_cold_reads"] >= reads + len(keys)
+    # Each went back to the tier after its read (read once), as the value it came back as.
+    assert [r.object("encoding", key) for key in keys] == encodings
+    srv.stop()
+
+
+def test_a_cached_hll_cardinality_leaves_dram_with_its_value(tiered):
+    """PFCOUNT writes the cardinality into the value's header, as Redis does; a value that
+    leaves DRAM right after must come back with it (GET and DUMP show the header)."""
+    srv, r = tiered
+    rb = srv.client(decode_responses=False)
+    r.pfadd("hll", *[f"e{i}" for i in range(2000)])
+    assert 1900 < r.pfcount("hll") < 2100
+    cached = rb.get("hll")
+    dump = rb.dump("hll")
+    make_cold(r, ["hll"])
+    assert rb.get("hll") == cached
+    assert rb.dump("hll") == dump
+
+
+def test_a_no_touch_client_reading_a_cold_value_leaves_its_access_information(tiered):
+    srv, r = tiered
+    # Every access raises the LFU counter (log factor 0) and nothing lowers it (no
+    # decay), so one access would show.
+    call(r, "CONFIG", "SET", "maxmemory-policy", "allkeys-lfu")
+    call(r, "CONFIG", "SET", "lfu-log-factor", "0")
+    call(r, "CONFIG", "SET", "lfu-decay-time", "0")
+    r.set("k", "v" * 1000)
+    make_cold(r, ["k"])
+    c = srv.client()
+    assert call(c, "CLIENT", "NO-TOUCH", "on") == "OK"
+    before = call(c, "OBJECT", "FREQ", "k")
+    reads = tiering_info(r)["tier_cold_reads"]
+    assert c.get("k") == "v" * 1000
+    assert tiering_info(r)["tier_cold_reads"] == reads + 1
+    assert call(c, "OBJECT", "FREQ", "k") == before
+    # Without NO-TOUCH the read is an access, once.
+    make_cold(r, ["k"])
+    assert r.get("k") == "v" * 1000
+    assert call(c, "OBJECT", "FREQ", "k") == before + 1
+    c.close()

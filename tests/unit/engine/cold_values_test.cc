@@ -2,14 +2,20 @@
 // cold entry still answers without its value, and how a value comes back.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "engine/cold_values.h"
 #include "engine/expire_ops.h"
 #include "engine/key_ops.h"
 #include "engine/shard.h"
+#include "engine/types/hash/hash_value.h"
+#include "engine/types/list/list_value.h"
+#include "engine/types/set/set_value.h"
 #include "engine/types/string/string_ops.h"
+#include "engine/types/zset/zset.h"
 
 namespace tierkv {
 namespace {
@@ -24,7 +30,9 @@ class ColdValuesTest : public ::testing::Test {
       ++loads_;
       auto stored = tier_.find(std::string(cold.key()));
       if (stored == tier_.end()) return Status::IoError("not in the test's tier");
-      return Entry::NewString(cold.key(), stored->second, kNoExpire);
+      Entry* loaded = Entry::NewString(cold.key(), stored->second.value, kNoExpire);
+      loaded->lsn = stored->second.lsn;
+      return loaded;
     });
   }
   static EngineOptions Options() {
@@ -40,16 +48,26 @@ class ColdValuesTest : public ::testing::Test {
     entry->flags |= Entry::kInTier | Entry::kTierValueCurrent;
     entry->lsn = ++lsn_;
     shard_.db(0).Set(entry);
-    tier_[std::string(key)] = std::string(value);
+    tier_[std::string(key)] = {std::string(value), entry->lsn};
     return shard_.db(0).Peek(key);
+  }
+  // What a read of the tier hands back: the value, stamped with the tier's LSN for it.
+  static Entry* Loaded(std::string_view key, std::string_view value, uint64_t lsn) {
+    Entry* loaded = Entry::NewString(key, value, kNoExpire);
+    loaded->lsn = lsn;
+    return loaded;
   }
   Entry* Demote(std::string_view key) {
     Entry* entry = shard_.db(0).Peek(key);
     return shard_.db(0).Demote(entry, entry->MemoryUsage());
   }
 
+  struct Stored {
+    std::string value;
+    uint64_t lsn;  // what the tier's metadata says
+  };
   Shard shard_;
-  std::map<std::string, std::string> tier_;
+  std::map<std::string, Stored> tier_;
   uint64_t lsn_ = 0;
   int loads_ = 0;
 };
@@ -120,12 +138,144 @@ TEST_F(ColdValuesTest, AValueReadForAnOlderEntryIsNotInstalled) {
   shard_.db(0).Delete("k");
   AddClean("k", "second" + kValue);
   Demote("k");
-  EXPECT_FALSE(shard_.InstallLoadedValue(0, "k", first_lsn, Entry::NewString("k", kValue, kNoExpire)));
+  EXPECT_FALSE(shard_.InstallLoadedValue(0, "k", first_lsn, Loaded("k", kValue, first_lsn)));
   EXPECT_TRUE(shard_.db(0).Peek("k")->is_cold());
   const uint64_t current = shard_.db(0).Peek("k")->cold_locator().value_lsn;
-  EXPECT_TRUE(shard_.InstallLoadedValue(0, "k", current, Entry::NewString("k", "second" + kValue, kNoExpire)));
+  EXPECT_TRUE(shard_.InstallLoadedValue(0, "k", current, Loaded("k", "second" + kValue, current)));
   EXPECT_EQ(**OpGet(shard_, 0, "k"), "second" + kValue);
   EXPECT_EQ(loads_, 0);
+}
+
+TEST_F(ColdValuesTest, ATierCopyOlderThanTheDemotedValueIsNeverInstalled) {
+  AddClean("k", kValue);
+  const uint64_t value_lsn = Demote("k")->cold_locator().value_lsn;
+  // A read that raced a rewrite of the key found the state before it: refused, the
+  // entry stays cold.
+  EXPECT_FALSE(shard_.InstallLoadedValue(0, "k", value_lsn, Loaded("k", "older" + kValue, value_lsn - 1)));
+  EXPECT_TRUE(shard_.db(0).Peek("k")->is_cold());
+  // A newer metadata LSN (an expiry changed while cold) is the same value.
+  EXPECT_TRUE(shard_.InstallLoadedValue(0, "k", value_lsn, Loaded("k", kValue, value_lsn + 1)));
+  EXPECT_FALSE(shard_.db(0).Peek("k")->is_cold());
+
+  // The synchronous path refuses it too, as a failed read (the key looks missing to the
+  // command: engine/db.h, Find).
+  AddClean("s", kValue);
+  Demote("s");
+  --tier_["s"].lsn;
+  auto got = OpGet(shard_, 0, "s");
+  ASSERT_TRUE(got.ok());
+  EXPECT_FALSE(got->has_value());
+  EXPECT_EQ(shard_.last_load_error(), Shard::OlderThanDemoted().message());
+  EXPECT_TRUE(shard_.db(0).Peek("s")->is_cold());
+}
+
+TEST_F(ColdValuesTest, AValueReadBackIsNotAnAccessOfItsOwn) {
+  AddClean("k", kValue);
+  Entry* cold = Demote("k");
+  const uint32_t access = cold->access = 12345;
+  // A CLIENT NO-TOUCH read: the command's own lookup does not touch, and neither does
+  // bringing the value back for it.
+  shard_.set_touch_enabled(false);
+  EXPECT_EQ(**OpGet(shard_, 0, "k"), kValue);
+  shard_.set_touch_enabled(true);
+  EXPECT_EQ(shard_.db(0).Peek("k")->access, access);
+  Demote("k");
+  EXPECT_TRUE(shard_.InstallLoadedValue(0, "k", shard_.db(0).Peek("k")->cold_locator().value_lsn,
+                                        Loaded("k", kValue, tier_["k"].lsn)));
+  EXPECT_EQ(shard_.db(0).Peek("k")->access, access);
+}
+
+// A value of each collection type that grew past its compact encoding and shrank again,
+// read back in the encoding a load picks for its size: it comes back as it left.
+TEST_F(ColdValuesTest, AValueComesBackInTheEncodingItLeftWith) {
+  const EncodingLimits limits;
+  struct Case {
+    const char* key;
+    ValueType type;
+    std::function<ValueObject*()> in_dram;   // the live value
+    std::function<ValueObject*()> decoded;   // what decoding its tier copy gives
+  };
+  auto small_table = [] {
+    FieldTable table;
+    table.Set("f", "v");
+    return new TableHash(std::move(table));
+  };
+  auto small_listpack_hash = [] {
+    auto hash = new ListpackHash();
+    hash->Set("f", "v");
+    return hash;
+  };
+  auto skiplist = [&] {
+    auto zset = ZSet::Create(1000, 1, limits);
+    zset->Insert("m", 1.5, limits);
+    return zset.release();
+  };
+  auto listpack_zset = [&] {
+    auto zset = ZSet::Create(1, 1, limits);
+    zset->Insert("m", 1.5, limits);
+    return zset.release();
+  };
+  auto set_of = [&](Encoding encoding) {
+    auto set = new SetValue();
+    set->Add("1", limits);
+    set->Add("2", limits);
+    if (encoding == Encoding::kListpack) set->ConvertToListpack();
+    if (encoding == Encoding::kHashtable) set->ConvertToHashtable(2);
+    return set;
+  };
+  auto list_of = [](bool quicklist) {
+    Listpack packed;
+    packed.Append("a");
+    packed.Append("b");
+    if (!quicklist) return new ListValue(std::move(packed));
+    auto nodes = std::make_unique<Quicklist>();
+    nodes->AppendPackedNode(std::move(packed));
+    return new ListValue(std::move(nodes));
+  };
+  const Case cases[] = {
+      {"hash-shrank", ValueType::kHash, small_table, small_listpack_hash},
+      {"zset-skiplist", ValueType::kZSet, skiplist, listpack_zset},
+      {"set-hashtable", ValueType::kSet, [&] { return set_of(Encoding::kHashtable); }, [&] { return set_of(Encoding::kIntset); }},
+      {"set-listpack", ValueType::kSet, [&] { return set_of(Encoding::kListpack); }, [&] { return set_of(Encoding::kIntset); }},
+      {"list-quicklist", ValueType::kList, [&] { return list_of(true); }, [&] { return list_of(false); }},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.key);
+    ValueObject* live = c.in_dram();
+    const Encoding encoding = live->encoding();
+    const size_t length = live->Length();
+    Entry* entry = Entry::NewObject(c.key, c.type, encoding, live, kNoExpire);
+    entry->flags |= Entry::kInTier | Entry::kTierValueCurrent;
+    entry->lsn = ++lsn_;
+    shard_.db(0).Set(entry);
+    const uint64_t value_lsn = Demote(c.key)->cold_locator().value_lsn;
+    ValueObject* decoded = c.decoded();
+    ASSERT_NE(decoded->encoding(), encoding);
+    Entry* loaded = Entry::NewObject(c.key, c.type, decoded->encoding(), decoded, kNoExpire);
+    loaded->lsn = value_lsn;
+    ASSERT_TRUE(shard_.InstallLoadedValue(0, c.key, value_lsn, loaded));
+    const Entry* back = shard_.db(0).Peek(c.key);
+    EXPECT_EQ(back->value_encoding(), encoding);
+    EXPECT_EQ(back->object()->Length(), length);
+  }
+  // Never towards a compact encoding: a set of many short members whose cold entry was
+  // guessed a listpack at start-up stays the hashtable its size asks for.
+  auto many = new SetValue();
+  for (int i = 0; i < 200; ++i) many->Add("m" + std::to_string(i), limits);
+  ASSERT_EQ(many->encoding(), Encoding::kHashtable);
+  shard_.db(0).Set(Entry::NewCold("guessed", kNoExpire, ValueType::kSet, Encoding::kListpack, {++lsn_, 800}));
+  Entry* loaded = Entry::NewObject("guessed", ValueType::kSet, Encoding::kHashtable, many, kNoExpire);
+  loaded->lsn = lsn_;
+  ASSERT_TRUE(shard_.InstallLoadedValue(0, "guessed", lsn_, loaded));
+  EXPECT_EQ(shard_.db(0).Peek("guessed")->value_encoding(), Encoding::kHashtable);
+}
+
+TEST_F(ColdValuesTest, AStringKeepsItsEncodingLabel) {
+  Entry* raw = AddClean("raw", "12345");
+  raw->encoding = Encoding::kRaw;  // APPEND or SETRANGE made it raw, as in Redis
+  Demote("raw");
+  EXPECT_EQ(**OpGet(shard_, 0, "raw"), "12345");
+  EXPECT_EQ(shard_.db(0).Peek("raw")->encoding, Encoding::kRaw);
 }
 
 TEST_F(ColdValuesTest, DemotionPicksCleanValuesUntilUnderTheTarget) {
