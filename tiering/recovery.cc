@@ -48,7 +48,9 @@ class Replayer {
         continue;
       }
       if (IsCommand(effect, "FLUSHALL")) {
-        for (int index = 0; index < shard_.db_count(); ++index) FlushOlder(index, record.lsn);
+        for (int index = 0; index < shard_.db_count(); ++index) {
+          if (Status flushed = FlushOlder(index, record.lsn); !flushed.ok()) return flushed;
+        }
         continue;
       }
       if (IsCommand(effect, "FUNCTION")) {
@@ -59,7 +61,7 @@ class Replayer {
         continue;
       }
       if (IsCommand(effect, "FLUSHDB")) {
-        FlushOlder(db, record.lsn);
+        if (Status flushed = FlushOlder(db, record.lsn); !flushed.ok()) return flushed;
         continue;
       }
       if (IsCommand(effect, "SWAPDB")) {
@@ -116,13 +118,20 @@ class Replayer {
 
   // A replayed FLUSHDB at `lsn` empties only what is older than it: keys the tier holds
   // with a newer LSN were written after it. The tier copy of the db is then erased whole
-  // and the survivors queued to be written back.
-  void FlushOlder(int db, uint64_t lsn) {
+  // and the survivors queued to be written back. A survivor start-up left cold is read
+  // back first: the erase takes the tier's copy of its value, and the round writing it
+  // back needs the value in DRAM.
+  Status FlushOlder(int db, uint64_t lsn) {
     std::vector<std::string> older;
     shard_.db(db).ForEach([&](Entry* entry) {
       if (entry->lsn < lsn) older.emplace_back(entry->key());
     });
     for (const std::string& key : older) (void)shard_.db(db).Delete(key);
+    shard_.db(db).MakeResidentWhere([](const Entry&) { return true; });
+    if (shard_.db(db).cold_count() > 0) {
+      return Status::Error("the tier could not give back the value of a key in db " + std::to_string(db) +
+                           " that a FLUSHDB replayed before it must keep: " + shard_.last_load_error());
+    }
     std::erase_if(tombstones_, [&](const auto& item) { return item.first.first == db && item.second < lsn; });
     ChangeLog& changes = shard_.changes();
     changes.QueueDirty({DirtyItem::Kind::kEraseDb, db, {}});
@@ -130,6 +139,7 @@ class Replayer {
       entry->flags |= Entry::kDirty;
       changes.QueueDirty({DirtyItem::Kind::kKey, db, std::string(entry->key())});
     });
+    return Status::Ok();
   }
 
   Shard& shard_;
