@@ -17,6 +17,7 @@ later write, on any connection, gets MISCONF. With everysec the writer itself ge
 MISCONF once the server has seen the error; the writes acknowledged before that are
 still queued in memory and must reach the journal after the retry.
 """
+import collections
 import os
 import subprocess
 import threading
@@ -71,9 +72,12 @@ class FillWriter(threading.Thread):
     """SETs 4 KiB values one at a time until MISCONF, `stop`, or MAX_FILL_WRITES.
     acked holds every write answered OK; pending the write sent and not yet answered."""
 
-    def __init__(self, port):
+    def __init__(self, port, incompressible=False):
         super().__init__(daemon=True)
         self.port = port
+        # Values the tier cannot shrink (with tiering rounds move them there and free the
+        # journal, and a compressible fill would never fill the disk).
+        self.incompressible = incompressible
         self.acked = {}
         self.pending = None
         self.misconf = None
@@ -87,7 +91,7 @@ class FillWriter(threading.Thread):
                 if self.stop.is_set():
                     return
                 key = f"fill:{i}"
-                value = f"{i}:" + "v" * VALUE_BYTES
+                value = f"{i}:" + (os.urandom(VALUE_BYTES // 2).hex() if self.incompressible else "v" * VALUE_BYTES)
                 self.pending = (key, value)
                 try:
                     reply = client.set(key, value)
@@ -503,6 +507,191 @@ def test_kill_after_a_point_in_time_round_failed_on_a_full_disk_shows_one_whole_
         assert not wrong, (f"{len(wrong)} of {len(keys)} keys are not from the image of "
                            f"{seen[keys[0]][:2]!r}: {[(key, (seen[key] or '')[:2]) for key in wrong[:5]]}\n"
                            f"{server.all_logs()}")
+        assert server.terminate() == 0, server.run_log()[-3000:]
+    finally:
+        server.kill()
+
+
+TIERED_BUDGET = "4mb"  # under a megabyte above the server's base memory: most values cold
+COLD_KEYS = 400
+
+
+def tiering(admin):
+    return admin.info("tiering")
+
+
+class ColdReader(threading.Thread):
+    """GETs the keys of `expected` round and round (bounded) until `stop`: each reply must
+    be the key's value or an error reply; a missing key or another value is wrong."""
+
+    def __init__(self, port, expected):
+        super().__init__(daemon=True)
+        self.port = port
+        self.expected = expected
+        self.stop = threading.Event()
+        self.served = 0
+        self.refusals = collections.Counter()  # error text -> count
+        self.wrong = []
+
+    def run(self):
+        client = redis.Redis(host="127.0.0.1", port=self.port, decode_responses=True, socket_timeout=120)
+        keys = list(self.expected)
+        try:
+            for i in range(200_000):
+                if self.stop.is_set():
+                    return
+                key = keys[(i * 7) % len(keys)]
+                try:
+                    value = client.get(key)
+                except redis.ResponseError as error:
+                    self.refusals[str(error)[:80]] += 1
+                    continue
+                if value != self.expected[key]:
+                    self.wrong.append(f"GET {key} gave {(value or '(nil)')[:20]!r}")
+                    return
+                self.served += 1
+        except Exception as error:
+            self.wrong.append(f"reader raised {error!r}")
+        finally:
+            client.close()
+
+
+def expect_refused(admin, where, *command):
+    """A write refused for the full disk: MISCONF, or OOM where Redis would answer it first
+    (over maxmemory, and values cannot leave DRAM: tiering off, or the tier full)."""
+    with pytest.raises(redis.ResponseError) as refused:
+        call(admin, *command)
+    text = str(refused.value)
+    if text.startswith("OOM"):
+        info = tiering(admin)
+        assert info["tier_full"] == 1 or admin.config_get("tiering")["tiering"] == "no", f"{where}: {text} {info}"
+    else:
+        assert text.startswith("MISCONF") and ENOSPC_TEXT in text, f"{where}: {command}: {text}"
+
+
+def make_most_cold(server, admin, values):
+    """Writes `values` and waits until most of them have left DRAM (the rounds demotion
+    starts write them to the tier)."""
+    for start in range(0, len(values), 100):
+        chunk = dict(list(values.items())[start:start + 100])
+        assert admin.mset(chunk) is True
+    def mostly_cold():
+        if tiering(admin)["tier_keys_cold"] >= len(values) // 2:
+            return True
+        try:
+            admin.bgsave()
+        except redis.ResponseError as error:
+            assert "in progress" in str(error), error
+        return False
+    poll_until(mostly_cold, timeout=60, message="most values to leave DRAM", interval=0.1)
+
+
+def config_changes_during_the_episode(admin, fsync):
+    """(parameter, value) pairs set while the disk is full, each set back after."""
+    other_fsync = "everysec" if fsync == "always" else "always"
+    return [("tier-max-size", "1mb"), ("tier-max-size", "0"),
+            ("maxmemory", "64mb"), ("maxmemory", TIERED_BUDGET),
+            ("tiering", "no"), ("tiering", "yes"),
+            ("appendfsync", other_fsync), ("appendfsync", fsync)]
+
+
+@pytest.mark.parametrize("fsync", ["always", "everysec"])
+def test_disk_full_with_tiering_keeps_cold_values_and_every_acknowledged_write(fsync, small_disk, tmp_path):
+    """Tiering on, most values cold, then the disk (journal and tier on one tmpfs) fills
+    while writers add values that would be demotion candidates and readers read cold
+    keys. Writes get MISCONF as without tiering; a read of a cold key answers its value
+    or an error, never a wrong value or a nil; CONFIG SET of tier-max-size, maxmemory,
+    tiering and appendfsync during the episode changes none of that and releases no held
+    reply; once space is back writes resume, and a restart has every acknowledged write."""
+    binary = server_bin_or_skip()
+    server = DurableServer(binary, small_disk / "data", tmp_path / "logs",
+                           ["--appendonly", "yes", "--appendfsync", fsync, "--save", "",
+                            "--tier", "rocksdb", "--tiering", "yes", "--maxmemory", TIERED_BUDGET,
+                            "--tier-min-value-size", "0"])
+    server.start()
+    try:
+        admin = server.client()
+        cold = {f"cold:{i}": f"{i}:" + os.urandom(VALUE_BYTES // 4).hex() for i in range(COLD_KEYS)}
+        make_most_cold(server, admin, cold)
+        reads_before = tiering(admin)["tier_cold_reads"]
+
+        readers = [ColdReader(server.port, cold) for _ in range(2)]
+        for reader in readers:
+            reader.start()
+        make_filler(small_disk / "filler", FREE_BYTES)
+        writer = FillWriter(server.port, incompressible=True)
+        writer.start()
+        if fsync == "everysec":
+            writer.join(timeout=60)
+            assert not writer.is_alive(), "the writer neither filled the disk nor stopped in 60 s"
+        else:
+            poll_until(lambda: writer.errors or not writer.is_alive() or journal_failed(admin),
+                       timeout=60, message="the journal to fail with ENOSPC")
+        assert not writer.errors, writer.errors
+        assert journal_failed(admin), admin.info("persistence")
+        if fsync == "always":
+            assert writer.is_alive() and writer.pending is not None and writer.misconf is None
+        else:
+            assert writer.misconf and ENOSPC_TEXT in writer.misconf, writer.misconf
+        writer.stop.set()
+
+        def still_refusing_and_reading(where):
+            expect_refused(admin, where, "SET", "probe", "x")
+            expect_misconf(admin, "DEL", "cold:0")  # not refused for memory
+            for reader in readers:
+                assert not reader.wrong, f"{where}: {reader.wrong[:5]}\n{server.all_logs()}"
+                assert reader.is_alive(), f"{where}: a reader stopped"
+            if fsync == "always":
+                assert writer.is_alive() and writer.pending is not None, (
+                    f"{where}: the held write was answered before it was durable")
+
+        still_refusing_and_reading("disk full")
+        for parameter, value in config_changes_during_the_episode(admin, fsync):
+            assert admin.config_set(parameter, value) is True, (parameter, value)
+            still_refusing_and_reading(f"after CONFIG SET {parameter} {value}")
+        assert_all_present(admin, cold, "reads of cold keys while the disk is full", server)
+        assert_all_present(admin, writer.acked, "reads while the disk is full", server)
+        assert tiering(admin)["tier_cold_reads"] > reads_before, "no cold read during the episode"
+
+        os.remove(small_disk / "filler")
+        resumed = {}
+        write_until_accepted(admin, "after:first")
+        resumed["after:first"] = "resumed"
+        writer.join(timeout=60)
+        assert not writer.is_alive(), "the writer is still blocked after writes resumed"
+        assert not writer.errors, writer.errors
+        if fsync == "always":
+            assert writer.pending is None and writer.misconf is None
+        for i in range(50):
+            key = f"after:{i}"
+            resumed[key] = f"{i}:" + "r" * VALUE_BYTES
+            assert admin.set(key, resumed[key]) is True
+        for reader in readers:
+            reader.stop.set()
+            reader.join(timeout=60)
+            assert not reader.wrong, f"{reader.wrong[:5]}\n{server.all_logs()}"
+        served = sum(reader.served for reader in readers)
+        assert served > 0, "the readers were never served"
+        print(f"\n{fsync}: cold reads served {served}, refused "
+              f"{dict(sum((reader.refusals for reader in readers), collections.Counter()))}, "
+              f"{tiering(admin)['tier_keys_cold']} cold keys")
+
+        everything = {**cold, **writer.acked, **resumed}
+        if fsync == "always":
+            admin.close()
+            server.kill()
+        else:
+            # As in the test without tiering: after a disk error a SIGKILL may lose the
+            # acknowledged writes still queued in memory.
+            admin.shutdown(nosave=True)
+            assert server.wait_exit() == 0, server.run_log()[-3000:]
+        server.start()
+        assert not server.fatal_lines(), server.run_log()
+        client = server.client()
+        assert tiering(client)["tier_keys_cold"] > 0, "the restart left no value in the tier"
+        assert_all_present(client, everything, "after the restart", server)
+        assert tiering(client)["tier_cold_reads"] > 0
+        client.close()
         assert server.terminate() == 0, server.run_log()[-3000:]
     finally:
         server.kill()

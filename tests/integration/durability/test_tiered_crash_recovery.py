@@ -1,7 +1,9 @@
 """Crash recovery with tiering: the crash test's writers, kills and checks
-(test_crash_recovery.py, crash_model.py) against a server whose DRAM budget is about
-its own base memory, so that values leave DRAM as soon as a round has written them
-(tier-min-value-size 0: the model's small values too). The kills then land while
+(test_crash_recovery.py, crash_model.py) against a server whose DRAM budget is under a
+megabyte above its own base memory (about 3 MB), so that most values leave DRAM once a
+round has written them (tier-min-value-size 0: the model's small values too). A budget
+under the base memory (the redis-py cold mode's 3mb) would keep writers waiting for
+rounds nearly all the time, and the load would be a few writes a cycle. The kills then land while
 values are being demoted, while rounds write the values demotion waits for, and while
 cold values are read back for the writers' commands; each restart leaves the values in
 the tier (start-up reads keys only) and the checks read them back from it.
@@ -12,7 +14,7 @@ most restarts, cold values at start and cold reads serving the checks (else the 
 would be the plain crash test again). No cold read may fail.
 
 TIERKV_CRASH_SEED and TIERKV_CRASH_CYCLES work as in test_crash_recovery.py;
-TIERKV_TIER_CRASH_BUDGET changes the budget (default 3mb, as the redis-py cold mode).
+TIERKV_TIER_CRASH_BUDGET changes the budget (default 4mb).
 """
 import os
 import threading
@@ -23,7 +25,7 @@ import redis
 from durability_harness import is_sanitized, server_bin_or_skip
 from test_crash_recovery import Observer, run_crash_cycles
 
-BUDGET = os.environ.get("TIERKV_TIER_CRASH_BUDGET", "3mb")
+BUDGET = os.environ.get("TIERKV_TIER_CRASH_BUDGET", "4mb")
 TIERED_ARGS = ("--tier", "rocksdb", "--tiering", "yes", "--maxmemory", BUDGET,
                "--tier-min-value-size", "0")
 SAMPLE_INTERVAL_S = 0.01
@@ -92,7 +94,7 @@ class TieringObserver(Observer):
 
 
 def tiered_cycle_count(binary):
-    default = 6 if is_sanitized(binary) else 9
+    default = 12 if is_sanitized(binary) else 24
     return int(os.environ.get("TIERKV_CRASH_CYCLES", default))
 
 

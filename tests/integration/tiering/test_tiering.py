@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 import threading
+import time
 
 import pytest
 import redis
@@ -296,6 +297,69 @@ def test_cold_values_survive_a_crash_and_restart(tmp_path):
     assert tiering_info(r)["tier_cold_reads"] == 0
     assert r.mget(keys) == [value_of(i) for i in range(len(keys))]
     assert tiering_info(r)["tier_cold_reads"] > 0
+    srv.stop()
+
+
+def expired_keys(client):
+    return client.info("stats")["expired_keys"]
+
+
+def test_a_ttl_that_runs_out_while_the_value_is_cold_or_the_server_is_down(tmp_path):
+    # Values expiring within seconds are never demoted, so the TTLs are set once the values
+    # are cold (a metadata-only change): they run out with the value only in the tier, for
+    # the first group while the server runs (found by active expiry, or by a read first),
+    # for the second while it is down, killed with them cold. No expired value is ever
+    # served or read from the tier, and expired_keys counts each key once.
+    srv = start(tmp_path / "server", "--appendfsync", "always")
+    r = srv.client()
+    r.debug_object_raw = lambda key: call(r, "DEBUG", "OBJECT", key)
+    running = [f"run:{i}" for i in range(20)]
+    down = [f"down:{i}" for i in range(20)]
+    kept = [f"kept:{i}" for i in range(20)]
+    values = {key: value_of(i) for i, key in enumerate(running + down + kept)}
+    for key, value in values.items():
+        r.set(key, value)
+    r.hset("down:hash", mapping={f"f{i}": value_of(i) for i in range(10)})
+    r.rpush("run:list", *[value_of(i) for i in range(10)])
+    down.append("down:hash")
+    running.append("run:list")
+    make_cold(r, running + down + kept)
+    reads, expired = tiering_info(r)["tier_cold_reads"], expired_keys(r)
+    for key in running:
+        assert r.pexpire(key, 300)
+    assert all("tier:cold" in r.debug_object_raw(key) for key in running)
+    # While the server runs: half are read as their TTL runs out, the rest left to
+    # active expiry; a read after the expiry finds nothing.
+    wait_until(lambda: r.pttl(running[0]) == -2, timeout=5, message="the first TTL to run out")
+    assert [r.get(key) for key in running[:10]] == [None] * 10
+    wait_until(lambda: expired_keys(r) >= expired + len(running), timeout=10,
+               message="active expiry to find the cold keys")
+    assert r.exists(*running) == 0
+    assert expired_keys(r) == expired + len(running)
+    assert tiering_info(r)["tier_cold_reads"] == reads, "an expired value was read from the tier"
+
+    # Killed with the `down` keys cold and their TTLs running; restarted once they ran out.
+    for key in down:
+        assert r.pexpire(key, 300)
+    assert all("tier:cold" in r.debug_object_raw(key) for key in down)
+    os.kill(srv.proc.pid, signal.SIGKILL)
+    srv.proc.wait()
+    srv.proc = None
+    time.sleep(0.5)  # the experiment: the TTLs run out while the server is down
+    srv.start()
+    r = srv.client()
+    assert r.get(down[0]) is None and r.hgetall("down:hash") == {}
+    wait_until(lambda: expired_keys(r) >= len(down), timeout=10, message="active expiry after the restart")
+    assert r.exists(*down) == 0 and r.exists(*running) == 0
+    assert expired_keys(r) == len(down)
+    assert tiering_info(r)["tier_cold_reads"] == 0, "an expired value was read from the tier"
+    assert r.mget(kept) == [values[key] for key in kept]
+    # Their deletion was journaled: a second start does not bring them back.
+    srv.stop()
+    srv.start()
+    r = srv.client()
+    assert r.exists(*down) == 0 and r.exists(*running) == 0
+    assert r.mget(kept) == [values[key] for key in kept]
     srv.stop()
 
 
