@@ -105,7 +105,16 @@ class Replayer {
     auto dbs = SwapDbArguments(effect, shard_.db_count());
     if (!dbs.ok()) return dbs.status();
     const auto [a, b] = *dbs;
+    // SwapDb reads back the cold values of both dbs (the tier holds them under their old
+    // numbers) and holds demotion back until a round past the last LSN commits: the LSNs
+    // below this record's are all handed out, whatever the records replayed so far.
+    shard_.set_last_lsn(std::max(shard_.last_lsn(), lsn - 1));
+    const uint64_t failed_loads = shard_.tiering_stats().load_failures;
     shard_.SwapDb(a, b);
+    if (shard_.tiering_stats().load_failures != failed_loads) {
+      return Status::Error("SWAPDB " + std::to_string(a) + " " + std::to_string(b) +
+                           ": the tier could not give back a value of those dbs: " + shard_.last_load_error());
+    }
     shard_.CommitReplayed(lsn);
     const auto other = [&](int db) { return db == a ? b : db == b ? a : db; };
     std::map<std::pair<int, std::string>, uint64_t> moved;
