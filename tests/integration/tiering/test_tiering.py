@@ -228,6 +228,26 @@ def test_a_cold_read_that_fails_answers_an_error_and_runs_nothing(tiered):
     assert r.get("victim") == "v" * 2000
 
 
+def test_a_swapdb_whose_cold_values_cannot_be_read_swaps_nothing(tiered):
+    # SWAPDB reads the cold values of both dbs back first (the tier holds them under their
+    # db's number until a round writes the swap). One that failed was swapped as a cold
+    # entry anyway, and later read from the other db: its value of the same key name.
+    srv, r = tiered
+    other = srv.client(db=1)
+    other.debug_object_raw = lambda key: call(other, "DEBUG", "OBJECT", key)
+    r.set("same", "zero" * 500)
+    other.set("same", "one" * 500)
+    make_cold(r, ["same"])
+    wait_until(lambda: "tier:cold" in other.debug_object_raw("same"), timeout=30, message="db 1's value cold")
+    fail_next_reads(r)
+    with pytest.raises(redis.ResponseError, match="cold read failed: .*injected"):
+        r.swapdb(0, 1)
+    assert r.get("same") == "zero" * 500 and other.get("same") == "one" * 500
+    assert r.swapdb(0, 1)
+    assert r.get("same") == "one" * 500 and other.get("same") == "zero" * 500
+    other.close()
+
+
 def test_a_script_never_writes_over_an_undeclared_cold_key_it_could_not_read(tiered):
     srv, r = tiered
     fields = {f"f{i}": f"{i}" * 300 for i in range(4)}
