@@ -21,6 +21,7 @@ MISCONF once the server has seen the error; the writes acknowledged before that 
 still queued in memory and must reach the journal after the retry.
 """
 import collections
+import errno
 import os
 import subprocess
 import threading
@@ -516,6 +517,10 @@ def test_kill_after_a_point_in_time_round_failed_on_a_full_disk_shows_one_whole_
 
 
 TIERED_BUDGET = "4mb"  # under a megabyte above the server's base memory: most values cold
+# The budget while the disk fills. Over the budget writers wait for rounds to make values
+# clean, and with the tier's disk full every round fails: they would wait until space is
+# back, unanswered (neither MISCONF nor OOM), a known problem left out of this test.
+FILL_BUDGET = "16mb"
 COLD_KEYS = 400
 
 
@@ -559,6 +564,22 @@ class ColdReader(threading.Thread):
             client.close()
 
 
+def take_all_space(path):
+    """Appends to `path` until the file system holding it has no byte left."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        for size in (1 << 16, 1 << 12, 1 << 9, 1):
+            block = b"\0" * size
+            for _ in range((16 << 20) // size):
+                try:
+                    os.write(fd, block)
+                except OSError as error:
+                    assert error.errno == errno.ENOSPC, error
+                    break
+    finally:
+        os.close(fd)
+
+
 def expect_refused(admin, where, *command):
     """A write refused for the full disk: MISCONF, or OOM where Redis would answer it first
     (over maxmemory, and values cannot leave DRAM: tiering off, or the tier full)."""
@@ -593,7 +614,7 @@ def config_changes_during_the_episode(admin, fsync):
     """(parameter, value) pairs set while the disk is full, each set back after."""
     other_fsync = "everysec" if fsync == "always" else "always"
     return [("tier-max-size", "1mb"), ("tier-max-size", "0"),
-            ("maxmemory", "64mb"), ("maxmemory", TIERED_BUDGET),
+            ("maxmemory", TIERED_BUDGET), ("maxmemory", FILL_BUDGET),
             ("tiering", "no"), ("tiering", "yes"),
             ("appendfsync", other_fsync), ("appendfsync", fsync)]
 
@@ -617,6 +638,7 @@ def test_disk_full_with_tiering_keeps_cold_values_and_every_acknowledged_write(f
         cold = {f"cold:{i}": f"{i}:" + os.urandom(VALUE_BYTES // 4).hex() for i in range(COLD_KEYS)}
         make_most_cold(server, admin, cold)
         reads_before = tiering(admin)["tier_cold_reads"]
+        assert admin.config_set("maxmemory", FILL_BUDGET) is True
 
         readers = [ColdReader(server.port, cold) for _ in range(2)]
         for reader in readers:
@@ -638,7 +660,12 @@ def test_disk_full_with_tiering_keeps_cold_values_and_every_acknowledged_write(f
             assert writer.misconf and ENOSPC_TEXT in writer.misconf, writer.misconf
         writer.stop.set()
 
+        # RocksDB deletes the files of a failed flush, which frees space the journal's retry
+        # would then use: the episode ends only when the test removes the fillers.
+        take_all_space(small_disk / "hog")
+
         def still_refusing_and_reading(where):
+            take_all_space(small_disk / "hog")
             expect_refused(admin, where, "SET", "probe", "x")
             expect_misconf(admin, "DEL", "cold:0")  # not refused for memory
             for reader in readers:
@@ -657,6 +684,7 @@ def test_disk_full_with_tiering_keeps_cold_values_and_every_acknowledged_write(f
         assert tiering(admin)["tier_cold_reads"] > reads_before, "no cold read during the episode"
 
         os.remove(small_disk / "filler")
+        os.remove(small_disk / "hog")
         resumed = {}
         write_until_accepted(admin, "after:first")
         resumed["after:first"] = "resumed"

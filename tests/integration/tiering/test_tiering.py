@@ -16,7 +16,7 @@ import pytest
 import redis
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from conftest import ServerProcess, call, is_reference, server_bin, wait_until  # noqa: E402
+from conftest import ServerProcess, call, is_reference, server_bin, server_ms, wait_until  # noqa: E402
 
 pytestmark = pytest.mark.skipif(is_reference(), reason="tierkv only: Redis has no tier")
 
@@ -345,8 +345,10 @@ def test_a_ttl_that_runs_out_while_the_value_is_cold_or_the_server_is_down(tmp_p
     running.append("run:list")
     make_cold(r, running + down + kept)
     reads, expired = tiering_info(r)["tier_cold_reads"], expired_keys(r)
+    # One absolute expiry for the group: once one key is past it, every key is.
+    expire_at = server_ms(r) + 300
     for key in running:
-        assert r.pexpire(key, 300)
+        assert r.pexpireat(key, expire_at)
     assert all("tier:cold" in r.debug_object_raw(key) for key in running)
     # While the server runs: half are read as their TTL runs out, the rest left to
     # active expiry; a read after the expiry finds nothing.
@@ -359,8 +361,9 @@ def test_a_ttl_that_runs_out_while_the_value_is_cold_or_the_server_is_down(tmp_p
     assert tiering_info(r)["tier_cold_reads"] == reads, "an expired value was read from the tier"
 
     # Killed with the `down` keys cold and their TTLs running; restarted once they ran out.
+    expire_at = server_ms(r) + 300
     for key in down:
-        assert r.pexpire(key, 300)
+        assert r.pexpireat(key, expire_at)
     assert all("tier:cold" in r.debug_object_raw(key) for key in down)
     os.kill(srv.proc.pid, signal.SIGKILL)
     srv.proc.wait()
