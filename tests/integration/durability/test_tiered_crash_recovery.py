@@ -1,7 +1,7 @@
 """Crash recovery with tiering: the crash test's writers, kills and checks
-(test_crash_recovery.py, crash_model.py) against a server whose DRAM budget is under a
-megabyte above its own base memory (about 3 MB), so that most values leave DRAM once a
-round has written them (tier-min-value-size 0: the model's small values too). A budget
+(test_crash_recovery.py, crash_model.py) against a server whose DRAM budget is 768 KiB
+above its own base memory (measured on a fresh server first), so that most values leave
+DRAM once a round has written them (tier-min-value-size 0: the model's small values too). A budget
 under the base memory (the redis-py cold mode's 3mb) would keep writers waiting for
 rounds nearly all the time, and the load would be a few writes a cycle. The kills then land while
 values are being demoted, while rounds write the values demotion waits for, and while
@@ -14,7 +14,7 @@ most restarts, cold values at start and cold reads serving the checks (else the 
 would be the plain crash test again). No cold read may fail.
 
 TIERKV_CRASH_SEED and TIERKV_CRASH_CYCLES work as in test_crash_recovery.py;
-TIERKV_TIER_CRASH_BUDGET changes the budget (default 4mb).
+TIERKV_TIER_CRASH_BUDGET sets the budget instead.
 """
 import os
 import threading
@@ -22,21 +22,19 @@ import threading
 import pytest
 import redis
 
-from durability_harness import is_sanitized, server_bin_or_skip
+from durability_harness import base_memory, is_sanitized, server_bin_or_skip
 from test_crash_recovery import Observer, run_crash_cycles
 
-BUDGET = os.environ.get("TIERKV_TIER_CRASH_BUDGET", "4mb")
-TIERED_ARGS = ("--tier", "rocksdb", "--tiering", "yes", "--maxmemory", BUDGET,
-               "--tier-min-value-size", "0")
-SAMPLE_INTERVAL_S = 0.01
+TIERED_ARGS = ("--tier", "rocksdb", "--tiering", "yes", "--tier-min-value-size", "0")
+HEADROOM = 768 << 10  # the budget over the base memory: most of the writers' values are cold
 
 
-def tiering_info(server):
-    client = server.client(socket_timeout=10)
-    try:
-        return client.info("tiering")
-    finally:
-        client.close()
+def budget(binary, tmp_path):
+    """TIERKV_TIER_CRASH_BUDGET, or a fresh server's base memory plus HEADROOM."""
+    if os.environ.get("TIERKV_TIER_CRASH_BUDGET"):
+        return os.environ["TIERKV_TIER_CRASH_BUDGET"]
+    base = base_memory(binary, tmp_path / "probe", ["--appendonly", "yes", "--save", "", *TIERED_ARGS])
+    return str(base + HEADROOM)
 
 
 class TieringObserver(Observer):
@@ -100,8 +98,10 @@ def tiered_cycle_count(binary):
 
 @pytest.mark.parametrize("fsync", ["always", "everysec"])
 def test_tiered_crash_recovery(fsync, tmp_path):
-    cycles = tiered_cycle_count(server_bin_or_skip())
-    summary = run_crash_cycles(fsync, tmp_path, TIERED_ARGS, cycles, TieringObserver())
+    binary = server_bin_or_skip()
+    cycles = tiered_cycle_count(binary)
+    args = (*TIERED_ARGS, "--maxmemory", budget(binary, tmp_path))
+    summary = run_crash_cycles(fsync, tmp_path, args, cycles, TieringObserver())
     # The run tested tiering only if values were cold: demoted under load, left in the
     # tier by start-up, and read back from it by the checks.
     assert summary["demotions"] > 0, f"no value was demoted under load: {dict(summary)}"
