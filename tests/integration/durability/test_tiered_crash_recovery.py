@@ -37,6 +37,17 @@ def budget(binary, tmp_path):
     return str(base + HEADROOM)
 
 
+SAMPLE_INTERVAL_S = 0.01
+
+
+def tiering_info(server):
+    client = server.client(socket_timeout=10)
+    try:
+        return client.info("tiering")
+    finally:
+        client.close()
+
+
 class TieringObserver(Observer):
     """Samples INFO tiering during each load (its own connection, until the kill breaks
     it) and reads it after each restart and each check."""
