@@ -43,7 +43,9 @@ class Replayer {
         continue;
       }
       if (IsCommand(effect, "FLUSHALL")) {
-        for (int index = 0; index < shard_.db_count(); ++index) FlushOlder(index, record.lsn);
+        for (int index = 0; index < shard_.db_count(); ++index) {
+          if (Status flushed = FlushOlder(index, record.lsn); !flushed.ok()) return flushed;
+        }
         continue;
       }
       if (IsCommand(effect, "FUNCTION")) {
@@ -54,7 +56,7 @@ class Replayer {
         continue;
       }
       if (IsCommand(effect, "FLUSHDB")) {
-        FlushOlder(db, record.lsn);
+        if (Status flushed = FlushOlder(db, record.lsn); !flushed.ok()) return flushed;
         continue;
       }
       if (IsCommand(effect, "SWAPDB")) {
@@ -98,7 +100,16 @@ class Replayer {
     auto dbs = SwapDbArguments(effect, shard_.db_count());
     if (!dbs.ok()) return dbs.status();
     const auto [a, b] = *dbs;
+    // SwapDb reads back the cold values of both dbs (the tier holds them under their old
+    // numbers) and holds demotion back until a round past the last LSN commits: the LSNs
+    // below this record's are all handed out, whatever the records replayed so far.
+    shard_.set_last_lsn(std::max(shard_.last_lsn(), lsn - 1));
+    const uint64_t failed_loads = shard_.tiering_stats().load_failures;
     shard_.SwapDb(a, b);
+    if (shard_.tiering_stats().load_failures != failed_loads) {
+      return Status::Error("SWAPDB " + std::to_string(a) + " " + std::to_string(b) +
+                           ": the tier could not give back a value of those dbs: " + shard_.last_load_error());
+    }
     shard_.CommitReplayed(lsn);
     const auto other = [&](int db) { return db == a ? b : db == b ? a : db; };
     std::map<std::pair<int, std::string>, uint64_t> moved;
@@ -111,13 +122,20 @@ class Replayer {
 
   // A replayed FLUSHDB at `lsn` empties only what is older than it: keys the tier holds
   // with a newer LSN were written after it. The tier copy of the db is then erased whole
-  // and the survivors queued to be written back.
-  void FlushOlder(int db, uint64_t lsn) {
+  // and the survivors queued to be written back. A survivor start-up left cold is read
+  // back first: the erase takes the tier's copy of its value, and the round writing it
+  // back needs the value in DRAM.
+  Status FlushOlder(int db, uint64_t lsn) {
     std::vector<std::string> older;
     shard_.db(db).ForEach([&](Entry* entry) {
       if (entry->lsn < lsn) older.emplace_back(entry->key());
     });
     for (const std::string& key : older) (void)shard_.db(db).Delete(key);
+    shard_.db(db).MakeResidentWhere([](const Entry&) { return true; });
+    if (shard_.db(db).cold_count() > 0) {
+      return Status::Error("the tier could not give back the value of a key in db " + std::to_string(db) +
+                           " that a FLUSHDB replayed before it must keep: " + shard_.last_load_error());
+    }
     std::erase_if(tombstones_, [&](const auto& item) { return item.first.first == db && item.second < lsn; });
     ChangeLog& changes = shard_.changes();
     changes.QueueDirty({DirtyItem::Kind::kEraseDb, db, {}});
@@ -125,6 +143,7 @@ class Replayer {
       entry->flags |= Entry::kDirty;
       changes.QueueDirty({DirtyItem::Kind::kKey, db, std::string(entry->key())});
     });
+    return Status::Ok();
   }
 
   Shard& shard_;

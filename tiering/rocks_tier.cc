@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "tiering/rocks_info_log.h"
 #include "tiering/rocks_tier_format.h"
 
 namespace tierkv {
@@ -254,6 +255,7 @@ Result<std::unique_ptr<RocksTier>> RocksTier::Open(const RocksTierOptions& optio
   db_options.write_buffer_manager =
       std::make_shared<rocksdb::WriteBufferManager>(options.write_buffer_bytes);
   db_options.listeners.push_back(std::make_shared<ManualErrorRecovery>());
+  if (!options.read_only) db_options.info_log = RocksInfoLog::Open(options.path + "/LOG");
   const rocksdb::ColumnFamilyOptions family = FamilyOptions(tier->block_cache_, options.write_buffer_bytes);
 
   // The families on disk decide what is opened: a version-1 tier still has "values"; a

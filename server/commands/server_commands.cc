@@ -58,6 +58,15 @@ void CmdSwapDb(CommandContext& ctx) {
   if (*a < 0 || *a >= ctx.shard.db_count() || *b < 0 || *b >= ctx.shard.db_count()) {
     return ctx.reply().Error("ERR DB index is out of range");
   }
+  // The tier holds cold values under their db's number until a round writes the swap, so
+  // both dbs' values are read back first (Shard::SwapDb would move one it could not read
+  // as a cold entry, later read from the other db). A failed read swaps nothing.
+  for (const int db : {static_cast<int>(*a), static_cast<int>(*b)}) {
+    ctx.shard.db(db).MakeResidentWhere([](const Entry&) { return true; });
+    if (ctx.shard.db(db).cold_count() > 0) {
+      return ctx.reply().Error("ERR cold read failed: " + ctx.shard.last_load_error());
+    }
+  }
   ctx.shard.SwapDb(static_cast<int>(*a), static_cast<int>(*b));
   ctx.reply().Ok();
 }

@@ -339,6 +339,73 @@ TEST_F(RecoveryTest, ReplayedFlushDbRemovesOnlyOlderKeysAndQueuesSurvivors) {
   EXPECT_EQ(TierImageOf(tier_), ImageOf(shard()));
 }
 
+// The same with tiering: start-up left b cold (its value stored in 64 bytes or more).
+// The tier's db 0 is erased by the next round and b written back after the erase, so b
+// must be resident by then: a cold survivor was written as the locator it held instead
+// of its value, and the erase left the tier without it ("the tier holds no value").
+TEST_F(RecoveryTest, WithTieringAReplayedFlushDbReadsItsColdSurvivorsBackBeforeTheErase) {
+  const std::string b8 = Incompressible(100, 'b');
+  SeedTier({StoredValue(0, "a", Incompressible(100, 'a'), 1), StoredValue(0, "b", b8, 8),
+            StoredValue(1, "d", Incompressible(100, 'd'), 1)},
+           2);
+  WriteJournal({{{3, 0, {{"SET", "x", "x3"}}},
+                 {7, 0, {{"FLUSHDB"}}},
+                 {8, 0, {{"SET", "b", b8}}},
+                 {9, 0, {{"SET", "e", "e9"}}}}});
+  auto report = RunColdRecovery();
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  const Entry* survivor = shard().db(0).Peek("b");
+  ASSERT_NE(survivor, nullptr);
+  EXPECT_FALSE(survivor->is_cold());
+  EXPECT_NE(survivor->flags & Entry::kDirty, 0);
+  EXPECT_TRUE(shard().db(1).Peek("d")->is_cold());  // another db's keys stay in the tier
+  EXPECT_EQ(shard().db(0).Peek("a"), nullptr);
+
+  CheckpointInto(shard(), tier_);
+  shard().db(1).MakeResidentWhere([](const Entry&) { return true; });
+  EXPECT_EQ(TierImageOf(tier_), ImageOf(shard()));
+  EXPECT_EQ(harness_.Run({"GET", "b"}), testing::Bulk(b8));
+}
+
+TEST_F(RecoveryTest, WithTieringAColdFlushDbSurvivorTheTierCannotGiveBackStopsRecovery) {
+  SeedTier({StoredValue(0, "b", Incompressible(100, 'b'), 8)}, 2);
+  WriteJournal({{{3, 0, {{"SET", "x", "x3"}}}, {7, 0, {{"FLUSHDB"}}}}});
+  auto report = RunColdRecovery(/*readable=*/false);
+  ASSERT_FALSE(report.ok());
+  EXPECT_NE(report.status().message().find("LSN 7"), std::string::npos) << report.status().message();
+  EXPECT_NE(report.status().message().find("FLUSHDB"), std::string::npos) << report.status().message();
+}
+
+// The tier holds the dbs a replayed SWAPDB exchanged under their old numbers until a
+// round writes the swap: the swapped values read back may not leave DRAM before that round
+// commits, or they would be read back from the other db (its value of the same key name,
+// or none). The swap is the first record replayed, so the fence must come from its own LSN.
+TEST_F(RecoveryTest, WithTieringValuesAReplayedSwapDbMovedStayInDramUntilARoundWritesTheSwap) {
+  SeedTier({StoredValue(0, "k", Incompressible(100, 'a'), 1), StoredValue(1, "k", Incompressible(100, 'b'), 1)}, 2);
+  WriteJournal({{{3, 0, {{"SWAPDB", "0", "1"}}}}});
+  shard().options().tiering.enabled = true;
+  shard().options().maxmemory = 1;
+  auto report = RunColdRecovery();
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  shard().NoteCheckpointCommitted(report->checkpoint_lsn);  // as the server does after recovery
+  EXPECT_FALSE(shard().db(0).Peek("k")->is_cold());
+  EXPECT_EQ(harness_.Run({"GET", "k"}), testing::Bulk(Incompressible(100, 'b')));
+  EXPECT_FALSE(shard().demotion_allowed());
+  CheckpointInto(shard(), tier_);
+  shard().NoteCheckpointCommitted(shard().last_lsn());
+  EXPECT_TRUE(shard().demotion_allowed());
+  EXPECT_EQ(TierImageOf(tier_), ImageOf(shard()));
+}
+
+TEST_F(RecoveryTest, WithTieringASwapDbWhoseColdValuesTheTierCannotGiveBackStopsRecovery) {
+  SeedTier({StoredValue(0, "k", Incompressible(100, 'a'), 1)}, 2);
+  WriteJournal({{{3, 0, {{"SWAPDB", "0", "1"}}}}});
+  auto report = RunColdRecovery(/*readable=*/false);
+  ASSERT_FALSE(report.ok());
+  EXPECT_NE(report.status().message().find("LSN 3"), std::string::npos) << report.status().message();
+  EXPECT_NE(report.status().message().find("SWAPDB"), std::string::npos) << report.status().message();
+}
+
 // Checkpoint 2, then: a set at 3 in db 0, dbs 0 and 1 swapped at 4, a set at 5 (now in
 // db 1), b at 6 (now in db 0), t set at 7 and deleted at 8 in db 0. An unfinished round
 // wrote a (5) and t's tombstone (8); the crash forgot its swap, so they sit where their

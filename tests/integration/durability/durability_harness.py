@@ -176,3 +176,19 @@ class DurableServer:
     def fatal_lines(self):
         return [line for line in self.run_log().splitlines()
                 if any(marker in line for marker in FATAL_MARKERS)]
+
+
+def base_memory(binary, work_dir, args):
+    """used_memory of a fresh server started with `args` (about 3 MB in a release build,
+    under 2 MB under ASan, which has no jemalloc): tiered tests set their DRAM budget
+    relative to it."""
+    probe = DurableServer(binary, os.path.join(work_dir, "data"), os.path.join(work_dir, "logs"), args)
+    probe.start()
+    try:
+        client = probe.client()
+        try:
+            return client.info("memory")["used_memory"]
+        finally:
+            client.close()
+    finally:
+        probe.kill()

@@ -144,7 +144,7 @@ def verify_recovered(server, writers, fsync, kill, summary, where):
     return values, expiries
 
 
-def load_and_kill(server, writers, cycle, variant, seed, delay, summary, where):
+def load_and_kill(server, writers, cycle, variant, seed, delay, summary, where, observer):
     for writer in writers:
         writer.begin_cycle(cycle)
     stop = threading.Event()
@@ -165,6 +165,7 @@ def load_and_kill(server, writers, cycle, variant, seed, delay, summary, where):
         barrier.wait(timeout=60)  # every client connected: the load starts now
     except threading.BrokenBarrierError:
         pass
+    observer.load_started(server)
     time.sleep(delay)  # the experiment, not synchronisation
     kill_mono = time.monotonic()
     server.kill()
@@ -172,6 +173,7 @@ def load_and_kill(server, writers, cycle, variant, seed, delay, summary, where):
     stop.set()
     for thread in threads:
         thread.join(timeout=LOAD_TIMEOUT_S)
+    observer.load_killed(server, summary)
     if any(thread.is_alive() for thread in threads):
         pytest.fail(f"{where}: a client thread still runs {LOAD_TIMEOUT_S}s after the kill")
     errors = [error for writer in writers for error in writer.errors] + rounds["errors"]
@@ -187,14 +189,33 @@ def load_and_kill(server, writers, cycle, variant, seed, delay, summary, where):
     return kill
 
 
-@pytest.mark.parametrize("fsync", ["always", "everysec"])
-def test_crash_recovery(fsync, tmp_path):
+class Observer:
+    """What a variant of the test adds to each cycle (the tiered test: INFO tiering); this
+    one adds nothing. Called from the main thread only."""
+
+    def load_started(self, server):
+        """The load runs from now until the kill."""
+
+    def load_killed(self, server, summary):
+        """The server was killed; the load threads are joined."""
+
+    def restarted(self, server, summary, where):
+        """The server recovered and answers; nothing has read it yet."""
+
+    def verified(self, server, summary, where):
+        """The recovered state was read and checked."""
+
+
+def run_crash_cycles(fsync, tmp_path, base_args=(), cycles=None, observer=None):
+    """The kill cycles of one fsync mode, then a clean stop and start; returns the
+    summary (a Counter) after checking that the load and rounds ran."""
     binary = server_bin_or_skip()
-    cycles = cycle_count(binary)
+    cycles = cycles if cycles is not None else cycle_count(binary)
+    observer = observer or Observer()
     seed = int(os.environ.get("TIERKV_CRASH_SEED") or random.randrange(1 << 30))
     rng = random.Random(seed)
     server = DurableServer(binary, tmp_path / "data", tmp_path / "logs",
-                           ["--appendonly", "yes", "--appendfsync", fsync, "--save", ""])
+                           ["--appendonly", "yes", "--appendfsync", fsync, "--save", "", *base_args])
     writers = [Writer(tid) for tid in range(WRITERS)]
     summary = collections.Counter()
     kill = None
@@ -211,10 +232,12 @@ def test_crash_recovery(fsync, tmp_path):
                               f"{kill.cycle} ({VARIANTS[kill.cycle % len(VARIANTS)]})")
                 summary["torn_tails"] += "torn record" in server.run_log()
                 check_started(server, recovering)
+                observer.restarted(server, summary, recovering)
                 verify_recovered(server, writers, fsync, kill, summary, recovering)
+                observer.verified(server, summary, recovering)
             long_cycle = fsync == "everysec" and cycle % LONG_CYCLE_EVERY == LONG_CYCLE_EVERY - 1
             delay = rng.uniform(*(LONG_KILL_DELAY_S if long_cycle else KILL_DELAY_S))
-            kill = load_and_kill(server, writers, cycle, variant, seed, delay, summary, where)
+            kill = load_and_kill(server, writers, cycle, variant, seed, delay, summary, where, observer)
 
         # The last crash, then a clean SIGTERM (the shutdown round) and one more start,
         # which must give back exactly the same keys and expiries.
@@ -223,7 +246,9 @@ def test_crash_recovery(fsync, tmp_path):
         server.start()
         summary["torn_tails"] += "torn record" in server.run_log()
         check_started(server, where)
+        observer.restarted(server, summary, where)
         values, expiries = verify_recovered(server, writers, fsync, kill, summary, where)
+        observer.verified(server, summary, where)
         assert server.terminate() == 0, f"SIGTERM exit status; log:\n{server.run_log()[-3000:]}"
         assert not server.fatal_lines(), server.run_log()[-3000:]
         server.start()
@@ -248,3 +273,9 @@ def test_crash_recovery(fsync, tmp_path):
     assert summary["acked"] >= cycles * 10, f"too few writes acknowledged: {dict(summary)}"
     assert summary["checkpoints_under_load"] > 0, f"no checkpoint ran during the load: {dict(summary)}"
     assert summary["must_survive"] > 0, f"no write of a cycle was old enough to be checked: {dict(summary)}"
+    return summary
+
+
+@pytest.mark.parametrize("fsync", ["always", "everysec"])
+def test_crash_recovery(fsync, tmp_path):
+    run_crash_cycles(fsync, tmp_path)

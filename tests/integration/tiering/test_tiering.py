@@ -10,12 +10,13 @@ import os
 import signal
 import sys
 import threading
+import time
 
 import pytest
 import redis
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from conftest import ServerProcess, call, is_reference, server_bin, wait_until  # noqa: E402
+from conftest import ServerProcess, call, is_reference, server_bin, server_ms, wait_until  # noqa: E402
 
 pytestmark = pytest.mark.skipif(is_reference(), reason="tierkv only: Redis has no tier")
 
@@ -306,6 +307,26 @@ def test_a_cold_read_that_fails_answers_an_error_and_runs_nothing(tiered):
     assert r.get("victim") == "v" * 2000
 
 
+def test_a_swapdb_whose_cold_values_cannot_be_read_swaps_nothing(tiered):
+    # SWAPDB reads the cold values of both dbs back first (the tier holds them under their
+    # db's number until a round writes the swap). One that failed was swapped as a cold
+    # entry anyway, and later read from the other db: its value of the same key name.
+    srv, r = tiered
+    other = srv.client(db=1)
+    other.debug_object_raw = lambda key: call(other, "DEBUG", "OBJECT", key)
+    r.set("same", "zero" * 500)
+    other.set("same", "one" * 500)
+    make_cold(r, ["same"])
+    wait_until(lambda: "tier:cold" in other.debug_object_raw("same"), timeout=30, message="db 1's value cold")
+    fail_next_reads(r)
+    with pytest.raises(redis.ResponseError, match="cold read failed: .*injected"):
+        r.swapdb(0, 1)
+    assert r.get("same") == "zero" * 500 and other.get("same") == "one" * 500
+    assert r.swapdb(0, 1)
+    assert r.get("same") == "one" * 500 and other.get("same") == "zero" * 500
+    other.close()
+
+
 def test_a_script_never_writes_over_an_undeclared_cold_key_it_could_not_read(tiered):
     srv, r = tiered
     fields = {f"f{i}": f"{i}" * 300 for i in range(4)}
@@ -375,6 +396,72 @@ def test_cold_values_survive_a_crash_and_restart(tmp_path):
     assert tiering_info(r)["tier_cold_reads"] == 0
     assert r.mget(keys) == [value_of(i) for i in range(len(keys))]
     assert tiering_info(r)["tier_cold_reads"] > 0
+    srv.stop()
+
+
+def expired_keys(client):
+    return client.info("stats")["expired_keys"]
+
+
+def test_a_ttl_that_runs_out_while_the_value_is_cold_or_the_server_is_down(tmp_path):
+    # Values expiring within seconds are never demoted, so the TTLs are set once the values
+    # are cold (a metadata-only change): they run out with the value only in the tier, for
+    # the first group while the server runs (found by active expiry, or by a read first),
+    # for the second while it is down, killed with them cold. No expired value is ever
+    # served or read from the tier, and expired_keys counts each key once.
+    srv = start(tmp_path / "server", "--appendfsync", "always")
+    r = srv.client()
+    r.debug_object_raw = lambda key: call(r, "DEBUG", "OBJECT", key)
+    running = [f"run:{i}" for i in range(20)]
+    down = [f"down:{i}" for i in range(20)]
+    kept = [f"kept:{i}" for i in range(20)]
+    values = {key: value_of(i) for i, key in enumerate(running + down + kept)}
+    for key, value in values.items():
+        r.set(key, value)
+    r.hset("down:hash", mapping={f"f{i}": value_of(i) for i in range(10)})
+    r.rpush("run:list", *[value_of(i) for i in range(10)])
+    down.append("down:hash")
+    running.append("run:list")
+    make_cold(r, running + down + kept)
+    reads, expired = tiering_info(r)["tier_cold_reads"], expired_keys(r)
+    # One absolute expiry for the group: once one key is past it, every key is.
+    expire_at = server_ms(r) + 300
+    for key in running:
+        assert r.pexpireat(key, expire_at)
+    assert all("tier:cold" in r.debug_object_raw(key) for key in running)
+    # While the server runs: half are read as their TTL runs out, the rest left to
+    # active expiry; a read after the expiry finds nothing.
+    wait_until(lambda: r.pttl(running[0]) == -2, timeout=5, message="the first TTL to run out")
+    assert [r.get(key) for key in running[:10]] == [None] * 10
+    wait_until(lambda: expired_keys(r) >= expired + len(running), timeout=10,
+               message="active expiry to find the cold keys")
+    assert r.exists(*running) == 0
+    assert expired_keys(r) == expired + len(running)
+    assert tiering_info(r)["tier_cold_reads"] == reads, "an expired value was read from the tier"
+
+    # Killed with the `down` keys cold and their TTLs running; restarted once they ran out.
+    expire_at = server_ms(r) + 300
+    for key in down:
+        assert r.pexpireat(key, expire_at)
+    assert all("tier:cold" in r.debug_object_raw(key) for key in down)
+    os.kill(srv.proc.pid, signal.SIGKILL)
+    srv.proc.wait()
+    srv.proc = None
+    time.sleep(0.5)  # the experiment: the TTLs run out while the server is down
+    srv.start()
+    r = srv.client()
+    assert r.get(down[0]) is None and r.hgetall("down:hash") == {}
+    wait_until(lambda: expired_keys(r) >= len(down), timeout=10, message="active expiry after the restart")
+    assert r.exists(*down) == 0 and r.exists(*running) == 0
+    assert expired_keys(r) == len(down)
+    assert tiering_info(r)["tier_cold_reads"] == 0, "an expired value was read from the tier"
+    assert r.mget(kept) == [values[key] for key in kept]
+    # Their deletion was journaled: a second start does not bring them back.
+    srv.stop()
+    srv.start()
+    r = srv.client()
+    assert r.exists(*down) == 0 and r.exists(*running) == 0
+    assert r.mget(kept) == [values[key] for key in kept]
     srv.stop()
 
 
