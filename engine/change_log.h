@@ -130,6 +130,8 @@ class ChangeLog {
   // Entries the round had already marked written are marked dirty again.
   void GiveBackDirty(Shard& shard, std::vector<DirtyItem> items);
   size_t dirty_count() const { return dirty_.size(); }
+  // Something is owed to the tier: listed, or marked dirty for the next round's scan.
+  bool has_dirty() const { return !dirty_.empty() || scan_needed_; }
   // DRAM the dirty list takes (items and key bytes, roughly). Deleted keys are always
   // listed, so a cache evicting between rounds grows it with every eviction: the
   // durability layer starts a round when it passes a bound.

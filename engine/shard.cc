@@ -129,6 +129,9 @@ void Shard::ActiveExpireCycle(int64_t budget_us) {
 }
 
 void Shard::HousekeepingStep() {
+  // What NoteValuesClean is not told about (a CONFIG SET of tier-min-value-size, say) is
+  // found by the cron's next pass.
+  NoteValuesClean();
   lazy_free_.ReclaimSlots();
   for (auto& current : dbs_) {
     current->ShrinkIfSparse();
@@ -207,10 +210,11 @@ Status Shard::EnforceMaxmemory() {
   if (demoting()) {
     // Bounded like eviction below; a value is freed at once, so a few usually do.
     constexpr size_t kMaxDemotionsPerCall = 4096;
-    if (DemoteColdest(kMaxDemotionsPerCall, options_.maxmemory) == 0 && OverMaxmemory()) {
-      demotion_starved_ = true;
-      ++tiering_stats_.demotion_starved;
-    }
+    if (!demotion_exhausted_ && DemoteColdest(kMaxDemotionsPerCall, options_.maxmemory) > 0) return Status::Ok();
+    if (!OverMaxmemory()) return Status::Ok();
+    if (!demotion_exhausted_) ++tiering_stats_.demotion_starved;
+    demotion_exhausted_ = true;
+    demotion_starved_ = true;
     return Status::Ok();
   }
   if (options_.policy == EvictionPolicy::kNoEviction) return Status::OutOfMemory();
@@ -318,6 +322,7 @@ bool Shard::InstallLoadedValue(int db_index, std::string_view key, uint64_t valu
   }
   db(db_index).Install(cold, loaded);
   ++tiering_stats_.promotions;
+  NoteValuesClean();
   return true;
 }
 

@@ -210,24 +210,38 @@ class Shard {
   // in DRAM until unpinned (server/cold_reads.h). Pins are few: the keys of commands waiting
   // to run.
   void PinResident(int db, std::string_view key) { pinned_.emplace(db, std::string(key)); }
-  void UnpinResident(int db, std::string_view key) { pinned_.erase({db, std::string(key)}); }
+  void UnpinResident(int db, std::string_view key) {
+    if (pinned_.erase({db, std::string(key)}) != 0) NoteValuesClean();
+  }
   // Demotion is held back from a FLUSHDB, FLUSHALL or SWAPDB until a checkpoint round
   // covering it has committed (the fence is the LSN the change commits with): until then
   // the tier holds the swapped dbs' values under their old numbers, and a round still to
   // write an erase rewrites every key of that db from DRAM, which a cold entry could not.
-  void NoteCheckpointCommitted(uint64_t checkpoint_lsn) { checkpointed_lsn_ = checkpoint_lsn; }
+  void NoteCheckpointCommitted(uint64_t checkpoint_lsn) {
+    checkpointed_lsn_ = checkpoint_lsn;
+    NoteValuesClean();
+  }
   // Tiering is on, with a tier to read cold values back from, and a budget.
   bool demotion_possible() const { return options_.tiering.enabled && cold_loader_ && options_.maxmemory > 0; }
   // The tier has reached tier-max-size (set by the durability layer from the tier's
   // size): values stop leaving DRAM, and maxmemory-policy decides past the budget as
   // without tiering (evict, or answer OOM), until the tier has room again.
-  void set_tier_full(bool full) { tier_full_ = full; }
+  void set_tier_full(bool full) {
+    if (tier_full_ && !full) NoteValuesClean();
+    tier_full_ = full;
+  }
   bool tier_full() const { return tier_full_; }
   // Past the budget, values leave DRAM (rather than keys being evicted).
   bool demoting() const { return demotion_possible() && !tier_full_; }
   bool demotion_allowed() const { return demoting() && checkpointed_lsn_ >= demotion_fence_lsn_; }
   // Set when EnforceMaxmemory found nothing clean to demote; the server reads and clears it.
   bool TakeDemotionStarved() { return std::exchange(demotion_starved_, false); }
+  // Values may have become demotable: a checkpoint batch carrying them landed, a stage
+  // was committed, a value was read back. A demotion pass that found nothing clean is not
+  // repeated before this (or the cron's housekeeping step) says something may have changed:
+  // while writers outrun checkpoint rounds, every command would otherwise sample the
+  // keyspace for values that cannot be there (a load spent most of its CPU doing so).
+  void NoteValuesClean() { demotion_exhausted_ = false; }
   size_t ColdKeyCount() const;
   // Tiering on and memory over maxmemory by more than an eighth: the server makes
   // writers wait (Server::WritersMustWait) rather than answer OOM.
@@ -325,6 +339,7 @@ class Shard {
   uint64_t checkpointed_lsn_ = 0;
   uint64_t demotion_fence_lsn_ = 0;
   bool demotion_starved_ = false;
+  bool demotion_exhausted_ = false;  // see NoteValuesClean
 };
 
 }  // namespace tierkv

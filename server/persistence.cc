@@ -113,7 +113,7 @@ bool Server::WritersMustWait() {
   // Waiting helps only while a round can still make values clean enough to leave DRAM.
   // With nothing dirty and no round running, what holds the memory is not values a round
   // would free (keys, small values, clients, the tier's caches): writers would wait forever.
-  if (shard_.changes().dirty_count() == 0 && !durability_->round_in_progress()) return false;
+  if (!shard_.changes().has_dirty() && !durability_->round_in_progress()) return false;
   return shard_.OverTieringHardLimit();
 }
 

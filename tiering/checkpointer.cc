@@ -374,6 +374,7 @@ void Checkpointer::OnSliceWritten(const Status& status, size_t slice_end, uint64
     End(std::move(failed));
     return;
   }
+  shard_.NoteValuesClean();  // the slice's values may leave DRAM now
   next_item_ = slice_end;
   DropWrittenItems();
   result_.keys += keys;
@@ -440,6 +441,7 @@ void Checkpointer::StagedValuesReadable() {
   }
   staged_values_ = {};
   staged_values_bytes_ = 0;
+  shard_.NoteValuesClean();
 }
 
 void Checkpointer::End(CheckpointResult result) {

@@ -17,6 +17,10 @@ namespace {
 constexpr int64_t kRetryIntervalMs = 1000;     // journal Retry() after an error
 constexpr int64_t kFailedRoundDelayMs = 5000;  // Redis's CONFIG_BGSAVE_RETRY_DELAY
 constexpr int64_t kTierStatsIntervalMs = 1000;  // INFO's tier figures are at most this old
+// Tiering: rounds start once memory is within a fourth of maxmemory of it (see
+// DemotionWantsRound), at most this often unless demotion finds nothing clean.
+constexpr size_t kDemotionRoundShare = 4;
+constexpr int64_t kDemotionRoundIntervalMs = 1000;
 // The journal's bound while rounds fail, in journal-max-size units (see journal_limit()).
 constexpr uint64_t kJournalLimitFactor = 4;
 constexpr uint64_t kJournalLimitWithoutMaxSize = 256u << 20;
@@ -392,6 +396,21 @@ void Durability::OnRoundDone(const CheckpointResult& result) {
     round_scheduled_ = false;
     StartRound(nullptr, scheduled_is_rewrite_);
   }
+  // Back to back while demotion waits for dirty values to be written (writes outrun the
+  // rounds): they become clean as soon as possible. Not with nothing dirty: writers waiting
+  // over a budget that no round can reach (below the base memory) wait only while one runs,
+  // and must not see one after the other forever. Not after a failure: the cron waits
+  // before trying again.
+  if (result.status.ok() && !checkpointer_->in_progress() && shard_.changes().has_dirty() &&
+      shard_.TakeDemotionStarved()) {
+    StartRound(nullptr);
+  }
+}
+
+bool Durability::DemotionWantsRound() const {
+  if (!shard_.demoting() || !shard_.changes().has_dirty()) return false;
+  const size_t maxmemory = shard_.options().maxmemory;
+  return shard_.BudgetedMemory() >= maxmemory - maxmemory / kDemotionRoundShare;
 }
 
 void Durability::ScheduleRound(bool rewrite) {
@@ -640,6 +659,9 @@ void Durability::Cron(int64_t now_ms) {
   if (shard_.changes().dirty_bytes() >= DirtyListBound(shard_.options().maxmemory)) start = true;
   if (covering_round_lsn_.has_value()) start = true;  // the journal waits for it
   if (shard_.TakeDemotionStarved()) start = true;      // DRAM waits for dirty values to be written
+  // ... or soon will (at most once a second: a trickle of writes near the budget would
+  // otherwise flush the tier's memtables after every few keys)
+  if (DemotionWantsRound() && now_ms - round_started_ms_ >= kDemotionRoundIntervalMs) start = true;
   if (!journal_full_error_.empty()) start = true;      // only a round frees the journal
   if (journal_ != nullptr && options_.journal_max_size > 0 &&
       journal_bytes_ - std::min(journal_bytes_, journal_bytes_at_round_start_) >= options_.journal_max_size) {

@@ -250,6 +250,11 @@ class Durability {
   std::shared_ptr<JournalWriter> JournalForPool() const;
   Status MakeJournalDurable(uint64_t lsn) const;
   void OnRoundDone(const CheckpointResult& result);
+  // Tiering: memory is past the low watermark (three quarters of maxmemory) and values
+  // are owed to the tier. A round started then has made values clean (free to leave DRAM
+  // at once) by the time the budget is reached; started only once demotion finds nothing
+  // clean, writers waited for a whole round there.
+  bool DemotionWantsRound() const;
   void DropJournalBelow(uint64_t lsn);
   void RefreshTierStats(int64_t now_ms);
   void CheckJournalLimit();

@@ -1437,6 +1437,24 @@ TEST_F(PointInTimeRoundTest, FailedRoundLosesNoChangeMadeDuringIt) {
   ExpectNextRoundCatchesUp();
 }
 
+// Demotion that found nothing clean does not sample again until told that values may be
+// clean: a landed slice tells it, so its values leave DRAM while the round goes on.
+TEST_F(CheckpointerTest, ALandedSliceLetsAStarvedDemotionTryAgain) {
+  shard().options().tiering = {.enabled = true, .min_value_size = 0};
+  shard().set_cold_loader([](int, const Entry&) -> Result<Entry*> { return Status::IoError("not read here"); });
+  Write({"SET", "s", std::string(1000, 'x')});
+  shard().options().maxmemory = 1;
+  EXPECT_TRUE(shard().EnforceMaxmemory().ok());
+  EXPECT_TRUE(shard().TakeDemotionStarved()) << "the value is dirty";
+  fake_.StallCommits();
+  ASSERT_TRUE(StartRound());
+  ASSERT_TRUE(RunUntilCommitStalled());  // the slice has landed; the commit waits
+  EXPECT_TRUE(shard().EnforceMaxmemory().ok());
+  EXPECT_TRUE(shard().db(0).Peek("s")->is_cold());
+  fake_.ReleaseCommits();
+  ASSERT_TRUE(FinishRound().status.ok());
+}
+
 // A point-in-time round's values go to the tier's stage, which reads do not see before
 // the round's commit: a value demoted in between would be read from the last commit,
 // which does not hold it (the cold read failed, "the tier holds no value"). So it stays

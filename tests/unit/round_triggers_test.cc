@@ -71,5 +71,85 @@ TEST_F(RoundTriggerTest, ADirtyListBelowItsBoundWaitsForTheSaveRules) {
   EXPECT_EQ(durability_->info().rounds, 0u);
 }
 
+// Tiering: a round starts before memory reaches the budget, so that values are clean
+// (free to leave DRAM at once) when it does, rather than writers waiting there for a
+// whole round to be written.
+class TieringRoundTriggerTest : public RoundTriggerTest {
+ protected:
+  void SetUp() override {
+    RoundTriggerTest::SetUp();
+    harness_.shard().options().tiering.enabled = true;
+  }
+  // A key changed since the last round: listed dirty, as a command's commit does.
+  void WriteKey(const std::string& key) {
+    harness_.Run({"SET", key, std::string(1000, 'v')});
+    (void)durability_->CommitChanges();
+  }
+  void SetMaxmemory(size_t bytes) { harness_.shard().options().maxmemory = bytes; }
+};
+
+TEST_F(TieringRoundTriggerTest, MemoryPastThreeQuartersOfTheBudgetStartsARound) {
+  WriteKey("k");
+  SetMaxmemory(harness_.shard().BudgetedMemory() * 10 / 9);  // used: 90% of the budget
+  durability_->Cron(Shard::WallClockMs());
+  EXPECT_TRUE(durability_->round_in_progress());
+  ASSERT_TRUE(engine_.RunUntil([&] { return !durability_->round_in_progress(); }));
+  EXPECT_EQ(durability_->info().rounds, 1u);
+  EXPECT_FALSE(harness_.shard().changes().has_dirty());
+}
+
+TEST_F(TieringRoundTriggerTest, MemoryWellUnderTheBudgetWaitsForTheSaveRules) {
+  WriteKey("k");
+  SetMaxmemory(harness_.shard().BudgetedMemory() * 2);  // used: half the budget
+  durability_->Cron(Shard::WallClockMs());
+  EXPECT_FALSE(durability_->round_in_progress());
+}
+
+TEST_F(TieringRoundTriggerTest, NothingDirtyStartsNothing) {
+  SetMaxmemory(harness_.shard().BudgetedMemory() * 10 / 9);
+  durability_->Cron(Shard::WallClockMs());
+  EXPECT_FALSE(durability_->round_in_progress());
+}
+
+TEST_F(TieringRoundTriggerTest, WithoutTieringMemoryStartsNoRound) {
+  harness_.shard().options().tiering.enabled = false;
+  WriteKey("k");
+  SetMaxmemory(harness_.shard().BudgetedMemory() * 10 / 9);
+  durability_->Cron(Shard::WallClockMs());
+  EXPECT_FALSE(durability_->round_in_progress());
+}
+
+TEST_F(TieringRoundTriggerTest, RoundsFollowEachOtherWhileDemotionFindsNothingClean) {
+  WriteKey("first");
+  SetMaxmemory(harness_.shard().BudgetedMemory() * 10 / 9);
+  durability_->Cron(Shard::WallClockMs());
+  ASSERT_TRUE(durability_->round_in_progress());
+  // Writes outrun the round: over the budget with nothing clean (the value written after
+  // S is dirty, the round's is still being written).
+  WriteKey("during");
+  SetMaxmemory(harness_.shard().BudgetedMemory() * 9 / 10);
+  EXPECT_TRUE(harness_.shard().EnforceMaxmemory().ok());
+  ASSERT_TRUE(engine_.RunUntil([&] { return durability_->info().rounds == 1; }));
+  EXPECT_TRUE(durability_->round_in_progress()) << "the next round starts without waiting for the cron";
+  ASSERT_TRUE(engine_.RunUntil([&] { return !durability_->round_in_progress(); }));
+  EXPECT_EQ(durability_->info().rounds, 2u);
+  EXPECT_FALSE(harness_.shard().changes().has_dirty());
+}
+
+TEST_F(TieringRoundTriggerTest, NearTheBudgetRoundsStartAtMostOnceASecond) {
+  WriteKey("first");
+  SetMaxmemory(harness_.shard().BudgetedMemory() * 10 / 9);
+  const int64_t now = Shard::WallClockMs();
+  durability_->Cron(now);
+  ASSERT_TRUE(engine_.RunUntil([&] { return !durability_->round_in_progress(); }));
+  EXPECT_EQ(durability_->info().rounds, 1u) << "demotion was not starved: no round follows at once";
+  WriteKey("trickle");
+  durability_->Cron(now + 100);
+  EXPECT_FALSE(durability_->round_in_progress());
+  durability_->Cron(now + 1500);
+  EXPECT_TRUE(durability_->round_in_progress());
+  ASSERT_TRUE(engine_.RunUntil([&] { return !durability_->round_in_progress(); }));
+}
+
 }  // namespace
 }  // namespace tierkv

@@ -333,6 +333,44 @@ TEST_F(ColdValuesTest, APinnedValueStaysUntilUnpinned) {
   EXPECT_TRUE(shard_.db(0).Peek("pinned")->is_cold());
 }
 
+// A load past the budget spent most of its CPU on demotion passes that sampled the
+// keyspace after every command for clean values that could not be there yet.
+TEST_F(ColdValuesTest, AStarvedDemotionPassIsNotRepeatedUntilValuesMayBeClean) {
+  for (int i = 0; i < 20; ++i) {
+    Entry* entry = AddClean("k" + std::to_string(i), kValue);
+    entry->flags |= Entry::kDirty;  // changed since the round wrote it
+  }
+  shard_.options().maxmemory = shard_.BudgetedMemory() / 2;
+  EXPECT_TRUE(shard_.EnforceMaxmemory().ok());  // never OOM: writers wait for a round
+  EXPECT_TRUE(shard_.TakeDemotionStarved());
+  EXPECT_EQ(shard_.tiering_stats().demotion_starved, 1u);
+
+  // A round writes them, but the shard is not told yet: the next commands do not sample.
+  for (int i = 0; i < 20; ++i) shard_.db(0).Peek("k" + std::to_string(i))->flags &= static_cast<uint8_t>(~Entry::kDirty);
+  EXPECT_TRUE(shard_.EnforceMaxmemory().ok());
+  EXPECT_EQ(shard_.db(0).cold_count(), 0u);
+  EXPECT_TRUE(shard_.TakeDemotionStarved());  // the cron still starts rounds
+  EXPECT_EQ(shard_.tiering_stats().demotion_starved, 1u);  // one starved episode, not one per command
+
+  // The checkpointer says its batch landed: the next pass finds them.
+  shard_.NoteValuesClean();
+  EXPECT_TRUE(shard_.EnforceMaxmemory().ok());
+  EXPECT_GT(shard_.db(0).cold_count(), 0u);
+}
+
+TEST_F(ColdValuesTest, TheCronRetriesAStarvedDemotionPass) {
+  Entry* entry = AddClean("k", kValue);
+  entry->flags |= Entry::kDirty;
+  shard_.options().maxmemory = shard_.BudgetedMemory() / 2;
+  EXPECT_TRUE(shard_.EnforceMaxmemory().ok());
+  entry->flags &= static_cast<uint8_t>(~Entry::kDirty);  // what no one reports (a config change, say)
+  EXPECT_TRUE(shard_.EnforceMaxmemory().ok());
+  EXPECT_FALSE(shard_.db(0).Peek("k")->is_cold());
+  shard_.HousekeepingStep();
+  EXPECT_TRUE(shard_.EnforceMaxmemory().ok());
+  EXPECT_TRUE(shard_.db(0).Peek("k")->is_cold());
+}
+
 TEST_F(ColdValuesTest, SwapDbReadsColdValuesBackAndHoldsDemotionUntilACheckpoint) {
   AddClean("k", kValue);
   Demote("k");
