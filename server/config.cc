@@ -364,9 +364,12 @@ void Config::AddParams() {
   enum_param("enable-debug-command", {"no", "yes", "local"}, &s.enable_debug_command, false);
   enum_param("enable-module-command", {"no", "yes", "local"}, &s.enable_module_command, false);
   enum_param("enable-protected-configs", {"no", "yes", "local"}, &s.enable_protected_configs, false);
-  enum_param("tier", {"none", "rocksdb"}, &s.tier, false);
+  enum_param("tier", {"none", "rocksdb", "pmem"}, &s.tier, false);
   // Cold reads run on this many threads (tiering/tier_io_pool.h), fixed at start-up.
   int_param("tier-read-threads", 1, 64, &s.tier_read_threads, false);
+  // The persistent-memory tier (tiering/pmem/): its pool file and the size it is created with.
+  string_param("tier-path", &s.tier_path, false);
+  memory_param("tier-pmem-size", &s.tier_pmem_size, false);
 
   // Read by the server's ACL when users are created (Server::OnConfigChanged).
   enum_param("acl-pubsub-default", {"allchannels", "resetchannels"}, &s.acl_pubsub_default, true);

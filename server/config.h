@@ -107,8 +107,10 @@ struct ServerSettings {
   std::string enable_debug_command = "no";          // enable-debug-command
   std::string enable_module_command = "no";         // enable-module-command
   std::string enable_protected_configs = "no";      // enable-protected-configs
-  std::string tier = "rocksdb";                    // tier: none | rocksdb (start-up; used by the tiering issue)
+  std::string tier = "rocksdb";                    // tier: none | rocksdb | pmem (start-up)
   int tier_read_threads = 4;                       // tier-read-threads: threads running cold reads (start-up)
+  std::string tier_path;                           // tier-path: the pmem pool file ("" = dir/tier.pmem)
+  uint64_t tier_pmem_size = 1ull << 30;            // tier-pmem-size: a new pmem pool's size
 };
 
 class Config {

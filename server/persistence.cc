@@ -15,6 +15,9 @@
 #include "server/server.h"
 #include "tiering/elapsed.h"
 #include "tiering/rocks_tier.h"
+#if TIERKV_PMEM
+#include "tiering/pmem/pmem_tier.h"
+#endif
 
 namespace tierkv {
 namespace {
@@ -35,18 +38,43 @@ FsyncPolicy FsyncPolicyNamed(const std::string& name) {
 
 }  // namespace
 
-Status Server::OpenDurability() {
-  if (settings_.tier == "none") return Status::Ok();
+Result<std::unique_ptr<Tier>> Server::OpenTier() {
+  if (settings_.tier == "pmem") {
+#if TIERKV_PMEM
+    PmemTierOptions options;
+    options.path = settings_.tier_path.empty()           ? settings_.dir + "/tier.pmem"
+                   : settings_.tier_path.front() == '/' ? settings_.tier_path
+                                                         : settings_.dir + "/" + settings_.tier_path;
+    options.pool_size = settings_.tier_pmem_size;
+    options.log = [](const std::string& line) { LogNotice(line); };
+    const PhaseTimer open;
+    auto tier = PmemTier::Open(options);
+    if (!tier.ok()) return tier.status();
+    LogNotice("Opened the tier " + options.path + " in " + open.Took());
+    return std::unique_ptr<Tier>(std::move(*tier));
+#else
+    return Status::Error(
+        "tier pmem: this tierkv-server was built without the persistent-memory tier (libpmemobj not found; "
+        "CMake option TIERKV_PMEM)");
+#endif
+  }
   RocksTierOptions tier_options;
   tier_options.path = settings_.dir + "/tier";
   tier_options.block_cache_bytes = TierMemoryShare(shard_.options().maxmemory);
   tier_options.write_buffer_bytes = TierMemoryShare(shard_.options().maxmemory);
   tier_options.log = [](const std::string& line) { LogNotice(line); };
-  const int64_t started = SteadyMs();
   const PhaseTimer open;
   auto tier = RocksTier::Open(tier_options);
   if (!tier.ok()) return tier.status();
   LogNotice("Opened the tier " + tier_options.path + " in " + open.Took());
+  return std::unique_ptr<Tier>(std::move(*tier));
+}
+
+Status Server::OpenDurability() {
+  if (settings_.tier == "none") return Status::Ok();
+  const int64_t started = SteadyMs();
+  auto tier = OpenTier();
+  if (!tier.ok()) return tier.status();
   auto rules = ParseSaveRules(settings_.save);
   if (!rules.ok()) return rules.status();
 

@@ -183,6 +183,8 @@ class Server {
   // OpenDurability recovers the keyspace from `dir` and opens the journal; call it
   // before Listen().
   Status OpenDurability();
+  // The tier `tier` names (rocksdb in dir/tier, or pmem in its pool file).
+  Result<std::unique_ptr<Tier>> OpenTier();
   Durability* durability() { return durability_.get(); }
   // Journals what the command just run changed; with appendfsync always, `client`'s
   // replies are held until the journal has synced that record.

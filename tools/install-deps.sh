@@ -15,6 +15,7 @@ PACKAGES=(
   liblzf-dev                        # LZF, as Redis compresses strings in DUMP and RDB
   liblua5.1-0-dev lua-cjson-dev lua-bitop   # Lua scripts (EVAL, FCALL) with Redis's cjson and bit libraries
   librocksdb-dev                    # RocksTier, the disk tier (Debian 12: RocksDB 7.8)
+  libpmemobj-dev                    # PmemTier, the persistent-memory tier (Debian 12: PMDK 1.12; optional in the build)
   libgtest-dev libgmock-dev         # unit tests
   libbenchmark-dev                  # micro-benchmarks
   libhiredis-dev                    # C client for integration tests

@@ -1,5 +1,5 @@
-// TempDir: a fresh directory under /tmp, removed with everything in it when the
-// test ends.
+// TempDir: a fresh directory under /tmp (or `base`: /dev/shm for persistent-memory pools),
+// removed with everything in it when the test ends.
 #pragma once
 
 #include <stdlib.h>
@@ -13,8 +13,8 @@ namespace tierkv::testing {
 
 class TempDir {
  public:
-  explicit TempDir(const std::string& prefix = "tierkv-test") {
-    std::string pattern = "/tmp/" + prefix + "-XXXXXX";
+  explicit TempDir(const std::string& prefix = "tierkv-test", const std::string& base = "/tmp") {
+    std::string pattern = base + "/" + prefix + "-XXXXXX";
     const char* made = ::mkdtemp(pattern.data());
     EXPECT_NE(made, nullptr);
     path_ = pattern;

@@ -72,7 +72,7 @@ logfile pidfile rdbchecksum replicaof server_cpulist set-proc-title slaveof sock
 supervised syslog-enabled syslog-facility syslog-ident tcp-backlog unixsocket unixsocketperm
 """.split()
 REDIS_PROTECTED = ["dbfilename", "dir"]
-TIERKV_IMMUTABLE = ["tier", "tier-read-threads"]
+TIERKV_IMMUTABLE = ["tier", "tier-read-threads", "tier-path", "tier-pmem-size"]
 
 
 def config_get(client, *patterns):

@@ -60,10 +60,10 @@ TEST_F(ConfigTest, ConfigFileAndArgumentsApply) {
 }
 
 TEST_F(ConfigTest, BadValuesNameTheLineAndTheReason) {
-  Status status = config.ApplyConfigText("port 1\ntier pmem\n", "my.conf");
+  Status status = config.ApplyConfigText("port 1\ntier lmdb\n", "my.conf");
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.message(),
-            "my.conf:2: option 'tier': argument(s) must be one of the following: none, rocksdb");
+            "my.conf:2: option 'tier': argument(s) must be one of the following: none, rocksdb, pmem");
   EXPECT_FALSE(config.ApplyConfigText("activerehashing maybe\n", "x").ok());
   EXPECT_FALSE(config.ApplyConfigText("hll-sparse-max-bytes lots\n", "x").ok());
   EXPECT_FALSE(config.ApplyConfigText("nosuchparam 1\n", "x").ok());
