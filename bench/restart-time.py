@@ -174,6 +174,8 @@ def prepare(mode, work, binary, data, a, cpus):
             c.call("SAVE")
         if not data.available(c):
             raise SystemExit(f"error: {mode}: data check failed before the restart")
+        if name == "tierkv":
+            wait_journal_durable(c, mode, a.time_limit)
     if not settle_dir(srv.dir):
         print(f"[{mode}] warning: data dir still changing before the kill", file=sys.stderr)
     print(f"[{mode}] {data.keys:,} keys + {len(data.tail_ids):,} tail writes in "
@@ -183,6 +185,21 @@ def prepare(mode, work, binary, data, a, cpus):
     if mode == "tierkv-tiered":
         extra = extra + ["--tiering", "yes", "--maxmemory", str(a.budget_mb << 20)]
     return name, extra
+
+
+def wait_journal_durable(conn, mode, time_limit):
+    """Waits until every journaled write is on disk (INFO journal_durable_lsn reaches
+    journal_lsn): under everysec a SIGKILL may otherwise lose a queue the writer has not
+    caught up with, and a restart that comes back without part of its tail must mean a bug,
+    not that."""
+    deadline = time.monotonic() + time_limit
+    while True:
+        info = conn.info("persistence")
+        if int(info["journal_durable_lsn"]) >= int(info["journal_lsn"]):
+            return
+        if time.monotonic() > deadline:
+            raise SystemExit(f"error: {mode}: the journal did not reach the disk in time")
+        time.sleep(0.05)
 
 
 def restart_once(name, binary, work, extra, data, a, cpus):

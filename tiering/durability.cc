@@ -658,7 +658,10 @@ void Durability::Cron(int64_t now_ms) {
   }
   if (shard_.changes().dirty_bytes() >= DirtyListBound(shard_.options().maxmemory)) start = true;
   if (covering_round_lsn_.has_value()) start = true;  // the journal waits for it
-  if (shard_.TakeDemotionStarved()) start = true;      // DRAM waits for dirty values to be written
+  // DRAM waits for dirty values to be written. With nothing dirty a round writes nothing
+  // and frees nothing (what holds the memory is no value a round could make clean: keys,
+  // small values, the tier's own index): starting one every cron tick would only log.
+  if (shard_.TakeDemotionStarved() && shard_.changes().has_dirty()) start = true;
   // ... or soon will (at most once a second: a trickle of writes near the budget would
   // otherwise flush the tier's memtables after every few keys)
   if (DemotionWantsRound() && now_ms - round_started_ms_ >= kDemotionRoundIntervalMs) start = true;

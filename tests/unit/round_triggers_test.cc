@@ -111,6 +111,21 @@ TEST_F(TieringRoundTriggerTest, NothingDirtyStartsNothing) {
   EXPECT_FALSE(durability_->round_in_progress());
 }
 
+TEST_F(TieringRoundTriggerTest, DemotionFindingNothingCleanStartsNoRoundWhenNothingIsDirty) {
+  WriteKey("k");
+  ASSERT_TRUE(durability_->StartRound(nullptr));  // as SAVE: the value is in the tier, clean
+  ASSERT_TRUE(engine_.RunUntil([&] { return !durability_->round_in_progress(); }));
+  ASSERT_FALSE(harness_.shard().changes().has_dirty());
+  const uint64_t rounds = durability_->info().rounds;
+  // Over a budget below what the keys take by themselves: nothing can leave DRAM.
+  SetMaxmemory(1);
+  harness_.shard().options().tiering.min_value_size = 1u << 20;  // no value may leave
+  EXPECT_TRUE(harness_.shard().EnforceMaxmemory().ok());
+  durability_->Cron(Shard::WallClockMs() + 10'000);
+  EXPECT_FALSE(durability_->round_in_progress()) << "a round with nothing dirty frees nothing";
+  EXPECT_EQ(durability_->info().rounds, rounds);
+}
+
 TEST_F(TieringRoundTriggerTest, WithoutTieringMemoryStartsNoRound) {
   harness_.shard().options().tiering.enabled = false;
   WriteKey("k");

@@ -161,6 +161,21 @@ def kill_restart_and_check(server, admin, acked):
     assert server.terminate() == 0, server.run_log()[-3000:]
 
 
+def stop_keeping_every_acknowledged_write(server, admin, fsync):
+    """Stops the server the hardest way that still keeps every acknowledged write."""
+    if fsync == "always":
+        # Every acknowledged write is durable: a SIGKILL loses none.
+        admin.close()
+        server.kill()
+    else:
+        # A SIGKILL may lose the acknowledged writes still queued in memory, which
+        # after a disk error can be hundreds (the writer thread catches up after the
+        # retry), so it proves nothing deterministic. SHUTDOWN NOSAVE closes the
+        # journal (writes and syncs the queue) without a checkpoint round.
+        admin.shutdown(nosave=True)
+        assert server.wait_exit() == 0, server.run_log()[-3000:]
+
+
 @pytest.mark.parametrize("fsync", ["always", "everysec"])
 def test_disk_full_refuses_writes_keeps_reads_and_resumes(fsync, small_disk, tmp_path):
     binary = server_bin_or_skip()
@@ -257,17 +272,7 @@ def test_disk_full_refuses_writes_keeps_reads_and_resumes(fsync, small_disk, tmp
             resumed[f"after:more:{i}"] = str(i)
         assert "Journal writes resumed" in server.run_log()
 
-        if fsync == "always":
-            # Every acknowledged write is durable: a SIGKILL loses none.
-            admin.close()
-            server.kill()
-        else:
-            # A SIGKILL may lose the acknowledged writes still queued in memory, which
-            # after a disk error can be hundreds (the writer thread catches up after the
-            # retry), so it proves nothing deterministic. SHUTDOWN NOSAVE closes the
-            # journal (writes and syncs the queue) without a checkpoint round.
-            admin.shutdown(nosave=True)
-            assert server.wait_exit() == 0, server.run_log()[-3000:]
+        stop_keeping_every_acknowledged_write(server, admin, fsync)
         server.start()
         assert not server.fatal_lines(), server.run_log()
         # No round ran (--save ""), so this is recovery from the journal alone: the retry
@@ -716,14 +721,7 @@ def test_disk_full_with_tiering_keeps_cold_values_and_every_acknowledged_write(f
               f"{tiering(admin)['tier_keys_cold']} cold keys")
 
         everything = {**cold, **acked, **writer.acked, **resumed}
-        if fsync == "always":
-            admin.close()
-            server.kill()
-        else:
-            # As in the test without tiering: after a disk error a SIGKILL may lose the
-            # acknowledged writes still queued in memory.
-            admin.shutdown(nosave=True)
-            assert server.wait_exit() == 0, server.run_log()[-3000:]
+        stop_keeping_every_acknowledged_write(server, admin, fsync)
         server.start()
         assert not server.fatal_lines(), server.run_log()
         client = server.client()
