@@ -18,21 +18,14 @@
 #include <thread>
 
 #include "harness/temp_dir.h"
+#include "harness/tier_entries.h"
 #include "tiering/pmem/pmem_tier.h"
 
 namespace tierkv {
 namespace {
 
 using testing::TempDir;
-
-TierEntry Value(uint32_t db, std::string key, uint64_t lsn, std::string value) {
-  TierEntry entry;
-  entry.db = db;
-  entry.key = std::move(key);
-  entry.lsn = lsn;
-  entry.value = std::move(value);
-  return entry;
-}
+using testing::Value;
 
 class PmemTierTest : public ::testing::Test {
  protected:

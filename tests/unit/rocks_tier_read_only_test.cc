@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "harness/temp_dir.h"
+#include "harness/tier_entries.h"
 #include "tiering/rocks_tier.h"
 
 namespace tierkv {
@@ -19,15 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::TempDir;
-
-TierEntry Value(uint32_t db, std::string key, uint64_t lsn, std::string value) {
-  TierEntry entry;
-  entry.db = db;
-  entry.key = std::move(key);
-  entry.lsn = lsn;
-  entry.value = std::move(value);
-  return entry;
-}
+using testing::Value;
 
 // Every file under `dir` with its contents.
 std::map<std::string, std::string> Contents(const std::string& dir) {

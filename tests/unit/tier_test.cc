@@ -5,6 +5,7 @@
 // stalls, counters).
 #include "harness/fake_tier.h"
 #include "harness/temp_dir.h"
+#include "harness/tier_entries.h"
 #include "tiering/rocks_tier.h"
 #include "tiering/rocks_tier_format.h"
 #if TIERKV_PMEM
@@ -64,19 +65,9 @@ namespace {
 
 using testing::FakeTier;
 using testing::TempDir;
+using testing::Value;
 
 using namespace std::string_literals;
-
-TierEntry Value(uint32_t db, std::string key, uint64_t lsn, std::string value,
-                int64_t expire_at_ms = kNoExpire) {
-  TierEntry entry;
-  entry.db = db;
-  entry.key = std::move(key);
-  entry.lsn = lsn;
-  entry.expire_at_ms = expire_at_ms;
-  entry.value = std::move(value);
-  return entry;
-}
 
 TierKeyMetadata KeyOf(const TierEntry& entry) { return KeyMetadataOf(entry); }
 

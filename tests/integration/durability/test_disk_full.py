@@ -161,6 +161,20 @@ def kill_restart_and_check(server, admin, acked):
     assert server.terminate() == 0, server.run_log()[-3000:]
 
 
+def run_the_fill(writer, admin, fsync):
+    """Starts `writer` and waits for the disk to be full: with everysec the writer sees
+    MISCONF itself (and stops); with always its last write is held and the INFO field
+    shows the failed journal."""
+    writer.start()
+    if fsync == "everysec":
+        writer.join(timeout=60)
+        assert not writer.is_alive(), "the writer neither filled the disk nor stopped in 60 s"
+    else:
+        poll_until(lambda: writer.errors or not writer.is_alive() or journal_failed(admin),
+                   timeout=60, message="the journal to fail with ENOSPC")
+    assert not writer.errors, writer.errors
+
+
 def stop_keeping_every_acknowledged_write(server, admin, fsync):
     """Stops the server the hardest way that still keeps every acknowledged write."""
     if fsync == "always":
@@ -196,16 +210,7 @@ def test_disk_full_refuses_writes_keeps_reads_and_resumes(fsync, small_disk, tmp
 
         make_filler(small_disk / "filler", FREE_BYTES)
         writer = FillWriter(server.port)
-        writer.start()
-        # The fill: with everysec the writer sees MISCONF itself (and stops); with always
-        # its last write is held and the INFO field shows the failed journal.
-        if fsync == "everysec":
-            writer.join(timeout=60)
-            assert not writer.is_alive(), "the writer neither filled the disk nor stopped in 60 s"
-        else:
-            poll_until(lambda: writer.errors or not writer.is_alive() or journal_failed(admin),
-                       timeout=60, message="the journal to fail with ENOSPC")
-        assert not writer.errors, writer.errors
+        run_the_fill(writer, admin, fsync)
         assert journal_failed(admin), admin.info("persistence")
         assert len(writer.acked) * VALUE_BYTES >= FREE_BYTES // 4, (
             f"only {len(writer.acked)} writes fitted in {FREE_BYTES} free bytes")
@@ -655,14 +660,7 @@ def test_disk_full_with_tiering_keeps_cold_values_and_every_acknowledged_write(f
         acked = {}
         for attempt in range(5):
             writer = FillWriter(server.port, incompressible=True, prefix=f"fill{attempt}")
-            writer.start()
-            if fsync == "everysec":
-                writer.join(timeout=60)
-                assert not writer.is_alive(), "the writer neither filled the disk nor stopped in 60 s"
-            else:
-                poll_until(lambda: writer.errors or not writer.is_alive() or journal_failed(admin),
-                           timeout=60, message="the journal to fail with ENOSPC")
-            assert not writer.errors, writer.errors
+            run_the_fill(writer, admin, fsync)
             # RocksDB deletes the files of a failed flush, and the journal's retry (once a
             # second) may use the space they free: the test takes every free byte, and
             # under everysec fills again if the retry got there first.
